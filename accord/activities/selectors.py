@@ -1,0 +1,161 @@
+"""Reads of interactions and tasks: timelines, "My day", lists — scoped by the access policy."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accord.activities.models import (
+    Direction,
+    Interaction,
+    InteractionChannel,
+    InteractionParticipant,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
+from accord.core import access
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.models import entity_label
+from accord.people.models import Company, Contact
+
+TIMELINE_PAGE_SIZE = 25
+
+
+def _search_interactions(qs: QuerySet[Interaction], text: str) -> QuerySet[Interaction]:
+    return qs.filter(Q(subject__icontains=text) | Q(body__icontains=text))
+
+
+def _search_tasks(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
+    return qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+
+
+INTERACTION_LIST = ListSpec[Interaction](
+    entity=entity_label(Interaction),
+    filters=[
+        Filter("channel", "channel", kind="choice", choices=InteractionChannel.values),
+        Filter("direction", "direction", kind="choice", choices=Direction.values),
+        Filter("contact", "contact_id", kind="uuid"),
+        Filter("company", "company_id", kind="uuid"),
+        Filter("author", "author_id", kind="uuid"),
+        Filter("occurred_after", "occurred_at", kind="datetime", lookup="gte"),
+        Filter("occurred_before", "occurred_at", kind="datetime", lookup="lt"),
+    ],
+    sorts=[Sort("occurred", "occurred_at", kind="datetime"), Sort("created", "created_at", kind="datetime")],
+    default_sort="-occurred",
+    search=_search_interactions,
+)
+
+TASK_LIST = ListSpec[Task](
+    entity=entity_label(Task),
+    filters=[
+        Filter("status", "status", kind="choice", choices=TaskStatus.values),
+        Filter("priority", "priority", kind="choice", choices=TaskPriority.values),
+        Filter("owner", "owner_id", kind="uuid"),
+        Filter("team", "team_id", kind="uuid"),
+        Filter("contact", "contact_id", kind="uuid"),
+        Filter("company", "company_id", kind="uuid"),
+        Filter("due_after", "due_at", kind="datetime", lookup="gte"),
+        Filter("due_before", "due_at", kind="datetime", lookup="lt"),
+    ],
+    sorts=[
+        Sort("due", "due_at", kind="datetime", nullable=True),
+        Sort("created", "created_at", kind="datetime"),
+        Sort("title", "title"),
+    ],
+    default_sort="due",
+    search=_search_tasks,
+)
+
+
+def visible_interactions(user: Any) -> QuerySet[Interaction]:
+    return access.scope(user, Interaction.objects.all())
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    return access.scope(user, Task.objects.all())
+
+
+def _interaction_rows(qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
+    return qs.select_related("author", "contact", "company")
+
+
+def interaction_page(user: Any, query: ListQuery) -> Page[Interaction]:
+    qs = apply(INTERACTION_LIST, query, visible_interactions(user))
+    return paginate(INTERACTION_LIST, query, _interaction_rows(qs))
+
+
+def task_page(user: Any, query: ListQuery) -> Page[Task]:
+    qs = apply(TASK_LIST, query, visible_tasks(user))
+    return paginate(TASK_LIST, query, qs.select_related("owner", "contact", "company"))
+
+
+def interaction_detail(user: Any, pk: Any) -> Interaction:
+    qs = _interaction_rows(Interaction.objects.all()).prefetch_related("participants")
+    return access.get_visible(user, qs, pk=pk)
+
+
+def task_detail(user: Any, pk: Any) -> Task:
+    return access.get_visible(user, Task.objects.select_related("owner", "contact", "company"), pk=pk)
+
+
+def timeline(party: Contact | Company, *, cursor: str = "", channel: str = "") -> Page[Interaction]:
+    """The party's interactions, newest first, one page at a time.
+
+    The caller has already established that the user may see ``party``; its whole timeline is
+    then visible, whoever logged each entry. The query count does not grow with the timeline.
+    """
+    if isinstance(party, Contact):
+        qs = Interaction.objects.filter(
+            Q(contact=party) | Q(pk__in=InteractionParticipant.objects.filter(contact=party).values("interaction_id"))
+        )
+    else:
+        qs = Interaction.objects.filter(company=party)
+    if channel:
+        qs = qs.filter(channel=channel)
+    query = ListQuery(sort="-occurred", cursor=cursor, limit=TIMELINE_PAGE_SIZE)
+    return paginate(INTERACTION_LIST, query, _interaction_rows(qs))
+
+
+def open_tasks_of(user: Any, party: Contact | Company, limit: int = 10) -> list[Task]:
+    field = "contact" if isinstance(party, Contact) else "company"
+    qs = visible_tasks(user).filter(**{field: party}, status=TaskStatus.OPEN).select_related("owner")
+    return list(qs.order_by("due_at", "id")[:limit])
+
+
+@dataclass
+class MyDay:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+    no_date: list[Task]
+    recent_interactions: list[Interaction]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.today or self.upcoming or self.no_date)
+
+
+def my_day(user: Any, *, now: datetime.datetime | None = None, limit: int = 50) -> MyDay:
+    """The user's open tasks by urgency, in their time zone, and what they logged today."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_day = start_of_day + datetime.timedelta(days=1)
+    week = start_of_day + datetime.timedelta(days=8)
+    mine = Task.objects.filter(owner=user, status=TaskStatus.OPEN).select_related("contact", "company")
+    return MyDay(
+        overdue=list(mine.filter(due_at__lt=now).order_by("due_at", "id")[:limit]),
+        today=list(mine.filter(due_at__gte=now, due_at__lt=end_of_day).order_by("due_at", "id")[:limit]),
+        upcoming=list(mine.filter(due_at__gte=end_of_day, due_at__lt=week).order_by("due_at", "id")[:limit]),
+        no_date=list(mine.filter(due_at__isnull=True).order_by("-created_at", "id")[:10]),
+        recent_interactions=list(
+            _interaction_rows(Interaction.objects.filter(author=user, occurred_at__gte=start_of_day)).order_by(
+                "-occurred_at", "-id"
+            )[:10]
+        ),
+    )

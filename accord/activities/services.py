@@ -1,0 +1,329 @@
+"""Logging interactions and managing tasks: validated, one transaction, audited, announced."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.activities.models import Interaction, InteractionChannel, InteractionParticipant, Task, TaskStatus
+from accord.core import access, changes
+from accord.core.access import Action
+from accord.core.errors import check_version
+from accord.core.events import emit
+from accord.people.models import Company, Contact, ContactCompany
+
+CALL_FIELDS = ("duration_seconds", "outcome")
+
+
+class InteractionData(TypedDict, total=False):
+    channel: str
+    direction: str
+    occurred_at: datetime.datetime
+    duration_seconds: int | None
+    outcome: str
+    subject: str
+    body: str
+    contact: Contact | None
+    company: Company | None
+    participants: Sequence[Contact]
+    external_id: str | None
+
+
+class TaskData(TypedDict, total=False):
+    title: str
+    description: str
+    due_at: datetime.datetime | None
+    remind_at: datetime.datetime | None
+    priority: str
+    owner: Any
+    contact: Contact | None
+    company: Company | None
+    status: str
+
+
+def _require_party_visible(actor: Any, data: Any, errors: dict[str, list[str]]) -> None:
+    """A user can only attach records to customers they can see."""
+    for name, model in (("contact", Contact), ("company", Company)):
+        party = data.get(name)
+        if party is not None and actor is not None and not access.can_view(actor, party):
+            errors[name] = [_("No such %(model)s.") % {"model": model._meta.verbose_name}]
+
+
+def _touch_last_interaction(interaction: Interaction) -> None:
+    """Keep ``last_interaction_at`` of the contact and company current (lists sort by it)."""
+    when = interaction.occurred_at
+    for model, pk in ((Contact, interaction.contact_id), (Company, interaction.company_id)):
+        if pk is not None:
+            model.objects.filter(pk=pk).filter(
+                Q(last_interaction_at__lt=when) | Q(last_interaction_at__isnull=True)
+            ).update(last_interaction_at=when)
+
+
+def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
+    """After an interaction is moved or deleted, the latest may be an older one."""
+    if contact_id is not None:
+        latest = Interaction.objects.filter(contact_id=contact_id).aggregate(m=Max("occurred_at"))["m"]
+        Contact.objects.filter(pk=contact_id).update(last_interaction_at=latest)
+    if company_id is not None:
+        latest = Interaction.objects.filter(company_id=company_id).aggregate(m=Max("occurred_at"))["m"]
+        Company.objects.filter(pk=company_id).update(last_interaction_at=latest)
+
+
+def _apply_interaction(
+    actor: Any, interaction: Interaction, data: Mapping[str, Any], creating: bool
+) -> list[Contact] | None:
+    errors: dict[str, list[str]] = {}
+    _require_party_visible(actor, data, errors)
+    for name in (
+        "channel",
+        "direction",
+        "occurred_at",
+        "duration_seconds",
+        "outcome",
+        "subject",
+        "body",
+        "contact",
+        "company",
+        "external_id",
+    ):
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            if name == "external_id":
+                value = value or None
+            elif value is None and name not in ("duration_seconds", "contact", "company", "occurred_at"):
+                value = ""
+            setattr(interaction, name, value)
+    if creating and interaction.occurred_at is None:
+        interaction.occurred_at = timezone.now()
+    if interaction.contact_id is None and interaction.company_id is None:
+        errors["contact"] = [_("Choose the contact or the company this was with.")]
+    if interaction.contact_id is not None and interaction.company_id is None:
+        # Logged on a person, it also belongs on their main company's timeline.
+        main = ContactCompany.objects.filter(contact_id=interaction.contact_id, is_primary=True).first()
+        if main is not None and (creating or "contact" in data) and "company" not in data:
+            interaction.company_id = main.company_id
+    if interaction.channel != InteractionChannel.PHONE and interaction.outcome:
+        errors["outcome"] = [_("Only calls have an outcome.")]
+    if interaction.channel == InteractionChannel.NOTE and interaction.direction:
+        errors["direction"] = [_("A note has no direction.")]
+    if interaction.occurred_at and interaction.occurred_at > timezone.now() + datetime.timedelta(days=1):
+        errors["occurred_at"] = [_("An interaction cannot be logged in the future; add a task instead.")]
+    try:
+        interaction.full_clean(
+            exclude=["author", "contact", "company", "related_type", "related_id"], validate_constraints=False
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    participants = None
+    if "participants" in data:
+        participants = []
+        for i, person in enumerate(data["participants"]):
+            if actor is not None and not access.can_view(actor, person):
+                errors[f"participants.{i}"] = [_("No such contact.")]
+            elif person.pk != interaction.contact_id and person not in participants:
+                participants.append(person)
+    if errors:
+        raise ValidationError(errors)
+    return participants
+
+
+@transaction.atomic
+def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Interaction:
+    """Log a call, e-mail, meeting, visit, chat, SMS, letter, fax, web form, social post or note."""
+    if actor is not None:
+        access.require_create(actor)
+    interaction = Interaction(author=actor, direction=data.get("direction", ""))
+    participants = _apply_interaction(actor, interaction, data, creating=True)
+    if related is not None:
+        from django.contrib.contenttypes.models import ContentType
+
+        interaction.related_type = ContentType.objects.get_for_model(related)
+        interaction.related_id = related.pk
+    interaction.save()
+    if participants:
+        InteractionParticipant.objects.bulk_create(
+            InteractionParticipant(interaction=interaction, contact=p) for p in participants
+        )
+    _touch_last_interaction(interaction)
+    changes.record_create(actor=actor, obj=interaction)
+    return interaction
+
+
+@transaction.atomic
+def update_interaction(
+    *, actor: Any, interaction: Interaction, data: Mapping[str, Any], expected_version: int | None = None
+) -> Interaction:
+    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if actor is not None:
+        access.require(actor, Action.CHANGE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked)
+    old_parties = (locked.contact_id, locked.company_id)
+    participants = _apply_interaction(actor, locked, data, creating=False)
+    locked.version += 1
+    locked.save()
+    if participants is not None:
+        InteractionParticipant.objects.filter(interaction=locked).delete()
+        InteractionParticipant.objects.bulk_create(
+            InteractionParticipant(interaction=locked, contact=p) for p in participants
+        )
+    _recompute_last_interaction(*old_parties)
+    _recompute_last_interaction(locked.contact_id, locked.company_id)
+    changes.record_update(actor=actor, obj=locked, before=before)
+    return locked
+
+
+@transaction.atomic
+def delete_interaction(*, actor: Any, interaction: Interaction, expected_version: int | None = None) -> None:
+    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    if actor is not None:
+        access.require(actor, Action.DELETE, locked)
+    check_version(locked, expected_version)
+    parties = (locked.contact_id, locked.company_id)
+    changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked))
+    locked.delete()
+    _recompute_last_interaction(*parties)
+
+
+# --- tasks ---------------------------------------------------------------------------------------------
+
+
+def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    _require_party_visible(actor, data, errors)
+    for name in ("title", "description", "due_at", "remind_at", "priority", "contact", "company"):
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(task, name, value)
+    if "owner" in data and data["owner"] is not None:
+        owner = data["owner"]
+        if actor is not None and not access.can_assign_to(actor, owner):
+            errors["owner"] = [_("You cannot give tasks to %(user)s.") % {"user": owner}]
+        elif not owner.is_active:
+            errors["owner"] = [_("%(user)s is deactivated.") % {"user": owner}]
+        else:
+            task.owner = owner
+            task.team_id = owner.primary_team_id
+    elif creating:
+        task.owner = actor
+        task.team_id = actor.primary_team_id if actor is not None else None
+    if creating and task.contact is not None:
+        task.territory_id = task.contact.territory_id
+    if not task.title:
+        errors["title"] = [_("This field is required.")]
+    if "remind_at" in data:
+        # A new reminder time is a new reminder, even if an earlier one was already sent.
+        task.reminded_at = None
+    if task.remind_at and task.due_at and task.remind_at > task.due_at:
+        errors["remind_at"] = [_("The reminder should come before the task is due.")]
+    try:
+        task.full_clean(exclude=["owner", "team", "territory", "contact", "company", "created_by", "related_type"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Task:
+    if actor is not None:
+        access.require_create(actor)
+    task = Task(created_by=actor)
+    _apply_task(actor, task, data, creating=True)
+    if related is not None:
+        from django.contrib.contenttypes.models import ContentType
+
+        task.related_type = ContentType.objects.get_for_model(related)
+        task.related_id = related.pk
+    task.save()
+    changes.record_create(actor=actor, obj=task)
+    return task
+
+
+@transaction.atomic
+def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_version: int | None = None) -> Task:
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if actor is not None:
+        access.require(actor, Action.CHANGE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked)
+    _apply_task(actor, locked, data, creating=False)
+    if "status" in data:
+        _set_status(locked, data["status"])
+    locked.version += 1
+    locked.save()
+    changes.record_update(actor=actor, obj=locked, before=before)
+    return locked
+
+
+def _set_status(task: Task, status: str) -> None:
+    if status not in TaskStatus.values:
+        raise ValidationError(
+            {"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(TaskStatus.values)}]}
+        )
+    if status == task.status:
+        return
+    task.status = status
+    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
+
+
+def complete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> Task:
+    return update_task(actor=actor, task=task, data={"status": TaskStatus.DONE}, expected_version=expected_version)
+
+
+def reopen_task(*, actor: Any, task: Task) -> Task:
+    return update_task(actor=actor, task=task, data={"status": TaskStatus.OPEN})
+
+
+@transaction.atomic
+def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if actor is not None:
+        access.require(actor, Action.DELETE, locked)
+    check_version(locked, expected_version)
+    changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked))
+    locked.delete()
+
+
+def fire_due_reminders(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:
+    """Mark every open task whose reminder time has come as reminded, and announce it.
+
+    The mark and the event commit together, one task at a time, so a worker killed half-way
+    leaves the rest for the next run and never reminds anyone twice.
+    """
+    now = now or timezone.now()
+    fired = 0
+    due = Task.objects.filter(status=TaskStatus.OPEN, reminded_at__isnull=True, remind_at__lte=now)
+    for task_id in list(due.order_by("remind_at").values_list("pk", flat=True)[:batch_size]):
+        with transaction.atomic():
+            claimed = Task.objects.filter(pk=task_id, reminded_at__isnull=True, status=TaskStatus.OPEN).update(
+                reminded_at=now
+            )
+            if claimed != 1:
+                continue  # completed meanwhile, or another worker got here first
+            task = Task.objects.select_related("owner").get(pk=task_id)
+            emit(
+                "activities.task.reminder_due",
+                obj=task,
+                payload={
+                    "title": task.title,
+                    "owner_id": str(task.owner_id),
+                    "due_at": task.due_at.isoformat() if task.due_at else None,
+                    "remind_at": task.remind_at.isoformat() if task.remind_at else None,
+                },
+            )
+            fired += 1
+    return fired

@@ -1,0 +1,13 @@
+"""Background tasks of the activities app."""
+
+from django.tasks import task
+
+from accord.activities import services
+from accord.core.scheduler import periodic
+
+
+@periodic("* * * * *")
+@task()
+def fire_due_reminders() -> int:
+    """Every minute: turn reminders whose time has come into notifications (via the event log)."""
+    return services.fire_due_reminders()

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from accord.activities import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("my-day/", views.my_day, name="my-day"),
+    path("timeline/", views.timeline, name="timeline"),
+    path("interactions/", views.interaction_list, name="interaction-list"),
+    path("interactions/log/", views.log_interaction, name="interaction-log"),
+    path("interactions/<uuid:pk>/", views.interaction_edit, name="interaction-edit"),
+    path("tasks/", views.task_list, name="task-list"),
+    path("tasks/new/", views.task_create, name="task-create"),
+    path("tasks/<uuid:pk>/", views.task_edit, name="task-edit"),
+    path("tasks/<uuid:pk>/toggle/", views.task_toggle, name="task-toggle"),
+]

@@ -1,0 +1,276 @@
+"""Screens of interactions and tasks: "My day", the timeline composer, task and interaction lists."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.activities import selectors, services
+from accord.activities.forms import InteractionForm, TaskForm
+from accord.activities.models import InteractionChannel, TaskStatus
+from accord.activities.panels import party_from_request, timeline_context
+from accord.core import access
+from accord.core.access import AccessDenied, Action
+from accord.core.errors import Conflict
+from accord.core.forms import apply_errors
+from accord.core.htmx import is_htmx
+from accord.core.listing import parse
+from accord.identity.models import User
+from accord.identity.selectors import assignable_users
+from accord.people.models import Contact
+
+
+@login_required
+def my_day(request: HttpRequest) -> HttpResponse:
+    day = selectors.my_day(request.user)
+    return render(request, "activities/my_day.html", {"day": day})
+
+
+# --- the timeline composer ------------------------------------------------------------------------
+
+
+@login_required
+def timeline(request: HttpRequest) -> HttpResponse:
+    """A page of a contact's or company's timeline (the "load more" button and channel filter)."""
+    party = party_from_request(request, request.GET)
+    context = timeline_context(
+        request, party, cursor=request.GET.get("cursor", ""), channel=request.GET.get("channel", "")
+    )
+    template = "activities/_timeline_items.html" if request.GET.get("cursor") else "activities/_timeline.html"
+    return render(request, template, {"ctx": context})
+
+
+@login_required
+@require_POST
+def log_interaction(request: HttpRequest) -> HttpResponse:
+    """Log an interaction from the composer of a 360° page; answers with the refreshed panel."""
+    party = party_from_request(request, request.POST)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        data: dict[str, Any] = form.interaction_data()
+        data["contact" if isinstance(party, Contact) else "company"] = party
+        try:
+            services.log_interaction(actor=request.user, data=data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if not is_htmx(request):
+                messages.success(request, _("Logged."))
+                return redirect(party_url(party))
+            context = timeline_context(request, party)
+            context["logged"] = True
+            return render(request, "activities/_timeline.html", {"ctx": context})
+    context = timeline_context(request, party, form=form)
+    if not is_htmx(request):
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+        return redirect(party_url(party))
+    return render(request, "activities/_timeline.html", {"ctx": context}, status=422)
+
+
+def party_url(party: Any) -> str:
+    name = "contact" if isinstance(party, Contact) else "company"
+    return reverse(f"people:{name}-detail", args=[party.pk])
+
+
+@login_required
+def interaction_list(request: HttpRequest) -> HttpResponse:
+    query = parse(selectors.INTERACTION_LIST, request.GET, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    page = selectors.interaction_page(request.user, query)
+    base = dict(query.raw)
+    return render(
+        request,
+        "activities/interaction_list.html",
+        {
+            "page": page,
+            "query": query,
+            "channels": InteractionChannel.choices,
+            "next_link": urlencode([*_flat(base), ("cursor", page.next_cursor)]) if page.next_cursor else "",
+            "prev_link": urlencode([*_flat(base), ("before", page.prev_cursor)]) if page.prev_cursor else "",
+        },
+    )
+
+
+def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in params.items() for v in values]
+
+
+@login_required
+def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    interaction = selectors.interaction_detail(request.user, pk)
+    if not access.can(request.user, Action.CHANGE, interaction):
+        raise AccessDenied()
+    party = interaction.contact or interaction.company
+    if request.method == "POST":
+        if "delete" in request.POST:
+            services.delete_interaction(actor=request.user, interaction=interaction)
+            messages.success(request, _("The interaction was deleted."))
+            return redirect(party_url(party))
+        form = InteractionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_interaction(
+                    actor=request.user,
+                    interaction=interaction,
+                    data=form.interaction_data(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect(party_url(party))
+    else:
+        minutes = interaction.duration_seconds / 60 if interaction.duration_seconds is not None else None
+        form = InteractionForm(
+            initial={
+                "channel": interaction.channel,
+                "direction": interaction.direction,
+                "occurred_at": interaction.occurred_at,
+                "duration_minutes": minutes,
+                "outcome": interaction.outcome,
+                "subject": interaction.subject,
+                "body": interaction.body,
+                "version": interaction.version,
+            }
+        )
+    return render(
+        request, "activities/interaction_form.html", {"form": form, "interaction": interaction, "party": party}
+    )
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    if "status" not in params:
+        params["status"] = TaskStatus.OPEN
+    if "owner" not in params and "all" not in params:
+        params["owner"] = str(request.user.pk)
+    params.pop("all", None)
+    query = parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    page = selectors.task_page(request.user, query)
+    base = dict(query.raw)
+    return render(
+        request,
+        "activities/task_list.html",
+        {
+            "page": page,
+            "query": query,
+            "statuses": TaskStatus.choices,
+            "owners": User.objects.filter(is_active=True),
+            "next_link": urlencode([*_flat(base), ("cursor", page.next_cursor)]) if page.next_cursor else "",
+            "prev_link": urlencode([*_flat(base), ("before", page.prev_cursor)]) if page.prev_cursor else "",
+        },
+    )
+
+
+@login_required
+def task_create(request: HttpRequest) -> HttpResponse:
+    if not access.can_create(request.user):
+        raise AccessDenied()
+    party = None
+    source = request.POST if request.method == "POST" else request.GET
+    if source.get("contact") or source.get("company"):
+        party = party_from_request(request, source)
+    assignable = assignable_users(request.user)
+    if request.method == "POST":
+        form = TaskForm(request.POST, assignable=assignable)
+        if form.is_valid():
+            data = form.task_data()
+            if party is not None:
+                data["contact" if isinstance(party, Contact) else "company"] = party
+            try:
+                services.create_task(actor=request.user, data=data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("The task was added."))
+                if is_htmx(request) and party is not None:
+                    from accord.activities.panels import tasks_context
+
+                    return render(request, "activities/_tasks_panel.html", {"ctx": tasks_context(request, party)})
+                return redirect(party_url(party) if party is not None else reverse("activities:task-list"))
+        if is_htmx(request) and party is not None:
+            from accord.activities.panels import tasks_context
+
+            context = tasks_context(request, party)
+            context["task_form"] = form
+            return render(request, "activities/_tasks_panel.html", {"ctx": context}, status=422)
+    else:
+        form = TaskForm(initial={"owner": request.user.pk}, assignable=assignable)
+    return render(request, "activities/task_form.html", {"form": form, "party": party, "task": None})
+
+
+@login_required
+def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    task = selectors.task_detail(request.user, pk)
+    if not access.can(request.user, Action.CHANGE, task):
+        raise AccessDenied()
+    assignable = assignable_users(request.user)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            services.delete_task(actor=request.user, task=task)
+            messages.success(request, _("The task was deleted."))
+            return redirect("activities:task-list")
+        form = TaskForm(request.POST, assignable=assignable)
+        if form.is_valid():
+            try:
+                services.update_task(
+                    actor=request.user,
+                    task=task,
+                    data=form.task_data(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect("activities:task-list")
+    else:
+        form = TaskForm(
+            initial={
+                "title": task.title,
+                "due_at": task.due_at,
+                "remind_at": task.remind_at,
+                "priority": task.priority,
+                "owner": task.owner_id,
+                "description": task.description,
+                "version": task.version,
+            },
+            assignable=assignable,
+        )
+    return render(
+        request, "activities/task_form.html", {"form": form, "task": task, "party": task.contact or task.company}
+    )
+
+
+@login_required
+@require_POST
+def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Tick a task done (or open it again) from any list; HTMX swaps the row."""
+    task = selectors.task_detail(request.user, pk)
+    if task.status == TaskStatus.DONE:
+        task = services.reopen_task(actor=request.user, task=task)
+    else:
+        task = services.complete_task(actor=request.user, task=task)
+    if is_htmx(request):
+        flags = {"show_party": bool(request.POST.get("show_party")), "show_owner": bool(request.POST.get("show_owner"))}
+        return render(request, "activities/_task_row.html", {"task": task, **flags})
+    return redirect(request.POST.get("next") or reverse("activities:my-day"))

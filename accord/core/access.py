@@ -1,0 +1,231 @@
+"""The access policy: the one place that decides what a user may see and do.
+
+Two questions, asked by every list, detail, search, count, export, API call and background job that
+acts for a user:
+
+* ``scope(user, queryset)`` — the rows this user may see. Out of scope means absent: lists, search,
+  counts and exports never show it; a detail page answers 404.
+* ``can(user, action, obj)`` — may this user do this to this record.
+
+A record's visibility follows from three columns (owner, team, territory) and the user's role, so
+it is computed inside the query: no permission rows, nothing to recompute when a role changes.
+
+Models that do not carry those columns but hang off records that do (an interaction logged on a
+contact) declare ``access_via = ("contact", "company")`` and ``access_owner_field = "author"``: they
+are visible when any of those parents is, or to the user who wrote them.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from accord.identity.models import Role
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+class Actor(Protocol):
+    """What the policy needs to know of a user (``identity.User`` provides it)."""
+
+    id: Any
+    is_authenticated: bool
+    is_active: bool
+    is_superuser: bool
+    role: Role
+    visible_team_ids: frozenset
+    territory_ids: frozenset
+
+
+class AccessDenied(PermissionDenied):
+    """The user may see the record but not do this to it (HTTP 403)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "You are not allowed to do this.")
+        self.message = str(self.args[0])
+
+
+def _role(user: Any) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def _sees_all(user: Any, role: Role) -> bool:
+    return bool(user.is_superuser or role.is_admin or role.visibility == "all")
+
+
+def _owned_q(user: Any, role: Role, prefix: str = "") -> Q:
+    """Rows of an owned model (owner/team/territory columns) visible to ``user``."""
+    q = Q(**{f"{prefix}owner_id": user.id})
+    if role.visibility == "team" and user.visible_team_ids:
+        q |= Q(**{f"{prefix}team_id__in": list(user.visible_team_ids)})
+    elif role.visibility == "territory" and user.territory_ids:
+        q |= Q(**{f"{prefix}territory_id__in": list(user.territory_ids)})
+    return q
+
+
+def is_owned_model(model: type[models.Model]) -> bool:
+    names = {f.name for f in model._meta.get_fields()}
+    return {"owner", "team", "territory"} <= names
+
+
+def _visibility_q(user: Any, role: Role, model: type[models.Model]) -> Q | None:
+    """The filter for ``model``, or None when the model is not subject to record visibility."""
+    if is_owned_model(model):
+        return _owned_q(user, role)
+    via: tuple[str, ...] = getattr(model, "access_via", ())
+    if not via:
+        return None
+    q = Q()
+    owner_field = getattr(model, "access_owner_field", None)
+    if owner_field:
+        q |= Q(**{f"{owner_field}_id": user.id})
+    for parent in via:
+        q |= _owned_q(user, role, prefix=f"{parent}__")
+    return q
+
+
+def scope(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The part of ``queryset`` that ``user`` may see."""
+    role = _role(user)
+    if role is None:
+        return queryset.none()
+    if _sees_all(user, role):
+        return queryset
+    q = _visibility_q(user, role, queryset.model)
+    if q is None:
+        return queryset
+    # An OR across joins can repeat a row (an interaction linked to both a visible contact and a
+    # visible company); distinct keeps counts and pages exact.
+    filtered = queryset.filter(q)
+    if getattr(queryset.model, "access_via", ()):
+        filtered = filtered.distinct()
+    return filtered
+
+
+def _owns_in_python(user: Any, role: Role, obj: Any) -> bool:
+    if obj.owner_id == user.id:
+        return True
+    if role.visibility == "team" and obj.team_id is not None:
+        return obj.team_id in user.visible_team_ids
+    if role.visibility == "territory" and obj.territory_id is not None:
+        return obj.territory_id in user.territory_ids
+    return False
+
+
+def can_view(user: Any, obj: models.Model) -> bool:
+    role = _role(user)
+    if role is None:
+        return False
+    if _sees_all(user, role):
+        return True
+    model = type(obj)
+    if is_owned_model(model):
+        return _owns_in_python(user, role, obj)
+    via: tuple[str, ...] = getattr(model, "access_via", ())
+    if not via:
+        return True
+    owner_field = getattr(model, "access_owner_field", None)
+    if owner_field and getattr(obj, f"{owner_field}_id") == user.id:
+        return True
+    for parent_name in via:
+        parent = getattr(obj, parent_name)
+        if parent is not None and _owns_in_python(user, role, parent):
+            return True
+    return False
+
+
+def record_owner_id(obj: models.Model) -> Any:
+    """Whose record this is, for "may edit own records" rules."""
+    owner_field = "owner" if is_owned_model(type(obj)) else getattr(obj, "access_owner_field", None)
+    return getattr(obj, f"{owner_field}_id") if owner_field else None
+
+
+def can(user: Any, action: Action, obj: models.Model) -> bool:
+    """May ``user`` do ``action`` to ``obj``? Records they cannot see are never changeable."""
+    if not can_view(user, obj):
+        return False
+    if action is Action.VIEW:
+        return True
+    role = _role(user)
+    assert role is not None  # can_view answered for an active user
+    if user.is_superuser or role.is_admin:
+        return True
+    reach = role.edit_reach if action is Action.CHANGE else role.delete_reach
+    if reach == "visible":
+        return True
+    if reach == "own":
+        return record_owner_id(obj) == user.id
+    return False
+
+
+def can_create(user: Any) -> bool:
+    role = _role(user)
+    return role is not None and (user.is_superuser or role.is_admin or role.can_create)
+
+
+def can_export(user: Any) -> bool:
+    role = _role(user)
+    return role is not None and (user.is_superuser or role.is_admin or role.can_export)
+
+
+def is_admin(user: Any) -> bool:
+    role = _role(user)
+    return role is not None and (user.is_superuser or role.is_admin)
+
+
+def can_assign_to(user: Any, owner: Any) -> bool:
+    """May ``user`` make ``owner`` the owner of a record? Everyone may take a record themselves;
+    giving it to someone else needs the reassign permission and, below "all" visibility, that the
+    new owner shares one of the user's teams."""
+    role = _role(user)
+    if role is None:
+        return False
+    if owner.id == user.id or user.is_superuser or role.is_admin:
+        return True
+    if not role.can_reassign:
+        return False
+    if role.visibility == "all":
+        return True
+    return bool(set(owner.team_ids) & set(user.visible_team_ids))
+
+
+def require(user: Any, action: Action, obj: models.Model) -> None:
+    """Raise Http404 when the record is out of sight, AccessDenied when only the action is denied."""
+    if not can_view(user, obj):
+        raise Http404
+    if not can(user, action, obj):
+        raise AccessDenied()
+
+
+def require_create(user: Any) -> None:
+    if not can_create(user):
+        raise AccessDenied()
+
+
+def require_export(user: Any) -> None:
+    if not can_export(user):
+        raise AccessDenied()
+
+
+def get_visible(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One record the user may see, or Http404, which is also the answer for one that exists
+    but is out of their sight."""
+    try:
+        return scope(user, queryset).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        # A malformed key is as absent as a missing one.
+        raise Http404 from exc

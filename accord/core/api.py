@@ -1,0 +1,229 @@
+"""API plumbing shared by every app's router, and the core's own endpoints (search, custom fields,
+tags, the current user)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from accord.core.errors import BadRequest
+from accord.core.listing import ListQuery, ListSpec, parse
+from accord.core.models import CustomFieldDefinition, Tag
+
+T = TypeVar("T")
+
+router = Router(tags=["core"])
+
+
+class StrictSchema(Schema):
+    """Input schemas reject fields they do not know: a typo is a 422, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserRef(Schema):
+    id: uuid.UUID
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
+class ErrorOut(Schema):
+    message: str
+    errors: dict[str, list[str]] = {}
+
+
+class PageOut(Schema, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def expected_version(request: HttpRequest, body_version: int | None = None) -> int | None:
+    """The version the caller last read: ``version`` in the body, or the If-Match header."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    match = _IF_MATCH.match(header)
+    if match is None:
+        raise BadRequest(_('If-Match must be the record\'s version, e.g. "3".'), {"If-Match": [_("Not a version.")]})
+    return int(match.group(1))
+
+
+def list_query(request: HttpRequest, spec: ListSpec[Any]) -> ListQuery:
+    """Parse list parameters strictly: an unknown filter or sort is a 400, never passed to SQL."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        return parse(
+            spec,
+            request.GET,
+            strict=True,
+            default_limit=settings.ACCORD_PAGE_SIZE,
+            max_limit=settings.ACCORD_API_MAX_PAGE_SIZE,
+            ignore=("total",),
+        )
+    except ValidationError as exc:
+        raise BadRequest(_("Unknown or invalid list parameters."), exc.message_dict) from exc
+
+
+def wants_total(request: HttpRequest) -> bool:
+    return request.GET.get("total", "").lower() in {"1", "true", "yes"}
+
+
+def list_parameters(spec: ListSpec[Any]) -> dict[str, Any]:
+    """OpenAPI descriptions of a list's query parameters, generated from its spec."""
+    types = {
+        "uuid": ("string", "uuid"),
+        "int": ("integer", None),
+        "bool": ("boolean", None),
+        "date": ("string", "date"),
+        "datetime": ("string", "date-time"),
+    }
+    params: list[dict[str, Any]] = [
+        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Text search"},
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {"type": "string", "enum": [s.name for s in spec.sorts] + [f"-{s.name}" for s in spec.sorts]},
+            "description": f"Sort key; prefix - for descending. Default {spec.default_sort}.",
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "next_cursor of the previous page",
+        },
+        {
+            "name": "before",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "prev_cursor, to page backwards",
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": settings.ACCORD_API_MAX_PAGE_SIZE},
+        },
+        {"name": "total", "in": "query", "schema": {"type": "boolean"}, "description": "Include the total count"},
+    ]
+    for flt in spec.filters:
+        kind, fmt = types.get(flt.kind, ("string", None))
+        schema: dict[str, Any] = {"type": kind}
+        if fmt:
+            schema["format"] = fmt
+        if flt.choices:
+            schema["enum"] = list(flt.choices)
+        params.append(
+            {
+                "name": flt.name,
+                "in": "query",
+                "schema": schema,
+                "description": "Comma-separated values mean any of them",
+            }
+        )
+    if spec.custom_fields:
+        params.append(
+            {"name": "cf.<key>", "in": "query", "schema": {"type": "string"}, "description": "Filter on a custom field"}
+        )
+    return {"parameters": params}
+
+
+# --- core endpoints -----------------------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    id: uuid.UUID
+    username: str
+    name: str
+    email: str
+    role: str
+    language: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_role(obj: Any) -> str:
+        return obj.role.code
+
+
+@router.get("/me", response=MeOut, summary="The authenticated user")
+def me(request: HttpRequest) -> Any:
+    return request.user
+
+
+class CustomFieldOut(Schema):
+    entity: str
+    key: str
+    label: str
+    field_type: str
+    choices: list[str]
+    required: bool
+    help_text: str
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut], summary="Custom field definitions")
+def custom_fields(request: HttpRequest, entity: str | None = None) -> Any:
+    qs = CustomFieldDefinition.objects.filter(active=True)
+    if entity:
+        qs = qs.filter(entity=entity)
+    return list(qs)
+
+
+class TagOut(Schema):
+    id: uuid.UUID
+    name: str
+    color: str
+
+
+@router.get("/tags", response=list[TagOut], summary="Tags")
+def tags(request: HttpRequest) -> Any:
+    return list(Tag.objects.all())
+
+
+class SearchHitOut(Schema):
+    type: str
+    id: uuid.UUID
+    title: str
+    subtitle: str
+    url: str
+    score: float
+
+
+@router.get("/search", response={200: list[SearchHitOut], **ERRORS}, summary="Global search")
+def global_search(request: HttpRequest, q: str, limit: int = 10) -> Any:
+    from accord.core.global_search import search_all
+
+    if not 1 <= limit <= 50:
+        raise BadRequest(_("limit must be from 1 to 50."), {"limit": [_("Enter a number from 1 to 50.")]})
+    return [
+        {"type": h.type, "id": h.id, "title": h.title, "subtitle": h.subtitle, "url": h.url, "score": h.score}
+        for h in search_all(request.user, q, limit=limit)
+    ]

@@ -1,0 +1,123 @@
+"""The audit trail and the event log, written by services in the transaction of the change.
+
+A service takes a ``snapshot`` of a record before changing it and calls ``record_update`` after; the
+audit entry keeps each changed field as ``[before, after]`` and an event tells the consumers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from accord.core.events import emit
+from accord.core.models import AuditAction, AuditEntry, entity_label
+
+Snapshot = dict[str, Any]
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the audit trail and events store it (JSON, stable across databases)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
+
+
+def snapshot(obj: models.Model, *, extra: Mapping[str, Any] | None = None) -> Snapshot:
+    """The audited state of ``obj``: its concrete fields, custom fields flattened to
+    ``custom.<key>``, plus any ``extra`` the service knows of (tags, e-mails...)."""
+    exclude: frozenset[str] = getattr(obj, "audit_exclude", frozenset())
+    state: Snapshot = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(obj, field.attname)
+        if field.name == "custom" and isinstance(value, Mapping):
+            for key, custom_value in value.items():
+                state[f"custom.{key}"] = jsonable(custom_value)
+            continue
+        state[field.name] = jsonable(value)
+    if extra:
+        state.update({name: jsonable(value) for name, value in extra.items()})
+    return state
+
+
+def diff(before: Snapshot, after: Snapshot) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
+def _entry(*, actor: Any, action: str, obj: models.Model, changes: dict[str, Any]) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        entity=entity_label(obj),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        changes=changes,
+    )
+
+
+def record_create(*, actor: Any, obj: models.Model, extra: Mapping[str, Any] | None = None) -> None:
+    state = snapshot(obj, extra=extra)
+    _entry(actor=actor, action=AuditAction.CREATE, obj=obj, changes={k: [None, v] for k, v in state.items()})
+    emit(f"{entity_label(obj)}.created", obj=obj, actor=actor)
+
+
+def record_update(
+    *, actor: Any, obj: models.Model, before: Snapshot, extra: Mapping[str, Any] | None = None
+) -> dict[str, list[Any]]:
+    """Audit and announce an update; returns the changes (empty: nothing was recorded)."""
+    changes = diff(before, snapshot(obj, extra=extra))
+    if changes:
+        _entry(actor=actor, action=AuditAction.UPDATE, obj=obj, changes=changes)
+        emit(f"{entity_label(obj)}.updated", obj=obj, actor=actor, payload={"fields": sorted(changes)})
+    return changes
+
+
+def record_delete(*, actor: Any, obj: models.Model, before: Snapshot) -> None:
+    _entry(actor=actor, action=AuditAction.DELETE, obj=obj, changes={k: [v, None] for k, v in before.items()})
+    emit(f"{entity_label(obj)}.deleted", obj=obj, actor=actor)
+
+
+def record_merge(*, actor: Any, survivor: models.Model, merged: Iterable[models.Model], moved: dict[str, int]) -> None:
+    """Audit a merge on the survivor, and one delete-by-merge entry for each record merged in."""
+    merged = list(merged)
+    ids = [str(m.pk) for m in merged]
+    _entry(
+        actor=actor,
+        action=AuditAction.MERGE,
+        obj=survivor,
+        changes={"merged": [None, [str(m) for m in merged]], "merged_ids": [None, ids], "moved": [None, moved]},
+    )
+    for loser in merged:
+        _entry(
+            actor=actor,
+            action=AuditAction.MERGE,
+            obj=loser,
+            changes={"merged_into": [None, str(survivor.pk)]},
+        )
+    emit(f"{entity_label(survivor)}.merged", obj=survivor, actor=actor, payload={"merged_ids": ids})

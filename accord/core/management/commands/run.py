@@ -1,0 +1,74 @@
+"""``accord run``: the web server and, beside it, a worker — the whole embedded deployment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from accord.core.demos import DEMO_PASSWORD, demo_logins
+
+
+class Command(BaseCommand):
+    help = "Serve Accord (gunicorn) with a background worker beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "accord", "worker", "--verbosity", "0"])
+
+        host = "localhost" if options["host"] in ("127.0.0.1", "0.0.0.0") else options["host"]  # noqa: S104
+        url = f"http://{host}:{options['port']}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Accord is running at {url}"))
+        logins = demo_logins()
+        if logins:
+            self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for each):")
+            for username, role in logins:
+                self.stdout.write(f"  {username:<10} {role}")
+        self.stdout.write(f"API documentation: {url}api/v1/docs")
+        self.stdout.write("Press Ctrl+C to stop.\n")
+
+        bind = f"{options['host']}:{options['port']}"
+
+        class App(BaseApplication):
+            def load_config(self) -> None:
+                self.cfg.set("bind", bind)
+                self.cfg.set("workers", options["workers"])
+                self.cfg.set("threads", options["threads"])
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("accesslog", "-" if settings.DEBUG else None)
+                self.cfg.set("graceful_timeout", 10)
+                self.cfg.set("timeout", 120)
+
+            def load(self) -> Any:
+                from accord.wsgi import application
+
+                return application
+
+        try:
+            App().run()
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

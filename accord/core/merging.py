@@ -1,0 +1,94 @@
+"""Moving every reference from duplicates to the record that survives a merge.
+
+The references are found from the model's metadata, not listed by hand, so a module added later
+(deals, tickets, invoices pointing at a contact) is carried over by a merge without knowing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import models
+
+from accord.core.models import AuditEntry, entity_label
+
+
+def _unique_sets(model: type[models.Model], field_name: str) -> list[list[str]]:
+    """The other fields of each unique constraint that includes ``field_name``."""
+    sets: list[list[str]] = []
+    for constraint in model._meta.constraints:
+        fields = list(getattr(constraint, "fields", ()) or ())
+        if isinstance(constraint, models.UniqueConstraint) and field_name in fields and constraint.condition is None:
+            sets.append([f for f in fields if f != field_name])
+    for together in model._meta.unique_together:
+        if field_name in together:
+            sets.append([f for f in together if f != field_name])
+    return sets
+
+
+def _label(model: Any) -> str:
+    return str(model._meta.label_lower)
+
+
+def reassign_references(
+    model: type[models.Model],
+    survivor: models.Model,
+    others: Sequence[models.Model],
+    *,
+    skip: Iterable[str] = (),
+) -> dict[str, int]:
+    """Point every foreign key and many-to-many row that refers to ``others`` at ``survivor``.
+
+    A row that would break a unique constraint (the survivor already has that tag, already took
+    part in that meeting) is deleted instead: the survivor already says the same thing.
+    Returns how many rows moved per relation.
+    """
+    skip = set(skip)
+    other_ids = [o.pk for o in others]
+    moved: dict[str, int] = {}
+    relations: list[tuple[type[models.Model], str, str]] = []
+    for rel in model._meta.related_objects:
+        if rel.many_to_many:
+            through: Any = getattr(rel, "through", None) or rel.field.remote_field.through  # type: ignore[attr-defined]
+            if not through._meta.auto_created:
+                continue  # an explicit through model is reached as a one-to-many relation too
+            fk = next(f for f in through._meta.fields if f.is_relation and f.related_model is model)
+            relations.append((through, fk.name, f"{_label(rel.related_model)}.{rel.field.name}"))
+        elif rel.one_to_many or rel.one_to_one:
+            related = rel.related_model
+            assert related is not None
+            relations.append((related, rel.field.name, f"{_label(related)}.{rel.field.name}"))
+    for field in model._meta.many_to_many:
+        through = field.remote_field.through
+        if through._meta.auto_created:
+            fk = next(f for f in through._meta.fields if f.is_relation and f.related_model is model and f.name != "id")
+            relations.append((through, fk.name, f"{model._meta.label_lower}.{field.name}"))
+    for related_model, fk_name, label in relations:
+        if label in skip:
+            continue
+        for other_fields in _unique_sets(related_model, fk_name):
+            if not other_fields:
+                continue
+            taken = set(related_model._default_manager.filter(**{fk_name: survivor}).values_list(*other_fields))
+            if not taken:
+                continue
+            clashing = [
+                row["pk"]
+                for row in related_model._default_manager.filter(**{f"{fk_name}__in": other_ids}).values(
+                    "pk", *other_fields
+                )
+                if tuple(row[f] for f in other_fields) in taken
+            ]
+            related_model._default_manager.filter(pk__in=clashing).delete()
+        count = related_model._default_manager.filter(**{f"{fk_name}__in": other_ids}).update(**{fk_name: survivor})
+        if count:
+            moved[label] = count
+    return moved
+
+
+def move_history(model: type[models.Model], survivor: Any, others: Sequence[Any]) -> int:
+    """The duplicates' audit trail becomes part of the survivor's."""
+    return AuditEntry.objects.filter(entity=entity_label(model), object_id__in=[o.pk for o in others]).update(
+        object_id=survivor.pk
+    )

@@ -1,0 +1,251 @@
+"""The pieces every domain app builds on: the base model, ownership, tags, custom fields, the audit
+trail, the event log, saved views, idempotency records and the scheduler's claimed slots."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.core.ids import uuid7
+
+
+class BaseModel(models.Model):
+    """Every business record: a time-ordered UUID key, timestamps and a version.
+
+    ``version`` grows by one on every write; a writer that read version N and finds N+1 in the
+    database lost a race and gets a conflict instead of overwriting someone else's change.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    # Fields the audit trail never records (bookkeeping, or derived from other fields).
+    audit_exclude: ClassVar[frozenset[str]] = frozenset({"id", "created_at", "updated_at", "version"})
+
+
+class OwnedModel(BaseModel):
+    """A record that belongs to someone: the access policy reads these three columns.
+
+    Visibility is decided from them at query time, never from per-record permission rows, so a
+    change to a role's rules takes effect at once whatever the number of records.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        "identity.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    territory = models.ForeignKey(
+        "identity.Territory",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("territory"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Tag(models.Model):
+    """A label shared by companies and contacts ("VIP", "trade fair 2026")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    BOOLEAN = "boolean", _("Yes / no")
+    MONEY = "money", _("Money")
+
+
+class CustomFieldDefinition(BaseModel):
+    """A field an admin adds to an entity; values live in the entity's ``custom`` JSON column."""
+
+    entity = models.CharField(_("entity"), max_length=60, db_index=True)  # e.g. "people.contact"
+    key = models.SlugField(_("key"), max_length=40, help_text=_("Used in the API, imports and exports."))
+    label = models.CharField(_("label"), max_length=80)
+    field_type = models.CharField(_("type"), max_length=20, choices=CustomFieldType.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["entity", "position", "label"]
+        constraints = [models.UniqueConstraint(fields=["entity", "key"], name="custom_field_unique_key")]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.key}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("updated")
+    DELETE = "delete", _("deleted")
+    MERGE = "merge", _("merged")
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when: one row per create, update, delete or merge of a record.
+
+    ``changes`` maps a field to ``[before, after]``; a delete keeps the last values so the record
+    can be told apart (and restored by hand) long after it is gone.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    entity = models.CharField(max_length=60)
+    object_id = models.UUIDField()
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["entity", "object_id", "-at"], name="audit_object_idx")]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} {self.object_id}"
+
+
+class Event(models.Model):
+    """The transactional outbox: appended in the same transaction as the change it reports.
+
+    Consumers (notifications, webhooks, sync feed) run after commit from the worker, so a
+    rolled-back write emits nothing and a crash after commit loses nothing: undelivered events are
+    simply still here with ``dispatched_at`` empty.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(max_length=80)  # "people.contact.created"
+    entity = models.CharField(max_length=60, blank=True)
+    object_id = models.UUIDField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="event_pending_idx",
+                condition=models.Q(dispatched_at__isnull=True, failed_at__isnull=True),
+            ),
+            models.Index(fields=["entity", "object_id"], name="event_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.object_id}"
+
+
+class SavedView(BaseModel):
+    """A list's filters and sort, saved under a name by one user (or shared with everyone)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    entity = models.CharField(max_length=60)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "entity", "name"], name="saved_view_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdempotencyRecord(models.Model):
+    """The response to a POST that carried ``Idempotency-Key``, so a retry gets the same answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ScheduledRun(models.Model):
+    """One periodic job's run for one time slot; the unique pair stops two workers running it twice."""
+
+    job = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    worker = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_unique_slot")]
+        indexes = [models.Index(fields=["job", "-slot"], name="scheduled_run_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot.isoformat()}"
+
+
+def entity_label(model: type[models.Model] | models.Model) -> str:
+    """The stable name of a model in audit, events and custom fields: ``people.contact``."""
+    return model._meta.label_lower
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

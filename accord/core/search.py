@@ -1,0 +1,280 @@
+"""Text search over a model's ``search_text`` column, on PostgreSQL and SQLite alike.
+
+Each searchable model keeps a ``search_text`` column: its names, e-mails, phones and tax ids, folded
+to lower case without diacritics (so "lukasz" finds "Łukasz"). The column is indexed per database:
+
+* PostgreSQL: a GIN ``gin_trgm_ops`` index (pg_trgm); substring matches use it through LIKE, typo
+  matches through the word-similarity operator ``<%``.
+* SQLite: an FTS5 table with the trigram tokenizer, kept in step with the column by triggers, so
+  bulk inserts and raw updates are indexed too.
+
+``matching`` narrows a queryset to substring matches (list filters); ``ranked`` returns the best
+matches for a search box, tolerant of typos, re-scored with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import connections, models
+from django.db.migrations.operations.base import Operation
+from django.db.models.expressions import RawSQL
+from rapidfuzz import fuzz
+
+M = TypeVar("M", bound=models.Model)
+
+_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"\D+")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no diacritics, single spaces: the form both the index and the query take."""
+    text = unicodedata.normalize("NFKD", (text or "").translate(_FOLD))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", text.casefold()).strip()
+
+
+def query_terms(query: str) -> str:
+    """The query in the index's form; phone-like input keeps only its digits."""
+    query = query.strip()
+    if _PHONE_LIKE.match(query):
+        return _NON_DIGITS.sub("", query)
+    return normalize(query)
+
+
+def document(*parts: Any) -> str:
+    """Build a ``search_text`` value from the parts of a record (None and blanks skipped)."""
+    seen: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        value = normalize(str(part))
+        if value and value not in seen:
+            seen.append(value)
+    return " | ".join(seen)
+
+
+def phone_terms(e164: str) -> list[str]:
+    """The forms a person types a phone number in: +48601234567 -> 48601234567, 601234567."""
+    digits = _NON_DIGITS.sub("", e164 or "")
+    if not digits:
+        return []
+    terms = [digits]
+    try:
+        import phonenumbers
+
+        parsed = phonenumbers.parse(e164, None)
+        national = str(parsed.national_number)
+        if national != digits:
+            terms.append(national)
+    except phonenumbers.NumberParseException:
+        return terms  # a number that was never valid still has its digits indexed
+    return terms
+
+
+def fts_table(model: type[models.Model]) -> str:
+    return f"{model._meta.db_table}_fts"
+
+
+def _vendor(model: type[models.Model]) -> str:
+    return connections["default"].vendor
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def matching(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
+    """Rows whose search text contains the query (every word of it, in any order)."""
+    words = [w for w in query_terms(query).split(" ") if w]
+    if not words:
+        return queryset
+    model = queryset.model
+    table = model._meta.db_table
+    if _vendor(model) == "sqlite":
+        long_words = [w for w in words if len(w) >= 3]
+        short_words = [w for w in words if len(w) < 3]
+        if long_words:
+            match = " AND ".join(_fts_phrase(w) for w in long_words)
+            queryset = queryset.filter(
+                RawSQL(
+                    f'"{table}".rowid IN (SELECT rowid FROM "{fts_table(model)}" WHERE "{fts_table(model)}" MATCH %s)',
+                    [match],
+                    output_field=models.BooleanField(),
+                )
+            )
+        for word in short_words:
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
+    for word in words:
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+@dataclass
+class Hit:
+    obj: Any
+    score: float
+
+
+def _typo_candidates(queryset: models.QuerySet[M], terms: str, limit: int) -> models.QuerySet[M]:
+    """Rows sharing enough trigrams with the query to be a misspelling of it."""
+    model = queryset.model
+    table = model._meta.db_table
+    if _vendor(model) == "sqlite":
+        grams = {terms[i : i + 3] for i in range(len(terms) - 2)}
+        grams = {g for g in grams if g.strip() and len(g.strip()) == 3}
+        if not grams:
+            return queryset.none()
+        match = " OR ".join(_fts_phrase(g) for g in sorted(grams))
+        fts = fts_table(model)
+        return queryset.filter(
+            RawSQL(
+                f'"{table}".rowid IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s ORDER BY rank LIMIT %s)',
+                [match, limit],
+                output_field=models.BooleanField(),
+            )
+        )
+    return queryset.filter(
+        RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
+    ).order_by(RawSQL(f'word_similarity(%s, "{table}"."search_text")', [terms]).desc())
+
+
+def ranked(
+    queryset: models.QuerySet[M],
+    query: str,
+    *,
+    limit: int = 10,
+    label: Callable[[M], Sequence[str]],
+    candidates: int = 200,
+) -> list[Hit]:
+    """The best ``limit`` matches for a search box: exact substrings first, then near misses.
+
+    ``label`` gives the strings a person would recognise a row by (name, e-mail...); the final
+    order is rapidfuzz's score of the query against them, so both databases agree.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    found: dict[Any, Any] = {obj.pk: obj for obj in matching(queryset, query)[:candidates]}
+    if len(found) < limit and len(terms) >= 3:
+        for obj in _typo_candidates(queryset, terms, candidates)[:candidates]:
+            found.setdefault(obj.pk, obj)
+    hits = []
+    for obj in found.values():
+        names = [normalize(s) for s in label(obj) if s]
+        best = max((_score(terms, name) for name in names), default=0.0)
+        substring = any(terms in name for name in names) or terms in getattr(obj, "search_text", "")
+        if substring:
+            best = max(best, 90.0)
+        if best >= 60:
+            hits.append(Hit(obj=obj, score=best))
+    hits.sort(key=lambda h: (-h.score, normalize(" ".join(label(h.obj)))))
+    return hits[:limit]
+
+
+def _score(query: str, text: str) -> float:
+    if text.startswith(query):
+        return 100.0
+    return max(fuzz.WRatio(query, text), fuzz.partial_ratio(query, text) - 5)
+
+
+def _sqlite_index_sql(table: str) -> list[str]:
+    fts = f"{table}_fts"
+    return [
+        f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5('
+        f"search_text, content='{table}', content_rowid='rowid', tokenize='trigram')",
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"(rowid, search_text) VALUES (new.rowid, new.search_text); END',
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"("{fts}", rowid, search_text) VALUES (\'delete\', old.rowid, old.search_text); END',
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF search_text ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"("{fts}", rowid, search_text) VALUES (\'delete\', old.rowid, old.search_text); '
+        f'INSERT INTO "{fts}"(rowid, search_text) VALUES (new.rowid, new.search_text); END',
+        f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')',
+    ]
+
+
+def install_index(connection: Any, table: str) -> None:
+    """Create the search index of ``table`` if it is missing (idempotent)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            cursor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{table}_search_trgm" ON "{table}" USING gin (search_text gin_trgm_ops)'
+            )
+        elif connection.vendor == "sqlite":
+            for statement in _sqlite_index_sql(table):
+                cursor.execute(statement)
+
+
+def repair_indexes(connection: Any, models_: Sequence[type[models.Model]]) -> list[str]:
+    """Reinstall SQLite search triggers that a table rebuild dropped; returns the tables repaired.
+
+    SQLite alters a table by copying it into a new one, which drops the table's triggers and
+    renumbers its rowids, so after any migration the FTS index may be stale: rebuild it then.
+    """
+    if connection.vendor != "sqlite":
+        return []
+    repaired = []
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND tbl_name=%s AND name LIKE %s",
+                [table, f"{table}_fts_a_"],
+            )
+            if cursor.fetchone()[0] != 3:
+                repaired.append(table)
+    for table in repaired:
+        install_index(connection, table)
+    return repaired
+
+
+def drop_index(connection: Any, table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'DROP INDEX IF EXISTS "{table}_search_trgm"')
+        elif connection.vendor == "sqlite":
+            fts = f"{table}_fts"
+            for suffix in ("ai", "ad", "au"):
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
+            cursor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+
+
+def searchable_models() -> list[type[models.Model]]:
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if any(f.name == "search_text" for f in m._meta.concrete_fields)]
+
+
+class CreateSearchIndex(Operation):
+    """Index ``<model>.search_text`` the way this database searches it (see the module docstring)."""
+
+    reversible = True
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        install_index(schema_editor.connection, model._meta.db_table)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        drop_index(schema_editor.connection, model._meta.db_table)
+
+    def describe(self) -> str:
+        return f"Create the search index of {self.model_name}"
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (f"{__name__}.{type(self).__name__}", [self.model_name], {})

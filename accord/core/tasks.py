@@ -1,0 +1,45 @@
+"""Background tasks of the core: event dispatch and housekeeping."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone
+
+from accord.core.events import dispatch_pending
+from accord.core.models import IdempotencyRecord, ScheduledRun
+from accord.core.scheduler import periodic
+
+
+@periodic("* * * * *")
+@task()
+def dispatch_events() -> int:
+    """Deliver pending events to their consumers (nudged after each commit, swept every minute)."""
+    return dispatch_pending()
+
+
+@periodic("*/5 * * * *")
+@task()
+def requeue_abandoned_tasks() -> int:
+    """Put back tasks whose worker died mid-run. Tasks are idempotent, so running one again is safe."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - datetime.timedelta(minutes=30)
+    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(status="READY", started_at=None)
+
+
+@periodic("17 3 * * *")
+@task()
+def prune_bookkeeping() -> dict[str, int]:
+    """Forget what only matters for a while: claimed slots, idempotency answers, finished tasks."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    slots, _ = ScheduledRun.objects.filter(slot__lt=now - datetime.timedelta(days=7)).delete()
+    keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - datetime.timedelta(days=2)).delete()
+    finished, _ = DBTaskResult.objects.filter(
+        Q(status="SUCCESSFUL") | Q(status="FAILED"), finished_at__lt=now - datetime.timedelta(days=14)
+    ).delete()
+    return {"slots": slots, "idempotency_records": keys, "task_results": finished}

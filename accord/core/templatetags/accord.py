@@ -1,0 +1,102 @@
+"""Template helpers: icons, avatars, phone numbers, form fields, relative dates."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from accord.core.changes import jsonable
+
+register = template.Library()
+
+CHANNEL_ICONS = {
+    "phone": "phone",
+    "email": "mail",
+    "meeting": "users",
+    "visit": "visit",
+    "chat": "chat",
+    "sms": "sms",
+    "letter": "letter",
+    "fax": "fax",
+    "web_form": "globe",
+    "social": "social",
+    "note": "note",
+}
+
+
+@register.simple_tag
+def icon(name: str, css: str = "") -> str:
+    return format_html('<svg class="icon {}" aria-hidden="true"><use href="#i-{}"></use></svg>', css, name)
+
+
+@register.filter
+def channel_icon(channel: str) -> str:
+    return CHANNEL_ICONS.get(channel, "activity")
+
+
+@register.filter
+def initials(value: Any) -> str:
+    text = str(value or "").strip()
+    parts = [p for p in text.replace("-", " ").split() if p[:1].isalnum()]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@register.filter
+def phone(value: str) -> str:
+    from accord.people.validators import format_phone
+
+    return format_phone(value) if value else ""
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    if not seconds:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes >= 60:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
+
+
+@register.filter
+def is_overdue(when: datetime.datetime | None) -> bool:
+    return bool(when and when < timezone.now())
+
+
+@register.filter
+def audit_value(value: Any) -> str:
+    value = jsonable(value)
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """A readable name for an audited field ("custom.region" -> "region")."""
+    return name.removeprefix("custom.").replace("_", " ")
+
+
+@register.inclusion_tag("components/field.html")
+def field(bound_field: Any, css: str = "") -> dict[str, Any]:
+    return {"field": bound_field, "css": css}
+
+
+@register.filter
+def get_field(form: Any, name: str) -> Any:
+    return form[name]
+
+
+@register.simple_tag
+def yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")

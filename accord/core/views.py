@@ -1,0 +1,119 @@
+"""Screens of the core: the search box and page, saved views, custom-field settings, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.core import access, global_search, services
+from accord.core.access import AccessDenied
+from accord.core.forms import apply_errors
+from accord.core.htmx import is_htmx
+from accord.core.models import CustomFieldDefinition, SavedView
+from accord.core.settings_forms import CustomFieldForm
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and supervisors: answers once the database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def search_view(request: HttpRequest) -> HttpResponse:
+    """The search box's dropdown (HTMX) and the full results page."""
+    q = request.GET.get("q", "").strip()[:200]
+    if is_htmx(request):
+        hits = global_search.search_all(request.user, q, limit=10) if len(q) >= 1 else []
+        return render(request, "core/_search_dropdown.html", {"q": q, "hits": hits})
+    groups = global_search.search_grouped(request.user, q, limit=25) if q else []
+    return render(request, "core/search.html", {"q": q, "groups": groups})
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    entity = request.POST.get("entity", "")
+    path = request.POST.get("path", "/")
+    try:
+        view = services.save_view(
+            actor=request.user,
+            entity=entity,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            shared=bool(request.POST.get("shared")) and access.is_admin(request.user),
+        )
+    except ValidationError as exc:
+        for messages_ in exc.message_dict.values():
+            for message in messages_:
+                messages.error(request, message)
+        return redirect(_safe_next(request, path))
+    messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
+    return redirect(f"{path}?{view.query}" if view.query else path)
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk)
+    services.delete_view(actor=request.user, view=view)
+    messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
+    return redirect(_safe_next(request, "/"))
+
+
+# --- settings: custom fields ------------------------------------------------------------------------
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not access.is_admin(request.user):
+        raise AccessDenied()
+
+
+@login_required
+def custom_field_list(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    definitions = CustomFieldDefinition.objects.all()
+    return render(
+        request,
+        "core/custom_fields.html",
+        {"definitions": definitions, "entities": services.custom_field_entities()},
+    )
+
+
+@login_required
+def custom_field_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
+    _require_admin(request)
+    definition = get_object_or_404(CustomFieldDefinition, pk=pk) if pk else None
+    if request.method == "POST":
+        form = CustomFieldForm(request.POST, editing=definition is not None)
+        if form.is_valid():
+            try:
+                if definition is None:
+                    services.create_custom_field(actor=request.user, **form.definition_data())
+                else:
+                    services.update_custom_field(actor=request.user, definition=definition, **form.change_data())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("The custom field was saved."))
+                return redirect("core:custom-fields")
+    else:
+        form = CustomFieldForm(initial=CustomFieldForm.initial_for(definition), editing=definition is not None)
+    return render(request, "core/custom_field_form.html", {"form": form, "definition": definition})

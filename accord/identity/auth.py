@@ -1,0 +1,27 @@
+"""How the REST API knows who is calling: a bearer token, or the browser's session (with CSRF)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from accord.identity.services import authenticate_token
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class BrowserSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: Any) -> Any:
+        user = request.user
+        if user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api_auth = [BearerTokenAuth(), BrowserSessionAuth()]

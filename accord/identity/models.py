@@ -1,0 +1,180 @@
+"""Users, their roles, teams and territories, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.core.ids import uuid7
+from accord.core.models import BaseModel
+
+
+class Visibility(models.TextChoices):
+    OWN = "own", _("Own records")
+    TEAM = "team", _("Own and their teams' records")
+    TERRITORY = "territory", _("Own and their territories' records")
+    ALL = "all", _("All records")
+
+
+class Reach(models.TextChoices):
+    """How far a write permission reaches among the records a role can see."""
+
+    NONE = "none", _("None")
+    OWN = "own", _("Own records")
+    VISIBLE = "visible", _("Every record they can see")
+
+
+class Role(models.Model):
+    """What a kind of user may see and do. The access policy reads it on every request.
+
+    Roles are rows, not code: an admin widening "sales rep" from own to team records changes one
+    row and the next request sees it; nothing per record is recomputed.
+    """
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    SALES_REP = "sales_rep"
+    SUPPORT_AGENT = "support_agent"
+    MARKETER = "marketer"
+    READ_ONLY = "read_only"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    visibility = models.CharField(_("sees"), max_length=10, choices=Visibility.choices, default=Visibility.OWN)
+    can_create = models.BooleanField(_("may create records"), default=True)
+    edit_reach = models.CharField(_("may edit"), max_length=10, choices=Reach.choices, default=Reach.OWN)
+    delete_reach = models.CharField(_("may delete"), max_length=10, choices=Reach.choices, default=Reach.NONE)
+    can_export = models.BooleanField(_("may export"), default=False)
+    can_reassign = models.BooleanField(_("may give records to other users"), default=False)
+    is_admin = models.BooleanField(_("administers Accord"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(BaseModel):
+    """A group of users who share records; its managers see everything the team owns."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    managers: models.ManyToManyField[User, Any] = models.ManyToManyField(
+        "User", related_name="managed_teams", blank=True, verbose_name=_("managers")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Territory(BaseModel):
+    """A sales region (a country, a voivodeship, a list of postcodes) and the reps who cover it."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Someone who logs in to Accord."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users", verbose_name=_("role"))
+    teams = models.ManyToManyField(Team, related_name="members", blank=True, verbose_name=_("teams"))
+    territories = models.ManyToManyField(Territory, related_name="reps", blank=True, verbose_name=_("territories"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p] or [self.username]
+        return "".join(p[0] for p in parts[:2]).upper()
+
+    # The access policy asks these once per request; cached on the instance, which Django builds
+    # afresh for every request.
+    @cached_property
+    def team_ids(self) -> frozenset:
+        return frozenset(self.teams.values_list("id", flat=True))
+
+    @cached_property
+    def visible_team_ids(self) -> frozenset:
+        managed = Team.objects.filter(managers=self).values_list("id", flat=True)
+        return self.team_ids | frozenset(managed)
+
+    @cached_property
+    def territory_ids(self) -> frozenset:
+        return frozenset(self.territories.values_list("id", flat=True))
+
+    @property
+    def is_accord_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role.is_admin)
+
+    @property
+    def primary_team_id(self):
+        """The team a new record of this user's lands in: the first team they belong to."""
+        return min(self.team_ids, default=None)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the REST API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,0 +1,33 @@
+"""The roles every installation starts with. Admins may change their rules afterwards."""
+
+from typing import Any
+
+DEFAULT_ROLES = [
+    # code, name, visibility, can_create, edit_reach, delete_reach, can_export, can_reassign, is_admin
+    ("admin", "Administrator", "all", True, "visible", "visible", True, True, True),
+    ("manager", "Manager", "team", True, "visible", "visible", True, True, False),
+    ("sales_rep", "Sales rep", "team", True, "visible", "own", False, False, False),
+    ("support_agent", "Support agent", "all", True, "visible", "none", False, False, False),
+    ("marketer", "Marketer", "all", True, "visible", "none", True, False, False),
+    ("read_only", "Read-only", "team", False, "none", "none", False, False, False),
+]
+
+
+def ensure_default_roles(role_model: Any = None) -> None:
+    """Create the default roles that are missing; never overwrites an admin's changes."""
+    if role_model is None:
+        from accord.identity.models import Role as role_model
+    for code, name, visibility, create, edit, delete, export, reassign, admin in DEFAULT_ROLES:
+        role_model.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "visibility": visibility,
+                "can_create": create,
+                "edit_reach": edit,
+                "delete_reach": delete,
+                "can_export": export,
+                "can_reassign": reassign,
+                "is_admin": admin,
+            },
+        )

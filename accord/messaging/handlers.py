@@ -1,0 +1,44 @@
+"""What messaging does when other apps' events arrive."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from accord.core.events import on
+from accord.core.models import Event
+from accord.identity.models import User
+from accord.messaging import services
+
+
+@on("activities.task.reminder_due")
+def remind_task_owner(event: Event) -> None:
+    """A task's reminder time has come: tell its assignee in the app."""
+    from accord.activities.models import Task
+
+    if event.object_id is None:
+        return
+    task = Task.objects.filter(pk=event.object_id).select_related("contact", "company").first()
+    if task is None:
+        return  # deleted since; nothing to remind of
+    owner = User.objects.filter(pk=event.payload.get("owner_id")).first()
+    if owner is None or not owner.is_active:
+        return
+    with translation.override(owner.language or None):
+        if task.due_at:
+            due = formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
+            body = _("Due %(when)s") % {"when": due}
+        else:
+            body = ""
+        party = task.contact or task.company
+        if party is not None:
+            body = f"{body} · {party}" if body else str(party)
+        services.notify(
+            user=owner,
+            subject=_("Reminder: %(title)s") % {"title": task.title},
+            body=body,
+            url=reverse("activities:task-edit", args=[task.pk]),
+            idempotency_key=f"task-reminder:{task.pk}:{event.payload.get('remind_at')}",
+            related=task,
+        )

@@ -1,0 +1,104 @@
+"""Finding likely duplicates of a contact or a company, among the records the user can see.
+
+Three signals, strongest first: the same e-mail address, the same phone number, and a very similar
+name (rapidfuzz over candidates found by the typo-tolerant search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rapidfuzz import fuzz
+
+from accord.core import access, search
+from accord.people.models import Company, Contact, EmailAddress, PhoneNumber
+
+NAME_SIMILARITY = 88
+REASONS = {"email": _("same e-mail"), "phone": _("same phone"), "name": _("similar name"), "tax_id": _("same tax id")}
+
+
+@dataclass
+class Duplicate:
+    record: Any
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REASONS[r]) for r in self.reasons]
+
+
+def _collect(found: dict[Any, Duplicate], records: Iterable[Any], reason: str) -> None:
+    for record in records:
+        entry = found.setdefault(record.pk, Duplicate(record=record))
+        if reason not in entry.reasons:
+            entry.reasons.append(reason)
+
+
+def contact_duplicates(
+    user: Any,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    exclude: Any = None,
+    limit: int = 5,
+) -> list[Duplicate]:
+    """Visible contacts that look like the one described. ``phones`` are E.164."""
+    visible = access.scope(user, Contact.objects.all()) if user is not None else Contact.objects.all()
+    if exclude is not None:
+        visible = visible.exclude(pk=exclude)
+    found: dict[Any, Duplicate] = {}
+    emails = [e.strip().lower() for e in emails if e and e.strip()]
+    if emails:
+        by_email = EmailAddress.objects.filter(email__in=emails, contact__isnull=False).values("contact_id")
+        _collect(found, visible.filter(pk__in=by_email)[:limit], "email")
+    if phones:
+        by_phone = PhoneNumber.objects.filter(number__in=list(phones), contact__isnull=False).values("contact_id")
+        _collect(found, visible.filter(pk__in=by_phone)[:limit], "phone")
+    name = " ".join(p for p in (first_name, last_name) if p).strip()
+    if len(name) >= 3:
+        wanted = search.normalize(name)
+        for hit in search.ranked(visible, name, limit=limit * 2, label=lambda c: [c.full_name]):
+            if fuzz.token_sort_ratio(wanted, search.normalize(hit.obj.full_name)) >= NAME_SIMILARITY:
+                _collect(found, [hit.obj], "name")
+    ranked = sorted(found.values(), key=lambda d: (-len(d.reasons), d.record.sort_name))
+    return ranked[:limit]
+
+
+def company_duplicates(
+    user: Any,
+    *,
+    name: str = "",
+    nip: str = "",
+    vat_id: str = "",
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    exclude: Any = None,
+    limit: int = 5,
+) -> list[Duplicate]:
+    visible = access.scope(user, Company.objects.all()) if user is not None else Company.objects.all()
+    if exclude is not None:
+        visible = visible.exclude(pk=exclude)
+    found: dict[Any, Duplicate] = {}
+    if nip:
+        _collect(found, visible.filter(nip=nip)[:limit], "tax_id")
+    if vat_id:
+        _collect(found, visible.filter(vat_id=vat_id)[:limit], "tax_id")
+    emails = [e.strip().lower() for e in emails if e and e.strip()]
+    if emails:
+        by_email = EmailAddress.objects.filter(email__in=emails, company__isnull=False).values("company_id")
+        _collect(found, visible.filter(pk__in=by_email)[:limit], "email")
+    if phones:
+        by_phone = PhoneNumber.objects.filter(number__in=list(phones), company__isnull=False).values("company_id")
+        _collect(found, visible.filter(pk__in=by_phone)[:limit], "phone")
+    if len(name.strip()) >= 3:
+        wanted = search.normalize(name)
+        for hit in search.ranked(visible, name, limit=limit * 2, label=lambda c: [c.name]):
+            if fuzz.token_sort_ratio(wanted, search.normalize(hit.obj.name)) >= NAME_SIMILARITY:
+                _collect(found, [hit.obj], "name")
+    ranked = sorted(found.values(), key=lambda d: (-len(d.reasons), d.record.sort_name))
+    return ranked[:limit]

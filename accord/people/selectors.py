@@ -1,0 +1,285 @@
+"""Reads of companies and contacts for views, the API and exports, scoped by the access policy."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+
+from accord.core import access, customfields, search
+from accord.core.exports import Column
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.models import entity_label
+from accord.people.models import (
+    Channel,
+    Company,
+    CompanySize,
+    Contact,
+    ContactCompany,
+    Language,
+    Source,
+)
+from accord.people.validators import format_phone
+
+
+def _tag_filter(model: type[Contact] | type[Company]) -> Filter:
+    through = model.tags.through
+    fk = "contact_id" if model is Contact else "company_id"
+
+    def build(values: list[Any]) -> Q:
+        return Q(pk__in=through.objects.filter(tag__name__in=values).values(fk))
+
+    return Filter("tag", "tags__name", build=build)
+
+
+def _common_filters(model: type) -> list[Filter]:
+    return [
+        Filter("owner", "owner_id", kind="uuid"),
+        Filter("team", "team_id", kind="uuid"),
+        Filter("territory", "territory_id", kind="uuid"),
+        _tag_filter(model),
+        Filter("created_after", "created_at", kind="datetime", lookup="gte"),
+        Filter("created_before", "created_at", kind="datetime", lookup="lt"),
+        Filter("updated_after", "updated_at", kind="datetime", lookup="gte"),
+        Filter("last_interaction_after", "last_interaction_at", kind="datetime", lookup="gte"),
+        Filter("last_interaction_before", "last_interaction_at", kind="datetime", lookup="lt"),
+        Filter("no_interaction", "last_interaction_at", kind="bool", lookup="isnull"),
+        Filter("external_id", "external_id"),
+    ]
+
+
+def _common_sorts() -> list[Sort]:
+    return [
+        Sort("name", "sort_name"),
+        Sort("created", "created_at", kind="datetime"),
+        Sort("updated", "updated_at", kind="datetime"),
+        Sort("last_interaction", "last_interaction_at", kind="datetime", nullable=True),
+    ]
+
+
+def _has_email(values: list[Any]) -> Q:
+    return ~Q(primary_email="") if values[0] else Q(primary_email="")
+
+
+def _company_of(values: list[Any]) -> Q:
+    return Q(pk__in=ContactCompany.objects.filter(company_id__in=values).values("contact_id"))
+
+
+CONTACT_LIST = ListSpec[Contact](
+    entity=entity_label(Contact),
+    filters=[
+        *_common_filters(Contact),
+        Filter("company", "company_links__company_id", kind="uuid", build=_company_of),
+        Filter("preferred_language", "preferred_language", kind="choice", choices=Language.values),
+        Filter("preferred_channel", "preferred_channel", kind="choice", choices=Channel.values),
+        Filter("source", "source", kind="choice", choices=Source.values),
+        Filter("classification", "classification"),
+        Filter("has_email", "primary_email", kind="bool", build=_has_email),
+        Filter("birthday_after", "birthday", kind="date", lookup="gte"),
+        Filter("birthday_before", "birthday", kind="date", lookup="lte"),
+    ],
+    sorts=_common_sorts(),
+    default_sort="name",
+    search=search.matching,
+    custom_fields=True,
+)
+
+COMPANY_LIST = ListSpec[Company](
+    entity=entity_label(Company),
+    filters=[
+        *_common_filters(Company),
+        Filter("industry", "industry"),
+        Filter("size", "size", kind="choice", choices=CompanySize.values),
+        Filter("country", "country"),
+        Filter("nip", "nip"),
+    ],
+    sorts=_common_sorts(),
+    default_sort="name",
+    search=search.matching,
+    custom_fields=True,
+)
+
+
+def visible_contacts(user: Any) -> QuerySet[Contact]:
+    return access.scope(user, Contact.objects.all())
+
+
+def visible_companies(user: Any) -> QuerySet[Company]:
+    return access.scope(user, Company.objects.all())
+
+
+def _contact_rows(qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    """What a list row shows: owner, main company, tags — in a fixed number of queries."""
+    return qs.select_related("owner").prefetch_related(
+        "tags",
+        Prefetch(
+            "company_links",
+            queryset=ContactCompany.objects.select_related("company").order_by("-is_primary", "id"),
+        ),
+    )
+
+
+def contact_page(user: Any, query: ListQuery) -> Page[Contact]:
+    qs = apply(CONTACT_LIST, query, visible_contacts(user))
+    return paginate(CONTACT_LIST, query, _contact_rows(qs))
+
+
+def contact_count(user: Any, query: ListQuery) -> int:
+    return apply(CONTACT_LIST, query, visible_contacts(user)).count()
+
+
+def company_page(user: Any, query: ListQuery) -> Page[Company]:
+    qs = apply(COMPANY_LIST, query, visible_companies(user))
+    return paginate(COMPANY_LIST, query, qs.select_related("owner").prefetch_related("tags"))
+
+
+def company_count(user: Any, query: ListQuery) -> int:
+    return apply(COMPANY_LIST, query, visible_companies(user)).count()
+
+
+def contact_detail(user: Any, pk: Any) -> Contact:
+    qs = Contact.objects.select_related("owner", "team", "territory").prefetch_related(
+        "emails",
+        "phones",
+        "addresses",
+        "tags",
+        Prefetch("company_links", queryset=ContactCompany.objects.select_related("company")),
+    )
+    return access.get_visible(user, qs, pk=pk)
+
+
+def company_detail(user: Any, pk: Any) -> Company:
+    qs = Company.objects.select_related("owner", "team", "territory").prefetch_related(
+        "emails", "phones", "addresses", "tags"
+    )
+    return access.get_visible(user, qs, pk=pk)
+
+
+def with_contact_details(contacts: list[Contact]) -> list[Contact]:
+    """Load what a full contact record shows (the API's list) for a page of contacts, in bulk."""
+    prefetch_related_objects(
+        contacts,
+        "emails",
+        "phones",
+        "addresses",
+        "tags",
+        Prefetch("company_links", queryset=ContactCompany.objects.select_related("company")),
+    )
+    return contacts
+
+
+def with_company_details(companies: list[Company]) -> list[Company]:
+    prefetch_related_objects(companies, "emails", "phones", "addresses", "tags")
+    return companies
+
+
+def company_people(user: Any, company: Company, limit: int = 50) -> list[ContactCompany]:
+    """The company's people that the user may see, main contacts first."""
+    links = (
+        ContactCompany.objects.filter(company=company, contact__in=visible_contacts(user))
+        .select_related("contact")
+        .order_by("-is_primary", "contact__sort_name")
+    )
+    return list(links[:limit])
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def _main_link(contact: Contact) -> ContactCompany | None:
+    links = list(contact.company_links.all())
+    return links[0] if links else None
+
+
+def _names(items: Any, attr: str) -> str:
+    return "; ".join(str(getattr(i, attr)) for i in items)
+
+
+def _custom_columns(entity: str) -> list[Column]:
+    def reader(definition: Any) -> Any:
+        return lambda record: customfields.display(definition, record.custom.get(definition.key))
+
+    return [Column(name, reader(definition)) for name, definition in customfields.export_columns(entity)]
+
+
+def contact_columns() -> list[Column]:
+    columns = [
+        Column("id", lambda c: c.pk),
+        Column("first_name", lambda c: c.first_name),
+        Column("last_name", lambda c: c.last_name),
+        Column("email", lambda c: c.primary_email),
+        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else ""),
+        Column("emails", lambda c: _names(c.emails.all(), "email")),
+        Column("phones", lambda c: _names(c.phones.all(), "number")),
+        Column("company", lambda c: link.company.name if (link := _main_link(c)) else ""),
+        Column("job_title", lambda c: link.job_title if (link := _main_link(c)) else ""),
+        Column("birthday", lambda c: c.birthday),
+        Column("preferred_language", lambda c: c.preferred_language),
+        Column("preferred_channel", lambda c: c.preferred_channel),
+        Column("source", lambda c: c.source),
+        Column("classification", lambda c: c.classification),
+        Column("tags", lambda c: _names(c.tags.all(), "name")),
+        Column("owner", lambda c: c.owner.username),
+        Column("external_id", lambda c: c.external_id or ""),
+        Column("notes", lambda c: c.notes),
+        Column("created_at", lambda c: c.created_at),
+        Column("last_interaction_at", lambda c: c.last_interaction_at),
+    ]
+    columns.extend(_custom_columns(entity_label(Contact)))
+    return columns
+
+
+def company_columns() -> list[Column]:
+    columns = [
+        Column("id", lambda c: c.pk),
+        Column("name", lambda c: c.name),
+        Column("vat_id", lambda c: c.vat_id),
+        Column("nip", lambda c: c.nip),
+        Column("regon", lambda c: c.regon),
+        Column("industry", lambda c: c.industry),
+        Column("size", lambda c: c.size),
+        Column("website", lambda c: c.website),
+        Column("country", lambda c: c.country),
+        Column("email", lambda c: c.primary_email),
+        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else ""),
+        Column("emails", lambda c: _names(c.emails.all(), "email")),
+        Column("phones", lambda c: _names(c.phones.all(), "number")),
+        Column("city", lambda c: a.city if (a := next(iter(c.addresses.all()), None)) else ""),
+        Column("tags", lambda c: _names(c.tags.all(), "name")),
+        Column("owner", lambda c: c.owner.username),
+        Column("external_id", lambda c: c.external_id or ""),
+        Column("notes", lambda c: c.notes),
+        Column("created_at", lambda c: c.created_at),
+        Column("last_interaction_at", lambda c: c.last_interaction_at),
+    ]
+    columns.extend(_custom_columns(entity_label(Company)))
+    return columns
+
+
+def _walk(spec: ListSpec[Any], query: ListQuery, qs: QuerySet[Any], size: int = 1000) -> Iterator[Any]:
+    """Every row of the filtered list in the list's own order, one page in memory at a time."""
+    page_query = dataclasses.replace(query, cursor="", before="", limit=size)
+    while True:
+        page = paginate(spec, page_query, qs)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        page_query.cursor = page.next_cursor
+
+
+def contacts_for_export(user: Any, query: ListQuery) -> Iterator[Contact]:
+    access.require_export(user)
+    qs = apply(CONTACT_LIST, query, visible_contacts(user))
+    qs = qs.select_related("owner").prefetch_related(
+        "tags", "emails", "phones", Prefetch("company_links", queryset=ContactCompany.objects.select_related("company"))
+    )
+    return _walk(CONTACT_LIST, query, qs)
+
+
+def companies_for_export(user: Any, query: ListQuery) -> Iterator[Company]:
+    access.require_export(user)
+    qs = apply(COMPANY_LIST, query, visible_companies(user))
+    qs = qs.select_related("owner").prefetch_related("tags", "emails", "phones", "addresses")
+    return _walk(COMPANY_LIST, query, qs)

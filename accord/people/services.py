@@ -1,0 +1,596 @@
+"""Every change to companies and contacts: validated whole, written in one transaction, audited,
+announced as an event. Views, the API, imports and the CLI all come through here.
+
+``data`` is a partial mapping: keys that are absent are left as they are; ``emails``, ``phones``,
+``addresses``, ``companies`` and ``tags`` given at all replace the whole list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accord.core import access, changes, customfields, search
+from accord.core.access import Action
+from accord.core.errors import check_version
+from accord.core.models import Tag, entity_label
+from accord.people.models import (
+    Address,
+    AddressLabel,
+    Company,
+    Contact,
+    ContactCompany,
+    EmailAddress,
+    EmailLabel,
+    PartyModel,
+    PhoneLabel,
+    PhoneNumber,
+)
+from accord.people.validators import normalize_nip, normalize_phone, normalize_regon, normalize_vat_id
+
+
+class EmailIn(TypedDict):
+    email: str
+    label: NotRequired[str]
+
+
+class PhoneIn(TypedDict):
+    number: str
+    label: NotRequired[str]
+
+
+class AddressIn(TypedDict, total=False):
+    label: str
+    street: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+
+
+class CompanyLinkIn(TypedDict, total=False):
+    company: Company
+    job_title: str
+    department: str
+    is_primary: bool
+
+
+class PartyData(TypedDict, total=False):
+    owner: Any
+    team: Any
+    territory: Any
+    notes: str
+    external_id: str | None
+    emails: Sequence[EmailIn]
+    phones: Sequence[PhoneIn]
+    addresses: Sequence[AddressIn]
+    tags: Sequence[str]
+    custom: Mapping[str, Any]
+
+
+class ContactData(PartyData, total=False):
+    first_name: str
+    last_name: str
+    birthday: Any
+    preferred_language: str
+    preferred_channel: str
+    source: str
+    preferences: Sequence[str]
+    classification: str
+    companies: Sequence[CompanyLinkIn]
+
+
+class CompanyData(PartyData, total=False):
+    name: str
+    vat_id: str
+    nip: str
+    regon: str
+    industry: str
+    size: str
+    website: str
+    country: str
+
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "birthday",
+    "preferred_language",
+    "preferred_channel",
+    "source",
+    "preferences",
+    "classification",
+    "notes",
+    "external_id",
+)
+COMPANY_FIELDS = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "notes", "external_id")
+LIST_KEYS = ("emails", "phones", "addresses", "tags", "companies")
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _clean_emails(items: Sequence[Mapping[str, Any]], errors: dict[str, list[str]]) -> list[EmailIn]:
+    cleaned: list[EmailIn] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        email = str(item.get("email") or "").strip()
+        if not email:
+            continue
+        # Stored in lower case: mail systems match addresses without regard to case, and so do
+        # duplicate checks and the search index.
+        email = email.lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors[f"emails.{i}.email"] = [_("%(value)s is not an e-mail address.") % {"value": email}]
+            continue
+        label = item.get("label") or EmailLabel.WORK
+        if label not in EmailLabel.values:
+            errors[f"emails.{i}.label"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(EmailLabel.values)}]
+            continue
+        if email in seen:
+            continue
+        seen.add(email)
+        cleaned.append({"email": email, "label": label})
+    return cleaned
+
+
+def _clean_phones(items: Sequence[Mapping[str, Any]], region: str, errors: dict[str, list[str]]) -> list[PhoneIn]:
+    cleaned: list[PhoneIn] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        raw = str(item.get("number") or "").strip()
+        if not raw:
+            continue
+        try:
+            number = normalize_phone(raw, region)
+        except ValidationError as exc:
+            errors[f"phones.{i}.number"] = exc.messages
+            continue
+        label = item.get("label") or PhoneLabel.MOBILE
+        if label not in PhoneLabel.values:
+            errors[f"phones.{i}.label"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(PhoneLabel.values)}]
+            continue
+        if number in seen:
+            continue
+        seen.add(number)
+        cleaned.append({"number": number, "label": label})
+    return cleaned
+
+
+def _clean_addresses(items: Sequence[Mapping[str, Any]], errors: dict[str, list[str]]) -> list[AddressIn]:
+    cleaned: list[AddressIn] = []
+    for i, item in enumerate(items):
+        address: AddressIn = {
+            "label": str(item.get("label") or AddressLabel.OFFICE),
+            "street": str(item.get("street") or "").strip(),
+            "postal_code": str(item.get("postal_code") or "").strip(),
+            "city": str(item.get("city") or "").strip(),
+            "region": str(item.get("region") or "").strip(),
+            "country": str(item.get("country") or "").strip().upper(),
+        }
+        if not any(address[k] for k in ("street", "postal_code", "city", "region", "country")):
+            continue
+        try:
+            Address(**address).full_clean(exclude=["contact", "company", "position"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"addresses.{i}.{field}"] = messages
+            continue
+        if address["country"] and (len(address["country"]) != 2 or not address["country"].isalpha()):
+            errors[f"addresses.{i}.country"] = [_("Use the two-letter country code, e.g. PL.")]
+            continue
+        cleaned.append(address)
+    return cleaned
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for name in names:
+        name = str(name).strip()[:60]
+        if name and name.casefold() not in {n.casefold() for n in result}:
+            result.append(name)
+    return result
+
+
+def _model_errors(obj: PartyModel, errors: dict[str, list[str]], exclude: Sequence[str]) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude), validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if obj.external_id:
+        clash = type(obj)._default_manager.filter(external_id=obj.external_id).exclude(pk=obj.pk)
+        if clash.exists():
+            errors.setdefault("external_id", []).append(_("Another record already has this external id."))
+
+
+def _ownership(
+    actor: Any, obj: PartyModel, data: Mapping[str, Any], errors: dict[str, list[str]], *, creating: bool
+) -> None:
+    """Apply owner, team and territory from ``data`` after checking the actor may assign them."""
+    if "owner" in data and data["owner"] is not None:
+        owner = data["owner"]
+        if actor is not None and not access.can_assign_to(actor, owner):
+            errors["owner"] = [_("You cannot give records to %(user)s.") % {"user": owner}]
+        elif not owner.is_active:
+            errors["owner"] = [_("%(user)s is deactivated.") % {"user": owner}]
+        else:
+            obj.owner = owner
+            if "team" not in data:
+                obj.team_id = owner.primary_team_id
+    elif creating:
+        if actor is None:
+            errors["owner"] = [_("This field is required.")]
+            return
+        obj.owner = actor
+        if "team" not in data:
+            obj.team_id = actor.primary_team_id
+    if "team" in data:
+        obj.team = data["team"]
+    if "territory" in data:
+        obj.territory = data["territory"]
+
+
+# --- writing children --------------------------------------------------------------------------------
+
+
+def _party_filter(obj: PartyModel) -> dict[str, Any]:
+    return {"contact": obj} if isinstance(obj, Contact) else {"company": obj}
+
+
+def _write_emails(obj: PartyModel, emails: list[EmailIn]) -> None:
+    EmailAddress.objects.filter(**_party_filter(obj)).delete()
+    EmailAddress.objects.bulk_create(
+        EmailAddress(**_party_filter(obj), email=e["email"], label=e.get("label", EmailLabel.WORK), position=i)
+        for i, e in enumerate(emails)
+    )
+    obj.primary_email = emails[0]["email"] if emails else ""
+
+
+def _write_phones(obj: PartyModel, phones: list[PhoneIn]) -> None:
+    PhoneNumber.objects.filter(**_party_filter(obj)).delete()
+    PhoneNumber.objects.bulk_create(
+        PhoneNumber(**_party_filter(obj), number=p["number"], label=p.get("label", PhoneLabel.MOBILE), position=i)
+        for i, p in enumerate(phones)
+    )
+    obj.primary_phone = phones[0]["number"] if phones else ""
+
+
+def _write_addresses(obj: PartyModel, addresses: list[AddressIn]) -> None:
+    Address.objects.filter(**_party_filter(obj)).delete()
+    Address.objects.bulk_create(
+        Address(**_party_filter(obj), **address, position=i) for i, address in enumerate(addresses)
+    )
+
+
+def _write_tags(obj: PartyModel, names: list[str]) -> None:
+    """Set the record's tags by name, creating tags that do not exist yet (names match in any case)."""
+    existing: dict[str, Tag] = {}
+    if names:
+        matches = Q()
+        for name in names:
+            matches |= Q(name__iexact=name)
+        existing = {t.name.casefold(): t for t in Tag.objects.filter(matches)}
+    tags = []
+    for name in names:
+        tag = existing.get(name.casefold())
+        if tag is None:
+            tag = existing[name.casefold()] = Tag.objects.create(name=name)
+        tags.append(tag)
+    obj.tags.set(tags)
+
+
+def _write_company_links(contact: Contact, links: list[CompanyLinkIn]) -> None:
+    ContactCompany.objects.filter(contact=contact).delete()
+    primary_set = False
+    rows = []
+    for link in links:
+        is_primary = bool(link.get("is_primary")) and not primary_set
+        primary_set = primary_set or is_primary
+        rows.append(
+            ContactCompany(
+                contact=contact,
+                company=link["company"],
+                job_title=link.get("job_title", ""),
+                department=link.get("department", ""),
+                is_primary=is_primary,
+            )
+        )
+    if rows and not primary_set:
+        rows[0].is_primary = True
+    ContactCompany.objects.bulk_create(rows)
+
+
+def contact_document(
+    full_name: str, emails: Iterable[str], phones: Iterable[str], companies: Iterable[str], external_id: str | None
+) -> str:
+    """A contact's ``search_text``: name, e-mails, phones as typed, companies, external id."""
+    phone_terms = [t for p in phones for t in search.phone_terms(p)]
+    return search.document(full_name, *emails, *phone_terms, *companies, external_id)
+
+
+def company_document(company: Company, emails: Iterable[str], phones: Iterable[str]) -> str:
+    """A company's ``search_text``: name, tax ids, website, e-mails, phones, external id."""
+    phone_terms = [t for p in phones for t in search.phone_terms(p)]
+    website = company.website.split("//", 1)[-1].removeprefix("www.").rstrip("/") if company.website else ""
+    return search.document(
+        company.name, company.vat_id, company.nip, company.regon, website, *emails, *phone_terms, company.external_id
+    )
+
+
+def contact_search_text(contact: Contact) -> str:
+    return contact_document(
+        contact.full_name,
+        EmailAddress.objects.filter(contact=contact).values_list("email", flat=True),
+        PhoneNumber.objects.filter(contact=contact).values_list("number", flat=True),
+        Company.objects.filter(contact_links__contact=contact).values_list("name", flat=True),
+        contact.external_id,
+    )
+
+
+def company_search_text(company: Company) -> str:
+    return company_document(
+        company,
+        EmailAddress.objects.filter(company=company).values_list("email", flat=True),
+        PhoneNumber.objects.filter(company=company).values_list("number", flat=True),
+    )
+
+
+def sort_name(*parts: str) -> str:
+    return search.normalize(" ".join(p for p in parts if p))[:200]
+
+
+def _lists_snapshot(obj: PartyModel) -> dict[str, Any]:
+    """The child lists as the audit trail shows them."""
+    state: dict[str, Any] = {
+        "emails": [e.email for e in EmailAddress.objects.filter(**_party_filter(obj))],
+        "phones": [p.number for p in PhoneNumber.objects.filter(**_party_filter(obj))],
+        "addresses": [str(a) for a in Address.objects.filter(**_party_filter(obj))],
+        "tags": sorted(t.name for t in obj.tags.all()),
+    }
+    if isinstance(obj, Contact):
+        state["companies"] = [
+            f"{link.company.name} ({link.job_title})" if link.job_title else link.company.name
+            for link in ContactCompany.objects.filter(contact=obj).select_related("company")
+        ]
+    return state
+
+
+# --- contacts -----------------------------------------------------------------------------------------
+
+
+def _prepare_contact(
+    actor: Any, contact: Contact, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Apply ``data`` to the unsaved ``contact``; return the cleaned lists and every error found."""
+    errors: dict[str, list[str]] = {}
+    for name in CONTACT_FIELDS:
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            if name == "external_id":
+                value = value or None
+            if name == "preferences":
+                value = _clean_tags(value or [])
+            setattr(contact, name, value if value is not None or name in ("birthday", "external_id") else "")
+    if not contact.first_name and not contact.last_name:
+        errors["last_name"] = [_("Enter a first or a last name.")]
+    _ownership(actor, contact, data, errors, creating=creating)
+    _model_errors(contact, errors, exclude=["owner", "team", "territory", "sort_name", "tags", "companies"])
+    lists: dict[str, Any] = {}
+    region = settings.DEFAULT_COUNTRY
+    if "addresses" in data:
+        lists["addresses"] = _clean_addresses(data["addresses"], errors)
+        region = next((a["country"] for a in lists["addresses"] if a.get("country")), region)
+    if "emails" in data:
+        lists["emails"] = _clean_emails(data["emails"], errors)
+    if "phones" in data:
+        lists["phones"] = _clean_phones(data["phones"], region, errors)
+    if "tags" in data:
+        lists["tags"] = _clean_tags(data["tags"])
+    if "companies" in data:
+        links: list[CompanyLinkIn] = []
+        visible = access.scope(actor, Company.objects.all()) if actor is not None else Company.objects.all()
+        for i, link in enumerate(data["companies"]):
+            company = link.get("company")
+            if company is None or not visible.filter(pk=company.pk).exists():
+                errors[f"companies.{i}.company"] = [_("No such company.")]
+                continue
+            if any(existing["company"].pk == company.pk for existing in links):
+                continue
+            links.append(link)
+        lists["companies"] = links
+    if "custom" in data or creating:
+        try:
+            contact.custom = customfields.clean(
+                entity_label(Contact), data.get("custom") or {}, existing=contact.custom, partial=not creating
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    return lists, errors
+
+
+def _write_lists(obj: PartyModel, lists: Mapping[str, Any]) -> None:
+    if "emails" in lists:
+        _write_emails(obj, lists["emails"])
+    if "phones" in lists:
+        _write_phones(obj, lists["phones"])
+    if "addresses" in lists:
+        _write_addresses(obj, lists["addresses"])
+    if "tags" in lists:
+        _write_tags(obj, lists["tags"])
+    if "companies" in lists and isinstance(obj, Contact):
+        _write_company_links(obj, lists["companies"])
+
+
+@transaction.atomic
+def create_contact(*, actor: Any, data: Mapping[str, Any]) -> Contact:
+    """Create a contact. ``actor`` None is the system (imports run by an admin, demo data)."""
+    if actor is not None:
+        access.require_create(actor)
+    contact = Contact(source=data.get("source") or "manual")
+    lists, errors = _prepare_contact(actor, contact, data, creating=True)
+    if errors:
+        raise ValidationError(errors)
+    contact.sort_name = sort_name(contact.last_name, contact.first_name)
+    contact.save()
+    _write_lists(contact, lists)
+    contact.search_text = contact_search_text(contact)
+    contact.save(update_fields=["search_text", "primary_email", "primary_phone"])
+    changes.record_create(actor=actor, obj=contact, extra=_lists_snapshot(contact))
+    return contact
+
+
+@transaction.atomic
+def update_contact(
+    *, actor: Any, contact: Contact, data: Mapping[str, Any], expected_version: int | None = None
+) -> Contact:
+    """Change a contact. A stale ``expected_version`` raises Conflict and writes nothing."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if actor is not None:
+        access.require(actor, Action.CHANGE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    lists, errors = _prepare_contact(actor, locked, data, creating=False)
+    if errors:
+        raise ValidationError(errors)
+    locked.sort_name = sort_name(locked.last_name, locked.first_name)
+    _write_lists(locked, lists)
+    locked.search_text = contact_search_text(locked)
+    locked.version += 1
+    locked.save()
+    changes.record_update(actor=actor, obj=locked, before=before, extra=_lists_snapshot(locked))
+    return locked
+
+
+@transaction.atomic
+def delete_contact(*, actor: Any, contact: Contact, expected_version: int | None = None) -> None:
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if actor is not None:
+        access.require(actor, Action.DELETE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    changes.record_delete(actor=actor, obj=locked, before=before)
+    locked.delete()
+
+
+# --- companies ----------------------------------------------------------------------------------------
+
+
+def _prepare_company(
+    actor: Any, company: Company, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    for name in COMPANY_FIELDS:
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            if name == "external_id":
+                value = value or None
+            setattr(company, name, value if value is not None or name == "external_id" else "")
+    company.country = (company.country or "").upper()
+    if not company.name:
+        errors["name"] = [_("This field is required.")]
+    for name, normalize in (("nip", normalize_nip), ("regon", normalize_regon), ("vat_id", normalize_vat_id)):
+        value = getattr(company, name)
+        if value and name in data:
+            try:
+                setattr(company, name, normalize(value))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if company.website and "://" not in company.website:
+        company.website = "https://" + company.website
+    if company.country and (len(company.country) != 2 or not company.country.isalpha()):
+        errors["country"] = [_("Use the two-letter country code, e.g. PL.")]
+    _ownership(actor, company, data, errors, creating=creating)
+    _model_errors(company, errors, exclude=["owner", "team", "territory", "sort_name", "tags", "name", "nip", "regon"])
+    lists: dict[str, Any] = {}
+    region = company.country or settings.DEFAULT_COUNTRY
+    if "addresses" in data:
+        lists["addresses"] = _clean_addresses(data["addresses"], errors)
+    if "emails" in data:
+        lists["emails"] = _clean_emails(data["emails"], errors)
+    if "phones" in data:
+        lists["phones"] = _clean_phones(data["phones"], region, errors)
+    if "tags" in data:
+        lists["tags"] = _clean_tags(data["tags"])
+    if "custom" in data or creating:
+        try:
+            company.custom = customfields.clean(
+                entity_label(Company), data.get("custom") or {}, existing=company.custom, partial=not creating
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    return lists, errors
+
+
+@transaction.atomic
+def create_company(*, actor: Any, data: Mapping[str, Any]) -> Company:
+    if actor is not None:
+        access.require_create(actor)
+    company = Company()
+    lists, errors = _prepare_company(actor, company, data, creating=True)
+    if errors:
+        raise ValidationError(errors)
+    company.sort_name = sort_name(company.name)
+    company.save()
+    _write_lists(company, lists)
+    company.search_text = company_search_text(company)
+    company.save(update_fields=["search_text", "primary_email", "primary_phone"])
+    changes.record_create(actor=actor, obj=company, extra=_lists_snapshot(company))
+    return company
+
+
+@transaction.atomic
+def update_company(
+    *, actor: Any, company: Company, data: Mapping[str, Any], expected_version: int | None = None
+) -> Company:
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    if actor is not None:
+        access.require(actor, Action.CHANGE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    old_name = locked.name
+    lists, errors = _prepare_company(actor, locked, data, creating=False)
+    if errors:
+        raise ValidationError(errors)
+    locked.sort_name = sort_name(locked.name)
+    _write_lists(locked, lists)
+    locked.search_text = company_search_text(locked)
+    locked.version += 1
+    locked.save()
+    if locked.name != old_name:
+        refresh_contacts_of(locked)
+    changes.record_update(actor=actor, obj=locked, before=before, extra=_lists_snapshot(locked))
+    return locked
+
+
+def refresh_contacts_of(company: Company) -> None:
+    """Contacts are found by their company's name: re-index them when it changes."""
+    for contact in Contact.objects.filter(company_links__company=company).distinct():
+        Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))
+
+
+@transaction.atomic
+def delete_company(*, actor: Any, company: Company, expected_version: int | None = None) -> None:
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    if actor is not None:
+        access.require(actor, Action.DELETE, locked)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    contacts = list(Contact.objects.filter(company_links__company=locked).distinct())
+    changes.record_delete(actor=actor, obj=locked, before=before)
+    locked.delete()
+    for contact in contacts:
+        Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))

@@ -1,0 +1,163 @@
+/* Accord's few behaviours that HTML and HTMX do not cover: keyboard shortcuts, the search box's
+   keyboard navigation, repeatable form rows, the company picker, the mobile menu, confirmations. */
+(function () {
+  "use strict";
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+
+  // --- Keyboard: "/" focuses the search box, Escape closes menus and the search dropdown --------
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
+      var box = $("#global-search");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
+    }
+    if (event.key === "Escape") {
+      $all("details.menu[open]").forEach(function (d) { d.removeAttribute("open"); });
+      var results = $("#search-results");
+      if (results) { results.innerHTML = ""; }
+      document.body.classList.remove("nav-open");
+    }
+  });
+
+  // Close an open menu when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    $all("details.menu[open]").forEach(function (d) {
+      if (!d.contains(event.target)) { d.removeAttribute("open"); }
+    });
+    if (!event.target.closest(".searchbox")) {
+      var results = $("#search-results");
+      if (results) { results.innerHTML = ""; }
+    }
+  });
+
+  // --- Search box: arrow keys move through the hits, Enter opens one ---------------------------
+  document.addEventListener("keydown", function (event) {
+    if (!event.target || event.target.id !== "global-search") { return; }
+    var hits = $all("#search-results .search-hit");
+    if (!hits.length) { return; }
+    var index = hits.findIndex(function (h) { return h.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (index >= 0) { hits[index].setAttribute("aria-selected", "false"); }
+      index = event.key === "ArrowDown" ? Math.min(index + 1, hits.length - 1) : Math.max(index - 1, 0);
+      hits[index].setAttribute("aria-selected", "true");
+      hits[index].scrollIntoView({ block: "nearest" });
+      event.target.setAttribute("aria-activedescendant", hits[index].id);
+    } else if (event.key === "Enter" && index >= 0) {
+      event.preventDefault();
+      window.location.href = hits[index].getAttribute("href");
+    }
+  });
+
+  // --- Mobile navigation ------------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-nav-toggle]")) {
+      document.body.classList.toggle("nav-open");
+    } else if (document.body.classList.contains("nav-open") && !event.target.closest(".sidebar")) {
+      document.body.classList.remove("nav-open");
+    }
+  });
+
+  // --- Repeatable rows: <div data-repeat="emails"> with a <template> and an "add" button ------
+  function renumber(container) {
+    var prefix = container.getAttribute("data-repeat");
+    $all("[data-row]", container).forEach(function (row, i) {
+      $all("input, select, textarea", row).forEach(function (input) {
+        var name = input.getAttribute("name");
+        if (name) { input.setAttribute("name", name.replace(new RegExp("^" + prefix + "-\\d+-"), prefix + "-" + i + "-")); }
+        var id = input.getAttribute("id");
+        if (id) { input.setAttribute("id", id.replace(new RegExp("^id_" + prefix + "-\\d+-"), "id_" + prefix + "-" + i + "-")); }
+      });
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-row]");
+    if (add) {
+      event.preventDefault();
+      var container = document.getElementById(add.getAttribute("data-add-row"));
+      var template = $("template", container);
+      var rows = $(".rows", container);
+      var clone = template.content.firstElementChild.cloneNode(true);
+      rows.appendChild(clone);
+      renumber(container);
+      var first = $("input, select", clone);
+      if (first) { first.focus(); }
+      return;
+    }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      event.preventDefault();
+      var row = remove.closest("[data-row]");
+      var parent = row.closest("[data-repeat]");
+      row.remove();
+      renumber(parent);
+    }
+  });
+
+  // --- Company picker: choosing an option fills the row's hidden id and visible name ----------
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-pick-company]");
+    if (!option) { return; }
+    event.preventDefault();
+    var row = option.closest("[data-row]");
+    $("input[name$='-company']", row).value = option.getAttribute("data-pick-company");
+    var name = $("input[name$='-company_name']", row);
+    name.value = option.getAttribute("data-name");
+    option.closest(".lookup-options").innerHTML = "";
+    name.focus();
+  });
+  document.addEventListener("input", function (event) {
+    // Typing a new name clears the previous choice until a company is picked again.
+    if (event.target.matches("input[name$='-company_name']")) {
+      var row = event.target.closest("[data-row]");
+      $("input[name$='-company']", row).value = "";
+    }
+  });
+
+  // --- Confirmation before destructive actions ---------------------------------------------------
+  document.addEventListener("submit", function (event) {
+    var message = event.submitter && event.submitter.getAttribute("data-confirm");
+    message = message || event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+
+  // --- The 360° composer: a tab picks the channel -----------------------------------------------
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-channel-tab]");
+    if (!tab) { return; }
+    event.preventDefault();
+    var composer = tab.closest("[data-composer]");
+    $all("[data-channel-tab]", composer).forEach(function (t) { t.setAttribute("aria-selected", t === tab ? "true" : "false"); });
+    var channel = tab.getAttribute("data-channel-tab");
+    var select = $("select[name='channel']", composer);
+    if (select) { select.value = channel; select.dispatchEvent(new Event("change")); }
+  });
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-composer] select[name='channel']")) { return; }
+    var composer = event.target.closest("[data-composer]");
+    var isCall = event.target.value === "phone";
+    var isNote = event.target.value === "note";
+    $all("[data-call-only]", composer).forEach(function (el) { el.classList.toggle("hidden", !isCall); });
+    $all("[data-not-note]", composer).forEach(function (el) { el.classList.toggle("hidden", isNote); });
+    if (isNote) { var d = $("select[name='direction']", composer); if (d) { d.value = ""; } }
+    if (!isCall) {
+      var outcome = $("select[name='outcome']", composer); if (outcome) { outcome.value = ""; }
+      var minutes = $("input[name='duration_minutes']", composer); if (minutes) { minutes.value = ""; }
+    }
+  });
+
+  // Toasts fade away on their own; errors stay until closed.
+  function dismissToasts(root) {
+    $all(".toast:not(.error)", root).forEach(function (toast) {
+      setTimeout(function () { toast.remove(); }, 5000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { dismissToasts(document); });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss]");
+    if (close) { close.closest(".toast").remove(); }
+  });
+})();
