@@ -6,6 +6,7 @@ name (rapidfuzz over candidates found by the typo-tolerant search).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,59 @@ from accord.core import access, search
 from accord.people.models import Company, Contact, EmailAddress, PhoneNumber
 
 NAME_SIMILARITY = 88
+# Legal forms say nothing about which company it is: "Acme Sp. z o.o." and "ACME sp z o o" are one.
+LEGAL_FORMS = {
+    "sp",
+    "z",
+    "o",
+    "oo",
+    "zoo",
+    "spzoo",
+    "sa",
+    "spk",
+    "sj",
+    "spj",
+    "sc",
+    "ska",
+    "spka",
+    "pp",  # Poland
+    "uab",
+    "ab",
+    "mb",
+    "ii",  # Lithuania
+    "srl",
+    "snc",
+    "pfa",  # Romania
+    "ooo",
+    "ao",
+    "zao",
+    "oao",
+    "pao",
+    "ip",  # Russia (transliterated)
+    "ltd",
+    "limited",
+    "plc",
+    "llp",
+    "inc",
+    "llc",
+    "corp",
+    "co",
+    "gmbh",
+    "ag",
+    "kg",
+    "bv",
+    "nv",
+}
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def company_key(name: str) -> str:
+    """A company name without case, accents, punctuation and legal form, for comparisons."""
+    words = _PUNCTUATION.sub(" ", search.normalize(name)).split()
+    core = [w for w in words if w not in LEGAL_FORMS]
+    return " ".join(core or words)
+
+
 REASONS = {"email": _("same e-mail"), "phone": _("same phone"), "name": _("similar name"), "tax_id": _("same tax id")}
 
 
@@ -95,10 +149,10 @@ def company_duplicates(
     if phones:
         by_phone = PhoneNumber.objects.filter(number__in=list(phones), company__isnull=False).values("company_id")
         _collect(found, visible.filter(pk__in=by_phone)[:limit], "phone")
-    if len(name.strip()) >= 3:
-        wanted = search.normalize(name)
-        for hit in search.ranked(visible, name, limit=limit * 2, label=lambda c: [c.name]):
-            if fuzz.token_sort_ratio(wanted, search.normalize(hit.obj.name)) >= NAME_SIMILARITY:
+    wanted = company_key(name)
+    if len(wanted) >= 3:
+        for hit in search.ranked(visible, wanted, limit=limit * 2, label=lambda c: [company_key(c.name)]):
+            if fuzz.token_sort_ratio(wanted, company_key(hit.obj.name)) >= NAME_SIMILARITY:
                 _collect(found, [hit.obj], "name")
     ranked = sorted(found.values(), key=lambda d: (-len(d.reasons), d.record.sort_name))
     return ranked[:limit]
