@@ -70,7 +70,7 @@ test: lint types checks test-sqlite test-postgres test-browser
 
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra dev --generate-hashes -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --extra dev --generate-hashes -o requirements.lock pyproject.toml
 
 messages: install
 	$(ACCORD) makemessages --locale pl --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'benchmarks/*' --ignore 'scripts/*'

@@ -61,7 +61,9 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return self.name
+        from accord.identity.roles import TRANSLATED_NAMES
+
+        return str(TRANSLATED_NAMES.get(self.name, self.name))
 
 
 class Team(BaseModel):

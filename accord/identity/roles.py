@@ -2,6 +2,18 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+# The default roles' names in the user's language; a role an admin renamed keeps its own name.
+TRANSLATED_NAMES = {
+    "Administrator": _("Administrator"),
+    "Manager": _("Manager"),
+    "Sales rep": _("Sales rep"),
+    "Support agent": _("Support agent"),
+    "Marketer": _("Marketer"),
+    "Read-only": _("Read-only"),
+}
+
 DEFAULT_ROLES = [
     # code, name, visibility, can_create, edit_reach, delete_reach, can_export, can_reassign, is_admin
     ("admin", "Administrator", "all", True, "visible", "visible", True, True, True),

@@ -125,7 +125,7 @@ class ContactForm(PartyForm):
 
 class CompanyForm(PartyForm):
     entity = entity_label(Company)
-    name = forms.CharField(max_length=200, label=_("Name"), required=False)
+    name = forms.CharField(max_length=200, label=_("Name"))
     vat_id = forms.CharField(required=False, max_length=20, label=_("VAT id"))
     nip = forms.CharField(required=False, max_length=20, label=_("NIP"))
     regon = forms.CharField(required=False, max_length=20, label=_("REGON"))

@@ -150,6 +150,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
             )
             for s in kind.spec.sorts
         },
+        "custom_filters": _custom_filters(kind, query),
         "next_link": _query_string(query, cursor=page.next_cursor, before=None) if page.next_cursor else "",
         "prev_link": _query_string(query, before=page.prev_cursor, cursor=None) if page.prev_cursor else "",
     }
@@ -157,6 +158,25 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     if is_htmx(request):
         template = f"people/_{kind.name}_results.html"
     return render(request, template, context)
+
+
+def _custom_filters(kind: Kind, query: Any) -> list[dict[str, Any]]:
+    """The list's custom-field filters, with what is currently chosen."""
+    from accord.core import customfields
+
+    filters = []
+    for definition in customfields.definitions(kind.entity):
+        name = f"cf.{definition.key}"
+        filters.append(
+            {
+                "name": name,
+                "label": definition.label,
+                "type": definition.field_type,
+                "choices": definition.choices,
+                "value": (query.raw.get(name) or [""])[0],
+            }
+        )
+    return filters
 
 
 @login_required
