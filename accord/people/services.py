@@ -420,17 +420,49 @@ def _prepare_contact(
     return lists, errors
 
 
-def _write_lists(obj: PartyModel, lists: Mapping[str, Any]) -> None:
-    if "emails" in lists:
+def _current_lists(obj: PartyModel) -> dict[str, Any]:
+    """The record's child lists in the shape the cleaners produce, to skip rewriting equal ones."""
+    party = _party_filter(obj)
+    current: dict[str, Any] = {
+        "emails": [{"email": e.email, "label": e.label} for e in EmailAddress.objects.filter(**party)],
+        "phones": [{"number": p.number, "label": p.label} for p in PhoneNumber.objects.filter(**party)],
+        "addresses": [
+            {f: getattr(a, f) for f in ("label", "street", "postal_code", "city", "region", "country")}
+            for a in Address.objects.filter(**party)
+        ],
+        "tags": sorted(t.name for t in obj.tags.all()),
+    }
+    if isinstance(obj, Contact):
+        current["companies"] = [
+            (link.company_id, link.job_title, link.department, link.is_primary)
+            for link in ContactCompany.objects.filter(contact=obj).order_by("-is_primary", "id")
+        ]
+    return current
+
+
+def _links_key(links: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    primary = next((i for i, link in enumerate(links) if link.get("is_primary")), 0)
+    return [
+        (link["company"].pk, link.get("job_title", ""), link.get("department", ""), i == primary)
+        for i, link in enumerate(links)
+    ]
+
+
+def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -> None:
+    """Write the child lists that were given and differ from what is stored."""
+    current = {} if creating else _current_lists(obj)
+    if "emails" in lists and lists["emails"] != current.get("emails"):
         _write_emails(obj, lists["emails"])
-    if "phones" in lists:
+    if "phones" in lists and lists["phones"] != current.get("phones"):
         _write_phones(obj, lists["phones"])
-    if "addresses" in lists:
+    if "addresses" in lists and lists["addresses"] != current.get("addresses"):
         _write_addresses(obj, lists["addresses"])
-    if "tags" in lists:
+    if "tags" in lists and sorted(lists["tags"]) != current.get("tags"):
         _write_tags(obj, lists["tags"])
     if "companies" in lists and isinstance(obj, Contact):
-        _write_company_links(obj, lists["companies"])
+        wanted = _links_key(lists["companies"])
+        if sorted(wanted, key=lambda k: not k[3]) != current.get("companies"):
+            _write_company_links(obj, lists["companies"])
 
 
 @transaction.atomic
@@ -444,7 +476,7 @@ def create_contact(*, actor: Any, data: Mapping[str, Any]) -> Contact:
         raise ValidationError(errors)
     contact.sort_name = sort_name(contact.last_name, contact.first_name)
     contact.save()
-    _write_lists(contact, lists)
+    _write_lists(contact, lists, creating=True)
     contact.search_text = contact_search_text(contact)
     contact.save(update_fields=["search_text", "primary_email", "primary_phone"])
     changes.record_create(actor=actor, obj=contact, extra=_lists_snapshot(contact))
@@ -465,11 +497,14 @@ def update_contact(
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.last_name, locked.first_name)
-    _write_lists(locked, lists)
+    _write_lists(locked, lists, creating=False)
+    after = _lists_snapshot(locked)
+    if changes.snapshot(locked, extra=after) == before:
+        return locked  # nothing changed: no new version, no audit entry, no event
     locked.search_text = contact_search_text(locked)
     locked.version += 1
     locked.save()
-    changes.record_update(actor=actor, obj=locked, before=before, extra=_lists_snapshot(locked))
+    changes.record_update(actor=actor, obj=locked, before=before, extra=after)
     return locked
 
 
@@ -545,7 +580,7 @@ def create_company(*, actor: Any, data: Mapping[str, Any]) -> Company:
         raise ValidationError(errors)
     company.sort_name = sort_name(company.name)
     company.save()
-    _write_lists(company, lists)
+    _write_lists(company, lists, creating=True)
     company.search_text = company_search_text(company)
     company.save(update_fields=["search_text", "primary_email", "primary_phone"])
     changes.record_create(actor=actor, obj=company, extra=_lists_snapshot(company))
@@ -566,13 +601,16 @@ def update_company(
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.name)
-    _write_lists(locked, lists)
+    _write_lists(locked, lists, creating=False)
+    after = _lists_snapshot(locked)
+    if changes.snapshot(locked, extra=after) == before:
+        return locked  # nothing changed: no new version, no audit entry, no event
     locked.search_text = company_search_text(locked)
     locked.version += 1
     locked.save()
     if locked.name != old_name:
         refresh_contacts_of(locked)
-    changes.record_update(actor=actor, obj=locked, before=before, extra=_lists_snapshot(locked))
+    changes.record_update(actor=actor, obj=locked, before=before, extra=after)
     return locked
 
 

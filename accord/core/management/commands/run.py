@@ -57,6 +57,8 @@ class Command(BaseCommand):
                 self.cfg.set("accesslog", "-" if settings.DEBUG else None)
                 self.cfg.set("graceful_timeout", 10)
                 self.cfg.set("timeout", 120)
+                # gunicorn's control socket lands in the home directory; nothing here uses it.
+                self.cfg.set("control_socket_disable", True)
 
             def load(self) -> Any:
                 from accord.wsgi import application
