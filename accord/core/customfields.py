@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable, Mapping
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accord.core.models import CustomFieldDefinition, CustomFieldType
@@ -22,6 +26,12 @@ from accord.core.models import CustomFieldDefinition, CustomFieldType
 TEXT_MAX = 1000
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "on", "tak", "taip", "da", "да"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "off", "nie", "ne", "nu", "нет"}
+# Beyond this a number loses digits in JSON readers (2**53 ~ 9e15) and float() overflows sooner.
+NUMBER_LIMIT = decimal.Decimal(10) ** 15
+_WHITESPACE = re.compile(r"\s+")
+_CURRENCY_FIRST = re.compile(r"^([^\W\d_]+|[€£])\s*(.*)$")
+_CURRENCY_LAST = re.compile(r"^(.*?)\s*([^\W\d_]+|[€£])$")
+_CURRENCY_SIGNS = {"zł": "PLN", "zl": "PLN", "€": "EUR", "£": "GBP"}
 
 
 def definitions(entity: str, *, include_inactive: bool = False) -> list[CustomFieldDefinition]:
@@ -32,7 +42,25 @@ def definitions(entity: str, *, include_inactive: bool = False) -> list[CustomFi
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
+
+
+def _decimal(text: str) -> decimal.Decimal:
+    """A number as people type it: "1 234,50", "1\u00a0234,50", "1,234.50", "1.234,50", "-12.5".
+
+    Whitespace (also the no-break spaces spreadsheets group thousands with) is dropped; when both
+    a comma and a point appear, the later one is the decimal mark; a lone comma is one.
+    """
+    text = _WHITESPACE.sub("", text)
+    if "," in text and "." in text:
+        grouping = "." if text.rfind(",") > text.rfind(".") else ","
+        text = text.replace(grouping, "")
+    number = decimal.Decimal(text.replace(",", "."))  # InvalidOperation when it is not a number
+    if not number.is_finite():
+        raise decimal.InvalidOperation(text)
+    return number
 
 
 def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
@@ -46,13 +74,13 @@ def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
             raise ValidationError(_("At most %(max)d characters.") % {"max": TEXT_MAX})
         return text
     if kind == CustomFieldType.NUMBER:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, str | int | float | decimal.Decimal):
             raise ValidationError(_("Enter a number."))
         try:
-            number = decimal.Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
+            number = _decimal(str(value))
         except (decimal.InvalidOperation, ValueError) as exc:
             raise ValidationError(_("Enter a number.")) from exc
-        if not number.is_finite():
+        if abs(number) >= NUMBER_LIMIT:
             raise ValidationError(_("Enter a number."))
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomFieldType.DATE:
@@ -96,20 +124,31 @@ def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
         if isinstance(value, Mapping):
             amount, currency = value.get("amount"), value.get("currency") or settings.DEFAULT_CURRENCY
         else:
-            parts = str(value).strip().split()
-            amount = parts[0] if parts else ""
-            currency = parts[1] if len(parts) > 1 else settings.DEFAULT_CURRENCY
+            amount, currency = _split_money(str(value))
         try:
-            money = decimal.Decimal(str(amount).replace(",", "."))
+            if isinstance(amount, bool) or not isinstance(amount, str | int | float | decimal.Decimal):
+                raise ValueError(amount)
+            money = _decimal(str(amount))
+            if abs(money) >= NUMBER_LIMIT:
+                raise ValueError(amount)
+            cents = money.quantize(decimal.Decimal("0.01"))
         except (decimal.InvalidOperation, ValueError) as exc:
             raise ValidationError(_("Enter an amount, optionally followed by a currency code.")) from exc
-        if not money.is_finite():
-            raise ValidationError(_("Enter an amount, optionally followed by a currency code."))
-        currency = str(currency).upper()
-        if len(currency) != 3 or not currency.isalpha():
+        currency = _CURRENCY_SIGNS.get(str(currency).strip().casefold(), str(currency).strip().upper())
+        if len(currency) != 3 or not (currency.isascii() and currency.isalpha()):
             raise ValidationError(_("Currency must be a three-letter code such as PLN or EUR."))
-        return {"amount": str(money.quantize(decimal.Decimal("0.01"))), "currency": currency}
+        return {"amount": str(cents), "currency": currency}
     raise ValidationError(_("Unknown field type."))
+
+
+def _split_money(text: str) -> tuple[str, str]:
+    """ "1 200,50 EUR", "EUR 99.99", "1200 zł", "1200" -> (amount, currency)."""
+    text = text.strip()
+    for pattern, amount_group, currency_group in ((_CURRENCY_LAST, 1, 2), (_CURRENCY_FIRST, 2, 1)):
+        match = pattern.match(text)
+        if match and match.group(amount_group):
+            return match.group(amount_group), match.group(currency_group)
+    return text, settings.DEFAULT_CURRENCY
 
 
 def clean(
@@ -138,9 +177,14 @@ def clean(
             result.pop(key, None)
             continue
         try:
-            result[key] = coerce(definition, value)
+            coerced = coerce(definition, value)
         except ValidationError as exc:
             errors[f"{error_prefix}{key}"] = exc.messages
+            continue
+        if _is_blank(coerced):
+            result.pop(key, None)  # "; " chooses nothing of a multiple choice
+        else:
+            result[key] = coerced
     for key, definition in defs.items():
         if not definition.required or f"{error_prefix}{key}" in errors:
             continue
@@ -159,8 +203,8 @@ def display(definition: CustomFieldDefinition, value: Any) -> str:
         return ""
     if definition.field_type == CustomFieldType.BOOLEAN:
         return _("Yes") if value else _("No")
-    if definition.field_type == CustomFieldType.MULTI_CHOICE:
-        return "; ".join(value)
+    if definition.field_type == CustomFieldType.MULTI_CHOICE and isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
     if definition.field_type == CustomFieldType.MONEY and isinstance(value, Mapping):
         return f"{value.get('amount')} {value.get('currency')}"
     return str(value)
@@ -171,11 +215,39 @@ def filter_lookups(definition: CustomFieldDefinition, raw: str) -> dict[str, Any
     path = f"custom__{definition.key}"
     if definition.field_type == CustomFieldType.MULTI_CHOICE:
         value = coerce(definition, [raw])
-        return {f"{path}__icontains": f'"{value[0]}"'}
+        if not value:
+            raise ValidationError(_("Enter a list of choices."))
+        if connection.vendor == "postgresql":
+            return {f"{path}__contains": value[:1]}  # jsonb @> '["wine"]': exactly that element
+        # SQLite has no JSON containment: match the element, quotes included (so "wine" is not
+        # found in "wine tours"), in the list's JSON text, where non-ASCII may be \u-escaped.
+        forms = {json.dumps(value[0]), json.dumps(value[0], ensure_ascii=False)}
+        return {f"{path}__regex": "|".join(re.escape(form) for form in sorted(forms))}
     if definition.field_type == CustomFieldType.MONEY:
         value = coerce(definition, raw)
         return {f"{path}__amount": value["amount"], f"{path}__currency": value["currency"]}
     return {path: coerce(definition, raw)}
+
+
+def filter_q(definition: CustomFieldDefinition, raw_values: Sequence[str]) -> Q:
+    """The condition of a list filter ``cf.<key>``: any of the values (repeated parameters).
+
+    Choices, dates and yes/no may also be given comma-separated; numbers, money and text may not,
+    since "12,5" and "Kowalski, Jan" are single values.
+    """
+    values: list[str] = []
+    for raw in raw_values:
+        splits = definition.field_type in (CustomFieldType.DATE, CustomFieldType.BOOLEAN) or (
+            definition.field_type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE)
+            and raw.strip() not in definition.choices
+        )
+        values.extend(part for part in (raw.split(",") if splits else [raw]) if part.strip())
+    if not values:
+        raise ValidationError(_("Enter a value."))
+    condition = Q()
+    for value in values:
+        condition |= Q(**filter_lookups(definition, value))
+    return condition
 
 
 def export_columns(entity: str) -> Iterable[tuple[str, CustomFieldDefinition]]:

@@ -19,9 +19,12 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_HARMLESS = re.compile(r"^[+-]?[\d\s().,/]+$")
+# A sign, then digits and the punctuation of numbers and phone numbers ("+1 201-555-0123"): at
+# worst a spreadsheet does arithmetic on it; with no letters there is no function to call.
+_HARMLESS = re.compile(r"^[+-]?[\d\s().,/][\d\s().,/-]*$")
 
 
 def neutralise(value: str) -> str:
@@ -84,12 +87,14 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes]) -
         cells: list[Any] = []
         for column in columns:
             value = column.value(row)
-            if isinstance(value, bool) or value is None:
-                cells.append(cell_text(value))
-            elif isinstance(value, int | float | decimal.Decimal):
+            if value is None:
+                cells.append(None)  # an empty cell
+            elif isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
                 cells.append(value)
             else:
-                cell = WriteOnlyCell(sheet, value=neutralise(cell_text(value)))
+                # XML cannot hold most control characters; openpyxl would refuse the whole file.
+                text = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
+                cell = WriteOnlyCell(sheet, value=neutralise(text))
                 cell.data_type = "s"  # a string, never a formula, whatever it starts with
                 cells.append(cell)
         sheet.append(cells)

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,17 +65,24 @@ class Filter:
                 return False
             raise ValidationError(_("Enter true or false."))
         if self.kind == "date":
-            value = parse_date(raw)
+            try:
+                value = parse_date(raw)
+            except ValueError:
+                value = None
             if value is None:
                 raise ValidationError(_("Enter a date as YYYY-MM-DD."))
             return value
         if self.kind == "datetime":
-            parsed = parse_datetime(raw) or (
-                datetime.datetime.combine(d, datetime.time.min) if (d := parse_date(raw)) else None
-            )
+            try:
+                parsed = parse_datetime(raw) or (
+                    datetime.datetime.combine(d, datetime.time.min) if (d := parse_date(raw)) else None
+                )
+            except ValueError:
+                parsed = None
             if parsed is None:
                 raise ValidationError(_("Enter a date and time in ISO 8601."))
-            return parsed
+            # A bare date or a time without an offset is the server's local time, as a person means it.
+            return _aware(parsed)
         if self.kind == "choice" and raw not in self.choices:
             raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(self.choices)})
         return raw
@@ -124,7 +132,7 @@ class ListSpec(Generic[M]):
 @dataclass
 class ListQuery:
     filters: dict[str, list[Any]] = field(default_factory=dict)
-    custom: dict[str, Any] = field(default_factory=dict)  # key -> ORM lookups
+    custom: dict[str, Q] = field(default_factory=dict)  # custom field key -> condition
     search: str = ""
     sort: str = ""
     cursor: str = ""
@@ -138,21 +146,25 @@ class ListQuery:
 
     @property
     def sort_name(self) -> str:
-        return self.sort.lstrip("-")
+        return self.sort.removeprefix("-")
 
     def is_filtered(self) -> bool:
         return bool(self.filters or self.custom or self.search)
 
 
-def _values(params: Any, name: str) -> list[str]:
+def _raw_values(params: Any, name: str) -> list[str]:
+    """The parameter's values as given: repeated parameters or a list, blanks left out."""
     raw = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
     values: list[str] = []
     for item in raw:
-        if isinstance(item, list | tuple):
-            values.extend(str(v) for v in item)
-        else:
-            values.extend(part for part in str(item).split(",") if part.strip())
+        items = item if isinstance(item, list | tuple) else [item]
+        values.extend(str(v) for v in items if str(v).strip())
     return values
+
+
+def _values(params: Any, name: str) -> list[str]:
+    """The parameter's values, a comma-separated value counting as several."""
+    return [part for value in _raw_values(params, name) for part in value.split(",") if part.strip()]
 
 
 def parse(
@@ -170,10 +182,7 @@ def parse(
     filter_map = spec.filter_map()
     custom_defs = {d.key: d for d in customfields.definitions(spec.entity)} if spec.custom_fields else {}
     for name in params:
-        if name in ignore:
-            continue
-        values = _values(params, name)
-        if name in RESERVED:
+        if name in ignore or name in RESERVED:
             continue
         if name.startswith("cf.") and spec.custom_fields:
             key = name[3:]
@@ -182,11 +191,13 @@ def parse(
                 if strict:
                     errors[name] = [_("Unknown custom field.")]
                 continue
-            if not values:
+            # Not split at commas here: "12,5" and "Kowalski, Jan" are one value of a custom field.
+            raw_values = _raw_values(params, name)
+            if not raw_values:
                 continue
             try:
-                query.custom[key] = customfields.filter_lookups(definition, values[0])
-                query.raw[name] = values[:1]
+                query.custom[key] = customfields.filter_q(definition, raw_values)
+                query.raw[name] = raw_values
             except ValidationError as exc:
                 errors[name] = exc.messages
             continue
@@ -195,6 +206,7 @@ def parse(
             if strict:
                 errors[name] = [_("Unknown filter. Allowed: %(names)s.") % {"names": ", ".join(sorted(filter_map))}]
             continue
+        values = _values(params, name)
         if not values:
             continue
         try:
@@ -203,12 +215,12 @@ def parse(
         except ValidationError as exc:
             errors[name] = exc.messages
     if "q" in params:
-        query.search = " ".join(_values(params, "q")).strip()[:200]
+        query.search = " ".join(_raw_values(params, "q")).strip()[:200]
         if query.search:
             query.raw["q"] = [query.search]
     sort = (_values(params, "sort") or [""])[0] if "sort" in params else ""
     sort = sort.strip() or spec.default_sort
-    if sort.lstrip("-") not in spec.sort_map():
+    if sort.removeprefix("-") not in spec.sort_map():
         if strict or ("sort" in params and sort != spec.default_sort):
             errors["sort"] = [_("Unknown sort. Allowed: %(names)s.") % {"names": ", ".join(sorted(spec.sort_map()))}]
         sort = spec.default_sort
@@ -217,27 +229,26 @@ def parse(
         query.raw["sort"] = [sort]
     if "limit" in params:
         try:
-            query.limit = int(_values(params, "limit")[0])
-            if not 1 <= query.limit <= max_limit:
+            limit = int(_values(params, "limit")[0])
+            if not 1 <= limit <= max_limit:
                 raise ValueError
+            query.limit = limit
         except (ValueError, IndexError):
             errors["limit"] = [_("Enter a number from 1 to %(max)d.") % {"max": max_limit}]
+    sort_def = spec.sort_map()[query.sort_name]
     for name in ("cursor", "before"):
         if name in params:
-            value = (_values(params, name) or [""])[0]
+            value = (_values(params, name) or [""])[0].strip()
             if value:
                 try:
-                    decode_cursor(value)
+                    _position(sort_def, value)
+                    setattr(query, name, value)
                 except ValidationError as exc:
                     errors[name] = exc.messages
-                setattr(query, name, value)
     if errors and strict:
         raise ValidationError(errors)
-    if errors and not strict:
-        # In the UI a bad value is dropped, not fatal; the form shows what was kept.
-        for name in errors:
-            query.filters.pop(name, None)
-            query.raw.pop(name, None)
+    # In the UI a bad value is dropped, not fatal (a stale link still shows a list); nothing that
+    # failed was stored in ``query`` above, and the form shows what was kept.
     return query
 
 
@@ -245,8 +256,8 @@ def apply(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) -> 
     filter_map = spec.filter_map()
     for name, values in query.filters.items():
         queryset = queryset.filter(filter_map[name].q(values))
-    for lookups in query.custom.values():
-        queryset = queryset.filter(**lookups)
+    for condition in query.custom.values():
+        queryset = queryset.filter(condition)
     if query.search and spec.search is not None:
         queryset = spec.search(queryset, query.search)
     return queryset
@@ -267,19 +278,40 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
         uuid.UUID(pk)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(gettext_lazy("Not a valid page cursor.")) from exc
     return value, pk
 
 
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def _typed(sort: Sort, value: Any) -> Any:
+    """The cursor's sort value as the column holds it; None when it cannot be one."""
     if value is None:
         return None
-    if sort.kind == "datetime":
-        return parse_datetime(value)
-    if sort.kind == "date":
-        return parse_date(value)
-    return value
+    try:
+        if sort.kind == "datetime":
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            return _aware(parsed) if parsed is not None else None
+        if sort.kind == "date":
+            return parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if sort.kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, str) else None
+
+
+def _position(sort: Sort, cursor: str) -> tuple[Any, str]:
+    """The (sort value, id) a cursor points at, checked against the sort it is used with."""
+    raw_value, pk = decode_cursor(cursor)
+    value = _typed(sort, raw_value)
+    if value is None and (raw_value is not None or not sort.nullable):
+        # A cursor of another sort, or one edited by hand: it would silently point elsewhere.
+        raise ValidationError(gettext_lazy("Not a valid page cursor."))
+    return value, pk
 
 
 def _after_q(sort: Sort, value: Any, pk: Any, descending: bool) -> Q:
@@ -324,8 +356,7 @@ def paginate(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) 
     token = query.before if backwards else query.cursor
     qs = queryset
     if token:
-        raw_value, pk = decode_cursor(token)
-        value = _typed(sort, raw_value)
+        value, pk = _position(sort, token)
         if backwards:
             # "Before" is "after" in the reversed order.
             qs = qs.filter(_before_q(sort, value, pk, descending))

@@ -15,8 +15,11 @@ from accord.core.models import AuditEntry, entity_label
 
 
 def _unique_sets(model: type[models.Model], field_name: str) -> list[list[str]]:
-    """The other fields of each unique constraint that includes ``field_name``."""
+    """The other fields of each unique constraint that includes ``field_name`` (an empty list when
+    the field is unique by itself, as a one-to-one is)."""
     sets: list[list[str]] = []
+    if getattr(model._meta.get_field(field_name), "unique", False):
+        sets.append([])
     for constraint in model._meta.constraints:
         fields = list(getattr(constraint, "fields", ()) or ())
         if isinstance(constraint, models.UniqueConstraint) and field_name in fields and constraint.condition is None:
@@ -25,6 +28,26 @@ def _unique_sets(model: type[models.Model], field_name: str) -> list[list[str]]:
         if field_name in together:
             sets.append([f for f in together if f != field_name])
     return sets
+
+
+def _clashing_rows(
+    manager: Any, fk_name: str, survivor: models.Model, other_ids: list[Any], other_fields: list[str]
+) -> list[Any]:
+    """Rows of the duplicates that would repeat a key once they all point at the survivor: keys the
+    survivor already has, and keys two duplicates share (the first of those, by id, moves)."""
+    taken: set[tuple[Any, ...]] = {
+        tuple(row[f] for f in other_fields) for row in manager.filter(**{fk_name: survivor}).values("pk", *other_fields)
+    }
+    clashing = []
+    for row in manager.filter(**{f"{fk_name}__in": other_ids}).order_by("pk").values("pk", *other_fields):
+        key = tuple(row[f] for f in other_fields)
+        if None in key:
+            continue  # NULLs never clash in a unique index
+        if key in taken:
+            clashing.append(row["pk"])
+        else:
+            taken.add(key)
+    return clashing
 
 
 def _label(model: Any) -> str:
@@ -68,19 +91,9 @@ def reassign_references(
         if label in skip:
             continue
         for other_fields in _unique_sets(related_model, fk_name):
-            if not other_fields:
-                continue
-            taken = set(related_model._default_manager.filter(**{fk_name: survivor}).values_list(*other_fields))
-            if not taken:
-                continue
-            clashing = [
-                row["pk"]
-                for row in related_model._default_manager.filter(**{f"{fk_name}__in": other_ids}).values(
-                    "pk", *other_fields
-                )
-                if tuple(row[f] for f in other_fields) in taken
-            ]
-            related_model._default_manager.filter(pk__in=clashing).delete()
+            clashing = _clashing_rows(related_model._default_manager, fk_name, survivor, other_ids, other_fields)
+            if clashing:
+                related_model._default_manager.filter(pk__in=clashing).delete()
         count = related_model._default_manager.filter(**{f"{fk_name}__in": other_ids}).update(**{fk_name: survivor})
         if count:
             moved[label] = count

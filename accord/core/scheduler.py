@@ -31,8 +31,13 @@ class PeriodicJob:
 
     def latest_slot(self, now: datetime.datetime) -> datetime.datetime:
         """The most recent time at or before ``now`` that the cron expression names."""
-        local_now = timezone.localtime(now).replace(microsecond=0)
-        return next(iter(CronSim(self.cron, local_now, reverse=True)))
+        # The server's zone, whatever zone a caller may have activated for a user.
+        local_now = timezone.localtime(now, timezone.get_default_timezone())
+        # CronSim walking backwards from a whole second skips that second, so at 12:00:00.000 an
+        # hourly job's slot would be 11:00. With a fraction of a second it starts from the second
+        # itself. (replace, not + timedelta, which would lose ``fold`` in the repeated DST hour.)
+        start = local_now.replace(microsecond=local_now.microsecond or 1)
+        return next(iter(CronSim(self.cron, start, reverse=True)))
 
 
 _jobs: dict[str, PeriodicJob] = {}
@@ -40,7 +45,7 @@ _jobs: dict[str, PeriodicJob] = {}
 
 def periodic(cron: str) -> Callable[[Task], Task]:
     """Run a task on a cron schedule (minute hour day month weekday, in the server's time zone)."""
-    CronSim(cron, timezone.localtime())  # a malformed expression fails at import, not at 3 a.m.
+    CronSim(cron, timezone.now())  # a malformed expression fails at import, not at 3 a.m.
 
     def register(task: Task) -> Task:
         name = task.module_path
@@ -66,7 +71,9 @@ class Scheduler:
         now = now or timezone.now()
         started = []
         for job in jobs():
-            slot = job.latest_slot(now)
+            # In UTC: two local times in one zone compare by wall clock, so the second 02:45 of
+            # the night clocks go back would equal the first and its slot be taken for claimed.
+            slot = job.latest_slot(now).astimezone(datetime.UTC)
             if self._claimed.get(job.name) == slot:
                 continue
             try:

@@ -31,6 +31,11 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "�
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
+# The least rapidfuzz score a near miss needs. Below it lie different names that merely share a few
+# letters ("kowalsky" scores 62 against "lukasz nowak"); above it, typos of the same name ("kowalsky"
+# scores 82 against "jan kowalski"). It also makes the two databases agree: SQLite offers every row
+# sharing a trigram, PostgreSQL only those pg_trgm finds similar, and this filter decides for both.
+MIN_SCORE = 75.0
 
 
 def normalize(text: str) -> str:
@@ -123,8 +128,8 @@ class Hit:
     score: float
 
 
-def _typo_candidates(queryset: models.QuerySet[M], terms: str, limit: int) -> models.QuerySet[M]:
-    """Rows sharing enough trigrams with the query to be a misspelling of it."""
+def _typo_candidates(queryset: models.QuerySet[M], terms: str) -> models.QuerySet[M]:
+    """Rows sharing enough trigrams with the query to be a misspelling of it, closest first."""
     model = queryset.model
     table = model._meta.db_table
     if _vendor(model) == "sqlite":
@@ -134,12 +139,14 @@ def _typo_candidates(queryset: models.QuerySet[M], terms: str, limit: int) -> mo
             return queryset.none()
         match = " OR ".join(_fts_phrase(g) for g in sorted(grams))
         fts = fts_table(model)
-        return queryset.filter(
-            RawSQL(
-                f'"{table}".rowid IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s ORDER BY rank LIMIT %s)',
-                [match, limit],
-                output_field=models.BooleanField(),
-            )
+        # A join, not "rowid IN (... ORDER BY rank LIMIT n)": the best n of the whole table may all
+        # be rows this user cannot see, crowding out the ones they can. The join lets the FTS
+        # match drive the query and ranks only the rows left after the access policy's filter.
+        return queryset.extra(  # noqa: S610 - table names from model metadata, the match is a parameter
+            tables=[fts],
+            where=[f'"{fts}".rowid = "{table}".rowid', f'"{fts}" MATCH %s'],
+            params=[match],
+            order_by=[f"{fts}.rank"],
         )
     return queryset.filter(
         RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
@@ -164,7 +171,7 @@ def ranked(
         return []
     found: dict[Any, Any] = {obj.pk: obj for obj in matching(queryset, query)[:candidates]}
     if len(found) < limit and len(terms) >= 3:
-        for obj in _typo_candidates(queryset, terms, candidates)[:candidates]:
+        for obj in _typo_candidates(queryset, terms)[:candidates]:
             found.setdefault(obj.pk, obj)
     hits = []
     for obj in found.values():
@@ -173,7 +180,7 @@ def ranked(
         substring = any(terms in name for name in names) or terms in getattr(obj, "search_text", "")
         if substring:
             best = max(best, 90.0)
-        if best >= 60:
+        if best >= MIN_SCORE:
             hits.append(Hit(obj=obj, score=best))
     hits.sort(key=lambda h: (-h.score, normalize(" ".join(label(h.obj)))))
     return hits[:limit]

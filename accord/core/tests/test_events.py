@@ -1,0 +1,285 @@
+"""The event log: appended with the change it reports, dispatched to consumers after commit."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from accord.core import events
+from accord.core.models import Event, Tag
+
+HAPPENED = "tests.thing.happened"
+OTHER = "tests.other.happened"
+
+
+@pytest.fixture
+def consumers():
+    """Register handlers with ``events.on`` for one test; they are removed from the registry after."""
+    registered = []
+
+    def register(*names):
+        def decorate(fn):
+            registered.append((names, fn))
+            return events.on(*names)(fn)
+
+        return decorate
+
+    yield register
+    for names, fn in registered:
+        for name in names:
+            if fn in events._handlers.get(name, []):
+                events._handlers[name].remove(fn)
+            if not events._handlers.get(name):
+                events._handlers.pop(name, None)
+
+
+def pending():
+    return Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True)
+
+
+def test_an_event_records_what_happened_to_which_record_and_who_did_it(owner, make_contact):
+    contact = make_contact(owner)
+
+    event = events.emit(HAPPENED, obj=contact, actor=owner, payload={"fields": ["last_name"]})
+
+    event.refresh_from_db()
+    assert (event.name, event.entity, event.object_id) == (HAPPENED, "people.contact", contact.pk)
+    assert event.actor == owner
+    assert event.payload == {"fields": ["last_name"]}
+    assert (event.dispatched_at, event.failed_at, event.attempts) == (None, None, 0)
+
+
+def test_an_event_of_the_system_has_no_actor_or_record(db):
+    event = events.emit(HAPPENED, actor=None)
+
+    event.refresh_from_db()
+    assert (event.entity, event.object_id, event.actor, event.payload) == ("", None, None, {})
+
+
+def test_an_event_emitted_in_a_rolled_back_transaction_leaves_nothing(owner, make_contact):
+    contact = make_contact(owner)
+    before = Event.objects.count()
+
+    @transaction.atomic
+    def write_that_fails():
+        events.emit(HAPPENED, obj=contact, actor=owner)
+        raise RuntimeError("the write failed after the event was appended")
+
+    with pytest.raises(RuntimeError):
+        write_that_fails()
+
+    assert Event.objects.count() == before
+    assert not Event.objects.filter(name=HAPPENED).exists()
+
+
+def test_dispatch_offers_each_event_to_each_consumer_once_and_marks_it(db, consumers):
+    seen = []
+
+    @consumers(HAPPENED)
+    def first(event):
+        seen.append(("first", event.payload["n"]))
+
+    @consumers(HAPPENED, OTHER)
+    def second(event):
+        seen.append(("second", event.payload["n"]))
+
+    for n in range(3):
+        events.emit(HAPPENED, payload={"n": n})
+    events.emit(OTHER, payload={"n": 3})
+
+    dispatched = events.dispatch_pending()
+    again = events.dispatch_pending()
+
+    assert dispatched == 4
+    assert again == 0
+    assert seen == [
+        ("first", 0),
+        ("second", 0),
+        ("first", 1),
+        ("second", 1),
+        ("first", 2),
+        ("second", 2),
+        ("second", 3),
+    ]
+    assert not pending().exists()
+    assert Event.objects.filter(dispatched_at__isnull=False).count() == 4
+
+
+def test_registering_a_consumer_twice_still_calls_it_once(db, consumers):
+    calls = []
+
+    def count(event):
+        calls.append(event.pk)
+
+    consumers(HAPPENED)(count)
+    consumers(HAPPENED)(count)
+    event = events.emit(HAPPENED)
+
+    events.dispatch_pending()
+
+    assert calls == [event.pk]
+    assert events.handlers_for(HAPPENED) == [count]
+
+
+def test_events_nobody_consumes_are_marked_dispatched(db):
+    event = events.emit("tests.nobody.listens")
+
+    events.dispatch_pending()
+
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+
+
+def test_dispatch_works_through_more_events_than_one_batch(db, consumers):
+    seen = []
+    consumers(HAPPENED)(lambda event: seen.append(event.payload["n"]))
+    for n in range(7):
+        events.emit(HAPPENED, payload={"n": n})
+
+    dispatched = events.dispatch_pending(batch_size=3)
+
+    assert dispatched == 7
+    assert seen == list(range(7))
+
+
+def test_a_failing_consumer_leaves_its_event_pending_and_others_are_dispatched(db, consumers):
+    @consumers(HAPPENED)
+    def fragile(event):
+        if event.payload.get("bad"):
+            raise ValueError("the mail server said no")
+
+    good_before = events.emit(HAPPENED, payload={"n": 1})
+    bad = events.emit(HAPPENED, payload={"bad": True})
+    good_after = events.emit(HAPPENED, payload={"n": 2})
+
+    dispatched = events.dispatch_pending()
+
+    assert dispatched == 2
+    bad.refresh_from_db()
+    assert bad.dispatched_at is None
+    assert bad.failed_at is None
+    assert bad.attempts == 1
+    assert "ValueError: the mail server said no" in bad.last_error
+    assert list(pending()) == [bad]
+    for event in (good_before, good_after):
+        event.refresh_from_db()
+        assert event.dispatched_at is not None
+        assert event.attempts == 0
+
+
+def test_a_failed_event_is_offered_again_on_the_next_dispatch(db, consumers):
+    outcomes = iter([ValueError("first try"), None])
+    calls = []
+
+    @consumers(HAPPENED)
+    def flaky(event):
+        calls.append(event.pk)
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    event = events.emit(HAPPENED)
+
+    assert events.dispatch_pending() == 0
+    assert events.dispatch_pending() == 1
+
+    event.refresh_from_db()
+    assert calls == [event.pk, event.pk]
+    assert event.attempts == 1
+    assert event.dispatched_at is not None
+
+
+@override_settings(ACCORD_EVENT_MAX_ATTEMPTS=3)
+def test_after_the_last_allowed_attempt_the_event_is_marked_failed(db, consumers):
+    calls = []
+
+    @consumers(HAPPENED)
+    def broken(event):
+        calls.append(event.pk)
+        raise RuntimeError(f"attempt {len(calls)}")
+
+    event = events.emit(HAPPENED)
+
+    for _ in range(5):
+        events.dispatch_pending()
+
+    event.refresh_from_db()
+    assert len(calls) == 3
+    assert event.attempts == 3
+    assert event.failed_at is not None
+    assert event.dispatched_at is None
+    assert "RuntimeError: attempt 3" in event.last_error
+    assert not pending().exists()
+
+
+def test_a_consumers_writes_roll_back_when_its_dispatch_fails(db, consumers):
+    @consumers(HAPPENED)
+    def writes_then_fails(event):
+        Tag.objects.create(name=f"written-{event.payload['n']}")
+        if event.payload["n"] == 2:
+            raise RuntimeError("half-way")
+
+    events.emit(HAPPENED, payload={"n": 1})
+    events.emit(HAPPENED, payload={"n": 2})
+
+    events.dispatch_pending()
+
+    assert list(Tag.objects.values_list("name", flat=True)) == ["written-1"]
+
+
+def test_an_earlier_consumers_writes_roll_back_when_a_later_one_fails(db, consumers):
+    @consumers(HAPPENED)
+    def writes(event):
+        Tag.objects.create(name="written")
+
+    @consumers(HAPPENED)
+    def fails(event):
+        raise RuntimeError("second consumer failed")
+
+    event = events.emit(HAPPENED)
+
+    events.dispatch_pending()
+
+    assert not Tag.objects.exists()
+    event.refresh_from_db()
+    assert event.attempts == 1
+
+
+def test_an_event_emitted_by_a_consumer_is_dispatched_in_the_same_run(db, consumers):
+    seen = []
+
+    @consumers(HAPPENED)
+    def cascade(event):
+        events.emit(OTHER, payload={"from": str(event.pk)})
+
+    @consumers(OTHER)
+    def record(event):
+        seen.append(event.payload["from"])
+
+    first = events.emit(HAPPENED)
+
+    dispatched = events.dispatch_pending()
+
+    assert dispatched == 2
+    assert seen == [str(first.pk)]
+
+
+def test_a_commit_nudges_one_dispatch_however_many_events_it_appended(
+    db, consumers, django_capture_on_commit_callbacks
+):
+    seen = []
+    consumers(HAPPENED)(lambda event: seen.append(event.payload["n"]))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for n in range(3):
+            events.emit(HAPPENED, payload={"n": n})
+
+    assert len(callbacks) == 1
+    assert seen == [0, 1, 2]
+    assert not pending().exists()
+
+
+def test_events_nobody_consumes_nudge_no_dispatch(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        events.emit("tests.nobody.listens")
+
+    assert callbacks == []

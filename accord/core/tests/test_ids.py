@@ -1,0 +1,38 @@
+"""Time-ordered primary keys (UUID version 7)."""
+
+import time
+import uuid
+
+from accord.core.ids import uuid7
+
+
+def test_uuid7_values_are_version_7_of_the_rfc_variant():
+    value = uuid7()
+
+    assert value.version == 7
+    assert value.variant == uuid.RFC_4122
+
+
+def test_uuid7_carries_the_current_unix_time_in_milliseconds():
+    before = time.time_ns() // 1_000_000
+    value = uuid7()
+    after = time.time_ns() // 1_000_000
+
+    assert before <= value.int >> 80 <= after + 1
+
+
+def test_ten_thousand_uuid7_values_are_unique_and_sort_in_creation_order():
+    values = [uuid7() for _ in range(10_000)]
+
+    assert len(set(values)) == 10_000
+    assert sorted(values) == values
+    assert sorted(str(v) for v in values) == [str(v) for v in values]
+    assert all(v.version == 7 for v in values)
+
+
+def test_records_get_time_ordered_keys(owner, make_contact):
+    first = make_contact(owner)
+    second = make_contact(owner)
+
+    assert first.pk.version == 7
+    assert first.pk < second.pk
