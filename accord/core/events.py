@@ -7,6 +7,7 @@ offered again, to every consumer of its name.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import traceback
 from collections import defaultdict
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from accord.core.models import Event, entity_label
@@ -77,7 +78,7 @@ def emit(name: str, *, obj: Model | None = None, actor: Any = None, payload: dic
     return event
 
 
-def dispatch_pending(batch_size: int = 200) -> int:
+def dispatch_pending(batch_size: int = 200, *, now: datetime.datetime | None = None) -> int:
     """Offer every undispatched event to its consumers once; returns how many were dispatched.
 
     Each event is handled in its own savepoint together with its ``dispatched_at`` mark, so the
@@ -85,9 +86,12 @@ def dispatch_pending(batch_size: int = 200) -> int:
     """
     dispatched = 0
     last_id = None
+    now = now or timezone.now()
     while True:
         with transaction.atomic():
-            pending = Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True)
+            pending = Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True).filter(
+                Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+            )
             if last_id is not None:
                 pending = pending.filter(id__gt=last_id)
             events = list(pending.select_for_update(skip_locked=True).order_by("id")[:batch_size])
@@ -106,6 +110,12 @@ def dispatch_pending(batch_size: int = 200) -> int:
                     log.exception("event %s (%s) failed in a consumer", event.id, event.name)
                     event.attempts += 1
                     event.last_error = traceback.format_exc()[-4000:]
+                    event.next_attempt_at = now + retry_delay(event.attempts)
                     if event.attempts >= settings.ACCORD_EVENT_MAX_ATTEMPTS:
                         event.failed_at = timezone.now()
-                    event.save(update_fields=["attempts", "last_error", "failed_at"])
+                    event.save(update_fields=["attempts", "last_error", "next_attempt_at", "failed_at"])
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 2, 4 ... minutes after each failure, at most six hours."""
+    return datetime.timedelta(minutes=min(2 ** (attempts - 1), 360))

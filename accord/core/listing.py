@@ -180,7 +180,8 @@ def parse(
     errors: dict[str, list[str]] = {}
     query = ListQuery(limit=default_limit)
     filter_map = spec.filter_map()
-    custom_defs = {d.key: d for d in customfields.definitions(spec.entity)} if spec.custom_fields else {}
+    wants_custom = spec.custom_fields and any(str(name).startswith("cf.") for name in params)
+    custom_defs = {d.key: d for d in customfields.definitions(spec.entity)} if wants_custom else {}
     for name in params:
         if name in ignore or name in RESERVED:
             continue

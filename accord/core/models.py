@@ -167,6 +167,9 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # After a failed dispatch the event waits (1, 2, 4... minutes) so a consumer whose mail server
+    # is down for a while does not burn every attempt in the first seconds.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 

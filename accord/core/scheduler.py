@@ -84,6 +84,6 @@ class Scheduler:
                 pass  # another worker claimed this slot first
             else:
                 started.append(job.name)
-                log.info("scheduled %s for %s", job.name, slot.isoformat())
+                log.debug("scheduled %s for %s", job.name, slot.isoformat())
             self._claimed[job.name] = slot
         return started

@@ -36,11 +36,12 @@ COMPANY_FILL = ("vat_id", "nip", "regon", "industry", "size", "website", "countr
 def _renumber_and_dedupe(model: type[Any], party: dict[str, Any], key: str) -> None:
     """Keep the first of each address/number and number them again from 0."""
     seen: set[str] = set()
-    for position, row in enumerate(model.objects.filter(**party).order_by("position", "id")):
+    for row in model.objects.filter(**party).order_by("position", "id"):
         value = str(getattr(row, key)).lower()
         if value in seen:
             row.delete()
             continue
+        position = len(seen)
         seen.add(value)
         if row.position != position:
             model.objects.filter(pk=row.pk).update(position=position)

@@ -1,8 +1,11 @@
 """The event log: appended with the change it reports, dispatched to consumers after commit."""
 
+import datetime
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from accord.core import events
 from accord.core.models import Event, Tag
@@ -178,14 +181,23 @@ def test_a_failed_event_is_offered_again_on_the_next_dispatch(db, consumers):
             raise outcome
 
     event = events.emit(HAPPENED)
+    now = timezone.now()
 
-    assert events.dispatch_pending() == 0
-    assert events.dispatch_pending() == 1
+    assert events.dispatch_pending(now=now) == 0
+    assert events.dispatch_pending(now=now + datetime.timedelta(seconds=30)) == 0  # still waiting
+    assert events.dispatch_pending(now=now + datetime.timedelta(minutes=1)) == 1
 
     event.refresh_from_db()
     assert calls == [event.pk, event.pk]
     assert event.attempts == 1
+    assert event.next_attempt_at == now + datetime.timedelta(minutes=1)
     assert event.dispatched_at is not None
+
+
+def test_retries_wait_longer_after_each_failure():
+    assert [events.retry_delay(n) for n in (1, 2, 3, 4, 10)] == [
+        datetime.timedelta(minutes=m) for m in (1, 2, 4, 8, 360)
+    ]
 
 
 @override_settings(ACCORD_EVENT_MAX_ATTEMPTS=3)
@@ -199,8 +211,8 @@ def test_after_the_last_allowed_attempt_the_event_is_marked_failed(db, consumers
 
     event = events.emit(HAPPENED)
 
-    for _ in range(5):
-        events.dispatch_pending()
+    for hour in range(5):
+        events.dispatch_pending(now=timezone.now() + datetime.timedelta(hours=7 * hour))
 
     event.refresh_from_db()
     assert len(calls) == 3

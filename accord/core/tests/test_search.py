@@ -271,3 +271,24 @@ def test_repair_reinstalls_dropped_triggers_and_reindexes(owner, people):
 
 def test_every_model_with_search_text_is_searchable(db):
     assert {Contact, Company} <= set(search.searchable_models())
+
+
+def test_reindex_command_rebuilds_a_broken_index(owner, make_contact):
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accord.core import search
+    from accord.people.models import Contact
+
+    contact = make_contact(owner, first_name="Gertruda", last_name="Wiśniewska")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM people_contact_fts")  # what a VACUUM's renumbering amounts to
+    out = io.StringIO()
+
+    call_command("reindex", stdout=out)
+
+    assert "Rebuilt" in out.getvalue()
+    assert list(search.matching(Contact.objects.all(), "gertruda")) == [contact]

@@ -54,19 +54,22 @@ class Command(BaseCommand):
             self.running = False
             runner.running = False
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         if options["verbosity"] > 0:
             self.stdout.write(f"Worker {worker_id[:8]} started.")
-        while self.running:
-            close_old_connections()
-            if scheduler is not None:
-                try:
-                    scheduler.tick()
-                except Exception:
-                    log.exception("scheduler tick failed")
-            runner.running = True
-            runner.run()  # runs every ready task, then returns
-            if options["once"]:
-                break
-            time.sleep(options["interval"])
+        try:
+            while self.running:
+                close_old_connections()
+                if scheduler is not None:
+                    try:
+                        scheduler.tick()
+                    except Exception:
+                        log.exception("scheduler tick failed")
+                runner.running = True
+                runner.run()  # runs every ready task, then returns
+                if options["once"]:
+                    break
+                time.sleep(options["interval"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,23 @@
+"""``accord reindex``: rebuild the search indexes from the ``search_text`` columns.
+
+Needed on SQLite after a ``VACUUM`` (which may renumber the rows the full-text index points at) or
+after restoring a backup made with other tools; harmless at any time.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from accord.core import search
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search indexes."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        models = search.searchable_models()
+        for model in models:
+            search.drop_index(connection, model._meta.db_table)
+            search.install_index(connection, model._meta.db_table)
+        self.stdout.write(f"Rebuilt {len(models)} search indexes.")
