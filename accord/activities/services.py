@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -145,8 +146,6 @@ def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None)
     interaction = Interaction(author=actor, direction=data.get("direction", ""))
     participants = _apply_interaction(actor, interaction, data, creating=True)
     if related is not None:
-        from django.contrib.contenttypes.models import ContentType
-
         interaction.related_type = ContentType.objects.get_for_model(related)
         interaction.related_id = related.pk
     interaction.save()
@@ -244,8 +243,6 @@ def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> 
     task = Task(created_by=actor)
     _apply_task(actor, task, data, creating=True)
     if related is not None:
-        from django.contrib.contenttypes.models import ContentType
-
         task.related_type = ContentType.objects.get_for_model(related)
         task.related_id = related.pk
     task.save()

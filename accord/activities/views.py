@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accord.activities import selectors, services
 from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel, TaskStatus
-from accord.activities.panels import party_from_request, timeline_context
+from accord.activities.panels import party_from_request, tasks_context, timeline_context
 from accord.core import access
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
@@ -201,13 +201,9 @@ def task_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The task was added."))
                 if is_htmx(request) and party is not None:
-                    from accord.activities.panels import tasks_context
-
                     return render(request, "activities/_tasks_panel.html", {"ctx": tasks_context(request, party)})
                 return redirect(party_url(party) if party is not None else reverse("activities:task-list"))
         if is_htmx(request) and party is not None:
-            from accord.activities.panels import tasks_context
-
             context = tasks_context(request, party)
             context["task_form"] = form
             return render(request, "activities/_tasks_panel.html", {"ctx": context}, status=422)

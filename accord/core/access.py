@@ -18,6 +18,7 @@ are visible when any of those parents is, or to the user who wrote them.
 from __future__ import annotations
 
 import enum
+import functools
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -77,6 +78,7 @@ def _owned_q(user: Any, role: Role, prefix: str = "") -> Q:
     return q
 
 
+@functools.cache
 def is_owned_model(model: type[models.Model]) -> bool:
     names = {f.name for f in model._meta.get_fields()}
     return {"owner", "team", "territory"} <= names

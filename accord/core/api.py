@@ -8,12 +8,14 @@ import uuid
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.errors import BadRequest
+from accord.core.global_search import search_all
 from accord.core.listing import ListQuery, ListSpec, parse
 from accord.core.models import CustomFieldDefinition, Tag
 
@@ -77,8 +79,6 @@ def expected_version(request: HttpRequest, body_version: int | None = None) -> i
 
 def list_query(request: HttpRequest, spec: ListSpec[Any]) -> ListQuery:
     """Parse list parameters strictly: an unknown filter or sort is a 400, never passed to SQL."""
-    from django.core.exceptions import ValidationError
-
     try:
         return parse(
             spec,
@@ -219,8 +219,6 @@ class SearchHitOut(Schema):
 
 @router.get("/search", response={200: list[SearchHitOut], **ERRORS}, summary="Global search")
 def global_search(request: HttpRequest, q: str, limit: int = 10) -> Any:
-    from accord.core.global_search import search_all
-
     if not 1 <= limit <= 50:
         raise BadRequest(_("limit must be from 1 to 50."), {"limit": [_("Enter a number from 1 to 50.")]})
     return [

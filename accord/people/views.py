@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, exports, panels
+from accord.core import access, customfields, exports, panels, search
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -32,6 +33,7 @@ from accord.identity.selectors import assignable_users
 from accord.people import duplicates, merging, selectors, services
 from accord.people.forms import ROW_CHOICES, CompanyForm, ContactForm, company_initial, contact_initial, rows_of
 from accord.people.models import Company, CompanySize, Contact, Language, Source
+from accord.people.validators import normalize_phone
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,6 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
 
 def _custom_filters(kind: Kind, query: Any) -> list[dict[str, Any]]:
     """The list's custom-field filters, with what is currently chosen."""
-    from accord.core import customfields
-
     filters = []
     for definition in customfields.definitions(kind.entity):
         name = f"cf.{definition.key}"
@@ -220,8 +220,6 @@ def detail_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
 
 
 def _custom_display(kind: Kind, obj: Any) -> list[tuple[str, str]]:
-    from accord.core import customfields
-
     return [
         (d.label, customfields.display(d, obj.custom.get(d.key)))
         for d in customfields.definitions(kind.entity)
@@ -261,8 +259,6 @@ def _service_data(request: HttpRequest, kind: Kind, form: Any) -> dict[str, Any]
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:
@@ -276,8 +272,6 @@ def _posted_rows(form: Any) -> dict[str, Any]:
 
 
 def _duplicates_of(request: HttpRequest, kind: Kind, data: dict[str, Any], exclude: Any = None) -> list[Any]:
-    from accord.people.validators import normalize_phone
-
     phones = []
     for row in data.get("phones", []):
         try:
@@ -440,8 +434,6 @@ def merge_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     searched = []
     if q:
-        from accord.core import search
-
         searched = [h.obj for h in search.ranked(visible.exclude(pk=obj.pk), q, limit=10, label=lambda r: [str(r)])]
     return render(
         request,
@@ -455,8 +447,6 @@ def merge_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
 
 @login_required
 def company_lookup(request: HttpRequest) -> HttpResponse:
-    from accord.core import search
-
     q = request.GET.get("q", "").strip()
     companies: list[Any] = []
     if q:
