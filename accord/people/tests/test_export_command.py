@@ -5,35 +5,16 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from accord.core.models import AuditEntry, CustomFieldDefinition, Event
 from accord.identity.models import Role
 from accord.people import selectors
 from accord.people.models import Company, Contact
-
-
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-def accord(*args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return Run(exc.returncode, out.getvalue(), err.getvalue())
-    return Run(0, out.getvalue(), err.getvalue())
+from accord.testing import run_command as accord
 
 
 def table(text: str) -> list[dict[str, str]]:

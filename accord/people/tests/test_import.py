@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from accord.core.models import AuditEntry, CustomFieldDefinition, Event, Tag
 from accord.people import importing, selectors, services
 from accord.people.models import Company, Contact, ContactCompany, EmailAddress, PhoneNumber, Source
-
-
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-def accord(*args: str) -> Run:
-    """Run a command as the shell would: exit status, standard output, standard error."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return Run(exc.returncode, out.getvalue(), err.getvalue())
-    return Run(0, out.getvalue(), err.getvalue())
+from accord.testing import run_command as accord
 
 
 def write_csv(path: Path, text: str, *, bom: bool = False) -> Path:
