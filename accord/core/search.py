@@ -244,6 +244,16 @@ def repair_indexes(connection: Any, models_: Sequence[type[models.Model]]) -> li
     return repaired
 
 
+def rebuild_index(connection: Any, table: str) -> None:
+    """Rebuild ``table``'s search index from its ``search_text`` column (installing it if missing)."""
+    install_index(connection, table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'REINDEX INDEX "{table}_search_trgm"')
+        elif connection.vendor == "sqlite":
+            cursor.execute(f"INSERT INTO \"{table}_fts\"(\"{table}_fts\") VALUES ('rebuild')")
+
+
 def drop_index(connection: Any, table: str) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -18,6 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         models = search.searchable_models()
         for model in models:
-            search.drop_index(connection, model._meta.db_table)
-            search.install_index(connection, model._meta.db_table)
+            search.rebuild_index(connection, model._meta.db_table)
         self.stdout.write(f"Rebuilt {len(models)} search indexes.")
