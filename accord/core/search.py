@@ -251,7 +251,7 @@ def rebuild_index(connection: Any, table: str) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f'REINDEX INDEX "{table}_search_trgm"')
         elif connection.vendor == "sqlite":
-            cursor.execute(f"INSERT INTO \"{table}_fts\"(\"{table}_fts\") VALUES ('rebuild')")
+            cursor.execute(f'INSERT INTO "{table}_fts"("{table}_fts") VALUES (\'rebuild\')')
 
 
 def drop_index(connection: Any, table: str) -> None:
