@@ -46,7 +46,7 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", reduced_motion="reduce")
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab
@@ -69,9 +69,9 @@ def shot() -> Any:
     """Save a full-page screenshot under test-artifacts/screenshots/ and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, *, full_page: bool = True) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take
