@@ -205,6 +205,8 @@ def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool)
             value = data[name]
             if isinstance(value, str):
                 value = value.strip()
+            elif value is None and name in ("title", "description", "priority"):
+                value = ""  # a text field cleared, not a NULL the column cannot hold
             setattr(task, name, value)
     if "owner" in data and data["owner"] is not None:
         owner = data["owner"]

@@ -39,9 +39,10 @@ MIN_SCORE = 75.0
 
 
 def normalize(text: str) -> str:
-    """Lower case, no diacritics, single spaces: the form both the index and the query take."""
+    """Lower case, no diacritics, no control characters, single spaces: the form both the index
+    and the query take."""
     text = unicodedata.normalize("NFKD", (text or "").translate(_FOLD))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text.casefold()).strip()
 
 

@@ -231,3 +231,12 @@ def test_my_day_groups_open_tasks_by_urgency(owner, teammate):
     assert day.overdue == [overdue]
     assert day.upcoming == [later]
     assert day.no_date == [undated]
+
+
+def test_clearing_a_tasks_description_with_null_stores_an_empty_text(owner):
+    task = services.create_task(actor=owner, data={"title": "Call", "description": "details"})
+
+    services.update_task(actor=owner, task=task, data={"description": None})
+
+    task.refresh_from_db()
+    assert task.description == ""

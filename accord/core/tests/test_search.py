@@ -294,3 +294,12 @@ def test_reindex_command_rebuilds_a_broken_index(owner, make_contact):
 
     assert "Rebuilt" in out.getvalue()
     assert list(search.matching(Contact.objects.all(), "gertruda")) == [contact]
+
+
+def test_control_characters_in_a_query_are_ignored(owner, make_contact):
+    contact = make_contact(owner, first_name="Ola", last_name="Zawada")
+
+    hits = search.ranked(Contact.objects.all(), "\x1fzawa\x00da\x7f", label=lambda c: [c.full_name])
+
+    assert search.normalize("a\x00b\tc") == "a b c"
+    assert [h.obj for h in hits] == [contact]
