@@ -6,13 +6,19 @@ management commands of the apps; this entry point only points Django at the righ
 
 import os
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["bench"] and not os.environ.get("DATABASE_URL"):
+        # The benchmark fills its database with a million contacts: never the application's own.
+        var_dir = Path(os.environ.get("ACCORD_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir.resolve() / 'bench.sqlite3'}"
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["accord", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["accord", *args])
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from django.db import connections, models
 from django.db.migrations.operations.base import Operation
 from django.db.models.expressions import RawSQL
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from rapidfuzz import fuzz
 
 M = TypeVar("M", bound=models.Model)
@@ -38,12 +39,21 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
 MIN_SCORE = 75.0
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def normalize(text: str) -> str:
     """Lower case, no diacritics, no control characters, single spaces: the form both the index
     and the query take."""
-    text = unicodedata.normalize("NFKD", (text or "").translate(_FOLD))
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", text.casefold()).strip()
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+        text = "".join(
+            " " if unicodedata.category(ch)[0] == "C" else ch for ch in text if not unicodedata.combining(ch)
+        )
+    elif _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text.lower() if text.isascii() else text.casefold()).strip()
 
 
 def query_terms(query: str) -> str:
@@ -71,17 +81,10 @@ def phone_terms(e164: str) -> list[str]:
     digits = _NON_DIGITS.sub("", e164 or "")
     if not digits:
         return []
-    terms = [digits]
-    try:
-        import phonenumbers
-
-        parsed = phonenumbers.parse(e164, None)
-        national = str(parsed.national_number)
-        if national != digits:
-            terms.append(national)
-    except phonenumbers.NumberParseException:
-        return terms  # a number that was never valid still has its digits indexed
-    return terms
+    for length in (1, 2, 3):  # country calling codes are one to three digits and prefix-free
+        if int(digits[:length]) in COUNTRY_CODE_TO_REGION_CODE and len(digits) > length:
+            return [digits, digits[length:]]
+    return [digits]
 
 
 def fts_table(model: type[models.Model]) -> str:

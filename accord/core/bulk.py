@@ -1,0 +1,113 @@
+"""Writing many rows fast: PostgreSQL's COPY, SQLite's executemany.
+
+``insert(model, objects)`` writes unsaved model instances as ``bulk_create`` would, without its
+per-batch SQL building: on PostgreSQL the rows stream through ``COPY ... FROM STDIN`` (several
+times faster than multi-row INSERTs), on SQLite one prepared INSERT runs for every row. Nothing is
+returned and no signals are sent; callers set primary keys themselves (every Accord key is a
+client-side UUID) and keep derived columns (search text, sort names) in step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, models, router
+from django.utils import timezone
+
+
+def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not f.generated]
+
+
+def insert(model: type[models.Model], objects: Iterable[models.Model], *, using: str | None = None) -> int:
+    """Insert ``objects`` (unsaved instances with their keys set); returns how many were written."""
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    fields = _fields(model)
+    table = model._meta.db_table
+    columns = [f.column for f in fields]
+    rows = (_row(obj, fields, connection) for obj in objects)
+    if connection.vendor == "postgresql":
+        return _copy(connection, table, columns, rows)
+    return _executemany(connection, table, columns, rows)
+
+
+def insert_values(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], *, using: str | None = None
+) -> int:
+    """Insert plain tuples (one value per field in ``names``, Python values as the model holds
+    them) without building model instances: the fastest path, for imports and generated data.
+    Fields left out get the model's default (``auto_now`` ones the time of the call)."""
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    fields = [model._meta.get_field(name) for name in names]
+    given = {f.name for f in fields}
+    missing = [f for f in _fields(model) if f.name not in given]
+    now = timezone.now()
+    fillers = [_filler(f, now) for f in missing]
+    fields += missing
+    converters = [_converter(field, connection) for field in fields]
+    columns = [field.column for field in fields]  # type: ignore[union-attr]
+    converted = (
+        [convert(value) for convert, value in zip(converters, (*row, *(fill() for fill in fillers)), strict=True)]
+        for row in rows
+    )
+    if connection.vendor == "postgresql":
+        return _copy(connection, model._meta.db_table, columns, converted)
+    return _executemany(connection, model._meta.db_table, columns, converted)
+
+
+def _filler(field: Any, now: datetime.datetime) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    return field._get_default  # what a new instance would hold: the default, "" or None
+
+
+def _converter(field: Any, connection: Any) -> Any:
+    """A fast value -> database value function for one field (what get_db_prep_save does)."""
+    target = field.target_field if field.is_relation else field
+    internal = target.get_internal_type()
+    sqlite = connection.vendor == "sqlite"
+    if internal == "UUIDField":
+        return (lambda v: v.hex if v is not None else None) if sqlite else (lambda v: v)
+    if internal == "DateTimeField" and sqlite:
+        return lambda v: None if v is None else v.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    if internal == "DateField" and sqlite:
+        return lambda v: None if v is None else v.isoformat()
+    if internal == "JSONField":
+        return lambda v: json.dumps(v, cls=DjangoJSONEncoder)
+    return lambda v: v
+
+
+def _row(obj: models.Model, fields: Sequence[models.Field[Any, Any]], connection: Any) -> list[Any]:
+    values = []
+    for field in fields:
+        value = field.pre_save(obj, add=True)
+        values.append(field.get_db_prep_save(value, connection))
+    return values
+
+
+def _copy(connection: Any, table: str, columns: list[str], rows: Iterable[list[Any]]) -> int:
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def _executemany(connection: Any, table: str, columns: list[str], rows: Iterable[list[Any]]) -> int:
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # noqa: S608
+    batch = list(rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, batch)
+    return len(batch)

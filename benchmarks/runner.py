@@ -1,0 +1,112 @@
+"""``accord bench``: generate the dataset (once per scale), run the workloads, print a table and
+write ``benchmarks/results/<database>.json``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.db import connection
+
+from benchmarks import dataset
+from benchmarks.targets import TARGETS, verdicts
+from benchmarks.workloads import reads
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = ROOT / "results"
+QUICK_SCALE = 0.05
+
+WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
+    "B2": reads.b2_lists,
+    "B3": reads.b3_search,
+    "B4": reads.b4_contact_page,
+}
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _database() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        version = cursor.fetchone()[0]
+    return {"vendor": connection.vendor, "version": str(version)}
+
+
+def run(
+    *, scale: float, seed: int, only: list[str] | None, regenerate: bool, log: Callable[[str], None]
+) -> dict[str, Any]:
+    call_command("migrate", verbosity=0)
+    if regenerate or not dataset.existing(scale, seed):
+        from accord.people.models import Contact
+
+        if Contact.objects.exists() and not regenerate:
+            raise SystemExit(
+                "This database already holds contacts that are not this benchmark's dataset. "
+                "Point DATABASE_URL at an empty database (or pass --regenerate to wipe and rebuild it)."
+            )
+        if regenerate:
+            call_command("flush", interactive=False, verbosity=0)
+            from accord.identity.roles import ensure_default_roles
+
+            ensure_default_roles()
+        log(f"Generating the dataset at scale {scale} ...")
+        data = dataset.generate(scale, seed, log=log)
+    else:
+        data = dataset.load(scale, seed)
+    figures: dict[str, Any] = {}
+    for name, workload in WORKLOADS.items():
+        if only and name not in only:
+            continue
+        log(f"Running {name} ...")
+        started = time.monotonic()
+        figures[name] = workload(data)
+        figures[name]["seconds"] = round(time.monotonic() - started, 1)
+    return {
+        "database": _database(),
+        "commit": _commit(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "scale": scale,
+        "dataset": dataset.counts(scale),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "workloads": figures,
+        "verdicts": verdicts(figures, connection.vendor),
+    }
+
+
+def write(results: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{results['database']['vendor']}.json"
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'workload':<34} {'measured':>14} {'target':>14}  met", "-" * 70]
+    for row in results["verdicts"]:
+        lines.append(f"{row['name']:<34} {row['measured']:>14} {row['target']:>14}  {'yes' if row['met'] else 'NO'}")
+    return "\n".join(lines)
+
+
+__all__ = ["TARGETS", "run", "table", "write"]

@@ -1,0 +1,90 @@
+"""The issue's targets, and the verdict of a run against them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    workload: str
+    path: tuple[str, ...]  # where the figure sits in the workload's results
+    limit: dict[str, float]  # per database vendor
+    unit: str
+    higher_is_better: bool = False
+
+    def figure(self, figures: dict[str, Any]) -> float | None:
+        value: Any = figures.get(self.workload)
+        for key in self.path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return float(value) if value is not None else None
+
+
+TARGETS = [
+    Target(
+        "B1 import rows/s (empty)",
+        "B1",
+        ("empty", "rows_per_s"),
+        {"postgresql": 30000, "sqlite": 20000},
+        "rows/s",
+        True,
+    ),
+    Target(
+        "B1 import rows/s (1M present)",
+        "B1",
+        ("full", "rows_per_s"),
+        {"postgresql": 30000 / 1.3, "sqlite": 20000 / 1.3},
+        "rows/s",
+        True,
+    ),
+    Target("B1 import peak memory", "B1", ("empty", "peak_mb"), {"postgresql": 500, "sqlite": 500}, "MB"),
+    Target("B2 list page 1 p95 (admin)", "B2", ("page_1_admin", "p95_ms"), {"postgresql": 100, "sqlite": 150}, "ms"),
+    Target("B2 list page 1 p95 (rep)", "B2", ("page_1_rep", "p95_ms"), {"postgresql": 100, "sqlite": 150}, "ms"),
+    Target("B2 list page 1000 p95", "B2", ("page_1000_admin", "p95_ms"), {"postgresql": 100, "sqlite": 150}, "ms"),
+    Target("B3 search p95 (3+ chars)", "B3", ("selective_rep", "p95_ms"), {"postgresql": 25, "sqlite": 25}, "ms"),
+    Target(
+        "B3 search p95 (unselective)", "B3", ("unselective_rep", "p95_ms"), {"postgresql": 100, "sqlite": 100}, "ms"
+    ),
+    Target("B4 360° page p95", "B4", ("page", "p95_ms"), {"postgresql": 100, "sqlite": 100}, "ms"),
+    Target("B5 API requests/s", "B5", ("requests_per_s",), {"postgresql": 500, "sqlite": 500}, "req/s", True),
+    Target("B5 API p95", "B5", ("p95_ms",), {"postgresql": 50, "sqlite": 50}, "ms"),
+    Target("B5 API p99", "B5", ("p99_ms",), {"postgresql": 150, "sqlite": 150}, "ms"),
+    Target("B5 API 5xx", "B5", ("server_errors",), {"postgresql": 0, "sqlite": 0}, ""),
+    Target("B6 bulk upsert records/s", "B6", ("records_per_s",), {"postgresql": 10000, "sqlite": 10000}, "rec/s", True),
+    Target("B7 reassign 300k contacts", "B7", ("reassign_seconds",), {"postgresql": 5, "sqlite": 5}, "s"),
+    Target("B7 role visibility change", "B7", ("role_change_ms",), {"postgresql": 200, "sqlite": 200}, "ms"),
+]
+
+
+def _fmt(value: float, unit: str) -> str:
+    text = f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+    return f"{text} {unit}".strip()
+
+
+def verdicts(figures: dict[str, Any], vendor: str, targets: list[Target] | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for target in targets or TARGETS:
+        value = target.figure(figures)
+        if value is None:
+            continue
+        limit = target.limit[vendor]
+        met = value >= limit if target.higher_is_better else value <= limit
+        rows.append(
+            {
+                "name": target.name,
+                "measured": _fmt(value, target.unit),
+                "target": ("≥ " if target.higher_is_better else "≤ ") + _fmt(limit, target.unit),
+                "met": met,
+                "value": value,
+                "limit": limit,
+            }
+        )
+    return rows
+
+
+Check = Callable[[dict[str, Any]], bool]
