@@ -91,7 +91,7 @@ def _row(obj: models.Model, fields: Sequence[models.Field[Any, Any]], connection
     return values
 
 
-def _copy(connection: Any, table: str, columns: list[str], rows: Iterable[list[Any]]) -> int:
+def _copy(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     count = 0
     with connection.cursor() as cursor:
@@ -103,7 +103,7 @@ def _copy(connection: Any, table: str, columns: list[str], rows: Iterable[list[A
     return count
 
 
-def _executemany(connection: Any, table: str, columns: list[str], rows: Iterable[list[Any]]) -> int:
+def _executemany(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # noqa: S608
