@@ -18,7 +18,7 @@ from django.db import connection
 
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
-from benchmarks.workloads import reads
+from benchmarks.workloads import load, mass, reads
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -28,6 +28,8 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "B2": reads.b2_lists,
     "B3": reads.b3_search,
     "B4": reads.b4_contact_page,
+    "B5": load.b5_api_load,
+    "B7": mass.b7_mass_change,
 }
 
 

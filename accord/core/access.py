@@ -174,6 +174,30 @@ def can(user: Any, action: Action, obj: models.Model) -> bool:
     return False
 
 
+def changeable(user: Any, action: Action, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The part of ``queryset`` that ``user`` may change (or delete): ``can`` for a whole set at once,
+    in the query, for mass changes."""
+    visible = scope(user, queryset)
+    role = _role(user)
+    if role is None:
+        return visible.none()
+    if user.is_superuser or role.is_admin or action is Action.VIEW:
+        return visible
+    reach = role.edit_reach if action is Action.CHANGE else role.delete_reach
+    if reach == "visible":
+        return visible
+    if reach == "own":
+        owner_field = "owner" if is_owned_model(queryset.model) else getattr(queryset.model, "access_owner_field", None)
+        return visible.filter(**{f"{owner_field}_id": user.id}) if owner_field else visible.none()
+    return visible.none()
+
+
+def can_edit_any(user: Any) -> bool:
+    """Whether the user's role lets them change records at all (read-only users: no)."""
+    role = _role(user)
+    return role is not None and (user.is_superuser or role.is_admin or role.edit_reach != "none")
+
+
 def can_create(user: Any) -> bool:
     role = _role(user)
     return role is not None and (user.is_superuser or role.is_admin or role.can_create)

@@ -131,13 +131,20 @@ class User(AbstractUser):
     # The access policy asks these once per request; cached on the instance, which Django builds
     # afresh for every request.
     @cached_property
-    def team_ids(self) -> frozenset:
-        return frozenset(self.teams.values_list("id", flat=True))
+    def _teams(self) -> tuple[frozenset, frozenset]:
+        """(teams they belong to, teams they manage), read in one query."""
+        members = User.teams.through.objects.filter(user_id=self.pk).values_list("team_id", models.Value(False))
+        managers = Team.managers.through.objects.filter(user_id=self.pk).values_list("team_id", models.Value(True))
+        rows = list(members.union(managers, all=True))
+        return frozenset(t for t, managed in rows if not managed), frozenset(t for t, managed in rows if managed)
 
-    @cached_property
+    @property
+    def team_ids(self) -> frozenset:
+        return self._teams[0]
+
+    @property
     def visible_team_ids(self) -> frozenset:
-        managed = Team.objects.filter(managers=self).values_list("id", flat=True)
-        return self.team_ids | frozenset(managed)
+        return self._teams[0] | self._teams[1]
 
     @cached_property
     def territory_ids(self) -> frozenset:

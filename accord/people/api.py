@@ -22,9 +22,10 @@ from accord.core.api import (
     list_query,
     wants_total,
 )
+from accord.core.listing import apply, parse
 from accord.core.models import AuditEntry, entity_label
 from accord.identity.models import Team, Territory, User
-from accord.people import duplicates, merging, selectors, services
+from accord.people import duplicates, mass, merging, selectors, services
 from accord.people.models import Company, Contact
 from accord.people.validators import format_phone
 
@@ -356,6 +357,38 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
     return idempotency.respond(request, payload=payload.model_dump(mode="json"), run=run, serialize=serialize)
 
 
+class ReassignIn(StrictSchema):
+    filters: dict[str, str | list[str]] = {}
+    owner_id: uuid.UUID
+    team_id: uuid.UUID | None = None
+
+
+class ReassignOut(Schema):
+    count: int
+
+
+def _reassign(request: HttpRequest, spec: Any, queryset: Any, payload: ReassignIn) -> dict[str, int]:
+    try:
+        query = parse(spec, payload.filters, strict=True)
+    except ValidationError as exc:
+        raise ValidationError({f"filters.{k}": v for k, v in exc.message_dict.items()}) from exc
+    if not access.can_edit_any(request.user):
+        raise access.AccessDenied()
+    errors: dict[str, list[str]] = {}
+    owner = _resolve(User, payload.owner_id, "owner_id", errors)
+    team = _resolve(Team, payload.team_id, "team_id", errors) if payload.team_id else mass.UNSET
+    if errors:
+        raise ValidationError(errors)
+    selection = apply(spec, query, access.scope(request.user, queryset))
+    return {"count": mass.reassign(actor=request.user, queryset=selection, owner=owner, team=team)}
+
+
+@contacts_router.post("/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered contacts to an owner")
+def reassign_contacts(request: HttpRequest, payload: ReassignIn) -> Any:
+    """Every contact matching ``filters`` (the list's filters) that you may change goes to the owner."""
+    return _reassign(request, selectors.CONTACT_LIST, Contact.objects.all(), payload)
+
+
 @contacts_router.get("/{uuid:contact_id}", response={200: ContactOut, **ERRORS})
 def get_contact(request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse) -> Any:
     contact = selectors.contact_detail(request.user, contact_id)
@@ -460,6 +493,13 @@ def create_company(request: HttpRequest, payload: CompanyIn) -> Any:
         return body
 
     return idempotency.respond(request, payload=payload.model_dump(mode="json"), run=run, serialize=serialize)
+
+
+@companies_router.post(
+    "/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered companies to an owner"
+)
+def reassign_companies(request: HttpRequest, payload: ReassignIn) -> Any:
+    return _reassign(request, selectors.COMPANY_LIST, Company.objects.all(), payload)
 
 
 @companies_router.get("/{uuid:company_id}", response={200: CompanyOut, **ERRORS})

@@ -201,13 +201,16 @@ def _clean_tags(names: Iterable[str]) -> list[str]:
     return result
 
 
-def _model_errors(obj: PartyModel, errors: dict[str, list[str]], exclude: Sequence[str]) -> None:
+def _model_errors(
+    obj: PartyModel, errors: dict[str, list[str]], exclude: Sequence[str], *, check_external_id: bool
+) -> None:
     try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
+        # Uniqueness is checked below for the one unique field, with a message of our own.
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
-    if obj.external_id:
+    if obj.external_id and check_external_id:
         clash = type(obj)._default_manager.filter(external_id=obj.external_id).exclude(pk=obj.pk)
         if clash.exists():
             errors.setdefault("external_id", []).append(_("Another record already has this external id."))
@@ -386,7 +389,12 @@ def _prepare_contact(
     if not contact.first_name and not contact.last_name:
         errors["last_name"] = [_("Enter a first or a last name.")]
     _ownership(actor, contact, data, errors, creating=creating)
-    _model_errors(contact, errors, exclude=["owner", "team", "territory", "sort_name", "tags", "companies"])
+    _model_errors(
+        contact,
+        errors,
+        exclude=["owner", "team", "territory", "sort_name", "tags", "companies"],
+        check_external_id=creating or "external_id" in data,
+    )
     lists: dict[str, Any] = {}
     region = settings.DEFAULT_COUNTRY
     if "addresses" in data:
@@ -492,16 +500,19 @@ def update_contact(
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
     check_version(locked, expected_version)
-    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    # Child lists are read (and compared, and re-indexed) only when the change names them.
+    touches_lists = any(key in data for key in LIST_KEYS)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked) if touches_lists else None)
     lists, errors = _prepare_contact(actor, locked, data, creating=False)
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.last_name, locked.first_name)
     _write_lists(locked, lists, creating=False)
-    after = _lists_snapshot(locked)
+    after = _lists_snapshot(locked) if touches_lists else None
     if changes.snapshot(locked, extra=after) == before:
         return locked  # nothing changed: no new version, no audit entry, no event
-    locked.search_text = contact_search_text(locked)
+    if touches_lists or {"first_name", "last_name", "external_id"} & set(data):
+        locked.search_text = contact_search_text(locked)
     locked.version += 1
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before, extra=after)
@@ -549,7 +560,12 @@ def _prepare_company(
     if company.country and (len(company.country) != 2 or not company.country.isalpha()):
         errors["country"] = [_("Use the two-letter country code, e.g. PL.")]
     _ownership(actor, company, data, errors, creating=creating)
-    _model_errors(company, errors, exclude=["owner", "team", "territory", "sort_name", "tags", "name", "nip", "regon"])
+    _model_errors(
+        company,
+        errors,
+        exclude=["owner", "team", "territory", "sort_name", "tags", "name", "nip", "regon"],
+        check_external_id=creating or "external_id" in data,
+    )
     lists: dict[str, Any] = {}
     region = company.country or settings.DEFAULT_COUNTRY
     if "addresses" in data:
@@ -595,17 +611,19 @@ def update_company(
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
     check_version(locked, expected_version)
-    before = changes.snapshot(locked, extra=_lists_snapshot(locked))
+    touches_lists = any(key in data for key in LIST_KEYS)
+    before = changes.snapshot(locked, extra=_lists_snapshot(locked) if touches_lists else None)
     old_name = locked.name
     lists, errors = _prepare_company(actor, locked, data, creating=False)
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.name)
     _write_lists(locked, lists, creating=False)
-    after = _lists_snapshot(locked)
+    after = _lists_snapshot(locked) if touches_lists else None
     if changes.snapshot(locked, extra=after) == before:
         return locked  # nothing changed: no new version, no audit entry, no event
-    locked.search_text = company_search_text(locked)
+    if touches_lists or {"name", "vat_id", "nip", "regon", "website", "external_id"} & set(data):
+        locked.search_text = company_search_text(locked)
     locked.version += 1
     locked.save()
     if locked.name != old_name:

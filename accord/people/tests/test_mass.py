@@ -1,0 +1,97 @@
+"""Handing many records to another owner at once."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accord.core.models import AuditEntry, Event
+from accord.people import mass
+from accord.people.models import Contact
+
+
+def test_manager_reassigns_a_filtered_set_with_one_audit_entry_per_record(manager, owner, teammate, make_contact):
+    polish = [make_contact(owner, preferred_language="pl") for _ in range(3)]
+    english = make_contact(owner, preferred_language="en")
+
+    count = mass.reassign(actor=manager, queryset=Contact.objects.filter(preferred_language="pl"), owner=teammate)
+
+    assert count == 3
+    for contact in polish:
+        contact.refresh_from_db()
+        assert (contact.owner, contact.team_id, contact.version) == (teammate, teammate.primary_team_id, 2)
+        entry = AuditEntry.objects.get(object_id=contact.pk, action="update")
+        assert entry.actor == manager
+        assert entry.entity == "people.contact"
+        assert entry.changes == {
+            "owner": [str(owner.pk), str(teammate.pk)],
+            "team": [str(owner.primary_team_id), str(teammate.primary_team_id)],
+        }
+    english.refresh_from_db()
+    assert english.owner == owner
+    assert Event.objects.get(name="people.contact.reassigned").payload["count"] == 3
+
+
+def test_records_out_of_reach_are_left_alone(manager, owner, outsider, teammate, make_contact):
+    mine = make_contact(owner)
+    theirs = make_contact(outsider)
+
+    count = mass.reassign(actor=manager, queryset=Contact.objects.all(), owner=teammate)
+
+    assert count == 1
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert theirs.owner == outsider
+    assert mine.owner == teammate
+
+
+def test_a_rep_cannot_hand_records_to_someone_else(owner, teammate, make_contact):
+    make_contact(owner)
+
+    with pytest.raises(ValidationError) as caught:
+        mass.reassign(actor=owner, queryset=Contact.objects.all(), owner=teammate)
+
+    assert "owner" in caught.value.message_dict
+    assert Contact.objects.get().owner == owner
+
+
+def test_records_already_theirs_are_not_touched(manager, teammate, make_contact):
+    contact = make_contact(teammate)
+
+    assert mass.reassign(actor=manager, queryset=Contact.objects.all(), owner=teammate) == 0
+
+    contact.refresh_from_db()
+    assert contact.version == 1
+    assert not AuditEntry.objects.filter(object_id=contact.pk, action="update").exists()
+
+
+def test_reassign_through_the_api(api, manager, owner, teammate, make_contact):
+    make_contact(owner, preferred_language="pl")
+    make_contact(owner, preferred_language="en")
+
+    response = api(manager).post(
+        "/contacts/reassign", {"filters": {"preferred_language": "pl"}, "owner_id": str(teammate.pk)}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"count": 1}
+    assert Contact.objects.filter(owner=teammate).count() == 1
+
+
+def test_reassign_api_rejects_unknown_filters_and_owners(api, manager, teammate):
+    client = api(manager)
+
+    bad_filter = client.post("/contacts/reassign", {"filters": {"salary": "1"}, "owner_id": str(teammate.pk)})
+    bad_owner = client.post("/contacts/reassign", {"owner_id": "00000000-0000-0000-0000-000000000000"})
+
+    assert bad_filter.status_code == 422
+    assert "filters.salary" in bad_filter.json()["errors"]
+    assert bad_owner.status_code == 422
+    assert "owner_id" in bad_owner.json()["errors"]
+
+
+def test_read_only_user_cannot_reassign(api, viewer, owner, make_contact):
+    make_contact(owner)
+
+    response = api(viewer).post("/contacts/reassign", {"owner_id": str(viewer.pk)})
+
+    assert response.status_code == 403
+    assert Contact.objects.get().owner == owner
