@@ -95,3 +95,22 @@ def test_read_only_user_cannot_reassign(api, viewer, owner, make_contact):
 
     assert response.status_code == 403
     assert Contact.objects.get().owner == owner
+
+
+def test_reassigning_the_filtered_list_from_the_screen(login, manager, owner, teammate, make_contact):
+    make_contact(owner, preferred_language="pl")
+    make_contact(owner, preferred_language="en")
+    client = login(manager)
+
+    page = client.get("/contacts/reassign/?preferred_language=pl").content.decode()
+    response = client.post("/contacts/reassign/", {"preferred_language": "pl", "owner": str(teammate.pk)})
+
+    assert "1 record matches the list" in page
+    assert response.status_code == 302
+    assert response["Location"] == "/contacts/?preferred_language=pl"
+    assert Contact.objects.get(preferred_language="pl").owner == teammate
+    assert Contact.objects.get(preferred_language="en").owner == owner
+
+
+def test_reps_cannot_open_the_reassign_screen(login, owner):
+    assert login(owner).get("/contacts/reassign/").status_code == 403
