@@ -35,6 +35,9 @@ def _default_roles(request: pytest.FixtureRequest) -> None:
     if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         ensure_default_roles()
+        from accord.sales.defaults import ensure_defaults
+
+        ensure_defaults()
 
 
 @pytest.fixture

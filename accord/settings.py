@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accord.people",
     "accord.activities",
     "accord.messaging",
+    "accord.sales",
 ]
 
 MIDDLEWARE = [

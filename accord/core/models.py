@@ -252,3 +252,33 @@ def as_uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+class ExchangeRate(models.Model):
+    """How many units of the base currency (settings.DEFAULT_CURRENCY) one unit of ``currency``
+    was worth on ``day``. Forecasts and reports in one currency convert through it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    currency = models.CharField(_("currency"), max_length=3)
+    day = models.DateField(_("day"))
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [models.UniqueConstraint(fields=["currency", "day"], name="exchange_rate_unique_day")]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.day}: {self.rate}"
+
+
+class Sequence(models.Model):
+    """A named counter for human-facing numbers (quotes Q-2026-0001, invoices): incremented under a
+    row lock, so two users never get the same number and a rolled-back write returns it."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -20,7 +20,7 @@ from accord.core.errors import message_dict
 from accord.core.listing import apply, parse
 from accord.identity.selectors import assignable_users
 from accord.people import mass
-from accord.people.views import Kind
+from accord.people.views import Kind, _is_uuid
 
 
 @login_required
@@ -35,7 +35,8 @@ def reassign_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     selection = apply(kind.spec, query, access.scope(request.user, kind.model.objects.all()))
     back = f"{kind.url('list')}?{urlencode([(k, v) for k, vs in query.raw.items() for v in vs])}"
     if request.method == "POST":
-        owner = assignable.filter(pk=request.POST.get("owner") or None).first()
+        chosen = request.POST.get("owner", "")
+        owner = assignable.filter(pk=chosen).first() if _is_uuid(chosen) else None
         if owner is None:
             messages.error(request, _("Choose who gets the records."))
         else:

@@ -1,0 +1,27 @@
+"""Which price a customer pays: their price list (by company tag, highest priority first), else the
+catalogue price in the currency of the deal."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+from accord.sales.models import PriceListItem, Product, ProductPrice
+
+
+def price_for(product: Product, currency: str, company: Any = None) -> decimal.Decimal | None:
+    if company is not None and company.pk:
+        item = (
+            PriceListItem.objects.filter(
+                product=product,
+                price_list__active=True,
+                price_list__currency=currency,
+                price_list__tag__in=company.tags.all(),
+            )
+            .order_by("-price_list__priority", "price")
+            .first()
+        )
+        if item is not None:
+            return item.price
+    listed = ProductPrice.objects.filter(product=product, currency=currency).first()
+    return listed.price if listed is not None else None

@@ -1,0 +1,163 @@
+"""The product catalogue and price lists."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accord.core import changes
+from accord.core.access import AccessDenied
+from accord.core.errors import check_version
+from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
+
+PRODUCT_FIELDS = ("sku", "name", "description", "unit", "unit_cost", "cost_currency", "vat_rate", "category", "active")
+
+
+def _require_catalogue_rights(actor: Any) -> None:
+    """The catalogue is the company's, not a rep's: admins and managers keep it."""
+    if actor is None:
+        return
+    role = actor.role
+    if not (actor.is_superuser or role.is_admin or role.code == "manager"):
+        raise AccessDenied()
+
+
+def _clean_prices(prices: Sequence[Mapping[str, Any]], errors: dict[str, list[str]]) -> dict[str, decimal.Decimal]:
+    cleaned: dict[str, decimal.Decimal] = {}
+    for i, item in enumerate(prices):
+        currency = str(item.get("currency", "")).strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            errors[f"prices.{i}.currency"] = [_("Currency must be a three-letter code such as PLN or EUR.")]
+            continue
+        try:
+            price = decimal.Decimal(str(item.get("price", "")).replace(",", "."))
+        except decimal.InvalidOperation:
+            errors[f"prices.{i}.price"] = [_("Enter a number.")]
+            continue
+        if not price.is_finite() or price < 0:
+            errors[f"prices.{i}.price"] = [_("Enter a price of zero or more.")]
+            continue
+        if currency in cleaned:
+            errors[f"prices.{i}.currency"] = [_("This currency is listed twice.")]
+            continue
+        cleaned[currency] = price.quantize(decimal.Decimal("0.01"))
+    return cleaned
+
+
+def _apply(
+    product: Product, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, decimal.Decimal] | None, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(product, name, value.strip() if isinstance(value, str) else value)
+    product.cost_currency = (product.cost_currency or "").upper()
+    prices = _clean_prices(data["prices"], errors) if "prices" in data else None
+    try:
+        product.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if product.sku and Product.objects.filter(sku__iexact=product.sku).exclude(pk=product.pk).exists():
+        errors.setdefault("sku", []).append(_("Another product already has this SKU."))
+    if product.vat_rate is not None and not 0 <= product.vat_rate <= 100:
+        errors["vat_rate"] = [_("Enter a rate from 0 to 100.")]
+    return prices, errors
+
+
+def _write_prices(product: Product, prices: dict[str, decimal.Decimal]) -> None:
+    ProductPrice.objects.filter(product=product).exclude(currency__in=list(prices)).delete()
+    for currency, price in prices.items():
+        ProductPrice.objects.update_or_create(product=product, currency=currency, defaults={"price": price})
+
+
+def _price_snapshot(product: Product) -> dict[str, Any]:
+    return {"prices": {p.currency: str(p.price) for p in ProductPrice.objects.filter(product=product)}}
+
+
+@transaction.atomic
+def create_product(*, actor: Any, data: Mapping[str, Any]) -> Product:
+    _require_catalogue_rights(actor)
+    product = Product()
+    prices, errors = _apply(product, data, creating=True)
+    if errors:
+        raise ValidationError(errors)
+    product.save()
+    _write_prices(product, prices or {})
+    changes.record_create(actor=actor, obj=product, extra=_price_snapshot(product))
+    return product
+
+
+@transaction.atomic
+def update_product(
+    *, actor: Any, product: Product, data: Mapping[str, Any], expected_version: int | None = None
+) -> Product:
+    _require_catalogue_rights(actor)
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_price_snapshot(locked))
+    prices, errors = _apply(locked, data, creating=False)
+    if errors:
+        raise ValidationError(errors)
+    if prices is not None:
+        _write_prices(locked, prices)
+    after = _price_snapshot(locked)
+    if changes.snapshot(locked, extra=after) == before:
+        return locked
+    locked.version += 1
+    locked.save()
+    changes.record_update(actor=actor, obj=locked, before=before, extra=after)
+    return locked
+
+
+@transaction.atomic
+def save_price_list(
+    *, actor: Any, price_list: PriceList | None, data: Mapping[str, Any], items: Mapping[Product, Any] | None = None
+) -> PriceList:
+    """Create or change a price list and (when given) its prices per product."""
+    _require_catalogue_rights(actor)
+    creating = price_list is None
+    target = PriceList() if price_list is None else PriceList.objects.select_for_update().get(pk=price_list.pk)
+    before = None if creating else changes.snapshot(target)
+    for name in ("name", "currency", "tag", "priority", "active"):
+        if name in data:
+            setattr(target, name, data[name])
+    target.currency = (target.currency or "").upper()
+    errors: dict[str, list[str]] = {}
+    try:
+        target.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if PriceList.objects.filter(name=target.name).exclude(pk=target.pk).exists():
+        errors.setdefault("name", []).append(_("Another price list has this name."))
+    cleaned: dict[Product, decimal.Decimal] = {}
+    for product, raw in (items or {}).items():
+        try:
+            price = decimal.Decimal(str(raw).replace(",", "."))
+            if not price.is_finite() or price < 0:
+                raise decimal.InvalidOperation
+        except decimal.InvalidOperation:
+            errors[f"items.{product.sku}"] = [_("Enter a price of zero or more.")]
+            continue
+        cleaned[product] = price.quantize(decimal.Decimal("0.01"))
+    if errors:
+        raise ValidationError(errors)
+    if not creating:
+        target.version += 1
+    target.save()
+    if items is not None:
+        PriceListItem.objects.filter(price_list=target).delete()
+        PriceListItem.objects.bulk_create(
+            PriceListItem(price_list=target, product=p, price=v) for p, v in cleaned.items()
+        )
+    if creating:
+        changes.record_create(actor=actor, obj=target)
+    else:
+        assert before is not None
+        changes.record_update(actor=actor, obj=target, before=before)
+    return target

@@ -1,0 +1,201 @@
+"""Deals: amounts and lines, stages and their history, winning and losing."""
+
+import decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accord.core.access import AccessDenied
+from accord.core.models import AuditEntry
+from accord.sales.models import Deal, DealStageChange, LostReason, Stage
+from accord.sales.services import deals, products
+from accord.sales.services.lines import totals
+
+D = decimal.Decimal
+
+
+@pytest.fixture
+def widget(admin_user):
+    return products.create_product(
+        actor=admin_user,
+        data={
+            "sku": "W-1",
+            "name": "Widget",
+            "unit": "pcs",
+            "vat_rate": "23",
+            "prices": [{"currency": "PLN", "price": "100"}, {"currency": "EUR", "price": "25"}],
+        },
+    )
+
+
+def stage(name):
+    return Stage.objects.get(pipeline__is_default=True, name=name)
+
+
+def test_a_new_deal_starts_in_the_first_stage_with_its_probability(owner, make_company):
+    acme = make_company(owner, name="Acme")
+
+    deal = deals.create_deal(actor=owner, data={"name": "Acme roll-out", "amount": D("12000"), "company": acme})
+
+    assert deal.stage == stage("Qualification")
+    assert (deal.status, deal.probability, deal.currency, deal.owner) == ("open", 10, "PLN", owner)
+    assert deal.weighted_amount == D("1200.00")
+    change = DealStageChange.objects.get(deal=deal)
+    assert (change.from_stage, change.to_stage, change.amount) == (None, stage("Qualification"), D("12000.00"))
+
+
+def test_lines_price_from_the_catalogue_and_set_the_amount(owner, widget, make_company):
+    deal = deals.create_deal(
+        actor=owner,
+        data={
+            "name": "Widgets",
+            "lines": [
+                {"product": widget, "quantity": "3", "discount_percent": "10"},
+                {"description": "Installation", "unit_price": "500", "vat_rate": "8"},
+            ],
+        },
+    )
+
+    lines = list(deal.lines.all())
+    assert [(line.description, line.unit_price, line.vat_rate) for line in lines] == [
+        ("Widget", D("100.00"), D("23.00")),
+        ("Installation", D("500.00"), D("8.00")),
+    ]
+    assert deal.amount == D("770.00")  # 3 x 100 less 10%, plus 500
+    summary = totals(lines)
+    assert (summary.net, summary.vat, summary.gross) == (D("770.00"), D("102.10"), D("872.10"))
+    assert summary.by_rate == {
+        D("23.00"): {"net": D("270.00"), "vat": D("62.10"), "gross": D("332.10")},
+        D("8.00"): {"net": D("500.00"), "vat": D("40.00"), "gross": D("540.00")},
+    }
+
+
+def test_price_list_of_the_customer_group_wins(admin_user, owner, widget, make_company):
+    from accord.core.models import Tag
+
+    resellers = Tag.objects.create(name="Reseller")
+    products.save_price_list(
+        actor=admin_user,
+        price_list=None,
+        data={"name": "Resellers", "currency": "PLN", "tag": resellers},
+        items={widget: "80"},
+    )
+    shop = make_company(owner, name="Shop", tags=["Reseller"])
+
+    deal = deals.create_deal(
+        actor=owner, data={"name": "Resale", "company": shop, "lines": [{"product": widget, "quantity": 1}]}
+    )
+
+    assert deal.lines.get().unit_price == D("80.00")
+
+
+def test_bad_lines_are_reported_per_field(owner, widget):
+    with pytest.raises(ValidationError) as caught:
+        deals.create_deal(
+            actor=owner,
+            data={
+                "name": "X",
+                "currency": "USD",
+                "lines": [{"product": widget, "quantity": "0"}, {"description": "", "unit_price": "-1"}],
+            },
+        )
+
+    assert set(caught.value.message_dict) == {
+        "lines.0.quantity",
+        "lines.0.unit_price",
+        "lines.1.description",
+        "lines.1.unit_price",
+    }
+    assert Deal.objects.count() == 0
+
+
+def test_moving_through_stages_records_each_change(owner):
+    deal = deals.create_deal(actor=owner, data={"name": "D", "amount": 1000})
+
+    deals.move_deal(actor=owner, deal=deal, stage=stage("Proposal"))
+    won = deals.win_deal(actor=owner, deal=deal)
+
+    assert (won.status, won.probability) == ("won", 100)
+    assert won.closed_at is not None
+    history = [(c.from_stage.name if c.from_stage else None, c.to_stage.name) for c in won.stage_changes.all()]
+    assert history == [(None, "Qualification"), ("Qualification", "Proposal"), ("Proposal", "Won")]
+
+
+def test_losing_needs_a_reason(owner):
+    deal = deals.create_deal(actor=owner, data={"name": "D"})
+
+    with pytest.raises(ValidationError) as caught:
+        deals.lose_deal(actor=owner, deal=deal, reason=None)
+    assert "lost_reason" in caught.value.message_dict
+
+    lost = deals.lose_deal(
+        actor=owner, deal=deal, reason=LostReason.objects.get(name="Price"), note="20% cheaper elsewhere"
+    )
+    assert (lost.status, lost.lost_reason.name, lost.lost_note, lost.probability) == (
+        "lost",
+        "Price",
+        "20% cheaper elsewhere",
+        0,
+    )
+
+
+def test_reopening_clears_the_close(owner):
+    deal = deals.win_deal(actor=owner, deal=deals.create_deal(actor=owner, data={"name": "D"}))
+
+    reopened = deals.move_deal(actor=owner, deal=deal, stage=stage("Negotiation"))
+
+    assert (reopened.status, reopened.closed_at, reopened.probability) == ("open", None, 75)
+
+
+def test_board_order_places_a_card_between_its_neighbours(owner):
+    a, b, c = (deals.create_deal(actor=owner, data={"name": n}) for n in "abc")  # newest on top: c, b, a
+    def column():
+        return list(
+            Deal.objects.filter(stage=stage("Qualification")).order_by("position").values_list("name", flat=True)
+        )
+    assert column() == ["c", "b", "a"]
+
+    deals.move_deal(actor=owner, deal=a, stage=stage("Qualification"), after=c, before=b)
+
+    assert column() == ["c", "a", "b"]
+
+
+def test_many_moves_between_the_same_cards_never_collide(owner):
+    first, second = (
+        deals.create_deal(actor=owner, data={"name": "first"}),
+        deals.create_deal(actor=owner, data={"name": "second"}),
+    )
+    order = [second, first]
+    q = stage("Qualification")
+    for i in range(80):
+        card = deals.create_deal(actor=owner, data={"name": f"n{i}"})
+        deals.move_deal(
+            actor=owner,
+            deal=card,
+            stage=q,
+            after=Deal.objects.get(pk=order[0].pk),
+            before=Deal.objects.get(pk=order[1].pk),
+        )
+        order.insert(1, card)
+
+    names = list(Deal.objects.filter(stage=q).order_by("position", "id").values_list("name", flat=True))
+    assert names == [d.name for d in order]
+
+
+def test_a_read_only_user_cannot_move_deals(owner, viewer):
+    deal = deals.create_deal(actor=owner, data={"name": "D"})
+
+    with pytest.raises(AccessDenied):
+        deals.move_deal(actor=viewer, deal=deal, stage=stage("Proposal"))
+
+    deal.refresh_from_db()
+    assert deal.stage == stage("Qualification")
+
+
+def test_updates_are_audited_field_by_field(owner):
+    deal = deals.create_deal(actor=owner, data={"name": "D", "amount": 10})
+
+    deals.update_deal(actor=owner, deal=deal, data={"amount": D("25.50"), "next_step": "Call the CFO"})
+
+    entry = AuditEntry.objects.get(object_id=deal.pk, action="update")
+    assert entry.changes == {"amount": ["10.00", "25.50"], "next_step": ["", "Call the CFO"]}
