@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accord.core.urls")),
     path("", include("accord.people.urls")),
     path("", include("accord.activities.urls")),
+    path("sales/", include("accord.sales.urls")),
     path("notifications/", include("accord.messaging.urls")),
     path("api/v1/", api.urls),
     path(settings.ADMIN_URL, admin.site.urls),

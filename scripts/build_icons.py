@@ -59,6 +59,21 @@ ICONS = {
     "check": "check",
     "list": "list",
     "keyboard": "keyboard",
+    "layout": "kanban",
+    "chart": "chart-column",
+    "sliders": "sliders-horizontal",
+    "trophy": "trophy",
+    "lost": "circle-x",
+    "quote": "file-text",
+    "grip": "grip-vertical",
+    "money": "banknote",
+    "target": "target",
+    "zap": "zap",
+    "send": "send",
+    "copy": "copy",
+    "code": "code-xml",
+    "package": "package",
+    "percent": "percent",
 }
 
 

@@ -149,10 +149,12 @@ def test_reopening_clears_the_close(owner):
 
 def test_board_order_places_a_card_between_its_neighbours(owner):
     a, b, c = (deals.create_deal(actor=owner, data={"name": n}) for n in "abc")  # newest on top: c, b, a
+
     def column():
         return list(
             Deal.objects.filter(stage=stage("Qualification")).order_by("position").values_list("name", flat=True)
         )
+
     assert column() == ["c", "b", "a"]
 
     deals.move_deal(actor=owner, deal=a, stage=stage("Qualification"), after=c, before=b)
