@@ -25,6 +25,7 @@ from accord.core.errors import BadRequest, Conflict, message_dict
 from accord.core.idempotency import IdempotencyMismatch
 from accord.identity.auth import api_auth
 from accord.people.api import companies_router, contacts_router
+from accord.sales.api import router as sales_router
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +124,4 @@ api.add_router("/", core_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/", activities_router)
+api.add_router("/", sales_router)

@@ -1,0 +1,115 @@
+"""The sales API: leads, conversion, deals and moves, pipelines, products."""
+
+from accord.sales.models import Deal, Lead, LostReason, Stage
+
+
+def stage(name):
+    return Stage.objects.get(pipeline__is_default=True, name=name)
+
+
+def test_lead_round_trip_and_conversion(api, owner):
+    client = api(owner)
+
+    created = client.post(
+        "/leads",
+        {
+            "first_name": "Ola",
+            "last_name": "Lis",
+            "email": "OLA@firma.pl",
+            "company_name": "Firma",
+            "source": "referral",
+        },
+    )
+    lead_id = created.json()["id"]
+    converted = client.post(f"/leads/{lead_id}/convert", {"deal_name": "Firma pilot", "amount": "9900"})
+
+    assert created.status_code == 201
+    assert created.json()["email"] == "ola@firma.pl"
+    assert converted.status_code == 200, converted.content
+    body = converted.json()
+    assert body["matched_contact"] is False
+    deal = client.get(f"/deals/{body['deal_id']}").json()
+    assert (deal["name"], deal["amount"], deal["stage"]) == ("Firma pilot", "9900.00", "Qualification")
+    assert client.get(f"/leads/{lead_id}").json()["status"] == "converted"
+
+
+def test_lead_errors_are_per_field(api, owner):
+    response = api(owner).post("/leads", {"email": "nope", "phone": "12", "source": "pigeon"})
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"email", "phone", "source"}
+    assert not Lead.objects.exists()
+
+
+def test_deal_with_lines_and_a_move_to_lost(api, owner, admin_user):
+    product = api(admin_user).post(
+        "/products",
+        {
+            "sku": "SRV-1",
+            "name": "Service hour",
+            "unit": "h",
+            "vat_rate": "23",
+            "prices": [{"currency": "PLN", "price": "150"}],
+        },
+    )
+    client = api(owner)
+
+    created = client.post(
+        "/deals", {"name": "Support", "lines": [{"product_id": product.json()["id"], "quantity": "10"}]}
+    )
+    deal_id = created.json()["id"]
+    no_reason = client.post(f"/deals/{deal_id}/move", {"stage_id": str(stage("Lost").pk)})
+    lost = client.post(
+        f"/deals/{deal_id}/move",
+        {"stage_id": str(stage("Lost").pk), "lost_reason_id": str(LostReason.objects.get(name="Price").pk)},
+    )
+
+    assert product.status_code == 201
+    assert created.status_code == 201, created.content
+    assert created.json()["amount"] == "1500.00"
+    assert created.json()["lines"][0]["gross"] == "1845.00"
+    assert no_reason.status_code == 422
+    assert "lost_reason" in no_reason.json()["errors"]
+    assert (lost.json()["status"], lost.json()["lost_reason"]) == ("lost", "Price")
+
+
+def test_moving_with_a_stale_version_is_a_conflict(api, owner):
+    client = api(owner)
+    deal_id = client.post("/deals", {"name": "D"}).json()["id"]
+    client.patch(f"/deals/{deal_id}", {"next_step": "Call"})
+
+    response = client.post(f"/deals/{deal_id}/move", {"stage_id": str(stage("Proposal").pk), "version": 1})
+
+    assert response.status_code == 409
+    assert Deal.objects.get(pk=deal_id).stage == stage("Qualification")
+
+
+def test_deals_list_is_scoped_and_filtered(api, owner, outsider):
+    api(owner).post("/deals", {"name": "Mine"})
+    api(outsider).post("/deals", {"name": "Theirs"})
+
+    mine = api(owner).get("/deals", {"status": "open"}).json()["items"]
+    bad = api(owner).get("/deals", {"salary": "1"})
+
+    assert [d["name"] for d in mine] == ["Mine"]
+    assert bad.status_code == 400
+
+
+def test_reps_cannot_edit_the_catalogue(api, owner):
+    response = api(owner).post("/products", {"sku": "X", "name": "X"})
+
+    assert response.status_code == 403
+
+
+def test_pipelines_are_listed_with_their_stages(api, owner):
+    pipelines = api(owner).get("/pipelines").json()
+
+    assert [p["name"] for p in pipelines] == ["New business"]
+    assert [s["name"] for s in pipelines[0]["stages"]] == [
+        "Qualification",
+        "Needs analysis",
+        "Proposal",
+        "Negotiation",
+        "Won",
+        "Lost",
+    ]
