@@ -182,7 +182,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0")) or None
+# How many reverse proxies stand in front of Accord: the client's address is that many hops back in
+# X-Forwarded-For (login throttling and public forms' rate limits count per address).
+ACCORD_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = ACCORD_PROXY_COUNT or None
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
