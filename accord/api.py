@@ -25,7 +25,11 @@ from accord.core.errors import BadRequest, Conflict, message_dict
 from accord.core.idempotency import IdempotencyMismatch
 from accord.identity.auth import api_auth
 from accord.people.api import companies_router, contacts_router
+from accord.people.api_bulk import router as bulk_router
 from accord.sales.api import router as sales_router
+from accord.sales.api_forecast import router as sales_forecast_router
+from accord.sales.api_quotes import router as sales_quotes_router
+from accord.sales.api_settings import router as sales_settings_router
 
 log = logging.getLogger(__name__)
 
@@ -124,4 +128,8 @@ api.add_router("/", core_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/", activities_router)
+api.add_router("/", bulk_router)
 api.add_router("/", sales_router)
+api.add_router("/", sales_quotes_router)
+api.add_router("/", sales_forecast_router)
+api.add_router("/", sales_settings_router)
