@@ -1,0 +1,325 @@
+"""Sales demo data: a product catalogue with a reseller price list, lead scoring rules, a web form,
+automation rules, a second pipeline, leads in every state and deals with their lines and history."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.utils import timezone
+
+from accord.core import search
+from accord.core.demos import DemoContext
+from accord.core.models import ExchangeRate
+from accord.people.models import Contact, Tag
+from accord.sales.defaults import ensure_defaults
+from accord.sales.models import (
+    AutomationRule,
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageChange,
+    Lead,
+    LostReason,
+    Pipeline,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductPrice,
+    ScoringRule,
+    Stage,
+    WebForm,
+)
+from accord.sales.services.leads import lead_search_text, score
+
+D = decimal.Decimal
+
+# sku, name, unit, PLN price, unit cost (PLN), VAT rate, category
+PRODUCTS = [
+    ("CRM-STD", "Accord subscription, Standard (per user, year)", "user", "1200.00", "240.00", "23", "Software"),
+    ("CRM-PRO", "Accord subscription, Professional (per user, year)", "user", "2400.00", "420.00", "23", "Software"),
+    ("CRM-ENT", "Accord subscription, Enterprise (per user, year)", "user", "4200.00", "700.00", "23", "Software"),
+    ("IMPL-S", "Implementation package S", "pcs", "8000.00", "5200.00", "23", "Services"),
+    ("IMPL-M", "Implementation package M", "pcs", "24000.00", "15500.00", "23", "Services"),
+    ("IMPL-L", "Implementation package L", "pcs", "60000.00", "41000.00", "23", "Services"),
+    ("CONS-H", "Consulting", "h", "250.00", "140.00", "23", "Consulting"),
+    ("TRAIN-D", "On-site training day", "day", "3500.00", "1800.00", "23", "Training"),
+    ("TRAIN-E", "E-learning course (per seat)", "seat", "300.00", "40.00", "23", "Training"),
+    ("SUP-GOLD", "Gold support plan (year)", "pcs", "9000.00", "3000.00", "23", "Support plans"),
+    ("SUP-SILV", "Silver support plan (year)", "pcs", "4500.00", "1500.00", "23", "Support plans"),
+    ("HW-TAB", "Field sales tablet", "pcs", "2100.00", "1650.00", "23", "Hardware"),
+    ("HW-HEAD", "Call-center headset", "pcs", "420.00", "260.00", "23", "Hardware"),
+    ("HW-PHONE", "Desk IP phone", "pcs", "690.00", "480.00", "23", "Hardware"),
+    ("CLOUD-STO", "Extra cloud storage, 100 GB (year)", "pcs", "480.00", "90.00", "23", "Cloud"),
+    ("BOOK-GUIDE", "Printed user guide", "pcs", "89.00", "30.00", "5", "Training"),
+    ("INT-ECOM", "E-commerce connector (year)", "pcs", "3600.00", "600.00", "23", "Software"),
+    ("INT-ACC", "Accounting connector (year)", "pcs", "3000.00", "500.00", "23", "Software"),
+    ("MIGR", "Data migration", "pcs", "5000.00", "2800.00", "23", "Services"),
+    ("WS-SALES", "Sales process workshop", "day", "4800.00", "2200.00", "8", "Consulting"),
+]
+EUR_PER_PLN = D("0.2326")  # 1 PLN in EUR, for the EUR price column
+RATES = {"EUR": D("4.30"), "USD": D("3.95"), "GBP": D("5.05")}  # PLN per unit, for reports in PLN
+
+DEAL_NAMES = [
+    "CRM roll-out",
+    "Call-center seats",
+    "Support renewal",
+    "Field sales tablets",
+    "Implementation",
+    "Training programme",
+    "E-commerce integration",
+    "Upgrade to Professional",
+    "New branch office",
+    "Data migration",
+]
+NEXT_STEPS = [
+    "Send the proposal",
+    "Demo for the board",
+    "Call the CFO about budget",
+    "Agree the implementation plan",
+    "Wait for the signed order",
+    "Technical workshop",
+]
+LEAD_MESSAGES = [
+    "We need a CRM for 25 sales reps, please send an offer.",
+    "Interested in the call-center module and headsets.",
+    "Do you have a connector for our accounting system?",
+    "Please call me about a demo next week.",
+    "Looking for training for our new team.",
+    "",
+]
+CURRENCY_BY_COUNTRY = {"PL": "PLN", "LT": "EUR", "RO": "EUR", "RU": "EUR", "GB": "GBP"}
+
+
+def generate(ctx: DemoContext) -> None:
+    rng = ctx.rng
+    users: dict[str, Any] = ctx.data["users"]
+    contacts: list[Contact] = ctx.data["contacts"]
+    primary_company = {link.contact.pk: link.company for link in ctx.data["links"]}
+    now = timezone.now()
+    today = timezone.localdate()
+    ensure_defaults()
+
+    for currency, rate in RATES.items():
+        for days_ago in (0, 30, 60, 90, 180, 365):
+            ExchangeRate.objects.get_or_create(
+                currency=currency, day=today - datetime.timedelta(days=days_ago), defaults={"rate": rate}
+            )
+
+    # --- catalogue and a reseller price list ----------------------------------------------------
+    products: list[Product] = []
+    prices: list[ProductPrice] = []
+    for sku, name, unit, price, cost, vat, category in PRODUCTS:
+        product = Product(
+            sku=sku,
+            name=name,
+            unit=unit,
+            unit_cost=D(cost),
+            cost_currency="PLN",
+            vat_rate=D(vat),
+            category=category,
+            active=sku != "HW-PHONE",
+        )
+        products.append(product)
+        prices.append(ProductPrice(product=product, currency="PLN", price=D(price)))
+        prices.append(ProductPrice(product=product, currency="EUR", price=(D(price) * EUR_PER_PLN).quantize(D("1"))))
+    Product.objects.bulk_create(products)
+    ProductPrice.objects.bulk_create(prices)
+    price_of = {(p.product.sku, p.currency): p.price for p in prices}
+    reseller = Tag.objects.filter(name="Reseller").first()
+    if reseller is not None:
+        price_list = PriceList.objects.create(name="Resellers (PLN)", currency="PLN", tag=reseller, priority=10)
+        PriceListItem.objects.bulk_create(
+            PriceListItem(
+                price_list=price_list,
+                product=p,
+                price=(price_of[(p.sku, "PLN")] * D("0.8")).quantize(D("0.01")),
+            )
+            for p in products
+            if p.category in ("Software", "Hardware")
+        )
+    ctx.log(f"  {len(products)} products")
+
+    # --- lead scoring, a web form, automation --------------------------------------------------
+    for field, value, points in [
+        ("source", "referral", 30),
+        ("source", "partner", 20),
+        ("source", "website", 10),
+        ("has_phone", "", 10),
+        ("has_company", "", 15),
+        ("job_title", "director", 20),
+        ("job_title", "prezes", 20),
+        ("email_domain", "gmail.com", -10),
+        ("message", "offer", 15),
+    ]:
+        ScoringRule.objects.create(field=field, value=value, points=points)
+    rules = list(ScoringRule.objects.filter(active=True))
+    anna = users["anna"]
+    web_form = WebForm.objects.create(
+        name="Website: request a demo",
+        consent_text="I agree to be contacted about Accord products. I can withdraw this consent at any time.",
+        success_message="Thank you! We will get back to you within one working day.",
+        owner=anna,
+        team_id=anna.primary_team_id,
+    )
+
+    default = Pipeline.objects.get(is_default=True)
+    stages = {s.name: s for s in Stage.objects.filter(pipeline=default)}
+    AutomationRule.objects.create(
+        name="Proposal: send it within two days",
+        trigger="stage_entered",
+        pipeline=default,
+        stage=stages["Proposal"],
+        action="create_task",
+        task_title="Send the proposal",
+        due_in_days=2,
+    )
+    AutomationRule.objects.create(
+        name="Remind the owner of deals idle for 14 days",
+        trigger="idle",
+        idle_days=14,
+        action="notify_owner",
+        task_title="No interaction for two weeks: time to follow up",
+    )
+    renewals = Pipeline.objects.create(name="Renewals", position=1)
+    for position, (name, probability, kind) in enumerate(
+        [("Renewal due", 60, "open"), ("Offer sent", 80, "open"), ("Renewed", 100, "won"), ("Churned", 0, "lost")]
+    ):
+        Stage.objects.create(pipeline=renewals, name=name, position=position, probability=probability, kind=kind)
+
+    # --- leads --------------------------------------------------------------------------------
+    sources = ["website", "website", "campaign", "social", "phone", "email", "chat", "visit", "referral", "partner"]
+    statuses = ["new", "new", "new", "contacted", "contacted", "qualified", "unqualified"]
+    reps = [users[n] for n in ("anna", "piotr", "jonas", "ioana", "olga")]
+    leads: list[Lead] = []
+    for _ in range(ctx.count(400)):
+        locale = ctx.locale()
+        faker = ctx.fakers[locale]
+        owner = rng.choice(reps)
+        source = rng.choice(sources)
+        first, last = faker.first_name(), faker.last_name()
+        created = now - datetime.timedelta(minutes=rng.randint(30, 120 * 24 * 60))
+        lead = Lead(
+            first_name=first,
+            last_name=last,
+            company_name=faker.company() if rng.random() < 0.75 else "",
+            job_title=rng.choice(["", "Sales director", "CEO", "Office manager", "IT manager", "Prezes zarządu"]),
+            email=f"{first.lower()}.{last.lower()}.{rng.randint(1, 999)}@example.com".replace(" ", ""),
+            phone=f"+48{rng.randint(500000000, 899999999)}" if rng.random() < 0.6 else "",
+            source=source,
+            status=rng.choice(statuses),
+            message=rng.choice(LEAD_MESSAGES),
+            web_form=web_form if source == "website" else None,
+            owner=owner,
+            team_id=owner.primary_team_id,
+            territory_id=min(owner.territory_ids, default=None),
+            created_at=created,
+            updated_at=created,
+        )
+        if lead.web_form is not None:
+            lead.consent_text = web_form.consent_text
+            lead.consent_given_at = created
+        lead.score = score(lead, rules)
+        lead.search_text = lead_search_text(lead)
+        leads.append(lead)
+    Lead.objects.bulk_create(leads, batch_size=1000)
+    ctx.log(f"  {len(leads)} leads")
+
+    # --- deals with lines, contacts and stage history ------------------------------------------
+    reasons = list(LostReason.objects.all())
+    open_stages = [s for s in stages.values() if s.kind == "open"]
+    open_stages.sort(key=lambda s: s.position)
+    won, lost = stages["Won"], stages["Lost"]
+    active_products = [p for p in products if p.active]
+    deals: list[Deal] = []
+    lines: list[DealLine] = []
+    links: list[DealContact] = []
+    changes: list[DealStageChange] = []
+    with_company = [c for c in contacts if c.pk in primary_company]
+    for _ in range(ctx.count(900)):
+        contact = rng.choice(with_company or contacts)
+        company = primary_company.get(contact.pk)
+        country = company.country if company is not None else "PL"
+        currency = CURRENCY_BY_COUNTRY.get(country, "EUR")
+        price_currency = "PLN" if currency == "PLN" else "EUR"
+        created = now - datetime.timedelta(days=rng.randint(1, 540), minutes=rng.randint(0, 1440))
+        outcome = rng.choices(["open", "won", "lost"], weights=[45, 30, 25])[0]
+        if created > now - datetime.timedelta(days=20):
+            outcome = "open"
+        # How far along the open stages the deal went.
+        reached = rng.randint(0, len(open_stages) - 1)
+        path = open_stages[: reached + 1]
+        final = {"open": path[-1], "won": won, "lost": lost}[outcome]
+        deal = Deal(
+            name=f"{company.name if company else contact.last_name}: {rng.choice(DEAL_NAMES)}",
+            pipeline=default,
+            stage=final,
+            status=outcome,
+            currency=currency,
+            probability=final.probability,
+            company=company,
+            next_step=rng.choice(NEXT_STEPS) if outcome == "open" else "",
+            owner=contact.owner,
+            team_id=contact.team_id,
+            territory_id=contact.territory_id,
+            created_at=created,
+            position=float(len(deals)),
+            lost_reason=rng.choice(reasons) if outcome == "lost" and reasons else None,
+        )
+        amount = D("0")
+        for position, product in enumerate(rng.sample(active_products, k=rng.randint(1, 4))):
+            line = DealLine(
+                deal=deal,
+                product=product,
+                description=product.name,
+                quantity=D(rng.choice([1, 1, 2, 5, 10, 20, 50])),
+                unit=product.unit,
+                unit_price=price_of[(product.sku, price_currency)],
+                discount_percent=D(rng.choice([0, 0, 0, 5, 10, 15])),
+                vat_rate=product.vat_rate,
+                position=position,
+            )
+            lines.append(line)
+            amount += line.net
+        deal.amount = amount
+        # History: entered the first stage at creation, then one move per later stage.
+        moments = sorted(
+            created + datetime.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
+            for _ in range(len(path) - 1 + (outcome != "open"))
+        )
+        moments = [m if m < now else now - datetime.timedelta(hours=1) for m in moments]
+        previous = None
+        for stage, at in zip(path + ([final] if outcome != "open" else []), [created, *moments], strict=True):
+            changes.append(
+                DealStageChange(
+                    deal=deal,
+                    from_stage=previous,
+                    to_stage=stage,
+                    changed_by=deal.owner,
+                    changed_at=at,
+                    amount=amount,
+                    currency=currency,
+                    probability=stage.probability,
+                )
+            )
+            previous = stage
+        last_move = changes[-1].changed_at
+        deal.updated_at = last_move
+        deal.last_activity_at = last_move
+        if outcome == "open":
+            deal.expected_close = today + datetime.timedelta(days=rng.randint(-10, 150))
+        else:
+            deal.closed_at = last_move
+            deal.expected_close = last_move.date()
+        deal.search_text = search.document(
+            deal.name, company.name if company else "", f"{contact.first_name} {contact.last_name}"
+        )
+        deals.append(deal)
+        links.append(DealContact(deal=deal, contact=contact, role=rng.choice(["Decision maker", "Buyer", "User", ""])))
+    Deal.objects.bulk_create(deals, batch_size=1000)
+    DealLine.objects.bulk_create(lines, batch_size=2000)
+    DealContact.objects.bulk_create(links, batch_size=2000)
+    DealStageChange.objects.bulk_create(changes, batch_size=2000)
+    ctx.data["deals"] = deals
+    ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
