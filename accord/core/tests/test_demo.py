@@ -1,0 +1,63 @@
+"""``accord demo`` fills an empty database with consistent data from every app, once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max
+
+from accord.core.demos import DEMO_PASSWORD, demo_logins
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_loads_every_app_once_and_consistently() -> None:
+    from accord.activities.models import Interaction
+    from accord.identity.models import User
+    from accord.people.models import Company, Contact
+    from accord.sales.models import Deal, DealStageChange, Lead, Pipeline, Product
+
+    output = _demo("--size", "0.02", "--seed", "7")
+    assert "Demo data loaded" in output
+
+    assert {name for name, _role in demo_logins()} >= {"admin", "manager", "anna", "viewer"}
+    assert User.objects.get(username="anna").check_password(DEMO_PASSWORD)
+    assert Company.objects.count() == 20
+    assert Contact.objects.count() == 100
+    assert Interaction.objects.exists()
+    assert Product.objects.filter(active=True).count() >= 10
+    assert Pipeline.objects.count() == 2
+    assert Pipeline.objects.filter(is_default=True).count() == 1
+    assert Lead.objects.count() == 8
+
+    deals = list(Deal.objects.select_related("stage").prefetch_related("lines"))
+    assert len(deals) == 18
+    assert {d.status for d in deals} <= {"open", "won", "lost"}
+    for deal in deals:
+        # The amount is what the lines add up to, the status follows the stage.
+        assert deal.amount == sum((line.net for line in deal.lines.all()), start=deal.amount * 0)
+        assert deal.status == deal.stage.kind
+        assert (deal.status == "lost") == (deal.lost_reason_id is not None)
+    # Every deal's history starts with no stage and ends where the deal is.
+    last = {
+        row["deal"]: row["at"]
+        for row in DealStageChange.objects.values("deal").annotate(at=Max("changed_at"), n=Count("id"))
+    }
+    assert set(last) == {d.pk for d in deals}
+    for deal in deals:
+        changes = list(DealStageChange.objects.filter(deal=deal).order_by("changed_at", "id"))
+        assert changes[0].from_stage_id is None
+        assert changes[-1].to_stage_id == deal.stage_id
+
+    # Loading again with --if-empty changes nothing.
+    assert "already has users" in _demo("--if-empty")
+    assert Deal.objects.count() == 18
+    assert Contact.objects.count() == 100
