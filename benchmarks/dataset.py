@@ -344,7 +344,8 @@ def _contacts(
             bulk.insert_values(EmailAddress, ["id", "contact", "email"], emails)
             bulk.insert_values(PhoneNumber, ["id", "contact", "number"], phones)
             bulk.insert_values(ContactCompany, ["id", "contact", "company", "is_primary"], links)
-            bulk.insert_values(Contact.tags.through, ["contact", "tag"], tagged)
+            through = Contact.tags.through
+            through.objects.bulk_create([through(contact_id=c, tag_id=t) for c, t in tagged], batch_size=2000)
     assert heavy is not None
     return owners, heavy
 
