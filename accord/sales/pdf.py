@@ -1,0 +1,276 @@
+"""A quote as a PDF: seller and customer, number and revision, dates, the lines, VAT per rate,
+totals, terms and page numbers, in the customer's language with amounts formatted for it."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from accord.sales.models import Quote
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+ACCENT = (37, 99, 235)
+RULE = (222, 226, 230)
+SHADE = (243, 246, 250)
+
+
+def quote_language(quote: Quote) -> str:
+    """The customer's language when the deal's first contact has one, else the quote author's
+    (or the deal owner's), else the site's."""
+    from accord.sales.services.quotes import first_contact
+
+    contact = first_contact(quote.deal)
+    for candidate in (
+        contact.preferred_language if contact is not None else "",
+        getattr(quote.created_by, "language", ""),
+        getattr(quote.deal.owner, "language", ""),
+    ):
+        if candidate:
+            return str(candidate)
+    return str(settings.LANGUAGE_CODE)
+
+
+def money(amount: decimal.Decimal, currency: str = "") -> str:
+    """An amount as the active language writes it: 1 234,50 PLN in Polish, 1,234.50 PLN in English."""
+    text = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{text} {currency}".strip()
+
+
+def number(value: decimal.Decimal) -> str:
+    """A quantity or a rate without trailing zeros, in the active language's notation."""
+    normal = value.normalize()
+    places = max(0, -normal.as_tuple().exponent)  # type: ignore[operator]
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def day(value: datetime.date | datetime.datetime | None) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True) if value else ""
+
+
+def seller() -> dict[str, str]:
+    """The selling company's block; ``ACCORD_SELLER`` in settings (name, address, tax_id, email,
+    phone, bank_account) fills it, the product's name is the fallback."""
+    configured: dict[str, Any] = getattr(settings, "ACCORD_SELLER", {}) or {}
+    block = {"name": str(configured.get("name") or settings.ACCORD_NAME)}
+    for key in ("address", "tax_id", "email", "phone", "bank_account"):
+        block[key] = str(configured.get(key) or "")
+    return block
+
+
+class QuotePDF(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 8, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 8, _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}, align="R")
+
+
+def render_quote(quote: Quote) -> bytes:
+    """The quote's PDF, in the customer's language."""
+    with translation.override(quote_language(quote)):
+        return _render(quote)
+
+
+def _label_value(pdf: FPDF, label: str, value: str, width: float) -> None:
+    pdf.set_font(FONT, "", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width * 0.45, 5, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.set_font(FONT, "B", 9)
+    pdf.set_text_color(*INK)
+    pdf.cell(width * 0.55, 5, value, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_x(pdf.w - pdf.r_margin - width)
+
+
+def _party(pdf: FPDF, x: float, y: float, width: float, title: str, name: str, rows: list[str]) -> float:
+    pdf.set_xy(x, y)
+    pdf.set_font(FONT, "B", 8)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(width, 5, title.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 11)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(width, 5.5, name or "—", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.set_text_color(*INK)
+    for row in rows:
+        if row:
+            pdf.multi_cell(width, 4.6, row, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    return pdf.get_y()
+
+
+def _render(quote: Quote) -> bytes:
+    me = seller()
+    pdf = QuotePDF(format="A4", unit="mm")
+    pdf.footer_text = f"{me['name']} · {_('Quote')} {quote.label}"
+    pdf.set_title(f"{_('Quote')} {quote.label}")
+    pdf.set_author(me["name"])
+    pdf.set_creator(str(settings.ACCORD_NAME))
+    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_margins(16, 16, 16)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    # Title and the quote's facts, top right.
+    pdf.set_font(FONT, "B", 20)
+    pdf.set_text_color(*INK)
+    pdf.cell(width * 0.5, 10, _("Quote"), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width * 0.5, 6, f"{_('No.')} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    facts_width = 70.0
+    pdf.set_xy(pdf.w - pdf.r_margin - facts_width, pdf.t_margin + 1)
+    _label_value(pdf, pgettext("document", "Number"), quote.number, facts_width)
+    _label_value(pdf, _("Revision"), str(quote.revision), facts_width)
+    _label_value(pdf, _("Date"), day(quote.sent_at or quote.created_at), facts_width)
+    _label_value(pdf, _("Valid until"), day(quote.valid_until), facts_width)
+    _label_value(pdf, _("Currency"), quote.currency, facts_width)
+
+    top = max(pdf.get_y(), pdf.t_margin + 26) + 4
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, top, pdf.w - pdf.r_margin, top)
+    pdf.set_line_width(0.2)
+
+    # Seller and customer blocks side by side.
+    column = (width - 10) / 2
+    seller_rows = [
+        me["address"],
+        f"{_('Tax id')}: {me['tax_id']}" if me["tax_id"] else "",
+        me["email"],
+        me["phone"],
+    ]
+    rep = quote.created_by or quote.deal.owner
+    if rep is not None:
+        seller_rows.append(f"{_('Your contact')}: {rep}" + (f", {rep.email}" if rep.email else ""))
+    end_left = _party(pdf, pdf.l_margin, top + 5, column, _("Seller"), me["name"], seller_rows)
+    customer_rows = [
+        *quote.customer_address.splitlines(),
+        f"{_('Tax id')}: {quote.customer_tax_id}" if quote.customer_tax_id else "",
+    ]
+    end_right = _party(
+        pdf, pdf.l_margin + column + 10, top + 5, column, _("Customer"), quote.customer_name, customer_rows
+    )
+    pdf.set_xy(pdf.l_margin, max(end_left, end_right) + 8)
+
+    # The lines.
+    lines = list(quote.lines.all())
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*RULE)
+    headings = [
+        "#",
+        _("Description"),
+        _("Qty"),
+        _("Unit price"),
+        _("Disc."),
+        _("VAT"),
+        _("Net"),
+        _("Gross"),
+    ]
+    with pdf.table(
+        col_widths=(6, 58, 16, 24, 12, 11, 25, 26),
+        text_align=("RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT),
+        cell_fill_color=SHADE,
+        cell_fill_mode=TableCellFillMode.ROWS,
+        borders_layout="HORIZONTAL_LINES",
+        line_height=5,
+        padding=1.4,
+        first_row_as_headings=True,
+        repeat_headings=1,
+    ) as table:
+        table.row(headings)
+        for i, line in enumerate(lines, start=1):
+            description = line.description + (f"\n{line.sku}" if line.sku else "")
+            table.row(
+                [
+                    str(i),
+                    description,
+                    f"{number(line.quantity)} {line.unit}".strip(),
+                    money(line.unit_price),
+                    f"{number(line.discount_percent)}%" if line.discount_percent else "—",
+                    f"{number(line.vat_rate)}%",
+                    money(line.net),
+                    money(line.gross),
+                ]
+            )
+
+    # VAT per rate and the totals, right-aligned under the table.
+    pdf.ln(6)
+    summary_width = 110.0
+    by_rate: dict[decimal.Decimal, list[decimal.Decimal]] = {}
+    for line in lines:
+        bucket = by_rate.setdefault(line.vat_rate, [decimal.Decimal(0)] * 3)
+        bucket[0] += line.net
+        bucket[1] += line.vat
+        bucket[2] += line.gross
+    if pdf.will_page_break(8 * (len(by_rate) + 5)):
+        pdf.add_page()
+    pdf.set_x(pdf.w - pdf.r_margin - summary_width)
+    pdf.set_font(FONT, "B", 9)
+    pdf.set_text_color(*INK)
+    pdf.cell(summary_width, 6, _("VAT summary"), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_x(pdf.w - pdf.r_margin - summary_width)
+    with pdf.table(
+        width=summary_width,
+        align="RIGHT",
+        col_widths=(20, 30, 30, 30),
+        text_align=("RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=MUTED),
+        borders_layout="HORIZONTAL_LINES",
+        line_height=5,
+        padding=1.2,
+    ) as table:
+        pdf.set_font(FONT, "", 8.5)
+        table.row([_("VAT rate"), _("Net"), _("VAT"), _("Gross")])
+        for rate, (net, vat, gross) in sorted(by_rate.items(), reverse=True):
+            table.row([f"{number(rate)}%", money(net), money(vat), money(gross)])
+
+    pdf.ln(3)
+    for label, value, bold in (
+        (_("Total net"), money(quote.net_total, quote.currency), False),
+        (_("Total VAT"), money(quote.vat_total, quote.currency), False),
+        (_("Total to pay"), money(quote.gross_total, quote.currency), True),
+    ):
+        pdf.set_x(pdf.w - pdf.r_margin - summary_width)
+        pdf.set_font(FONT, "B" if bold else "", 11 if bold else 9)
+        if bold:
+            pdf.set_fill_color(*SHADE)
+        pdf.cell(summary_width * 0.5, 7 if bold else 5.5, label, fill=bold)
+        pdf.cell(
+            summary_width * 0.5, 7 if bold else 5.5, value, align="R", fill=bold, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+
+    # Terms and validity.
+    pdf.ln(8)
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(width, 6, _("Terms"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.set_text_color(*INK)
+    validity = _("This quote is valid until %(date)s.") % {"date": day(quote.valid_until)}
+    pdf.multi_cell(width, 4.8, "\n".join(p for p in (quote.terms.strip(), validity) if p))
+    if me["bank_account"]:
+        pdf.ln(2)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width, 4.8, f"{_('Bank account')}: {me['bank_account']}")
+    return bytes(pdf.output())

@@ -1,0 +1,84 @@
+"""Reads of quotes, scoped through their deal: a quote is visible to whoever may see its deal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accord.core import access
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate, parse
+from accord.core.models import entity_label
+from accord.sales.models import Deal, Quote, QuoteStatus
+
+OPEN = (QuoteStatus.DRAFT, QuoteStatus.SENT)
+
+
+def _expired(values: list[Any]) -> Q:
+    past = Q(status__in=OPEN, valid_until__lt=timezone.localdate())
+    return past if values[-1] else ~past
+
+
+def _search(qs: QuerySet[Quote], text: str) -> QuerySet[Quote]:
+    for word in text.split():
+        qs = qs.filter(Q(number__icontains=word) | Q(customer_name__icontains=word) | Q(deal__name__icontains=word))
+    return qs
+
+
+QUOTE_LIST = ListSpec[Quote](
+    entity=entity_label(Quote),
+    filters=[
+        Filter("status", "status", kind="choice", choices=QuoteStatus.values),
+        Filter("deal", "deal_id", kind="uuid"),
+        Filter("owner", "deal__owner_id", kind="uuid"),
+        Filter("team", "deal__team_id", kind="uuid"),
+        Filter("company", "deal__company_id", kind="uuid"),
+        Filter("number", "number"),
+        Filter("currency", "currency"),
+        Filter("expired", "valid_until", kind="bool", build=_expired),
+        Filter("valid_after", "valid_until", kind="date", lookup="gte"),
+        Filter("valid_before", "valid_until", kind="date", lookup="lte"),
+    ],
+    sorts=[
+        Sort("created", "created_at", kind="datetime"),
+        Sort("valid_until", "valid_until", kind="date"),
+        Sort("number", "number"),
+    ],
+    default_sort="-created",
+    search=_search,
+)
+
+
+def visible_quotes(user: Any) -> QuerySet[Quote]:
+    """The quotes of the deals ``user`` may see (quotes carry no owner of their own)."""
+    return Quote.objects.filter(deal__in=access.scope(user, Deal.objects.all()).values("pk"))
+
+
+def _rows(qs: QuerySet[Quote]) -> QuerySet[Quote]:
+    return qs.select_related("deal", "deal__owner", "deal__company", "created_by")
+
+
+def quote_query(params: Mapping[str, Any], *, strict: bool = False) -> ListQuery:
+    return parse(QUOTE_LIST, params, strict=strict, default_limit=settings.ACCORD_PAGE_SIZE)
+
+
+def quote_page(user: Any, query: ListQuery) -> Page[Quote]:
+    qs = apply(QUOTE_LIST, query, visible_quotes(user))
+    return paginate(QUOTE_LIST, query, _rows(qs))
+
+
+def quote_detail(user: Any, pk: Any) -> Quote:
+    """One visible quote with its lines; 404 when its deal is out of sight."""
+    return access.get_visible(user, _rows(visible_quotes(user)).prefetch_related("lines"), pk=pk)
+
+
+def deal_quotes(user: Any, deal: Deal) -> list[Quote]:
+    """A deal's quotes, newest number first and the latest revision first within it."""
+    return list(_rows(visible_quotes(user).filter(deal=deal)).order_by("-number", "-revision"))
+
+
+def revisions(quote: Quote) -> list[Quote]:
+    return list(Quote.objects.filter(number=quote.number).order_by("-revision"))
