@@ -1,0 +1,201 @@
+"""A quote's PDF (read back with pypdf) and its sending through a real SMTP server on this machine."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+from pypdf import PdfReader
+
+from accord.core.models import Event
+from accord.sales.models import Quote
+from accord.sales.pdf import render_quote
+from accord.sales.services import quotes as services
+from accord.sales.tests.test_quotes import make_deal
+
+NBSP = "\xa0"
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    # Polish groups thousands with a (narrow) no-break space; compare with plain spaces.
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text.replace(NBSP, " ").replace("\u202f", " ")
+
+
+@pytest.fixture
+def customer(owner, make_company, make_contact):
+    company = make_company(
+        owner,
+        name="Żółta Łódź Sp. z o.o.",
+        nip="5260250995",
+        addresses=[{"street": "ul. Świętokrzyska 12", "postal_code": "00-916", "city": "Warszawa", "country": "PL"}],
+    )
+    contact = make_contact(
+        owner,
+        first_name="Zofia",
+        last_name="Gęślak",
+        emails=[{"email": "zofia@zolta.example"}],
+        preferred_language="pl",
+    )
+    return company, contact
+
+
+def test_the_pdf_carries_number_customer_polish_text_and_totals(owner, customer):
+    company, contact = customer
+    quote = services.create_from_deal(
+        actor=owner,
+        deal=make_deal(owner, company=company, contacts=[contact]),
+        data={"terms": "Płatność przelewem w ciągu 14 dni."},
+    )
+
+    data = render_quote(quote)
+
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data)
+    assert quote.number in text
+    assert "Żółta Łódź Sp. z o.o." in text
+    assert "Zażółć gęślą jaźń licence" in text
+    assert "ul. Świętokrzyska 12" in text
+    assert "Płatność przelewem w ciągu 14 dni." in text
+    # Polish money: a space between thousands, a comma before the grosze.
+    assert "1 955,22 PLN" in text
+    assert "365,66 PLN" in text
+    assert "2 320,88 PLN" in text
+    # VAT per rate: 23% on two lines, 8% and 0% on one each.
+    assert "1 554,97" in text
+    assert "357,64" in text
+    assert "8,02" in text
+
+
+def test_without_a_customer_language_the_pdf_is_in_the_users_and_formats_money_so(owner):
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+
+    text = pdf_text(render_quote(quote))
+
+    assert "Quote" in text
+    assert "2,320.88 PLN" in text
+    assert "Page 1 of 1" in text
+
+
+def test_a_long_quote_runs_over_pages_with_their_numbers(owner):
+    lines = [{"description": f"Item {i}", "unit_price": "10", "vat_rate": "23"} for i in range(70)]
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, lines=lines))
+
+    reader = PdfReader(io.BytesIO(render_quote(quote)))
+
+    pages = len(reader.pages)
+    assert pages >= 2
+    assert f"Page {pages} of {pages}" in reader.pages[-1].extract_text()
+    assert "861.00 PLN" in pdf_text(render_quote(quote))  # 70 x 10 = 700 net, 161 VAT
+
+
+# --- sending through SMTP -------------------------------------------------------------------------
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def smtp_settings(port: int) -> Any:
+    # Accord configures mail through Django 6.1's MAILERS, which replaces (and overrides) the deprecated
+    # EMAIL_BACKEND/EMAIL_HOST/EMAIL_PORT: the test points the default mailer at the server.
+    return override_settings(
+        MAILERS={
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+            }
+        }
+    )
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, customer, smtp_server):
+    inbox, port = smtp_server
+    company, contact = customer
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, company=company, contacts=[contact]))
+
+    with smtp_settings(port):
+        sent = services.send(
+            actor=owner, quote=quote, to=services.recipient_for(quote), message="Dzień dobry, oto oferta."
+        )
+
+    assert (sent.status, sent.sent_to) == ("sent", "zofia@zolta.example")
+    assert sent.sent_at is not None
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert inbox.envelopes[0].rcpt_tos == ["zofia@zolta.example"]
+    assert message["Subject"] == f"Quote {quote.number}"
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "Dzień dobry, oto oferta." in body.get_content()
+    attachments = list(message.iter_attachments())
+    assert [(a.get_content_type(), a.get_filename()) for a in attachments] == [
+        ("application/pdf", f"{quote.number}.pdf")
+    ]
+    attached = attachments[0].get_content()
+    assert quote.number in pdf_text(attached)
+    assert "2 320,88 PLN" in pdf_text(attached)
+    assert Event.objects.filter(name="sales.quote.sent", object_id=quote.pk).exists()
+
+
+def test_a_mail_server_that_is_down_leaves_the_quote_unsent_with_a_clear_error(owner):
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+    dead_port = free_port()  # nothing listens there
+
+    with smtp_settings(dead_port), pytest.raises(services.SendFailed) as caught:
+        services.send(actor=owner, quote=quote, to="buyer@example.com")
+
+    assert "buyer@example.com" in caught.value.message
+    assert "not marked as sent" in caught.value.message
+    stored = Quote.objects.get(pk=quote.pk)
+    assert (stored.status, stored.sent_at, stored.sent_to, stored.version) == ("draft", None, "", 1)
+    assert not Event.objects.filter(name="sales.quote.sent").exists()
+
+
+def test_a_bad_recipient_is_a_field_error_and_nothing_is_sent(owner, smtp_server):
+    from django.core.exceptions import ValidationError
+
+    inbox, port = smtp_server
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+
+    with smtp_settings(port), pytest.raises(ValidationError) as caught:
+        services.send(actor=owner, quote=quote, to="not an address")
+
+    assert set(caught.value.message_dict) == {"to"}
+    assert inbox.messages == []
+    assert Quote.objects.get(pk=quote.pk).status == "draft"
