@@ -42,3 +42,34 @@ def remind_task_owner(event: Event) -> None:
             idempotency_key=f"task-reminder:{task.pk}:{event.payload.get('remind_at')}",
             related=task,
         )
+
+
+@on("messaging.notify_requested")
+def notify_requested(event: Event) -> None:
+    """Another app asks for an in-app notification (apps above messaging cannot import it).
+
+    Payload: ``user_id``, ``subject``, ``body``, ``url``, ``idempotency_key`` and optionally the
+    record it is about as ``related_entity`` ("sales.deal") and ``related_id``.
+    """
+    from django.apps import apps
+
+    payload = event.payload
+    user = User.objects.filter(pk=payload.get("user_id")).first()
+    if user is None or not user.is_active or not payload.get("idempotency_key"):
+        return
+    related = None
+    if payload.get("related_entity") and payload.get("related_id"):
+        try:
+            model = apps.get_model(payload["related_entity"])
+        except (LookupError, ValueError):
+            model = None
+        if model is not None:
+            related = model._default_manager.filter(pk=payload["related_id"]).first()
+    services.notify(
+        user=user,
+        subject=str(payload.get("subject", "")),
+        body=str(payload.get("body", "")),
+        url=str(payload.get("url", "")),
+        idempotency_key=str(payload["idempotency_key"]),
+        related=related,
+    )

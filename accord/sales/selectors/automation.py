@@ -1,0 +1,35 @@
+"""Reads of sales automation for the settings screen: each rule with how often and when it fired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
+
+from accord.core import access
+from accord.sales.models import AutomationRule, AutomationRun
+
+
+def rules_with_runs(user: Any) -> QuerySet[AutomationRule]:
+    """Every rule, annotated with ``run_count`` and ``last_fired_at`` (None when it never fired).
+
+    Rules are settings, not customer records: only administrators see them.
+    """
+    if not access.is_admin(user):
+        return AutomationRule.objects.none()
+    return (
+        AutomationRule.objects.select_related("pipeline", "stage")
+        .annotate(run_count=Count("runs"), last_fired_at=Max("runs__at"))
+        .order_by("name")
+    )
+
+
+def recent_runs(user: Any, rule: AutomationRule, limit: int = 20) -> QuerySet[AutomationRun]:
+    """The latest firings of ``rule`` for deals ``user`` may see, newest first."""
+    from accord.sales.selectors.deals import visible_deals
+
+    return (
+        AutomationRun.objects.filter(rule=rule, deal__in=visible_deals(user))
+        .select_related("deal")
+        .order_by("-at")[:limit]
+    )

@@ -1,0 +1,171 @@
+"""Sales automation: rules that give a deal's owner a task or a reminder when the deal enters a
+stage, or when nothing has happened on an open deal for too long.
+
+A rule fires once per (rule, deal, occasion): the ``AutomationRun`` row is inserted first, in the
+same transaction as the task or the notification request, so a retried event, a job run twice or
+two workers racing produce one task, never two. Occasions:
+
+- ``stage:<stage change id>``: entering the stage; entering it again later is a new occasion.
+- ``idle:<date of the last interaction>``: an idle period; a new interaction starts a new one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accord.activities import services as activities
+from accord.core.events import emit
+from accord.sales.models import AutomationRule, AutomationRun, Deal, DealStatus, RuleAction, RuleTrigger
+
+log = logging.getLogger(__name__)
+
+IDLE_BATCH = 500  # deals fired per rule per run; the next run carries on where this one stopped
+
+
+def last_interaction_expression() -> Coalesce:
+    """When something last happened on a deal: its last logged interaction, else its creation."""
+    return Coalesce(F("last_activity_at"), F("created_at"), output_field=DateTimeField())
+
+
+def _fire(rule: AutomationRule, deal: Deal, occasion: str, *, now: datetime.datetime) -> bool:
+    """Carry out ``rule`` for ``deal`` once for ``occasion``; False when it had already fired."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = AutomationRun.objects.create(rule=rule, deal=deal, occasion=occasion)
+                if run.at != now:
+                    # The job's clock, not the insert's: "fired since the last interaction" compares to it.
+                    AutomationRun.objects.filter(pk=run.pk).update(at=now)
+        except IntegrityError:
+            # Fired already: by an earlier attempt at this event or job, or by another worker.
+            return False
+        owner = deal.owner
+        if owner is None or not owner.is_active:
+            # Nobody to act; the run row still records that the occasion was handled.
+            return True
+        if rule.action == RuleAction.CREATE_TASK:
+            _create_task(rule, deal, occasion, now=now)
+        else:
+            _request_notification(rule, deal, occasion)
+        return True
+
+
+def _create_task(rule: AutomationRule, deal: Deal, occasion: str, *, now: datetime.datetime) -> None:
+    owner = deal.owner
+    contact = deal.contacts.order_by("deal_links__id").first()
+    with override(owner.language or None):
+        description = _("Created by the automation rule “%(rule)s” for the deal “%(deal)s”.") % {
+            "rule": rule.name,
+            "deal": deal.name,
+        }
+    url = _deal_url(deal)
+    if url:
+        description = f"{description}\n{url}"
+    activities.create_task(
+        actor=None,
+        data={
+            "title": rule.task_title,
+            "description": description,
+            "due_at": now + datetime.timedelta(days=rule.due_in_days),
+            "owner": owner,
+            "company": deal.company,
+            "contact": contact,
+        },
+        related=deal,  # the task points at the deal itself (generic relation), and at its customer
+    )
+
+
+def _deal_url(deal: Deal) -> str:
+    try:
+        return reverse("sales:deal-detail", args=[deal.pk])
+    except NoReverseMatch:
+        return ""  # the deal screens are not installed (API-only set-ups)
+
+
+def _request_notification(rule: AutomationRule, deal: Deal, occasion: str) -> None:
+    """Ask messaging (through the event log; sales does not import it) to remind the owner."""
+    owner = deal.owner
+    with override(owner.language or None):
+        subject = f"{rule.task_title} · {deal.name}"
+        body = _("Automation rule “%(rule)s”.") % {"rule": rule.name}
+    emit(
+        "messaging.notify_requested",
+        obj=deal,
+        payload={
+            "user_id": str(owner.pk),
+            "subject": subject,
+            "body": body,
+            "url": _deal_url(deal),
+            "idempotency_key": f"automation:{rule.pk}:{deal.pk}:{occasion}",
+            "related_entity": "sales.deal",
+            "related_id": str(deal.pk),
+        },
+    )
+
+
+def stage_rules(pipeline_id: Any, stage_id: Any) -> QuerySet[AutomationRule]:
+    """Active "enters a stage" rules matching this stage (a rule without a stage matches any stage of
+    its pipeline; one without a pipeline either matches every pipeline)."""
+    return AutomationRule.objects.filter(active=True, trigger=RuleTrigger.STAGE_ENTERED).filter(
+        Q(pipeline__isnull=True) | Q(pipeline_id=pipeline_id), Q(stage__isnull=True) | Q(stage_id=stage_id)
+    )
+
+
+def apply_stage_rules(*, deal_id: Any, to_stage_id: Any, change_id: Any, now: datetime.datetime | None = None) -> int:
+    """A deal entered a stage: fire the matching rules; returns how many fired now."""
+    now = now or timezone.now()
+    deal = Deal.objects.select_related("owner", "company").filter(pk=deal_id).first()
+    if deal is None or str(deal.stage_id) != str(to_stage_id):
+        # Deleted, or moved on again before the worker got here: the old stage's tasks are moot.
+        return 0
+    fired = 0
+    for rule in stage_rules(deal.pipeline_id, to_stage_id):
+        fired += _fire(rule, deal, f"stage:{change_id}", now=now)
+    return fired
+
+
+def idle_deals(rule: AutomationRule, now: datetime.datetime) -> QuerySet[Deal]:
+    """Open deals that ``rule`` has not yet fired for in their current idle period, one SQL query."""
+    cutoff = now - datetime.timedelta(days=rule.idle_days or 0)
+    qs = Deal.objects.filter(status=DealStatus.OPEN).annotate(last_interaction=last_interaction_expression())
+    if rule.pipeline_id:
+        qs = qs.filter(pipeline_id=rule.pipeline_id)
+    if rule.stage_id:
+        qs = qs.filter(stage_id=rule.stage_id)
+    fired = AutomationRun.objects.filter(rule=rule, deal=OuterRef("pk"), at__gte=OuterRef("last_interaction"))
+    return qs.filter(last_interaction__lte=cutoff).exclude(Exists(fired))
+
+
+def run_idle_rules(*, now: datetime.datetime | None = None, batch_size: int = IDLE_BATCH) -> int:
+    """Fire every active idle rule for the open deals without an interaction for its number of
+    days, once per idle period; each deal in its own transaction. Returns how many fired."""
+    now = now or timezone.now()
+    fired = 0
+    rules = AutomationRule.objects.filter(active=True, trigger=RuleTrigger.IDLE, idle_days__isnull=False)
+    for rule in rules:
+        deals = idle_deals(rule, now).select_related("owner", "company").order_by(F("last_interaction").asc(), "id")
+        for deal in deals[:batch_size]:
+            last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
+            fired += _fire(rule, deal, f"idle:{last.isoformat()}", now=now)
+    if fired:
+        log.info("idle-deal rules fired %d times", fired)
+    return fired
+
+
+def note_interaction(*, deal_id: Any, when: datetime.datetime) -> int:
+    """An interaction about this deal was logged: it is not idle since ``when``."""
+    return (
+        Deal.objects.filter(pk=deal_id)
+        .filter(Q(last_activity_at__lt=when) | Q(last_activity_at__isnull=True))
+        .update(last_activity_at=when)
+    )
