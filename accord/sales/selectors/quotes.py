@@ -65,9 +65,9 @@ def quote_query(params: Mapping[str, Any], *, strict: bool = False) -> ListQuery
     return parse(QUOTE_LIST, params, strict=strict, default_limit=settings.ACCORD_PAGE_SIZE)
 
 
-def quote_page(user: Any, query: ListQuery) -> Page[Quote]:
-    qs = apply(QUOTE_LIST, query, visible_quotes(user))
-    return paginate(QUOTE_LIST, query, _rows(qs))
+def quote_page(user: Any, query: ListQuery, *, with_lines: bool = False) -> Page[Quote]:
+    qs = _rows(apply(QUOTE_LIST, query, visible_quotes(user)))
+    return paginate(QUOTE_LIST, query, qs.prefetch_related("lines") if with_lines else qs)
 
 
 def quote_detail(user: Any, pk: Any) -> Quote:
