@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from accord.core import access, search
+from accord.core.exports import Column
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
 from accord.core.models import entity_label
-from accord.sales.models import Deal, DealStatus
+from accord.sales.models import Deal, DealContact, DealLine, DealStageChange, DealStatus
 
 
 def _search(qs: QuerySet[Deal], text: str) -> QuerySet[Deal]:
@@ -62,3 +65,81 @@ def deal_page(user: Any, query: ListQuery) -> Page[Deal]:
 
 def deal_detail(user: Any, pk: Any) -> Deal:
     return access.get_visible(user, _detail_rows(Deal.objects.all()), pk=pk)
+
+
+# --- the deal screens: the list, its export, the deal page ------------------------------------------
+
+
+def deal_list_page(user: Any, query: ListQuery) -> Page[Deal]:
+    """A page of the deal list: only what a row shows, so the page costs the same on any data."""
+    qs = apply(DEAL_LIST, query, visible_deals(user))
+    qs = qs.select_related("owner", "stage", "pipeline", "company").defer("description", "search_text", "custom")
+    return paginate(DEAL_LIST, query, qs)
+
+
+def deal_columns() -> list[Column]:
+    return [
+        Column("id", lambda d: d.pk),
+        Column("name", lambda d: d.name),
+        Column("pipeline", lambda d: d.pipeline.name),
+        Column("stage", lambda d: d.stage.name),
+        Column("status", lambda d: d.status),
+        Column("amount", lambda d: d.amount),
+        Column("currency", lambda d: d.currency),
+        Column("probability", lambda d: d.probability),
+        Column("weighted_amount", lambda d: d.weighted_amount),
+        Column("expected_close", lambda d: d.expected_close),
+        Column("company", lambda d: d.company.name if d.company else ""),
+        Column("owner", lambda d: d.owner.username if d.owner else ""),
+        Column("next_step", lambda d: d.next_step),
+        Column("lost_reason", lambda d: d.lost_reason.name if d.lost_reason else ""),
+        Column("external_id", lambda d: d.external_id or ""),
+        Column("created_at", lambda d: d.created_at),
+        Column("closed_at", lambda d: d.closed_at),
+    ]
+
+
+def deals_for_export(user: Any, query: ListQuery, size: int = 1000) -> Iterator[Deal]:
+    """Every deal of the filtered list that ``user`` (who needs the export permission) may see, in
+    the list's order, one keyset page in memory at a time."""
+    access.require_export(user)
+    qs = apply(DEAL_LIST, query, visible_deals(user)).select_related(
+        "owner", "stage", "pipeline", "company", "lost_reason"
+    )
+    page_query = dataclasses.replace(query, cursor="", before="", limit=size)
+    while True:
+        page = paginate(DEAL_LIST, page_query, qs)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        page_query.cursor = page.next_cursor
+
+
+def deal_page_detail(user: Any, pk: Any) -> Deal:
+    """One deal with everything its page shows, in a fixed number of queries."""
+    qs = Deal.objects.select_related(
+        "owner", "team", "territory", "stage", "pipeline", "company", "lost_reason"
+    ).prefetch_related(
+        Prefetch("lines", queryset=DealLine.objects.select_related("product")),
+        Prefetch("contact_links", queryset=DealContact.objects.select_related("contact")),
+    )
+    return access.get_visible(user, qs, pk=pk)
+
+
+def stage_history(deal: Deal, limit: int = 100) -> list[DealStageChange]:
+    return list(
+        DealStageChange.objects.filter(deal=deal)
+        .select_related("from_stage", "to_stage", "changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
+
+
+def open_deals_of(user: Any, *, company: Any = None, contact: Any = None, limit: int = 10) -> list[Deal]:
+    """The open deals of a company or a contact that ``user`` may see, soonest close first."""
+    qs = visible_deals(user).filter(status=DealStatus.OPEN)
+    qs = qs.filter(company=company) if company is not None else qs.filter(contact_links__contact=contact)
+    return list(
+        qs.select_related("stage", "owner")
+        .defer("description", "search_text", "custom")
+        .order_by(F("expected_close").asc(nulls_last=True), "id")[:limit]
+    )

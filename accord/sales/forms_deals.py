@@ -1,0 +1,158 @@
+"""Forms of the deal screens: they parse, the services decide."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accord.identity.models import Territory, User
+from accord.sales.models import Deal, LostReason, Pipeline, Product, Stage
+
+
+class DealForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3)
+    expected_close = forms.DateField(
+        label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.none(), required=False)
+    company = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, assignable: Any = None, creating: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pipelines = Pipeline.objects.filter(active=True)
+        cast(forms.ModelChoiceField, self.fields["pipeline"]).queryset = pipelines
+        stages = (
+            Stage.objects.filter(pipeline__active=True)
+            .select_related("pipeline")
+            .order_by("pipeline__position", "position")
+        )
+        stage_field = cast(forms.ModelChoiceField, self.fields["stage"])
+        stage_field.queryset = stages
+        stage_field.label_from_instance = lambda s: f"{s.pipeline} · {s}"  # type: ignore[method-assign]
+        cast(forms.ModelChoiceField, self.fields["territory"]).queryset = Territory.objects.all()
+        if assignable is None:
+            del self.fields["owner"]
+        else:
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = assignable
+        if not creating:
+            # A deal changes stage by moving (history, probability, lost reason), never by editing.
+            del self.fields["pipeline"]
+            del self.fields["stage"]
+
+    def add_prefix(self, field_name: str) -> str:
+        # The company picker (accord.js, shared with the contact form) fills inputs named "*-company"
+        # and "*-company_name".
+        if field_name in ("company", "company_name"):
+            return f"deal-{field_name}"
+        return super().add_prefix(field_name)
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data["currency"]).strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pipeline, stage = data.get("pipeline"), data.get("stage")
+        if pipeline is not None and stage is not None and stage.pipeline_id != pipeline.pk:
+            self.add_error("stage", _("That stage belongs to another pipeline."))
+        return data
+
+    @staticmethod
+    def initial_for(deal: Deal | None, user: Any) -> dict[str, Any]:
+        if deal is None:
+            return {"owner": user.pk, "currency": settings.DEFAULT_CURRENCY}
+        return {
+            "name": deal.name,
+            "amount": deal.amount,
+            "currency": deal.currency,
+            "expected_close": deal.expected_close,
+            "owner": deal.owner_id,
+            "territory": deal.territory_id,
+            "company": deal.company_id,
+            "company_name": deal.company.name if deal.company else "",
+            "next_step": deal.next_step,
+            "description": deal.description,
+            "version": deal.version,
+        }
+
+    def deal_data(self, company: Any, *, has_lines: bool) -> dict[str, Any]:
+        """What the service takes; the company is resolved (and access-checked) by the view."""
+        data: dict[str, Any] = {
+            name: self.cleaned_data[name] for name in ("name", "currency", "expected_close", "next_step", "description")
+        }
+        data["company"] = company
+        data["territory"] = self.cleaned_data.get("territory")
+        if not has_lines:
+            # With product lines the amount is theirs to decide.
+            data["amount"] = self.cleaned_data.get("amount") or 0
+        if "owner" in self.fields and self.cleaned_data.get("owner"):
+            data["owner"] = self.cleaned_data["owner"]
+        return data
+
+
+class LoseForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Why was it lost?"), queryset=LostReason.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["reason"]).queryset = LostReason.objects.filter(active=True)
+
+
+class LineForm(forms.Form):
+    """One product line. Price, VAT and description may stay empty when a product is chosen: they
+    come from the customer's price list and the catalogue."""
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0.001, initial=1)
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    discount_percent = forms.DecimalField(
+        label=_("Discount (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    vat_rate = forms.DecimalField(
+        label=_("VAT (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["product"]).queryset = Product.objects.filter(active=True).order_by(
+            "name"
+        )
+
+    def line_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "product": data.get("product"),
+            "description": data.get("description") or "",
+            "quantity": data["quantity"],
+            "unit_price": data.get("unit_price"),
+            "discount_percent": data.get("discount_percent") or 0,
+            "vat_rate": data.get("vat_rate"),
+        }
+
+
+def line_as_input(line: Any) -> dict[str, Any]:
+    """A stored line as the service's input, so the other lines survive an edit of one."""
+    return {
+        "product": line.product,
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "unit_price": line.unit_price,
+        "discount_percent": line.discount_percent,
+        "vat_rate": line.vat_rate,
+    }

@@ -1,0 +1,600 @@
+"""Deal screens: the board (kanban) per pipeline, the list with its export, a deal's page with its
+product lines, stage history and timeline, and the deal form."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.activities import services as activities
+from accord.activities.forms import InteractionForm
+from accord.activities.models import Interaction, InteractionChannel
+from accord.core import access, exports
+from accord.core.access import AccessDenied, Action
+from accord.core.errors import Conflict
+from accord.core.forms import apply_errors
+from accord.core.htmx import is_htmx
+from accord.core.listing import ListQuery, parse
+from accord.core.models import AuditEntry, entity_label
+from accord.identity.models import Team, Territory, User
+from accord.identity.selectors import assignable_users
+from accord.people.models import Company, Contact
+from accord.sales import selectors
+from accord.sales.forms_deals import DealForm, LineForm, LoseForm, line_as_input
+from accord.sales.models import Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
+from accord.sales.selectors import board as board_selectors
+from accord.sales.services import deals as services
+from accord.sales.services.lines import totals as line_totals
+from accord.sales.services.pricing import price_for
+
+
+def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in params.items() for v in values]
+
+
+def _version(raw: Any) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    """A request from the board's script or HTMX: answer with a fragment or JSON, not a redirect."""
+    return is_htmx(request) or request.headers.get("X-Requested-With") == "fetch"
+
+
+def _back(request: HttpRequest, deal: Deal | None = None) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("sales:deal-detail", args=[deal.pk]) if deal is not None else reverse("sales:board")
+
+
+def _filter_choices() -> dict[str, Any]:
+    return {
+        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
+        "teams": Team.objects.order_by("name"),
+        "territories": Territory.objects.order_by("name"),
+    }
+
+
+def _messages_of(exc: ValidationError) -> list[str]:
+    return (
+        [m for problems in exc.message_dict.values() for m in problems] if hasattr(exc, "error_dict") else exc.messages
+    )
+
+
+# --- the board --------------------------------------------------------------------------------------
+
+
+def _pipeline(pk: Any) -> Pipeline:
+    if pk is None:
+        try:
+            return services.default_pipeline()
+        except ValidationError as exc:
+            raise Http404 from exc
+    return get_object_or_404(Pipeline, pk=pk)
+
+
+def _board_query(request: HttpRequest) -> ListQuery:
+    return parse(selectors.DEAL_LIST, request.GET, strict=False, default_limit=board_selectors.CARDS_PER_COLUMN)
+
+
+@login_required
+def board(request: HttpRequest, pipeline: Any = None) -> HttpResponse:
+    current = _pipeline(pipeline)
+    query = _board_query(request)
+    the_board = board_selectors.board(request.user, current, query)
+    filters = board_selectors.board_query(query).raw
+    return render(
+        request,
+        "sales/board.html",
+        {
+            "board": the_board,
+            "pipeline": current,
+            "pipelines": Pipeline.objects.filter(active=True),
+            "query": query,
+            "filter_string": urlencode(_flat(filters)),
+            "is_filtered": bool(filters),
+            "stages": the_board.stages,
+            "lost_reasons": LostReason.objects.filter(active=True),
+            "can_change": access.can_edit_any(request.user),
+            "today": timezone.localdate(),
+            **_filter_choices(),
+        },
+    )
+
+
+@login_required
+def board_column(request: HttpRequest, pipeline: Any, stage: Any) -> HttpResponse:
+    """The next page of a column's cards ("show more")."""
+    current = _pipeline(pipeline)
+    column_stage = get_object_or_404(Stage, pk=stage, pipeline=current)
+    query = _board_query(request)
+    page = board_selectors.column_page(request.user, current, column_stage, query, cursor=request.GET.get("cursor", ""))
+    filters = board_selectors.board_query(query).raw
+    return render(
+        request,
+        "sales/_board_cards.html",
+        {
+            "page": page,
+            "stage": column_stage,
+            "pipeline": current,
+            "stages": list(current.stages.order_by("position")),
+            "filter_string": urlencode(_flat(filters)),
+            "can_change": access.can_edit_any(request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def board_totals(request: HttpRequest, pipeline: Any) -> HttpResponse:
+    """Every column's count and sums, as out-of-band swaps (after a card moved)."""
+    current = _pipeline(pipeline)
+    the_board = board_selectors.board(request.user, current, _board_query(request), with_cards=False)
+    return render(request, "sales/_board_totals.html", {"board": the_board, "oob": True})
+
+
+# --- moving a deal ----------------------------------------------------------------------------------
+
+
+def _move_error(request: HttpRequest, deal: Deal, message: str, status: int, **extra: Any) -> HttpResponse:
+    if _wants_fragment(request):
+        return JsonResponse({"message": message, **extra}, status=status)
+    messages.error(request, message)
+    return redirect(_back(request, deal))
+
+
+@login_required
+@require_POST
+def deal_move(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Move a deal to another stage (drag and drop, the "Move to stage" select, the stage bar)."""
+    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
+    stage = Stage.objects.filter(pk=_uuid_or_none(request.POST.get("stage")), pipeline_id=deal.pipeline_id).first()
+    if stage is None:
+        return _move_error(request, deal, _("Choose a stage of this deal's pipeline."), 422)
+    reason = None
+    if request.POST.get("lost_reason"):
+        reason = LostReason.objects.filter(pk=_uuid_or_none(request.POST["lost_reason"]), active=True).first()
+    if stage.kind == StageKind.LOST and reason is None:
+        return _move_error(
+            request, deal, _("Say why the deal was lost."), 422, errors={"lost_reason": [_("Choose a reason.")]}
+        )
+    try:
+        moved = services.move_deal(
+            actor=request.user,
+            deal=deal,
+            stage=stage,
+            lost_reason=reason,
+            lost_note=request.POST.get("lost_note", "")[:300],
+            expected_version=_version(request.POST.get("version")),
+        )
+    except Conflict:
+        return _move_error(
+            request,
+            deal,
+            _("Someone else changed this deal a moment ago; it is back where it was. Reload to see the change."),
+            409,
+        )
+    except AccessDenied:
+        return _move_error(request, deal, _("You may not move this deal."), 403)
+    except ValidationError as exc:
+        return _move_error(request, deal, " ".join(_messages_of(exc)), 422)
+    if _wants_fragment(request):
+        moved = Deal.objects.select_related("owner", "company").get(pk=moved.pk)
+        stages = list(Stage.objects.filter(pipeline_id=moved.pipeline_id).order_by("position"))
+        response = render(
+            request,
+            "sales/_deal_card.html",
+            {"deal": moved, "stages": stages, "can_change": True, "moved": True, "today": timezone.localdate()},
+        )
+        response["X-Deal-Stage"] = str(moved.stage_id)
+        response["X-Deal-Status"] = moved.status
+        return response
+    messages.success(request, _("%(deal)s is now in %(stage)s.") % {"deal": moved, "stage": stage})
+    return redirect(_back(request, moved))
+
+
+def _uuid_or_none(raw: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_POST
+def deal_win(request: HttpRequest, pk: Any) -> HttpResponse:
+    deal = access.get_visible(request.user, Deal.objects.select_related("pipeline"), pk=pk)
+    try:
+        services.win_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        for problem in _messages_of(exc):
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("Won. Well done!"))
+    return redirect("sales:deal-detail", pk=deal.pk)
+
+
+@login_required
+def deal_lose(request: HttpRequest, pk: Any) -> HttpResponse:
+    deal = selectors.deal_page_detail(request.user, pk)
+    access.require(request.user, Action.CHANGE, deal)
+    form = LoseForm(request.POST or None, initial={"version": deal.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lose_deal(
+                actor=request.user,
+                deal=deal,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The deal was marked as lost."))
+            return redirect("sales:deal-detail", pk=deal.pk)
+    return render(request, "sales/deal_lose.html", {"deal": deal, "form": form}, status=422 if form.errors else 200)
+
+
+# --- the list and its export ------------------------------------------------------------------------
+
+
+def _list_query(request: HttpRequest) -> ListQuery:
+    return parse(selectors.DEAL_LIST, request.GET, strict=False, default_limit=settings.ACCORD_PAGE_SIZE, max_limit=200)
+
+
+def _query_string(query: ListQuery, **overrides: Any) -> str:
+    params = dict(query.raw)
+    for key, value in overrides.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = [value]
+    return urlencode(_flat(params))
+
+
+@login_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    query = _list_query(request)
+    page = selectors.deal_list_page(request.user, query)
+    return render(
+        request,
+        "sales/deal_list.html",
+        {
+            "page": page,
+            "query": query,
+            "query_string": _query_string(query, cursor=None, before=None),
+            "statuses": DealStatus.choices,
+            "pipelines": Pipeline.objects.all(),
+            "stages": Stage.objects.select_related("pipeline").order_by("pipeline__position", "position"),
+            "sort_links": {
+                s.name: _query_string(
+                    query, sort=("-" + s.name if query.sort == s.name else s.name), cursor=None, before=None
+                )
+                for s in selectors.DEAL_LIST.sorts
+            },
+            "next_link": _query_string(query, cursor=page.next_cursor, before=None) if page.next_cursor else "",
+            "prev_link": _query_string(query, before=page.prev_cursor, cursor=None) if page.prev_cursor else "",
+            "can_export": access.can_export(request.user),
+            **_filter_choices(),
+        },
+    )
+
+
+@login_required
+def deal_export(request: HttpRequest) -> HttpResponseBase:
+    if not access.can_export(request.user):
+        raise AccessDenied()
+    query = _list_query(request)
+    columns = selectors.deal_columns()
+    rows = selectors.deals_for_export(request.user, query)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if request.GET.get("format") == "xlsx":
+        return FileResponse(
+            exports.xlsx_file(columns, rows),
+            as_attachment=True,
+            filename=f"deals-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    streaming = StreamingHttpResponse(exports.csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
+    streaming["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
+    return streaming
+
+
+# --- a deal's page ------------------------------------------------------------------------------------
+
+
+def _deal_interactions(deal: Deal, limit: int = 20) -> list[Interaction]:
+    kind = ContentType.objects.get_for_model(Deal)
+    return list(
+        Interaction.objects.filter(related_type=kind, related_id=deal.pk)
+        .select_related("author", "contact", "company")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
+    lines = list(deal.lines.all())
+    stages = list(deal.pipeline.stages.order_by("position"))
+    can_change = access.can(request.user, Action.CHANGE, deal)
+    current = next((s for s in stages if s.pk == deal.stage_id), deal.stage)
+    return {
+        "deal": deal,
+        "lines": lines,
+        "totals": line_totals(lines),
+        "stages": stages,
+        "open_stages": [s for s in stages if s.kind == StageKind.OPEN],
+        "current_stage": current,
+        "history": selectors.stage_history(deal),
+        "interactions": _deal_interactions(deal),
+        "contacts": [link.contact for link in deal.contact_links.all()],
+        "can_change": can_change,
+        "can_delete": access.can(request.user, Action.DELETE, deal),
+        "can_log": access.can_create(request.user) and bool(deal.company_id or deal.contact_links.all()),
+        "lose_form": LoseForm(initial={"version": deal.version}),
+        "line_form": extra.pop("line_form", None) or LineForm(initial={"version": deal.version, "quantity": 1}),
+        "log_form": extra.pop("log_form", None)
+        or InteractionForm(initial={"channel": InteractionChannel.PHONE, "direction": "out"}),
+        **extra,
+    }
+
+
+@login_required
+def deal_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    deal = selectors.deal_page_detail(request.user, pk)
+    return render(request, "sales/deal_detail.html", _detail_context(request, deal))
+
+
+@login_required
+def deal_history(request: HttpRequest, pk: Any) -> HttpResponse:
+    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
+    entries = AuditEntry.objects.filter(entity=entity_label(Deal), object_id=deal.pk).select_related("actor")[:100]
+    return render(request, "core/_history.html", {"entries": entries, "obj": deal})
+
+
+# --- create, edit, delete -------------------------------------------------------------------------------
+
+
+def _company_for(request: HttpRequest, raw: Any) -> Company | None:
+    if not raw:
+        return None
+    company = access.scope(request.user, Company.objects.all()).filter(pk=raw).first()
+    if company is None:
+        raise ValidationError({"company": [_("No such company.")]})
+    return company
+
+
+@login_required
+def deal_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
+    deal = selectors.deal_page_detail(request.user, pk) if pk else None
+    if deal is None:
+        access.require_create(request.user)
+    else:
+        access.require(request.user, Action.CHANGE, deal)
+    assignable = assignable_users(request.user)
+    if request.method == "POST":
+        form = DealForm(request.POST, assignable=assignable, creating=deal is None)
+        if form.is_valid():
+            try:
+                company = _company_for(request, form.cleaned_data.get("company"))
+                has_lines = deal is not None and bool(deal.lines.all())
+                data = form.deal_data(company, has_lines=has_lines)
+                if deal is None:
+                    contact = _contact_from(request, request.POST.get("contact"))
+                    if contact is not None:
+                        data["contacts"] = [contact]
+                    stage = form.cleaned_data.get("stage")
+                    deal = services.create_deal(
+                        actor=request.user, data=data, pipeline=form.cleaned_data.get("pipeline"), stage=stage
+                    )
+                    messages.success(request, _("The deal was created."))
+                else:
+                    services.update_deal(
+                        actor=request.user, deal=deal, data=data, expected_version=form.cleaned_data["version"]
+                    )
+                    messages.success(request, _("The deal was saved."))
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                assert deal is not None
+                return redirect("sales:deal-detail", pk=deal.pk)
+    else:
+        initial = DealForm.initial_for(deal, request.user)
+        if deal is None:
+            company = (
+                access.scope(request.user, Company.objects.all())
+                .filter(pk=_uuid_or_none(request.GET.get("company")))
+                .first()
+            )
+            if company is not None:
+                initial.update(company=company.pk, company_name=company.name, name=company.name)
+            initial["pipeline"] = _uuid_or_none(request.GET.get("pipeline"))
+        form = DealForm(initial=initial, assignable=assignable, creating=deal is None)
+    contact = (
+        _contact_from(request, request.POST.get("contact") or request.GET.get("contact")) if deal is None else None
+    )
+    return render(
+        request,
+        "sales/deal_form.html",
+        {"form": form, "deal": deal, "contact": contact},
+        status=422 if form.errors else 200,
+    )
+
+
+def _contact_from(request: HttpRequest, raw: Any) -> Contact | None:
+    pk = _uuid_or_none(raw)
+    return access.scope(request.user, Contact.objects.all()).filter(pk=pk).first() if pk else None
+
+
+@login_required
+@require_POST
+def deal_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
+    try:
+        services.delete_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("sales:deal-detail", pk=deal.pk)
+    messages.success(request, _("The deal was deleted."))
+    return redirect("sales:board")
+
+
+# --- product lines ------------------------------------------------------------------------------------------
+
+
+def _save_lines(request: HttpRequest, deal: Deal, lines: list[dict[str, Any]], version: int | None) -> str | None:
+    """Write the deal's lines; the error to show, if any."""
+    try:
+        services.update_deal(actor=request.user, deal=deal, data={"lines": lines}, expected_version=version)
+    except Conflict as exc:
+        return exc.message
+    except ValidationError as exc:
+        return " ".join(_messages_of(exc))
+    return None
+
+
+@login_required
+def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpResponse:
+    """Add a line (``index`` None) or change one; GET shows the form on its own page."""
+    deal = selectors.deal_page_detail(request.user, pk)
+    access.require(request.user, Action.CHANGE, deal)
+    lines = list(deal.lines.all())
+    if index is not None and not 0 <= index < len(lines):
+        raise Http404
+    if request.method == "POST":
+        form = LineForm(request.POST)
+        if form.is_valid():
+            inputs = [line_as_input(line) for line in lines]
+            if index is None:
+                inputs.append(form.line_data())
+            else:
+                inputs[index] = form.line_data()
+            try:
+                services.update_deal(
+                    actor=request.user, deal=deal, data={"lines": inputs}, expected_version=form.cleaned_data["version"]
+                )
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                position = len(lines) if index is None else index
+                for key, problems in exc.message_dict.items():
+                    name = key.rsplit(".", 1)[-1] if key.startswith(f"lines.{position}.") else None
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+            else:
+                messages.success(request, _("The line was saved."))
+                return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#lines")
+    elif index is not None:
+        line = lines[index]
+        form = LineForm(
+            initial={
+                "product": line.product_id,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount_percent": line.discount_percent,
+                "vat_rate": line.vat_rate,
+                "version": deal.version,
+            }
+        )
+    else:
+        form = LineForm(initial={"version": deal.version, "quantity": 1})
+    return render(
+        request,
+        "sales/deal_line_form.html",
+        {"deal": deal, "form": form, "index": index},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def line_remove(request: HttpRequest, pk: Any, index: int) -> HttpResponse:
+    deal = selectors.deal_page_detail(request.user, pk)
+    access.require(request.user, Action.CHANGE, deal)
+    lines = list(deal.lines.all())
+    if not 0 <= index < len(lines):
+        raise Http404
+    inputs = [line_as_input(line) for i, line in enumerate(lines) if i != index]
+    problem = _save_lines(request, deal, inputs, _version(request.POST.get("version")))
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, _("The line was removed."))
+    return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#lines")
+
+
+@login_required
+def line_price(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The price, VAT rate and description a chosen product brings to the line form (the product
+    picker fills them in; the user may still change them)."""
+    deal = access.get_visible(request.user, Deal.objects.select_related("company"), pk=pk)
+    product = Product.objects.filter(pk=_uuid_or_none(request.GET.get("product")), active=True).first()
+    price: decimal.Decimal | None = None
+    if product is not None:
+        price = price_for(product, deal.currency, deal.company)
+    return JsonResponse(
+        {
+            "unit_price": str(price) if price is not None else "",
+            "vat_rate": str(product.vat_rate) if product is not None else "",
+            "description": product.name if product is not None else "",
+            "currency": deal.currency,
+        }
+    )
+
+
+# --- logging a call on the deal ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Log an interaction about this deal, on the timeline of its company (or first contact)."""
+    deal = selectors.deal_page_detail(request.user, pk)
+    contacts = [link.contact for link in deal.contact_links.all()]
+    party: Any = deal.company or (contacts[0] if contacts else None)
+    if party is None:
+        messages.error(request, _("Link a company or a contact to the deal first."))
+        return redirect("sales:deal-detail", pk=deal.pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        data: dict[str, Any] = form.interaction_data()
+        data["company" if isinstance(party, Company) else "contact"] = party
+        if isinstance(party, Company) and contacts:
+            data["contact"] = contacts[0]
+        try:
+            logged = activities.log_interaction(actor=request.user, data=data, related=deal)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            services.touch_activity([deal.pk], logged.occurred_at)
+            messages.success(request, _("Logged."))
+            return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#timeline")
+    return render(request, "sales/deal_detail.html", _detail_context(request, deal, log_form=form), status=422)
