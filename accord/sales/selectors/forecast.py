@@ -268,8 +268,8 @@ def forecast(user: Any, flt: SalesFilter, group: str = "month") -> Forecast:
         .values("key", "currency")
         .annotate(
             n=Count("id"),
-            amount=Sum("amount"),
-            weighted=Sum(
+            sum_amount=Sum("amount"),
+            sum_weighted=Sum(
                 ExpressionWrapper(
                     F("amount") * F("stage__probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
                 )
@@ -291,8 +291,8 @@ def forecast(user: Any, flt: SalesFilter, group: str = "month") -> Forecast:
         if row is None:
             row = rows[key] = ForecastRow(key=str(key) if key is not None else "", label="")
         row.deals += item["n"]
-        row.amount += convert(item["amount"], item["currency"])
-        weighted = D(str(item["weighted"] or 0)) / HUNDRED
+        row.amount += convert(item["sum_amount"], item["currency"])
+        weighted = D(str(item["sum_weighted"] or 0)) / HUNDRED
         row.weighted += convert(weighted, item["currency"])
     if group != "month":
         _label_rows(group, rows)
@@ -427,13 +427,13 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
     by_status = list(
         closed.filter(status__in=[DealStatus.WON, DealStatus.LOST])
         .values("status", "currency")
-        .annotate(n=Count("id"), amount=Sum("amount"))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"))
         .order_by()
     )
     lost_rows = list(
         closed.filter(status=DealStatus.LOST)
         .values("lost_reason_id", "lost_reason__name", "currency")
-        .annotate(n=Count("id"), amount=Sum("amount"))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"))
         .order_by()
     )
     convert = _Converter([r["currency"] for r in by_status])
@@ -441,7 +441,7 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
     amounts: dict[str, decimal.Decimal] = {DealStatus.WON: ZERO, DealStatus.LOST: ZERO}
     for row in by_status:
         counts[row["status"]] += row["n"]
-        amounts[row["status"]] += convert(row["amount"], row["currency"])
+        amounts[row["status"]] += convert(row["sum_amount"], row["currency"])
     cycle = closed.filter(status=DealStatus.WON).aggregate(
         d=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()))
     )["d"]
@@ -459,7 +459,7 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
                 share=None,
             )
         entry.deals += lost["n"]
-        entry.amount += convert(lost["amount"], lost["currency"])
+        entry.amount += convert(lost["sum_amount"], lost["currency"])
     lost_total = counts[DealStatus.LOST]
     for entry in reasons.values():
         entry.share = _percent(entry.deals, lost_total)
