@@ -50,6 +50,11 @@ class WebForm(BaseModel):
     )
     success_message = models.CharField(_("thank-you message"), max_length=300, blank=True)
     redirect_url = models.URLField(_("address to return to"), blank=True)
+    # Which visitor fields the form shows, in order (names of Lead fields); empty means the standard set.
+    fields = models.JSONField(_("fields shown"), default=list, blank=True)
+    allowed_origin = models.CharField(
+        _("allowed website"), max_length=200, blank=True, help_text=_("e.g. https://www.example.com")
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner of new leads")
     )

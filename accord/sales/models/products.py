@@ -59,6 +59,8 @@ class PriceList(BaseModel):
     )
     priority = models.PositiveSmallIntegerField(_("priority"), default=0, help_text=_("Higher wins."))
     active = models.BooleanField(_("active"), default=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-priority", "name"]

@@ -19,6 +19,7 @@ PRODUCT_LIST = ListSpec[Product](
         Filter("active", "active", kind="bool"),
         Filter("category", "category"),
         Filter("sku", "sku"),
+        Filter("vat_rate", "vat_rate", kind="int"),
     ],
     sorts=[Sort("name", "name"), Sort("sku", "sku"), Sort("updated", "updated_at", kind="datetime")],
     default_sort="name",

@@ -6,6 +6,7 @@ import decimal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,12 +17,31 @@ from accord.core.errors import check_version
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
 
 PRODUCT_FIELDS = ("sku", "name", "description", "unit", "unit_cost", "cost_currency", "vat_rate", "category", "active")
+# The VAT rates a product may carry (ACCORD_VAT_RATES overrides them for other countries).
+DEFAULT_VAT_RATES = ("0", "5", "8", "23")
+
+
+def vat_rates() -> list[decimal.Decimal]:
+    """The allowed VAT rates, lowest first."""
+    configured = getattr(settings, "ACCORD_VAT_RATES", None) or DEFAULT_VAT_RATES
+    return sorted({decimal.Decimal(str(rate)).quantize(decimal.Decimal("0.01")) for rate in configured})
+
+
+def can_change_catalogue(actor: Any) -> bool:
+    """Whether ``actor`` may change products and price lists (screens ask before offering it)."""
+    try:
+        _require_catalogue_rights(actor)
+    except AccessDenied:
+        return False
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
 
 
 def _require_catalogue_rights(actor: Any) -> None:
     """The catalogue is the company's, not a rep's: admins and managers keep it."""
     if actor is None:
         return
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise AccessDenied()
     role = actor.role
     if not (actor.is_superuser or role.is_admin or role.code == "manager"):
         raise AccessDenied()
@@ -65,8 +85,17 @@ def _apply(
         errors.update(exc.message_dict)
     if product.sku and Product.objects.filter(sku__iexact=product.sku).exclude(pk=product.pk).exists():
         errors.setdefault("sku", []).append(_("Another product already has this SKU."))
-    if product.vat_rate is not None and not 0 <= product.vat_rate <= 100:
-        errors["vat_rate"] = [_("Enter a rate from 0 to 100.")]
+    if product.vat_rate is not None and "vat_rate" not in errors:
+        try:
+            rate = decimal.Decimal(str(product.vat_rate))
+        except decimal.InvalidOperation:
+            rate = None
+        allowed = vat_rates()
+        if rate not in allowed and (creating or "vat_rate" in data):
+            rates = ", ".join(f"{r.normalize():f}%" for r in allowed)
+            errors["vat_rate"] = [_("Choose one of the VAT rates: %(rates)s.") % {"rates": rates}]
+    if (creating or "prices" in data) and not prices and not any(k.startswith("prices.") for k in errors):
+        errors["prices"] = [_("Give the product a price in at least one currency.")]
     return prices, errors
 
 
@@ -117,23 +146,35 @@ def update_product(
 
 @transaction.atomic
 def save_price_list(
-    *, actor: Any, price_list: PriceList | None, data: Mapping[str, Any], items: Mapping[Product, Any] | None = None
+    *,
+    actor: Any,
+    price_list: PriceList | None,
+    data: Mapping[str, Any],
+    items: Mapping[Product, Any] | None = None,
+    expected_version: int | None = None,
 ) -> PriceList:
     """Create or change a price list and (when given) its prices per product."""
     _require_catalogue_rights(actor)
     creating = price_list is None
     target = PriceList() if price_list is None else PriceList.objects.select_for_update().get(pk=price_list.pk)
+    if not creating:
+        check_version(target, expected_version)
     before = None if creating else changes.snapshot(target)
-    for name in ("name", "currency", "tag", "priority", "active"):
+    for name in ("name", "currency", "tag", "priority", "active", "valid_from", "valid_until"):
         if name in data:
-            setattr(target, name, data[name])
+            value = data[name]
+            setattr(target, name, value.strip() if isinstance(value, str) else value)
     target.currency = (target.currency or "").upper()
     errors: dict[str, list[str]] = {}
     try:
         target.full_clean(validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if PriceList.objects.filter(name=target.name).exclude(pk=target.pk).exists():
+    if target.currency and "currency" not in errors and (len(target.currency) != 3 or not target.currency.isalpha()):
+        errors["currency"] = [_("Currency must be a three-letter code such as PLN or EUR.")]
+    if target.valid_from and target.valid_until and target.valid_until < target.valid_from:
+        errors.setdefault("valid_until", []).append(_("The end of validity cannot come before its start."))
+    if target.name and PriceList.objects.filter(name__iexact=target.name).exclude(pk=target.pk).exists():
         errors.setdefault("name", []).append(_("Another price list has this name."))
     cleaned: dict[Product, decimal.Decimal] = {}
     for product, raw in (items or {}).items():
@@ -147,6 +188,8 @@ def save_price_list(
         cleaned[product] = price.quantize(decimal.Decimal("0.01"))
     if errors:
         raise ValidationError(errors)
+    if not creating and before is not None and changes.snapshot(target) == before and items is None:
+        return target
     if not creating:
         target.version += 1
     target.save()
@@ -161,3 +204,77 @@ def save_price_list(
         assert before is not None
         changes.record_update(actor=actor, obj=target, before=before)
     return target
+
+
+def _items_snapshot(price_list: PriceList) -> dict[str, Any]:
+    items = PriceListItem.objects.filter(price_list=price_list).select_related("product")
+    # Not "items": the history template reads changes.items as the dict's items.
+    return {"prices": {item.product.sku: str(item.price) for item in items}}
+
+
+def _clean_item_price(raw: Any, errors: dict[str, list[str]]) -> decimal.Decimal | None:
+    try:
+        price = decimal.Decimal(str(raw).strip().replace(",", "."))
+        if not price.is_finite() or price < 0:
+            raise decimal.InvalidOperation
+    except decimal.InvalidOperation:
+        errors["price"] = [_("Enter a price of zero or more.")]
+        return None
+    if price >= decimal.Decimal("1e12"):
+        errors["price"] = [_("Enter a smaller price.")]
+        return None
+    return price.quantize(decimal.Decimal("0.01"))
+
+
+@transaction.atomic
+def set_price_list_item(
+    *, actor: Any, price_list: PriceList, product: Product | None, price: Any, expected_version: int | None = None
+) -> PriceListItem:
+    """Give ``product`` its price on this list (adding it, or changing the price it had)."""
+    _require_catalogue_rights(actor)
+    locked = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    check_version(locked, expected_version)
+    errors: dict[str, list[str]] = {}
+    if product is None:
+        errors["product"] = [_("Choose a product.")]
+    cleaned = _clean_item_price(price, errors)
+    if errors:
+        raise ValidationError(errors)
+    assert product is not None
+    assert cleaned is not None
+    before = changes.snapshot(locked, extra=_items_snapshot(locked))
+    item, _created = PriceListItem.objects.update_or_create(
+        price_list=locked, product=product, defaults={"price": cleaned}
+    )
+    after = _items_snapshot(locked)
+    if changes.snapshot(locked, extra=after) != before:
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        changes.record_update(actor=actor, obj=locked, before=before, extra=after)
+    return item
+
+
+@transaction.atomic
+def remove_price_list_item(
+    *, actor: Any, price_list: PriceList, product: Product, expected_version: int | None = None
+) -> None:
+    """Take ``product`` off the list: its customers pay the catalogue price again."""
+    _require_catalogue_rights(actor)
+    locked = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked, extra=_items_snapshot(locked))
+    deleted, _rows = PriceListItem.objects.filter(price_list=locked, product=product).delete()
+    if not deleted:
+        return
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    changes.record_update(actor=actor, obj=locked, before=before, extra=_items_snapshot(locked))
+
+
+@transaction.atomic
+def delete_price_list(*, actor: Any, price_list: PriceList, expected_version: int | None = None) -> None:
+    _require_catalogue_rights(actor)
+    locked = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    check_version(locked, expected_version)
+    changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked, extra=_items_snapshot(locked)))
+    locked.delete()
