@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 
@@ -46,7 +47,8 @@ def insert_values(
     connection = connections[alias]
     fields = [model._meta.get_field(name) for name in names]
     given = {f.name for f in fields}
-    missing = [f for f in _fields(model) if f.name not in given]
+    # An auto-increment key left out is the database's to fill (m2m through tables have one).
+    missing = [f for f in _fields(model) if f.name not in given and not isinstance(f, AutoFieldMixin)]
     now = timezone.now()
     fillers = [_filler(f, now) for f in missing]
     fields += missing

@@ -22,7 +22,7 @@ import itertools
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +38,7 @@ from accord.core import customfields, exports
 from accord.core.errors import message_dict
 from accord.core.models import entity_label
 from accord.identity.models import User
-from accord.people import services
+from accord.people import bulk, services
 from accord.people.models import (
     Channel,
     Company,
@@ -57,6 +57,8 @@ KINDS: tuple[Kind, ...] = ("contacts", "companies")
 Row = tuple[int, dict[str, str]]
 
 BATCH_SIZE = 500
+# Rows of contacts checked and written together by the fast path (people.bulk).
+CHUNK_SIZE = 5000
 DELIMITERS = (",", ";", "\t")
 
 
@@ -535,18 +537,109 @@ def import_rows(
         default_owner=owner, create_companies=create_companies
     )
     report = ImportReport(kind=kind, partial=partial, dry_run=dry_run)
+    if isinstance(importer, _ContactImporter):
+        fast = _FastContacts(importer)
+        batches = itertools.batched(rows, max(batch_size, CHUNK_SIZE))
+
+        def run(batch: Sequence[Row]) -> None:
+            fast.run(batch, report)
+
+    else:
+        batches = itertools.batched(rows, batch_size)
+
+        def run(batch: Sequence[Row]) -> None:
+            for line, values in batch:
+                _import_one(importer, line, values, report)
+
     if partial and not dry_run:
-        for batch in itertools.batched(rows, batch_size):
+        for batch in batches:
             with transaction.atomic():
-                for line, values in batch:
-                    _import_one(importer, line, values, report)
+                run(batch)
         return report
     with transaction.atomic():
-        for line, values in rows:
-            _import_one(importer, line, values, report)
+        for batch in batches:
+            run(batch)
         if dry_run or report.failed:
             transaction.set_rollback(True)
     return report
+
+
+class _FastContacts:
+    """New contacts a chunk at a time through ``people.bulk``; every other row one by one.
+
+    A row takes the slow path (the importer and its services, in file order after the chunk's new
+    contacts are written) when it names an existing contact by external id, e-mail or our id, when
+    it shares a key with an earlier slow row of the chunk (so rows about one person keep their
+    order), or when ``bulk.Preparer`` cannot vouch for it; a bad row is then reported exactly as
+    the service words it.
+    """
+
+    def __init__(self, importer: _ContactImporter) -> None:
+        self.importer = importer
+        self.preparer = bulk.Preparer()
+        self.writer = bulk.Writer()
+
+    def run(self, chunk: Sequence[Row], report: ImportReport) -> None:
+        keyed = [(line, values, _row_keys(values)) for line, values in chunk]
+        external_ids = bulk.taken_external_ids(key[2:] for *_, keys in keyed for key in keys if key[0] == "x")
+        emails = bulk.taken_emails(key[2:] for *_, keys in keyed for key in keys if key[0] == "e")
+        taken = {f"x:{v}" for v in external_ids} | {f"e:{v}" for v in emails}
+        if not self.importer.create_companies:
+            self.writer.companies.load(values["company"] for _, values, _ in keyed if values.get("company"))
+        claimed: set[str] = set()
+        fast: list[bulk.NewContact] = []
+        slow: list[Row] = []
+        for line, values, keys in keyed:
+            new = None
+            if "id" not in values and not (keys & claimed) and not (keys & taken):
+                new = self._prepare(values)
+            claimed |= keys
+            if new is None:
+                slow.append((line, values))
+            else:
+                fast.append(new)
+        written = self.writer.write(fast)
+        report.read += written.contacts
+        report.created += written.contacts
+        report.companies_created += written.companies
+        for line, values in slow:
+            _import_one(self.importer, line, values, report)
+
+    def _prepare(self, values: Mapping[str, str]) -> bulk.NewContact | None:
+        """The row as a new contact, built as ``_ContactImporter.import_row`` builds one."""
+        importer = self.importer
+        username = values.get("owner")
+        owner = importer._user(username) if username else importer.default_owner
+        if owner is None:
+            return None
+        data: dict[str, Any] = importer._plain_values(values)
+        for name, choices in importer.choices.items():
+            if name in values:
+                data[name] = _choice(choices, values[name])
+        if "birthday" in values:
+            try:
+                data["birthday"] = _date(values["birthday"])
+            except ValidationError:
+                return None
+        data.setdefault("source", Source.IMPORT)
+        data["owner"] = owner
+        data["emails"] = [{"email": e} for e in _row_emails(values)]
+        data["phones"] = [{"number": p} for p in _row_phones(values)]
+        data["tags"] = _split(values.get("tags"))
+        company = values.get("company", "")
+        if company and not importer.create_companies and self.writer.companies.get(company) is None:
+            return None
+        return self.preparer.prepare(
+            data, company=company, job_title=values.get("job_title", ""), department=values.get("department", "")
+        )
+
+
+def _row_keys(values: Mapping[str, str]) -> set[str]:
+    """What the importer matches a contact by: its external id and its e-mails (in lower case)."""
+    keys = {f"e:{email.lower()}" for email in _row_emails(values)}
+    if external_id := values.get("external_id"):
+        keys.add(f"x:{external_id}")
+    return keys
 
 
 def _import_one(importer: _Importer, line: int, values: dict[str, str], report: ImportReport) -> None:

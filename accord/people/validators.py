@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -79,3 +80,127 @@ def format_phone(e164: str) -> str:
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+# --- phone numbers in bulk ---------------------------------------------------------------------------
+
+# Characters people put between digits; removing them never changes which number is meant.
+_PHONE_PUNCTUATION = re.compile(r"[\s\-./()\u00a0]")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_regions_cache: dict[str, list[Any] | None] = {}
+
+
+def _metadata_for_code(code: str) -> list[Any] | None:
+    """Metadata of the regions sharing a calling code (None: not a geographic code)."""
+    if code not in _regions_cache:
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(code))
+        found = [phonenumbers.PhoneMetadata.metadata_for_region(r, None) for r in regions or ()]
+        _regions_cache[code] = [m for m in found if m is not None] or None
+        if regions and phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY in regions:
+            _regions_cache[code] = None
+    return _regions_cache[code]
+
+
+def _valid_e164(number: str) -> bool | None:
+    """Whether an E.164 string is a valid number, from the metadata patterns alone: what
+    ``phonenumbers.parse`` + ``is_valid_number`` decide, a few times faster. None when this
+    shortcut cannot tell for sure (non-geographic codes, digits that look like a national prefix)."""
+    digits = number[1:]
+    for length in (1, 2, 3):
+        metadata = _metadata_for_code(digits[:length])
+        if metadata is not None:
+            break
+        if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return None  # a non-geographic code: let phonenumbers decide
+    else:
+        return None
+    national = digits[length:]
+    region = None
+    for candidate in metadata:
+        prefix = candidate.national_prefix_for_parsing
+        if prefix and _compiled(prefix).match(national):
+            return None  # parse() might strip it as a trunk prefix
+        if candidate.leading_digits is not None:
+            if _compiled(candidate.leading_digits).match(national):
+                region = candidate
+                break
+        elif _matches_plan(national, candidate):
+            region = candidate
+            break
+    if region is None:
+        return False
+    return _matches_plan(national, region)
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return _pattern_cache.get(pattern) or _pattern_cache.setdefault(pattern, re.compile(pattern))
+
+
+_pattern_cache: dict[str, re.Pattern[str]] = {}
+
+
+Desc = tuple[frozenset[int], re.Pattern[str]]
+_plans: dict[str, tuple[Desc | None, list[Desc]]] = {}
+_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
+
+
+def _desc(desc: Any) -> Desc | None:
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+
+def _matches_plan(national: str, metadata: Any) -> bool:
+    """``_number_type_helper(...) != UNKNOWN`` of phonenumbers, with the patterns compiled once:
+    the number fits the region's general pattern and the pattern of at least one number type."""
+    plan = _plans.get(metadata.id)
+    if plan is None:
+        names = [*_TYPES, "fixed_line"]
+        if not metadata.same_mobile_and_fixed_line_pattern:
+            names.append("mobile")
+        types = [d for d in (_desc(getattr(metadata, name)) for name in names) if d is not None]
+        plan = _plans[metadata.id] = (_desc(metadata.general_desc), types)
+    general, types = plan
+    if general is None or not _fits(national, general):
+        return False
+    return any(_fits(national, desc) for desc in types)
+
+
+def _fits(national: str, desc: Desc) -> bool:
+    lengths, pattern = desc
+    if lengths and len(national) not in lengths:
+        return False
+    return pattern.fullmatch(national) is not None
+
+
+class PhoneNormalizer:
+    """``normalize_phone`` for many numbers: remembers every raw string it has seen, and checks
+    numbers already written in E.164 (give or take spaces and dashes) against the numbering plan's
+    patterns directly instead of parsing them. Gives exactly ``normalize_phone``'s answers."""
+
+    def __init__(self, region: str | None = None, *, size: int = 100_000) -> None:
+        self.region = region
+        self.size = size
+        self._seen: dict[str, str | ValidationError] = {}
+
+    def __call__(self, value: str) -> str:
+        found = self._seen.get(value)
+        if found is None:
+            found = self._normalize(value)
+            if len(self._seen) >= self.size:
+                self._seen.clear()
+            self._seen[value] = found
+        if isinstance(found, ValidationError):
+            raise found
+        return found
+
+    def _normalize(self, value: str) -> str | ValidationError:
+        compact = _PHONE_PUNCTUATION.sub("", (value or "").strip())
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        if _E164.match(compact) and _valid_e164(compact):
+            return compact
+        try:
+            return normalize_phone(value, self.region)
+        except ValidationError as exc:
+            return exc

@@ -564,15 +564,46 @@ def test_a_company_row_adds_a_new_city_before_the_old_addresses(owner, make_comp
     assert list(company.addresses.values_list("city", "street")) == [("Kraków", ""), ("Gdańsk", "Długa 1")]
 
 
-def test_services_are_the_only_writer(owner, tmp_path, monkeypatch):
-    calls: list[str] = []
-    real = services.create_contact
+def test_a_new_contact_is_written_as_the_service_writes_it(owner, tmp_path):
+    """The bulk path and services.create_contact store the same columns, lists, search text and audit."""
+    path = write_csv(
+        tmp_path / "c.csv",
+        "first_name,last_name,email,phone,company,job_title,tags,birthday,language,external_id\n"
+        "Łucja,Żak,Lucja@Example.com,601 234 567,Acme Sp. z o.o.,CEO,VIP;Fair,1990-02-03,Polish,ext-1\n",
+    )
+    accord("import", "contacts", str(path), "--owner", "owner")
+    imported = Contact.objects.get(external_id="ext-1")
+    acme = Company.objects.get(name="Acme Sp. z o.o.")
+    by_service = services.create_contact(
+        actor=None,
+        data={
+            "first_name": "Łucja",
+            "last_name": "Żak",
+            "emails": [{"email": "lucja@example.com"}],
+            "phones": [{"number": "601 234 567"}],
+            "companies": [{"company": acme, "job_title": "CEO", "is_primary": True}],
+            "tags": ["VIP", "Fair"],
+            "birthday": datetime.date(1990, 2, 3),
+            "preferred_language": "pl",
+            "source": Source.IMPORT,
+            "owner": owner,
+            "external_id": "ext-2",
+        },
+    )
+    columns = [f.attname for f in Contact._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")]
+    mine = Contact.objects.filter(pk=imported.pk).values(*columns).get()
+    theirs = Contact.objects.filter(pk=by_service.pk).values(*columns).get()
+    assert {**mine, "external_id": "ext-2", "search_text": mine["search_text"].replace("ext-1", "ext-2")} == theirs
 
-    def spy(**kwargs):
-        calls.append(kwargs["data"]["last_name"])
-        return real(**kwargs)
+    def lists(contact: Contact) -> tuple:
+        return (
+            list(contact.emails.values_list("email", "label", "position")),
+            list(contact.phones.values_list("number", "label", "position")),
+            list(contact.company_links.values_list("company__name", "job_title", "department", "is_primary")),
+            sorted(contact.tags.values_list("name", flat=True)),
+        )
 
-    monkeypatch.setattr(services, "create_contact", spy)
-    accord("import", "contacts", str(write_csv(tmp_path / "c.csv", "last_name\nNowak\n")), "--owner", "owner")
-
-    assert calls == ["Nowak"]
+    assert lists(imported) == lists(by_service)
+    audit = {e.object_id: e for e in AuditEntry.objects.filter(entity="people.contact", action="create")}
+    assert audit[imported.pk].changes == {**audit[by_service.pk].changes, "external_id": [None, "ext-1"]}
+    assert audit[imported.pk].object_repr == "Łucja Żak"
