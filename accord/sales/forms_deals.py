@@ -12,10 +12,15 @@ from accord.identity.models import Territory, User
 from accord.sales.models import Deal, LostReason, Pipeline, Product, Stage
 
 
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.pipeline} · {obj}"
+
+
 class DealForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
-    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
+    stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     currency = forms.CharField(label=_("Currency"), max_length=3)
     expected_close = forms.DateField(
@@ -38,9 +43,7 @@ class DealForm(forms.Form):
             .select_related("pipeline")
             .order_by("pipeline__position", "position")
         )
-        stage_field = cast(forms.ModelChoiceField, self.fields["stage"])
-        stage_field.queryset = stages
-        stage_field.label_from_instance = lambda s: f"{s.pipeline} · {s}"  # type: ignore[method-assign]
+        cast(forms.ModelChoiceField, self.fields["stage"]).queryset = stages
         cast(forms.ModelChoiceField, self.fields["territory"]).queryset = Territory.objects.all()
         if assignable is None:
             del self.fields["owner"]

@@ -38,6 +38,7 @@ from accord.sales import selectors
 from accord.sales.forms_deals import DealForm, LineForm, LoseForm, line_as_input
 from accord.sales.models import Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
 from accord.sales.selectors import board as board_selectors
+from accord.sales.selectors import deals as deal_selectors
 from accord.sales.services import deals as services
 from accord.sales.services.lines import totals as line_totals
 from accord.sales.services.pricing import price_for
@@ -239,7 +240,7 @@ def deal_win(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def deal_lose(request: HttpRequest, pk: Any) -> HttpResponse:
-    deal = selectors.deal_page_detail(request.user, pk)
+    deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
     form = LoseForm(request.POST or None, initial={"version": deal.version})
     if request.method == "POST" and form.is_valid():
@@ -281,7 +282,7 @@ def _query_string(query: ListQuery, **overrides: Any) -> str:
 @login_required
 def deal_list(request: HttpRequest) -> HttpResponse:
     query = _list_query(request)
-    page = selectors.deal_list_page(request.user, query)
+    page = deal_selectors.deal_list_page(request.user, query)
     return render(
         request,
         "sales/deal_list.html",
@@ -311,8 +312,8 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
     if not access.can_export(request.user):
         raise AccessDenied()
     query = _list_query(request)
-    columns = selectors.deal_columns()
-    rows = selectors.deals_for_export(request.user, query)
+    columns = deal_selectors.deal_columns()
+    rows = deal_selectors.deals_for_export(request.user, query)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if request.GET.get("format") == "xlsx":
         return FileResponse(
@@ -350,7 +351,7 @@ def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str,
         "stages": stages,
         "open_stages": [s for s in stages if s.kind == StageKind.OPEN],
         "current_stage": current,
-        "history": selectors.stage_history(deal),
+        "history": deal_selectors.stage_history(deal),
         "interactions": _deal_interactions(deal),
         "contacts": [link.contact for link in deal.contact_links.all()],
         "can_change": can_change,
@@ -366,7 +367,7 @@ def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str,
 
 @login_required
 def deal_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    deal = selectors.deal_page_detail(request.user, pk)
+    deal = deal_selectors.deal_page_detail(request.user, pk)
     return render(request, "sales/deal_detail.html", _detail_context(request, deal))
 
 
@@ -391,7 +392,7 @@ def _company_for(request: HttpRequest, raw: Any) -> Company | None:
 
 @login_required
 def deal_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
-    deal = selectors.deal_page_detail(request.user, pk) if pk else None
+    deal = deal_selectors.deal_page_detail(request.user, pk) if pk else None
     if deal is None:
         access.require_create(request.user)
     else:
@@ -483,7 +484,7 @@ def _save_lines(request: HttpRequest, deal: Deal, lines: list[dict[str, Any]], v
 @login_required
 def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpResponse:
     """Add a line (``index`` None) or change one; GET shows the form on its own page."""
-    deal = selectors.deal_page_detail(request.user, pk)
+    deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
     lines = list(deal.lines.all())
     if index is not None and not 0 <= index < len(lines):
@@ -537,7 +538,7 @@ def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpRe
 @login_required
 @require_POST
 def line_remove(request: HttpRequest, pk: Any, index: int) -> HttpResponse:
-    deal = selectors.deal_page_detail(request.user, pk)
+    deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
     lines = list(deal.lines.all())
     if not 0 <= index < len(lines):
@@ -577,7 +578,7 @@ def line_price(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
     """Log an interaction about this deal, on the timeline of its company (or first contact)."""
-    deal = selectors.deal_page_detail(request.user, pk)
+    deal = deal_selectors.deal_page_detail(request.user, pk)
     contacts = [link.contact for link in deal.contact_links.all()]
     party: Any = deal.company or (contacts[0] if contacts else None)
     if party is None:
