@@ -22,16 +22,14 @@ def b7_mass_change(data: Dataset) -> dict[str, Any]:
     admin = User.objects.select_related("role").get(username="bench-admin")
     target_rep = data.reps[-1]
     count = max(1, round(FULL_REASSIGN * data.scale))
-    selection = Contact.objects.exclude(owner=target_rep).order_by("pk")[:count]
-    saved = list(
-        Contact.objects.filter(pk__in=selection.values("pk")).values_list("pk", "owner_id", "team_id", "version")
-    )
+    # A range of keys stands for a filtered list (as the reassign screen sends a filter, not ids).
+    boundary = Contact.objects.exclude(owner=target_rep).order_by("pk").values_list("pk", flat=True)[count - 1]
+    selection = Contact.objects.filter(pk__lte=boundary)
+    saved = list(selection.exclude(owner=target_rep).values_list("pk", "owner_id", "team_id", "version"))
     audit_before = AuditEntry.objects.count()
     since = timezone.now()
     started = time.perf_counter()
-    changed = mass.reassign(
-        actor=admin, queryset=Contact.objects.filter(pk__in=[row[0] for row in saved]), owner=target_rep
-    )
+    changed = mass.reassign(actor=admin, queryset=selection, owner=target_rep)
     reassign_seconds = time.perf_counter() - started
     audited = AuditEntry.objects.count() - audit_before
     _restore(saved, since)
