@@ -214,6 +214,8 @@ class AutomationRuleForm(forms.Form):
             for name in ("name", "trigger", "idle_days", "action", "task_title", "due_in_days", "active")
         }
         stage = self.stages.get(self.cleaned_data["stage"] or "")
+        if self.cleaned_data["trigger"] != RuleTrigger.STAGE_ENTERED:
+            stage = None
         data["stage"] = stage
         data["pipeline"] = stage.pipeline if stage is not None else None
         return data

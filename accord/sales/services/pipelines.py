@@ -32,7 +32,7 @@ def save_pipeline(
     name = name.strip()
     if not name:
         errors["name"] = [_("This field is required.")]
-    elif Pipeline.objects.filter(name=name).exclude(pk__in=[pipeline.pk] if pipeline else []).exists():
+    elif Pipeline.objects.filter(name__iexact=name).exclude(pk__in=[pipeline.pk] if pipeline else []).exists():
         errors["name"] = [_("Another pipeline has this name.")]
     seen: set[str] = set()
     for i, given in enumerate(stages):
