@@ -23,13 +23,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accord.core import bulk, changes, customfields
+from accord.core import access, bulk, changes, customfields
+from accord.core.access import AccessDenied, Action
+from accord.core.errors import Conflict, message_dict
 from accord.core.events import emit
 from accord.core.ids import uuid7
 from accord.core.models import AuditAction, AuditEntry, Tag, entity_label
+from accord.people import services
 from accord.people.models import (
     Channel,
     Company,
@@ -490,3 +496,149 @@ class Writer:
                 if name.casefold() not in self._tags:
                     self._tags[name.casefold()] = Tag.objects.create(name=name).pk
         return self._tags
+
+
+# --- upserting by external id -----------------------------------------------------------------------------
+
+
+@dataclass
+class UpsertResult:
+    """What became of one record of a batch: created, updated, unchanged or failed (with errors)."""
+
+    external_id: str
+    status: str
+    id: uuid.UUID | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+# What an update may name and ``unchanged`` compares; anything else is left to the service.
+_COMPARED = HANDLED | {"version"}
+
+
+def _current_lists(ids: Sequence[uuid.UUID]) -> dict[str, dict[uuid.UUID, list[Any]]]:
+    """The e-mails, phones and tag names of these contacts, three queries in all."""
+    found: dict[str, dict[uuid.UUID, list[Any]]] = {"emails": {}, "phones": {}, "tags": {}}
+    if not ids:
+        return found
+    for pk, email, label in (
+        EmailAddress.objects.filter(contact_id__in=ids)
+        .order_by("contact_id", "position", "id")
+        .values_list("contact_id", "email", "label")
+    ):
+        found["emails"].setdefault(pk, []).append((email, label))
+    for pk, number, label in (
+        PhoneNumber.objects.filter(contact_id__in=ids)
+        .order_by("contact_id", "position", "id")
+        .values_list("contact_id", "number", "label")
+    ):
+        found["phones"].setdefault(pk, []).append((number, label))
+    for pk, name in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
+        found["tags"].setdefault(pk, []).append(name)
+    return found
+
+
+def _unchanged(contact: Contact, data: Mapping[str, Any], lists: Mapping[str, Any], preparer: Preparer) -> bool:
+    """Whether ``services.update_contact`` would find nothing to change. False whenever in doubt:
+    the service then decides (and still writes nothing when nothing changed)."""
+    if not _COMPARED.issuperset(data):
+        return False
+    for name in ("first_name", "last_name", "preferred_language", "preferred_channel", "source", "notes"):
+        if name in data and (data[name] or "").strip() != getattr(contact, name):
+            return False
+    if "classification" in data and (data["classification"] or "").strip() != contact.classification:
+        return False
+    if "external_id" in data and ((data["external_id"] or "").strip() or None) != contact.external_id:
+        return False
+    if "birthday" in data and data["birthday"] != contact.birthday:
+        return False
+    if "preferences" in data and clean_tags(data["preferences"] or []) != contact.preferences:
+        return False
+    if "owner" in data:
+        owner = data["owner"]
+        if owner is None or owner.pk != contact.owner_id or owner.primary_team_id != contact.team_id:
+            return False
+    if "emails" in data and preparer.emails(data["emails"] or []) != lists["emails"].get(contact.pk, []):
+        return False
+    if "phones" in data and preparer.phones(data["phones"] or []) != lists["phones"].get(contact.pk, []):
+        return False
+    if "tags" in data and sorted(clean_tags(data["tags"] or [])) != sorted(lists["tags"].get(contact.pk, [])):
+        return False
+    return not ("custom" in data and preparer.custom(data["custom"] or {}, existing=contact.custom) != contact.custom)
+
+
+def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | ValidationError]) -> list[UpsertResult]:
+    """Create or update one contact per record, matched on ``external_id``, as ``actor``.
+
+    Each record is service-shaped data with its ``external_id`` (and optionally the ``version`` it
+    was read at); a ValidationError in its place is a record the caller could not even read. New
+    contacts are written in bulk; records whose contact already holds every given value are
+    answered "unchanged" without a write, so sending a batch twice changes nothing; the rest go
+    through ``services.update_contact`` (row lock, version check, audit). A record that fails
+    (invalid, a contact the actor may not change, a stale version) fails alone.
+    """
+
+    def key_of(record: Mapping[str, Any] | ValidationError) -> str:
+        return "" if isinstance(record, ValidationError) else str(record.get("external_id") or "").strip()
+
+    keys = [key_of(record) for record in records]
+    seen: dict[str, int] = {}
+    for key in keys:
+        seen[key] = seen.get(key, 0) + 1
+    existing = {c.external_id: c for c in Contact.objects.filter(external_id__in=[k for k in keys if k])}
+    lists = _current_lists([c.pk for c in existing.values()])
+    preparer = Preparer(actor=actor)
+    results: list[UpsertResult] = []
+    fresh: list[tuple[UpsertResult, NewContact]] = []
+    slow: list[tuple[UpsertResult, dict[str, Any], Contact | None]] = []
+    for key, record in zip(keys, records, strict=True):
+        result = UpsertResult(external_id=key, status="failed")
+        results.append(result)
+        if isinstance(record, ValidationError):
+            result.errors = message_dict(record)
+            continue
+        data = dict(record)
+        version = data.pop("version", None)
+        contact = existing.get(key)
+        if not key:
+            result.errors = {"external_id": [_("Give every record its external id.")]}
+        elif seen[key] > 1:
+            result.errors = {"external_id": [_("This external id is in the batch more than once.")]}
+        elif contact is not None:
+            result.id = contact.pk
+            if not access.can(actor, Action.CHANGE, contact):
+                result.errors = {"external_id": [_("This external id belongs to a record you may not change.")]}
+            elif version is not None and version != contact.version:
+                result.errors = {"version": [_("Someone else changed this record; load it again.")]}
+            elif _unchanged(contact, data, lists, preparer):
+                result.status = "unchanged"
+            else:
+                slow.append((result, {**data, "version": version}, contact))
+        elif not access.can_create(actor):
+            result.errors = {"__all__": [_("You may not create records.")]}
+        else:
+            data.setdefault("source", Source.API)
+            new = preparer.prepare(data)
+            if new is None:
+                slow.append((result, data, None))
+            else:
+                fresh.append((result, new))
+    Writer(actor=actor, event="people.contact.upserted").write([new for _, new in fresh])
+    for result, new in fresh:
+        result.status, result.id = "created", new.id
+    for result, data, contact in slow:
+        version = data.pop("version", None)
+        try:
+            with transaction.atomic():
+                if contact is None:
+                    result.id = services.create_contact(actor=actor, data=data).pk
+                    result.status = "created"
+                else:
+                    saved = services.update_contact(actor=actor, contact=contact, data=data, expected_version=version)
+                    result.status = "updated" if saved.version != contact.version else "unchanged"
+        except ValidationError as exc:
+            result.errors = message_dict(exc)
+        except Conflict:
+            result.errors = {"version": [_("Someone else changed this record; load it again.")]}
+        except (AccessDenied, Http404):
+            result.errors = {"external_id": [_("This external id belongs to a record you may not change.")]}
+    return results

@@ -1,0 +1,144 @@
+"""POST /api/v1/contacts/bulk-upsert: batches keyed on external id, idempotent, access-checked, audited."""
+
+from __future__ import annotations
+
+from accord.core import global_search
+from accord.core.models import AuditEntry, Event
+from accord.people.models import Contact
+
+URL = "/contacts/bulk-upsert"
+
+
+def record(n: int, **extra: object) -> dict:
+    return {
+        "external_id": f"shop-{n}",
+        "first_name": "Anna",
+        "last_name": f"Nowak{n}",
+        "emails": [{"email": f"Anna.Nowak{n}@Example.com"}],
+        "phones": [{"number": f"+48 601 234 {n:03d}"}],
+        "tags": ["Shop"],
+        **extra,
+    }
+
+
+def test_a_batch_creates_contacts_owned_by_the_caller(api, owner):
+    response = api(owner).post(URL, {"records": [record(1), record(2)]})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["updated"], body["unchanged"], body["failed"]) == (2, 0, 0, 0)
+    assert [r["status"] for r in body["results"]] == ["created", "created"]
+    contact = Contact.objects.get(external_id="shop-1")
+    assert str(contact.pk) == body["results"][0]["id"]
+    assert (contact.owner, contact.team_id, contact.source) == (owner, owner.primary_team_id, "api")
+    assert (contact.primary_email, contact.primary_phone) == ("anna.nowak1@example.com", "+48601234001")
+    assert list(contact.tags.values_list("name", flat=True)) == ["Shop"]
+    entry = AuditEntry.objects.get(object_id=contact.pk)
+    assert (entry.action, entry.actor, entry.changes["last_name"]) == ("create", owner, [None, "Nowak1"])
+
+
+def test_sending_the_same_batch_twice_changes_nothing_the_second_time(api, owner):
+    batch = {"records": [record(n) for n in range(1, 6)]}
+    api(owner).post(URL, batch)
+    versions = dict(Contact.objects.values_list("pk", "version"))
+    audit, events = AuditEntry.objects.count(), Event.objects.count()
+
+    body = api(owner).post(URL, batch).json()
+
+    assert (body["created"], body["updated"], body["unchanged"], body["failed"]) == (0, 0, 5, 0)
+    assert dict(Contact.objects.values_list("pk", "version")) == versions
+    assert (AuditEntry.objects.count(), Event.objects.count()) == (audit, events)
+
+
+def test_a_changed_record_is_updated_and_audited(api, owner):
+    api(owner).post(URL, {"records": [record(1), record(2)]})
+    contact = Contact.objects.get(external_id="shop-2")
+
+    body = api(owner).post(URL, {"records": [record(1), record(2, last_name="Kowalska", tags=["VIP"])]}).json()
+
+    assert [r["status"] for r in body["results"]] == ["unchanged", "updated"]
+    contact.refresh_from_db()
+    assert (contact.last_name, contact.version) == ("Kowalska", 2)
+    assert list(contact.tags.values_list("name", flat=True)) == ["VIP"]
+    update = AuditEntry.objects.get(object_id=contact.pk, action="update")
+    assert update.changes["last_name"] == ["Nowak2", "Kowalska"]
+    assert update.changes["tags"] == [["Shop"], ["VIP"]]
+
+
+def test_a_rep_cannot_overwrite_another_teams_contact(api, owner, outsider):
+    api(outsider).post(URL, {"records": [record(1)]})
+
+    body = api(owner).post(URL, {"records": [record(1, last_name="Hijacked"), record(2)]}).json()
+
+    assert [r["status"] for r in body["results"]] == ["failed", "created"]
+    assert body["results"][0]["errors"] == {"external_id": ["This external id belongs to a record you may not change."]}
+    theirs = Contact.objects.get(external_id="shop-1")
+    assert (theirs.last_name, theirs.owner, theirs.version) == ("Nowak1", outsider, 1)
+
+
+def test_bad_records_fail_alone_with_the_services_messages(api, owner):
+    bad_email = record(2, emails=[{"email": "not-an-address"}])
+    no_name = record(3, first_name="", last_name="")
+
+    body = api(owner).post(URL, {"records": [record(1), bad_email, no_name, record(4)]}).json()
+
+    assert [r["status"] for r in body["results"]] == ["created", "failed", "failed", "created"]
+    assert body["results"][1]["errors"] == {"emails.0.email": ["not-an-address is not an e-mail address."]}
+    assert body["results"][2]["errors"] == {"last_name": ["Enter a first or a last name."]}
+    assert sorted(Contact.objects.values_list("external_id", flat=True)) == ["shop-1", "shop-4"]
+
+
+def test_an_external_id_twice_in_one_batch_fails_both(api, owner):
+    body = api(owner).post(URL, {"records": [record(1), record(1, last_name="Other")]}).json()
+
+    assert [r["status"] for r in body["results"]] == ["failed", "failed"]
+    assert body["results"][0]["errors"] == {"external_id": ["This external id is in the batch more than once."]}
+    assert not Contact.objects.exists()
+
+
+def test_a_stale_version_fails_that_record(api, owner):
+    api(owner).post(URL, {"records": [record(1)]})
+    api(owner).post(URL, {"records": [record(1, last_name="Changed")]})
+
+    body = api(owner).post(URL, {"records": [record(1, last_name="Late", version=1)]}).json()
+
+    assert body["results"][0]["status"] == "failed"
+    assert body["results"][0]["errors"] == {"version": ["Someone else changed this record; load it again."]}
+    assert Contact.objects.get().last_name == "Changed"
+
+
+def test_idempotency_key_replays_the_first_answer(api, owner):
+    client = api(owner)
+    headers = {"Idempotency-Key": "batch-1"}
+    first = client.post(URL, {"records": [record(1)]}, headers=headers)
+
+    again = client.post(URL, {"records": [record(1)]}, headers=headers)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Contact.objects.count() == 1
+
+
+def test_more_than_500_records_are_refused(api, owner):
+    response = api(owner).post(URL, {"records": [record(n) for n in range(501)]})
+
+    assert response.status_code == 422
+    assert not Contact.objects.exists()
+
+
+def test_a_read_only_user_is_refused(api, viewer):
+    response = api(viewer).post(URL, {"records": [record(1)]})
+
+    assert response.status_code == 403
+    assert not Contact.objects.exists()
+
+
+def test_upserted_contacts_are_found_by_global_search(api, owner, outsider):
+    api(owner).post(URL, {"records": [record(7, last_name="Brzęczyszczykiewicz")]})
+
+    hits = global_search.search_all(owner, "brzeczyszczyk")
+
+    assert [(h.type, h.title) for h in hits] == [("contact", "Anna Brzęczyszczykiewicz")]
+    assert global_search.search_all(owner, "601234007")[0].title == "Anna Brzęczyszczykiewicz"
+    assert global_search.search_all(outsider, "brzeczyszczyk") == []
