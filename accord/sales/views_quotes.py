@@ -23,7 +23,7 @@ from accord.identity.models import User
 from accord.sales import selectors as sales_selectors
 from accord.sales.forms_quotes import DecisionForm, QuoteForm, SendForm
 from accord.sales.models import Deal, Quote, QuoteStatus
-from accord.sales.pdf import render_quote
+from accord.sales.pdf import number, render_quote
 from accord.sales.selectors import quotes as selectors
 from accord.sales.services import quotes as services
 from accord.sales.services.lines import totals
@@ -82,6 +82,12 @@ def quote_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[str, Any]:
     lines = list(quote.lines.all())
+    for line in lines:
+        # Quantities and rates without trailing zeros (2.5 h, 7.5%), in the reader's notation.
+        line.quantity_text = number(line.quantity)  # type: ignore[attr-defined]
+        line.discount_text = number(line.discount_percent)  # type: ignore[attr-defined]
+        line.vat_text = number(line.vat_rate)  # type: ignore[attr-defined]
+    summary = totals(lines)
     can_change = access.can(request.user, Action.CHANGE, quote.deal)
     expired = services.is_expired(quote)
     return {
@@ -89,7 +95,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         "deal": quote.deal,
         "deal_url": deal_url(quote.deal),
         "lines": lines,
-        "summary": totals(lines),
+        "vat_rates": [{"rate": number(rate), **amounts} for rate, amounts in summary.by_rate.items()],
         "revisions": selectors.revisions(quote),
         "expired": expired,
         "can_change": can_change,
