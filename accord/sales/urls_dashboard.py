@@ -1,5 +1,10 @@
 """URLs of the sales dashboard screens."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accord.sales import views_dashboard as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("forecast/", views.forecast, name="forecast"),
+]

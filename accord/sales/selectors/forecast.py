@@ -409,7 +409,7 @@ def conversion(user: Any, flt: SalesFilter, pipeline: Pipeline) -> list[StageCon
         rows.append(
             StageConversion(
                 stage_id=str(stage.pk),
-                name=str(stage.name),
+                name=_label(stage.name),
                 kind=stage.kind,
                 reached=here,
                 to_next=_percent(following, here) if following is not None else None,

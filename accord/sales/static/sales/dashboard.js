@@ -46,6 +46,7 @@
     Chart.defaults.maintainAspectRatio = false;
     Chart.defaults.animation = reduced ? false : Chart.defaults.animation;
     Chart.defaults.plugins.legend.labels.boxWidth = 12;
+    Chart.defaults.datasets.bar.maxBarThickness = 32;
 
     function moneyTick(value) { return compact.format(value); }
     function tooltipMoney(ctx) {

@@ -1,0 +1,152 @@
+"""The sales dashboard (KPI tiles and charts with table fallbacks) and the forecast table with its
+CSV export. Thin: parse the filters, call the forecast selectors, render."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accord.core import access, exports
+from accord.core.access import AccessDenied
+from accord.core.exports import Column
+from accord.identity.models import Team, User
+from accord.sales.models import Pipeline
+from accord.sales.selectors import forecast as selectors
+
+GROUP_LABELS = {"month": gettext_lazy("By month"), "owner": gettext_lazy("By owner"), "team": gettext_lazy("By team")}
+TOP_OWNERS = 10  # the owner chart shows the biggest; the forecast page lists them all
+
+
+def _filters(request: HttpRequest) -> tuple[selectors.SalesFilter, dict[str, list[str]]]:
+    """The filters asked for; bad ones are reported and fall back to the defaults."""
+    try:
+        return selectors.parse_filter(request.GET), {}
+    except ValidationError as exc:
+        errors = exc.message_dict
+        dropped = set(errors)
+        if dropped & {"period", "start", "end"}:
+            dropped |= {"period", "start", "end"}  # a half-understood period: back to the default one
+        good = {k: v for k, v in request.GET.items() if k not in dropped}
+        try:
+            return selectors.parse_filter(good), errors
+        except ValidationError:
+            return selectors.default_filter(), errors
+
+
+def _filter_context(request: HttpRequest, flt: selectors.SalesFilter, errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "filter": flt,
+        "filter_errors": errors,
+        "periods": [(key, str(label)) for key, label in selectors.PERIODS.items()],
+        "pipelines": Pipeline.objects.filter(active=True).order_by("position", "name"),
+        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
+        "teams": Team.objects.order_by("name"),
+        "query_string": urlencode(flt.as_params()),
+    }
+
+
+def _number(value: decimal.Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    flt, errors = _filters(request)
+    by_month = selectors.forecast(request.user, flt, "month")
+    by_owner = selectors.forecast(request.user, flt, "owner")
+    metrics = selectors.metrics(request.user, flt)
+    owners = [row for row in by_owner.rows if row.deals][:TOP_OWNERS]
+    charts = {
+        "currency": by_month.currency,
+        "months": {
+            "labels": [row.label for row in by_month.rows],
+            "amount": [_number(row.amount) for row in by_month.rows],
+            "weighted": [_number(row.weighted) for row in by_month.rows],
+        },
+        "owners": {
+            "labels": [row.label for row in owners],
+            "weighted": [_number(row.weighted) for row in owners],
+        },
+        "funnel": {
+            "labels": [row.name for row in metrics.conversion],
+            "reached": [row.reached for row in metrics.conversion],
+        },
+        "lost": {
+            "labels": [row.name for row in metrics.lost_reasons],
+            "deals": [row.deals for row in metrics.lost_reasons],
+        },
+        "text": {
+            "amount": _("Pipeline"),
+            "weighted": _("Weighted"),
+            "deals": _("Deals"),
+            "reached": _("Deals that reached the stage"),
+        },
+    }
+    missing = sorted(set(by_month.missing_rates) | set(metrics.missing_rates))
+    return render(
+        request,
+        "sales/dashboard.html",
+        {
+            **_filter_context(request, flt, errors),
+            "by_month": by_month,
+            "owner_rows": owners,
+            "metrics": metrics,
+            "charts": charts,
+            "missing_rates": missing,
+        },
+    )
+
+
+def _csv_columns(currency: str) -> list[Column]:
+    return [
+        Column("key", lambda r: r.key),
+        Column("label", lambda r: r.label),
+        Column("deals", lambda r: r.deals),
+        Column("amount", lambda r: r.amount),
+        Column("weighted", lambda r: r.weighted),
+        Column("currency", lambda r: currency),
+    ]
+
+
+@login_required
+def forecast(request: HttpRequest) -> HttpResponseBase:
+    flt, errors = _filters(request)
+    group = request.GET.get("group") or "month"
+    if group not in selectors.GROUPS:
+        errors = {**errors, "group": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(selectors.GROUPS)}]}
+        group = "month"
+    result = selectors.forecast(request.user, flt, group)
+    if request.GET.get("format") == "csv":
+        if not access.can_export(request.user):
+            raise AccessDenied()
+        rows = [*result.rows, result.total]
+        response = StreamingHttpResponse(
+            exports.csv_stream(_csv_columns(result.currency), rows), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="forecast-{group}-{stamp}.csv"'
+        return response
+    context = _filter_context(request, flt, errors)
+    params = flt.as_params()
+    return render(
+        request,
+        "sales/forecast.html",
+        {
+            **context,
+            "result": result,
+            "group": group,
+            "groups": [(key, str(label), urlencode({**params, "group": key})) for key, label in GROUP_LABELS.items()],
+            "csv_query": urlencode({**params, "group": group, "format": "csv"}),
+            "can_export": access.can_export(request.user),
+        },
+    )
