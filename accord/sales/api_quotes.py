@@ -97,6 +97,15 @@ class QuoteIn(StrictSchema):
     terms: str = ""
 
 
+class QuotePatch(StrictSchema):
+    version: int | None = None
+    valid_until: datetime.date | None = None
+    terms: str | None = None
+    customer_name: str | None = None
+    customer_address: str | None = None
+    customer_tax_id: str | None = None
+
+
 class ReviseIn(StrictSchema):
     version: int | None = None
     valid_until: datetime.date | None = None
@@ -164,6 +173,21 @@ def create_quote(request: HttpRequest, deal_id: uuid.UUID, payload: QuoteIn) -> 
     return idempotency.respond(
         request, payload=payload.model_dump(mode="json"), run=run, serialize=lambda q: _out(request, q)
     )
+
+
+@router.patch("/quotes/{uuid:quote_id}", response={200: QuoteOut, **ERRORS})
+def update_quote(request: HttpRequest, quote_id: uuid.UUID, payload: QuotePatch, response: HttpResponse) -> Any:
+    """Change a draft's validity, terms or customer block; a sent quote is immutable (422: revise it)."""
+    quote = selectors.quote_detail(request.user, quote_id)
+    services.update_draft(
+        actor=request.user,
+        quote=quote,
+        data=payload.model_dump(exclude_unset=True, exclude={"version"}),
+        expected_version=expected_version(request, payload.version),
+    )
+    quote = selectors.quote_detail(request.user, quote_id)
+    _etag(response, quote)
+    return quote
 
 
 @router.post("/quotes/{uuid:quote_id}/revise", response={201: QuoteOut, **ERRORS})

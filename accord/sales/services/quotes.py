@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
@@ -34,6 +34,9 @@ from accord.sales.services.lines import totals
 log = logging.getLogger(__name__)
 
 VALID_DAYS = 30  # how long a new quote is valid when no date is given
+# The quote's row stays locked while the mail server answers: a server that hangs must not hold it
+# (or the person clicking Send) for long.
+MAIL_TIMEOUT = 30
 EDITABLE_FIELDS = ("valid_until", "terms", "customer_name", "customer_address", "customer_tax_id")
 OPEN_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT)
 
@@ -306,7 +309,10 @@ def send(
         subject = subject.strip() or _("Quote %(number)s") % {"number": locked.label}
         body = message.strip() or _("Please find our quote %(number)s attached.") % {"number": locked.label}
         try:
-            _mail(locked, to=to, subject=subject[:200], body=body, pdf=pdf).send()
+            mailer = mailers.default
+            if hasattr(mailer, "timeout") and mailer.timeout is None:
+                mailer.timeout = MAIL_TIMEOUT
+            mailer.send_messages([_mail(locked, to=to, subject=subject[:200], body=body, pdf=pdf)])
         except Exception as exc:  # smtplib, socket and backend errors alike
             log.warning("quote %s could not be mailed to %s: %s", locked.pk, to, exc)
             raise SendFailed(

@@ -174,3 +174,18 @@ def test_the_pdf_downloads_as_an_attachment(api, owner):
 
 def test_unknown_list_parameters_are_a_400(api, owner):
     assert api(owner).get("/quotes", {"colour": "red"}).status_code == 400
+
+
+def test_a_draft_is_patched_with_its_version_and_a_sent_quote_is_not(api, owner):
+    client = api(owner)
+    quote_id = client.post(f"/deals/{make_deal(owner).pk}/quotes", {}).json()["id"]
+
+    patched = client.patch(f"/quotes/{quote_id}", {"terms": "Net 30", "version": 1})
+    stale = client.patch(f"/quotes/{quote_id}", {"terms": "Stale", "version": 1})
+    client.post(f"/quotes/{quote_id}/send", {"to": "a@example.com"})
+    frozen = client.patch(f"/quotes/{quote_id}", {"terms": "Changed after sending"})
+
+    assert (patched.status_code, patched.json()["terms"], patched["ETag"]) == (200, "Net 30", '"2"')
+    assert stale.status_code == 409
+    assert (frozen.status_code, set(frozen.json()["errors"])) == (422, {"status"})
+    assert Quote.objects.get(pk=quote_id).terms == "Net 30"

@@ -85,6 +85,16 @@ def test_without_a_customer_language_the_pdf_is_in_the_users_and_formats_money_s
     assert "Page 1 of 1" in text
 
 
+def test_a_russian_customer_gets_cyrillic_text_and_russian_number_format(owner, make_contact):
+    contact = make_contact(owner, first_name="Иван", last_name="Петров", preferred_language="ru")
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, contacts=[contact]))
+
+    text = pdf_text(render_quote(quote))
+
+    assert "Иван Петров" in text
+    assert "2 320,88 PLN" in text
+
+
 def test_a_long_quote_runs_over_pages_with_their_numbers(owner):
     lines = [{"description": f"Item {i}", "unit_price": "10", "vat_rate": "23"} for i in range(70)]
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner, lines=lines))
