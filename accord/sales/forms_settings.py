@@ -103,7 +103,7 @@ class ScorePreviewForm(forms.Form):
 
 class WebFormForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80, help_text=_("For you; visitors see it as the title."))
-    fields = forms.MultipleChoiceField(
+    shown_fields = forms.MultipleChoiceField(
         label=_("Fields shown"),
         choices=[(f, FIELD_LABELS[f]) for f in WEBFORM_FIELDS],
         widget=forms.CheckboxSelectMultiple,
@@ -146,7 +146,7 @@ class WebFormForm(forms.Form):
     def initial_for(form: WebForm | None, user: Any) -> dict[str, Any]:
         if form is None:
             return {
-                "fields": list(DEFAULT_WEBFORM_FIELDS),
+                "shown_fields": list(DEFAULT_WEBFORM_FIELDS),
                 "owner": user.pk,
                 "source": LeadSource.WEBSITE,
                 "hourly_limit": 10,
@@ -155,7 +155,7 @@ class WebFormForm(forms.Form):
         names = ("name", "source", "consent_text", "success_message", "redirect_url", "allowed_origin", "hourly_limit")
         return {
             **_initial(form, names),
-            "fields": list(form.fields or DEFAULT_WEBFORM_FIELDS),
+            "shown_fields": list(form.fields or DEFAULT_WEBFORM_FIELDS),
             "owner": form.owner_id,
             "active": form.active,
         }
@@ -163,7 +163,6 @@ class WebFormForm(forms.Form):
     def web_form_data(self) -> dict[str, Any]:
         names = (
             "name",
-            "fields",
             "source",
             "owner",
             "consent_text",
@@ -173,7 +172,7 @@ class WebFormForm(forms.Form):
             "hourly_limit",
             "active",
         )
-        return {name: self.cleaned_data[name] for name in names}
+        return {**{name: self.cleaned_data[name] for name in names}, "fields": self.cleaned_data["shown_fields"]}
 
 
 class AutomationRuleForm(forms.Form):

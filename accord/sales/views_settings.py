@@ -48,6 +48,12 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
             messages.error(request, problem)
 
 
+def _web_form_errors(form: WebFormForm, exc: ValidationError) -> None:
+    """The service calls the shown fields ``fields``; the form cannot (``Form.fields`` is taken)."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    apply_errors(form, ValidationError({("shown_fields" if k == "fields" else k): v for k, v in errors.items()}))
+
+
 def _generic_form(
     request: HttpRequest, form: Any, *, title: str, back: str, status: int = 200, delete_url: str = ""
 ) -> HttpResponse:
@@ -437,7 +443,7 @@ def webforms(request: HttpRequest) -> HttpResponse:
         try:
             created = services.save_web_form(actor=request.user, form=None, data=form.web_form_data())
         except ValidationError as exc:
-            apply_errors(form, exc)
+            _web_form_errors(form, exc)
         else:
             messages.success(request, _("The form was created: paste its snippet on your website."))
             return redirect("sales:settings-webform-detail", pk=created.pk)
@@ -466,7 +472,7 @@ def webform_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         except Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            _web_form_errors(form, exc)
         else:
             messages.success(request, _("The form was saved."))
             return redirect("sales:settings-webform-detail", pk=web_form.pk)

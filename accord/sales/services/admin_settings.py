@@ -296,12 +296,13 @@ def shown_fields(form: WebForm) -> list[str]:
 def _check_automation(rule: AutomationRule, data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
     if rule.trigger == RuleTrigger.STAGE_ENTERED:
         rule.idle_days = None
-        if rule.stage_id is None:
+        stage = rule.stage if rule.stage_id else None
+        if stage is None:
             errors.setdefault("stage", []).append(_("Choose the stage that starts the rule."))
-        elif rule.pipeline_id is not None and rule.stage.pipeline_id != rule.pipeline_id:
+        elif rule.pipeline_id is not None and stage.pipeline_id != rule.pipeline_id:
             errors.setdefault("stage", []).append(_("That stage belongs to another pipeline."))
         else:
-            rule.pipeline_id = rule.stage.pipeline_id
+            rule.pipeline_id = stage.pipeline_id
     elif rule.trigger == RuleTrigger.IDLE:
         rule.stage = None
         if rule.idle_days is None:

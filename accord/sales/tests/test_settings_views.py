@@ -258,7 +258,7 @@ def test_editing_and_deleting_a_scoring_rule(login, admin_user):
 def webform_post(user, **over):
     data = {
         "name": "Request a demo",
-        "fields": ["first_name", "last_name", "email", "message"],
+        "shown_fields": ["first_name", "last_name", "email", "message"],
         "source": "website",
         "owner": str(user.pk),
         "consent_text": "I agree to be contacted.",
@@ -286,8 +286,8 @@ def test_creating_a_web_form(login, admin_user, owner):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"fields": ["first_name", "company_name"]}, "Show the e-mail or the phone field"),
-        ({"fields": []}, "Show at least one field."),
+        ({"shown_fields": ["first_name", "company_name"]}, "Show the e-mail or the phone field"),
+        ({"shown_fields": []}, "Show at least one field."),
         ({"allowed_origin": "ftp://x"}, "Enter a website address"),
         ({"redirect_url": "not a url"}, "Enter a valid URL."),
         ({"hourly_limit": "0"}, "Ensure this value is greater than or equal to 1."),
@@ -349,7 +349,7 @@ def test_editing_a_web_form(login, admin_user):
 
     response = login(admin_user).post(
         f"/sales/settings/web-forms/{form.pk}/",
-        webform_post(admin_user, name="Demo", active="", fields=["phone"], version=str(form.version)),
+        webform_post(admin_user, name="Demo", active="", shown_fields=["phone"], version=str(form.version)),
     )
 
     form.refresh_from_db()
