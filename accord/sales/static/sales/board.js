@@ -156,7 +156,9 @@
       delayOnTouchOnly: true,
       animation: 120,
       ghostClass: "deal-card-ghost",
+      onStart: function () { document.body.classList.add("board-dragging"); },
       onEnd: function (evt) {
+        document.body.classList.remove("board-dragging");
         var card = evt.item;
         if (evt.from === evt.to) { return; }
         var from = evt.from;
