@@ -188,7 +188,7 @@ def _render(quote: Quote) -> bytes:
         _("Gross"),
     ]
     with pdf.table(
-        col_widths=(6, 58, 16, 24, 12, 11, 25, 26),
+        col_widths=(8, 56, 16, 24, 12, 11, 25, 26),
         text_align=("RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT),
         cell_fill_color=SHADE,
