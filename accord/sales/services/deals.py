@@ -286,7 +286,15 @@ def _position_between(deal: Deal, stage: Stage, after: Deal | None, before: Deal
     low = after.position if after is not None and after.stage_id == stage.pk else None
     high = before.position if before is not None and before.stage_id == stage.pk else None
     if low is None and high is None:
-        top = Deal.objects.filter(stage=stage).exclude(pk=deal.pk).aggregate(m=Min("position"))["m"]
+        if stage.kind != StageKind.OPEN:
+            # Only open deals are cards on the board: a closed deal's place in its stage is moot.
+            return 0.0
+        # Pipeline and status let the partial board index answer this from its first entry.
+        top = (
+            Deal.objects.filter(pipeline_id=stage.pipeline_id, stage=stage, status=StageKind.OPEN)
+            .exclude(pk=deal.pk)
+            .aggregate(m=Min("position"))["m"]
+        )
         return (top - GAP) if top is not None else 0.0
     if low is None:
         return float(high) - GAP  # type: ignore[arg-type]
