@@ -50,6 +50,8 @@ class PageOut(Schema, Generic[T]):
     next_cursor: str | None = None
     prev_cursor: str | None = None
     total: int | None = None
+    # True when ``total`` is an estimate ("about N"): a large list is not counted unless ?total=exact.
+    total_is_estimate: bool | None = None
 
 
 ERRORS: dict[int, type[Schema]] = {
@@ -93,7 +95,11 @@ def list_query(request: HttpRequest, spec: ListSpec[Any]) -> ListQuery:
 
 
 def wants_total(request: HttpRequest) -> bool:
-    return request.GET.get("total", "").lower() in {"1", "true", "yes"}
+    return request.GET.get("total", "").lower() in {"1", "true", "yes", "exact"}
+
+
+def wants_exact_total(request: HttpRequest) -> bool:
+    return request.GET.get("total", "").lower() == "exact"
 
 
 def list_parameters(spec: ListSpec[Any]) -> dict[str, Any]:
@@ -130,7 +136,12 @@ def list_parameters(spec: ListSpec[Any]) -> dict[str, Any]:
             "in": "query",
             "schema": {"type": "integer", "minimum": 1, "maximum": settings.ACCORD_API_MAX_PAGE_SIZE},
         },
-        {"name": "total", "in": "query", "schema": {"type": "boolean"}, "description": "Include the total count"},
+        {
+            "name": "total",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["true", "false", "exact"]},
+            "description": "Include the total: true may estimate a large list (total_is_estimate); exact counts it",
+        },
     ]
     for flt in spec.filters:
         kind, fmt = types.get(flt.kind, ("string", None))

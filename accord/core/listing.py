@@ -12,13 +12,14 @@ import base64
 import binascii
 import datetime
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import OperationalError, connections, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -315,30 +316,62 @@ def _position(sort: Sort, cursor: str) -> tuple[Any, str]:
     return value, pk
 
 
-def _after_q(sort: Sort, value: Any, pk: Any, descending: bool) -> Q:
-    """Rows strictly after (value, pk) in the order (field [desc] nulls last, id [desc])."""
+def _range_q(path: str, value: Any, pk: Any, *, forwards: bool, descending: bool) -> Q:
+    """Non-null rows strictly after (value, pk) when walking ``forwards`` in (field, id) order
+    [``descending``], or strictly before it otherwise.
+
+    Written as ``field <= v AND (field < v OR (field = v AND id < pk))`` (mirrored as needed): the
+    first, redundant bound is what lets PostgreSQL and SQLite start an index range scan at the
+    cursor, so page 1,000 costs what page 1 does; the OR alone would make them read from the top.
+    """
+    down = descending == forwards  # True when the rows wanted have smaller values
+    op = "lt" if down else "gt"
+    bound = {f"{path}__{op}e": value}
+    return Q(**bound) & (Q(**{f"{path}__{op}": value}) | Q(**{path: value, f"pk__{op}": pk}))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of the list that one index range scan reads in order."""
+
+    where: Q
+    order: list[Any]
+
+
+def _segments(sort: Sort, position: tuple[Any, Any] | None, descending: bool, forwards: bool) -> list[_Segment]:
+    """The rows after ``position`` (or from the start) in the direction of travel, as ordered stretches.
+
+    A nullable sort key orders rows as (non-null values in order, then NULLs by id) going forwards.
+    Each block is read by its own query with a plain ``ORDER BY field, id`` that an ordinary
+    (field, id) index serves in either direction; one ``NULLS LAST`` ordering with an OR of both
+    blocks would make the database sort every matching row instead.
+    """
     path = sort.path
-    id_op = "lt" if descending else "gt"
+    down = descending == forwards
+    field_order = F(path).desc() if down else F(path).asc()
+    id_order = "-pk" if down else "pk"
+    values_order = [field_order, id_order]
+    nulls_order = [id_order]
+    id_op = "lt" if down else "gt"
+    if not sort.nullable:
+        where = (
+            Q()
+            if position is None
+            else _range_q(path, position[0], position[1], forwards=forwards, descending=descending)
+        )
+        return [_Segment(where, values_order)]
+    values = Q(**{f"{path}__isnull": False})
+    nulls = Q(**{f"{path}__isnull": True})
+    if position is None:
+        blocks = [_Segment(values, values_order), _Segment(nulls, nulls_order)]
+        return blocks if forwards else blocks[::-1]
+    value, pk = position
     if value is None:
-        # In the trailing block of NULLs only the id decides.
-        return Q(**{f"{path}__isnull": True, f"pk__{id_op}": pk})
-    op = "lt" if descending else "gt"
-    q = Q(**{f"{path}__{op}": value}) | Q(**{path: value, f"pk__{id_op}": pk})
-    if sort.nullable:
-        q |= Q(**{f"{path}__isnull": True})
-    return q
-
-
-def _order(sort: Sort, descending: bool, reverse: bool) -> list[Any]:
-    desc = descending != reverse
-    column = F(sort.path)
-    if sort.nullable:
-        # NULLs sort last going forwards, hence first when walking backwards.
-        nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
-        expr = column.desc(**nulls) if desc else column.asc(**nulls)
-    else:
-        expr = column.desc() if desc else column.asc()
-    return [expr, "-pk" if desc else "pk"]
+        after_in_nulls = _Segment(nulls & Q(**{f"pk__{id_op}": pk}), nulls_order)
+        # Forwards, the NULL block is the last; backwards, the whole non-null block still lies ahead.
+        return [after_in_nulls] if forwards else [after_in_nulls, _Segment(values, values_order)]
+    in_values = _Segment(_range_q(path, value, pk, forwards=forwards, descending=descending), values_order)
+    return [in_values, _Segment(nulls, nulls_order)] if forwards else [in_values]
 
 
 @dataclass
@@ -355,16 +388,13 @@ def paginate(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) 
     descending = query.descending
     backwards = bool(query.before) and not query.cursor
     token = query.before if backwards else query.cursor
-    qs = queryset
-    if token:
-        value, pk = _position(sort, token)
-        if backwards:
-            # "Before" is "after" in the reversed order.
-            qs = qs.filter(_before_q(sort, value, pk, descending))
-        else:
-            qs = qs.filter(_after_q(sort, value, pk, descending))
-    qs = qs.order_by(*_order(sort, descending, reverse=backwards))
-    rows = list(qs[: query.limit + 1])
+    position = _position(sort, token) if token else None
+    wanted = query.limit + 1
+    rows: list[M] = []
+    for segment in _segments(sort, position, descending, forwards=not backwards):
+        rows.extend(queryset.filter(segment.where).order_by(*segment.order)[: wanted - len(rows)])
+        if len(rows) >= wanted:
+            break
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     if backwards:
@@ -381,18 +411,114 @@ def paginate(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) 
     return Page(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, limit=query.limit)
 
 
-def _before_q(sort: Sort, value: Any, pk: Any, descending: bool) -> Q:
-    path = sort.path
-    id_op = "gt" if descending else "lt"
-    if value is None:
-        q = Q(**{f"{path}__isnull": True, f"pk__{id_op}": pk})
-        return q | Q(**{f"{path}__isnull": False})
-    op = "gt" if descending else "lt"
-    return Q(**{f"{path}__{op}": value}) | Q(**{path: value, f"pk__{id_op}": pk})
-
-
 def _cursor_for(sort: Sort, obj: models.Model) -> str:
     value: Any = obj
     for part in sort.path.split("__"):
         value = getattr(value, part) if value is not None else None
     return encode_cursor(value, obj.pk)
+
+
+# --- totals ----------------------------------------------------------------------------------------
+
+# Above this many rows (as estimated) a list shows "about N" instead of counting: an exact count of
+# a large filtered list reads every matching row, which at a million contacts takes longer than the
+# page itself. Below it the count is exact, unless it overruns COUNT_BUDGET_MS.
+ESTIMATE_ABOVE = 5_000
+COUNT_BUDGET_MS = 300
+SAMPLE_ROWS = 20_000  # SQLite estimates from this many rows, read in SAMPLE_WINDOWS spread-out stretches
+SAMPLE_WINDOWS = 8
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list has: exact, or an estimate a screen shows as "about N"."""
+
+    value: int
+    exact: bool
+
+    @property
+    def estimated(self) -> bool:
+        return not self.exact
+
+
+def total(queryset: models.QuerySet[Any], *, exact: bool = False) -> Total:
+    """The number of rows in ``queryset``: exact when asked, or when it is small enough to count in
+    time; otherwise an estimate (PostgreSQL's planner, or a sample of the table on SQLite)."""
+    if exact:
+        return Total(queryset.count(), True)
+    estimate = _estimate(queryset)
+    if estimate is not None and estimate > ESTIMATE_ABOVE:
+        return Total(_rounded(estimate), False)
+    counted = _count_within(queryset, COUNT_BUDGET_MS)
+    if counted is not None:
+        return Total(counted, True)
+    return Total(_rounded(max(estimate or 0, ESTIMATE_ABOVE)), False)
+
+
+def _rounded(value: float) -> int:
+    """Two significant figures: an estimate should not look more precise than it is."""
+    value = max(0, round(value))
+    if value < 100:
+        return value
+    digits = len(str(value)) - 2
+    return round(value, -digits)
+
+
+def _estimate(queryset: models.QuerySet[Any]) -> float | None:
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return float(plan[0]["Plan"]["Plan Rows"])
+    if connection.vendor == "sqlite":
+        return _sampled_estimate(queryset)
+    return None
+
+
+def _sampled_estimate(queryset: models.QuerySet[Any]) -> float | None:
+    """Count the matches among SAMPLE_ROWS rows taken in stretches across the table, scaled up.
+    None when the table is small enough to count outright."""
+    table = queryset.model._meta.db_table
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f'SELECT max(rowid) FROM "{table}"')  # noqa: S608 - a table name from model metadata
+        top = cursor.fetchone()[0] or 0
+    if top <= SAMPLE_ROWS * 2:
+        return None
+    width = SAMPLE_ROWS // SAMPLE_WINDOWS
+    step = top // SAMPLE_WINDOWS
+    starts = [i * step + 1 for i in range(SAMPLE_WINDOWS)]
+    where = " OR ".join(f'"{table}".rowid BETWEEN %s AND %s' for _ in starts)
+    params = [bound for start in starts for bound in (start, start + width - 1)]
+    matched = queryset.order_by().extra(where=[f"({where})"], params=params).count()  # noqa: S610
+    return matched * top / SAMPLE_ROWS
+
+
+def _count_within(queryset: models.QuerySet[Any], budget_ms: int) -> int | None:
+    """``queryset.count()``, or None if the database could not finish it within ``budget_ms``."""
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Outside a transaction a cancelled statement leaves nothing to roll back: no savepoint needed.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(budget_ms)}")
+            try:
+                return queryset.count()
+            except OperationalError:  # cancelled by the timeout
+                return None
+            finally:
+                cursor.execute("RESET statement_timeout")
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        deadline = time.monotonic() + budget_ms / 1000
+        raw = connection.connection
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
+        try:
+            return queryset.count()
+        except OperationalError:
+            return None
+        finally:
+            raw.set_progress_handler(None, 0)
+    return queryset.count()

@@ -132,16 +132,57 @@ class Hit:
     score: float
 
 
+def _substring_candidates(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
+    """``matching`` for the search box, where only the first few hundred rows are wanted.
+
+    On SQLite the FTS table is joined rather than tested with ``rowid IN (...)``: the MATCH then
+    drives the query and yields rows one at a time, so a LIMIT stops it early. ``IN`` would first
+    collect every match (a sixth of a million contacts contain "gmail") before the limit applies.
+    """
+    model = queryset.model
+    words = [w for w in query_terms(query).split(" ") if w]
+    long_words = [w for w in words if len(w) >= 3]
+    if _vendor(model) != "sqlite" or not long_words:
+        return matching(queryset, query)
+    table, fts = model._meta.db_table, fts_table(model)
+    queryset = queryset.extra(  # noqa: S610 - table names from model metadata, the match is a parameter
+        tables=[fts],
+        where=[f'"{fts}".rowid = "{table}".rowid', f'"{fts}" MATCH %s'],
+        params=[" AND ".join(_fts_phrase(w) for w in long_words)],
+    )
+    for word in words:
+        if len(word) < 3:
+            queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+def _one_edit_patterns(terms: str) -> list[tuple[str, ...]]:
+    """What a text must contain to be within one typo of ``terms``: for each place a character
+    could have been mistyped, dropped, doubled or swapped with the next, the parts on either side
+    (those of three characters or more; a part that is the whole rest stands alone)."""
+    patterns: set[tuple[str, ...]] = set()
+    for i in range(len(terms)):
+        for gap in (1, 2):  # one character wrong or missing; two swapped
+            left, right = terms[:i].strip(), terms[i + gap :].strip()
+            parts = tuple(p for p in (left, right) if len(p) >= 3)
+            # Enough of the query must remain to be selective: a lone part needs four characters.
+            if parts and sum(len(p) for p in parts) >= max(4 if len(parts) == 1 else 6, len(terms) - 3):
+                patterns.add(parts)
+    return sorted(patterns)
+
+
 def _typo_candidates(queryset: models.QuerySet[M], terms: str) -> models.QuerySet[M]:
-    """Rows sharing enough trigrams with the query to be a misspelling of it, closest first."""
+    """Rows that could be a misspelling of the query (one character wrong, missing, extra or
+    swapped), closest first."""
     model = queryset.model
     table = model._meta.db_table
     if _vendor(model) == "sqlite":
-        grams = {terms[i : i + 3] for i in range(len(terms) - 2)}
-        grams = {g for g in grams if g.strip() and len(g.strip()) == 3}
-        if not grams:
+        patterns = _one_edit_patterns(terms)
+        if not patterns:
             return queryset.none()
-        match = " OR ".join(_fts_phrase(g) for g in sorted(grams))
+        # Each alternative needs all of its (long) parts, so FTS5 intersects short posting lists
+        # instead of ranking every row that shares a single common trigram with the query.
+        match = " OR ".join("(" + " AND ".join(_fts_phrase(p) for p in parts) + ")" for parts in patterns)
         fts = fts_table(model)
         # A join, not "rowid IN (... ORDER BY rank LIMIT n)": the best n of the whole table may all
         # be rows this user cannot see, crowding out the ones they can. The join lets the FTS
@@ -173,7 +214,7 @@ def ranked(
     terms = query_terms(query)
     if not terms:
         return []
-    found: dict[Any, Any] = {obj.pk: obj for obj in matching(queryset, query)[:candidates]}
+    found: dict[Any, Any] = {obj.pk: obj for obj in _substring_candidates(queryset, query)[:candidates]}
     if len(found) < limit and len(terms) >= 3:
         for obj in _typo_candidates(queryset, terms)[:candidates]:
             found.setdefault(obj.pk, obj)

@@ -20,6 +20,7 @@ from accord.core.api import (
     expected_version,
     list_parameters,
     list_query,
+    wants_exact_total,
     wants_total,
 )
 from accord.core.listing import apply, parse
@@ -325,8 +326,15 @@ def list_contacts(request: HttpRequest) -> Any:
     query = list_query(request, selectors.CONTACT_LIST)
     page = selectors.contact_page(request.user, query)
     prefetched = selectors.with_contact_details(page.items)
-    total = selectors.contact_count(request.user, query) if wants_total(request) else None
-    return {"items": prefetched, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor, "total": total}
+    exact = wants_exact_total(request)
+    total = selectors.contact_total(request.user, query, exact=exact) if wants_total(request) else None
+    return {
+        "items": prefetched,
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "total": total.value if total else None,
+        "total_is_estimate": total.estimated if total else None,
+    }
 
 
 class ContactCreatedOut(ContactOut):
@@ -462,8 +470,15 @@ def list_companies(request: HttpRequest) -> Any:
     query = list_query(request, selectors.COMPANY_LIST)
     page = selectors.company_page(request.user, query)
     prefetched = selectors.with_company_details(page.items)
-    total = selectors.company_count(request.user, query) if wants_total(request) else None
-    return {"items": prefetched, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor, "total": total}
+    exact = wants_exact_total(request)
+    total = selectors.company_total(request.user, query, exact=exact) if wants_total(request) else None
+    return {
+        "items": prefetched,
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "total": total.value if total else None,
+        "total_is_estimate": total.estimated if total else None,
+    }
 
 
 class CompanyCreatedOut(CompanyOut):

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accord.core import access, customfields, search
 from accord.core.exports import Column
-from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, apply, paginate, total
 from accord.core.models import entity_label
 from accord.people.models import (
     Channel,
@@ -130,6 +130,11 @@ def contact_count(user: Any, query: ListQuery) -> int:
     return apply(CONTACT_LIST, query, visible_contacts(user)).count()
 
 
+def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
+    """How many contacts the list holds: exact, or an estimate when counting would be slow."""
+    return total(apply(CONTACT_LIST, query, visible_contacts(user)), exact=exact)
+
+
 def company_page(user: Any, query: ListQuery) -> Page[Company]:
     qs = apply(COMPANY_LIST, query, visible_companies(user))
     return paginate(COMPANY_LIST, query, qs.select_related("owner").prefetch_related("tags"))
@@ -137,6 +142,10 @@ def company_page(user: Any, query: ListQuery) -> Page[Company]:
 
 def company_count(user: Any, query: ListQuery) -> int:
     return apply(COMPANY_LIST, query, visible_companies(user)).count()
+
+
+def company_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
+    return total(apply(COMPANY_LIST, query, visible_companies(user)), exact=exact)
 
 
 def contact_detail(user: Any, pk: Any) -> Contact:

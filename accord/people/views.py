@@ -42,7 +42,7 @@ class Kind:
     model: Any
     spec: ListSpec[Any]
     page: Callable[..., Any]
-    count: Callable[..., int]
+    total: Callable[..., Any]
     detail: Callable[..., Any]
     create: Callable[..., Any]
     update: Callable[..., Any]
@@ -68,7 +68,7 @@ CONTACT = Kind(
     model=Contact,
     spec=selectors.CONTACT_LIST,
     page=selectors.contact_page,
-    count=selectors.contact_count,
+    total=selectors.contact_total,
     detail=selectors.contact_detail,
     create=lambda actor, data: services.create_contact(actor=actor, data=data),
     update=lambda actor, obj, data, version: services.update_contact(
@@ -91,7 +91,7 @@ COMPANY = Kind(
     model=Company,
     spec=selectors.COMPANY_LIST,
     page=selectors.company_page,
-    count=selectors.company_count,
+    total=selectors.company_total,
     detail=selectors.company_detail,
     create=lambda actor, data: services.create_company(actor=actor, data=data),
     update=lambda actor, obj, data, version: services.update_company(
@@ -137,7 +137,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
         "kind": kind,
         "query": query,
         "page": page,
-        "total": kind.count(request.user, query),
+        "total": kind.total(request.user, query, exact=request.GET.get("total") == "exact"),
         "query_string": _query_string(query),
         "saved_views": SavedView.objects.filter(entity=kind.entity, user=cast(User, request.user))
         | SavedView.objects.filter(entity=kind.entity, shared=True),
@@ -159,6 +159,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     template = f"people/{kind.name}_list.html"
     if is_htmx(request):
         template = f"people/_{kind.name}_results.html"
+        context["total_out_of_band"] = True  # the count in the page's header follows the filters
     return render(request, template, context)
 
 

@@ -7,9 +7,12 @@ import random
 from typing import Any
 from urllib.parse import urlencode
 
-from accord.core.listing import encode_cursor
+from django.db.models import F
+
+from accord.core.listing import encode_cursor, parse
 from accord.identity.models import User
 from accord.people.models import Contact
+from accord.people.selectors import CONTACT_LIST, contact_total
 from benchmarks.dataset import Dataset
 from benchmarks.measure import Browser, query_count, timed
 
@@ -35,13 +38,24 @@ def b2_lists(data: Dataset) -> dict[str, Any]:
     results["page_1000_admin"] = timed(lambda _: admin.get(deep), range(RUNS)).as_dict()
     api = f"/api/v1/contacts?{urlencode(LIST_FILTERS)}&total=true"
     results["api_page_1_with_total_rep"] = timed(lambda _: rep.get(api), range(RUNS)).as_dict()
+    # What the lists' headers said: an exact count or an estimate ("about N"), against the truth.
+    query = parse(CONTACT_LIST, {k: v for k, v in LIST_FILTERS.items() if k != "sort"}, strict=False)
+    for name, user in (("admin", _admin()), ("rep", data.reps[0])):
+        shown = contact_total(user, query)
+        results[f"total_{name}"] = {
+            "shown": shown.value,
+            "exact": shown.exact,
+            "true": contact_total(user, query, exact=True).value,
+        }
     return results
 
 
 def _cursor_of_page(page: int, size: int = 50) -> tuple[str, int]:
     """The keyset cursor that opens page ``page`` of the benchmark list (or its last page)."""
     qs = Contact.objects.filter(preferred_language="pl", source="import").exclude(primary_email="")
-    ordered = qs.order_by("-last_interaction_at", "-id").values_list("last_interaction_at", "id")
+    ordered = qs.order_by(F("last_interaction_at").desc(nulls_last=True), "-id").values_list(
+        "last_interaction_at", "id"
+    )
     total = qs.count()
     pages = max(1, (total + size - 1) // size)
     page = min(page, pages)
