@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from accord.sales import selectors
 from accord.sales.forms_leads import ConvertForm, LeadForm
 from accord.sales.models import LeadSource, LeadStatus, WebForm
 from accord.sales.services import leads as services
+from accord.sales.services.admin_settings import origin_allowed
 
 
 def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -205,6 +206,11 @@ def webform(request: HttpRequest, key: str) -> HttpResponse:
     """The public form: GET shows it (for an iframe or a link), POST creates a lead."""
     form = get_object_or_404(WebForm, key=key, active=True)
     errors: dict[str, list[str]] = {}
+    own = f"{request.scheme}://{request.get_host()}"
+    if request.method == "POST" and not origin_allowed(
+        form, origin=request.headers.get("Origin", ""), referer=request.headers.get("Referer", ""), own_origin=own
+    ):
+        return HttpResponseForbidden(_("This form cannot be sent from this website."))
     if request.method == "POST":
         try:
             services.submit_web_form(form=form, data=request.POST, address=_client_address(request))
@@ -218,12 +224,16 @@ def webform(request: HttpRequest, key: str) -> HttpResponse:
             errors = exc.message_dict
         else:
             return _thanks(request, form)
-    return render(
+    response = render(
         request,
         "sales/webform_public.html",
         {"form": form, "errors": errors, "data": request.POST if request.method == "POST" else {}},
         status=422 if errors else 200,
     )
+    if form.allowed_origin:
+        # Only the company's own website may show the form in a frame.
+        response["Content-Security-Policy"] = f"frame-ancestors 'self' {form.allowed_origin}"
+    return response
 
 
 def _thanks(request: HttpRequest, form: WebForm) -> HttpResponse:

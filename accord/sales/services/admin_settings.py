@@ -338,3 +338,15 @@ def stage_choices() -> list[tuple[Pipeline, list[Stage]]]:
     """Active pipelines with their stages, for the "when a deal enters…" picker."""
     pipelines = list(Pipeline.objects.filter(active=True).prefetch_related("stages"))
     return [(p, list(p.stages.all())) for p in pipelines]
+
+
+def origin_allowed(form: WebForm, *, origin: str, referer: str, own_origin: str) -> bool:
+    """Whether a submission may come from where the browser says it comes from: the form's allowed
+    website or our own hosted page. Browsers send ``Origin`` on cross-site POSTs; a request without
+    it or a ``Referer`` (a server posting, a privacy setting) is let through to the other checks."""
+    if not form.allowed_origin:
+        return True
+    sender = origin_of(origin) if origin and origin != "null" else origin_of(referer) if referer else ""
+    if not sender:
+        return not origin  # "Origin: null" (a sandboxed frame, a file) is refused
+    return sender in {form.allowed_origin, origin_of(own_origin)}

@@ -1,13 +1,17 @@
 """The product catalogue and price-list screens: every form rule, and who may change what."""
 
+import datetime
 import decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accord.core.models import AuditEntry, Tag
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
-from accord.sales.services import products
+from accord.sales.services import pricing, products
 
 D = decimal.Decimal
 
@@ -258,3 +262,45 @@ def test_adding_changing_and_removing_a_price_on_a_list(login, admin_user, widge
         [{"W-1": "75.50"}, {}],
     ]
     assert ProductPrice.objects.filter(product=widget).count() == 2
+
+
+def test_a_price_list_applies_only_while_valid(admin_user, owner, widget, resellers, make_company):
+    company = make_company(owner, name="Partner")
+    company.tags.add(resellers.tag)
+    today = timezone.localdate()
+
+    current = pricing.price_for(widget, "PLN", company)
+    products.save_price_list(
+        actor=admin_user, price_list=resellers, data={"valid_until": today - datetime.timedelta(days=1)}
+    )
+    expired = pricing.price_for(widget, "PLN", company)
+    products.save_price_list(
+        actor=admin_user,
+        price_list=resellers,
+        data={"valid_from": today + datetime.timedelta(days=1), "valid_until": None},
+    )
+    future = pricing.price_for(widget, "PLN", company)
+
+    assert (current, expired, future) == (D("80.00"), D("100.00"), D("100.00"))
+
+
+def test_the_product_list_costs_the_same_queries_for_many_products(login, owner, admin_user, widget):
+    client = login(owner)
+    client.get("/sales/products/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/sales/products/")
+    for i in range(15):
+        products.create_product(
+            actor=admin_user,
+            data={
+                "sku": f"S-{i}",
+                "name": f"Spare {i}",
+                "vat_rate": "8",
+                "prices": [{"currency": "PLN", "price": "1"}],
+            },
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/sales/products/").content.decode()
+
+    assert "Spare 14" in page
+    assert len(many) == len(few)

@@ -432,3 +432,34 @@ def test_editing_and_deleting_an_automation_rule(login, admin_user, default):
 
     assert (rule.name, rule.idle_days, rule.action, rule.active) == ("R2", 5, "create_task", False)
     assert not AutomationRule.objects.exists()
+
+
+def test_the_allowed_website_limits_where_the_form_is_sent_from_and_framed(admin_user, owner, client):
+    form = admin_settings.save_web_form(
+        actor=admin_user,
+        form=None,
+        data={"name": "F", "owner": owner, "fields": ["email"], "allowed_origin": "https://www.firma.pl"},
+    )
+    url = f"/sales/f/{form.key}/"
+
+    elsewhere = client.post(url, {"email": "a@x.pl"}, headers={"Origin": "https://evil.example"})
+    sandboxed = client.post(url, {"email": "b@x.pl"}, headers={"Origin": "null"})
+    from_site = client.post(url, {"email": "c@x.pl"}, headers={"Origin": "https://www.firma.pl"})
+    from_page = client.post(url, {"email": "d@x.pl"}, headers={"Referer": "https://www.firma.pl/kontakt"})
+    hosted = client.post(url, {"email": "e@x.pl"}, headers={"Origin": "http://testserver"})
+    shown = client.get(url)
+
+    assert (elsewhere.status_code, sandboxed.status_code) == (403, 403)
+    assert (from_site.status_code, from_page.status_code, hosted.status_code) == (200, 200, 200)
+    assert sorted(Lead.objects.values_list("email", flat=True)) == ["c@x.pl", "d@x.pl", "e@x.pl"]
+    assert shown["Content-Security-Policy"] == "frame-ancestors 'self' https://www.firma.pl"
+
+
+def test_a_form_without_an_allowed_website_takes_posts_from_anywhere(admin_user, client):
+    form = admin_settings.save_web_form(actor=admin_user, form=None, data={"name": "F", "fields": ["email"]})
+
+    response = client.post(f"/sales/f/{form.key}/", {"email": "a@x.pl"}, headers={"Origin": "https://any.example"})
+
+    assert response.status_code == 200
+    assert Lead.objects.count() == 1
+    assert "Content-Security-Policy" not in client.get(f"/sales/f/{form.key}/")

@@ -81,8 +81,18 @@
     if (form && event.target.name === "trigger") { syncAutomation(form); }
   });
 
+  // After an up/down button moved a stage, the page comes back at #stage-<id>: keep the keyboard
+  // where it was, on that stage's arrows.
+  function refocusMovedStage() {
+    var id = window.location.hash.slice(1);
+    var item = id.indexOf("stage-") === 0 ? document.getElementById(id) : null;
+    var button = item && item.querySelector(".moves button:not([disabled])");
+    if (button) { button.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     initStages();
+    refocusMovedStage();
     var form = document.querySelector("[data-automation-form]");
     if (form) { syncAutomation(form); }
   });
