@@ -110,6 +110,17 @@ class Deal(OwnedModel):
                 fields=["pipeline", "stage", "position", "id"], name="deal_board_idx", condition=Q(status="open")
             ),
             models.Index(fields=["pipeline", "team", "stage"], name="deal_board_team_idx", condition=Q(status="open")),
+            # The board's columns list cards soonest close first, for the whole pipeline or one team.
+            models.Index(
+                fields=["pipeline", "stage", "expected_close", "id"],
+                name="deal_board_close_idx",
+                condition=Q(status="open"),
+            ),
+            models.Index(
+                fields=["pipeline", "team", "stage", "expected_close", "id"],
+                name="deal_board_team_close_idx",
+                condition=Q(status="open"),
+            ),
             models.Index(fields=["status", "expected_close"], name="deal_forecast_idx"),
             models.Index(fields=["-updated_at", "-id"], name="deal_updated_idx"),
             models.Index(fields=["expected_close", "id"], name="deal_close_idx"),
