@@ -71,6 +71,15 @@ class WebForm(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    STANDARD_FIELDS = ("first_name", "last_name", "company_name", "email", "phone", "message")
+    ALL_FIELDS = ("first_name", "last_name", "company_name", "job_title", "email", "phone", "message")
+
+    @property
+    def shown_fields(self) -> list[str]:
+        """The visitor fields the form shows, in the public form's order."""
+        chosen = self.fields or self.STANDARD_FIELDS
+        return [f for f in self.ALL_FIELDS if f in chosen]
+
 
 class WebFormSubmission(models.Model):
     """One POST to a public form, kept (briefly) to rate-limit by address; a spam trap hit is kept too."""

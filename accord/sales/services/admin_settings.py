@@ -31,8 +31,8 @@ from accord.sales.services import leads as lead_services
 M = TypeVar("M", bound=models.Model)
 
 # The visitor fields a web form can show, in the order the public form shows them.
-WEBFORM_FIELDS = ("first_name", "last_name", "company_name", "job_title", "email", "phone", "message")
-DEFAULT_WEBFORM_FIELDS = ("first_name", "last_name", "company_name", "email", "phone", "message")
+WEBFORM_FIELDS = WebForm.ALL_FIELDS
+DEFAULT_WEBFORM_FIELDS = WebForm.STANDARD_FIELDS
 
 LOST_REASON_FIELDS = ("name", "position", "active")
 SCORING_FIELDS = ("field", "value", "points", "active")
@@ -287,7 +287,7 @@ def delete_web_form(*, actor: Any, form: WebForm, expected_version: int | None =
 
 
 def shown_fields(form: WebForm) -> list[str]:
-    return [f for f in WEBFORM_FIELDS if f in (form.fields or DEFAULT_WEBFORM_FIELDS)]
+    return form.shown_fields
 
 
 # --- automation rules -------------------------------------------------------------------------------

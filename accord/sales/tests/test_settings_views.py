@@ -463,3 +463,17 @@ def test_a_form_without_an_allowed_website_takes_posts_from_anywhere(admin_user,
     assert response.status_code == 200
     assert Lead.objects.count() == 1
     assert "Content-Security-Policy" not in client.get(f"/sales/f/{form.key}/")
+
+
+def test_the_hosted_form_shows_only_the_chosen_fields(admin_user, client):
+    form = admin_settings.save_web_form(
+        actor=admin_user, form=None, data={"name": "F", "fields": ["email", "job_title", "message"]}
+    )
+
+    page = client.get(f"/sales/f/{form.key}/").content.decode()
+
+    assert 'name="email"' in page
+    assert 'name="job_title"' in page
+    assert 'name="message"' in page
+    assert 'name="first_name"' not in page
+    assert 'name="company_name"' not in page
