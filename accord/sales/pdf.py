@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
+import hashlib
+import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,24 @@ from accord.sales.models import Quote
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
+# The scripts a quote is written in: Latin with its Polish, Lithuanian and Romanian letters,
+# Greek, Cyrillic, punctuation, currency and number signs.
+SCRIPTS = [
+    (0x20, 0x24F),
+    (0x259, 0x259),
+    (0x2C6, 0x2DD),
+    (0x370, 0x3FF),
+    (0x400, 0x52F),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x215F),
+    (0x2190, 0x21FF),
+    (0x2212, 0x2212),
+]
+
+# fontTools reports every table it subsets at INFO; a PDF is not news for the log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (37, 99, 235)
@@ -68,6 +91,33 @@ def seller() -> dict[str, str]:
     for key in ("address", "tax_id", "email", "phone", "bank_account"):
         block[key] = str(configured.get(key) or "")
     return block
+
+
+@functools.cache
+def font_file(name: str) -> Path:
+    """``name`` cut down to SCRIPTS once per process: DejaVu has some 6,000 glyphs, and parsing them
+    all cost most of a quote's rendering time. The full font is the fallback."""
+    source = FONTS / name
+    try:
+        from fontTools import subset
+
+        digest = hashlib.sha256(source.read_bytes() + repr(SCRIPTS).encode()).hexdigest()[:16]
+        target = Path(tempfile.gettempdir()) / f"accord-{source.stem}-{digest}.ttf"
+        if not target.exists():
+            options = subset.Options()
+            options.layout_features = ["*"]
+            options.notdef_outline = True
+            font = subset.load_font(str(source), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=[c for low, high in SCRIPTS for c in range(low, high + 1)])
+            subsetter.subset(font)
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            subset.save_font(font, str(partial), options)
+            partial.replace(target)  # atomic: another process never reads half a font
+        return target
+    except Exception:  # a read-only temp dir, an odd font: the whole font still works
+        logging.getLogger(__name__).warning("could not subset %s; using the whole font", source, exc_info=True)
+        return source
 
 
 class QuotePDF(FPDF):
@@ -123,8 +173,8 @@ def _render(quote: Quote) -> bytes:
     pdf.set_title(f"{_('Quote')} {quote.label}")
     pdf.set_author(me["name"])
     pdf.set_creator(str(settings.ACCORD_NAME))
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(FONT, "", str(font_file("DejaVuSans.ttf")))
+    pdf.add_font(FONT, "B", str(font_file("DejaVuSans-Bold.ttf")))
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
