@@ -19,6 +19,7 @@ from django.db import connection
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
 from benchmarks.workloads import load, mass, reads
+from benchmarks.workloads import sales
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -30,6 +31,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "B4": reads.b4_contact_page,
     "B5": load.b5_api_load,
     "B7": mass.b7_mass_change,
+    "S1": sales.s1_board,
 }
 
 

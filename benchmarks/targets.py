@@ -58,6 +58,9 @@ TARGETS = [
     Target("B6 bulk upsert records/s", "B6", ("records_per_s",), {"postgresql": 10000, "sqlite": 10000}, "rec/s", True),
     Target("B7 reassign 300k contacts", "B7", ("reassign_seconds",), {"postgresql": 5, "sqlite": 5}, "s"),
     Target("B7 role visibility change", "B7", ("role_change_ms",), {"postgresql": 200, "sqlite": 200}, "ms"),
+    Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
+    Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
+    Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),
 ]
 
 
