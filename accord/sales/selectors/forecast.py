@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +30,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
-    OuterRef,
+    Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -365,42 +362,38 @@ def conversion(user: Any, flt: SalesFilter, pipeline: Pipeline) -> list[StageCon
     many went on to the next stage and how many were won. A deal that skipped a stage counts as
     having passed it; lost stages are not steps."""
     stages = [s for s in Stage.objects.filter(pipeline=pipeline).order_by("position") if s.kind != StageKind.LOST]
-    furthest = (
-        DealStageChange.objects.filter(deal=OuterRef("pk"), to_stage__pipeline=pipeline)
-        .exclude(to_stage__kind=StageKind.LOST)
-        .values("deal")
-        .annotate(
-            m=Max(
-                Case(
-                    When(to_stage__kind=StageKind.WON, then=Value(WON_RANK)),
-                    default=F("to_stage__position"),
-                    output_field=IntegerField(),
-                )
-            )
-        )
-        .values("m")
+    rank_expr = Case(
+        When(to_stage__kind=StageKind.WON, then=Value(WON_RANK)),
+        default=F("to_stage__position"),
+        output_field=IntegerField(),
     )
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(flt.start, datetime.time.min, tzinfo=tz)
-    after = datetime.datetime.combine(flt.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    cohort = _deals(user, flt).filter(pipeline=pipeline, created_at__gte=start, created_at__lt=after)
-    reached_at: dict[int, int] = defaultdict(int)
-    for item in (
-        cohort.annotate(reach=Subquery(furthest, output_field=IntegerField()))
-        .values("reach")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        if item["reach"] is not None:
-            reached_at[item["reach"]] += item["n"]
 
     def rank(stage: Stage) -> int:
         return WON_RANK if stage.kind == StageKind.WON else stage.position
 
-    def reached(stage: Stage) -> int:
-        return sum(n for r, n in reached_at.items() if r >= rank(stage))
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(flt.start, datetime.time.min, tzinfo=tz)
+    after = datetime.datetime.combine(flt.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    cohort = _deals(user, flt).filter(pipeline=pipeline, created_at__gte=start, created_at__lt=after)
+    # One pass over the cohort's stage history: per stage, how many distinct deals got at least that far.
+    counts = (
+        DealStageChange.objects.filter(deal__in=cohort.values("pk"), to_stage__pipeline=pipeline)
+        .exclude(to_stage__kind=StageKind.LOST)
+        .annotate(rank=rank_expr)
+        .aggregate(
+            **{
+                f"s{i}": Count("deal_id", distinct=True, filter=Q(rank__gte=rank(stage)))
+                for i, stage in enumerate(stages)
+            }
+        )
+    )
+    reached_by_stage = {stage.pk: counts[f"s{i}"] or 0 for i, stage in enumerate(stages)}
 
-    won = reached_at.get(WON_RANK, 0)
+    def reached(stage: Stage) -> int:
+        return reached_by_stage[stage.pk]
+
+    won_stages = [s for s in stages if s.kind == StageKind.WON]
+    won = reached(won_stages[0]) if won_stages else 0
     ordered = sorted(stages, key=rank)
     rows = []
     for i, stage in enumerate(ordered):
