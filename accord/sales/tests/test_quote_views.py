@@ -176,3 +176,23 @@ def test_the_pdf_downloads(login, owner):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_list_and_the_api_list_do_not_query_per_quote(login, api, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(path, client_get):
+        with CaptureQueriesContext(connection) as captured:
+            assert client_get(path).status_code == 200
+        return len(captured)
+
+    services.create_from_deal(actor=owner, deal=make_deal(owner))
+    client, rest = login(owner), api(owner)
+    rest.get("/me")  # the token's first use writes its last-used time
+    few = (count(reverse("sales:quote-list"), client.get), count("/quotes", rest.get))
+    for _ in range(5):
+        services.create_from_deal(actor=owner, deal=make_deal(owner))
+    many = (count(reverse("sales:quote-list"), client.get), count("/quotes", rest.get))
+
+    assert many == few
