@@ -19,7 +19,7 @@ from accord.activities.models import (
     TaskStatus,
 )
 from accord.core import access
-from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, encode_cursor, paginate
 from accord.core.models import entity_label
 from accord.people.models import Company, Contact
 
@@ -108,17 +108,32 @@ def timeline(party: Contact | Company, *, cursor: str = "", channel: str = "") -
 
     The caller has already established that the user may see ``party``; its whole timeline is
     then visible, whoever logged each entry. The query count does not grow with the timeline.
+
+    A contact's timeline is what was logged on the contact plus what they took part in. Each is
+    read by its own keyset query, which walks an index in order and stops after a page, and the two
+    are merged here: one query with an OR of both would make the database sort the whole timeline
+    (10,000 rows for a busy contact) to show 25 of them.
     """
-    if isinstance(party, Contact):
-        qs = Interaction.objects.filter(
-            Q(contact=party) | Q(pk__in=InteractionParticipant.objects.filter(contact=party).values("interaction_id"))
-        )
-    else:
-        qs = Interaction.objects.filter(company=party)
-    if channel:
-        qs = qs.filter(channel=channel)
     query = ListQuery(sort="-occurred", cursor=cursor, limit=TIMELINE_PAGE_SIZE)
-    return paginate(INTERACTION_LIST, query, _interaction_rows(qs))
+    if isinstance(party, Contact):
+        direct = Interaction.objects.filter(contact=party)
+        joined = Interaction.objects.filter(
+            pk__in=InteractionParticipant.objects.filter(contact=party).values("interaction_id")
+        ).exclude(contact=party)
+        sources = [direct, joined]
+    else:
+        sources = [Interaction.objects.filter(company=party)]
+    if channel:
+        sources = [qs.filter(channel=channel) for qs in sources]
+    pages = [paginate(INTERACTION_LIST, query, _interaction_rows(qs)) for qs in sources]
+    if len(pages) == 1:
+        return pages[0]
+    rows = sorted((row for page in pages for row in page.items), key=lambda i: (i.occurred_at, i.pk), reverse=True)
+    more = len(rows) > query.limit or any(page.next_cursor for page in pages)
+    rows = rows[: query.limit]
+    next_cursor = encode_cursor(rows[-1].occurred_at, rows[-1].pk) if more and rows else None
+    prev_cursor = encode_cursor(rows[0].occurred_at, rows[0].pk) if cursor and rows else None
+    return Page(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, limit=query.limit)
 
 
 def open_tasks_of(user: Any, party: Contact | Company, limit: int = 10) -> list[Task]:

@@ -1,0 +1,88 @@
+"""A contact's timeline mixes what was logged on the contact with meetings they took part in; paged,
+it still shows every entry once, newest first, however the two interleave and wherever times tie."""
+
+import datetime
+
+from django.utils import timezone
+
+from accord.activities import selectors, services
+
+
+def walk(contact, channel=""):
+    seen, cursor = [], ""
+    while True:
+        page = selectors.timeline(contact, cursor=cursor, channel=channel)
+        assert len(page.items) <= selectors.TIMELINE_PAGE_SIZE
+        seen.extend(page.items)
+        if not page.next_cursor:
+            return seen
+        cursor = page.next_cursor
+
+
+def test_own_entries_and_meetings_taken_part_in_interleave_in_time_order(owner, make_contact):
+    guest, host = make_contact(owner), make_contact(owner)
+    start = timezone.now() - datetime.timedelta(days=200)
+    logged = []
+    for n in range(70):
+        # Every third entry is someone else's meeting the guest attended; pairs of entries share a time.
+        when = start + datetime.timedelta(hours=n // 2)
+        if n % 3 == 0:
+            data = {"channel": "meeting", "contact": host, "participants": [guest], "occurred_at": when}
+        else:
+            data = {"channel": "note", "contact": guest, "subject": f"n{n}", "occurred_at": when}
+        logged.append(services.log_interaction(actor=owner, data=data))
+
+    seen = walk(guest)
+
+    expected = sorted(logged, key=lambda i: (i.occurred_at, i.pk), reverse=True)
+    assert [i.pk for i in seen] == [i.pk for i in expected]
+
+
+def test_a_meeting_logged_on_the_contact_who_also_attends_appears_once(owner, make_contact):
+    guest = make_contact(owner)
+    meeting = services.log_interaction(
+        actor=owner, data={"channel": "meeting", "contact": guest, "participants": [guest]}
+    )
+
+    assert walk(guest) == [meeting]
+
+
+def test_a_channel_filter_applies_to_both_kinds_of_entry(owner, make_contact):
+    guest, host = make_contact(owner), make_contact(owner)
+    meeting = services.log_interaction(
+        actor=owner, data={"channel": "meeting", "contact": host, "participants": [guest]}
+    )
+    services.log_interaction(actor=owner, data={"channel": "note", "contact": guest, "subject": "x"})
+
+    assert walk(guest, channel="meeting") == [meeting]
+    assert [i.channel for i in walk(guest, channel="note")] == ["note"]
+
+
+def test_entries_added_while_paging_are_neither_repeated_nor_skipped(owner, make_contact):
+    guest, host = make_contact(owner), make_contact(owner)
+    start = timezone.now() - datetime.timedelta(days=30)
+    for n in range(40):
+        data = {
+            "channel": "note",
+            "contact": guest,
+            "subject": f"n{n}",
+            "occurred_at": start + datetime.timedelta(hours=n),
+        }
+        services.log_interaction(actor=owner, data=data)
+    first = selectors.timeline(guest)
+    # A new meeting at the very time of the last entry shown; newer ids sort first within a tie.
+    tie = first.items[-1].occurred_at
+    services.log_interaction(
+        actor=owner, data={"channel": "meeting", "contact": host, "participants": [guest], "occurred_at": tie}
+    )
+
+    rest = []
+    cursor = first.next_cursor
+    while cursor:
+        page = selectors.timeline(guest, cursor=cursor)
+        rest.extend(page.items)
+        cursor = page.next_cursor
+
+    ids = [i.pk for i in first.items + rest]
+    assert len(ids) == len(set(ids))
+    assert {i.subject for i in first.items + rest if i.channel == "note"} == {f"n{n}" for n in range(40)}
