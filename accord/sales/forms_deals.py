@@ -37,14 +37,20 @@ class DealForm(forms.Form):
     def __init__(self, *args: Any, assignable: Any = None, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pipelines = Pipeline.objects.filter(active=True)
-        cast(forms.ModelChoiceField, self.fields["pipeline"]).queryset = pipelines
+        pipeline_field = cast(forms.ModelChoiceField, self.fields["pipeline"])
+        pipeline_field.queryset = pipelines
+        pipeline_field.empty_label = _("The default pipeline")
         stages = (
             Stage.objects.filter(pipeline__active=True)
             .select_related("pipeline")
             .order_by("pipeline__position", "position")
         )
-        cast(forms.ModelChoiceField, self.fields["stage"]).queryset = stages
-        cast(forms.ModelChoiceField, self.fields["territory"]).queryset = Territory.objects.all()
+        stage_field = cast(forms.ModelChoiceField, self.fields["stage"])
+        stage_field.queryset = stages
+        stage_field.empty_label = _("Its first stage")
+        territory_field = cast(forms.ModelChoiceField, self.fields["territory"])
+        territory_field.queryset = Territory.objects.all()
+        territory_field.empty_label = _("The company's territory")
         if assignable is None:
             del self.fields["owner"]
         else:
@@ -95,7 +101,10 @@ class DealForm(forms.Form):
             name: self.cleaned_data[name] for name in ("name", "currency", "expected_close", "next_step", "description")
         }
         data["company"] = company
-        data["territory"] = self.cleaned_data.get("territory")
+        creating = "pipeline" in self.fields
+        if self.cleaned_data.get("territory") is not None or not creating:
+            # Left empty on a new deal, the territory follows the company's.
+            data["territory"] = self.cleaned_data.get("territory")
         if not has_lines:
             # With product lines the amount is theirs to decide.
             data["amount"] = self.cleaned_data.get("amount") or 0

@@ -428,3 +428,12 @@ def test_company_and_contact_pages_list_their_open_deals(login, owner, outsider,
     assert "Acme old" not in company_page
     assert f"/sales/deals/new/?company={acme.pk}" in company_page
     assert "Ola&#x27;s order" in contact_page or "Ola's order" in contact_page
+
+
+def test_a_new_deal_takes_its_companys_territory_unless_one_is_chosen(login, owner, make_company, territory_mazovia):
+    acme = make_company(owner, name="Acme", territory=territory_mazovia)
+    client = login(owner)
+
+    client.post("/sales/deals/new/", {"name": "Follows", "currency": "PLN", "deal-company": acme.pk})
+
+    assert Deal.objects.get(name="Follows").territory == territory_mazovia

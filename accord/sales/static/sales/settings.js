@@ -90,9 +90,11 @@
     if (button) { button.focus(); }
   }
 
+  // After load: the browser's own jump to the #fragment would otherwise take the focus away again.
+  window.addEventListener("load", function () { setTimeout(refocusMovedStage, 0); });
+
   document.addEventListener("DOMContentLoaded", function () {
     initStages();
-    refocusMovedStage();
     var form = document.querySelector("[data-automation-form]");
     if (form) { syncAutomation(form); }
   });
