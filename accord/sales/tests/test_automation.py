@@ -314,3 +314,17 @@ def test_the_worker_schedules_the_idle_deal_job(database_task_queue, owner):
     assert deal_tasks(deal).count() == 1
     ran = set(DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("task_path", flat=True))
     assert "accord.sales.tasks.remind_idle_deals" in ran
+
+
+def test_an_occasion_another_worker_already_claimed_gives_no_second_task(owner, acme_deal):
+    rule = idle_rule(days=7)
+    now = timezone.now()
+    _idle_since(acme_deal, now - datetime.timedelta(days=8))
+    last = timezone.localtime(now - datetime.timedelta(days=8)).date()
+    # Another worker committed the run for this idle period; stamped early, so the job's query still
+    # offers the deal and only the unique (rule, deal, occasion) key stands in the way.
+    AutomationRun.objects.create(rule=rule, deal=acme_deal, occasion=f"idle:{last.isoformat()}")
+    AutomationRun.objects.update(at=now - datetime.timedelta(days=9))
+
+    assert automation.run_idle_rules(now=now) == 0
+    assert not deal_tasks(acme_deal).exists()
