@@ -207,6 +207,22 @@ def _lock(actor: Any, quote: Quote, expected_version: int | None) -> Quote:
     return locked
 
 
+def _on_timeline(actor: Any, quote: Quote, *, channel: str, subject: str, body: str = "", direction: str = "") -> None:
+    """Put what happened to the quote on the deal's timeline (and its customer's), as an interaction
+    related to the deal, when the deal has a contact or company the actor may see."""
+    from accord.activities.services import log_interaction
+
+    deal = quote.deal
+    contact = first_contact(deal)
+    data: dict[str, Any] = {"channel": channel, "direction": direction, "subject": subject[:200], "body": body}
+    if contact is not None and access.can_view(actor, contact):
+        data["contact"] = contact
+    if deal.company is not None and access.can_view(actor, deal.company):
+        data["company"] = deal.company
+    if "contact" in data or "company" in data:
+        log_interaction(actor=actor, data=data, related=deal)
+
+
 def _set_status(actor: Any, quote: Quote, status: str, **fields: Any) -> None:
     before = changes.snapshot(quote)
     quote.status = status
@@ -320,6 +336,14 @@ def send(
                 % {"to": to, "why": exc.__class__.__name__ + (f": {exc}" if str(exc) else "")}
             ) from exc
         _set_status(actor, locked, QuoteStatus.SENT, sent_at=timezone.now(), sent_to=to)
+        _on_timeline(
+            actor,
+            locked,
+            channel="email",
+            direction="out",
+            subject=_("Quote %(number)s sent to %(to)s") % {"number": locked.label, "to": to},
+            body=body,
+        )
         emit("sales.quote.sent", obj=locked, actor=actor, payload={"deal_id": str(locked.deal_id), "to": to})
     return locked
 
@@ -361,6 +385,13 @@ def accept(
         actor=actor,
         payload={"deal_id": str(deal.pk), "number": locked.label, "net_total": str(locked.net_total)},
     )
+    _on_timeline(
+        actor,
+        locked,
+        channel="note",
+        subject=_("Quote %(number)s accepted") % {"number": locked.label},
+        body=locked.decision_note,
+    )
     if win and deal.status == DealStatus.OPEN:
         from accord.sales.services.deals import win_deal
 
@@ -378,6 +409,13 @@ def decline(*, actor: Any, quote: Quote, note: str = "", expected_version: int |
     _set_status(actor, locked, QuoteStatus.DECLINED, decided_at=timezone.now(), decision_note=note.strip()[:300])
     deal = locked.deal
     emit("sales.quote.declined", obj=locked, actor=actor, payload={"deal_id": str(deal.pk), "number": locked.label})
+    _on_timeline(
+        actor,
+        locked,
+        channel="note",
+        subject=_("Quote %(number)s declined") % {"number": locked.label},
+        body=locked.decision_note,
+    )
     # Nothing of the deal changes, but its audit trail says the customer said no to this quote.
     changes.record_update(
         actor=actor,

@@ -314,3 +314,24 @@ def test_the_list_filters_by_status_and_deal(owner):
     assert [q.pk for q in drafts.items] == [b.pk]
     assert [q.pk for q in of_a.items] == [a.pk]
     assert a.status == QuoteStatus.SENT
+
+
+def test_sending_and_accepting_land_on_the_deals_timeline(owner, customer):
+    from django.contrib.contenttypes.models import ContentType
+
+    from accord.activities.models import Interaction
+
+    company, contact = customer
+    deal = make_deal(owner, company=company, contacts=[contact])
+    quote = services.create_from_deal(actor=owner, deal=deal)
+
+    services.send(actor=owner, quote=quote, to="zofia@zolta.example", message="Our offer")
+    services.accept(actor=owner, quote=quote, note="Signed")
+
+    on_deal = Interaction.objects.filter(
+        related_type=ContentType.objects.get_for_model(Deal), related_id=deal.pk
+    ).order_by("occurred_at", "id")
+    assert [(i.channel, i.direction, i.subject, i.body, i.contact, i.company) for i in on_deal] == [
+        ("email", "out", f"Quote {quote.label} sent to zofia@zolta.example", "Our offer", contact, company),
+        ("note", "", f"Quote {quote.label} accepted", "Signed", contact, company),
+    ]
