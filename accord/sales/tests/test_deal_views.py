@@ -324,8 +324,8 @@ def test_export_lists_what_the_user_may_see(login, manager, owner, outsider):
 
 
 @pytest.fixture
-def north_deal(owner):
-    return make_deal(owner, "North deal")
+def north_deal(owner, make_company):
+    return make_deal(owner, "North deal", company=make_company(owner, name="North Ltd"))
 
 
 def _pages(deal):
@@ -344,6 +344,7 @@ def _writes(deal):
         f"/sales/deals/{deal.pk}/edit/": {"name": "Hijacked", "currency": "PLN"},
         f"/sales/deals/{deal.pk}/delete/": {},
         f"/sales/deals/{deal.pk}/lines/new/": {"description": "X", "quantity": "1", "unit_price": "1"},
+        f"/sales/deals/{deal.pk}/log/": {"channel": "phone", "subject": "Sneaky call"},
     }
 
 
@@ -371,6 +372,7 @@ def test_other_team_sees_nothing_and_changes_nothing(login, outsider, north_deal
     assert "North deal" not in board + listing
     assert (north_deal.name, north_deal.stage.name, north_deal.version) == ("North deal", "Qualification", 1)
     assert not DealLine.objects.exists()
+    assert not Interaction.objects.exists()
 
 
 def test_read_only_user_sees_but_cannot_change(login, viewer, north_deal):
@@ -392,6 +394,8 @@ def test_read_only_user_sees_but_cannot_change(login, viewer, north_deal):
     assert fetch_move.status_code == 403
     assert (north_deal.name, north_deal.stage.name, north_deal.status) == ("North deal", "Qualification", "open")
     assert Deal.objects.filter(pk=north_deal.pk).exists()
+    assert not DealLine.objects.exists()
+    assert not Interaction.objects.exists()
     assert client.get("/sales/deals/new/").status_code == 403
 
 
