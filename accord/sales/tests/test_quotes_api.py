@@ -189,3 +189,20 @@ def test_a_draft_is_patched_with_its_version_and_a_sent_quote_is_not(api, owner)
     assert stale.status_code == 409
     assert (frozen.status_code, set(frozen.json()["errors"])) == (422, {"status"})
     assert Quote.objects.get(pk=quote_id).terms == "Net 30"
+
+
+def test_a_mail_server_that_is_down_is_a_422_and_the_quote_stays_a_draft(api, owner):
+    from django.test import override_settings
+
+    from accord.sales.tests.test_quotes_pdf_mail import free_port
+
+    client = api(owner)
+    quote_id = client.post(f"/deals/{make_deal(owner).pk}/quotes", {}).json()["id"]
+    down = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"port": free_port()}}}
+
+    with override_settings(MAILERS=down):
+        response = client.post(f"/quotes/{quote_id}/send", {"to": "a@example.com"})
+
+    assert response.status_code == 422
+    assert "could not be sent" in response.json()["errors"]["to"][0]
+    assert Quote.objects.get(pk=quote_id).status == "draft"
