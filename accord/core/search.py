@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from django.db import connections, models
 from django.db.migrations.operations.base import Operation
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from rapidfuzz import fuzz
@@ -132,28 +133,57 @@ class Hit:
     score: float
 
 
-def _substring_candidates(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
-    """``matching`` for the search box, where only the first few hundred rows are wanted.
+def _fts_walk(queryset: models.QuerySet[M], match: str, want: int, *, extra: Q | None = None) -> list[M]:
+    """Up to ``want`` rows of ``queryset`` (already scoped to what the user may see) whose FTS
+    entry matches ``match``, in index order.
 
-    On SQLite the FTS table is joined rather than tested with ``rowid IN (...)``: the MATCH then
-    drives the query and yields rows one at a time, so a LIMIT stops it early. ``IN`` would first
-    collect every match (a sixth of a million contacts contain "gmail") before the limit applies.
+    SQLite is given the matches a batch at a time (``rowid > last ORDER BY rowid LIMIT n``, which
+    FTS5 reads lazily), each batch growing fourfold, until enough visible rows are found. Asked as
+    one query, it either collects every match first (``rowid IN (SELECT ...)``: a sixth of a
+    million contacts contain "gmail") or, when the access policy's filter looks selective, loops
+    over the user's rows and runs the full-text query once per row; both take seconds.
     """
     model = queryset.model
+    table, fts = model._meta.db_table, fts_table(model)
+    connection = connections[queryset.db]
+    found: list[M] = []
+    after, batch = 0, max(want * 2, 100)
+    while len(found) < want:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s AND rowid > %s ORDER BY rowid LIMIT %s',
+                [match, after, batch],
+            )
+            rowids = [row[0] for row in cursor.fetchall()]
+        if not rowids:
+            break
+        rows = queryset.filter(
+            RawSQL(
+                f'"{table}".rowid IN ({",".join(str(int(r)) for r in rowids)})',
+                [],
+                output_field=models.BooleanField(),
+            )
+        )
+        if extra is not None:
+            rows = rows.filter(extra)
+        found.extend(rows.order_by()[: want - len(found)])
+        if len(rowids) < batch:
+            break
+        after, batch = rowids[-1], batch * 4
+    return found
+
+
+def _substring_candidates(queryset: models.QuerySet[M], query: str, want: int) -> list[M]:
+    """Up to ``want`` rows that ``matching`` would return, for the search box."""
     words = [w for w in query_terms(query).split(" ") if w]
     long_words = [w for w in words if len(w) >= 3]
-    if _vendor(model) != "sqlite" or not long_words:
-        return matching(queryset, query)
-    table, fts = model._meta.db_table, fts_table(model)
-    queryset = queryset.extra(  # noqa: S610 - table names from model metadata, the match is a parameter
-        tables=[fts],
-        where=[f'"{fts}".rowid = "{table}".rowid', f'"{fts}" MATCH %s'],
-        params=[" AND ".join(_fts_phrase(w) for w in long_words)],
-    )
+    if _vendor(queryset.model) != "sqlite" or not long_words:
+        return list(matching(queryset, query)[:want])
+    short = Q()
     for word in words:
         if len(word) < 3:
-            queryset = queryset.filter(search_text__contains=word)
-    return queryset
+            short &= Q(search_text__contains=word)
+    return _fts_walk(queryset, " AND ".join(_fts_phrase(w) for w in long_words), want, extra=short)
 
 
 def _one_edit_patterns(terms: str) -> list[tuple[str, ...]]:
@@ -171,31 +201,25 @@ def _one_edit_patterns(terms: str) -> list[tuple[str, ...]]:
     return sorted(patterns)
 
 
-def _typo_candidates(queryset: models.QuerySet[M], terms: str) -> models.QuerySet[M]:
-    """Rows that could be a misspelling of the query (one character wrong, missing, extra or
-    swapped), closest first."""
+def _typo_candidates(queryset: models.QuerySet[M], terms: str, want: int) -> list[M]:
+    """Up to ``want`` rows that could be a misspelling of the query (one character wrong, missing,
+    extra or swapped)."""
     model = queryset.model
     table = model._meta.db_table
     if _vendor(model) == "sqlite":
         patterns = _one_edit_patterns(terms)
         if not patterns:
-            return queryset.none()
+            return []
         # Each alternative needs all of its (long) parts, so FTS5 intersects short posting lists
-        # instead of ranking every row that shares a single common trigram with the query.
+        # instead of visiting every row that shares a single common trigram with the query. The
+        # walk filters by the access policy after the match, so rows this user cannot see never
+        # crowd out the ones they can.
         match = " OR ".join("(" + " AND ".join(_fts_phrase(p) for p in parts) + ")" for parts in patterns)
-        fts = fts_table(model)
-        # A join, not "rowid IN (... ORDER BY rank LIMIT n)": the best n of the whole table may all
-        # be rows this user cannot see, crowding out the ones they can. The join lets the FTS
-        # match drive the query and ranks only the rows left after the access policy's filter.
-        return queryset.extra(  # noqa: S610 - table names from model metadata, the match is a parameter
-            tables=[fts],
-            where=[f'"{fts}".rowid = "{table}".rowid', f'"{fts}" MATCH %s'],
-            params=[match],
-            order_by=[f"{fts}.rank"],
-        )
-    return queryset.filter(
+        return _fts_walk(queryset, match, want)
+    similar = queryset.filter(
         RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
     ).order_by(RawSQL(f'word_similarity(%s, "{table}"."search_text")', [terms]).desc())
+    return list(similar[:want])
 
 
 def ranked(
@@ -214,9 +238,12 @@ def ranked(
     terms = query_terms(query)
     if not terms:
         return []
-    found: dict[Any, Any] = {obj.pk: obj for obj in _substring_candidates(queryset, query)[:candidates]}
+    # Hundreds of candidates are read to keep ten: leave out the columns no label or hit shows.
+    bulky = [name for name in ("custom", "notes") if name in {f.name for f in queryset.model._meta.concrete_fields}]
+    queryset = queryset.defer(*bulky)
+    found: dict[Any, Any] = {obj.pk: obj for obj in _substring_candidates(queryset, query, candidates)}
     if len(found) < limit and len(terms) >= 3:
-        for obj in _typo_candidates(queryset, terms)[:candidates]:
+        for obj in _typo_candidates(queryset, terms, candidates):
             found.setdefault(obj.pk, obj)
     hits = []
     for obj in found.values():
