@@ -365,11 +365,14 @@ def test_other_team_sees_nothing_and_changes_nothing(login, outsider, north_deal
     write_statuses = {url: client.post(url, data).status_code for url, data in _writes(north_deal).items()}
     board = client.get("/sales/board/").content.decode()
     listing = client.get("/sales/deals/").content.decode()
+    column = client.get(f"/sales/board/{north_deal.pipeline_id}/stages/{north_deal.stage_id}/").content.decode()
+    totals = client.get(f"/sales/board/{north_deal.pipeline_id}/totals/").content.decode()
 
     north_deal.refresh_from_db()
     assert set(statuses.values()) == {404}
     assert set(write_statuses.values()) == {404}
-    assert "North deal" not in board + listing
+    assert "North deal" not in board + listing + column
+    assert "0 deals" in totals
     assert (north_deal.name, north_deal.stage.name, north_deal.version) == ("North deal", "Qualification", 1)
     assert not DealLine.objects.exists()
     assert not Interaction.objects.exists()
