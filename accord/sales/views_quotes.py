@@ -88,6 +88,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         line.discount_text = number(line.discount_percent)  # type: ignore[attr-defined]
         line.vat_text = number(line.vat_rate)  # type: ignore[attr-defined]
     summary = totals(lines)
+    revisions = selectors.revisions(quote)
     can_change = access.can(request.user, Action.CHANGE, quote.deal)
     expired = services.is_expired(quote)
     return {
@@ -96,7 +97,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         "deal_url": deal_url(quote.deal),
         "lines": lines,
         "vat_rates": [{"rate": number(rate), **amounts} for rate, amounts in summary.by_rate.items()],
-        "revisions": selectors.revisions(quote),
+        "revisions": revisions,
         "expired": expired,
         "can_change": can_change,
         "can_edit": can_change and quote.status == QuoteStatus.DRAFT,
@@ -108,7 +109,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         and not expired,
         "can_revise": can_change
         and quote.deal.status == "open"
-        and not any(r.status == QuoteStatus.ACCEPTED for r in selectors.revisions(quote)),
+        and not any(r.status == QuoteStatus.ACCEPTED for r in revisions),
         "edit_form": forms.get("edit_form")
         or QuoteForm(initial={"valid_until": quote.valid_until, "terms": quote.terms, "version": quote.version}),
         "decision_form": DecisionForm(initial={"version": quote.version, "win_deal": quote.deal.status == "open"}),
@@ -168,6 +169,9 @@ def quote_send(request: HttpRequest, pk: Any) -> HttpResponse:
     quote = selectors.quote_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, quote.deal):
         raise AccessDenied()
+    if quote.status != QuoteStatus.DRAFT:
+        messages.info(request, _("This quote was already sent: make a new revision to send it again."))
+        return redirect("sales:quote-detail", pk=quote.pk)
     status = 200
     if request.method == "POST":
         form = SendForm(request.POST)
