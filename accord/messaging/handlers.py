@@ -52,6 +52,7 @@ def notify_requested(event: Event) -> None:
     record it is about as ``related_entity`` ("sales.deal") and ``related_id``.
     """
     from django.apps import apps
+    from django.core.exceptions import ValidationError
 
     payload = event.payload
     user = User.objects.filter(pk=payload.get("user_id")).first()
@@ -64,7 +65,10 @@ def notify_requested(event: Event) -> None:
         except (LookupError, ValueError):
             model = None
         if model is not None:
-            related = model._default_manager.filter(pk=payload["related_id"]).first()
+            try:
+                related = model._default_manager.filter(pk=payload["related_id"]).first()
+            except (ValueError, ValidationError):
+                related = None  # not an id of that model: notify without the link
     services.notify(
         user=user,
         subject=str(payload.get("subject", "")),

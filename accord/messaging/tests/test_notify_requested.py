@@ -46,8 +46,9 @@ def test_requests_for_missing_or_deactivated_users_or_without_a_key_are_dropped(
     request(teammate)
     request(owner, key="")
     request(owner, key="k-2", related_entity="nosuch.model", related_id="1")
+    request(owner, key="k-3", related_entity="people.company", related_id="not-a-uuid")
 
     dispatch_pending()
 
-    assert list(Message.objects.values_list("idempotency_key", "related_entity")) == [("k-2", "")]
+    assert sorted(Message.objects.values_list("idempotency_key", "related_entity")) == [("k-2", ""), ("k-3", "")]
     assert not Event.objects.filter(dispatched_at__isnull=True).exists()
