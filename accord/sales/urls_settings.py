@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/lost-reasons/<uuid:pk>/", settings.lost_reason_edit, name="settings-lost-reason-edit"),
     path("settings/lost-reasons/<uuid:pk>/delete/", settings.lost_reason_delete, name="settings-lost-reason-delete"),
     path("settings/scoring/", settings.scoring, name="settings-scoring"),
+    path("settings/scoring/rescore/", settings.scoring_rescore, name="settings-scoring-rescore"),
     path("settings/scoring/<uuid:pk>/", settings.scoring_edit, name="settings-scoring-edit"),
     path("settings/scoring/<uuid:pk>/delete/", settings.scoring_delete, name="settings-scoring-delete"),
     path("settings/web-forms/", settings.webforms, name="settings-webforms"),

@@ -387,6 +387,16 @@ def scoring(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def scoring_rescore(request: HttpRequest) -> HttpResponse:
+    """Score every open lead again under today's rules (new and edited rules apply to new leads only)."""
+    _require_admin(request)
+    changed = services.rescore_leads(actor=request.user)
+    messages.success(request, _("Leads were scored again: %(count)s changed.") % {"count": changed})
+    return redirect("sales:settings-scoring")
+
+
+@login_required
 def scoring_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     rule = get_object_or_404(ScoringRule, pk=pk)

@@ -200,6 +200,12 @@ def delete_scoring_rule(*, actor: Any, rule: ScoringRule, expected_version: int 
     _delete(actor=actor, obj=rule, expected_version=expected_version)
 
 
+def rescore_leads(*, actor: Any) -> int:
+    """Score every open lead again after the rules changed; returns how many scores changed."""
+    require_admin(actor)
+    return lead_services.rescore_all()
+
+
 def preview_score(sample: Mapping[str, Any]) -> tuple[int, list[tuple[ScoringRule, bool]]]:
     """What a lead with these details would score under the active rules, and which rules it meets."""
     lead = Lead(

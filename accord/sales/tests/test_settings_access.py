@@ -57,6 +57,7 @@ def writes(r):
         ("/sales/settings/lost-reasons/", {"name": "Hacked"}),
         (f"/sales/settings/lost-reasons/{r['reason'].pk}/delete/", {}),
         ("/sales/settings/scoring/", {"field": "has_phone", "points": "1"}),
+        ("/sales/settings/scoring/rescore/", {}),
         (f"/sales/settings/scoring/{r['rule'].pk}/delete/", {}),
         ("/sales/settings/web-forms/", {"name": "Hacked"}),
         (f"/sales/settings/web-forms/{r['form'].pk}/delete/", {}),

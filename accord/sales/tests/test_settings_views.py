@@ -17,7 +17,7 @@ from accord.sales.models import (
     Stage,
     WebForm,
 )
-from accord.sales.services import admin_settings, deals
+from accord.sales.services import admin_settings, deals, leads
 
 
 def names(pipeline):
@@ -237,6 +237,24 @@ def test_scoring_rules_and_the_preview(login, admin_user):
     assert bad_source.status_code == 422
     assert "This lead would score 40." in preview.content.decode()
     assert Lead.objects.count() == 0
+
+
+def test_scoring_open_leads_again(login, admin_user, owner):
+    lead = leads.create_lead(actor=owner, data={"email": "ola@firma.pl", "source": "referral"})
+    admin_settings.save_scoring_rule(
+        actor=admin_user, rule=None, data={"field": "source", "value": "referral", "points": 30}
+    )
+
+    refused = login(owner).post("/sales/settings/scoring/rescore/")
+    lead.refresh_from_db()
+    score_before = lead.score
+    done = login(admin_user).post("/sales/settings/scoring/rescore/", follow=True)
+    lead.refresh_from_db()
+
+    assert refused.status_code == 403
+    assert score_before == 0
+    assert lead.score == 30
+    assert "Leads were scored again: 1 changed." in done.content.decode()
 
 
 def test_editing_and_deleting_a_scoring_rule(login, admin_user):
