@@ -18,18 +18,19 @@ from django.db import connection
 
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
-from benchmarks.workloads import load, mass, reads
-from benchmarks.workloads import sales
+from benchmarks.workloads import load, mass, reads, sales, writes
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 QUICK_SCALE = 0.05
 
 WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
+    "B1": writes.b1_import,
     "B2": reads.b2_lists,
     "B3": reads.b3_search,
     "B4": reads.b4_contact_page,
     "B5": load.b5_api_load,
+    "B6": writes.b6_bulk_upsert,
     "B7": mass.b7_mass_change,
     "S1": sales.s1_board,
 }

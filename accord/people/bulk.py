@@ -343,6 +343,7 @@ class Writer:
         self.event = event
         self.companies = Companies()
         self._tags: dict[str, uuid.UUID] = {}
+        self._owners: dict[Any, tuple[str, str | None]] = {}
 
     def write(self, contacts: Sequence[NewContact]) -> Written:
         if not contacts:
@@ -405,9 +406,12 @@ class Writer:
 
     def _audit(self, c: NewContact, team_id: Any, companies: list[str], now: datetime.datetime) -> tuple:
         """The entry ``changes.record_create`` would write for this contact."""
+        owner = self._owners.get(c.owner.pk)
+        if owner is None:
+            owner = self._owners[c.owner.pk] = (str(c.owner.pk), str(team_id) if team_id else None)
         state: dict[str, Any] = {
-            "owner": str(c.owner.pk),
-            "team": str(team_id) if team_id else None,
+            "owner": owner[0],
+            "team": owner[1],
             "territory": None,
             **{f"custom.{key}": changes.jsonable(value) for key, value in c.custom.items()},
             "notes": c.notes,

@@ -15,9 +15,11 @@ file is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import enum
+import gc
 import itertools
 import re
 import uuid
@@ -551,17 +553,32 @@ def import_rows(
             for line, values in batch:
                 _import_one(importer, line, values, report)
 
-    if partial and not dry_run:
-        for batch in batches:
-            with transaction.atomic():
+    with _collector_paused():
+        if partial and not dry_run:
+            for batch in batches:
+                with transaction.atomic():
+                    run(batch)
+            return report
+        with transaction.atomic():
+            for batch in batches:
                 run(batch)
-        return report
-    with transaction.atomic():
-        for batch in batches:
-            run(batch)
-        if dry_run or report.failed:
-            transaction.set_rollback(True)
+            if dry_run or report.failed:
+                transaction.set_rollback(True)
     return report
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the import: the rows of a chunk are freed by reference
+    counting anyway, and full collections over a chunk's many small objects cost a quarter of the
+    import's time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _FastContacts:
@@ -578,21 +595,23 @@ class _FastContacts:
         self.importer = importer
         self.preparer = bulk.Preparer()
         self.writer = bulk.Writer()
+        # What _choice answers, worked out once: it compares with every (translated) label.
+        self.choices = {name: _choice_table(choices) for name, choices in importer.choices.items()}
 
     def run(self, chunk: Sequence[Row], report: ImportReport) -> None:
-        keyed = [(line, values, _row_keys(values)) for line, values in chunk]
-        external_ids = bulk.taken_external_ids(key[2:] for *_, keys in keyed for key in keys if key[0] == "x")
-        emails = bulk.taken_emails(key[2:] for *_, keys in keyed for key in keys if key[0] == "e")
+        keyed = [(line, values, *_row_keys(values)) for line, values in chunk]
+        external_ids = bulk.taken_external_ids(values.get("external_id", "") for _, values, *_ in keyed)
+        emails = bulk.taken_emails(email for *_, lowered in keyed for email in lowered)
         taken = {f"x:{v}" for v in external_ids} | {f"e:{v}" for v in emails}
         if not self.importer.create_companies:
-            self.writer.companies.load(values["company"] for _, values, _ in keyed if values.get("company"))
+            self.writer.companies.load(values["company"] for _, values, *_ in keyed if values.get("company"))
         claimed: set[str] = set()
         fast: list[bulk.NewContact] = []
         slow: list[Row] = []
-        for line, values, keys in keyed:
+        for line, values, keys, row_emails, _lowered in keyed:
             new = None
             if "id" not in values and not (keys & claimed) and not (keys & taken):
-                new = self._prepare(values)
+                new = self._prepare(values, row_emails)
             claimed |= keys
             if new is None:
                 slow.append((line, values))
@@ -605,7 +624,7 @@ class _FastContacts:
         for line, values in slow:
             _import_one(self.importer, line, values, report)
 
-    def _prepare(self, values: Mapping[str, str]) -> bulk.NewContact | None:
+    def _prepare(self, values: Mapping[str, str], emails: list[str]) -> bulk.NewContact | None:
         """The row as a new contact, built as ``_ContactImporter.import_row`` builds one."""
         importer = self.importer
         username = values.get("owner")
@@ -613,9 +632,9 @@ class _FastContacts:
         if owner is None:
             return None
         data: dict[str, Any] = importer._plain_values(values)
-        for name, choices in importer.choices.items():
+        for name, choices in self.choices.items():
             if name in values:
-                data[name] = _choice(choices, values[name])
+                data[name] = choices.get(values[name].casefold(), values[name])
         if "birthday" in values:
             try:
                 data["birthday"] = _date(values["birthday"])
@@ -623,7 +642,7 @@ class _FastContacts:
                 return None
         data.setdefault("source", Source.IMPORT)
         data["owner"] = owner
-        data["emails"] = [{"email": e} for e in _row_emails(values)]
+        data["emails"] = [{"email": e} for e in emails]
         data["phones"] = [{"number": p} for p in _row_phones(values)]
         data["tags"] = _split(values.get("tags"))
         company = values.get("company", "")
@@ -634,12 +653,24 @@ class _FastContacts:
         )
 
 
-def _row_keys(values: Mapping[str, str]) -> set[str]:
-    """What the importer matches a contact by: its external id and its e-mails (in lower case)."""
-    keys = {f"e:{email.lower()}" for email in _row_emails(values)}
+def _row_keys(values: Mapping[str, str]) -> tuple[set[str], list[str], list[str]]:
+    """What the importer matches a contact by (its external id and its e-mails in lower case),
+    the row's e-mails and their lower-case forms."""
+    emails = _row_emails(values)
+    lowered = [email.lower() for email in emails]
+    keys = {f"e:{email}" for email in lowered}
     if external_id := values.get("external_id"):
         keys.add(f"x:{external_id}")
-    return keys
+    return keys, emails, lowered
+
+
+def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Every spelling ``_choice`` accepts (value or label, case-folded) -> the stored value."""
+    table: dict[str, str] = {}
+    for value, label in reversed(choices.choices):
+        table[str(label).casefold()] = str(value)
+        table[str(value).casefold()] = str(value)
+    return table
 
 
 def _import_one(importer: _Importer, line: int, values: dict[str, str], report: ImportReport) -> None:

@@ -155,9 +155,10 @@ def _matches_plan(national: str, metadata: Any) -> bool:
     the number fits the region's general pattern and the pattern of at least one number type."""
     plan = _plans.get(metadata.id)
     if plan is None:
-        names = [*_TYPES, "fixed_line"]
+        # Any type matching makes the number valid, so the common ones are tried first.
+        names = ["fixed_line", *_TYPES]
         if not metadata.same_mobile_and_fixed_line_pattern:
-            names.append("mobile")
+            names.insert(0, "mobile")
         types = [d for d in (_desc(getattr(metadata, name)) for name in names) if d is not None]
         plan = _plans[metadata.id] = (_desc(metadata.general_desc), types)
     general, types = plan
