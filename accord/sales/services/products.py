@@ -73,6 +73,7 @@ def _apply(
     product: Product, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, decimal.Decimal] | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
+    original_rate = product.vat_rate
     for name in PRODUCT_FIELDS:
         if name in data:
             value = data[name]
@@ -91,7 +92,8 @@ def _apply(
         except decimal.InvalidOperation:
             rate = None
         allowed = vat_rates()
-        if rate not in allowed and (creating or "vat_rate" in data):
+        # A product keeps a rate that was allowed when it was set; a new or changed rate must be allowed now.
+        if rate not in allowed and (creating or rate != original_rate):
             rates = ", ".join(f"{r.normalize():f}%" for r in allowed)
             errors["vat_rate"] = [_("Choose one of the VAT rates: %(rates)s.") % {"rates": rates}]
     if (creating or "prices" in data) and not prices and not any(k.startswith("prices.") for k in errors):

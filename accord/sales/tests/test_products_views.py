@@ -304,3 +304,15 @@ def test_the_product_list_costs_the_same_queries_for_many_products(login, owner,
 
     assert "Spare 14" in page
     assert len(many) == len(few)
+
+
+def test_a_product_keeps_a_rate_that_is_no_longer_offered(admin_user, widget):
+    Product.objects.filter(pk=widget.pk).update(vat_rate=D("7"))
+    widget.refresh_from_db()
+
+    kept = products.update_product(actor=admin_user, product=widget, data={"name": "Widget+", "vat_rate": "7"})
+    with pytest.raises(ValidationError) as changed:
+        products.update_product(actor=admin_user, product=widget, data={"vat_rate": "9"})
+
+    assert (kept.name, kept.vat_rate) == ("Widget+", D("7"))
+    assert "vat_rate" in changed.value.message_dict
