@@ -495,3 +495,13 @@ def test_the_hosted_form_shows_only_the_chosen_fields(admin_user, client):
     assert 'name="message"' in page
     assert 'name="first_name"' not in page
     assert 'name="company_name"' not in page
+
+
+def test_an_empty_submission_is_explained_even_when_the_name_is_not_asked(admin_user, client):
+    form = admin_settings.save_web_form(actor=admin_user, form=None, data={"name": "F", "fields": ["email"]})
+
+    response = client.post(f"/sales/f/{form.key}/", {"email": ""})
+
+    assert response.status_code == 422
+    assert "Give at least a name, a company, an e-mail or a phone number." in response.content.decode()
+    assert not Lead.objects.exists()
