@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/stages/<uuid:pk>/delete/", settings.stage_delete, name="settings-stage-delete"),
     path("settings/lost-reasons/", settings.lost_reasons, name="settings-lost-reasons"),
     path("settings/lost-reasons/<uuid:pk>/", settings.lost_reason_edit, name="settings-lost-reason-edit"),
+    path("settings/lost-reasons/<uuid:pk>/move/", settings.lost_reason_move, name="settings-lost-reason-move"),
     path("settings/lost-reasons/<uuid:pk>/delete/", settings.lost_reason_delete, name="settings-lost-reason-delete"),
     path("settings/scoring/", settings.scoring, name="settings-scoring"),
     path("settings/scoring/rescore/", settings.scoring_rescore, name="settings-scoring-rescore"),

@@ -296,7 +296,7 @@ def lost_reasons(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The reason was added."))
             return redirect("sales:settings-lost-reasons")
-    reasons = LostReason.objects.annotate(deal_count=Count("deals")).order_by("-active", "position", "name")
+    reasons = LostReason.objects.annotate(deal_count=Count("deals")).order_by("position", "name")
     return render(
         request,
         "sales/settings_lost_reasons.html",
@@ -333,6 +333,17 @@ def lost_reason_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         status=422 if form.errors else 200,
         delete_url=reverse("sales:settings-lost-reason-delete", args=[reason.pk]),
     )
+
+
+@login_required
+@require_POST
+def lost_reason_move(request: HttpRequest, pk: Any) -> HttpResponse:
+    _require_admin(request)
+    reason = get_object_or_404(LostReason, pk=pk)
+    services.move_lost_reason(
+        actor=request.user, reason=reason, offset=-1 if request.POST.get("direction") == "up" else 1
+    )
+    return redirect(f"{reverse('sales:settings-lost-reasons')}#reason-{reason.pk}")
 
 
 @login_required

@@ -150,6 +150,25 @@ def save_lost_reason(
     )
 
 
+@transaction.atomic
+def move_lost_reason(*, actor: Any, reason: LostReason, offset: int) -> None:
+    """Move a reason one place up (-1) or down (+1) in the list a rep picks from."""
+    require_admin(actor)
+    ordered = list(LostReason.objects.select_for_update().order_by("position", "name"))
+    index = next(i for i, r in enumerate(ordered) if r.pk == reason.pk)
+    target = max(0, min(len(ordered) - 1, index + offset))
+    if target == index:
+        return
+    ordered.insert(target, ordered.pop(index))
+    for position, row in enumerate(ordered):
+        if row.position != position:
+            before = changes.snapshot(row)
+            row.position = position
+            row.version += 1
+            row.save(update_fields=["position", "version", "updated_at"])
+            changes.record_update(actor=actor, obj=row, before=before)
+
+
 def delete_lost_reason(*, actor: Any, reason: LostReason, expected_version: int | None = None) -> None:
     """Remove a reason no deal was lost for; one that was used is switched off instead."""
     require_admin(actor)

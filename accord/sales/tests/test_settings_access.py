@@ -56,6 +56,7 @@ def writes(r):
         (f"/sales/settings/stages/{r['stage'].pk}/delete/", {}),
         ("/sales/settings/lost-reasons/", {"name": "Hacked"}),
         (f"/sales/settings/lost-reasons/{r['reason'].pk}/delete/", {}),
+        (f"/sales/settings/lost-reasons/{r['reason'].pk}/move/", {"direction": "down"}),
         ("/sales/settings/scoring/", {"field": "has_phone", "points": "1"}),
         ("/sales/settings/scoring/rescore/", {}),
         (f"/sales/settings/scoring/{r['rule'].pk}/delete/", {}),
@@ -69,7 +70,7 @@ def state():
     return (
         list(Pipeline.objects.values_list("name", "version")),
         list(Stage.objects.order_by("pipeline", "position").values_list("name", "position")),
-        LostReason.objects.count(),
+        list(LostReason.objects.order_by("position").values_list("name", flat=True)),
         ScoringRule.objects.count(),
         WebForm.objects.count(),
         AutomationRule.objects.count(),

@@ -201,6 +201,24 @@ def test_lost_reasons_add_edit_and_delete(login, admin_user):
     assert not LostReason.objects.filter(pk=reason.pk).exists()
 
 
+def test_lost_reasons_are_reordered_with_the_arrows(login, admin_user):
+    timing = LostReason.objects.get(name="Timing")
+    client = login(admin_user)
+
+    client.post(f"/sales/settings/lost-reasons/{timing.pk}/move/", {"direction": "up"})
+    client.post(f"/sales/settings/lost-reasons/{timing.pk}/move/", {"direction": "up"})
+
+    assert list(LostReason.objects.order_by("position").values_list("name", flat=True)) == [
+        "Price",
+        "Went with a competitor",
+        "Timing",
+        "No budget",
+        "No decision",
+        "Other",
+    ]
+    assert list(LostReason.objects.order_by("position").values_list("position", flat=True)) == list(range(6))
+
+
 def test_a_used_lost_reason_is_switched_off_not_deleted(login, admin_user, owner, default):
     deal = deals.create_deal(actor=owner, data={"name": "D"})
     price = LostReason.objects.get(name="Price")
