@@ -436,3 +436,15 @@ def test_unknown_ids_are_404(api, admin_user):
     ]
 
     assert [client.get(p).status_code for p in paths] == [404] * len(paths)
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(api, admin_user):
+    client = api(admin_user)
+
+    first = client.post("/lost-reasons", {"name": "Too slow"}, headers={"Idempotency-Key": "k-1"})
+    other = client.post("/lost-reasons", {"name": "Too late"}, headers={"Idempotency-Key": "k-1"})
+
+    assert first.status_code == 201
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json()["errors"]
+    assert not LostReason.objects.filter(name="Too late").exists()

@@ -316,3 +316,22 @@ def test_a_product_keeps_a_rate_that_is_no_longer_offered(admin_user, widget):
 
     assert (kept.name, kept.vat_rate) == ("Widget+", D("7"))
     assert "vat_rate" in changed.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "resellers"}, "Another price list has this name."),
+        ({"tag": ""}, "This field is required."),
+        ({"priority": "-1"}, "Ensure this value is greater than or equal to 0."),
+        ({"currency": ""}, "This field is required."),
+    ],
+)
+def test_more_price_list_rules(login, admin_user, resellers, change, message):
+    data = {"name": "VIP", "currency": "PLN", "tag": resellers.tag_id, "priority": "1", "active": "on", **change}
+
+    response = login(admin_user).post("/sales/price-lists/new/", data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert PriceList.objects.count() == 1
