@@ -20,6 +20,10 @@ class Timing:
     p95: float
     p99: float
     max: float
+    # CPU time of this process per call (Python, and SQLite, which runs inside it; not PostgreSQL's
+    # server): what a call costs, whatever else the machine is doing at the time.
+    cpu_p50: float = 0.0
+    cpu_p95: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -28,6 +32,8 @@ class Timing:
             "p95_ms": round(self.p95, 2),
             "p99_ms": round(self.p99, 2),
             "max_ms": round(self.max, 2),
+            "cpu_p50_ms": round(self.cpu_p50, 2),
+            "cpu_p95_ms": round(self.cpu_p95, 2),
         }
 
 
@@ -44,13 +50,20 @@ def timed(fn: Callable[[Any], Any], inputs: Sequence[Any], *, warmup: int = 3) -
     """Call ``fn`` once per input (cycling through warm-up calls first); milliseconds per call."""
     for item in list(inputs)[:warmup]:
         fn(item)
-    samples = []
+    samples, cpu = [], []
     for item in inputs:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         fn(item)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     return Timing(
-        len(samples), statistics.median(samples), percentile(samples, 95), percentile(samples, 99), max(samples)
+        len(samples),
+        statistics.median(samples),
+        percentile(samples, 95),
+        percentile(samples, 99),
+        max(samples),
+        statistics.median(cpu),
+        percentile(cpu, 95),
     )
 
 
