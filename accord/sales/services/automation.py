@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -146,17 +147,27 @@ def idle_deals(rule: AutomationRule, now: datetime.datetime) -> QuerySet[Deal]:
     return qs.filter(last_interaction__lte=cutoff).exclude(Exists(fired))
 
 
-def run_idle_rules(*, now: datetime.datetime | None = None, batch_size: int = IDLE_BATCH) -> int:
+def run_idle_rules(
+    *, now: datetime.datetime | None = None, batch_size: int = IDLE_BATCH, max_seconds: float = 600.0
+) -> int:
     """Fire every active idle rule for the open deals without an interaction for its number of
-    days, once per idle period; each deal in its own transaction. Returns how many fired."""
+    days, once per idle period; each deal in its own transaction. Works in batches until done or
+    ``max_seconds`` have passed (the next hourly run carries on). Returns how many fired."""
     now = now or timezone.now()
+    deadline = time.monotonic() + max_seconds
     fired = 0
     rules = AutomationRule.objects.filter(active=True, trigger=RuleTrigger.IDLE, idle_days__isnull=False)
     for rule in rules:
-        deals = idle_deals(rule, now).select_related("owner", "company").order_by(F("last_interaction").asc(), "id")
-        for deal in deals[:batch_size]:
-            last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
-            fired += _fire(rule, deal, f"idle:{last.isoformat()}", now=now)
+        while time.monotonic() < deadline:
+            deals = idle_deals(rule, now).select_related("owner", "company").order_by(F("last_interaction").asc(), "id")
+            batch = list(deals[:batch_size])
+            fired_now = 0
+            for deal in batch:
+                last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
+                fired_now += _fire(rule, deal, f"idle:{last.isoformat()}", now=now)
+            fired += fired_now
+            if len(batch) < batch_size or not fired_now:
+                break  # all done, or only deals another worker is handling are left
     if fired:
         log.info("idle-deal rules fired %d times", fired)
     return fired

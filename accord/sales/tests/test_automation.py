@@ -328,3 +328,14 @@ def test_an_occasion_another_worker_already_claimed_gives_no_second_task(owner, 
 
     assert automation.run_idle_rules(now=now) == 0
     assert not deal_tasks(acme_deal).exists()
+
+
+def test_the_idle_job_works_through_more_deals_than_one_batch(owner):
+    idle_rule(days=7)
+    quiet = [deals.create_deal(actor=owner, data={"name": f"Quiet {i}"}) for i in range(5)]
+    now = timezone.now()
+    for deal in quiet:
+        _idle_since(deal, now - datetime.timedelta(days=10))
+
+    assert automation.run_idle_rules(now=now, batch_size=2) == 5
+    assert automation.run_idle_rules(now=now, batch_size=2) == 0
