@@ -88,6 +88,8 @@ def run(
         started = time.monotonic()
         figures[name] = workload(data)
         figures[name]["seconds"] = round(time.monotonic() - started, 1)
+        figures[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        figures[name]["commit"] = _commit()
     return {
         "database": _database(),
         "commit": _commit(),
@@ -101,8 +103,21 @@ def run(
 
 
 def write(results: dict[str, Any]) -> Path:
+    """Write the results; workloads not run this time keep their figures from an earlier run of the
+    same scale (each workload records when and at which commit it was measured)."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{results['database']['vendor']}.json"
+    vendor = results["database"]["vendor"]
+    path = RESULTS / f"{vendor}.json"
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text())
+        except ValueError:
+            earlier = {}
+        if earlier.get("scale") == results["scale"]:
+            kept = {k: v for k, v in earlier.get("workloads", {}).items() if k not in results["workloads"]}
+            if kept:
+                results["workloads"] = {**kept, **results["workloads"]}
+                results["verdicts"] = verdicts(results["workloads"], vendor)
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return path
 
