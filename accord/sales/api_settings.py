@@ -670,7 +670,8 @@ class PriceListOut(Schema):
 
     @staticmethod
     def resolve_items(obj: Any) -> list[Any]:
-        return list(obj.items.select_related("product").order_by("product__sku"))
+        # From the prefetched rows, so a page of lists costs the same few queries as one.
+        return sorted(obj.items.all(), key=lambda item: item.product.sku)
 
 
 class PriceListIn(StrictSchema):
@@ -712,7 +713,9 @@ def _price_list_data(payload: Any, *, creating: bool) -> dict[str, Any]:
 
 
 def _price_list(request: HttpRequest, pk: Any) -> PriceList:
-    return access.get_visible(request.user, PriceList.objects.select_related("tag"), pk=pk)
+    return access.get_visible(
+        request.user, PriceList.objects.select_related("tag").prefetch_related("items__product"), pk=pk
+    )
 
 
 @router.get("/price-lists", response={200: list[PriceListOut], **ERRORS}, tags=["products"])

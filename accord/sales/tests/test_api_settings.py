@@ -4,6 +4,8 @@ rules and price lists; per-field errors, versions, idempotency keys and who may 
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accord.core.models import AuditEntry, Tag
 from accord.sales.models import (
@@ -448,3 +450,25 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(api, admin_use
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["errors"]
     assert not LostReason.objects.filter(name="Too late").exists()
+
+
+def test_listing_price_lists_costs_the_same_queries_for_more_lists(api, admin_user, widget, reseller):
+    client = api(admin_user)
+
+    def add_list(name):
+        price_list = products.save_price_list(
+            actor=admin_user, price_list=None, data={"name": name, "currency": "PLN", "tag": reseller}
+        )
+        products.set_price_list_item(actor=admin_user, price_list=price_list, product=widget, price="90")
+
+    add_list("A")
+    client.get("/price-lists")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/price-lists")
+    add_list("B")
+    add_list("C")
+    with CaptureQueriesContext(connection) as three:
+        listed = client.get("/price-lists").json()
+
+    assert [p["name"] for p in listed] == ["A", "B", "C"]
+    assert len(three) == len(one)
