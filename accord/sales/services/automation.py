@@ -163,6 +163,8 @@ def run_idle_rules(
             batch = list(deals[:batch_size])
             fired_now = 0
             for deal in batch:
+                if time.monotonic() >= deadline:
+                    break
                 last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
                 fired_now += _fire(rule, deal, f"idle:{last.isoformat()}", now=now)
             fired += fired_now
