@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -48,6 +49,9 @@ class Quote(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    # Whoever may see the deal may see its quotes (accord.core.access).
+    access_via: ClassVar[tuple[str, ...]] = ("deal",)
 
     class Meta:
         ordering = ["-created_at", "-id"]

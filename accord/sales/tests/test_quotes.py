@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from accord.core import access
 from accord.core.access import AccessDenied
 from accord.core.models import AuditEntry, Event
 from accord.sales.models import Deal, Quote, QuoteStatus
@@ -275,6 +276,10 @@ def test_a_rep_cannot_see_or_act_on_another_teams_quote(owner, outsider, teammat
     assert (quote.status, Quote.objects.count()) == ("sent", 1)
     # A teammate sees it.
     assert selectors.quote_detail(teammate, quote.pk) == quote
+    # The access policy itself scopes quotes through their deal, whoever asks it.
+    assert list(access.scope(outsider, Quote.objects.all())) == []
+    assert list(access.scope(teammate, Quote.objects.all())) == [quote]
+    assert not access.can_view(outsider, quote)
 
 
 def test_a_read_only_user_sees_but_cannot_accept(owner, viewer):
