@@ -27,6 +27,7 @@ from accord.sales.models import (
     PriceListItem,
     Product,
     ProductPrice,
+    Quote,
     ScoringRule,
     Stage,
     WebForm,
@@ -323,3 +324,19 @@ def generate(ctx: DemoContext) -> None:
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
     ctx.data["deals"] = deals
     ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
+
+    # --- quotes for deals in Proposal and Negotiation; those in Negotiation were sent -----------
+    from accord.sales.services import quotes as quote_services
+
+    quoted = [d for d in deals if d.status == "open" and d.stage.name in ("Proposal", "Negotiation")]
+    sent_to = {link.deal.pk: link.contact for link in links}
+    made = 0
+    for deal in quoted[: ctx.count(80)]:
+        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal)
+        made += 1
+        contact = sent_to.get(deal.pk)
+        if deal.stage.name == "Negotiation" and contact is not None and contact.primary_email:
+            Quote.objects.filter(pk=quote.pk).update(
+                status="sent", sent_at=deal.updated_at, sent_to=contact.primary_email
+            )
+    ctx.log(f"  {made} quotes")

@@ -57,6 +57,13 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
         assert changes[0].from_stage_id is None
         assert changes[-1].to_stage_id == deal.stage_id
 
+    # Quotes were made from open deals' lines.
+    from accord.sales.models import Quote
+
+    for quote in Quote.objects.prefetch_related("lines").select_related("deal"):
+        assert quote.deal.status == "open"
+        assert quote.net_total == sum((line.net for line in quote.lines.all()), start=quote.net_total * 0)
+
     # Loading again with --if-empty changes nothing.
     assert "already has users" in _demo("--if-empty")
     assert Deal.objects.count() == 18
