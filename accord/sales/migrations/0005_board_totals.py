@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
             model_name="deal",
             index=models.Index(
                 condition=models.Q(("status", "open")),
-                fields=["pipeline", "team", "stage", "currency", "amount", "probability"],
+                fields=["pipeline", "team", "stage", "currency", "amount", "probability", "status"],
                 name="deal_board_team_totals_idx",
             ),
         ),

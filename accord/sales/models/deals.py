@@ -121,9 +121,10 @@ class Deal(OwnedModel):
                 name="deal_board_team_close_idx",
                 condition=Q(status="open"),
             ),
-            # A team's column totals read from the index alone (no visit to 30,000 rows of a big team).
+            # A team's column totals read from the index alone (no visit to 30,000 rows of a big team);
+            # the status is in it too, for SQLite, which checks the condition against the index row.
             models.Index(
-                fields=["pipeline", "team", "stage", "currency", "amount", "probability"],
+                fields=["pipeline", "team", "stage", "currency", "amount", "probability", "status"],
                 name="deal_board_team_totals_idx",
                 condition=Q(status="open"),
             ),

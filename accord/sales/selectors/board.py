@@ -99,7 +99,7 @@ def column_totals(qs: QuerySet[Deal], currency: str) -> tuple[dict[Any, ColumnTo
         qs.order_by()
         .values("stage_id", "currency")
         .annotate(
-            n=Count("id"),
+            n=Count("*"),
             sum_amount=Sum("amount"),
             sum_weighted=Sum(
                 F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
