@@ -334,9 +334,9 @@ def generate(ctx: DemoContext) -> None:
     for deal in quoted[: ctx.count(80)]:
         quote = quote_services.create_from_deal(actor=deal.owner, deal=deal)
         made += 1
-        contact = sent_to.get(deal.pk)
-        if deal.stage.name == "Negotiation" and contact is not None and contact.primary_email:
+        recipient = sent_to.get(deal.pk)
+        if deal.stage.name == "Negotiation" and recipient is not None and recipient.primary_email:
             Quote.objects.filter(pk=quote.pk).update(
-                status="sent", sent_at=deal.updated_at, sent_to=contact.primary_email
+                status="sent", sent_at=deal.updated_at, sent_to=recipient.primary_email
             )
     ctx.log(f"  {made} quotes")
