@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.core import money
 from accord.identity.models import Team, User
-from accord.sales.models import Deal, DealStageChange, DealStatus, Pipeline, Stage, StageKind
+from accord.sales.models import Deal, DealStageChange, DealStatus, LostReason, Pipeline, Stage, StageKind
 from accord.sales.selectors.deals import visible_deals
 
 D = decimal.Decimal
@@ -426,33 +427,38 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
     of those created in it (in the chosen pipeline, else the default one)."""
     pipeline = flt.pipeline or Pipeline.objects.filter(active=True).order_by("-is_default", "position", "name").first()
     closed = _closed_between(_deals(user, flt), flt)
-    by_status = list(
+    # One pass over the closed deals for the win rate and the lost reasons; sums are kept exact per
+    # currency and converted once.
+    closed_rows = list(
         closed.filter(status__in=[DealStatus.WON, DealStatus.LOST])
-        .values("status", "currency")
+        .values("status", "currency", "lost_reason_id")
         .annotate(n=Count("id"), sum_amount=Sum("amount"))
         .order_by()
     )
-    lost_rows = list(
-        closed.filter(status=DealStatus.LOST)
-        .values("lost_reason_id", "lost_reason__name", "currency")
-        .annotate(n=Count("id"), sum_amount=Sum("amount"))
-        .order_by()
-    )
-    convert = _Converter([r["currency"] for r in by_status])
+    convert = _Converter([r["currency"] for r in closed_rows])
     counts: dict[str, int] = {DealStatus.WON: 0, DealStatus.LOST: 0}
-    amounts: dict[str, decimal.Decimal] = {DealStatus.WON: ZERO, DealStatus.LOST: ZERO}
-    for row in by_status:
+    by_status: dict[tuple[str, str], decimal.Decimal] = defaultdict(decimal.Decimal)
+    by_reason: dict[tuple[Any, str], list[Any]] = {}
+    for row in closed_rows:
+        amount = D(str(row["sum_amount"] or 0))
         counts[row["status"]] += row["n"]
-        amounts[row["status"]] += convert(row["sum_amount"], row["currency"])
+        by_status[(row["status"], row["currency"])] += amount
+        if row["status"] == DealStatus.LOST:
+            bucket = by_reason.setdefault((row["lost_reason_id"], row["currency"]), [0, D(0)])
+            bucket[0] += row["n"]
+            bucket[1] += amount
+    amounts: dict[str, decimal.Decimal] = {DealStatus.WON: ZERO, DealStatus.LOST: ZERO}
+    for (status, currency), amount in by_status.items():
+        amounts[status] += convert(amount, currency)
     cycle = closed.filter(status=DealStatus.WON).aggregate(
         d=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()))
     )["d"]
+    names = dict(LostReason.objects.filter(pk__in={k for k, _c in by_reason if k}).values_list("pk", "name"))
     reasons: dict[Any, LostReasonRow] = {}
-    for lost in lost_rows:
-        key = lost["lost_reason_id"]
+    for (key, currency), (n, amount) in by_reason.items():
         entry = reasons.get(key)
         if entry is None:
-            name = lost["lost_reason__name"]
+            name = names.get(key)
             entry = reasons[key] = LostReasonRow(
                 reason_id=str(key) if key else "",
                 name=_label(name) if name else _("No reason given"),
@@ -460,8 +466,8 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
                 amount=ZERO,
                 share=None,
             )
-        entry.deals += lost["n"]
-        entry.amount += convert(lost["sum_amount"], lost["currency"])
+        entry.deals += n
+        entry.amount += convert(amount, currency)
     lost_total = counts[DealStatus.LOST]
     for entry in reasons.values():
         entry.share = _percent(entry.deals, lost_total)
