@@ -254,7 +254,9 @@ def _move_error(request: HttpRequest, deal: Deal, message: str, status: int, **e
 def deal_move(request: HttpRequest, pk: Any) -> HttpResponse:
     """Move a deal to another stage (drag and drop, the "Move to stage" select, the stage bar)."""
     deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
-    stage = Stage.objects.filter(pk=_uuid_or_none(request.POST.get("stage")), pipeline_id=deal.pipeline_id).first()
+    stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position"))
+    wanted = _uuid_or_none(request.POST.get("stage"))
+    stage = next((s for s in stages if s.pk == wanted), None)
     if stage is None:
         return _move_error(request, deal, _("Choose a stage of this deal's pipeline."), 422)
     reason = None
@@ -285,8 +287,7 @@ def deal_move(request: HttpRequest, pk: Any) -> HttpResponse:
     except ValidationError as exc:
         return _move_error(request, deal, " ".join(_messages_of(exc)), 422)
     if _wants_fragment(request):
-        moved = Deal.objects.select_related("owner", "company").get(pk=moved.pk)
-        stages = list(Stage.objects.filter(pipeline_id=moved.pipeline_id).order_by("position"))
+        moved = Deal.objects.select_related("owner", "company").only(*board_selectors.CARD_FIELDS).get(pk=moved.pk)
         renderer = CardRenderer(
             request, stages, can_change=True, next_path=reverse("sales:board", args=[moved.pipeline_id])
         )
