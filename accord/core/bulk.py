@@ -54,10 +54,19 @@ def insert_values(
     fields += missing
     converters = [_converter(field, connection) for field in fields]
     columns = [field.column for field in fields]  # type: ignore[union-attr]
-    converted = (
-        [convert(value) for convert, value in zip(converters, (*row, *(fill() for fill in fillers)), strict=True)]
-        for row in rows
-    )
+    # Only the columns whose values need converting are touched: most pass through as they are.
+    work = [(i, convert) for i, convert in enumerate(converters) if convert is not _same]
+    width = len(names)
+
+    def convert_row(row: Sequence[Any]) -> list[Any]:
+        if len(row) != width:
+            raise ValueError(f"{model._meta.label} rows need {width} values, this one has {len(row)}")
+        values = [*row, *(fill() for fill in fillers)]
+        for i, convert in work:
+            values[i] = convert(values[i])
+        return values
+
+    converted = (convert_row(row) for row in rows)
     if connection.vendor == "postgresql":
         return _copy(connection, model._meta.db_table, columns, converted)
     return _executemany(connection, model._meta.db_table, columns, converted)
@@ -82,7 +91,11 @@ def _converter(field: Any, connection: Any) -> Any:
         return lambda v: None if v is None else v.isoformat()
     if internal == "JSONField":
         return lambda v: json.dumps(v, cls=DjangoJSONEncoder)
-    return lambda v: v
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _row(obj: models.Model, fields: Sequence[models.Field[Any, Any]], connection: Any) -> list[Any]:
