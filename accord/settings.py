@@ -200,6 +200,12 @@ USE_I18N = True
 USE_TZ = True
 DEFAULT_COUNTRY = os.environ.get("ACCORD_DEFAULT_COUNTRY", "PL")  # for phone numbers without a +
 DEFAULT_CURRENCY = os.environ.get("ACCORD_DEFAULT_CURRENCY", "PLN")
+# The selling company as quotes print it: ACCORD_SELLER_NAME, _ADDRESS (lines separated by "|"),
+# _TAX_ID, _EMAIL, _PHONE, _BANK_ACCOUNT.
+ACCORD_SELLER = {
+    key: os.environ.get(f"ACCORD_SELLER_{key.upper()}", "").replace("|", "\n")
+    for key in ("name", "address", "tax_id", "email", "phone", "bank_account")
+}
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "static/"

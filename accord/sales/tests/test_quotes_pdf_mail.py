@@ -85,6 +85,18 @@ def test_without_a_customer_language_the_pdf_is_in_the_users_and_formats_money_s
     assert "Page 1 of 1" in text
 
 
+def test_the_seller_block_comes_from_the_settings(owner):
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+    seller = {"name": "Hurtownia Wisła Sp. z o.o.", "address": "ul. Długa 5\n31-147 Kraków", "tax_id": "PL6762468032"}
+
+    with override_settings(ACCORD_SELLER=seller):
+        text = pdf_text(render_quote(quote))
+
+    assert "Hurtownia Wisła Sp. z o.o." in text
+    assert "31-147 Kraków" in text
+    assert "PL6762468032" in text
+
+
 def test_a_russian_customer_gets_cyrillic_text_and_russian_number_format(owner, make_contact):
     contact = make_contact(owner, first_name="Иван", last_name="Петров", preferred_language="ru")
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner, contacts=[contact]))
