@@ -7,6 +7,7 @@ import datetime
 import decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from accord.core import search
@@ -225,6 +226,7 @@ def generate(ctx: DemoContext) -> None:
         lead.search_text = lead_search_text(lead)
         leads.append(lead)
     Lead.objects.bulk_create(leads, batch_size=1000)
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(updated_at=F("created_at"))  # not "just now"
     ctx.log(f"  {len(leads)} leads")
 
     # --- deals with lines, contacts and stage history ------------------------------------------
@@ -322,6 +324,7 @@ def generate(ctx: DemoContext) -> None:
     DealLine.objects.bulk_create(lines, batch_size=2000)
     DealContact.objects.bulk_create(links, batch_size=2000)
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
+    Deal.objects.filter(pk__in=[deal.pk for deal in deals]).update(updated_at=F("last_activity_at"))
     ctx.data["deals"] = deals
     ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
 

@@ -56,6 +56,7 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
         changes = list(DealStageChange.objects.filter(deal=deal).order_by("changed_at", "id"))
         assert changes[0].from_stage_id is None
         assert changes[-1].to_stage_id == deal.stage_id
+        assert deal.updated_at == last[deal.pk]  # last touched when it last moved, not when the demo ran
 
     # Quotes were made from open deals' lines.
     from accord.sales.models import Quote
