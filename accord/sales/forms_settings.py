@@ -194,7 +194,7 @@ class AutomationRuleForm(forms.Form):
             options = []
             for stage in pipeline.stages.all():
                 self.stages[str(stage.pk)] = stage
-                options.append((str(stage.pk), f"{pipeline.name} → {stage.name}"))
+                options.append((str(stage.pk), f"{pipeline.label} → {stage.label}"))
             groups.append((pipeline.name, options))
         field = self.fields["stage"]
         assert isinstance(field, forms.ChoiceField)

@@ -119,7 +119,7 @@ class CardRenderer:
                     s.pk,
                     " selected" if s.pk == current.pk else "",
                     {StageKind.WON: "✓ ", StageKind.LOST: "✕ "}.get(s.kind, ""),  # type: ignore[call-overload]
-                    escape(s.name),
+                    escape(s.label),
                 )
                 for s in stages
             )

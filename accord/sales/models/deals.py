@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
+from accord.sales.defaults import label as default_label
 from accord.sales.models.pipelines import Pipeline, Stage
 
 ZERO = decimal.Decimal("0")
@@ -61,7 +62,11 @@ class LostReason(BaseModel):
         verbose_name_plural = _("lost reasons")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return default_label(self.name)
 
 
 class Deal(OwnedModel):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.models import BaseModel
+from accord.sales.defaults import label as default_label
 
 
 class Pipeline(BaseModel):
@@ -22,7 +23,12 @@ class Pipeline(BaseModel):
         verbose_name_plural = _("pipelines")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language when it is one of the defaults; an admin's own as typed."""
+        return default_label(self.name)
 
 
 class StageKind(models.TextChoices):
@@ -50,7 +56,12 @@ class Stage(BaseModel):
         verbose_name_plural = _("stages")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language when it is one of the defaults; an admin's own as typed."""
+        return default_label(self.name)
 
     @property
     def is_open(self) -> bool:
