@@ -201,3 +201,20 @@ def test_updates_are_audited_field_by_field(owner):
 
     entry = AuditEntry.objects.get(object_id=deal.pk, action="update")
     assert entry.changes == {"amount": ["10.00", "25.50"], "next_step": ["", "Call the CFO"]}
+
+
+def test_default_names_speak_the_users_language_and_an_admins_own_stay_as_typed(db):
+    from django.utils import translation
+
+    from accord.sales.models import LostReason, Pipeline, Stage
+
+    pipeline = Pipeline.objects.get(is_default=True)
+    proposal = Stage.objects.get(pipeline=pipeline, name="Proposal")
+    own = Stage.objects.create(pipeline=pipeline, name="Demo u klienta", position=9, probability=40)
+    with translation.override("pl"):
+        assert str(pipeline) == "Nowa sprzedaż"
+        assert proposal.label == "Oferta"
+        assert str(LostReason.objects.get(name="Price")) == "Cena"
+        assert str(own) == "Demo u klienta"
+    with translation.override("en"):
+        assert str(proposal) == "Proposal"
