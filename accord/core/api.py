@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from accord.core.errors import BadRequest
 from accord.core.global_search import search_all
@@ -24,10 +24,28 @@ T = TypeVar("T")
 router = Router(tags=["core"])
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
 class StrictSchema(Schema):
-    """Input schemas reject fields they do not know: a typo is a 422, not a silent no-op."""
+    """Input schemas reject fields they do not know: a typo is a 422, not a silent no-op. No text
+    may carry a NUL character, which no database column can store."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError(_("Text cannot contain NUL characters."))
+        return value
 
 
 class UserRef(Schema):

@@ -127,6 +127,18 @@ def test_more_than_500_records_are_refused(api, owner):
     assert not Contact.objects.exists()
 
 
+def test_text_with_a_nul_character_is_a_field_error_and_nothing_is_written(api, owner):
+    response = api(owner).post(URL, {"records": [record(1), record(2, first_name="An\x00na")]})
+
+    assert response.status_code == 422
+    assert "NUL" in str(response.json()["errors"])
+    assert not Contact.objects.exists()
+    # The same rule holds for a single contact.
+    single = api(owner).post("/api/v1/contacts", {"first_name": "Jan", "last_name": "Ko\x00wal"})
+    assert single.status_code == 422
+    assert "last_name" in single.json()["errors"]
+
+
 def test_a_read_only_user_is_refused(api, viewer):
     response = api(viewer).post(URL, {"records": [record(1)]})
 
