@@ -539,6 +539,7 @@ def import_rows(
         default_owner=owner, create_companies=create_companies
     )
     report = ImportReport(kind=kind, partial=partial, dry_run=dry_run)
+    rows = _refuse_nul(rows, report)
     if isinstance(importer, _ContactImporter):
         fast = _FastContacts(importer)
         batches = itertools.batched(rows, max(batch_size, CHUNK_SIZE))
@@ -565,6 +566,17 @@ def import_rows(
             if dry_run or report.failed:
                 transaction.set_rollback(True)
     return report
+
+
+def _refuse_nul(rows: Iterable[Row], report: ImportReport) -> Iterator[Row]:
+    """Rows whose cells carry a NUL character (no database column stores one) fail as bad rows."""
+    for line, values in rows:
+        bad = [name for name, value in values.items() if value and "\x00" in value]
+        if bad:
+            report.read += 1
+            report.fail(line, {name: [_("Text cannot contain NUL characters.")] for name in bad})
+            continue
+        yield line, values
 
 
 @contextlib.contextmanager

@@ -156,3 +156,15 @@ def test_a_company_named_in_many_rows_is_created_once_and_reused_by_a_later_file
     assert Contact.objects.get(external_id="ext-late").company_links.get().company == firm
     assert firm.contact_links.count() == 21
     assert AuditEntry.objects.filter(entity="people.company", action="create").count() == 7
+
+
+def test_a_nul_character_in_a_cell_is_reported_not_a_crash(owner, tmp_path):
+    lines = people(60)
+    lines[10] = "Ann\x00a,Nowak,anna.nowak@example.com,,Firm 1,ext-nul"
+    path = write(tmp_path, lines)
+
+    run = accord("import", "contacts", str(path), "--owner", "owner")
+
+    assert run.status == 1
+    assert "line 12: first_name:" in run.err
+    assert not Contact.objects.exists()
