@@ -78,15 +78,17 @@ class Filter:
                 parsed = parse_datetime(raw) or (
                     datetime.datetime.combine(d, datetime.time.min) if (d := parse_date(raw)) else None
                 )
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                raise ValidationError(_("Enter a date and time in ISO 8601."))
-            # A bare date or a time without an offset is the server's local time, as a person means it.
-            return _aware(parsed)
+                # A bare date or a time without an offset is the server's local time, as a person means it.
+                return _aware(parsed) if parsed is not None else self._bad_datetime()
+            except (ValueError, OverflowError):
+                return self._bad_datetime()
         if self.kind == "choice" and raw not in self.choices:
             raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(self.choices)})
         return raw
+
+    @staticmethod
+    def _bad_datetime() -> Any:
+        raise ValidationError(_("Enter a date and time in ISO 8601."))
 
     def q(self, values: list[Any]) -> Q:
         if self.build is not None:
@@ -286,7 +288,9 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    """In UTC: an offset such as -20:29 (which ISO 8601 allows) is one PostgreSQL refuses."""
+    aware = timezone.make_aware(value) if timezone.is_naive(value) else value
+    return aware.astimezone(datetime.UTC)
 
 
 def _typed(sort: Sort, value: Any) -> Any:
@@ -299,7 +303,7 @@ def _typed(sort: Sort, value: Any) -> Any:
             return _aware(parsed) if parsed is not None else None
         if sort.kind == "date":
             return parse_date(value) if isinstance(value, str) else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if sort.kind == "int":
         return value if isinstance(value, int) and not isinstance(value, bool) else None

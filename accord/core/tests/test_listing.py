@@ -523,3 +523,17 @@ def test_a_cursor_on_a_row_without_interaction_is_valid_for_the_nullable_sort_on
         listing.parse(CONTACT_LIST, {"sort": "created", "cursor": token}, strict=True)
 
     assert query.cursor == token
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["0347-09-14T01:52:04-20:29", "2026-05-01T10:00:00+23:59", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00"],
+)
+def test_a_datetime_filter_with_any_offset_or_year_is_read_or_refused_never_a_database_error(db, raw):
+    try:
+        query = listing.parse(CONTACT_LIST, {"created_after": raw}, strict=True)
+    except ValidationError:
+        return  # refused with a message: fine
+    value = query.filters["created_after"][0]
+    assert value.utcoffset() == datetime.timedelta(0)
+    assert listing.paginate(CONTACT_LIST, query, Contact.objects.all()).items == []  # the database accepts it
