@@ -90,6 +90,8 @@ def test_a_task_can_be_added_and_ticked_off_from_the_keyboard(page: Any, live_se
     page.keyboard.press("Enter")
     task = page.locator("#tasks-panel .task-row", has_text="Send the catalogue")
     expect(task).to_be_visible()
+    # htmx wires up swapped-in content once it settles; until then the button is a plain form post.
+    expect(page.locator("#tasks-panel .htmx-added, #tasks-panel .htmx-settling")).to_have_count(0)
 
     task.locator("button.task-check").focus()
     page.keyboard.press("Enter")
