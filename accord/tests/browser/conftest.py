@@ -65,6 +65,28 @@ def phone_page(chromium: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """A page factory, ``open_page(width, height)``, for tests that need several screen sizes or
+    the clipboard."""
+    contexts: list[Any] = []
+
+    def open_page(width: int, height: int) -> Any:
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            locale="en-GB",
+            permissions=["clipboard-read", "clipboard-write"],
+        )
+        contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        return tab
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def shot() -> Any:
     """Save a full-page screenshot under test-artifacts/screenshots/ and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,7 @@ keyboard, the embed snippet copied with its button, and every screen fitting a p
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,39 +15,7 @@ from accord.sales.models import Pipeline
 from accord.sales.services import admin_settings, products
 
 pytestmark = pytest.mark.browser
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop in this thread
-
-CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def browser_context() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-
-        def open_page(width: int, height: int) -> Any:
-            context = browser.new_context(
-                viewport={"width": width, "height": height},
-                locale="en-GB",
-                permissions=["clipboard-read", "clipboard-write"],
-            )
-            tab = context.new_page()
-            tab.set_default_timeout(10_000)
-            return tab
-
-        yield open_page
-        browser.close()
 
 
 @pytest.fixture
