@@ -607,7 +607,7 @@ class _FastContacts:
         self.importer = importer
         self.preparer = bulk.Preparer()
         self.writer = bulk.Writer()
-        # What _choice answers, worked out once: it compares with every (translated) label.
+        # What choice_value answers, worked out once: it compares with every (translated) label.
         self.choices = {name: _choice_table(choices) for name, choices in importer.choices.items()}
 
     def run(self, chunk: Sequence[Row], report: ImportReport) -> None:
@@ -677,7 +677,7 @@ def _row_keys(values: Mapping[str, str]) -> tuple[set[str], list[str], list[str]
 
 
 def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
-    """Every spelling ``_choice`` accepts (value or label, case-folded) -> the stored value."""
+    """Every spelling ``choice_value`` accepts (value or label, case-folded) -> the stored value."""
     table: dict[str, str] = {}
     for value, label in reversed(choices.choices):
         table[str(label).casefold()] = str(value)
@@ -734,7 +734,7 @@ def _row_phones(values: Mapping[str, str]) -> list[str]:
     return _unique(found, key=lambda p: re.sub(r"[^\d+]", "", p) or p)
 
 
-def _choice(choices: type[models.TextChoices], raw: str) -> str:
+def choice_value(choices: type[models.TextChoices], raw: str) -> str:
     """A choice by its stored value or its label, in any case; unknown values pass through for
     the service to reject with the list of allowed ones."""
     wanted = raw.casefold()
@@ -890,7 +890,7 @@ class _ContactImporter(_Importer):
         data = self._plain_values(values)
         for name, choices in self.choices.items():
             if name in values:
-                data[name] = _choice(choices, values[name])
+                data[name] = choice_value(choices, values[name])
         if "birthday" in values:
             try:
                 data["birthday"] = _date(values["birthday"])
@@ -995,7 +995,7 @@ class _CompanyImporter(_Importer):
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
         if "size" in values:
-            data["size"] = _choice(CompanySize, values["size"])
+            data["size"] = choice_value(CompanySize, values["size"])
         if company is None:
             owner = self._owner_for_new(owner, errors)
             if owner is not None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accord.core.errors import message_dict
 from accord.identity.models import User
-from accord.people.importing import RowError, normalize_header
+from accord.people.importing import RowError, choice_value, normalize_header
 from accord.sales.models import Lead, LeadSource, LeadStatus
 from accord.sales.services import leads as lead_services
 
@@ -71,14 +71,6 @@ def map_headers(headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, ignored
 
 
-def _choice(choices: Any, raw: str) -> str | None:
-    wanted = raw.strip().casefold()
-    for value, label in choices.choices:
-        if wanted in (value.casefold(), str(label).casefold()):
-            return str(value)
-    return None
-
-
 def _row_data(values: Mapping[str, str], owners: dict[str, User | None]) -> tuple[dict[str, Any], dict]:
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -97,8 +89,8 @@ def _row_data(values: Mapping[str, str], owners: dict[str, User | None]) -> tupl
         elif name in ("source", "status"):
             if raw:
                 choices = LeadSource if name == "source" else LeadStatus
-                value = _choice(choices, raw)
-                if value is None:
+                value = choice_value(choices, raw)
+                if value not in choices.values:
                     errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)}]
                 else:
                     data[name] = value

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core import access
 from accord.core.access import AccessDenied
-from accord.core.errors import Conflict
+from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.sales.forms_settings import (
@@ -50,7 +50,7 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
 
 def _web_form_errors(form: WebFormForm, exc: ValidationError) -> None:
     """The service calls the shown fields ``fields``; the form cannot (``Form.fields`` is taken)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    errors = message_dict(exc)
     apply_errors(form, ValidationError({("shown_fields" if k == "fields" else k): v for k, v in errors.items()}))
 
 
