@@ -61,24 +61,6 @@ def sent_quote(owner: Any, deal: Deal, to: str = "buyer@example.com") -> Quote:
     return services.send(actor=owner, quote=quote, to=to)
 
 
-@pytest.fixture
-def customer(owner, make_company, make_contact):
-    company = make_company(
-        owner,
-        name="Żółta Łódź Sp. z o.o.",
-        nip="5260250995",
-        addresses=[{"street": "ul. Świętokrzyska 12", "postal_code": "00-916", "city": "Warszawa", "country": "PL"}],
-    )
-    contact = make_contact(
-        owner,
-        first_name="Zofia",
-        last_name="Gęślak",
-        emails=[{"email": "zofia@zolta.example"}],
-        preferred_language="pl",
-    )
-    return company, contact
-
-
 def test_a_quote_copies_the_deals_lines_and_totals_vat_per_rate(owner, customer):
     company, contact = customer
     deal = make_deal(owner, company=company, contacts=[contact])

@@ -30,24 +30,6 @@ def pdf_text(data: bytes) -> str:
     return text.replace(NBSP, " ").replace("\u202f", " ")
 
 
-@pytest.fixture
-def customer(owner, make_company, make_contact):
-    company = make_company(
-        owner,
-        name="Żółta Łódź Sp. z o.o.",
-        nip="5260250995",
-        addresses=[{"street": "ul. Świętokrzyska 12", "postal_code": "00-916", "city": "Warszawa", "country": "PL"}],
-    )
-    contact = make_contact(
-        owner,
-        first_name="Zofia",
-        last_name="Gęślak",
-        emails=[{"email": "zofia@zolta.example"}],
-        preferred_language="pl",
-    )
-    return company, contact
-
-
 def test_the_pdf_carries_number_customer_polish_text_and_totals(owner, customer):
     company, contact = customer
     quote = services.create_from_deal(
