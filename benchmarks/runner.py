@@ -102,12 +102,20 @@ def run(
     }
 
 
-def write(results: dict[str, Any]) -> Path:
-    """Write the results; workloads not run this time keep their figures from an earlier run of the
-    same scale (each workload records when and at which commit it was measured)."""
+def results_path(vendor: str, scale: float) -> Path:
+    """``<database>.json`` for the full scale; a smaller scale keeps its own file beside it."""
+    return RESULTS / (f"{vendor}.json" if scale == 1 else f"{vendor}-scale{scale:g}.json")
+
+
+def write(results: dict[str, Any]) -> Path | None:
+    """Write the results (nothing when no workload ran); workloads not run this time keep their
+    figures from an earlier run of the same scale (each workload records when and at which commit
+    it was measured)."""
+    if not results["workloads"]:
+        return None
     RESULTS.mkdir(exist_ok=True)
     vendor = results["database"]["vendor"]
-    path = RESULTS / f"{vendor}.json"
+    path = results_path(vendor, results["scale"])
     if path.exists():
         try:
             earlier = json.loads(path.read_text())

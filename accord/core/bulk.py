@@ -9,6 +9,7 @@ client-side UUID) and keep derived columns (search text, sort names) in step.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+
+from accord.core import search
 
 
 def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -34,7 +37,7 @@ def insert(model: type[models.Model], objects: Iterable[models.Model], *, using:
     rows = (_row(obj, fields, connection) for obj in objects)
     if connection.vendor == "postgresql":
         return _copy(connection, table, columns, rows)
-    return _executemany(connection, table, columns, rows)
+    return _executemany(connection, model, columns, rows)
 
 
 def insert_values(
@@ -69,7 +72,7 @@ def insert_values(
     converted = (convert_row(row) for row in rows)
     if connection.vendor == "postgresql":
         return _copy(connection, model._meta.db_table, columns, converted)
-    return _executemany(connection, model._meta.db_table, columns, converted)
+    return _executemany(connection, model, columns, converted)
 
 
 def _filler(field: Any, now: datetime.datetime) -> Any:
@@ -109,7 +112,9 @@ def _row(obj: models.Model, fields: Sequence[models.Field[Any, Any]], connection
 def _copy(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     count = 0
-    with connection.cursor() as cursor:
+    # Django's wrapper is bypassed for COPY, so its error translation is applied by hand: a broken
+    # constraint raises django.db.IntegrityError here as it does from any other statement.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
             for row in rows:
@@ -118,11 +123,16 @@ def _copy(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[li
     return count
 
 
-def _executemany(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:
+def _executemany(connection: Any, model: type[models.Model], columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:
+    table = model._meta.db_table
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # noqa: S608
     batch = list(rows)
-    with connection.cursor() as cursor:
+    if not batch:
+        return 0
+    searchable = any(f.name == "search_text" for f in model._meta.concrete_fields)
+    index = search.indexed_in_bulk(connection, table) if searchable else contextlib.nullcontext()
+    with index, connection.cursor() as cursor:
         cursor.executemany(sql, batch)
     return len(batch)

@@ -3,6 +3,8 @@
 import datetime
 import uuid
 
+import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accord.core import bulk, search
@@ -81,3 +83,44 @@ def test_insert_values_writes_plain_tuples(owner):
     )
     assert stored.owner == owner
     assert stored.version == 1
+
+
+def _contact_row(owner, name):
+    return (uuid.uuid4(), name, "Bulk", f"bulk {name}", owner.pk, search.document(f"{name} Bulk"))
+
+
+CONTACT_NAMES = ["id", "first_name", "last_name", "sort_name", "owner", "search_text"]
+
+
+def _search_index_is_sound():
+    """On SQLite, FTS5's own check that the index matches the table; PostgreSQL's index is native."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO people_contact_fts(people_contact_fts) VALUES ('integrity-check')")
+
+
+def test_rows_inserted_in_bulk_are_searchable_and_later_rows_too(owner):
+    bulk.insert_values(Contact, CONTACT_NAMES, [_contact_row(owner, f"Zofia{i}") for i in range(50)])
+    later = Contact.objects.create(
+        first_name="Zuzanna", last_name="Later", sort_name="later zuzanna", owner=owner, search_text="zuzanna later"
+    )
+
+    assert search.matching(Contact.objects.all(), "zofia4").count() == 11  # zofia4 and zofia40-49
+    assert list(search.matching(Contact.objects.all(), "zuzanna")) == [later]
+    _search_index_is_sound()
+
+
+def test_a_bulk_insert_that_fails_leaves_the_search_index_as_it_was(owner):
+    first = _contact_row(owner, "Wanda")
+    bulk.insert_values(Contact, CONTACT_NAMES, [first])
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_values(Contact, CONTACT_NAMES, [_contact_row(owner, "Wiesia"), first])  # the same key twice
+
+    later = Contact.objects.create(
+        first_name="Wera", last_name="Later", sort_name="later wera", owner=owner, search_text="wera later"
+    )
+    assert not search.matching(Contact.objects.all(), "wiesia").exists()
+    assert list(search.matching(Contact.objects.all(), "wera")) == [later]
+    assert search.matching(Contact.objects.all(), "wanda").count() == 1
+    _search_index_is_sound()

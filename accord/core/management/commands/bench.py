@@ -43,4 +43,5 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(runner.table(results))
         path = runner.write(results)
-        self.stdout.write(f"\nFigures written to {path.relative_to(ROOT)}")
+        if path is not None:
+            self.stdout.write(f"\nFigures written to {path.relative_to(ROOT)}")
