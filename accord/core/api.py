@@ -3,7 +3,9 @@ tags, the current user)."""
 
 from __future__ import annotations
 
+import functools
 import re
+import typing
 import uuid
 from typing import Any, Generic, TypeVar
 
@@ -12,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, ValidationInfo, field_validator, model_validator
 
 from accord.core.errors import BadRequest
 from accord.core.global_search import search_all
@@ -40,12 +42,37 @@ class StrictSchema(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        """Validate the input once. ninja's own root validator (which this replaces) validates a
+        schema that forbids extra fields twice, the second time through its ORM attribute getter,
+        and so every nested schema four, eight... times: a batch of 500 records paid for it in
+        whole milliseconds per record. Input schemas read plain JSON, never model instances."""
+        return handler(values)
+
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        if _has_nul(value):
+    def _no_nul_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError(_("Text cannot contain NUL characters."))
+            return value
+        # A field holding nested schemas is left to them: each checks its own fields.
+        if not _holds_schema(cls, info.field_name) and _has_nul(value):
             raise ValueError(_("Text cannot contain NUL characters."))
         return value
+
+
+@functools.cache
+def _holds_schema(schema: type[BaseModel], name: str | None) -> bool:
+    def nested(annotation: Any) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return True
+        return any(nested(arg) for arg in typing.get_args(annotation))
+
+    field = schema.model_fields.get(name or "")
+    return field is not None and nested(field.annotation)
 
 
 class UserRef(Schema):

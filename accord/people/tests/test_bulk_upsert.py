@@ -139,6 +139,18 @@ def test_text_with_a_nul_character_is_a_field_error_and_nothing_is_written(api, 
     assert "last_name" in single.json()["errors"]
 
 
+def test_a_nul_character_deep_inside_a_record_is_found_too(api, owner):
+    in_an_email = record(1, emails=[{"email": "a\x00b@example.com"}])
+    in_custom_data = record(2, custom={"notes": ["fine", "not\x00fine"]})
+
+    for bad in (in_an_email, in_custom_data):
+        response = api(owner).post(URL, {"records": [record(3), bad]})
+
+        assert response.status_code == 422
+        assert "NUL" in str(response.json()["errors"])
+    assert not Contact.objects.exists()
+
+
 def test_a_read_only_user_is_refused(api, viewer):
     response = api(viewer).post(URL, {"records": [record(1)]})
 
