@@ -89,12 +89,32 @@ def _converter(field: Any, connection: Any) -> Any:
     if internal == "UUIDField":
         return (lambda v: v.hex if v is not None else None) if sqlite else (lambda v: v)
     if internal == "DateTimeField" and sqlite:
-        return lambda v: None if v is None else v.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+        return _sqlite_datetime()
     if internal == "DateField" and sqlite:
         return lambda v: None if v is None else v.isoformat()
     if internal == "JSONField":
-        return lambda v: json.dumps(v, cls=DjangoJSONEncoder)
+        return _json
     return _same
+
+
+def _sqlite_datetime() -> Any:
+    """Aware datetime -> SQLite's UTC text; a batch's rows mostly share one time, converted once."""
+    last: list[Any] = [None, None]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is not last[0]:
+            last[:] = [value, value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")]
+        return last[1]
+
+    return convert
+
+
+def _json(value: Any) -> str:
+    if not value and isinstance(value, dict | list):
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def _same(value: Any) -> Any:

@@ -12,11 +12,18 @@ import uuid
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
+# Random bits are read from the OS 4 KiB at a time rather than 8 bytes per key: a system call per
+# key was a fifth of the cost of a bulk import's key generation.
+_POOL_SIZE = 4096
+_pool = b""
+_offset = _POOL_SIZE
+_RANDOM_MASK = (1 << 62) - 1
+_VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
 
 
 def uuid7() -> uuid.UUID:
     """A version 7 UUID, monotonic within this process even inside one millisecond."""
-    global _last_ms, _counter
+    global _last_ms, _counter, _pool, _offset
     with _lock:
         ms = time.time_ns() // 1_000_000
         if ms > _last_ms:
@@ -30,10 +37,9 @@ def uuid7() -> uuid.UUID:
                 _counter = 0
             ms = _last_ms
         counter = _counter
-    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= counter << 64
-    value |= 0b10 << 62
-    value |= rand
+        if _offset >= _POOL_SIZE:
+            _pool, _offset = os.urandom(_POOL_SIZE), 0
+        rand = int.from_bytes(_pool[_offset : _offset + 8], "big") & _RANDOM_MASK
+        _offset += 8
+    value = ((ms & ((1 << 48) - 1)) << 80) | _VERSION_AND_VARIANT | (counter << 64) | rand
     return uuid.UUID(int=value)

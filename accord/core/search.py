@@ -49,6 +49,8 @@ def normalize(text: str) -> str:
     """Lower case, no diacritics, no control characters, single spaces: the form both the index
     and the query take."""
     text = text or ""
+    if text.isascii() and text.isprintable() and "  " not in text and text.strip(" ") == text:
+        return text.lower()  # the common case (e-mails, plain names): nothing to fold or squeeze
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.translate(_FOLD))
         text = "".join(
