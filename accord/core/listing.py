@@ -497,7 +497,17 @@ def _sampled_estimate(queryset: models.QuerySet[Any]) -> float | None:
     starts = [i * step + 1 for i in range(SAMPLE_WINDOWS)]
     where = " OR ".join(f'"{table}".rowid BETWEEN %s AND %s' for _ in starts)
     params = [bound for start in starts for bound in (start, start + width - 1)]
-    matched = queryset.order_by().extra(where=[f"({where})"], params=params).count()  # noqa: S610
+    sample = queryset.order_by().extra(where=[f"({where})"], params=params).values("pk")  # noqa: S610
+    sql, sql_params = sample.query.sql_with_params()
+    # Read the sample by rowid, never through an index: given "owner = me OR team = mine" SQLite
+    # otherwise gathers all of a sales rep's rows from those two indexes (100,000 at a million
+    # contacts, 0.6 s) and only then keeps the few thousand the sample holds (8 ms this way).
+    source = f'FROM "{table}" '
+    if sql.count(source) == 1:
+        sql = sql.replace(source, f'FROM "{table}" NOT INDEXED ')
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql})", sql_params)  # noqa: S608 - the queryset's own SQL
+        matched = cursor.fetchone()[0]
     return matched * top / SAMPLE_ROWS
 
 
