@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
+from accord.core import dbstats
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -43,3 +44,10 @@ def prune_bookkeeping() -> dict[str, int]:
         Q(status="SUCCESSFUL") | Q(status="FAILED"), finished_at__lt=now - datetime.timedelta(days=14)
     ).delete()
     return {"slots": slots, "idempotency_records": keys, "task_results": finished}
+
+
+@periodic("41 2 * * *")
+@task()
+def refresh_planner_statistics() -> None:
+    """Keep the query planner's picture of the tables current (SQLite; PostgreSQL keeps its own)."""
+    dbstats.refresh()

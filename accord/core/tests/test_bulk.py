@@ -5,9 +5,10 @@ import uuid
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from accord.core import bulk, search
+from accord.core import bulk, search, tasks
 from accord.core.models import Tag
 from accord.people.models import Contact, EmailAddress
 
@@ -124,3 +125,22 @@ def test_a_bulk_insert_that_fails_leaves_the_search_index_as_it_was(owner):
     assert list(search.matching(Contact.objects.all(), "wera")) == [later]
     assert search.matching(Contact.objects.all(), "wanda").count() == 1
     _search_index_is_sound()
+
+
+def test_planner_statistics_keep_external_id_lookups_on_their_index(owner):
+    """Most contacts have no external id; after the statistics are refreshed, finding the few that
+    do still goes through the unique index rather than reading the whole table."""
+    rows = [_contact_row(owner, f"Stat{i}") for i in range(1000)]
+    bulk.insert_values(Contact, CONTACT_NAMES, rows)
+    Contact.objects.filter(first_name="Stat7").update(external_id=F("first_name"))
+
+    tasks.refresh_planner_statistics.call()
+
+    wanted = Contact.objects.filter(external_id__in=["Stat7", "Stat8", "Stat9"])
+    assert list(wanted.values_list("external_id", flat=True)) == ["Stat7"]
+    if connection.vendor == "sqlite":
+        sql, params = wanted.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "USING INDEX sqlite_autoindex_people_contact" in plan, plan
