@@ -234,7 +234,8 @@ def ranked(
     label: Callable[[M], Sequence[str]],
     candidates: int = 200,
 ) -> list[Hit]:
-    """The best ``limit`` matches for a search box: exact substrings first, then near misses.
+    """The best ``limit`` matches for a search box: the rows containing the query, or when there
+    are none, its near misses (one typo away).
 
     ``label`` gives the strings a person would recognise a row by (name, e-mail...); the final
     order is rapidfuzz's score of the query against them, so both databases agree.
@@ -246,7 +247,9 @@ def ranked(
     bulky = [name for name in ("custom", "notes") if name in {f.name for f in queryset.model._meta.concrete_fields}]
     queryset = queryset.defer(*bulky)
     found: dict[Any, Any] = {obj.pk: obj for obj in _substring_candidates(queryset, query, candidates)}
-    if len(found) < limit and len(terms) >= 3:
+    # Near misses only when nothing matches as typed: someone who typed a name that exists wants
+    # that record, not its look-alikes, and the typo step is the costly half of a search.
+    if not found and len(terms) >= 3:
         for obj in _typo_candidates(queryset, terms, candidates):
             found.setdefault(obj.pk, obj)
     hits = []

@@ -131,6 +131,15 @@ def test_a_typo_still_finds_the_person(owner, people):
     assert ranked_names(owner, "Kowalsky") == ["Jan Kowalski"]
 
 
+def test_a_name_found_as_typed_comes_without_its_look_alikes(owner, make_contact):
+    make_contact(owner, first_name="Anna", last_name="Nowak")
+    make_contact(owner, first_name="Anna", last_name="Nowack")
+
+    assert ranked_names(owner, "nowak") == ["Anna Nowak"]
+    # Mistyped so that nothing matches as typed: the near misses are offered.
+    assert "Anna Nowak" in ranked_names(owner, "nowakc")
+
+
 def test_a_name_typed_without_polish_letters_and_a_letter_short_finds_it(owner, people):
     assert ranked_names(owner, "lukas nowak") == ["Łukasz Nowak"]
 
