@@ -21,6 +21,16 @@ _RANDOM_MASK = (1 << 62) - 1
 _VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
 
 
+def _forget_random_bits() -> None:
+    """A forked process (a web server's worker) must not reuse its parent's unread random bits:
+    both would hand out keys with the same random part."""
+    global _pool, _offset
+    _pool, _offset = b"", _POOL_SIZE
+
+
+os.register_at_fork(after_in_child=_forget_random_bits)
+
+
 def uuid7() -> uuid.UUID:
     """A version 7 UUID, monotonic within this process even inside one millisecond."""
     global _last_ms, _counter, _pool, _offset

@@ -1,5 +1,6 @@
 """Time-ordered primary keys (UUID version 7)."""
 
+import os
 import time
 import uuid
 
@@ -36,3 +37,20 @@ def test_records_get_time_ordered_keys(owner, make_contact):
 
     assert first.pk.version == 7
     assert first.pk < second.pk
+
+
+def test_a_forked_process_draws_fresh_random_bits():
+    uuid7()  # the pool of random bits is filled in this process
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write, uuid7().bytes)
+        os._exit(0)
+    os.close(write)
+    theirs = uuid.UUID(bytes=os.read(read, 16))
+    os.close(read)
+    os.waitpid(child, 0)
+    mine = uuid7()
+
+    random_bits = (1 << 62) - 1
+    assert theirs.int & random_bits != mine.int & random_bits
