@@ -171,9 +171,10 @@ def generate(scale: float, seed: int, log: Callable[[str], None] = print) -> Dat
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (description VARCHAR(100))")
         cursor.execute(f"DELETE FROM {MARKER}")
         cursor.execute(f"INSERT INTO {MARKER} (description) VALUES (%s)", [_marker(scale, seed)])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # PostgreSQL's too, now rather than when autovacuum gets to it
-    dbstats.refresh()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # now, rather than when autovacuum gets to it
+    dbstats.refresh()  # SQLite's
     log(f"  done in {time.monotonic() - started:.0f} s")
     return load(scale, seed)
 

@@ -151,8 +151,7 @@ def _executemany(connection: Any, model: type[models.Model], columns: Sequence[A
     batch = list(rows)
     if not batch:
         return 0
-    searchable = any(f.name == "search_text" for f in model._meta.concrete_fields)
-    index = search.indexed_in_bulk(connection, table) if searchable else contextlib.nullcontext()
+    index = search.indexed_in_bulk(connection, table) if search.is_searchable(model) else contextlib.nullcontext()
     with index, connection.cursor() as cursor:
         cursor.executemany(sql, batch)
     return len(batch)

@@ -384,10 +384,14 @@ def drop_index(connection: Any, table: str) -> None:
             cursor.execute(f'DROP TABLE IF EXISTS "{fts}"')
 
 
+def is_searchable(model: type[models.Model]) -> bool:
+    return any(f.name == "search_text" for f in model._meta.concrete_fields)
+
+
 def searchable_models() -> list[type[models.Model]]:
     from django.apps import apps
 
-    return [m for m in apps.get_models() if any(f.name == "search_text" for f in m._meta.concrete_fields)]
+    return [m for m in apps.get_models() if is_searchable(m)]
 
 
 class CreateSearchIndex(Operation):
