@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,26 @@ FLAGS = [
 # Playwright's synchronous API runs an event loop in this thread; Django's ORM calls in the test
 # body are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_request_at_a_time() -> Iterator[None]:
+    """The live server answers each request in a thread of its own, and on the in-memory SQLite
+    database every thread shares one connection: a page and the notification badge's polling
+    request arriving together used it at once ("bad parameter or other API misuse"). Requests
+    take turns here; each still runs the whole middleware stack and view."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    lock = threading.Lock()
+    handle = WSGIHandler.__call__
+
+    def in_turn(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
+        with lock:
+            return handle(self, environ, start_response)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WSGIHandler, "__call__", in_turn)
+        yield
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:
