@@ -25,6 +25,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import parse
+from accord.core.views import safe_next
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people.models import Contact
@@ -269,4 +270,4 @@ def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
     if is_htmx(request):
         flags = {"show_party": bool(request.POST.get("show_party")), "show_owner": bool(request.POST.get("show_owner"))}
         return render(request, "activities/_task_row.html", {"task": task, **flags})
-    return redirect(request.POST.get("next") or reverse("activities:my-day"))
+    return redirect(safe_next(request, reverse("activities:my-day")))

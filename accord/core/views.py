@@ -40,7 +40,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "core/search.html", {"q": q, "groups": groups})
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The ``next`` a form posted, when it points back into this site; else ``fallback``."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -64,7 +65,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
         for messages_ in exc.message_dict.values():
             for message in messages_:
                 messages.error(request, message)
-        return redirect(_safe_next(request, path))
+        return redirect(safe_next(request, path))
     messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
     return redirect(f"{path}?{view.query}" if view.query else path)
 
@@ -75,7 +76,7 @@ def saved_view_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk)
     services.delete_view(actor=request.user, view=view)
     messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
-    return redirect(_safe_next(request, "/"))
+    return redirect(safe_next(request, "/"))
 
 
 # --- settings: custom fields ------------------------------------------------------------------------
