@@ -92,6 +92,10 @@ def test_a_task_can_be_added_and_ticked_off_from_the_keyboard(page: Any, live_se
     expect(task).to_be_visible()
     # htmx wires up swapped-in content once it settles; until then the button is a plain form post.
     expect(page.locator("#tasks-panel .htmx-added, #tasks-panel .htmx-settling")).to_have_count(0)
+    page.wait_for_function(
+        "form => Boolean(form['htmx-internal-data'] && form['htmx-internal-data'].initHash)",
+        arg=task.locator("form").element_handle(),
+    )
 
     task.locator("button.task-check").focus()
     page.keyboard.press("Enter")
