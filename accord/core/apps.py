@@ -10,7 +10,9 @@ def _repair_search_indexes(using: str = "default", **kwargs: Any) -> None:
 
     from accord.core import search
 
-    search.repair_indexes(connections[using], search.searchable_models())
+    models = search.searchable_models()
+    search.repair_indexes(connections[using], models)
+    search.install_words(connections[using], [model._meta.db_table for model in models])
 
 
 class CoreConfig(AppConfig):

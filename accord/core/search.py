@@ -3,8 +3,12 @@
 Each searchable model keeps a ``search_text`` column: its names, e-mails, phones and tax ids, folded
 to lower case without diacritics (so "lukasz" finds "Łukasz"). The column is indexed per database:
 
-* PostgreSQL: a GIN ``gin_trgm_ops`` index (pg_trgm); substring matches use it through LIKE, typo
-  matches through the word-similarity operator ``<%``.
+* PostgreSQL: a GIN ``gin_trgm_ops`` index (pg_trgm); substring matches use it through LIKE. Typo
+  matches first ask a dictionary of the words in every search text (``search_word``, a few
+  thousand to a few hundred thousand short rows with a trigram index of their own) which known
+  words look like the mistyped ones, then look for rows containing those; triggers keep it filled
+  (see ``install_words``). A query with no word to correct (phone digits) falls back to pg_trgm's
+  word similarity (``<%``) over the whole column.
 * SQLite: an FTS5 table with the trigram tokenizer, kept in step with the column by triggers, so
   bulk inserts and raw updates are indexed too. A bulk insert runs inside ``indexed_in_bulk``,
   which indexes the new rows in one statement instead (see there).
@@ -43,6 +47,14 @@ MIN_SCORE = 75.0
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What separates the words of a search text in the dictionary of words: ASCII spaces, digits and
+# punctuation (so an e-mail's parts are words of their own), the classes PostgreSQL's regular
+# expressions give in any locale. Everything else, Cyrillic included, is part of a word.
+_WORD_BREAKS = re.compile(r"[\s!-@\[-`{-~]+")
+_WORD_BREAKS_SQL = "[[:space:][:punct:][:digit:]]+"
+WORD_LENGTHS = (3, 40)
+# How many known words may stand in for one mistyped word, and the least pg_trgm similarity they need.
+_ALTERNATIVES = 5
 
 
 def normalize(text: str) -> str:
@@ -205,25 +217,85 @@ def _one_edit_patterns(terms: str) -> list[tuple[str, ...]]:
     return sorted(patterns)
 
 
+def _fts_any(patterns: Sequence[tuple[str, ...]]) -> str:
+    """An FTS5 query matching any of ``patterns`` (each: all of its parts)."""
+    return " OR ".join("(" + " AND ".join(_fts_phrase(p) for p in parts) + ")" for parts in patterns)
+
+
 def _typo_candidates(queryset: models.QuerySet[M], terms: str, want: int) -> list[M]:
     """Up to ``want`` rows that could be a misspelling of the query (one character wrong, missing,
     extra or swapped)."""
     model = queryset.model
     table = model._meta.db_table
     if _vendor(model) == "sqlite":
-        patterns = _one_edit_patterns(terms)
-        if not patterns:
-            return []
         # Each alternative needs all of its (long) parts, so FTS5 intersects short posting lists
         # instead of visiting every row that shares a single common trigram with the query. The
         # walk filters by the access policy after the match, so rows this user cannot see never
         # crowd out the ones they can.
-        match = " OR ".join("(" + " AND ".join(_fts_phrase(p) for p in parts) + ")" for parts in patterns)
-        return _fts_walk(queryset, match, want)
-    similar = queryset.filter(
-        RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
-    ).order_by(RawSQL(f'word_similarity(%s, "{table}"."search_text")', [terms]).desc())
-    return list(similar[:want])
+        alternatives = [_fts_any(_one_edit_patterns(terms))]
+        words = [w for w in terms.split(" ") if w]
+        if len(words) > 1:
+            # Words in another order than stored ("kowlaski jan"): each word within one typo.
+            per_word = [_fts_any(_one_edit_patterns(w)) for w in words]
+            alternatives.append(" AND ".join(f"({p})" for p in per_word if p))
+        match = " OR ".join(f"({a})" for a in alternatives if a)
+        return _fts_walk(queryset, match, want) if match else []
+    groups = _known_look_alikes(connections[queryset.db], terms)
+    if groups is None:
+        # Nothing to look up in the dictionary (digits): compare the whole column.
+        similar = queryset.filter(
+            RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
+        ).order_by(RawSQL(f'word_similarity(%s, "{table}"."search_text")', [terms]).desc())
+        return list(similar[:want])
+    if not groups:
+        return []
+    # The longest word leads: each of its look-alikes gets a share of the candidates, so one very
+    # common look-alike ("nowak") cannot crowd out a rarer, closer one ("nowik").
+    groups.sort(key=lambda group: -len(group[0]))
+    lead, rest = groups[0][1], groups[1:]
+    others = Q()
+    for _word, alternatives in rest:
+        others &= _any_contains(alternatives)
+    found: list[M] = []
+    share = max(want // len(lead), 10)
+    for alternative in lead:
+        found.extend(queryset.filter(others, search_text__contains=alternative)[:share])
+    return found
+
+
+def _any_contains(words: Sequence[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition |= Q(search_text__contains=word)
+    return condition
+
+
+def query_words(terms: str) -> list[str]:
+    """The words of a (normalised) query that the dictionary of words could hold."""
+    low, high = WORD_LENGTHS
+    return [w for w in _WORD_BREAKS.split(terms) if low <= len(w) <= high]
+
+
+def _known_look_alikes(connection: Any, terms: str) -> list[tuple[str, list[str]]] | None:
+    """For each word of the query, the known words that look like it (itself among them if it is
+    known), closest first; a word with no look-alike is left out. None when the query has no word
+    to look up."""
+    words = query_words(terms)
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.word, x.word FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n) "
+            "CROSS JOIN LATERAL (SELECT w.word, similarity(w.word, q.word) AS closeness FROM search_word w "
+            "WHERE w.word %% q.word GROUP BY w.word ORDER BY closeness DESC, w.word LIMIT %s) AS x "
+            "ORDER BY q.n, x.closeness DESC, x.word",
+            [words, _ALTERNATIVES],
+        )
+        rows = cursor.fetchall()
+    groups: dict[str, list[str]] = {}
+    for word, alternative in rows:
+        groups.setdefault(word, []).append(alternative)
+    return list(groups.items())
 
 
 def ranked(
@@ -371,6 +443,84 @@ def rebuild_index(connection: Any, table: str) -> None:
             cursor.execute(f'REINDEX INDEX "{table}_search_trgm"')
         elif connection.vendor == "sqlite":
             cursor.execute(f'INSERT INTO "{table}_fts"("{table}_fts") VALUES (\'rebuild\')')
+
+
+def _words_of(source: str) -> str:
+    """SELECT of the distinct dictionary words in ``source``'s search texts that it lacks yet."""
+    low, high = WORD_LENGTHS
+    return (
+        f"SELECT DISTINCT w FROM {source}, regexp_split_to_table(search_text, '{_WORD_BREAKS_SQL}') AS w "
+        f"WHERE length(w) BETWEEN {low} AND {high} AND NOT EXISTS (SELECT 1 FROM search_word s WHERE s.word = w)"
+    )
+
+
+_WORDS_SQL = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TABLE IF NOT EXISTS search_word (word text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS search_word_word ON search_word (word)",
+    "CREATE INDEX IF NOT EXISTS search_word_trgm ON search_word USING gin (word gin_trgm_ops)",
+    # A bulk insert (COPY included) hands its rows over once, as a transition table.
+    "CREATE OR REPLACE FUNCTION search_words_of_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"INSERT INTO search_word (word) {_words_of('new_rows')}; RETURN NULL; END $$",
+    "CREATE OR REPLACE FUNCTION search_words_of_new_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"INSERT INTO search_word (word) {_words_of('(SELECT NEW.search_text) AS new_row(search_text)')}; "
+    "RETURN NULL; END $$",
+]
+
+
+def install_words(connection: Any, tables: Sequence[str]) -> list[str]:
+    """Keep the dictionary of words (PostgreSQL) filled from ``tables``; returns the tables newly
+    taken in, whose existing words were added then. Idempotent, and a no-op elsewhere.
+
+    The dictionary has no unique index on purpose: two transactions adding the same new word
+    would otherwise wait on each other, and deadlock when each holds a word the other needs.
+    A word added twice is harmless (look-ups group them) and ``rebuild_words`` drops the spares,
+    and words of deleted rows. An update that leaves the search text alone (handing contacts to
+    another owner) does not fire the trigger at all.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    added = []
+    with connection.cursor() as cursor:
+        for statement in _WORDS_SQL:
+            cursor.execute(statement)
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["%_words_ai"])
+        present = {row[0] for row in cursor.fetchall()}
+        for table in tables:
+            if f"{table}_words_ai" in present:
+                continue
+            cursor.execute(
+                f'CREATE TRIGGER "{table}_words_ai" AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS new_rows '
+                "FOR EACH STATEMENT EXECUTE FUNCTION search_words_of_new_rows()"
+            )
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_words_au" ON "{table}"')
+            cursor.execute(
+                f'CREATE TRIGGER "{table}_words_au" AFTER UPDATE OF search_text ON "{table}" FOR EACH ROW '
+                "WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text) EXECUTE FUNCTION search_words_of_new_row()"
+            )
+            cursor.execute(f"INSERT INTO search_word (word) {_words_of(f'{connection.ops.quote_name(table)}')}")
+            added.append(table)
+    return added
+
+
+def rebuild_words(connection: Any, tables: Sequence[str]) -> int:
+    """Refill the dictionary of words from ``tables`` (PostgreSQL); returns how many words it holds.
+
+    Run nightly and by ``accord reindex``: it drops the words no row uses any more and any word
+    added twice. One transaction, so searches meanwhile see the old dictionary, never an empty one.
+    """
+    if connection.vendor != "postgresql" or not tables:
+        return 0
+    install_words(connection, tables)
+    texts = " UNION ALL ".join(f"SELECT search_text FROM {connection.ops.quote_name(t)}" for t in tables)
+    low, high = WORD_LENGTHS
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_word")
+        cursor.execute(
+            f"INSERT INTO search_word (word) SELECT DISTINCT w FROM ({texts}) AS t, "
+            f"regexp_split_to_table(t.search_text, '{_WORD_BREAKS_SQL}') AS w WHERE length(w) BETWEEN {low} AND {high}"
+        )
+        return int(cursor.rowcount)
 
 
 def drop_index(connection: Any, table: str) -> None:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import dbstats
+from accord.core import dbstats, search
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -51,3 +51,13 @@ def prune_bookkeeping() -> dict[str, int]:
 def refresh_planner_statistics() -> None:
     """Keep the query planner's picture of the tables current (SQLite; PostgreSQL keeps its own)."""
     dbstats.refresh()
+
+
+@periodic("53 2 * * *")
+@task()
+def refresh_search_words() -> int:
+    """Refill the dictionary of words for near misses (PostgreSQL): drops the words of deleted and
+    renamed records, and any word two saves added at once."""
+    from django.db import connection
+
+    return search.rebuild_words(connection, [model._meta.db_table for model in search.searchable_models()])

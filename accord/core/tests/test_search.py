@@ -257,6 +257,70 @@ def test_a_row_inserted_in_bulk_is_indexed(owner, people):
     assert matching_names(owner, "bulk") == ["Olga Bulk"]
 
 
+def test_a_rare_near_miss_is_not_crowded_out_by_a_common_one(owner, make_contact):
+    # Hundreds of Nowaks also look like "nowikc"; the one Nowik, closer, must still be offered.
+    Contact.objects.bulk_create(
+        Contact(owner=owner, first_name="Jan", last_name="Nowak", sort_name="nowak jan", search_text="jan nowak")
+        for _ in range(300)
+    )
+    make_contact(owner, first_name="Jan", last_name="Nowik")
+
+    assert ranked_names(owner, "nowikc")[0] == "Jan Nowik"
+
+
+def test_a_misspelt_word_next_to_a_right_one_finds_the_person(owner, people, make_contact):
+    make_contact(owner, first_name="Ewa", last_name="Kowalska")
+
+    assert ranked_names(owner, "jan kowlaski") == ["Jan Kowalski"]
+    assert ranked_names(owner, "kowlaski jan") == ["Jan Kowalski"]
+
+
+def known_words():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM search_word ORDER BY word")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_dictionary_of_words_follows_inserts_renames_and_rebuilds(owner, make_contact):
+    tables = [model._meta.db_table for model in search.searchable_models()]
+    if connection.vendor != "postgresql":
+        # SQLite finds near misses through its full-text index; it keeps no dictionary.
+        assert search.install_words(connection, tables) == []
+        assert search.rebuild_words(connection, tables) == 0
+        return
+    # Bulk inserts (one statement for many rows) and single saves alike: names and e-mail parts.
+    Contact.objects.bulk_create(
+        Contact(owner=owner, first_name="Olga", last_name=name, sort_name=name, search_text=f"olga {name}")
+        for name in ("brzozowska", "brzozowski")
+    )
+    contact = make_contact(
+        owner, first_name="Gertruda", last_name="Żmijewska", emails=[{"email": "g.z@poczta.example"}]
+    )
+    assert {"olga", "brzozowska", "brzozowski", "gertruda", "zmijewska", "poczta", "example"} <= set(known_words())
+    # Digits, single letters and two-letter parts are not words to correct.
+    assert not [w for w in known_words() if len(w) < 3 or any(ch.isdigit() for ch in w)]
+
+    services.update_contact(actor=owner, contact=contact, data={"last_name": "Wróblewska"})
+    assert "wroblewska" in known_words()
+    assert ranked_names(owner, "wroblewsak") == ["Gertruda Wróblewska"]
+
+    # Handing contacts to another owner leaves the search text alone and adds nothing.
+    before = len(known_words())
+    Contact.objects.update(owner=owner)
+    assert len(known_words()) == before
+
+    # A rebuild forgets the words no record holds any more, and any word held twice.
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_word (word) VALUES ('olga')")
+    count = search.rebuild_words(connection, tables)
+
+    words = known_words()
+    assert "zmijewska" not in words
+    assert words.count("olga") == 1
+    assert count == len(words)
+    assert search.install_words(connection, tables) == []
+
+
 def test_repair_reinstalls_dropped_triggers_and_reindexes(owner, people):
     if connection.vendor == "postgresql":
         # PostgreSQL indexes the column itself; there are no triggers to lose.

@@ -1,7 +1,8 @@
 """``accord reindex``: rebuild the search indexes from the ``search_text`` columns.
 
 Needed on SQLite after a ``VACUUM`` (which may renumber the rows the full-text index points at) or
-after restoring a backup made with other tools; harmless at any time.
+after restoring a backup made with other tools; on PostgreSQL it also refills the dictionary of
+words that near misses are looked up in. Harmless at any time.
 """
 
 from typing import Any
@@ -20,3 +21,6 @@ class Command(BaseCommand):
         for model in models:
             search.rebuild_index(connection, model._meta.db_table)
         self.stdout.write(f"Rebuilt {len(models)} search indexes.")
+        if connection.vendor == "postgresql":
+            words = search.rebuild_words(connection, [model._meta.db_table for model in models])
+            self.stdout.write(f"The dictionary of words for near misses holds {words} words.")
