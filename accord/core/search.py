@@ -20,6 +20,7 @@ matches for a search box, tolerant of typos, re-scored with rapidfuzz.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 M = TypeVar("M", bound=models.Model)
 
@@ -44,6 +46,8 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
 # scores 82 against "jan kowalski"). It also makes the two databases agree: SQLite offers every row
 # sharing a trigram, PostgreSQL only those pg_trgm finds similar, and this filter decides for both.
 MIN_SCORE = 75.0
+# How many near misses are read to rank (rows containing the query as typed: ``ranked``'s candidates).
+TYPO_CANDIDATES = 20
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -53,8 +57,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WORD_BREAKS = re.compile(r"[\s!-@\[-`{-~]+")
 _WORD_BREAKS_SQL = "[[:space:][:punct:][:digit:]]+"
 WORD_LENGTHS = (3, 40)
-# How many known words may stand in for one mistyped word, and the least pg_trgm similarity they need.
-_ALTERNATIVES = 5
+# How many known words pg_trgm offers for one mistyped word; of those, the ones the fewest edits
+# away (at most ``_MAX_EDITS``) stand in for it.
+_LOOK_ALIKES = 20
+_MAX_EDITS = 2
 
 
 def normalize(text: str) -> str:
@@ -139,8 +145,36 @@ def matching(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
             queryset = queryset.filter(search_text__contains=word)
         return queryset
     for word in words:
-        queryset = queryset.filter(search_text__contains=word)
+        queryset = queryset.filter(_pg_contains(queryset, word))
     return queryset
+
+
+_ALNUM_RUNS = re.compile(r"[^\W_]+")
+
+
+def _pg_contains(queryset: models.QuerySet[Any], word: str) -> Q:
+    """``search_text`` contains ``word``, asked so that pg_trgm's index is quick about it.
+
+    pg_trgm reads punctuation inside a LIKE pattern as the edge of a word and adds the trigrams of
+    a word's start and end ("  s", " sa" for ".sak"), which nearly every row has: looking up
+    "arijus.sak" that way decodes posting lists of most of the table (43 ms at a million contacts).
+    The index is asked for the word's letter runs instead ("arijus", "sak": 2 ms), and the whole
+    word is checked on the rows it returns, as an expression the index does not serve.
+    """
+    runs = [run for run in _ALNUM_RUNS.findall(word) if len(run) >= 3]
+    if not runs or runs == [word]:
+        return Q(search_text__contains=word)
+    connection = connections[queryset.db]
+    table = queryset.model._meta.db_table
+    whole = RawSQL(
+        f'("{table}"."search_text" || \'\') LIKE %s',
+        [f"%{connection.ops.prep_for_like_query(word)}%"],
+        output_field=models.BooleanField(),
+    )
+    condition = Q(whole)
+    for run in runs:
+        condition &= Q(search_text__contains=run)
+    return condition
 
 
 @dataclass
@@ -242,7 +276,9 @@ def _typo_candidates(queryset: models.QuerySet[M], terms: str, want: int) -> lis
         return _fts_walk(queryset, match, want) if match else []
     groups = _known_look_alikes(connections[queryset.db], terms)
     if groups is None:
-        # Nothing to look up in the dictionary (digits): compare the whole column.
+        if sum(ch.isdigit() for ch in terms) < 3:
+            return []  # no word and no number to correct ("wp.pl")
+        # A number (phone, tax id): the dictionary holds no digits, so compare the whole column.
         similar = queryset.filter(
             RawSQL(f'%s <%% "{table}"."search_text"', [terms], output_field=models.BooleanField())
         ).order_by(RawSQL(f'word_similarity(%s, "{table}"."search_text")', [terms]).desc())
@@ -257,7 +293,7 @@ def _typo_candidates(queryset: models.QuerySet[M], terms: str, want: int) -> lis
     for _word, alternatives in rest:
         others &= _any_contains(alternatives)
     found: list[M] = []
-    share = max(want // len(lead), 10)
+    share = max(want // len(lead), 5)
     for alternative in lead:
         found.extend(queryset.filter(others, search_text__contains=alternative)[:share])
     return found
@@ -277,9 +313,12 @@ def query_words(terms: str) -> list[str]:
 
 
 def _known_look_alikes(connection: Any, terms: str) -> list[tuple[str, list[str]]] | None:
-    """For each word of the query, the known words that look like it (itself among them if it is
-    known), closest first; a word with no look-alike is left out. None when the query has no word
-    to look up."""
+    """For each word of the query, the known words nearest to it: itself and its one-slip
+    neighbours if it is known, else those the fewest typing slips away (a letter wrong, missing,
+    extra, or two swapped; at most two for words of six letters or more, one for shorter ones).
+    pg_trgm's similarity offers candidates and the edit distance decides, since a swap of two
+    letters ("pualauskas") breaks as many trigrams as a different name ("sakalauskas") does. A
+    word with no such neighbour is left out; None when the query has no word to look up."""
     words = query_words(terms)
     if not words:
         return None
@@ -289,13 +328,21 @@ def _known_look_alikes(connection: Any, terms: str) -> list[tuple[str, list[str]
             "CROSS JOIN LATERAL (SELECT w.word, similarity(w.word, q.word) AS closeness FROM search_word w "
             "WHERE w.word %% q.word GROUP BY w.word ORDER BY closeness DESC, w.word LIMIT %s) AS x "
             "ORDER BY q.n, x.closeness DESC, x.word",
-            [words, _ALTERNATIVES],
+            [words, _LOOK_ALIKES],
         )
         rows = cursor.fetchall()
-    groups: dict[str, list[str]] = {}
+    offered: dict[str, list[str]] = {}
     for word, alternative in rows:
-        groups.setdefault(word, []).append(alternative)
-    return list(groups.items())
+        offered.setdefault(word, []).append(alternative)
+    groups = []
+    for word, alternatives in offered.items():
+        distances = {alt: OSA.distance(word, alt) for alt in alternatives}
+        nearest = min(distances.values())
+        # A known word may still be the slip ("jana" typed for "jan"): its one-slip neighbours too.
+        reach = 1 if nearest == 0 else nearest
+        if nearest <= (_MAX_EDITS if len(word) >= 6 else 1):
+            groups.append((word, [alt for alt in alternatives if distances[alt] <= reach]))
+    return groups
 
 
 def ranked(
@@ -304,37 +351,48 @@ def ranked(
     *,
     limit: int = 10,
     label: Callable[[M], Sequence[str]],
-    candidates: int = 200,
+    candidates: int = 100,
+    fields: Sequence[str] = (),
 ) -> list[Hit]:
     """The best ``limit`` matches for a search box: the rows containing the query, or when there
     are none, its near misses (one typo away).
 
     ``label`` gives the strings a person would recognise a row by (name, e-mail...); the final
-    order is rapidfuzz's score of the query against them, so both databases agree.
+    order is rapidfuzz's score of the query against them, so both databases agree. ``fields``,
+    when given, are the only columns read (those ``label`` and the caller use).
     """
     terms = query_terms(query)
     if not terms:
         return []
     # Hundreds of candidates are read to keep ten: leave out the columns no label or hit shows.
-    bulky = [name for name in ("custom", "notes") if name in {f.name for f in queryset.model._meta.concrete_fields}]
-    queryset = queryset.defer(*bulky)
+    if fields:
+        queryset = queryset.only(*fields, "search_text")
+    else:
+        bulky = [name for name in ("custom", "notes") if name in {f.name for f in queryset.model._meta.concrete_fields}]
+        queryset = queryset.defer(*bulky)
     found: dict[Any, Any] = {obj.pk: obj for obj in _substring_candidates(queryset, query, candidates)}
-    # Near misses only when nothing matches as typed: someone who typed a name that exists wants
-    # that record, not its look-alikes, and the typo step is the costly half of a search.
+    # Near misses only when nothing matches as typed: someone who typed a name that exists
+    # wants that record, not its look-alikes, and the typo step is the costly half of a search.
+    # They mostly share one spelling ("urbonas" for "urobnas"), so a score of them shows the
+    # ten best as well as hundreds would, at a fraction of the reading.
     if not found and len(terms) >= 3:
-        for obj in _typo_candidates(queryset, terms, candidates):
+        for obj in _typo_candidates(queryset, terms, min(candidates, TYPO_CANDIDATES)):
             found.setdefault(obj.pk, obj)
-    hits = []
+    scored = []
     for obj in found.values():
-        names = [normalize(s) for s in label(obj) if s]
+        names = [_normalized_label(s) for s in label(obj) if s]
         best = max((_score(terms, name) for name in names), default=0.0)
         substring = any(terms in name for name in names) or terms in getattr(obj, "search_text", "")
         if substring:
             best = max(best, 90.0)
         if best >= MIN_SCORE:
-            hits.append(Hit(obj=obj, score=best))
-    hits.sort(key=lambda h: (-h.score, normalize(" ".join(label(h.obj)))))
-    return hits[:limit]
+            scored.append((-best, " ".join(names), Hit(obj=obj, score=best)))
+    scored.sort(key=lambda row: row[:2])
+    return [hit for _score_, _name, hit in scored[:limit]]
+
+
+# Ranking normalises the names of hundreds of candidates per search, and names repeat.
+_normalized_label = functools.lru_cache(maxsize=16384)(normalize)
 
 
 def _score(query: str, text: str) -> float:

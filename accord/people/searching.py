@@ -19,7 +19,13 @@ def _contact_label(contact: Contact) -> list[str]:
 
 def search_contacts(user: Any, query: str, limit: int) -> list[global_search.Hit]:
     visible = selectors.visible_contacts(user)
-    hits = search.ranked(visible, query, limit=limit, label=_contact_label)
+    hits = search.ranked(
+        visible,
+        query,
+        limit=limit,
+        label=_contact_label,
+        fields=("first_name", "last_name", "primary_email", "primary_phone"),
+    )
     companies = {
         link.contact_id: link.company.name
         for link in ContactCompany.objects.filter(
@@ -49,7 +55,13 @@ def search_contacts(user: Any, query: str, limit: int) -> list[global_search.Hit
 
 def search_companies(user: Any, query: str, limit: int) -> list[global_search.Hit]:
     visible = selectors.visible_companies(user)
-    hits = search.ranked(visible, query, limit=limit, label=lambda c: [c.name, c.nip, c.vat_id])
+    hits = search.ranked(
+        visible,
+        query,
+        limit=limit,
+        label=lambda c: [c.name, c.nip, c.vat_id],
+        fields=("name", "nip", "vat_id", "primary_email"),
+    )
     return [
         global_search.Hit(
             type="company",

@@ -68,11 +68,16 @@ def _cursor_of_page(page: int, size: int = 50) -> tuple[str, int]:
 def b3_search(data: Dataset, pools_seed: int = 7) -> dict[str, Any]:
     """The search box (as typed: 3+ characters) and unselective terms, for a sales rep."""
     rng = random.Random(pools_seed)
-    sample = list(
-        Contact.objects.filter(team_id=data.reps[0].primary_team_id)
-        .order_by("?")
-        .values_list("last_name", "first_name", "primary_email", "primary_phone")[:200]
-    )
+    # The same contacts every run (a seeded draw from the rep's team), so runs can be compared.
+    team = Contact.objects.filter(team_id=data.reps[0].primary_team_id)
+    drawn = rng.sample(sorted(team.values_list("pk", flat=True)), 200)
+    rows = {
+        pk: rest
+        for pk, *rest in team.filter(pk__in=drawn).values_list(
+            "pk", "last_name", "first_name", "primary_email", "primary_phone"
+        )
+    }
+    sample = [rows[pk] for pk in drawn]
     selective = []
     for last, first, email, phone in sample[:80]:
         kind = rng.choice(["last", "full", "email", "phone", "typo"])

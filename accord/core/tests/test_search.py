@@ -275,6 +275,20 @@ def test_a_misspelt_word_next_to_a_right_one_finds_the_person(owner, people, mak
     assert ranked_names(owner, "kowlaski jan") == ["Jan Kowalski"]
 
 
+def test_a_typed_name_that_exists_but_is_itself_the_slip_still_finds_the_person(owner, people, make_contact):
+    make_contact(owner, first_name="Jana", last_name="Nowak")
+
+    # "Jana" is somebody's name, but no Jana Kowalski exists: Jan Kowalski is one slip away.
+    assert ranked_names(owner, "jana kowalski") == ["Jan Kowalski"]
+
+
+def test_two_swapped_letters_find_the_name_before_names_sharing_its_ending(owner, make_contact):
+    make_contact(owner, first_name="Rokas", last_name="Sakalauskas")
+    make_contact(owner, first_name="Rokas", last_name="Paulauskas")
+
+    assert ranked_names(owner, "pualauskas")[0] == "Rokas Paulauskas"
+
+
 def known_words():
     with connection.cursor() as cursor:
         cursor.execute("SELECT word FROM search_word ORDER BY word")
