@@ -30,6 +30,23 @@ def test_manager_reassigns_a_filtered_set_with_one_audit_entry_per_record(manage
     assert Event.objects.get(name="people.contact.reassigned").payload["count"] == 3
 
 
+def test_a_mass_change_audits_with_time_ordered_keys_after_the_records_own(manager, owner, teammate, make_contact):
+    contacts = [make_contact(owner) for _ in range(5)]
+    created = set(AuditEntry.objects.values_list("pk", flat=True))
+
+    mass.reassign(actor=manager, queryset=Contact.objects.all(), owner=teammate)
+    mass.reassign(actor=manager, queryset=Contact.objects.all(), owner=owner)
+
+    keys = [pk for pk in AuditEntry.objects.order_by("pk").values_list("pk", flat=True) if pk not in created]
+    assert len(set(keys)) == 2 * len(contacts)
+    assert all(key.version == 7 for key in keys)
+    # Newer than every entry written before, and the second change's entries after the first's.
+    assert min(keys) > max(created)
+    first = set(AuditEntry.objects.filter(pk__in=keys, changes__owner__1=str(teammate.pk)).values_list("pk", flat=True))
+    assert len(first) == len(contacts)
+    assert keys[: len(contacts)] == sorted(first)
+
+
 def test_records_out_of_reach_are_left_alone(manager, owner, outsider, teammate, make_contact):
     mine = make_contact(owner)
     theirs = make_contact(outsider)
