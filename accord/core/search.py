@@ -566,6 +566,8 @@ def rebuild_words(connection: Any, tables: Sequence[str]) -> int:
 
     Run nightly and by ``accord reindex``: it drops the words no row uses any more and any word
     added twice. One transaction, so searches meanwhile see the old dictionary, never an empty one.
+    A word first saved while it runs may be dropped until the next refill; the dictionary only
+    suggests corrections, so that costs a near miss for a day, never a row found as typed.
     """
     if connection.vendor != "postgresql" or not tables:
         return 0

@@ -26,7 +26,8 @@ from accord.identity import services as identity
 from accord.people.models import Contact
 from benchmarks.dataset import Dataset
 
-DURATION_S = int(os.environ.get("ACCORD_BENCH_LOAD_SECONDS", "30"))
+# How long wrk runs: 30 s at full scale, 10 s on a small dataset (--quick), unless set.
+_DURATION_SET = os.environ.get("ACCORD_BENCH_LOAD_SECONDS")
 CONNECTIONS = int(os.environ.get("ACCORD_BENCH_LOAD_CONNECTIONS", "16"))
 WEB_WORKERS = int(os.environ.get("ACCORD_BENCH_WEB_WORKERS", "3"))
 WEB_THREADS = int(os.environ.get("ACCORD_BENCH_WEB_THREADS", "2"))
@@ -105,6 +106,7 @@ def _wait(url: str, seconds: float = 60) -> None:
 def b5_api_load(data: Dataset) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("B5 needs wrk: apt-get install wrk")
+    duration = int(_DURATION_SET) if _DURATION_SET else (30 if data.scale >= 0.5 else 10)
     rep = data.reps[0]
     ids = list(access.scope(rep, Contact.objects.all()).order_by("?").values_list("pk", flat=True)[:2000])
     _, token = identity.create_token(user=rep, name="load test")
@@ -140,7 +142,7 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
             check=True,
         )
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "-s", script, f"http://127.0.0.1:{port}"],
+            ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "-s", script, f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
             check=True,
@@ -164,7 +166,7 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
         "p99_ms": round(float(p99), 2),
         "non_2xx": int(non2xx),
         "server_errors": int(fivexx),
-        "server": {"workers": WEB_WORKERS, "threads": WEB_THREADS, "connections": CONNECTIONS, "seconds": DURATION_S},
+        "server": {"workers": WEB_WORKERS, "threads": WEB_THREADS, "connections": CONNECTIONS, "seconds": duration},
     }
 
 
