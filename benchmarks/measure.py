@@ -37,6 +37,12 @@ class Timing:
         }
 
 
+def samples(scale: float, full: int) -> int:
+    """How many samples (or rows) a workload takes: all at full scale, half on a small dataset
+    (``--quick``), where the per-request and per-row costs show as well in half the time."""
+    return full if scale >= 0.5 else max(20, full // 2)
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:

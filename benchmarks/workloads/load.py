@@ -26,7 +26,7 @@ from accord.identity import services as identity
 from accord.people.models import Contact
 from benchmarks.dataset import Dataset
 
-# How long wrk runs: 30 s at full scale, 10 s on a small dataset (--quick), unless set.
+# How long wrk runs: 30 s at full scale, 8 s on a small dataset (--quick), unless set.
 _DURATION_SET = os.environ.get("ACCORD_BENCH_LOAD_SECONDS")
 CONNECTIONS = int(os.environ.get("ACCORD_BENCH_LOAD_CONNECTIONS", "16"))
 WEB_WORKERS = int(os.environ.get("ACCORD_BENCH_WEB_WORKERS", "3"))
@@ -106,7 +106,7 @@ def _wait(url: str, seconds: float = 60) -> None:
 def b5_api_load(data: Dataset) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("B5 needs wrk: apt-get install wrk")
-    duration = int(_DURATION_SET) if _DURATION_SET else (30 if data.scale >= 0.5 else 10)
+    duration = int(_DURATION_SET) if _DURATION_SET else (30 if data.scale >= 0.5 else 8)
     rep = data.reps[0]
     ids = list(access.scope(rep, Contact.objects.all()).order_by("?").values_list("pk", flat=True)[:2000])
     _, token = identity.create_token(user=rep, name="load test")

@@ -23,7 +23,7 @@ from accord.core.models import ExchangeRate
 from accord.identity.models import User
 from accord.sales.models import Deal, DealStageChange, Pipeline, Stage
 from benchmarks.dataset import CHUNK, Dataset
-from benchmarks.measure import Browser, query_count, timed
+from benchmarks.measure import Browser, query_count, samples, timed
 
 FULL_DEALS = 300_000
 PIPELINE = "Bench pipeline"
@@ -132,8 +132,10 @@ def s1_board(data: Dataset) -> dict[str, Any]:
         "open_deals": Deal.objects.filter(pipeline=pipeline, status="open").count(),
         "team_deals": Deal.objects.filter(pipeline=pipeline, status="open", team_id=team).count(),
         "generate_seconds": generated_s,
-        "board_team_admin": timed(lambda _: admin.get(board), range(RUNS)).as_dict(),
-        "board_rep": timed(lambda _: rep_browser.get(f"/sales/board/{pipeline.pk}/"), range(RUNS // 2)).as_dict(),
+        "board_team_admin": timed(lambda _: admin.get(board), range(samples(data.scale, RUNS))).as_dict(),
+        "board_rep": timed(
+            lambda _: rep_browser.get(f"/sales/board/{pipeline.pk}/"), range(samples(data.scale, RUNS // 2))
+        ).as_dict(),
         "board_queries": query_count(lambda: admin.get(board)),
         # Server CPU of this process per render: on a shared, busy machine wall time also counts the
         # wait for a core; this does not (the database's own work is not in it).
@@ -145,7 +147,7 @@ def s1_board(data: Dataset) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        results[key] = timed(_getter(admin, url), range(RUNS // 2)).as_dict()
+        results[key] = timed(_getter(admin, url), range(samples(data.scale, RUNS // 2))).as_dict()
     return results
 
 

@@ -33,6 +33,7 @@ from accord.identity import services as identity
 from accord.people.demo import ascii_slug
 from accord.people.validators import PhoneNormalizer
 from benchmarks.dataset import FREE_MAIL, LEGAL, MOBILE_PREFIX, Dataset, Pools
+from benchmarks.measure import samples
 
 FULL_IMPORT = 1_000_000
 FULL_UPSERT = 200_000
@@ -216,7 +217,7 @@ def remove_imported(external_prefix: str, company_prefix: str | None = None) -> 
 
 
 def b1_import(data: Dataset) -> dict[str, Any]:
-    rows = max(1000, round(FULL_IMPORT * data.scale))
+    rows = max(1000, samples(data.scale, round(FULL_IMPORT * data.scale)))
     owners = [rep.username for rep in data.reps]
     results: dict[str, Any] = {"rows": rows, "columns": len(HEADER)}
     with tempfile.TemporaryDirectory(prefix="accord-b1-") as folder:
@@ -270,7 +271,9 @@ def _records(start: int, count: int, rng: random.Random, pools: Pools) -> list[d
 
 
 def b6_bulk_upsert(data: Dataset) -> dict[str, Any]:
-    total = max(UPSERT_BATCH * 4, round(FULL_UPSERT * data.scale / UPSERT_BATCH) * UPSERT_BATCH)
+    total = max(
+        UPSERT_BATCH * 4, round(samples(data.scale, round(FULL_UPSERT * data.scale)) / UPSERT_BATCH) * UPSERT_BATCH
+    )
     rep = data.reps[0]
     _, token = identity.create_token(user=rep, name="bulk upsert benchmark")
     client = Client(headers={"Authorization": f"Bearer {token}"})
