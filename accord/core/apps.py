@@ -10,9 +10,8 @@ def _repair_search_indexes(using: str = "default", **kwargs: Any) -> None:
 
     from accord.core import search
 
-    models = search.searchable_models()
-    search.repair_indexes(connections[using], models)
-    search.install_words(connections[using], [model._meta.db_table for model in models])
+    search.repair_indexes(connections[using], search.searchable_models())
+    search.install_words(connections[using])
 
 
 class CoreConfig(AppConfig):

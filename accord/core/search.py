@@ -306,7 +306,7 @@ def _any_contains(words: Sequence[str]) -> Q:
     return condition
 
 
-def query_words(terms: str) -> list[str]:
+def _query_words(terms: str) -> list[str]:
     """The words of a (normalised) query that the dictionary of words could hold."""
     low, high = WORD_LENGTHS
     return [w for w in _WORD_BREAKS.split(terms) if low <= len(w) <= high]
@@ -319,7 +319,7 @@ def _known_look_alikes(connection: Any, terms: str) -> list[tuple[str, list[str]
     pg_trgm's similarity offers candidates and the edit distance decides, since a swap of two
     letters ("pualauskas") breaks as many trigrams as a different name ("sakalauskas") does. A
     word with no such neighbour is left out; None when the query has no word to look up."""
-    words = query_words(terms)
+    words = _query_words(terms)
     if not words:
         return None
     with connection.cursor() as cursor:
@@ -526,9 +526,14 @@ _WORDS_SQL = [
 ]
 
 
-def install_words(connection: Any, tables: Sequence[str]) -> list[str]:
-    """Keep the dictionary of words (PostgreSQL) filled from ``tables``; returns the tables newly
-    taken in, whose existing words were added then. Idempotent, and a no-op elsewhere.
+def _searchable_tables() -> list[str]:
+    return [model._meta.db_table for model in searchable_models()]
+
+
+def install_words(connection: Any, tables: Sequence[str] | None = None) -> list[str]:
+    """Keep the dictionary of words (PostgreSQL) filled from ``tables`` (by default every
+    searchable model's); returns the tables newly taken in, whose existing words were added then.
+    Idempotent, and a no-op elsewhere.
 
     The dictionary has no unique index on purpose: two transactions adding the same new word
     would otherwise wait on each other, and deadlock when each holds a word the other needs.
@@ -538,6 +543,7 @@ def install_words(connection: Any, tables: Sequence[str]) -> list[str]:
     """
     if connection.vendor != "postgresql":
         return []
+    tables = _searchable_tables() if tables is None else tables
     added = []
     with connection.cursor() as cursor:
         for statement in _WORDS_SQL:
@@ -561,25 +567,25 @@ def install_words(connection: Any, tables: Sequence[str]) -> list[str]:
     return added
 
 
-def rebuild_words(connection: Any, tables: Sequence[str]) -> int:
-    """Refill the dictionary of words from ``tables`` (PostgreSQL); returns how many words it holds.
+def rebuild_words(connection: Any, tables: Sequence[str] | None = None) -> int:
+    """Refill the dictionary of words from ``tables`` (by default every searchable model's;
+    PostgreSQL only); returns how many words it holds.
 
     Run nightly and by ``accord reindex``: it drops the words no row uses any more and any word
     added twice. One transaction, so searches meanwhile see the old dictionary, never an empty one.
     A word first saved while it runs may be dropped until the next refill; the dictionary only
     suggests corrections, so that costs a near miss for a day, never a row found as typed.
     """
-    if connection.vendor != "postgresql" or not tables:
+    if connection.vendor != "postgresql":
+        return 0
+    tables = _searchable_tables() if tables is None else tables
+    if not tables:
         return 0
     install_words(connection, tables)
     texts = " UNION ALL ".join(f"SELECT search_text FROM {connection.ops.quote_name(t)}" for t in tables)
-    low, high = WORD_LENGTHS
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_word")
-        cursor.execute(
-            f"INSERT INTO search_word (word) SELECT DISTINCT w FROM ({texts}) AS t, "
-            f"regexp_split_to_table(t.search_text, '{_WORD_BREAKS_SQL}') AS w WHERE length(w) BETWEEN {low} AND {high}"
-        )
+        cursor.execute(f"INSERT INTO search_word (word) {_words_of(f'({texts}) AS texts')}")
         return int(cursor.rowcount)
 
 

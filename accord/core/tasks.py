@@ -60,4 +60,4 @@ def refresh_search_words() -> int:
     renamed records, and any word two saves added at once."""
     from django.db import connection
 
-    return search.rebuild_words(connection, [model._meta.db_table for model in search.searchable_models()])
+    return search.rebuild_words(connection)

@@ -296,11 +296,10 @@ def known_words():
 
 
 def test_the_dictionary_of_words_follows_inserts_renames_and_rebuilds(owner, make_contact):
-    tables = [model._meta.db_table for model in search.searchable_models()]
     if connection.vendor != "postgresql":
         # SQLite finds near misses through its full-text index; it keeps no dictionary.
-        assert search.install_words(connection, tables) == []
-        assert search.rebuild_words(connection, tables) == 0
+        assert search.install_words(connection) == []
+        assert search.rebuild_words(connection) == 0
         return
     # Bulk inserts (one statement for many rows) and single saves alike: names and e-mail parts.
     Contact.objects.bulk_create(
@@ -326,13 +325,13 @@ def test_the_dictionary_of_words_follows_inserts_renames_and_rebuilds(owner, mak
     # A rebuild forgets the words no record holds any more, and any word held twice.
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO search_word (word) VALUES ('olga')")
-    count = search.rebuild_words(connection, tables)
+    count = search.rebuild_words(connection)
 
     words = known_words()
     assert "zmijewska" not in words
     assert words.count("olga") == 1
     assert count == len(words)
-    assert search.install_words(connection, tables) == []
+    assert search.install_words(connection) == []
 
 
 def test_repair_reinstalls_dropped_triggers_and_reindexes(owner, people):

@@ -22,5 +22,5 @@ class Command(BaseCommand):
             search.rebuild_index(connection, model._meta.db_table)
         self.stdout.write(f"Rebuilt {len(models)} search indexes.")
         if connection.vendor == "postgresql":
-            words = search.rebuild_words(connection, [model._meta.db_table for model in models])
+            words = search.rebuild_words(connection)
             self.stdout.write(f"The dictionary of words for near misses holds {words} words.")
