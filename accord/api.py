@@ -21,6 +21,7 @@ from accord import __version__
 from accord.activities.api import router as activities_router
 from accord.core.access import AccessDenied
 from accord.core.api import router as core_router
+from accord.core.api_attachments import router as attachments_router
 from accord.core.errors import BadRequest, Conflict, message_dict
 from accord.core.idempotency import IdempotencyMismatch
 from accord.identity.auth import api_auth
@@ -125,6 +126,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", core_router)
+api.add_router("/", attachments_router)
 api.add_router("/companies", companies_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/", activities_router)

@@ -8,6 +8,7 @@ without the settings that must never take a default there.
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -212,8 +213,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
+FILES_DIR = VAR_DIR / "files"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_DIR}},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -222,6 +224,14 @@ STORAGES = {
         )
     },
 }
+# Attachments: the largest file accepted, and a virus scanner run on every upload before it is
+# stored ("clamdscan --no-summary" or any command: it gets the file's path as its last argument
+# and refuses the file by exiting non-zero). A reverse proxy in front should allow bodies a little
+# larger than the limit, so the user sees Accord's message rather than the proxy's.
+ACCORD_MAX_UPLOAD_MB = int(os.environ.get("ACCORD_MAX_UPLOAD_MB", "25"))
+ACCORD_VIRUS_SCAN_COMMAND = os.environ.get("ACCORD_VIRUS_SCAN_COMMAND", "")
+ACCORD_VIRUS_SCAN_TIMEOUT = int(os.environ.get("ACCORD_VIRUS_SCAN_TIMEOUT", "120"))
+
 # Without a collectstatic step (development, tests) WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -291,4 +301,8 @@ if TESTING:
     # Argon2 is deliberately slow; tests that check hashing switch it back on.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Files a test uploads never land among the development server's (tests that look at the
+    # files point the storage at a directory of their own).
+    FILES_DIR = Path(tempfile.gettempdir()) / "accord-test-files"
+    STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_DIR}}
     AXES_ENABLED = env_bool("AXES_ENABLED", True)

@@ -74,6 +74,10 @@ ICONS = {
     "code": "code-xml",
     "package": "package",
     "percent": "percent",
+    "paperclip": "paperclip",
+    "upload": "upload",
+    "reset": "rotate-ccw",
+    "link": "link",
 }
 
 

@@ -2,6 +2,8 @@
 
 The references are found from the model's metadata, not listed by hand, so a module added later
 (deals, tickets, invoices pointing at a contact) is carried over by a merge without knowing of it.
+Generic references (a content type and an object id, as attachments hold) are found the same way:
+every model's generic foreign keys are asked whether they point at the merged records.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.apps import apps
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from accord.core.models import AuditEntry, entity_label
@@ -97,6 +102,28 @@ def reassign_references(
         count = related_model._default_manager.filter(**{f"{fk_name}__in": other_ids}).update(**{fk_name: survivor})
         if count:
             moved[label] = count
+    moved.update(_reassign_generic(model, survivor, other_ids, skip))
+    return moved
+
+
+def _reassign_generic(
+    model: type[models.Model], survivor: models.Model, other_ids: list[Any], skip: set[str]
+) -> dict[str, int]:
+    """Point generic references (content type + object id) at the survivor."""
+    record_type = ContentType.objects.get_for_model(model)
+    moved: dict[str, int] = {}
+    for related_model in apps.get_models():
+        for field in related_model._meta.private_fields:
+            if not isinstance(field, GenericForeignKey):
+                continue
+            label = f"{_label(related_model)}.{field.name}"
+            if label in skip:
+                continue
+            count = related_model._default_manager.filter(
+                **{field.ct_field: record_type, f"{field.fk_field}__in": other_ids}
+            ).update(**{field.fk_field: survivor.pk})
+            if count:
+                moved[label] = count
     return moved
 
 

@@ -1,5 +1,5 @@
 """The pieces every domain app builds on: the base model, ownership, tags, custom fields, the audit
-trail, the event log, saved views, idempotency records and the scheduler's claimed slots."""
+trail, the event log, attachments, saved views, idempotency records and the scheduler's claimed slots."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,6 +188,48 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.object_id}"
+
+
+class Attachment(BaseModel):
+    """A file attached to a record of any app (a contact, a deal, a quote...).
+
+    The bytes live in the default storage (``var/files`` or an S3-compatible bucket) under a random
+    name that says nothing about the file; the name the user gave is kept here. Files are never
+    served from the storage directly: a download asks the access policy about the record first.
+    """
+
+    record_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    record_id = models.UUIDField()
+    record = GenericForeignKey("record_type", "record_id")
+    file_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    # Guessed from the file name, never taken from the browser; served only if it is a harmless one.
+    mime_type = models.CharField(_("type"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"storage_name"}
+    # The timeline lists attachments among interactions and tells them apart by this.
+    is_attachment: ClassVar[bool] = True
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "-created_at", "-id"], name="attachment_record_idx"),
+        ]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class SavedView(BaseModel):

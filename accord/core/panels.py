@@ -43,6 +43,11 @@ class RenderedPanel:
     context: dict[str, Any]
 
 
+def build_slot(request: HttpRequest, entity: str, obj: Any, slot: str) -> list[RenderedPanel]:
+    """The panels of one slot only, for pages that place each slot themselves."""
+    return [RenderedPanel(panel=p, context=p.context(request, obj)) for p in for_entity(entity) if p.slot == slot]
+
+
 def build(request: HttpRequest, entity: str, obj: Any) -> dict[str, list[RenderedPanel]]:
     """Each panel's context for ``obj``, grouped by slot, ready for ``{% include %}``."""
     slots: dict[str, list[RenderedPanel]] = defaultdict(list)

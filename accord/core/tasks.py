@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import dbstats, search
+from accord.core import attachments, dbstats, search
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -61,3 +61,10 @@ def refresh_search_words() -> int:
     from django.db import connection
 
     return search.rebuild_words(connection)
+
+
+@periodic("29 3 * * *")
+@task()
+def sweep_attachments() -> dict[str, int]:
+    """Remove the files of deleted records, and stored files that no attachment refers to."""
+    return {"detached": attachments.sweep_detached(), "stray_files": attachments.sweep_stray_files()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.core import views
+from accord.core import views, views_attachments
 
 app_name = "core"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("settings/custom-fields/", views.custom_field_list, name="custom-fields"),
     path("settings/custom-fields/new/", views.custom_field_edit, name="custom-field-create"),
     path("settings/custom-fields/<uuid:pk>/", views.custom_field_edit, name="custom-field-edit"),
+    path("files/<uuid:pk>/", views_attachments.download, name="attachment-download"),
+    path("files/<uuid:pk>/delete/", views_attachments.delete, name="attachment-delete"),
+    path("files/<str:entity>/<uuid:record_id>/upload/", views_attachments.upload, name="attachment-upload"),
 ]

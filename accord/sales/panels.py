@@ -1,4 +1,4 @@
-"""The open deals of a contact or a company, on their 360° pages."""
+"""The open deals of a contact or a company, on their 360° pages; files on leads, deals and quotes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accord.core import access, panels
+from accord.core import access, attachments, panels
 from accord.core.models import entity_label
 from accord.people.models import Company, Contact
+from accord.sales.models import Deal, Lead, Quote
 from accord.sales.selectors.deals import open_deals_of
 
 
@@ -28,3 +29,8 @@ for model in (Contact, Company):
         entity_label(model),
         panels.Panel(name="deals", template="sales/_deals_panel.html", context=deals_context, slot="side", order=20),
     )
+
+attachments.enable(Lead)
+attachments.enable(Deal)
+# A quote is changed through its deal: whoever may change the deal may attach files to its quotes.
+attachments.enable(Quote, change_via="deal")

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accord.core import panels
 from accord.core.changes import jsonable
+from accord.core.models import entity_label
 
 register = template.Library()
 
@@ -100,3 +102,10 @@ def get_field(form: Any, name: str) -> Any:
 @register.simple_tag
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+@register.inclusion_tag("core/_record_panels.html", takes_context=True)
+def record_panels(context: template.Context, obj: Any, slot: str) -> dict[str, Any]:
+    """The panels other apps contribute to ``obj``'s page, for one slot: ``{% record_panels deal "side" %}``."""
+    request = context["request"]
+    return {"rendered": panels.build_slot(request, entity_label(obj), obj, slot), "request": request}

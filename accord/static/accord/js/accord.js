@@ -161,3 +161,38 @@
     if (close) { close.closest(".toast").remove(); }
   });
 })();
+
+/* --- Attachments: files dropped on a [data-dropzone] form (or chosen in it) are uploaded at once;
+   without JavaScript the form's file input and button do the same. */
+(function () {
+  "use strict";
+
+  function zoneOf(event) { return event.target && event.target.closest ? event.target.closest("[data-dropzone]") : null; }
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = zoneOf(event);
+      if (!zone || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, "Files") < 0) { return; }
+      event.preventDefault();
+      zone.classList.add("dragging");
+    });
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = zoneOf(event);
+    if (zone && !zone.contains(event.relatedTarget)) { zone.classList.remove("dragging"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = zoneOf(event);
+    if (!zone || !event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    var input = zone.querySelector("input[type='file']");
+    input.files = event.dataTransfer.files;
+    zone.requestSubmit();
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-dropzone] input[type='file']") && event.target.files.length) {
+      event.target.form.requestSubmit();
+    }
+  });
+})();
