@@ -18,9 +18,9 @@ from accord.activities.models import (
     TaskPriority,
     TaskStatus,
 )
-from accord.core import access
+from accord.core import access, attachments
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, encode_cursor, paginate
-from accord.core.models import entity_label
+from accord.core.models import Attachment, entity_label
 from accord.people.models import Company, Contact
 
 TIMELINE_PAGE_SIZE = 25
@@ -72,6 +72,17 @@ TASK_LIST = ListSpec[Task](
 )
 
 
+# Files attached to a contact or company are on its timeline too, at the time they were attached;
+# the sort is named as the interactions' is, so one cursor pages through both.
+TIMELINE_FILES = ListSpec[Attachment](
+    entity=entity_label(Attachment),
+    filters=[],
+    sorts=[Sort("occurred", "created_at", kind="datetime")],
+    default_sort="-occurred",
+)
+FILES_CHANNEL = "files"
+
+
 def visible_interactions(user: Any) -> QuerySet[Interaction]:
     return access.scope(user, Interaction.objects.all())
 
@@ -103,36 +114,45 @@ def task_detail(user: Any, pk: Any) -> Task:
     return access.get_visible(user, Task.objects.select_related("owner", "contact", "company"), pk=pk)
 
 
-def timeline(party: Contact | Company, *, cursor: str = "", channel: str = "") -> Page[Interaction]:
-    """The party's interactions, newest first, one page at a time.
+def _when(row: Interaction | Attachment) -> datetime.datetime:
+    return row.created_at if isinstance(row, Attachment) else row.occurred_at
+
+
+def timeline(party: Contact | Company, *, cursor: str = "", channel: str = "") -> Page[Interaction | Attachment]:
+    """The party's interactions and files, newest first, one page at a time.
 
     The caller has already established that the user may see ``party``; its whole timeline is
     then visible, whoever logged each entry. The query count does not grow with the timeline.
 
-    A contact's timeline is what was logged on the contact plus what they took part in. Each is
-    read by its own keyset query, which walks an index in order and stops after a page, and the two
-    are merged here: one query with an OR of both would make the database sort the whole timeline
-    (10,000 rows for a busy contact) to show 25 of them.
+    A contact's timeline is what was logged on the contact, what they took part in and the files
+    attached to them. Each is read by its own keyset query, which walks an index in order and stops
+    after a page, and they are merged here: one query with an OR of them would make the database
+    sort the whole timeline (10,000 rows for a busy contact) to show 25 of them. ``channel`` picks
+    one channel, or ``files`` for the files alone.
     """
     query = ListQuery(sort="-occurred", cursor=cursor, limit=TIMELINE_PAGE_SIZE)
-    if isinstance(party, Contact):
-        direct = Interaction.objects.filter(contact=party)
-        joined = Interaction.objects.filter(
-            pk__in=InteractionParticipant.objects.filter(contact=party).values("interaction_id")
-        ).exclude(contact=party)
-        sources = [direct, joined]
-    else:
-        sources = [Interaction.objects.filter(company=party)]
-    if channel:
-        sources = [qs.filter(channel=channel) for qs in sources]
-    pages = [paginate(INTERACTION_LIST, query, _interaction_rows(qs)) for qs in sources]
+    sources: list[QuerySet[Interaction]] = []
+    if channel != FILES_CHANNEL:
+        if isinstance(party, Contact):
+            direct = Interaction.objects.filter(contact=party)
+            joined = Interaction.objects.filter(
+                pk__in=InteractionParticipant.objects.filter(contact=party).values("interaction_id")
+            ).exclude(contact=party)
+            sources = [direct, joined]
+        else:
+            sources = [Interaction.objects.filter(company=party)]
+        if channel:
+            sources = [qs.filter(channel=channel) for qs in sources]
+    pages: list[Page[Any]] = [paginate(INTERACTION_LIST, query, _interaction_rows(qs)) for qs in sources]
+    if not channel or channel == FILES_CHANNEL:
+        pages.append(paginate(TIMELINE_FILES, query, attachments.for_record(party)))
     if len(pages) == 1:
         return pages[0]
-    rows = sorted((row for page in pages for row in page.items), key=lambda i: (i.occurred_at, i.pk), reverse=True)
+    rows = sorted((row for page in pages for row in page.items), key=lambda r: (_when(r), r.pk), reverse=True)
     more = len(rows) > query.limit or any(page.next_cursor for page in pages)
     rows = rows[: query.limit]
-    next_cursor = encode_cursor(rows[-1].occurred_at, rows[-1].pk) if more and rows else None
-    prev_cursor = encode_cursor(rows[0].occurred_at, rows[0].pk) if cursor and rows else None
+    next_cursor = encode_cursor(_when(rows[-1]), rows[-1].pk) if more and rows else None
+    prev_cursor = encode_cursor(_when(rows[0]), rows[0].pk) if cursor and rows else None
     return Page(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, limit=query.limit)
 
 

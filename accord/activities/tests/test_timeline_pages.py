@@ -1,11 +1,16 @@
-"""A contact's timeline mixes what was logged on the contact with meetings they took part in; paged,
-it still shows every entry once, newest first, however the two interleave and wherever times tie."""
+"""A contact's timeline mixes what was logged on the contact with meetings they took part in and files
+attached to them; paged, it still shows every entry once, newest first, however they interleave and
+wherever times tie."""
 
 import datetime
 
+from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.activities import selectors, services
+from accord.core import attachments
+from accord.core.models import Attachment
 
 
 def walk(contact, channel=""):
@@ -86,3 +91,44 @@ def test_entries_added_while_paging_are_neither_repeated_nor_skipped(owner, make
     ids = [i.pk for i in first.items + rest]
     assert len(ids) == len(set(ids))
     assert {i.subject for i in first.items + rest if i.channel == "note"} == {f"n{n}" for n in range(40)}
+
+
+def test_files_attached_to_a_contact_take_their_place_in_the_timeline(owner, make_contact):
+    guest = make_contact(owner)
+    start = timezone.now() - datetime.timedelta(days=10)
+    logged = []
+    for n in range(30):
+        when = start + datetime.timedelta(hours=n)
+        if n % 4 == 0:
+            attachment = attachments.attach_file(
+                actor=owner, record=guest, upload=ContentFile(b"x", name=f"scan-{n}.pdf")
+            )
+            Attachment.objects.filter(pk=attachment.pk).update(created_at=when)
+            attachment.created_at = when
+            logged.append(attachment)
+        else:
+            data = {"channel": "note", "contact": guest, "subject": f"n{n}", "occurred_at": when}
+            logged.append(services.log_interaction(actor=owner, data=data))
+
+    seen = walk(guest)
+    only_files = walk(guest, channel="files")
+    only_notes = walk(guest, channel="note")
+
+    def when(entry):
+        return entry.created_at if isinstance(entry, Attachment) else entry.occurred_at
+
+    assert [e.pk for e in seen] == [e.pk for e in sorted(logged, key=lambda e: (when(e), e.pk), reverse=True)]
+    assert [a.file_name for a in only_files] == [f"scan-{n}.pdf" for n in (28, 24, 20, 16, 12, 8, 4, 0)]
+    assert len(only_notes) == 22
+    assert not any(isinstance(e, Attachment) for e in only_notes)
+
+
+def test_the_timeline_shows_a_file_with_its_download_link(client, owner, make_company):
+    acme = make_company(owner, name="Acme")
+    attachment = attachments.attach_file(actor=owner, record=acme, upload=ContentFile(b"x", name="contract.pdf"))
+    client.force_login(owner)
+
+    html = client.get(reverse("activities:timeline"), {"company": acme.pk}).content.decode()
+
+    assert "File attached" in html
+    assert f'href="{reverse("core:attachment-download", args=[attachment.pk])}">contract.pdf</a>' in html
