@@ -29,7 +29,11 @@ def _answer(request: HttpRequest, record: Any, errors: list[str], done: str) -> 
     """The refreshed panel for htmx; otherwise back to the page, with the outcome as a message."""
     if is_htmx(request):
         context = attachments.panel_context(request, record, errors=errors)
-        return render(request, "core/_attachments_panel.html", {"ctx": context}, status=422 if errors else 200)
+        response = render(request, "core/_attachments_panel.html", {"ctx": context}, status=422 if errors else 200)
+        if done:
+            # Whatever else on the page lists the files (the timeline) refreshes itself.
+            response["HX-Trigger"] = "accord:files-changed"
+        return response
     for error in errors:
         messages.error(request, error)
     if done:

@@ -74,9 +74,11 @@ def test_an_upload_with_htmx_answers_with_the_panel_and_explains_a_refusal(stora
     )
 
     assert stored.status_code == 200
+    assert stored["HX-Trigger"] == "accord:files-changed"
     assert 'id="attachments-panel"' in stored.content.decode()
     assert ">plan.txt</a>" in stored.content.decode()
     assert refused.status_code == 422
+    assert "HX-Trigger" not in refused
     body = refused.content.decode()
     assert "<li>huge.bin: The file is larger than 1 MB, the most Accord accepts.</li>" in body
     assert "<li>empty.txt: The file is empty.</li>" in body
