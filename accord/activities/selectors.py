@@ -189,8 +189,8 @@ def my_day(user: Any, *, now: datetime.datetime | None = None, limit: int = 50) 
         upcoming=list(mine.filter(due_at__gte=end_of_day, due_at__lt=week).order_by("due_at", "id")[:limit]),
         no_date=list(mine.filter(due_at__isnull=True).order_by("-created_at", "id")[:10]),
         recent_interactions=list(
-            _interaction_rows(Interaction.objects.filter(author=user, occurred_at__gte=start_of_day)).order_by(
-                "-occurred_at", "-id"
-            )[:10]
+            _interaction_rows(
+                Interaction.objects.filter(author=user, occurred_at__gte=start_of_day, occurred_at__lte=now)
+            ).order_by("-occurred_at", "-id")[:10]
         ),
     )

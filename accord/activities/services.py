@@ -9,11 +9,17 @@ from typing import Any, TypedDict
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.activities.models import Interaction, InteractionChannel, InteractionParticipant, Task, TaskStatus
+from accord.activities.models import (
+    Interaction,
+    InteractionChannel,
+    InteractionParticipant,
+    Task,
+    TaskStatus,
+)
 from accord.core import access, changes
 from accord.core.access import Action
 from accord.core.errors import check_version
@@ -21,6 +27,9 @@ from accord.core.events import emit
 from accord.people.models import Company, Contact, ContactCompany
 
 CALL_FIELDS = ("duration_seconds", "outcome")
+# Meetings and visits may be entered ahead, as appointments for the calendar; every other channel
+# records what has happened.
+PLANNED_CHANNELS = (InteractionChannel.MEETING, InteractionChannel.VISIT)
 
 
 class InteractionData(TypedDict, total=False):
@@ -57,9 +66,12 @@ def _require_party_visible(actor: Any, data: Any, errors: dict[str, list[str]]) 
             errors[name] = [_("No such %(model)s.") % {"model": model._meta.verbose_name}]
 
 
-def _touch_last_interaction(interaction: Interaction) -> None:
-    """Keep ``last_interaction_at`` of the contact and company current (lists sort by it)."""
+def _touch_last_interaction(interaction: Interaction, *, now: datetime.datetime | None = None) -> None:
+    """Keep ``last_interaction_at`` of the contact and company current (lists sort by it). A
+    meeting still ahead does not count until it has taken place (``touch_past_appointments``)."""
     when = interaction.occurred_at
+    if when > (now or timezone.now()):
+        return
     for model, pk in ((Contact, interaction.contact_id), (Company, interaction.company_id)):
         if pk is not None:
             model.objects.filter(pk=pk).filter(
@@ -69,11 +81,12 @@ def _touch_last_interaction(interaction: Interaction) -> None:
 
 def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
     """After an interaction is moved or deleted, the latest may be an older one."""
+    past = Interaction.objects.filter(occurred_at__lte=timezone.now())
     if contact_id is not None:
-        latest = Interaction.objects.filter(contact_id=contact_id).aggregate(m=Max("occurred_at"))["m"]
+        latest = past.filter(contact_id=contact_id).aggregate(m=Max("occurred_at"))["m"]
         Contact.objects.filter(pk=contact_id).update(last_interaction_at=latest)
     if company_id is not None:
-        latest = Interaction.objects.filter(company_id=company_id).aggregate(m=Max("occurred_at"))["m"]
+        latest = past.filter(company_id=company_id).aggregate(m=Max("occurred_at"))["m"]
         Company.objects.filter(pk=company_id).update(last_interaction_at=latest)
 
 
@@ -116,8 +129,14 @@ def _apply_interaction(
         errors["outcome"] = [_("Only calls have an outcome.")]
     if interaction.channel == InteractionChannel.NOTE and interaction.direction:
         errors["direction"] = [_("A note has no direction.")]
-    if interaction.occurred_at and interaction.occurred_at > timezone.now() + datetime.timedelta(days=1):
-        errors["occurred_at"] = [_("An interaction cannot be logged in the future; add a task instead.")]
+    if (
+        interaction.occurred_at
+        and interaction.channel not in PLANNED_CHANNELS
+        and interaction.occurred_at > timezone.now() + datetime.timedelta(days=1)
+    ):
+        errors["occurred_at"] = [
+            _("Only meetings and visits can be entered ahead; for anything else, add a task instead.")
+        ]
     try:
         interaction.full_clean(
             exclude=["author", "contact", "company", "related_type", "related_id"], validate_constraints=False
@@ -268,6 +287,15 @@ def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_ver
     return locked
 
 
+def reschedule_task(*, actor: Any, task: Task, due_at: datetime.datetime, expected_version: int | None = None) -> Task:
+    """Move a task to another time (a drag on the calendar); its reminder moves with it, the same
+    time ahead, and will be sent again."""
+    data: dict[str, Any] = {"due_at": due_at}
+    if task.remind_at is not None and task.due_at is not None:
+        data["remind_at"] = task.remind_at + (due_at - task.due_at)
+    return update_task(actor=actor, task=task, data=data, expected_version=expected_version)
+
+
 def _set_status(task: Task, status: str) -> None:
     if status not in TaskStatus.values:
         raise ValidationError(
@@ -295,6 +323,25 @@ def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) 
     check_version(locked, expected_version)
     changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked))
     locked.delete()
+
+
+def touch_past_appointments(*, now: datetime.datetime | None = None, since: datetime.timedelta | None = None) -> int:
+    """Meetings and visits entered ahead count as the customer's last interaction once their time
+    has come: run every few minutes, it catches up on those that passed in the last two days.
+    Moving ``last_interaction_at`` only ever forward, it is safe to run any number of times."""
+    now = now or timezone.now()
+    passed = Interaction.objects.filter(
+        channel__in=PLANNED_CHANNELS,
+        occurred_at__gt=now - (since or datetime.timedelta(days=2)),
+        occurred_at__lte=now,
+        created_at__lt=F("occurred_at"),
+    )
+    count = 0
+    for interaction in passed.only("occurred_at", "contact_id", "company_id").order_by("occurred_at")[:5000]:
+        with transaction.atomic():
+            _touch_last_interaction(interaction, now=now)
+        count += 1
+    return count
 
 
 def fire_due_reminders(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:

@@ -240,3 +240,39 @@ def test_clearing_a_tasks_description_with_null_stores_an_empty_text(owner):
 
     task.refresh_from_db()
     assert task.description == ""
+
+
+def test_meetings_and_visits_can_be_entered_ahead_and_count_as_the_last_interaction_once_they_happened(
+    owner, make_contact
+):
+    contact = make_contact(owner)
+    call = services.log_interaction(
+        actor=owner,
+        data={"channel": "phone", "contact": contact, "occurred_at": timezone.now() - datetime.timedelta(days=3)},
+    )
+    planned = services.log_interaction(
+        actor=owner,
+        data={"channel": "meeting", "contact": contact, "occurred_at": timezone.now() + datetime.timedelta(days=9)},
+    )
+    contact.refresh_from_db()
+    assert contact.last_interaction_at == call.occurred_at
+
+    assert services.touch_past_appointments(now=timezone.now()) == 0
+    assert services.touch_past_appointments(now=planned.occurred_at + datetime.timedelta(minutes=5)) == 1
+
+    contact.refresh_from_db()
+    assert contact.last_interaction_at == planned.occurred_at
+
+
+def test_only_meetings_and_visits_can_be_entered_ahead(owner, make_contact):
+    contact = make_contact(owner)
+    ahead = timezone.now() + datetime.timedelta(days=9)
+
+    visit = services.log_interaction(actor=owner, data={"channel": "visit", "contact": contact, "occurred_at": ahead})
+    with pytest.raises(ValidationError) as refused:
+        services.log_interaction(actor=owner, data={"channel": "phone", "contact": contact, "occurred_at": ahead})
+
+    assert visit.occurred_at == ahead
+    assert refused.value.message_dict == {
+        "occurred_at": ["Only meetings and visits can be entered ahead; for anything else, add a task instead."]
+    }
