@@ -170,3 +170,24 @@ class Task(OwnedModel):
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
+
+
+class CalendarFeed(BaseModel):
+    """A user's personal calendar feed (iCalendar), read by calendar apps through a secret URL.
+
+    The URL carries the feed's id and a signature of ``secret`` made with the installation's
+    SECRET_KEY; the secret is random and the signature is stored nowhere, so the table alone does
+    not reveal a working URL. Resetting the feed replaces the row, and the old URL stops working.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    secret = models.CharField(max_length=64, editable=False)
+
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"secret"}
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"

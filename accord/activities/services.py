@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.activities.models import (
+    CalendarFeed,
     Interaction,
     InteractionChannel,
     InteractionParticipant,
@@ -323,6 +325,20 @@ def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) 
     check_version(locked, expected_version)
     changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked))
     locked.delete()
+
+
+@transaction.atomic
+def reset_calendar_feed(*, actor: Any) -> CalendarFeed:
+    """Give the user a new secret calendar feed URL; the previous one stops working at once."""
+    if not getattr(actor, "is_active", False):
+        raise access.AccessDenied()
+    previous = CalendarFeed.objects.select_for_update().filter(user=actor).first()
+    if previous is not None:
+        changes.record_delete(actor=actor, obj=previous, before=changes.snapshot(previous))
+        previous.delete()
+    feed = CalendarFeed.objects.create(user=actor, secret=secrets.token_urlsafe(32))
+    changes.record_create(actor=actor, obj=feed)
+    return feed
 
 
 def touch_past_appointments(*, now: datetime.datetime | None = None, since: datetime.timedelta | None = None) -> int:

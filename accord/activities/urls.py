@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.activities import views
+from accord.activities import views, views_calendar
 
 app_name = "activities"
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task-create"),
     path("tasks/<uuid:pk>/", views.task_edit, name="task-edit"),
     path("tasks/<uuid:pk>/toggle/", views.task_toggle, name="task-toggle"),
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
+    path("calendar/events/", views_calendar.calendar_events, name="calendar-events"),
+    path("calendar/move/", views_calendar.calendar_move, name="calendar-move"),
+    path("calendar/feed/reset/", views_calendar.calendar_feed_reset, name="calendar-feed-reset"),
+    path("calendar/feed/<str:token>.ics", views_calendar.calendar_feed, name="calendar-feed"),
 ]
