@@ -51,6 +51,7 @@ class Item:
     url: str
     party: str
     owner: str
+    owner_id: Any
 
     @property
     def key(self) -> str:
@@ -93,6 +94,7 @@ def _task_item(user: Any, task: Task) -> Item:
         url=url or _party_url(task.contact_id, task.company_id) or reverse("activities:task-list"),
         party=str(party) if party else "",
         owner=str(task.owner),
+        owner_id=task.owner_id,
     )
 
 
@@ -120,6 +122,7 @@ def _interaction_item(user: Any, interaction: Interaction) -> Item:
         url=url or _party_url(interaction.contact_id, interaction.company_id),
         party=str(party) if party else "",
         owner=str(interaction.author),
+        owner_id=interaction.author_id,
     )
 
 

@@ -43,11 +43,13 @@ def _local_iso(value: datetime.datetime) -> str:
     return timezone.localtime(value).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
-def event_json(item: calendar.Item) -> dict[str, Any]:
+def event_json(item: calendar.Item, user: Any) -> dict[str, Any]:
     classes = [f"cal-{item.kind}"] + (["cal-done"] if item.done else [])
+    # In a team's calendar, whose each item is shows in its title.
+    title = item.title if item.owner_id == user.pk else f"{item.title} ({item.owner})"
     return {
         "id": item.key,
-        "title": item.title,
+        "title": title,
         "start": _local_iso(item.start),
         "end": _local_iso(item.end),
         "url": item.url,
@@ -159,7 +161,7 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"message": _("Some fields are invalid."), "errors": message_dict(exc)}, status=400)
     found = calendar.items(request.user, start=start, end=end, who=who, kinds=kinds)
-    return JsonResponse([event_json(item) for item in found], safe=False)
+    return JsonResponse([event_json(item, request.user) for item in found], safe=False)
 
 
 @login_required
@@ -189,7 +191,7 @@ def calendar_move(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"message": exc.message}, status=403)
     except Http404:
         return JsonResponse({"message": _("This item no longer exists, or you cannot see it.")}, status=404)
-    return JsonResponse({"event": event_json(item)})
+    return JsonResponse({"event": event_json(item, request.user)})
 
 
 @login_required

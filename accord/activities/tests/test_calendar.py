@@ -113,7 +113,7 @@ def test_a_manager_can_look_at_the_calendars_of_the_teams_they_manage(manager, o
     window = week_around(at(1, 10))
 
     assert [e["title"] for e in events(manager, **window)] == ["Manager's own"]
-    assert [e["title"] for e in events(manager, who="team", **window)] == ["North task", "Manager's own"]
+    assert [e["title"] for e in events(manager, who="team", **window)] == ["North task (Owner)", "Manager's own"]
     # Someone who manages no team gets their own calendar whatever they ask for.
     assert [e["title"] for e in events(owner, who="team", **window)] == ["North task"]
     assert "My team's" in client_for(manager).get(reverse("activities:calendar")).content.decode()

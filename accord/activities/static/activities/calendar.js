@@ -58,10 +58,12 @@
       locale: config.locale,
       initialDate: config.initialDate,
       initialView: config.initialView || (phone ? "listWeek" : "timeGridWeek"),
-      headerToolbar: phone
-        ? { left: "prev,next today", center: "", right: "timeGridDay,listWeek" }
-        : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
-      footerToolbar: phone ? { center: "title" } : false,
+      // On a phone the title takes a line of its own above the buttons (calendar.css).
+      headerToolbar: {
+        left: "prev,next today",
+        center: "title",
+        right: phone ? "timeGridDay,listWeek" : "dayGridMonth,timeGridWeek,timeGridDay,listWeek"
+      },
       // A fixed height: the time grid scrolls inside it, starting at half past seven.
       height: Math.max(phone ? 520 : 600, window.innerHeight - (phone ? 190 : 250)),
       expandRows: true,
