@@ -104,10 +104,6 @@ def enable(model: type[models.Model], *, change_via: str = "", slot: str = "side
     )
 
 
-def attachable_entities() -> list[str]:
-    return sorted(_attachable)
-
-
 def _spec(entity: str) -> Attachable:
     spec = _attachable.get(entity)
     if spec is None:
