@@ -8,7 +8,9 @@ import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,3 +220,28 @@ def test_without_javascript_the_page_is_a_week_agenda_with_working_links(owner, 
     assert f'href="{reverse("activities:calendar")}" aria-current="page"' in html
     assert "Send the offer" not in next_week.content.decode()
     assert 'id="calendar-config"' in html
+
+
+def test_the_events_cost_the_same_queries_however_many_items_there_are(owner, make_contact):
+    contact = make_contact(owner)
+    client = client_for(owner)
+    window = week_around(at(1, 10))
+
+    def add(count: int) -> None:
+        for n in range(count):
+            services.create_task(actor=owner, data={"title": f"t{n}", "due_at": at(1, 8 + n % 10), "contact": contact})
+            services.log_interaction(
+                actor=owner, data={"channel": "meeting", "contact": contact, "occurred_at": at(1, 8 + n % 10)}
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("activities:calendar-events"), window).status_code == 200
+        return len(captured)
+
+    add(2)
+    few = queries()
+    add(20)
+
+    assert queries() == few
+    assert len(events(owner, **window)) == 44

@@ -168,13 +168,17 @@
   "use strict";
 
   function zoneOf(event) { return event.target && event.target.closest ? event.target.closest("[data-dropzone]") : null; }
+  function carriesFiles(event) {
+    return event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0;
+  }
 
   ["dragenter", "dragover"].forEach(function (name) {
     document.addEventListener(name, function (event) {
-      var zone = zoneOf(event);
-      if (!zone || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, "Files") < 0) { return; }
+      if (!carriesFiles(event) || !document.querySelector("[data-dropzone]")) { return; }
+      // A file let go beside the drop zone must not make the browser leave the page to open it.
       event.preventDefault();
-      zone.classList.add("dragging");
+      var zone = zoneOf(event);
+      if (zone) { zone.classList.add("dragging"); } else { event.dataTransfer.dropEffect = "none"; }
     });
   });
   document.addEventListener("dragleave", function (event) {
@@ -182,9 +186,10 @@
     if (zone && !zone.contains(event.relatedTarget)) { zone.classList.remove("dragging"); }
   });
   document.addEventListener("drop", function (event) {
-    var zone = zoneOf(event);
-    if (!zone || !event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    if (!carriesFiles(event) || !document.querySelector("[data-dropzone]")) { return; }
     event.preventDefault();
+    var zone = zoneOf(event);
+    if (!zone || !event.dataTransfer.files.length) { return; }
     zone.classList.remove("dragging");
     var input = zone.querySelector("input[type='file']");
     input.files = event.dataTransfer.files;
