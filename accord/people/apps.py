@@ -8,4 +8,4 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import searching  # noqa: F401 - registers contacts and companies in the search box
+        from accord.people import lists, searching  # noqa: F401 - registers the lists and the search box entries
