@@ -11,7 +11,7 @@ and one view (core/views_lists.py) confirms and runs bulk actions through core/b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import access
+from accord.core import access, listing
 from accord.core.access import Action
 from accord.core.listing import ListQuery, ListSpec
 from accord.core.models import Density, ListPreference, SavedView, as_uuid
@@ -68,8 +68,9 @@ class ListScreen:
     update: Callable[[Any, Any, dict[str, Any]], Any] | None = None  # (actor, record, data): the service
     delete: Callable[[Any, Any], Any] | None = None  # (actor, record): the service
     changeable: Callable[[Any, Action, QuerySet[Any]], QuerySet[Any]] = _changeable
+    can_edit: Callable[[Any], bool] = access.can_edit_any  # whether to offer changes at all
+    can_delete: Callable[[Any], bool] | None = None  # default: the role deletes something
     prefetch: Sequence[str] = ()  # what a row-by-row action reads of each record (tags)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def entity(self) -> str:
@@ -173,7 +174,7 @@ def export_links(screen: ListScreen, user: Any, params: str) -> list[tuple[Any, 
 def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
     """The bulk actions ``user`` is offered on this list: (name, label, icon)."""
     actions: list[tuple[str, Any, str]] = []
-    edits = access.can_edit_any(user)
+    edits = screen.can_edit(user)
     if edits and screen.assignable is not None and screen.assignable(user) is not None:
         actions.append(("owner", _("Change owner"), "user"))
     if edits and screen.tags and screen.update is not None:
@@ -181,7 +182,7 @@ def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
         actions.append(("tag_remove", _("Remove tag"), "tag"))
     if edits and screen.fields and screen.update is not None:
         actions.append(("field", _("Edit field"), "edit"))
-    if screen.delete is not None and _may_delete(user):
+    if screen.delete is not None and (screen.can_delete or _may_delete)(user):
         actions.append(("delete", _("Delete"), "trash"))
     return actions
 
@@ -198,7 +199,9 @@ def context(
 ) -> dict[str, Any]:
     """Everything the shared list partials need; the list's view adds its rows and filters."""
     look, view = look_for(request, screen)
-    params = query_string(query)
+    params = query_string(query, cursor=None, before=None)
+    if total is None:
+        total = listing.total(listing.apply(screen.spec, query, screen.visible(request.user)))
     return {
         "screen": screen,
         "look": look,
