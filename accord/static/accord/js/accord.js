@@ -170,7 +170,9 @@
     var id = holder ? (holder.getAttribute("data-bulk-table") || holder.getAttribute("data-bulk-list")) : el.getAttribute("form");
     return id ? document.getElementById(id) : el.closest("[data-bulk-bar]");
   }
-  function bulkRows(bar) { return $all("[data-bulk-row][form='" + bar.id + "']"); }
+  // getAttribute, not bar.id: the form's controls named "id" (the ticked rows) shadow that property.
+  function barId(bar) { return bar.getAttribute("id"); }
+  function bulkRows(bar) { return $all("[data-bulk-row][form='" + barId(bar) + "']"); }
   function bulkRefresh(bar) {
     var rows = bulkRows(bar);
     var ticked = rows.filter(function (r) { return r.checked; }).length;
@@ -185,7 +187,7 @@
       $("[data-when='rows']", toggle).hidden = matching;
       $("[data-when='matching']", toggle).hidden = !matching;
     }
-    var page = $("[data-bulk-page]", document.querySelector("[data-bulk-table='" + bar.id + "'], [data-bulk-list='" + bar.id + "']") || document);
+    var page = $("[data-bulk-page]", document.querySelector("[data-bulk-table='" + barId(bar) + "'], [data-bulk-list='" + barId(bar) + "']") || document);
     if (page) {
       page.checked = rows.length > 0 && ticked === rows.length;
       page.indeterminate = ticked > 0 && ticked < rows.length;
