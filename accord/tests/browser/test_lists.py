@@ -17,9 +17,7 @@ from accord.activities import services as activities
 from accord.identity.models import Role, Team, User
 from accord.people import services as people
 from accord.people.models import Contact
-from accord.sales.services import leads
-from accord.sales.services import products
-from accord.sales.services import quotes
+from accord.sales.services import leads, products, quotes
 from accord.sales.tests.test_quotes import make_deal
 
 pytestmark = pytest.mark.browser
