@@ -178,7 +178,7 @@
     var ticked = rows.filter(function (r) { return r.checked; }).length;
     var matching = bar.getAttribute("data-matching") === "true";
     var toggle = $("[data-bulk-matching]", bar);
-    var count = matching && toggle ? Number(toggle.getAttribute("data-total")).toLocaleString() : String(ticked);
+    var count = matching && toggle ? Number(toggle.getAttribute("data-total")).toLocaleString(document.documentElement.lang || undefined) : String(ticked);
     $("[data-bulk-count]", bar).textContent = count;
     bar.hidden = !ticked && !matching;
     rows.forEach(function (r) { r.name = matching ? "" : "id"; });
