@@ -140,7 +140,8 @@ def look_for(request: HttpRequest, screen: ListScreen) -> tuple[Look, SavedView 
         view = visible_views(request.user, screen.entity).filter(pk=view_id).first()
         if view is not None and (view.columns or view.density):
             return clean_look(screen, view.columns or screen.default_columns(), view.density), view
-    preference = ListPreference.objects.filter(user=request.user, entity=screen.entity).first()
+    user: Any = request.user  # signed in: every list view requires it
+    preference = ListPreference.objects.filter(user=user, entity=screen.entity).first()
     if preference is not None:
         return clean_look(screen, preference.columns or screen.default_columns(), preference.density), None
     return Look(tuple(screen.default_columns()), Density.COMFORTABLE), None

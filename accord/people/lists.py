@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +14,7 @@ from accord.people import selectors, services
 from accord.people.models import CompanySize, Language, Source
 
 
-def _choice(choices: list[tuple[str, str]], *, required: bool = True) -> forms.ChoiceField:
+def _choice(choices: Sequence[tuple[str, Any]], *, required: bool = True) -> forms.ChoiceField:
     return forms.ChoiceField(choices=[("", "—"), *choices], required=required)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -19,7 +20,7 @@ from accord.sales.services import leads as lead_services
 from accord.sales.services import products as product_services
 
 
-def _choice(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+def _choice(choices: Sequence[tuple[str, Any]]) -> forms.ChoiceField:
     return forms.ChoiceField(choices=[("", "—"), *choices])
 
 
