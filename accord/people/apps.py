@@ -8,4 +8,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import searching  # noqa: F401 - registers contacts and companies in the search box
+        from accord.people import (  # noqa: F401 - contacts and companies in the search box and the imports
+            importers,
+            searching,
+        )

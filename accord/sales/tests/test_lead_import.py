@@ -43,9 +43,9 @@ def test_leads_are_created_with_their_source_and_score_and_a_second_run_creates_
     again = accord("import_leads", str(path), "--owner", "owner")
 
     assert again.status == 0, again.err
-    assert "Created: 0" in again.out
-    assert "Updated: 3" in again.out
+    assert again.out.splitlines()[1:] == ["Rows read: 3", "Created: 0", "Updated: 0", "Unchanged: 3", "Failed: 0"]
     assert Lead.objects.count() == 3
+    assert set(Lead.objects.values_list("version", flat=True)) == {1}
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(owner, tmp_path):
