@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
@@ -179,10 +180,12 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable[Any], *, excel: bool = F
     return out.getvalue()
 
 
-def download(request: HttpRequest, columns: Sequence[Column], rows: Iterable[Any], basename: str) -> HttpResponseBase:
+def download(
+    request: HttpRequest, columns: Sequence[Column], rows: Iterable[Any], basename: str, *, fmt: str | None = None
+) -> HttpResponseBase:
     """The response of every export screen: ``?format=csv|csv_excel|xlsx`` (csv when absent), human
     headers in the user's language, a file name with the local date and time."""
-    fmt = request.GET.get("format") or CSV
+    fmt = fmt or request.GET.get("format") or CSV
     if fmt not in FORMATS:
         raise BadRequest(_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -196,7 +199,7 @@ def download(request: HttpRequest, columns: Sequence[Column], rows: Iterable[Any
     response = StreamingHttpResponse(
         csv_stream(columns, rows, excel=fmt == CSV_EXCEL, human=True), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{basename}-{stamp}.csv")
     return response
 
 

@@ -142,6 +142,7 @@ class Importer:
 
     name: str  # "contacts": in URLs and on the command line
     label: Any  # "Contacts", lazily translated
+    title: Any  # "Import contacts": the screens' heading
     list_url: str  # the list the records appear in
     fields: Callable[[], list[tuple[str, str]]]
     propose: Callable[[Sequence[str], Mapping[str, str] | None], dict[str, str]]
@@ -151,7 +152,19 @@ class Importer:
     extra_labels: Mapping[str, Any] = field(default_factory=dict)
     # Options ``run`` takes beyond the common ones (e.g. "create_companies").
     options: frozenset[str] = frozenset()
+    # The fields an error's key ("emails.0.email") may come from, by the key's first part, when
+    # they are not named alike; the screens then name the file's column.
+    error_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     order: int = 100
+
+    def column_of(self, mapping: Mapping[str, str], key: str) -> str:
+        """The file's column an error's key is about ("" for the whole row, the key if unknown)."""
+        if key in ("", "__all__"):
+            return ""
+        root, _dot, rest = key.partition(".")
+        candidates = (f"cf.{rest.split('.')[0]}",) if root == "custom" else self.error_fields.get(root, (root,))
+        by_field = {name: header for header, name in mapping.items() if name}
+        return next((by_field[name] for name in candidates if name in by_field), key)
 
 
 _importers: dict[str, Importer] = {}

@@ -312,7 +312,7 @@ class XlsxTable(Table):
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(_("%(file)s is not a readable XLSX workbook.") % {"file": path.name}) from exc
+            raise ImportFileError(_("The file is not a readable XLSX workbook.")) from exc
         sheet: Any = self._book.worksheets[0]
         sheet.reset_dimensions()  # some writers store wrong dimensions, which would cut rows off
         self._rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(sheet.iter_rows(values_only=True), start=1)

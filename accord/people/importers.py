@@ -13,6 +13,13 @@ from accord.core.tables import Row
 from accord.people import importing, selectors
 from accord.people.importing import Kind
 
+# What the services' error keys are about: "emails.0.email" comes from the e-mail columns.
+ERROR_FIELDS = {
+    "emails": ("email", "emails"),
+    "phones": ("phone", "phones"),
+    "companies": ("company", "job_title", "department"),
+    "addresses": ("city", "country"),
+}
 # Rows written together when someone watches the progress bar: it moves every thousand rows.
 WATCHED_CHUNK = 1000
 
@@ -72,6 +79,7 @@ importers.register(
     importers.Importer(
         name="contacts",
         label=_("Contacts"),
+        title=_("Import contacts"),
         list_url="people:contact-list",
         fields=lambda: importing.fields("contacts"),
         propose=_propose("contacts"),
@@ -79,6 +87,7 @@ importers.register(
         preview=_preview("contacts"),
         extra_labels={"companies_created": _("Companies created")},
         options=frozenset({"create_companies"}),
+        error_fields=ERROR_FIELDS,
         order=10,
     )
 )
@@ -86,11 +95,13 @@ importers.register(
     importers.Importer(
         name="companies",
         label=_("Companies"),
+        title=_("Import companies"),
         list_url="people:company-list",
         fields=lambda: importing.fields("companies"),
         propose=_propose("companies"),
         run=_run("companies"),
         preview=_preview("companies"),
+        error_fields=ERROR_FIELDS,
         order=20,
     )
 )

@@ -284,6 +284,7 @@ importers.register(
     importers.Importer(
         name="leads",
         label=gettext_lazy("Leads"),
+        title=gettext_lazy("Import leads"),
         list_url="sales:lead-list",
         fields=fields,
         propose=propose,
