@@ -193,6 +193,8 @@ def upload(*, actor: Any, importer: Importer, file: UploadedFile, encoding: str 
 
 
 def _editable(job: ImportJob) -> None:
+    if job.state in (ImportState.QUEUED, ImportState.RUNNING):
+        raise ValidationError({"__all__": [_("This import is running; wait for its result.")]})
     if not can_change(job):
         message = _("This import has already run; upload the file again to import it again.")
         raise ValidationError({"__all__": [message]})

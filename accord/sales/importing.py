@@ -47,7 +47,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "telephone", "mobile", "telefon"),
     "source": ("source", "źródło"),
     "status": ("status",),
-    "message": ("message", "notes", "note", "wiadomość"),
+    "message": ("message", "notes", "note", "wiadomość", "uwagi", "notatki"),
     "external_id": ("external_id", "external id"),
     "owner": ("owner", "właściciel"),
     "id": ("id",),

@@ -295,6 +295,19 @@ def test_the_failed_rows_come_back_as_the_file_had_them_with_their_reasons(owner
     ]
 
 
+def test_a_queued_run_cannot_be_started_or_remapped_again(owner, django_capture_on_commit_callbacks):
+    job = contacts_job(owner, b"last_name\nNowak\n")
+    with django_capture_on_commit_callbacks(execute=False):
+        job = import_jobs.start(actor=owner, job=job, dry_run=False)
+
+    with pytest.raises(ValidationError) as again:
+        import_jobs.start(actor=owner, job=job, dry_run=True)
+    with pytest.raises(ValidationError) as remap:
+        import_jobs.set_mapping(actor=owner, job=job, mapping={"last_name": "first_name"}, partial=False)
+
+    assert again.value.messages == remap.value.messages == ["This import is running; wait for its result."]
+
+
 def test_a_run_is_taken_by_one_worker_only(owner, run_on_commit):
     job = contacts_job(owner, b"last_name\nNowak\n")
     run_on_commit(lambda: import_jobs.start(actor=owner, job=job, dry_run=False))

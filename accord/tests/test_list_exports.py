@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from accord.activities import services as activities
@@ -40,8 +40,9 @@ def test_csv_for_excel_and_xlsx_in_the_users_language(login, manager, owner):
     manager.save(update_fields=["language"])
     client = login(manager)
 
-    excel = client.get(reverse("sales:lead-export"), {"format": "csv_excel"})
-    workbook = client.get(reverse("sales:lead-export"), {"format": "xlsx"})
+    with translation.override("en"):  # the requests activate Polish in this thread; this puts English back
+        excel = client.get(reverse("sales:lead-export"), {"format": "csv_excel"})
+        workbook = client.get(reverse("sales:lead-export"), {"format": "xlsx"})
 
     body = b"".join(excel.streaming_content)
     assert body.startswith("\ufeffID;Imię;Nazwisko;Firma;Stanowisko;E-mail;Telefon;Źródło;Status".encode())
