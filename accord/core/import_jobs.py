@@ -20,6 +20,7 @@ import itertools
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".txt", ".tsv", *XLSX_SUFFIXES)
 PREVIEW_ROWS = 10
-MAX_ERRORS = 5000  # row errors kept on a job; the count of failed rows is always exact
+MAX_ERRORS = 20_000  # row errors kept on a job; the count of failed rows is always exact
 # A run whose worker died is taken up again after this long (its transaction was rolled back).
 STALE_RUN = datetime.timedelta(minutes=30)
 # Runs no worker took (a nudge lost between commit and enqueue) are queued again after this long.
@@ -380,23 +381,34 @@ def _progress_key(pk: Any) -> str:
 
 
 def publish_progress(pk: Any, read: int) -> None:
-    _cache().set(_progress_key(pk), read, timeout=24 * 3600)
+    """Rows done so far; also the run's heartbeat (see ``_alive``)."""
+    _cache().set(_progress_key(pk), {"read": read, "at": time.time()}, timeout=24 * 3600)
+
+
+def _published(pk: Any) -> dict[str, Any]:
+    found = _cache().get(_progress_key(pk))
+    return found if isinstance(found, dict) else {}
+
+
+def _alive(pk: Any) -> bool:
+    """Whether the run's worker reported lately: a long import is not a dead one."""
+    return time.time() - float(_published(pk).get("at", 0)) < STALE_RUN.total_seconds()
 
 
 def progress_of(job: ImportJob) -> tuple[int, int | None]:
     """(rows done, rows in the file) of a run: from the worker while it runs, else the row's."""
     if job.state == ImportState.RUNNING:
-        return int(_cache().get(_progress_key(job.pk)) or 0), job.total
+        return int(_published(job.pk).get("read", 0)), job.total
     return job.read, job.total
 
 
 def _claim(pk: Any) -> bool:
+    """Take a queued run, or one whose worker died (silent for ``STALE_RUN``), for this worker."""
     now = timezone.now()
-    return bool(
-        ImportJob.objects.filter(pk=pk)
-        .filter(Q(state=ImportState.QUEUED) | Q(state=ImportState.RUNNING, started_at__lt=now - STALE_RUN))
-        .update(state=ImportState.RUNNING, started_at=now)
-    )
+    if ImportJob.objects.filter(pk=pk, state=ImportState.QUEUED).update(state=ImportState.RUNNING, started_at=now):
+        return True
+    stale = ImportJob.objects.filter(pk=pk, state=ImportState.RUNNING, started_at__lt=now - STALE_RUN)
+    return not _alive(pk) and bool(stale.update(started_at=now))
 
 
 def run(pk: Any) -> ImportJob | None:
@@ -470,9 +482,11 @@ def resume_lost_runs() -> int:
     lost = ImportJob.objects.filter(
         Q(state=ImportState.QUEUED, queued_at__lt=now - LOST_RUN)
         | Q(state=ImportState.RUNNING, started_at__lt=now - STALE_RUN)
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "state")
     count = 0
-    for pk in lost:
+    for pk, state in lost:
+        if state == ImportState.RUNNING and _alive(pk):
+            continue  # long, not lost
         _enqueue(pk)
         count += 1
     return count

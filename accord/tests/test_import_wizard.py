@@ -4,15 +4,17 @@ import, summary) and the screens themselves, for contacts, companies and leads."
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from accord.core import import_jobs, importers
@@ -338,6 +340,38 @@ def test_lost_runs_are_queued_again(owner, django_capture_on_commit_callbacks):
     assert import_jobs.resume_lost_runs() == 1  # the immediate backend runs it at once
     job.refresh_from_db()
     assert (job.state, job.created) == (ImportState.FINISHED, 1)
+
+
+def test_a_long_run_is_not_taken_for_a_dead_one_but_a_silent_one_is_run_again(owner, run_on_commit):
+    job = contacts_job(owner, b"last_name\nNowak\n")
+    long_ago = timezone.now() - import_jobs.STALE_RUN * 2
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, started_at=long_ago)
+    import_jobs.publish_progress(job.pk, 500)  # its worker reported just now
+
+    alive = (import_jobs.resume_lost_runs(), import_jobs.run(job.pk))
+    caches["progress"].clear()  # the worker fell silent
+    dead = import_jobs.resume_lost_runs()
+
+    assert alive == (0, None)
+    assert dead == 1
+    job.refresh_from_db()
+    assert (job.state, job.created) == (ImportState.FINISHED, 1)
+
+
+def test_old_files_and_forgotten_drafts_are_deleted(owner, run_on_commit):
+    finished = contacts_job(owner, b"last_name\nNowak\n")
+    run_on_commit(lambda: import_jobs.start(actor=owner, job=finished, dry_run=False))
+    draft = contacts_job(owner, b"last_name\nLis\n")
+    recent = contacts_job(owner, b"last_name\nKos\n")
+    month_ago = timezone.now() - datetime.timedelta(days=31)
+    ImportJob.objects.filter(pk=finished.pk).update(finished_at=month_ago)
+    ImportJob.objects.filter(pk=draft.pk).update(updated_at=month_ago)
+    paths = {job.pk: Path(job.file.path) for job in (finished, draft, recent)}
+
+    assert import_jobs.prune_files() == 2
+    assert [paths[job.pk].exists() for job in (finished, draft, recent)] == [False, False, True]
+    assert ImportJob.objects.get(pk=finished.pk).file.name == ""
+    assert ImportJob.objects.get(pk=finished.pk).created == 1
 
 
 def test_progress_is_read_from_the_worker_while_it_runs(owner):
