@@ -134,8 +134,9 @@ class Importer:
 
     ``fields`` lists (field, label) pairs a column may feed, custom fields included, in the order
     a person picks from. ``propose`` maps a file's headers to fields ("" for a column that feeds
-    nothing), after applying ``overrides`` (header -> field or ""), which it checks and refuses
-    with ``MappingError``. ``run`` imports rows keyed by header through the app's services, as
+    nothing; the export's descriptive columns, such as a creation date, are left out), after
+    applying ``overrides`` (header -> field or ""), which it checks and refuses with
+    ``MappingError``. ``run`` imports rows keyed by header through the app's services, as
     ``actor`` (None is the system) with ``owner`` for rows that name none. ``preview`` reads the
     records of the given keys as they are stored, as {key: {field: text}}.
     """
