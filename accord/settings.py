@@ -147,6 +147,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What a background run has done so far (an import's rows), read by the web processes while the
+# run's own transaction is still open: shared through Redis, or files on the one embedded host.
+CACHES["progress"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "progress")}
+)
 
 # --- Background tasks -----------------------------------------------------------------------------
 TASKS = {
@@ -281,6 +288,8 @@ LOGGING = {
 ACCORD_PAGE_SIZE = 50
 ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_NAME = os.environ.get("ACCORD_NAME", "Accord")
+# The largest spreadsheet the import screens take (megabytes); ``accord import`` has no limit.
+ACCORD_IMPORT_MAX_BYTES = int(float(os.environ.get("ACCORD_IMPORT_MAX_MB", "50")) * 1024 * 1024)
 # Events not dispatched after this many failures are left for an operator (core.Event.failed_at).
 ACCORD_EVENT_MAX_ATTEMPTS = 8
 
@@ -291,4 +300,5 @@ if TESTING:
     # Argon2 is deliberately slow; tests that check hashing switch it back on.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    CACHES["progress"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"}
     AXES_ENABLED = env_bool("AXES_ENABLED", True)

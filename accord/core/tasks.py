@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import dbstats, search
+from accord.core import dbstats, import_jobs, search
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -61,3 +61,23 @@ def refresh_search_words() -> int:
     from django.db import connection
 
     return search.rebuild_words(connection)
+
+
+@task()
+def run_import(job_id: str) -> None:
+    """Run an import's dry run or the import itself (only one worker takes it, however often queued)."""
+    import_jobs.run(job_id)
+
+
+@periodic("*/5 * * * *")
+@task()
+def resume_import_runs() -> int:
+    """Queue again the import runs no worker took, or whose worker died."""
+    return import_jobs.resume_lost_runs()
+
+
+@periodic("29 3 * * *")
+@task()
+def prune_import_files() -> int:
+    """Delete uploaded import files a month after their import, and drafts left for a week."""
+    return import_jobs.prune_files()

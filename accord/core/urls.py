@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.core import views, views_lists
+from accord.core import import_views, views, views_lists
 
 app_name = "core"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("settings/custom-fields/", views.custom_field_list, name="custom-fields"),
     path("settings/custom-fields/new/", views.custom_field_edit, name="custom-field-create"),
     path("settings/custom-fields/<uuid:pk>/", views.custom_field_edit, name="custom-field-edit"),
+    path("imports/<slug:name>/new/", import_views.start, name="import-start"),
+    path("imports/<uuid:pk>/", import_views.job_view, name="import-job"),
+    path("imports/<uuid:pk>/columns/", import_views.columns, name="import-columns"),
+    path("imports/<uuid:pk>/preview/", import_views.preview, name="import-preview"),
+    path("imports/<uuid:pk>/run/", import_views.run, name="import-run"),
+    path("imports/<uuid:pk>/progress/", import_views.progress, name="import-progress"),
+    path("imports/<uuid:pk>/failed-rows/", import_views.failed_rows, name="import-failed-rows"),
 ]

@@ -8,4 +8,8 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import lists, searching  # noqa: F401 - registers the lists and the search box entries
+        from accord.people import (  # noqa: F401 - registers the lists, the search box entries and the imports
+            importers,
+            lists,
+            searching,
+        )

@@ -13,11 +13,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -185,19 +184,7 @@ def export_view(request: HttpRequest, kind: Kind) -> HttpResponseBase:
     if not access.can_export(request.user):
         raise AccessDenied()
     query = _list_query(request, kind)
-    columns = kind.columns()
-    rows = kind.export_rows(request.user, query)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if request.GET.get("format") == "xlsx":
-        return FileResponse(
-            exports.xlsx_file(columns, rows),
-            as_attachment=True,
-            filename=f"{kind.title_plural}-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    streaming = StreamingHttpResponse(exports.csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = f'attachment; filename="{kind.title_plural}-{stamp}.csv"'
-    return streaming
+    return exports.download(request, kind.columns(), kind.export_rows(request.user, query), kind.title_plural)
 
 
 # --- detail ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -395,19 +395,9 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
     if not access.can_export(request.user):
         raise AccessDenied()
     query = _list_query(request)
-    columns = deal_selectors.deal_columns()
-    rows = deal_selectors.deals_for_export(request.user, query)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if request.GET.get("format") == "xlsx":
-        return FileResponse(
-            exports.xlsx_file(columns, rows),
-            as_attachment=True,
-            filename=f"deals-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    streaming = StreamingHttpResponse(exports.csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
-    return streaming
+    return exports.download(
+        request, deal_selectors.deal_columns(), deal_selectors.deals_for_export(request.user, query), "deals"
+    )
 
 
 # --- a deal's page ------------------------------------------------------------------------------------
