@@ -148,6 +148,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What a background run has done so far (an import's rows), read by the web processes while the
+# run's own transaction is still open: shared through Redis, or files on the one embedded host.
+CACHES["progress"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "progress")}
+)
 
 # --- Background tasks -----------------------------------------------------------------------------
 TASKS = {
@@ -291,6 +298,8 @@ LOGGING = {
 ACCORD_PAGE_SIZE = 50
 ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_NAME = os.environ.get("ACCORD_NAME", "Accord")
+# The largest spreadsheet the import screens take (megabytes); ``accord import`` has no limit.
+ACCORD_IMPORT_MAX_BYTES = int(float(os.environ.get("ACCORD_IMPORT_MAX_MB", "50")) * 1024 * 1024)
 # Events not dispatched after this many failures are left for an operator (core.Event.failed_at).
 ACCORD_EVENT_MAX_ATTEMPTS = 8
 
@@ -305,4 +314,5 @@ if TESTING:
     # files point the storage at a directory of their own).
     FILES_DIR = Path(tempfile.gettempdir()) / "accord-test-files"
     STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_DIR}}
+    CACHES["progress"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"}
     AXES_ENABLED = env_bool("AXES_ENABLED", True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.activities.models import (
     Direction,
@@ -19,6 +21,7 @@ from accord.activities.models import (
     TaskStatus,
 )
 from accord.core import access, attachments
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, encode_cursor, paginate
 from accord.core.models import Attachment, entity_label
 from accord.people.models import Company, Contact
@@ -194,3 +197,55 @@ def my_day(user: Any, *, now: datetime.datetime | None = None, limit: int = 50) 
             ).order_by("-occurred_at", "-id")[:10]
         ),
     )
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+def _name(party: Any) -> str:
+    return str(party) if party is not None else ""
+
+
+def interaction_columns() -> list[Column]:
+    return [
+        Column("id", lambda i: i.pk, _("ID")),
+        Column("occurred_at", lambda i: i.occurred_at, _("When")),
+        Column("channel", lambda i: i.channel, _("Channel")),
+        Column("direction", lambda i: i.direction, _("Direction")),
+        Column("outcome", lambda i: i.outcome, _("Outcome")),
+        Column("duration_seconds", lambda i: i.duration_seconds, _("Duration (seconds)")),
+        Column("subject", lambda i: i.subject, _("Subject")),
+        Column("body", lambda i: i.body, _("Details")),
+        Column("contact", lambda i: _name(i.contact), _("Contact")),
+        Column("company", lambda i: _name(i.company), _("Company")),
+        Column("author", lambda i: i.author.username if i.author else "", _("Author")),
+    ]
+
+
+def interactions_for_export(user: Any, query: ListQuery) -> Iterator[Interaction]:
+    """The filtered list for an export by ``user``, who needs the export permission."""
+    access.require_export(user)
+    return walk(INTERACTION_LIST, query, _interaction_rows(apply(INTERACTION_LIST, query, visible_interactions(user))))
+
+
+def task_columns() -> list[Column]:
+    return [
+        Column("id", lambda t: t.pk, _("ID")),
+        Column("title", lambda t: t.title, _("Title")),
+        Column("status", lambda t: t.status, _("Status")),
+        Column("priority", lambda t: t.priority, _("Priority")),
+        Column("due_at", lambda t: t.due_at, _("Due")),
+        Column("owner", lambda t: t.owner.username, _("Owner")),
+        Column("contact", lambda t: _name(t.contact), _("Contact")),
+        Column("company", lambda t: _name(t.company), _("Company")),
+        Column("description", lambda t: t.description, _("Description")),
+        Column("completed_at", lambda t: t.completed_at, _("Completed")),
+        Column("created_at", lambda t: t.created_at, _("Created")),
+    ]
+
+
+def tasks_for_export(user: Any, query: ListQuery) -> Iterator[Task]:
+    """The filtered list for an export by ``user``, who needs the export permission."""
+    access.require_export(user)
+    qs = apply(TASK_LIST, query, visible_tasks(user)).select_related("owner", "contact", "company")
+    return walk(TASK_LIST, query, qs)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,12 +20,12 @@ from accord.activities import selectors, services
 from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel, TaskStatus
 from accord.activities.panels import party_from_request, tasks_context, timeline_context
-from accord.core import access
+from accord.core import access, exports, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
-from accord.core.listing import parse
+from accord.core.listing import ListQuery, parse
 from accord.core.views import safe_next
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
@@ -93,6 +94,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         request,
         "activities/interaction_list.html",
         {
+            **lists.context(request, lists.get("interaction"), query),
             "page": page,
             "query": query,
             "channels": InteractionChannel.choices,
@@ -155,21 +157,27 @@ def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- tasks -------------------------------------------------------------------------------------------
 
 
-@login_required
-def task_list(request: HttpRequest) -> HttpResponse:
+def _task_query(request: HttpRequest) -> ListQuery:
+    """The task list's filters: open tasks of the user unless asked otherwise (``all``: anyone's)."""
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = TaskStatus.OPEN
     if "owner" not in params and "all" not in params:
         params["owner"] = str(request.user.pk)
     params.pop("all", None)
-    query = parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    return parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    query = _task_query(request)
     page = selectors.task_page(request.user, query)
     base = dict(query.raw)
     return render(
         request,
         "activities/task_list.html",
         {
+            **lists.context(request, lists.get("task"), query),
             "page": page,
             "query": query,
             "statuses": TaskStatus.choices,
@@ -271,3 +279,23 @@ def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
         flags = {"show_party": bool(request.POST.get("show_party")), "show_owner": bool(request.POST.get("show_owner"))}
         return render(request, "activities/_task_row.html", {"task": task, **flags})
     return redirect(safe_next(request, reverse("activities:my-day")))
+
+
+# --- exports ------------------------------------------------------------------------------------------
+
+
+@login_required
+def interaction_export(request: HttpRequest) -> HttpResponseBase:
+    if not access.can_export(request.user):
+        raise AccessDenied()
+    query = parse(selectors.INTERACTION_LIST, request.GET, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    rows = selectors.interactions_for_export(request.user, query)
+    return exports.download(request, selectors.interaction_columns(), rows, "interactions")
+
+
+@login_required
+def task_export(request: HttpRequest) -> HttpResponseBase:
+    if not access.can_export(request.user):
+        raise AccessDenied()
+    rows = selectors.tasks_for_export(request.user, _task_query(request))
+    return exports.download(request, selectors.task_columns(), rows, "tasks")

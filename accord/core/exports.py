@@ -1,13 +1,24 @@
-"""CSV and XLSX exports, streamed, with spreadsheet formula injection neutralised.
+"""CSV and XLSX exports, streamed, in three formats, with spreadsheet formula injection defused.
 
-A cell that starts with ``= + - @`` (or a tab or carriage return) can run as a formula when the
-file is opened in a spreadsheet; such cells get a leading apostrophe. Plain numbers and phone
-numbers ("+48 601 234 567", "-12.50") cannot carry a formula and are left as they are.
+* ``csv``: plain UTF-8, comma-separated.
+* ``csv_excel``: semicolon-separated with a UTF-8 byte order mark, which Excel in a Polish (or any
+  comma-decimal) locale opens in columns with every letter intact.
+* ``xlsx``: a workbook; text cells are typed as strings, so a value that starts like a formula
+  (``= + - @``, a tab or a carriage return) shows exactly as it was typed and never runs.
+
+A CSV cannot type its cells, so there a formula-looking value gets a leading apostrophe (which an
+import takes off again). Plain numbers and phone numbers ("+48 601 234 567", "-12.50") cannot
+carry a formula and are left as they are.
+
+Headers are what people read ("First name", "Imię") on the screens' exports, and stable keys
+("first_name") where a machine reads the file back (``accord export`` by default); an import
+accepts both.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import decimal
 import io
@@ -17,14 +28,33 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.core.exceptions import BadRequest
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from accord.core.listing import ListQuery, ListSpec, paginate
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # A sign, then digits and the punctuation of numbers and phone numbers ("+1 201-555-0123"): at
 # worst a spreadsheet does arithmetic on it; with no letters there is no function to call.
 _HARMLESS = re.compile(r"^[+-]?[\d\s().,/][\d\s().,/-]*$")
+_BOM = "\ufeff"
+
+CSV, CSV_EXCEL, XLSX = "csv", "csv_excel", "xlsx"
+FORMATS: dict[str, Any] = {
+    CSV: gettext_lazy("CSV"),
+    CSV_EXCEL: gettext_lazy("CSV for Excel"),
+    XLSX: gettext_lazy("Excel (XLSX)"),
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: str) -> str:
@@ -33,10 +63,27 @@ def neutralise(value: str) -> str:
     return value
 
 
+def restore(value: str) -> str:
+    """Undo ``neutralise``, so an exported "=SUM" cell re-imports as itself."""
+    if value.startswith("'") and neutralise(value[1:]) == value:
+        return value[1:]
+    return value
+
+
 @dataclass(frozen=True)
 class Column:
-    name: str  # the header: a stable key, also what an import maps back
+    name: str  # the machine header: a stable key, also what an import maps back
     value: Callable[[Any], Any]
+    label: Any = None  # the human header (usually a lazy translation); ``name`` when None
+
+    @property
+    def header(self) -> str:
+        return self.name if self.label is None else str(self.label)
+
+
+def headers(columns: Sequence[Column], *, human: bool) -> list[str]:
+    """The header row, worked out at once (in the language active now, not when a stream is read)."""
+    return [c.header if human else c.name for c in columns]
 
 
 def cell_text(value: Any) -> str:
@@ -56,19 +103,25 @@ class _Echo:
         return value
 
 
-def csv_stream(columns: Sequence[Column], rows: Iterable[Any]) -> Iterator[bytes]:
-    """The CSV, one chunk per row, with a UTF-8 BOM so spreadsheets pick the right encoding."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff".encode()
-    yield writer.writerow([c.name for c in columns]).encode()
+def csv_stream(
+    columns: Sequence[Column], rows: Iterable[Any], *, excel: bool = False, human: bool = False
+) -> Iterator[bytes]:
+    """The CSV, one chunk per row: plain (comma, no byte order mark) or for Excel (semicolon, BOM)."""
+    return _csv_chunks(headers(columns, human=human), columns, rows, excel=excel)
+
+
+def _csv_chunks(header: list[str], columns: Sequence[Column], rows: Iterable[Any], *, excel: bool) -> Iterator[bytes]:
+    writer = csv.writer(_Echo(), delimiter=";" if excel else ",")
+    yield ((_BOM if excel else "") + writer.writerow([neutralise(h) for h in header])).encode()
     for row in rows:
         yield writer.writerow([neutralise(cell_text(c.value(row))) for c in columns]).encode()
 
 
-def write_csv(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes]) -> int:
+def write_csv(
+    columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes], *, excel: bool = False, human: bool = False
+) -> int:
     """Write the CSV to ``out``; returns the number of data rows."""
-    chunks = csv_stream(columns, rows)
-    out.write(next(chunks))  # byte order mark
+    chunks = csv_stream(columns, rows, excel=excel, human=human)
     out.write(next(chunks))  # header
     count = 0
     for chunk in chunks:
@@ -77,11 +130,18 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes]) ->
     return count
 
 
-def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes]) -> int:
+def _text_cell(sheet: Any, value: Any) -> Any:
+    # XML cannot hold most control characters; openpyxl would refuse the whole file.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", cell_text(value)))
+    cell.data_type = "s"  # a string, never a formula, whatever it starts with
+    return cell
+
+
+def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes], *, human: bool = False) -> int:
     """Write an XLSX workbook in openpyxl's write-only mode (constant memory); returns row count."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Export")
-    sheet.append([c.name for c in columns])
+    sheet = workbook.create_sheet(pgettext("spreadsheet tab", "Export") if human else "Export")
+    sheet.append([_text_cell(sheet, h) for h in headers(columns, human=human)])
     count = 0
     for row in rows:
         cells: list[Any] = []
@@ -92,26 +152,63 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes]) -
             elif isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
                 cells.append(value)
             else:
-                # XML cannot hold most control characters; openpyxl would refuse the whole file.
-                text = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
-                cell = WriteOnlyCell(sheet, value=neutralise(text))
-                cell.data_type = "s"  # a string, never a formula, whatever it starts with
-                cells.append(cell)
+                cells.append(_text_cell(sheet, value))
         sheet.append(cells)
         count += 1
     workbook.save(out)
     return count
 
 
-def xlsx_file(columns: Sequence[Column], rows: Iterable[Any]) -> IO[bytes]:
+def write(fmt: str, columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes], *, human: bool = False) -> int:
+    """Write ``rows`` in one of ``FORMATS``; returns the number of data rows."""
+    if fmt == XLSX:
+        return write_xlsx(columns, rows, out, human=human)
+    return write_csv(columns, rows, out, excel=fmt == CSV_EXCEL, human=human)
+
+
+def xlsx_file(columns: Sequence[Column], rows: Iterable[Any], *, human: bool = False) -> IO[bytes]:
     """The workbook in a temporary file (spooled to disk when large), rewound for reading."""
     buffer: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the caller closes it
-    write_xlsx(columns, rows, buffer)
+    write_xlsx(columns, rows, buffer, human=human)
     buffer.seek(0)
     return buffer
 
 
-def csv_bytes(columns: Sequence[Column], rows: Iterable[Any]) -> bytes:
+def csv_bytes(columns: Sequence[Column], rows: Iterable[Any], *, excel: bool = False, human: bool = False) -> bytes:
     out = io.BytesIO()
-    write_csv(columns, rows, out)
+    write_csv(columns, rows, out, excel=excel, human=human)
     return out.getvalue()
+
+
+def download(
+    request: HttpRequest, columns: Sequence[Column], rows: Iterable[Any], basename: str, *, fmt: str | None = None
+) -> HttpResponseBase:
+    """The response of every export screen: ``?format=csv|csv_excel|xlsx`` (csv when absent), human
+    headers in the user's language, a file name with the local date and time."""
+    fmt = fmt or request.GET.get("format") or CSV
+    if fmt not in FORMATS:
+        raise BadRequest(_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == XLSX:
+        return FileResponse(
+            xlsx_file(columns, rows, human=True),
+            as_attachment=True,
+            filename=f"{basename}-{stamp}.xlsx",
+            content_type=XLSX_TYPE,
+        )
+    response = StreamingHttpResponse(
+        csv_stream(columns, rows, excel=fmt == CSV_EXCEL, human=True), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{basename}-{stamp}.csv")
+    return response
+
+
+def walk(spec: ListSpec[Any], query: ListQuery, queryset: QuerySet[Any], size: int = 1000) -> Iterator[Any]:
+    """Every row of a filtered list in the list's own order, one page in memory at a time."""
+    page_query = dataclasses.replace(query, cursor="", before="", limit=size)
+    while True:
+        page = paginate(spec, page_query, queryset)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        page_query.cursor = page.next_cursor

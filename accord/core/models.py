@@ -3,7 +3,9 @@ trail, the event log, attachments, saved views, idempotency records and the sche
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -240,6 +242,10 @@ class SavedView(BaseModel):
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(max_length=1000, blank=True)
     shared = models.BooleanField(_("shared with everyone"), default=False)
+    # How the list looks in this view: the columns shown, in order (empty: the list's default), and
+    # the row density.
+    columns = models.JSONField(default=list, blank=True)
+    density = models.CharField(max_length=12, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -249,6 +255,28 @@ class SavedView(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", _("Comfortable")
+    COMPACT = "compact", _("Compact")
+
+
+class ListPreference(models.Model):
+    """How one user last chose to see one list: its columns and row density."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=60)
+    columns = models.JSONField(default=list, blank=True)
+    density = models.CharField(max_length=12, choices=Density.choices, default=Density.COMFORTABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "entity"], name="list_preference_unique_list")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.density}"
 
 
 class IdempotencyRecord(models.Model):
@@ -326,3 +354,95 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+def import_file_name(instance: Any, filename: str) -> str:
+    """Where an uploaded import file is kept: a random name (the original one is a column), never
+    under the static root and never given a URL."""
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm") else ".csv"
+    return f"imports/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+
+
+class ImportState(models.TextChoices):
+    DRAFT = "draft", _("Being prepared")
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    CRASHED = "crashed", _("Stopped by an error")
+
+
+class ImportJob(BaseModel):
+    """A spreadsheet imported from the screens, from upload to summary.
+
+    It keeps the uploaded file (in private storage, under a random name), how the file is read
+    (encoding and separator, detected or chosen), which column feeds which field, and what the
+    latest run did: a dry run or the import itself, its counts and every bad row's reasons. Runs go
+    to the worker; ``written`` says the import wrote records, after which the job is done.
+    """
+
+    importer = models.CharField(_("kind"), max_length=40)  # a core.importers name: "contacts"
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=10, blank=True)  # the rows' messages are in it
+    file = models.FileField(upload_to=import_file_name, max_length=200, blank=True)
+    original_name = models.CharField(_("file"), max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)  # CSV only
+    delimiter = models.CharField(_("separator"), max_length=1, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)  # header -> field, "" for none
+    partial = models.BooleanField(_("import the good rows"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.DRAFT)
+    dry_run = models.BooleanField(default=False)  # what the queued, running or finished run is
+    written = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(null=True, blank=True)  # rows in the file, counted by a run
+    read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    extra = models.JSONField(default=dict, blank=True)  # an importer's own counts
+    errors = models.JSONField(default=list, blank=True)  # [[line, field, message], ...]
+    message = models.TextField(blank=True)  # why a run could not read the file
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="import_job_user_idx"),
+            models.Index(fields=["state", "queued_at"], name="import_job_state_idx"),
+        ]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.importer}: {self.original_name}"
+
+    @property
+    def encoding_label(self) -> str:
+        from accord.core.tables import encoding_label
+
+        return encoding_label(self.encoding) if self.encoding else ""
+
+
+class ImportMapping(models.Model):
+    """The mapping last chosen for files with this set of headers, offered the next time one comes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    importer = models.CharField(max_length=40)
+    headers_key = models.CharField(max_length=64)  # sha256 of the sorted, normalised headers
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["importer", "headers_key"], name="import_mapping_unique_headers")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.importer} {self.headers_key[:8]}"

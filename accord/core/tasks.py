@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import attachments, dbstats, search
+from accord.core import attachments, dbstats, import_jobs, search
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -68,3 +68,23 @@ def refresh_search_words() -> int:
 def sweep_attachments() -> dict[str, int]:
     """Remove the files of deleted records, and stored files that no attachment refers to."""
     return {"detached": attachments.sweep_detached(), "stray_files": attachments.sweep_stray_files()}
+
+
+@task()
+def run_import(job_id: str) -> None:
+    """Run an import's dry run or the import itself (only one worker takes it, however often queued)."""
+    import_jobs.run(job_id)
+
+
+@periodic("*/5 * * * *")
+@task()
+def resume_import_runs() -> int:
+    """Queue again the import runs no worker took, or whose worker died."""
+    return import_jobs.resume_lost_runs()
+
+
+@periodic("29 3 * * *")
+@task()
+def prune_import_files() -> int:
+    """Delete uploaded import files a month after their import, and drafts left for a week."""
+    return import_jobs.prune_files()

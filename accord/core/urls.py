@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.core import views, views_attachments
+from accord.core import import_views, views, views_attachments, views_lists
 
 app_name = "core"
 
@@ -8,10 +8,19 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("views/", views.saved_view_create, name="saved-view-create"),
     path("views/<uuid:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
+    path("lists/<slug:key>/bulk/", views_lists.bulk_view, name="list-bulk"),
+    path("lists/<slug:key>/look/", views_lists.look_view, name="list-look"),
     path("settings/custom-fields/", views.custom_field_list, name="custom-fields"),
     path("settings/custom-fields/new/", views.custom_field_edit, name="custom-field-create"),
     path("settings/custom-fields/<uuid:pk>/", views.custom_field_edit, name="custom-field-edit"),
     path("files/<uuid:pk>/", views_attachments.download, name="attachment-download"),
     path("files/<uuid:pk>/delete/", views_attachments.delete, name="attachment-delete"),
     path("files/<str:entity>/<uuid:record_id>/upload/", views_attachments.upload, name="attachment-upload"),
+    path("imports/<slug:name>/new/", import_views.start, name="import-start"),
+    path("imports/<uuid:pk>/", import_views.job_view, name="import-job"),
+    path("imports/<uuid:pk>/columns/", import_views.columns, name="import-columns"),
+    path("imports/<uuid:pk>/preview/", import_views.preview, name="import-preview"),
+    path("imports/<uuid:pk>/run/", import_views.run, name="import-run"),
+    path("imports/<uuid:pk>/progress/", import_views.progress, name="import-progress"),
+    path("imports/<uuid:pk>/failed-rows/", import_views.failed_rows, name="import-failed-rows"),
 ]

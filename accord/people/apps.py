@@ -9,7 +9,11 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.core import attachments
-        from accord.people import searching  # noqa: F401 - registers contacts and companies in the search box
+        from accord.people import (  # noqa: F401 - registers the lists, the search box entries and the imports
+            importers,
+            lists,
+            searching,
+        )
         from accord.people.models import Company, Contact
 
         attachments.enable(Contact)

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -268,13 +268,15 @@ def taken_emails(values: Iterable[str]) -> set[str]:
 
 
 class Companies:
-    """Companies by name (any case, the oldest of equal names), looked up a batch at a time and
+    """Companies by name (any case, the oldest of equal names), looked up a batch at a time among
+    ``queryset`` (every company by default; those a user can see when importing as them) and
     remembered by key and stored name; the ones still missing are created by ``Writer``."""
 
     LIMIT = 50_000
 
-    def __init__(self) -> None:
+    def __init__(self, queryset: QuerySet[Company] | None = None) -> None:
         self.known: dict[str, tuple[uuid.UUID, str]] = {}
+        self.queryset = queryset if queryset is not None else Company.objects.all()
 
     def load(self, names: Iterable[str]) -> None:
         wanted = {name.strip().casefold(): name.strip() for name in names if name and name.strip()}
@@ -285,7 +287,7 @@ class Companies:
             self.known.clear()
         by_sort = {sort_name(name) for name in missing.values()}
         rows = (
-            Company.objects.filter(sort_name__in=by_sort)
+            self.queryset.filter(sort_name__in=by_sort)
             .order_by("created_at", "pk")
             .values_list("pk", "name")
             .iterator(chunk_size=2000)
@@ -337,11 +339,13 @@ class Written:
 class Writer:
     """Writes batches of ``NewContact`` in one statement per table, in the caller's transaction."""
 
-    def __init__(self, *, actor: Any = None, event: str = "people.contact.imported") -> None:
+    def __init__(
+        self, *, actor: Any = None, event: str = "people.contact.imported", companies: QuerySet[Company] | None = None
+    ) -> None:
         self.actor = actor
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.event = event
-        self.companies = Companies()
+        self.companies = Companies(companies)
         self._tags: dict[str, uuid.UUID] = {}
         self._owners: dict[Any, tuple[str, str | None]] = {}
 

@@ -1,13 +1,18 @@
 """Importing contacts and companies from CSV and XLSX files.
 
-Three steps, each usable on its own: ``open_table`` streams a file as ``(line, {header: text})``
-rows, ``map_headers`` decides which column feeds which field, and ``import_rows`` writes the mapped
-rows through the people services, so an import validates exactly like a form or the API does.
+Three steps, each usable on its own: ``open_table`` (core.tables) streams a file as ``(line,
+{header: text})`` rows, ``map_headers`` decides which column feeds which field, and ``import_rows``
+writes the mapped rows through the people services, so an import validates exactly like a form or
+the API does. ``people.importers`` registers both kinds with the core's import screens and command.
 
 Each row is first matched to an existing record, which makes importing the same file twice create
 nothing new. A matched record is only ever added to: an empty cell leaves its field alone, and the
 e-mails, phones, tags and company links in the file join the record's own instead of replacing
 them, so an import cannot lose what people typed in by hand.
+
+An import runs as the system (``actor`` None: an administrator's command line) or as a user, who
+then matches only the records they can see, changes only those they may change, and gives new
+records only to owners they may assign to, as on the screens.
 
 Files are read one row at a time and written in batches, so memory stays flat however long the
 file is.
@@ -16,31 +21,32 @@ file is.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
-import enum
 import gc
 import itertools
 import re
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from django.utils.translation import gettext_lazy
 
-from accord.core import customfields, exports
+from accord.core import access, customfields, exports
+from accord.core.access import AccessDenied, Action
 from accord.core.errors import message_dict
+from accord.core.importers import ImportReport as _BaseReport
+from accord.core.importers import MappingError, Observer, Outcome, Progress, RowError
 from accord.core.models import entity_label
+from accord.core.tables import ImportFileError, Row, Table, normalize_header, open_table
 from accord.identity.models import User
-from accord.people import bulk, services
+from accord.people import bulk, selectors, services
 from accord.people.models import (
     Channel,
     Company,
@@ -54,181 +60,23 @@ from accord.people.models import (
 )
 from accord.people.validators import normalize_nip, normalize_vat_id
 
+__all__ = [
+    "ImportFileError",
+    "MappingError",
+    "Outcome",
+    "Row",
+    "RowError",
+    "Table",
+    "normalize_header",
+    "open_table",
+]
+
 Kind = Literal["contacts", "companies"]
 KINDS: tuple[Kind, ...] = ("contacts", "companies")
-Row = tuple[int, dict[str, str]]
 
 BATCH_SIZE = 500
 # Rows of contacts checked and written together by the fast path (people.bulk).
 CHUNK_SIZE = 5000
-DELIMITERS = (",", ";", "\t")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (missing, not UTF-8, not a workbook, no header)."""
-
-
-# --- reading ---------------------------------------------------------------------------------------
-
-
-class Table:
-    """A spreadsheet opened for streaming: ``headers`` at once, then rows one at a time.
-
-    Headers are made unique ("Email", "Email (2)") so that no column silently hides another.
-    Rows whose cells are all blank are skipped; short rows are padded with empty cells.
-    """
-
-    headers: list[str]
-
-    def __iter__(self) -> Iterator[Row]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def _row(self, cells: Iterable[str]) -> dict[str, str] | None:
-        values = dict(zip(self.headers, cells, strict=False))
-        if not any(v.strip() for v in values.values()):
-            return None
-        return {header: values.get(header, "") for header in self.headers}
-
-
-def _unique_headers(cells: Iterable[str]) -> list[str]:
-    headers: list[str] = []
-    for position, cell in enumerate(cells, start=1):
-        name = cell.strip() or _("column %(number)d") % {"number": position}
-        candidate, copy = name, 1
-        while candidate in headers:
-            copy += 1
-            candidate = f"{name} ({copy})"
-        headers.append(candidate)
-    return headers
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    """The delimiter that splits the header into the most columns (comma when in doubt)."""
-    widths = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
-    return max(widths, key=lambda d: widths[d])
-
-
-class CsvTable(Table):
-    """A UTF-8 CSV file, with or without a byte order mark, comma- or semicolon-separated.
-
-    Line numbers are the file's own: a row starts on the line after the previous row ended, so a
-    note spanning three lines does not shift the numbers of the rows below it. Lines are decoded
-    one by one, so a line that is not UTF-8 is named exactly.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._file: IO[bytes] = path.open("rb")
-        self._decoded = 0
-        lines = self._lines()
-        try:
-            first = next(lines, "")
-            self._reader = csv.reader(itertools.chain([first], lines), delimiter=_sniff_delimiter(first))
-            header = next((cells for cells in self._reader if any(c.strip() for c in cells)), None)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            self._file.close()
-            raise _read_error(self._decoded, exc) from exc
-        if header is None:
-            self._file.close()
-            raise ImportFileError(_("The file is empty."))
-        self.headers = _unique_headers(header)
-
-    def _lines(self) -> Iterator[str]:
-        for raw in self._file:
-            self._decoded += 1
-            yield raw.decode("utf-8-sig" if self._decoded == 1 else "utf-8")
-
-    def __iter__(self) -> Iterator[Row]:
-        previous = self._reader.line_num
-        while True:
-            try:
-                cells = next(self._reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                raise _read_error(self._decoded, exc) from exc
-            except csv.Error as exc:
-                raise _read_error(previous + 1, exc) from exc
-            line, previous = previous + 1, self._reader.line_num
-            values = self._row(cells)
-            if values is not None:
-                yield line, values
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _read_error(line: int, exc: Exception) -> ImportFileError:
-    if isinstance(exc, UnicodeDecodeError):
-        return ImportFileError(
-            _("Line %(line)d is not UTF-8 text. Save the file as “CSV UTF-8” and import it again.") % {"line": line}
-        )
-    return ImportFileError(_("Line %(line)d cannot be read: %(reason)s") % {"line": line, "reason": exc})
-
-
-def _cell_text(value: Any) -> str:
-    """A workbook cell as the text a CSV would hold (whole numbers without ".0", dates in ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-class XlsxTable(Table):
-    """The first sheet of an XLSX workbook, read in openpyxl's read-only (streaming) mode."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            self._book = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(_("%(file)s is not a readable XLSX workbook.") % {"file": path.name}) from exc
-        sheet: Any = self._book.worksheets[0]
-        sheet.reset_dimensions()  # some writers store wrong dimensions, which would cut rows off
-        self._rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(sheet.iter_rows(values_only=True), start=1)
-        header = next((cells for _number, cells in self._rows if any(_cell_text(c).strip() for c in cells)), None)
-        if header is None:
-            self.close()
-            raise ImportFileError(_("The file is empty."))
-        self.headers = _unique_headers(_cell_text(c) for c in header)
-
-    def __iter__(self) -> Iterator[Row]:
-        for number, cells in self._rows:
-            values = self._row(_cell_text(c) for c in cells)
-            if values is not None:
-                yield number, values
-
-    def close(self) -> None:
-        self._book.close()
-
-
-def open_table(path: str | Path) -> Table:
-    """Open a CSV or XLSX file for streaming; XLSX is recognised by its name or its content."""
-    path = Path(path)
-    try:
-        with path.open("rb") as probe:
-            is_zip = probe.read(4) == b"PK\x03\x04"
-    except OSError as exc:
-        raise ImportFileError(_("Cannot open %(file)s: %(reason)s") % {"file": path, "reason": exc.strerror}) from exc
-    if is_zip or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return XlsxTable(path)
-    return CsvTable(path)
 
 
 # --- mapping headers to fields ---------------------------------------------------------------------
@@ -326,26 +174,55 @@ FIELDS: dict[Kind, dict[str, tuple[str, ...]]] = {"contacts": _CONTACT_FIELDS, "
 # Export columns that describe the record rather than feed it; mapped to nothing, without a notice.
 READ_ONLY = frozenset({"created_at", "last_interaction_at", "updated_at"})
 MODELS: dict[Kind, type[PartyModel]] = {"contacts": Contact, "companies": Company}
+# Labels of the fields an export has no column for.
+EXTRA_LABELS: dict[str, Any] = {"department": gettext_lazy("Department")}
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
+
+def columns(kind: Kind) -> list[exports.Column]:
+    """The export's columns of ``kind`` (custom fields included): what an import maps back."""
+    return selectors.contact_columns() if kind == "contacts" else selectors.company_columns()
 
 
-def normalize_header(header: str) -> str:
-    """A header as it is compared: any case, spaces, underscores and hyphens ignored."""
-    return _SEPARATORS.sub("", header.strip().casefold())
+def _labels(kind: Kind) -> dict[str, list[str]]:
+    """Each export column's human header in every language Accord speaks, by column name."""
+    found: dict[str, list[str]] = {}
+    cols = columns(kind)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for column in cols:
+                found.setdefault(column.name, []).append(column.header)
+    return found
 
 
 def aliases(kind: Kind) -> dict[str, str]:
-    """Every accepted header spelling (normalised) -> the field it feeds."""
+    """Every accepted header spelling (normalised) -> the field it feeds: field names, their
+    aliases, and the export's human headers in any language (so an exported file maps back)."""
     table: dict[str, str] = {}
+    for name, labels in _labels(kind).items():
+        if name in FIELDS[kind]:
+            for label in labels:
+                table[normalize_header(label)] = name
     for name, spellings in FIELDS[kind].items():
         for spelling in (name, *spellings):
             table[normalize_header(spelling)] = name
     return table
 
 
-class MappingError(ValueError):
-    """A ``--map`` override names a column or a field that does not exist."""
+def _read_only_headers(kind: Kind) -> set[str]:
+    """Normalised headers of the export columns that describe a record rather than feed it."""
+    labels = _labels(kind)
+    return {normalize_header(h) for name in READ_ONLY for h in (name, *labels.get(name, []))}
+
+
+def fields(kind: Kind) -> list[tuple[str, str]]:
+    """(field, label) pairs a column may feed, in the export's order, custom fields included."""
+    found: list[tuple[str, str]] = []
+    for column in columns(kind):
+        if column.name in FIELDS[kind] or column.name.startswith("cf."):
+            found.append((column.name, column.header))
+    named = {name for name, _label in found}
+    found.extend((name, str(EXTRA_LABELS.get(name, name))) for name in FIELDS[kind] if name not in named)
+    return found
 
 
 @dataclass
@@ -360,31 +237,13 @@ class ColumnMap:
         for line, raw in rows:
             values: dict[str, str] = {}
             for header, name in self.fields.items():
-                value = _restore(raw.get(header, "").strip())
+                value = exports.restore(raw.get(header, "").strip())
                 if value:
                     values[name] = value
             yield line, values
 
     def maps_to(self, name: str) -> bool:
         return name in self.fields.values()
-
-
-def _restore(value: str) -> str:
-    """Undo the export's formula neutralisation, so an exported "=SUM" cell re-imports as itself."""
-    if value.startswith("'") and exports.neutralise(value[1:]) == value:
-        return value[1:]
-    return value
-
-
-def parse_overrides(items: Iterable[str]) -> dict[str, str]:
-    """``["Header=field", ...]`` -> {header: field}; an empty field means "ignore this column"."""
-    overrides: dict[str, str] = {}
-    for item in items:
-        header, sep, target = item.partition("=")
-        if not sep or not header.strip():
-            raise MappingError(_("Write a mapping as Header=field, not %(item)s.") % {"item": item})
-        overrides[header.strip()] = target.strip()
-    return overrides
 
 
 def map_headers(kind: Kind, headers: Iterable[str], overrides: Mapping[str, str] | None = None) -> ColumnMap:
@@ -395,7 +254,7 @@ def map_headers(kind: Kind, headers: Iterable[str], overrides: Mapping[str, str]
     definitions = customfields.definitions(entity_label(MODELS[kind]))
     custom = {d.key.casefold(): d.key for d in definitions}
     custom_labels = {normalize_header(d.label): d.key for d in definitions}
-    read_only = {normalize_header(name) for name in READ_ONLY}
+    read_only = _read_only_headers(kind)
     chosen = _check_overrides(kind, headers, overrides or {}, spellings, custom)
     mapping = ColumnMap(fields={})
     for header in headers:
@@ -447,67 +306,15 @@ def _check_overrides(
 # --- the report ------------------------------------------------------------------------------------
 
 
-class Outcome(enum.StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.field in ("", "__all__"):
-            return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
-        return _("line %(line)d: %(field)s: %(message)s") % {
-            "line": self.line,
-            "field": self.field,
-            "message": self.message,
-        }
-
-
 @dataclass
-class ImportReport:
-    """What an import did, or would have done: counts per outcome and every bad row's reasons.
-
-    Without ``partial`` a single failed row means nothing was written; the counts then say what
-    the good rows would have done, so the numbers of a fixed re-run are known in advance.
-    """
-
-    kind: Kind
-    partial: bool = False
-    dry_run: bool = False
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
+class ImportReport(_BaseReport):
     companies_created: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
-    @property
-    def written(self) -> bool:
-        return not self.dry_run and (self.partial or not self.failed)
+    def extra(self) -> dict[str, int]:
+        return {"companies_created": self.companies_created}
 
-    def fail(self, line: int, errors: Mapping[str, list[str]]) -> None:
-        self.failed += 1
-        for name, messages in errors.items():
-            self.errors.extend(RowError(line, name, str(message)) for message in messages)
-
-    def summary_lines(self) -> list[str]:
-        lines = [
-            _("Rows read: %(count)d") % {"count": self.read},
-            _("Created: %(count)d") % {"count": self.created},
-            _("Updated: %(count)d") % {"count": self.updated},
-            _("Unchanged: %(count)d") % {"count": self.unchanged},
-            _("Failed: %(count)d") % {"count": self.failed},
-        ]
-        if self.companies_created:
-            lines.append(_("Companies created: %(count)d") % {"count": self.companies_created})
-        return lines
+    def summary_lines(self, extra_labels: Mapping[str, Any] | None = None) -> list[str]:
+        return super().summary_lines({"companies_created": _("Companies created"), **(extra_labels or {})})
 
 
 # --- importing -------------------------------------------------------------------------------------
@@ -516,6 +323,19 @@ class ImportReport:
 class _Result(NamedTuple):
     outcome: Outcome
     companies_created: int = 0
+    pk: Any = None
+
+
+@dataclass
+class _Watchers:
+    """Who hears about progress: after each batch (rows read so far) and after each row."""
+
+    progress: Progress | None = None
+    observe: Observer | None = None
+
+    def row(self, line: int, outcome: Outcome, pk: Any = None) -> None:
+        if self.observe is not None:
+            self.observe(line, outcome, pk)
 
 
 def import_rows(
@@ -523,52 +343,64 @@ def import_rows(
     rows: Iterable[Row],
     *,
     owner: User | None,
+    actor: User | None = None,
     partial: bool = False,
     dry_run: bool = False,
     create_companies: bool = True,
     batch_size: int = BATCH_SIZE,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Progress | None = None,
+    observe: Observer | None = None,
 ) -> ImportReport:
-    """Create or update one record per mapped row, as the system, and report on every row.
+    """Create or update one record per mapped row, as ``actor`` (None: the system), and report on
+    every row. ``owner`` owns new records whose row names none.
 
     All-or-nothing by default: every row runs (so every bad row is reported) in one transaction
     that is rolled back if any row failed. ``partial`` commits each batch's good rows instead.
     ``dry_run`` runs everything and rolls it all back, so duplicates within the file and companies
-    the file would create are counted exactly as a real run would count them.
+    the file would create are counted exactly as a real run would count them. ``progress`` hears
+    how many rows were read after each batch, ``observe`` what became of each row.
     """
     importer: _Importer = (_ContactImporter if kind == "contacts" else _CompanyImporter)(
-        default_owner=owner, create_companies=create_companies
+        default_owner=owner, create_companies=create_companies, actor=actor
     )
     report = ImportReport(kind=kind, partial=partial, dry_run=dry_run)
-    rows = _refuse_nul(rows, report)
+    watchers = _Watchers(progress, observe)
+    rows = _refuse_nul(rows, report, watchers)
     if isinstance(importer, _ContactImporter):
         fast = _FastContacts(importer)
-        batches = itertools.batched(rows, max(batch_size, CHUNK_SIZE))
+        batches = itertools.batched(rows, max(batch_size, chunk_size))
 
         def run(batch: Sequence[Row]) -> None:
-            fast.run(batch, report)
+            fast.run(batch, report, watchers)
 
     else:
         batches = itertools.batched(rows, batch_size)
 
         def run(batch: Sequence[Row]) -> None:
             for line, values in batch:
-                _import_one(importer, line, values, report)
+                _import_one(importer, line, values, report, watchers)
+
+    def run_and_tell(batch: Sequence[Row]) -> None:
+        run(batch)
+        if progress is not None:
+            progress(report.read)
 
     with _collector_paused():
         if partial and not dry_run:
             for batch in batches:
                 with transaction.atomic():
-                    run(batch)
+                    run_and_tell(batch)
             return report
         with transaction.atomic():
             for batch in batches:
-                run(batch)
+                run_and_tell(batch)
             if dry_run or report.failed:
                 transaction.set_rollback(True)
     return report
 
 
-def _refuse_nul(rows: Iterable[Row], report: ImportReport) -> Iterator[Row]:
+def _refuse_nul(rows: Iterable[Row], report: ImportReport, watchers: _Watchers) -> Iterator[Row]:
     """Rows whose cells carry a NUL character (no database column stores one) fail as bad rows."""
     for line, values in rows:
         if "\x00" not in "".join(values.values()):  # one search per row: the cells are text
@@ -578,6 +410,7 @@ def _refuse_nul(rows: Iterable[Row], report: ImportReport) -> Iterator[Row]:
         if bad:
             report.read += 1
             report.fail(line, {name: [_("Text cannot contain NUL characters.")] for name in bad})
+            watchers.row(line, Outcome.FAILED)
             continue
         yield line, values
 
@@ -608,12 +441,15 @@ class _FastContacts:
 
     def __init__(self, importer: _ContactImporter) -> None:
         self.importer = importer
-        self.preparer = bulk.Preparer()
-        self.writer = bulk.Writer()
+        actor = importer.actor
+        self.preparer = bulk.Preparer(actor=actor)
+        self.writer = bulk.Writer(actor=actor, companies=importer.visible(Company))
+        # Someone who may not create records gets the service's refusal, row by row.
+        self.enabled = actor is None or access.can_create(actor)
         # What choice_value answers, worked out once: it compares with every (translated) label.
         self.choices = {name: _choice_table(choices) for name, choices in importer.choices.items()}
 
-    def run(self, chunk: Sequence[Row], report: ImportReport) -> None:
+    def run(self, chunk: Sequence[Row], report: ImportReport, watchers: _Watchers) -> None:
         keyed = [(line, values, *_row_keys(values)) for line, values in chunk]
         external_ids = bulk.taken_external_ids(values.get("external_id", "") for _, values, *_ in keyed)
         emails = bulk.taken_emails(email for *_, lowered in keyed for email in lowered)
@@ -621,23 +457,25 @@ class _FastContacts:
         if not self.importer.create_companies:
             self.writer.companies.load(values["company"] for _, values, *_ in keyed if values.get("company"))
         claimed: set[str] = set()
-        fast: list[bulk.NewContact] = []
+        fast: list[tuple[int, bulk.NewContact]] = []
         slow: list[Row] = []
         for line, values, keys, row_emails, _lowered in keyed:
             new = None
-            if "id" not in values and not (keys & claimed) and not (keys & taken):
+            if self.enabled and "id" not in values and not (keys & claimed) and not (keys & taken):
                 new = self._prepare(values, row_emails)
             claimed |= keys
             if new is None:
                 slow.append((line, values))
             else:
-                fast.append(new)
-        written = self.writer.write(fast)
+                fast.append((line, new))
+        written = self.writer.write([new for _line, new in fast])
         report.read += written.contacts
         report.created += written.contacts
         report.companies_created += written.companies
+        for line, new in fast:
+            watchers.row(line, Outcome.CREATED, new.id)
         for line, values in slow:
-            _import_one(self.importer, line, values, report)
+            _import_one(self.importer, line, values, report, watchers)
 
     def _prepare(self, values: Mapping[str, str], emails: list[str]) -> bulk.NewContact | None:
         """The row as a new contact, built as ``_ContactImporter.import_row`` builds one."""
@@ -688,7 +526,9 @@ def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
     return table
 
 
-def _import_one(importer: _Importer, line: int, values: dict[str, str], report: ImportReport) -> None:
+def _import_one(
+    importer: _Importer, line: int, values: dict[str, str], report: ImportReport, watchers: _Watchers
+) -> None:
     """One row in its own savepoint, so a bad row leaves no trace (not even a company it created)."""
     report.read += 1
     try:
@@ -696,18 +536,21 @@ def _import_one(importer: _Importer, line: int, values: dict[str, str], report: 
             result = importer.import_row(values)
     except ValidationError as exc:
         report.fail(line, message_dict(exc))
+        watchers.row(line, Outcome.FAILED)
+        return
+    except (AccessDenied, Http404):
+        # The row's record turned out to be one the actor may not change (checked before, so
+        # only a record changed meanwhile gets here).
+        report.fail(line, {"__all__": [_("You may not change the record this row matches.")]})
+        watchers.row(line, Outcome.FAILED)
         return
     except IntegrityError as exc:
         report.fail(line, {"__all__": [_("The database refused this row: %(reason)s") % {"reason": exc}]})
+        watchers.row(line, Outcome.FAILED)
         return
     report.companies_created += result.companies_created
-    match result.outcome:
-        case Outcome.CREATED:
-            report.created += 1
-        case Outcome.UPDATED:
-            report.updated += 1
-        case Outcome.UNCHANGED:
-            report.unchanged += 1
+    report.count(result.outcome)
+    watchers.row(line, result.outcome, result.pk)
 
 
 def _split(value: str | None, separators: str = ";") -> list[str]:
@@ -779,11 +622,11 @@ def _shift_errors(errors: dict[str, list[str]], prefix: str, offset: int) -> dic
     return shifted
 
 
-def _company_named(name: str) -> Company | None:
-    """The oldest company with exactly this name, in any case. Narrowed by the indexed sort name
-    and compared in Python, because SQLite's case-insensitive match ignores all but ASCII."""
+def _company_named(name: str, companies: models.QuerySet[Company]) -> Company | None:
+    """The oldest of ``companies`` with exactly this name, in any case. Narrowed by the indexed
+    sort name and compared in Python, because SQLite's case-insensitive match ignores all but ASCII."""
     wanted = name.strip().casefold()
-    candidates = Company.objects.filter(sort_name=services.sort_name(name)).order_by("created_at", "pk")
+    candidates = companies.filter(sort_name=services.sort_name(name)).order_by("created_at", "pk")
     return next((c for c in candidates if c.name.strip().casefold() == wanted), None)
 
 
@@ -792,10 +635,25 @@ class _Importer:
 
     scalars: tuple[str, ...] = ()  # fields copied from the row as they are
 
-    def __init__(self, *, default_owner: User | None, create_companies: bool) -> None:
+    def __init__(self, *, default_owner: User | None, create_companies: bool, actor: User | None = None) -> None:
         self.default_owner = default_owner
         self.create_companies = create_companies
+        self.actor = actor
         self._users: dict[str, User | None] = {}
+
+    def visible(self, model: type[PartyModel]) -> models.QuerySet[Any]:
+        """The records a row may match: those the actor can see (all of them for the system)."""
+        everything = model._default_manager.all()
+        return everything if self.actor is None else access.scope(self.actor, everything)
+
+    def _may_write(self, record: PartyModel | None) -> None:
+        """Refuse the row when the actor may not create records, or not change the one it matches."""
+        if self.actor is None:
+            return
+        if record is None and not access.can_create(self.actor):
+            raise ValidationError({"__all__": [_("You may not create records.")]})
+        if record is not None and not access.can(self.actor, Action.CHANGE, record):
+            raise ValidationError({"__all__": [_("You may not change the record this row matches.")]})
 
     def import_row(self, values: Mapping[str, str]) -> _Result:
         raise NotImplementedError
@@ -855,7 +713,7 @@ class _Importer:
         data: dict[str, Any],
         errors: dict[str, list[str]],
         offsets: Mapping[str, int],
-    ) -> Outcome:
+    ) -> tuple[Outcome, Any]:
         """Create or update through the service. Errors found before (an unknown owner) are
         reported together with the service's, the earlier ones winning for the same field."""
         before = record.version if record is not None else 0
@@ -869,9 +727,9 @@ class _Importer:
         if errors:
             raise ValidationError(errors)
         if record is None:
-            return Outcome.CREATED
+            return Outcome.CREATED, saved.pk
         # The services leave the version alone when a write changes nothing.
-        return Outcome.UPDATED if saved.version != before else Outcome.UNCHANGED
+        return (Outcome.UPDATED if saved.version != before else Outcome.UNCHANGED), saved.pk
 
     def _write(self, record: PartyModel | None, data: Mapping[str, Any]) -> PartyModel:
         raise NotImplementedError
@@ -889,6 +747,7 @@ class _ContactImporter(_Importer):
     def import_row(self, values: Mapping[str, str]) -> _Result:
         errors: dict[str, list[str]] = {}
         contact = self._match(values)
+        self._may_write(contact)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
         for name, choices in self.choices.items():
@@ -911,20 +770,21 @@ class _ContactImporter(_Importer):
         links = self._links(values, contact, owner or (contact.owner if contact else None), errors)
         if links is not None:
             data["companies"] = links
-        return _Result(self._save(contact, data, errors, offsets), self.companies_created)
+        outcome, pk = self._save(contact, data, errors, offsets)
+        return _Result(outcome, self.companies_created, pk)
 
     def _match(self, values: Mapping[str, str]) -> Contact | None:
         """The contact this row is about: by external id, then any of its e-mails, then our id."""
         if external_id := values.get("external_id"):
-            found = Contact.objects.filter(external_id=external_id).first()
+            found = self.visible(Contact).filter(external_id=external_id).first()
             if found is not None:
                 return found
         for email in _row_emails(values):
-            found = Contact.objects.filter(emails__email=email.lower()).order_by("pk").first()
+            found = self.visible(Contact).filter(emails__email=email.lower()).order_by("pk").first()
             if found is not None:
                 return found
         if pk := _as_uuid(values.get("id")):
-            return Contact.objects.filter(pk=pk).first()
+            return self.visible(Contact).filter(pk=pk).first()
         return None
 
     def _links(
@@ -966,7 +826,7 @@ class _ContactImporter(_Importer):
         return links
 
     def _company(self, name: str, owner: User | None, errors: dict[str, list[str]]) -> Company | None:
-        found = _company_named(name)
+        found = _company_named(name, self.visible(Company))
         if found is not None:
             return found
         if not self.create_companies:
@@ -975,7 +835,7 @@ class _ContactImporter(_Importer):
         if owner is None:
             return None  # the missing owner is already reported
         try:
-            company = services.create_company(actor=None, data={"name": name, "owner": owner})
+            company = services.create_company(actor=self.actor, data={"name": name, "owner": owner})
         except ValidationError as exc:
             errors["company"] = [f"{key}: {m}" for key, messages in message_dict(exc).items() for m in messages]
             return None
@@ -984,9 +844,9 @@ class _ContactImporter(_Importer):
 
     def _write(self, record: PartyModel | None, data: Mapping[str, Any]) -> PartyModel:
         if record is None:
-            return services.create_contact(actor=None, data=data)
+            return services.create_contact(actor=self.actor, data=data)
         assert isinstance(record, Contact)
-        return services.update_contact(actor=None, contact=record, data=data)
+        return services.update_contact(actor=self.actor, contact=record, data=data)
 
 
 class _CompanyImporter(_Importer):
@@ -995,6 +855,7 @@ class _CompanyImporter(_Importer):
     def import_row(self, values: Mapping[str, str]) -> _Result:
         errors: dict[str, list[str]] = {}
         company = self._match(values)
+        self._may_write(company)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
         if "size" in values:
@@ -1008,12 +869,13 @@ class _CompanyImporter(_Importer):
         offsets = self._lists(company, values, data)
         if (city := values.get("city")) and (addresses := self._addresses(company, city, values)) is not None:
             data["addresses"] = addresses
-        return _Result(self._save(company, data, errors, offsets))
+        outcome, pk = self._save(company, data, errors, offsets)
+        return _Result(outcome, 0, pk)
 
     def _match(self, values: Mapping[str, str]) -> Company | None:
         """By external id, then NIP, then VAT id, then exact name, then our id."""
         if external_id := values.get("external_id"):
-            found = Company.objects.filter(external_id=external_id).first()
+            found = self.visible(Company).filter(external_id=external_id).first()
             if found is not None:
                 return found
         for name, normalize in (("nip", normalize_nip), ("vat_id", normalize_vat_id)):
@@ -1022,13 +884,13 @@ class _CompanyImporter(_Importer):
                     number = normalize(raw)
                 except ValidationError:
                     continue  # the service reports it
-                found = Company.objects.filter(**{name: number}).order_by("created_at", "pk").first()
+                found = self.visible(Company).filter(**{name: number}).order_by("created_at", "pk").first()
                 if found is not None:
                     return found
-        if (company_name := values.get("name")) and (found := _company_named(company_name)) is not None:
+        if (company_name := values.get("name")) and (found := _company_named(company_name, self.visible(Company))):
             return found
         if pk := _as_uuid(values.get("id")):
-            return Company.objects.filter(pk=pk).first()
+            return self.visible(Company).filter(pk=pk).first()
         return None
 
     @staticmethod
@@ -1047,6 +909,6 @@ class _CompanyImporter(_Importer):
 
     def _write(self, record: PartyModel | None, data: Mapping[str, Any]) -> PartyModel:
         if record is None:
-            return services.create_company(actor=None, data=data)
+            return services.create_company(actor=self.actor, data=data)
         assert isinstance(record, Company)
-        return services.update_company(actor=None, company=record, data=data)
+        return services.update_company(actor=self.actor, company=record, data=data)

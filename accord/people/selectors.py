@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 
 from accord.core import access, customfields, search
-from accord.core.exports import Column
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, apply, paginate, total
 from accord.core.models import entity_label
 from accord.people.models import (
@@ -210,31 +210,34 @@ def _custom_columns(entity: str) -> list[Column]:
     def reader(definition: Any) -> Any:
         return lambda record: customfields.display(definition, record.custom.get(definition.key))
 
-    return [Column(name, reader(definition)) for name, definition in customfields.export_columns(entity)]
+    return [
+        Column(name, reader(definition), definition.label) for name, definition in customfields.export_columns(entity)
+    ]
 
 
 def contact_columns() -> list[Column]:
     columns = [
-        Column("id", lambda c: c.pk),
-        Column("first_name", lambda c: c.first_name),
-        Column("last_name", lambda c: c.last_name),
-        Column("email", lambda c: c.primary_email),
-        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else ""),
-        Column("emails", lambda c: _names(c.emails.all(), "email")),
-        Column("phones", lambda c: _names(c.phones.all(), "number")),
-        Column("company", lambda c: link.company.name if (link := _main_link(c)) else ""),
-        Column("job_title", lambda c: link.job_title if (link := _main_link(c)) else ""),
-        Column("birthday", lambda c: c.birthday),
-        Column("preferred_language", lambda c: c.preferred_language),
-        Column("preferred_channel", lambda c: c.preferred_channel),
-        Column("source", lambda c: c.source),
-        Column("classification", lambda c: c.classification),
-        Column("tags", lambda c: _names(c.tags.all(), "name")),
-        Column("owner", lambda c: c.owner.username),
-        Column("external_id", lambda c: c.external_id or ""),
-        Column("notes", lambda c: c.notes),
-        Column("created_at", lambda c: c.created_at),
-        Column("last_interaction_at", lambda c: c.last_interaction_at),
+        Column("id", lambda c: c.pk, _("ID")),
+        Column("first_name", lambda c: c.first_name, _("First name")),
+        Column("last_name", lambda c: c.last_name, _("Last name")),
+        Column("email", lambda c: c.primary_email, _("E-mail")),
+        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else "", _("Phone")),
+        Column("emails", lambda c: _names(c.emails.all(), "email"), _("All e-mails")),
+        Column("phones", lambda c: _names(c.phones.all(), "number"), _("All phones")),
+        Column("company", lambda c: link.company.name if (link := _main_link(c)) else "", _("Company")),
+        Column("job_title", lambda c: link.job_title if (link := _main_link(c)) else "", _("Job title")),
+        Column("department", lambda c: link.department if (link := _main_link(c)) else "", _("Department")),
+        Column("birthday", lambda c: c.birthday, _("Birthday")),
+        Column("preferred_language", lambda c: c.preferred_language, _("Preferred language")),
+        Column("preferred_channel", lambda c: c.preferred_channel, _("Preferred channel")),
+        Column("source", lambda c: c.source, _("Source")),
+        Column("classification", lambda c: c.classification, _("Classification")),
+        Column("tags", lambda c: _names(c.tags.all(), "name"), _("Tags")),
+        Column("owner", lambda c: c.owner.username, _("Owner")),
+        Column("external_id", lambda c: c.external_id or "", _("External ID")),
+        Column("notes", lambda c: c.notes, _("Notes")),
+        Column("created_at", lambda c: c.created_at, _("Created")),
+        Column("last_interaction_at", lambda c: c.last_interaction_at, _("Last interaction")),
     ]
     columns.extend(_custom_columns(entity_label(Contact)))
     return columns
@@ -242,40 +245,49 @@ def contact_columns() -> list[Column]:
 
 def company_columns() -> list[Column]:
     columns = [
-        Column("id", lambda c: c.pk),
-        Column("name", lambda c: c.name),
-        Column("vat_id", lambda c: c.vat_id),
-        Column("nip", lambda c: c.nip),
-        Column("regon", lambda c: c.regon),
-        Column("industry", lambda c: c.industry),
-        Column("size", lambda c: c.size),
-        Column("website", lambda c: c.website),
-        Column("country", lambda c: c.country),
-        Column("email", lambda c: c.primary_email),
-        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else ""),
-        Column("emails", lambda c: _names(c.emails.all(), "email")),
-        Column("phones", lambda c: _names(c.phones.all(), "number")),
-        Column("city", lambda c: a.city if (a := next(iter(c.addresses.all()), None)) else ""),
-        Column("tags", lambda c: _names(c.tags.all(), "name")),
-        Column("owner", lambda c: c.owner.username),
-        Column("external_id", lambda c: c.external_id or ""),
-        Column("notes", lambda c: c.notes),
-        Column("created_at", lambda c: c.created_at),
-        Column("last_interaction_at", lambda c: c.last_interaction_at),
+        Column("id", lambda c: c.pk, _("ID")),
+        Column("name", lambda c: c.name, _("Name")),
+        Column("vat_id", lambda c: c.vat_id, _("EU VAT number")),
+        Column("nip", lambda c: c.nip, _("NIP")),
+        Column("regon", lambda c: c.regon, _("REGON")),
+        Column("industry", lambda c: c.industry, _("Industry")),
+        Column("size", lambda c: c.size, _("Size")),
+        Column("website", lambda c: c.website, _("Website")),
+        Column("country", lambda c: c.country, _("Country")),
+        Column("email", lambda c: c.primary_email, _("E-mail")),
+        Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else "", _("Phone")),
+        Column("emails", lambda c: _names(c.emails.all(), "email"), _("All e-mails")),
+        Column("phones", lambda c: _names(c.phones.all(), "number"), _("All phones")),
+        Column("city", lambda c: a.city if (a := next(iter(c.addresses.all()), None)) else "", _("City")),
+        Column("tags", lambda c: _names(c.tags.all(), "name"), _("Tags")),
+        Column("owner", lambda c: c.owner.username, _("Owner")),
+        Column("external_id", lambda c: c.external_id or "", _("External ID")),
+        Column("notes", lambda c: c.notes, _("Notes")),
+        Column("created_at", lambda c: c.created_at, _("Created")),
+        Column("last_interaction_at", lambda c: c.last_interaction_at, _("Last interaction")),
     ]
     columns.extend(_custom_columns(entity_label(Company)))
     return columns
 
 
-def _walk(spec: ListSpec[Any], query: ListQuery, qs: QuerySet[Any], size: int = 1000) -> Iterator[Any]:
-    """Every row of the filtered list in the list's own order, one page in memory at a time."""
-    page_query = dataclasses.replace(query, cursor="", before="", limit=size)
-    while True:
-        page = paginate(spec, page_query, qs)
-        yield from page.items
-        if not page.next_cursor:
-            return
-        page_query.cursor = page.next_cursor
+def _contact_export_rows(qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    """What the export's columns read, in a fixed number of queries per page."""
+    return qs.select_related("owner").prefetch_related(
+        "tags", "emails", "phones", Prefetch("company_links", queryset=ContactCompany.objects.select_related("company"))
+    )
+
+
+def _company_export_rows(qs: QuerySet[Company]) -> QuerySet[Company]:
+    return qs.select_related("owner").prefetch_related("tags", "emails", "phones", "addresses")
+
+
+def contacts_as_exported(pks: Sequence[Any]) -> list[Contact]:
+    """These contacts, ready for the export's columns (an import's preview shows them so)."""
+    return list(_contact_export_rows(Contact.objects.filter(pk__in=pks)))
+
+
+def companies_as_exported(pks: Sequence[Any]) -> list[Company]:
+    return list(_company_export_rows(Company.objects.filter(pk__in=pks)))
 
 
 def contacts_for_export(user: Any, query: ListQuery) -> Iterator[Contact]:
@@ -284,15 +296,11 @@ def contacts_for_export(user: Any, query: ListQuery) -> Iterator[Contact]:
     if user is not None:
         access.require_export(user)
     qs = apply(CONTACT_LIST, query, visible_contacts(user) if user is not None else Contact.objects.all())
-    qs = qs.select_related("owner").prefetch_related(
-        "tags", "emails", "phones", Prefetch("company_links", queryset=ContactCompany.objects.select_related("company"))
-    )
-    return _walk(CONTACT_LIST, query, qs)
+    return walk(CONTACT_LIST, query, _contact_export_rows(qs))
 
 
 def companies_for_export(user: Any, query: ListQuery) -> Iterator[Company]:
     if user is not None:
         access.require_export(user)
     qs = apply(COMPANY_LIST, query, visible_companies(user) if user is not None else Company.objects.all())
-    qs = qs.select_related("owner").prefetch_related("tags", "emails", "phones", "addresses")
-    return _walk(COMPANY_LIST, query, qs)
+    return walk(COMPANY_LIST, query, _company_export_rows(qs))

@@ -9,10 +9,9 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,8 @@ from accord.sales.models import Pipeline
 from accord.sales.selectors import forecast as selectors
 
 GROUP_LABELS = {"month": gettext_lazy("By month"), "owner": gettext_lazy("By owner"), "team": gettext_lazy("By team")}
+# The export's header of the grouping column.
+GROUP_HEADERS = {"month": gettext_lazy("Month"), "owner": gettext_lazy("Owner"), "team": gettext_lazy("Team")}
 TOP_OWNERS = 10  # the owner chart shows the biggest; the forecast page lists them all
 
 
@@ -107,14 +108,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_columns(currency: str) -> list[Column]:
+def _export_columns(currency: str, group: str) -> list[Column]:
     return [
-        Column("key", lambda r: r.key),
-        Column("label", lambda r: r.label),
-        Column("deals", lambda r: r.deals),
-        Column("amount", lambda r: r.amount),
-        Column("weighted", lambda r: r.weighted),
-        Column("currency", lambda r: currency),
+        Column("key", lambda r: r.key, _("Key")),
+        Column("label", lambda r: r.label, GROUP_HEADERS[group]),
+        Column("deals", lambda r: r.deals, _("Deals")),
+        Column("amount", lambda r: r.amount, _("Amount")),
+        Column("weighted", lambda r: r.weighted, _("Weighted amount")),
+        Column("currency", lambda r: currency, _("Currency")),
     ]
 
 
@@ -126,16 +127,11 @@ def forecast(request: HttpRequest) -> HttpResponseBase:
         errors = {**errors, "group": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(selectors.GROUPS)}]}
         group = "month"
     result = selectors.forecast(request.user, flt, group)
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format"):
         if not access.can_export(request.user):
             raise AccessDenied()
         rows = [*result.rows, result.total]
-        response = StreamingHttpResponse(
-            exports.csv_stream(_csv_columns(result.currency), rows), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="forecast-{group}-{stamp}.csv"'
-        return response
+        return exports.download(request, _export_columns(result.currency, group), rows, f"forecast-{group}")
     context = _filter_context(request, flt, errors)
     params = flt.as_params()
     return render(
@@ -146,7 +142,7 @@ def forecast(request: HttpRequest) -> HttpResponseBase:
             "result": result,
             "group": group,
             "groups": [(key, str(label), urlencode({**params, "group": key})) for key, label in GROUP_LABELS.items()],
-            "csv_query": urlencode({**params, "group": group, "format": "csv"}),
+            "export_query": urlencode({**params, "group": group}),
             "can_export": access.can_export(request.user),
         },
     )

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from accord.activities import services as activities
 from accord.activities.forms import InteractionForm
 from accord.activities.models import Interaction, InteractionChannel
-from accord.core import access, exports
+from accord.core import access, exports, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -371,9 +371,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         request,
         "sales/deal_list.html",
         {
+            **lists.context(request, lists.get("deal"), query),
             "page": page,
             "query": query,
-            "query_string": _query_string(query, cursor=None, before=None),
             "statuses": DealStatus.choices,
             "pipelines": Pipeline.objects.all(),
             "stages": Stage.objects.select_related("pipeline").order_by("pipeline__position", "position"),
@@ -385,7 +385,6 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             },
             "next_link": _query_string(query, cursor=page.next_cursor, before=None) if page.next_cursor else "",
             "prev_link": _query_string(query, before=page.prev_cursor, cursor=None) if page.prev_cursor else "",
-            "can_export": access.can_export(request.user),
             **_filter_choices(),
         },
     )
@@ -396,19 +395,9 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
     if not access.can_export(request.user):
         raise AccessDenied()
     query = _list_query(request)
-    columns = deal_selectors.deal_columns()
-    rows = deal_selectors.deals_for_export(request.user, query)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if request.GET.get("format") == "xlsx":
-        return FileResponse(
-            exports.xlsx_file(columns, rows),
-            as_attachment=True,
-            filename=f"deals-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    streaming = StreamingHttpResponse(exports.csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
-    return streaming
+    return exports.download(
+        request, deal_selectors.deal_columns(), deal_selectors.deals_for_export(request.user, query), "deals"
+    )
 
 
 # --- a deal's page ------------------------------------------------------------------------------------

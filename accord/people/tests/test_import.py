@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from accord.core.models import AuditEntry, CustomFieldDefinition, Event, Tag
@@ -216,15 +217,36 @@ def test_line_numbers_count_the_lines_of_multi_line_cells(owner, tmp_path):
     assert run.err.splitlines()[0] == "line 6: emails.0.email: kowalski@ is not an e-mail address."
 
 
-def test_a_file_that_is_not_utf8_is_refused_clearly(owner, tmp_path):
+def test_a_windows_1250_file_is_read_in_its_encoding(owner, tmp_path):
     path = tmp_path / "c.csv"
-    path.write_bytes("last_name\nŻółć\n".encode("cp1250"))
+    path.write_bytes("last_name;city\nŻółć;Łódź\n".encode("cp1250"))
 
     run = accord("import", "contacts", str(path), "--owner", "owner")
 
+    assert run.status == 0, run.err
+    assert run.out.splitlines()[0] == "Read as Windows-1250 (Central European)."
+    assert list(Contact.objects.values_list("last_name", flat=True)) == ["Żółć"]
+
+
+def test_a_file_not_in_the_encoding_given_is_refused_by_line(owner, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes("last_name\nNowak\nŻółć\n".encode("cp1250"))
+
+    run = accord("import", "contacts", str(path), "--owner", "owner", "--encoding", "utf-8")
+
     assert run.status == 1
-    assert "Line 2 is not UTF-8 text" in run.err
+    assert run.err.strip() == "Line 3 is not UTF-8 text: choose the file's encoding."
     assert Contact.objects.count() == 0
+
+
+def test_an_encoding_accord_does_not_read_is_refused(owner, three):
+    run = accord("import", "contacts", str(three), "--owner", "owner", "--encoding", "klingon")
+
+    assert run.status == 1
+    assert run.err.strip() == (
+        "klingon is not an encoding Accord reads. Choose one of: utf-8, windows-1250, windows-1257, windows-1251, "
+        "iso-8859-2."
+    )
 
 
 def test_a_missing_file_is_a_clear_error(owner, tmp_path):
@@ -607,3 +629,17 @@ def test_a_new_contact_is_written_as_the_service_writes_it(owner, tmp_path):
     audit = {e.object_id: e for e in AuditEntry.objects.filter(entity="people.contact", action="create")}
     assert audit[imported.pk].changes == {**audit[by_service.pk].changes, "external_id": [None, "ext-1"]}
     assert audit[imported.pk].object_repr == "Łucja Żak"
+
+
+@pytest.mark.parametrize("kind", importing.KINDS)
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_the_exports_human_headers_map_back_in_every_language(db, kind, language):
+    CustomFieldDefinition.objects.create(entity="people.contact", key="score", label="Score", field_type="number")
+    CustomFieldDefinition.objects.create(entity="people.company", key="tier", label="Tier", field_type="text")
+    with translation.override(language):
+        headers = {column.header: column.name for column in importing.columns(kind)}
+
+    mapping = importing.map_headers(kind, list(headers))
+
+    assert mapping.ignored == []
+    assert mapping.fields == {h: name for h, name in headers.items() if name not in importing.READ_ONLY}

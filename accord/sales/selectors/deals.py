@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accord.core import access, search
-from accord.core.exports import Column
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
 from accord.core.models import entity_label
 from accord.sales.models import Deal, DealContact, DealLine, DealStageChange, DealStatus
@@ -79,23 +79,23 @@ def deal_list_page(user: Any, query: ListQuery) -> Page[Deal]:
 
 def deal_columns() -> list[Column]:
     return [
-        Column("id", lambda d: d.pk),
-        Column("name", lambda d: d.name),
-        Column("pipeline", lambda d: d.pipeline.name),
-        Column("stage", lambda d: d.stage.name),
-        Column("status", lambda d: d.status),
-        Column("amount", lambda d: d.amount),
-        Column("currency", lambda d: d.currency),
-        Column("probability", lambda d: d.probability),
-        Column("weighted_amount", lambda d: d.weighted_amount),
-        Column("expected_close", lambda d: d.expected_close),
-        Column("company", lambda d: d.company.name if d.company else ""),
-        Column("owner", lambda d: d.owner.username if d.owner else ""),
-        Column("next_step", lambda d: d.next_step),
-        Column("lost_reason", lambda d: d.lost_reason.name if d.lost_reason else ""),
-        Column("external_id", lambda d: d.external_id or ""),
-        Column("created_at", lambda d: d.created_at),
-        Column("closed_at", lambda d: d.closed_at),
+        Column("id", lambda d: d.pk, _("ID")),
+        Column("name", lambda d: d.name, _("Name")),
+        Column("pipeline", lambda d: d.pipeline.name, _("Pipeline")),
+        Column("stage", lambda d: d.stage.name, _("Stage")),
+        Column("status", lambda d: d.status, _("Status")),
+        Column("amount", lambda d: d.amount, _("Amount")),
+        Column("currency", lambda d: d.currency, _("Currency")),
+        Column("probability", lambda d: d.probability, _("Probability")),
+        Column("weighted_amount", lambda d: d.weighted_amount, _("Weighted amount")),
+        Column("expected_close", lambda d: d.expected_close, _("Expected close")),
+        Column("company", lambda d: d.company.name if d.company else "", _("Company")),
+        Column("owner", lambda d: d.owner.username if d.owner else "", _("Owner")),
+        Column("next_step", lambda d: d.next_step, _("Next step")),
+        Column("lost_reason", lambda d: d.lost_reason.name if d.lost_reason else "", _("Lost reason")),
+        Column("external_id", lambda d: d.external_id or "", _("External ID")),
+        Column("created_at", lambda d: d.created_at, _("Created")),
+        Column("closed_at", lambda d: d.closed_at, _("Closed")),
     ]
 
 
@@ -106,13 +106,7 @@ def deals_for_export(user: Any, query: ListQuery, size: int = 1000) -> Iterator[
     qs = apply(DEAL_LIST, query, visible_deals(user)).select_related(
         "owner", "stage", "pipeline", "company", "lost_reason"
     )
-    page_query = dataclasses.replace(query, cursor="", before="", limit=size)
-    while True:
-        page = paginate(DEAL_LIST, page_query, qs)
-        yield from page.items
-        if not page.next_cursor:
-            return
-        page_query.cursor = page.next_cursor
+    return walk(DEAL_LIST, query, qs, size)
 
 
 def deal_page_detail(user: Any, pk: Any) -> Deal:

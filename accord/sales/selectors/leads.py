@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accord.core import access, search
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
 from accord.core.models import entity_label
 from accord.sales.models import Lead, LeadSource, LeadStatus
@@ -41,3 +44,30 @@ def lead_page(user: Any, query: ListQuery) -> Page[Lead]:
 def lead_detail(user: Any, pk: Any) -> Lead:
     qs = Lead.objects.select_related("owner", "team", "web_form", "contact", "company", "deal")
     return access.get_visible(user, qs, pk=pk)
+
+
+def lead_columns() -> list[Column]:
+    """The export's columns, which an import maps back (``score`` and ``created_at`` only describe)."""
+    return [
+        Column("id", lambda lead: lead.pk, _("ID")),
+        Column("first_name", lambda lead: lead.first_name, _("First name")),
+        Column("last_name", lambda lead: lead.last_name, _("Last name")),
+        Column("company_name", lambda lead: lead.company_name, _("Company")),
+        Column("job_title", lambda lead: lead.job_title, _("Job title")),
+        Column("email", lambda lead: lead.email, _("E-mail")),
+        Column("phone", lambda lead: lead.phone, _("Phone")),
+        Column("source", lambda lead: lead.source, _("Source")),
+        Column("status", lambda lead: lead.status, _("Status")),
+        Column("score", lambda lead: lead.score, _("Score")),
+        Column("message", lambda lead: lead.message, _("Message")),
+        Column("owner", lambda lead: lead.owner.username, _("Owner")),
+        Column("external_id", lambda lead: lead.external_id or "", _("External ID")),
+        Column("created_at", lambda lead: lead.created_at, _("Received")),
+    ]
+
+
+def leads_for_export(user: Any, query: ListQuery) -> Iterator[Lead]:
+    """The filtered list for an export by ``user``, who needs the export permission."""
+    access.require_export(user)
+    qs = apply(LEAD_LIST, query, visible_leads(user)).select_related("owner")
+    return walk(LEAD_LIST, query, qs)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core import access
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate, parse
 from accord.core.models import entity_label
 from accord.sales.models import Deal, Quote, QuoteStatus
@@ -82,3 +85,29 @@ def deal_quotes(user: Any, deal: Deal) -> list[Quote]:
 
 def revisions(quote: Quote) -> list[Quote]:
     return list(Quote.objects.filter(number=quote.number).order_by("-revision"))
+
+
+def quote_columns() -> list[Column]:
+    return [
+        Column("id", lambda q: q.pk, _("ID")),
+        Column("number", lambda q: q.number, pgettext_lazy("quote", "Number")),
+        Column("revision", lambda q: q.revision, _("Revision")),
+        Column("status", lambda q: q.status, _("Status")),
+        Column("deal", lambda q: q.deal.name, _("Deal")),
+        Column("customer", lambda q: q.customer_name, _("Customer")),
+        Column("owner", lambda q: q.deal.owner.username, _("Owner")),
+        Column("currency", lambda q: q.currency, _("Currency")),
+        Column("net_total", lambda q: q.net_total, _("Net")),
+        Column("vat_total", lambda q: q.vat_total, _("VAT")),
+        Column("gross_total", lambda q: q.gross_total, _("Gross")),
+        Column("valid_until", lambda q: q.valid_until, _("Valid until")),
+        Column("sent_at", lambda q: q.sent_at, _("Sent")),
+        Column("decided_at", lambda q: q.decided_at, _("Decided")),
+        Column("created_at", lambda q: q.created_at, _("Created")),
+    ]
+
+
+def quotes_for_export(user: Any, query: ListQuery) -> Iterator[Quote]:
+    """The filtered list for an export by ``user``, who needs the export permission."""
+    access.require_export(user)
+    return walk(QUOTE_LIST, query, _rows(apply(QUOTE_LIST, query, visible_quotes(user))))

@@ -99,9 +99,9 @@ def test_the_forecast_exports_as_csv(login, manager, some_deals):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines == [
-        "key,label,deals,amount,weighted,currency",
+        "Key,Month,Deals,Amount,Weighted amount,Currency",
         "2027-01-01,January 2027,1,10000.00,5000.00,PLN",
         "2027-02-01,February 2027,1,4300.00,3225.00,PLN",
         "2027-03-01,March 2027,0,0.00,0.00,PLN",

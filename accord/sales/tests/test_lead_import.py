@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils import translation
+
 from accord.sales.models import Lead, ScoringRule
 from accord.testing import run_command as accord
 
@@ -43,9 +45,9 @@ def test_leads_are_created_with_their_source_and_score_and_a_second_run_creates_
     again = accord("import_leads", str(path), "--owner", "owner")
 
     assert again.status == 0, again.err
-    assert "Created: 0" in again.out
-    assert "Updated: 3" in again.out
+    assert again.out.splitlines()[1:] == ["Rows read: 3", "Created: 0", "Updated: 0", "Unchanged: 3", "Failed: 0"]
     assert Lead.objects.count() == 3
+    assert set(Lead.objects.values_list("version", flat=True)) == {1}
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(owner, tmp_path):
@@ -78,3 +80,38 @@ def test_a_dry_run_writes_nothing_and_an_owner_is_required(owner, tmp_path):
     assert without_owner.status == 1
     assert "--owner" in without_owner.err
     assert not Lead.objects.exists()
+
+
+def test_the_screens_export_in_any_language_and_format_imports_back_unchanged(login, manager, owner, tmp_path):
+    from django.urls import reverse
+
+    path = write(tmp_path, ROWS)
+    assert accord("import", "leads", str(path), "--owner", "owner").status == 0
+    manager.language = "pl"
+    manager.save(update_fields=["language"])
+    client = login(manager)
+
+    for fmt, suffix in (("csv", "csv"), ("csv_excel", "csv"), ("xlsx", "xlsx")):
+        exported = tmp_path / f"leady.{suffix}"
+        with translation.override("en"):  # the request activates Polish in this thread; this puts English back
+            exported.write_bytes(b"".join(client.get(reverse("sales:lead-export"), {"format": fmt}).streaming_content))
+
+        run = accord("import", "leads", str(exported), "--owner", "owner")
+
+        assert run.status == 0, run.err
+        assert run.out.splitlines() == ["Rows read: 3", "Created: 0", "Updated: 0", "Unchanged: 3", "Failed: 0"]
+    assert Lead.objects.count() == 3
+
+
+def test_the_separator_and_encoding_can_be_given_on_the_command_line(owner, tmp_path):
+    path = tmp_path / "leady.csv"
+    path.write_bytes("Nazwisko,E-mail\nŻak,zak@example.pl\n".encode("cp1250"))
+
+    detected = accord("import", "leads", str(path), "--owner", "owner", "--dry-run")
+    given = accord("import", "leads", str(path), "--owner", "owner", "--delimiter", ";", "--encoding", "windows-1250")
+
+    assert detected.out.splitlines()[:3] == ["Read as Windows-1250 (Central European).", "Rows read: 1", "Created: 1"]
+    assert given.out.splitlines()[0] == "Ignored columns: Nazwisko,E-mail"
+    assert given.err.splitlines()[0] == (
+        "line 2: last_name: Give at least a name, a company, an e-mail or a phone number."
+    )

@@ -26,6 +26,7 @@ TEXT = {
         "log_it": "Log it",
         "export": "Export",
         "created": "was created",
+        "headers": ("First name", "Last name", "E-mail", "Phone", "Company"),
     },
     "pl": {
         "login": "Zaloguj się",
@@ -36,6 +37,7 @@ TEXT = {
         "log_it": "Zapisz",
         "export": "Eksportuj",
         "created": "Utworzono",
+        "headers": ("Imię", "Nazwisko", "E-mail", "Telefon", "Firma"),
     },
 }
 
@@ -128,9 +130,9 @@ def test_everyday_journey(page: Any, live_server: Any, manager: User, shot: Any,
     shot(page, f"{language}-07-contacts")
     page.locator("summary", has_text=text["export"]).click()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV").click()
-    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+        page.get_by_role("link", name="CSV", exact=True).click()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(content)))
-    assert [(r["first_name"], r["last_name"], r["email"], r["phone"], r["company"]) for r in rows] == [
+    assert [tuple(r[header] for header in text["headers"]) for r in rows] == [
         ("Zofia", "Wójcik", "zofia.wojcik@stalprodukt.pl", "+48 601 234 567", "Stalprodukt Kraków")
     ]

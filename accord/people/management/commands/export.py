@@ -1,7 +1,9 @@
 """``accord export contacts|companies``: the UI's export, from the command line.
 
-The columns are the UI's and the import's (an export re-imports cleanly). Records are those the
-``--as`` user may see and export, or every record when the system exports.
+The columns are the UI's and the import's (an export re-imports cleanly). Headers are the machine
+keys ("first_name") unless ``--headers labels`` asks for what people read ("First name", in
+``--language``); the import accepts both. Records are those the ``--as`` user may see and export,
+or every record when the system exports.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accord.core import access, exports, listing
@@ -40,13 +44,28 @@ KINDS = {
 
 class Command(BaseCommand):
     help = (
-        "Export contacts or companies as CSV (to standard output unless -o) or XLSX (-o required), "
-        "with the list's filters, e.g. --filter tag=vip --filter created_after=2026-01-01."
+        "Export contacts or companies as CSV (to standard output unless -o), CSV for Excel (semicolons, byte "
+        "order mark) or XLSX (-o required), with the list's filters, e.g. --filter tag=vip "
+        "--filter created_after=2026-01-01."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(KINDS))
-        parser.add_argument("--format", choices=["csv", "xlsx"], help="Default: xlsx for an -o FILE.xlsx, else csv")
+        parser.add_argument(
+            "--format", choices=list(exports.FORMATS), help="Default: xlsx for an -o FILE.xlsx, else csv"
+        )
+        parser.add_argument(
+            "--headers",
+            choices=["keys", "labels"],
+            default="keys",
+            help="keys (first_name; the default) or labels (First name, in --language)",
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="The language of labels",
+        )
         parser.add_argument("-o", "--output", metavar="FILE")
         parser.add_argument("--as", dest="as_user", metavar="USERNAME", help="Export what this user may see")
         parser.add_argument(
@@ -66,25 +85,26 @@ class Command(BaseCommand):
         query = _query(kind.spec, options["filter"])
         rows = _rows(kind, _user(options["as_user"]) if options["as_user"] else None, query)
         columns = kind.columns()
-        if output is None:
-            self._to_stdout(columns, rows)
-            return
-        write = exports.write_xlsx if fmt == "xlsx" else exports.write_csv
-        with Path(output).open("wb") as out:
-            count = write(columns, rows, out)
+        human = options["headers"] == "labels"
+        with translation.override(options["language"]):
+            if output is None:
+                self._to_stdout(columns, rows, excel=fmt == exports.CSV_EXCEL, human=human)
+                return
+            with Path(output).open("wb") as out:
+                count = exports.write(fmt, columns, rows, out, human=human)
         self.stdout.write(
             _("%(count)d %(kind)s exported to %(file)s.") % {"count": count, "kind": options["kind"], "file": output}
         )
 
-    def _to_stdout(self, columns: Sequence[exports.Column], rows: Iterator[Any]) -> None:
+    def _to_stdout(self, columns: Sequence[exports.Column], rows: Iterator[Any], *, excel: bool, human: bool) -> None:
         """Bytes straight to a real standard output; text to a captured one (tests, call_command)."""
         binary: IO[bytes] | None = getattr(self.stdout, "buffer", None)
         if binary is not None:
             self.stdout.flush()
-            exports.write_csv(columns, rows, binary)
+            exports.write_csv(columns, rows, binary, excel=excel, human=human)
             binary.flush()
             return
-        for chunk in exports.csv_stream(columns, rows):
+        for chunk in exports.csv_stream(columns, rows, excel=excel, human=human):
             self.stdout.write(chunk.decode(), ending="")
 
 
