@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/custom-fields/", views.custom_field_list, name="custom-fields"),
     path("settings/custom-fields/new/", views.custom_field_edit, name="custom-field-create"),
     path("settings/custom-fields/<uuid:pk>/", views.custom_field_edit, name="custom-field-edit"),
+    path("settings/system/", views.system_status, name="system"),
 ]

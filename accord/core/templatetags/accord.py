@@ -100,3 +100,11 @@ def get_field(form: Any, name: str) -> Any:
 @register.simple_tag
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+@register.inclusion_tag("core/_worker_warning.html", takes_context=True)
+def worker_warning(context: template.Context) -> dict[str, Any]:
+    """For admins, on every page: a warning when no background worker has reported lately."""
+    from accord.core import workers
+
+    return {"silence": workers.silence() if context.get("user_is_admin") else None}
