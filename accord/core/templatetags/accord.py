@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from accord.core.changes import jsonable
-
 register = template.Library()
 
 CHANNEL_ICONS = {
@@ -67,24 +65,6 @@ def duration(seconds: int | None) -> str:
 @register.filter
 def is_overdue(when: datetime.datetime | None) -> bool:
     return bool(when and when < timezone.now())
-
-
-@register.filter
-def audit_value(value: Any) -> str:
-    value = jsonable(value)
-    if value in (None, "", [], {}):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)
-
-
-@register.filter
-def field_label(name: str) -> str:
-    """A readable name for an audited field ("custom.region" -> "region")."""
-    return name.removeprefix("custom.").replace("_", " ")
 
 
 @register.inclusion_tag("components/field.html")
