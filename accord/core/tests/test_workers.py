@@ -173,3 +173,15 @@ def test_the_system_page_lists_each_worker_with_its_state_and_last_error(login, 
 @pytest.mark.django_db
 def test_only_admins_open_the_system_page(login, manager):
     assert login(manager).get("/settings/system/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_nightly_clean_up_forgets_workers_gone_for_a_day():
+    from accord.core.tasks import prune_bookkeeping
+
+    beat("gone", datetime.timedelta(days=2))
+    beat("alive", datetime.timedelta(seconds=5))
+
+    assert prune_bookkeeping.call()["workers"] == 1
+
+    assert list(WorkerHeartbeat.objects.values_list("pk", flat=True)) == ["alive"]
