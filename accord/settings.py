@@ -122,9 +122,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN: two writers queue up instead of one of them
-        # failing half-way with "database is locked" on its first write.
+        # failing half-way with "database is locked" on its first write. BEGIN IMMEDIATE waits up
+        # to ``timeout`` seconds (SQLite's busy timeout) for another writer to finish; a write
+        # transaction longer than that (a big import) still makes it fail, and the worker then
+        # tries again later (core/management/commands/worker.py).
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": float(os.environ.get("ACCORD_SQLITE_TIMEOUT", "20")),
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             "PRAGMA synchronous=NORMAL;"

@@ -134,11 +134,17 @@ def generate(ctx: DemoContext) -> None:
                     microsecond=0,
                 )
                 done = offset < -10
+                remind_at = None
+                if offset >= 0 and rng.random() < 0.5:
+                    remind_at = due - datetime.timedelta(minutes=rng.choice([15, 30, 60, 120, 24 * 60]))
                 tasks.append(
                     Task(
                         title=rng.choice(TASKS),
                         due_at=due,
-                        remind_at=due - datetime.timedelta(minutes=30) if offset >= 0 and rng.random() < 0.5 else None,
+                        remind_at=remind_at,
+                        # A reminder whose time passed before the demo existed was sent back then:
+                        # without this, they would all arrive in the first minute of `accord run`.
+                        reminded_at=remind_at if remind_at is not None and remind_at <= now else None,
                         priority=rng.choice(
                             [TaskPriority.NORMAL, TaskPriority.NORMAL, TaskPriority.HIGH, TaskPriority.LOW]
                         ),

@@ -7,16 +7,19 @@ import datetime
 import decimal
 from typing import Any
 
-from django.db.models import F
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accord.activities.models import Interaction
 from accord.core import search
 from accord.core.demos import DemoContext
 from accord.core.models import ExchangeRate
-from accord.people.models import Contact, Tag
+from accord.people.models import Company, Contact, Tag
 from accord.sales.defaults import ensure_defaults
 from accord.sales.models import (
     AutomationRule,
+    AutomationRun,
     Deal,
     DealContact,
     DealLine,
@@ -177,7 +180,7 @@ def generate(ctx: DemoContext) -> None:
         task_title="Send the proposal",
         due_in_days=2,
     )
-    AutomationRule.objects.create(
+    idle_rule = AutomationRule.objects.create(
         name="Remind the owner of deals idle for 14 days",
         trigger="idle",
         idle_days=14,
@@ -325,6 +328,7 @@ def generate(ctx: DemoContext) -> None:
     DealContact.objects.bulk_create(links, batch_size=2000)
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
     Deal.objects.filter(pk__in=[deal.pk for deal in deals]).update(updated_at=F("last_activity_at"))
+    _follow_up_open_deals(ctx, [d for d in deals if d.status == "open"], links, idle_rule, now)
     ctx.data["deals"] = deals
     ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
 
@@ -343,3 +347,75 @@ def generate(ctx: DemoContext) -> None:
                 status="sent", sent_at=deal.updated_at, sent_to=recipient.primary_email
             )
     ctx.log(f"  {made} quotes")
+
+
+FOLLOW_UPS = {
+    "phone": ["Follow-up call about the offer", "Call about the budget", "Pricing questions"],
+    "email": ["Re: our proposal", "Revised offer sent", "Answers to your questions"],
+    "meeting": ["Meeting with the buyer", "Product demo"],
+}
+
+
+def _follow_up_open_deals(
+    ctx: DemoContext, deals: list[Deal], links: list[DealContact], idle_rule: AutomationRule, now: datetime.datetime
+) -> None:
+    """Most open deals were worked on in the last two weeks (a call or an e-mail logged on the
+    deal); a few went quiet lately, and the idle-deal rule reminds their owners on the first run;
+    the rest have been quiet for longer, and the rule reminded their owners when they went quiet.
+
+    Without this every open deal would be idle on the first run of the worker, and the rule would
+    send each sales rep about a hundred notifications in its first minute."""
+    rng = ctx.rng
+    contact_of = {link.deal.pk: link.contact for link in links}
+    deal_type = ContentType.objects.get_for_model(Deal)
+    idle_days = idle_rule.idle_days or 14
+    interactions: list[Interaction] = []
+    runs: list[tuple[Deal, datetime.datetime]] = []
+    for deal in deals:
+        roll = rng.random()
+        if roll < 0.75:
+            quiet = datetime.timedelta(days=rng.uniform(0.2, idle_days - 1))
+        elif roll < 0.78:
+            quiet = datetime.timedelta(days=rng.uniform(idle_days + 0.1, idle_days + 3))
+        else:
+            quiet = datetime.timedelta(days=rng.uniform(idle_days + 4, 120))
+        last = now - quiet
+        moved = deal.last_activity_at or deal.created_at  # its last stage move
+        if last > moved:
+            channel = rng.choice(list(FOLLOW_UPS))
+            contact = contact_of.get(deal.pk)
+            interactions.append(
+                Interaction(
+                    channel=channel,
+                    direction="out",
+                    occurred_at=last,
+                    created_at=last,
+                    subject=rng.choice(FOLLOW_UPS[channel]),
+                    author=deal.owner,
+                    contact=contact,
+                    company=deal.company,
+                    related_type=deal_type,
+                    related_id=deal.pk,
+                )
+            )
+            deal.last_activity_at = last
+        else:
+            last = moved
+        if last <= now - datetime.timedelta(days=idle_days + 3):
+            runs.append((deal, last))
+    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    Deal.objects.bulk_update(deals, ["last_activity_at"], batch_size=1000)
+    for interaction in interactions:
+        for model, party in ((Contact, interaction.contact), (Company, interaction.company)):
+            if party is not None:
+                model.objects.filter(pk=party.pk).filter(
+                    Q(last_interaction_at__lt=interaction.occurred_at) | Q(last_interaction_at__isnull=True)
+                ).update(last_interaction_at=interaction.occurred_at)
+    # What the rule did when each of the long-quiet deals went idle: it fired once for that quiet
+    # period, so it does not fire again until someone logs an interaction and the deal goes quiet anew.
+    for deal, last in runs:
+        run = AutomationRun.objects.create(
+            rule=idle_rule, deal=deal, occasion=f"idle:{timezone.localtime(last).date().isoformat()}"
+        )
+        AutomationRun.objects.filter(pk=run.pk).update(at=last + datetime.timedelta(days=idle_days))
+    ctx.log(f"  {len(interactions)} follow-ups on open deals")

@@ -29,13 +29,12 @@ from django.views.decorators.http import require_POST
 from accord.activities import services as activities
 from accord.activities.forms import InteractionForm
 from accord.activities.models import Interaction, InteractionChannel
-from accord.core import access, exports, lists
+from accord.core import access, exports, history, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
-from accord.core.models import AuditEntry, entity_label
 from accord.core.templatetags.accord import icon
 from accord.identity.models import Team, Territory, User
 from accord.identity.selectors import assignable_users
@@ -447,8 +446,7 @@ def deal_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def deal_history(request: HttpRequest, pk: Any) -> HttpResponse:
     deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
-    entries = AuditEntry.objects.filter(entity=entity_label(Deal), object_id=deal.pk).select_related("actor")[:100]
-    return render(request, "core/_history.html", {"entries": entries, "obj": deal})
+    return render(request, "core/_history.html", {"history_rows": history.for_record(deal), "obj": deal})
 
 
 # --- create, edit, delete -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -69,3 +70,28 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
     assert "already has users" in _demo("--if-empty")
     assert Deal.objects.count() == 18
     assert Contact.objects.count() == 100
+
+
+def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_not_a_flood() -> None:
+    from django.utils import timezone
+
+    from accord.activities.models import Task
+    from accord.activities.services import fire_due_reminders
+    from accord.core.events import dispatch_pending
+    from accord.messaging.models import Message
+    from accord.sales.services.automation import run_idle_rules
+
+    loaded = timezone.now()
+    _demo("--size", "0.5")
+
+    # What the worker does in its first minute: the reminders due by now and the idle-deal rule.
+    assert fire_due_reminders(now=loaded) == 0  # reminders whose time had passed count as sent
+    assert Task.objects.filter(remind_at__lte=loaded, reminded_at__isnull=True).count() == 0
+    assert Task.objects.filter(remind_at__gt=loaded, reminded_at__isnull=True).exists()  # still to come
+    # Before, every open deal looked idle: the rule fired 373 times at full size, 104 for anna.
+    assert run_idle_rules() == 8
+    dispatch_pending()
+
+    unread = Counter(Message.objects.filter(read_at__isnull=True).values_list("recipient_user__username", flat=True))
+    assert unread == {"jonas": 4, "piotr": 2, "olga": 1, "anna": 1}
+    assert run_idle_rules() == 0
