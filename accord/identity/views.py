@@ -33,8 +33,8 @@ from accord.identity.services import twofactor
 # Between the password and the code: whose password was right, and until when it counts.
 PENDING_KEY = "identity_pending_login"
 PENDING_SECONDS = 300
-# Wrong codes after one password: beyond this the password must be typed again (and django-axes
-# counts its failures), on top of django-otp's growing wait between tries.
+# Wrong codes after one password: beyond this the password must be typed again, on top of
+# django-otp's growing wait between tries (kept on the device, so it holds across sessions).
 MAX_CODE_FAILURES = 5
 
 
