@@ -261,8 +261,17 @@ def update_profile(
 
 @transaction.atomic
 def set_language(*, user: User, language: str) -> None:
+    """The language the user picked from the menu, remembered for their next visit."""
+    if language == user.language:
+        return
+    errors: Errors = {}
+    check_preferences(errors, language=language, timezone="")
+    if errors:
+        raise ValidationError(errors)
+    before = changes.snapshot(user, extra=user_extra(user))
     user.language = language
     user.save(update_fields=["language"])
+    changes.record_update(actor=user, obj=user, before=before, extra=user_extra(user))
 
 
 def mail_configured() -> bool:

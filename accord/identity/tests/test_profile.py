@@ -164,3 +164,15 @@ def test_the_two_new_passwords_must_match(login, owner):
 
     assert response.status_code == 422
     assert "The two passwords differ." in response.content.decode()
+
+
+def test_the_language_picked_from_the_menu_is_remembered_and_audited(login, owner):
+    client = login(owner)
+
+    client.post("/language/", {"language": "pl", "next": "/account/"})
+    client.post("/language/", {"language": "pl", "next": "/account/"})
+
+    owner.refresh_from_db()
+    assert owner.language == "pl"
+    entries = AuditEntry.objects.filter(entity="identity.user", object_id=owner.pk)
+    assert [e.changes for e in entries] == [{"language": ["", "pl"]}]
