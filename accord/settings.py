@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "accord.core",
     "accord.identity",
@@ -86,8 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accord.identity.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accord.identity.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -196,6 +200,11 @@ AXES_VERBOSE = False
 # X-Forwarded-For (login throttling and public forms' rate limits count per address).
 ACCORD_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
 AXES_IPWARE_PROXY_COUNT = ACCORD_PROXY_COUNT or None
+
+# Two-factor sign-in (django-otp): authenticator apps show the installation's name beside the code.
+# Wrong codes wait 1, 2, 4, 8... seconds before the next try (per device, across sessions).
+OTP_TOTP_ISSUER = os.environ.get("ACCORD_NAME", "Accord")
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

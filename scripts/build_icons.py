@@ -74,6 +74,9 @@ ICONS = {
     "code": "code-xml",
     "package": "package",
     "percent": "percent",
+    "shield": "shield-check",
+    "key": "key-round",
+    "lock": "lock",
 }
 
 
