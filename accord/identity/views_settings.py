@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accord.core import access
+from accord.core import access, history
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
-from accord.core.models import AuditEntry
 from accord.identity import selectors, services
 from accord.identity.forms_settings import AdminPasswordForm, RoleForm, TeamForm, TerritoryForm, UserForm
 from accord.identity.models import Role, Team, Territory, User
@@ -46,8 +45,8 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
             messages.error(request, problem)
 
 
-def _history(entity: str, pk: Any) -> Any:
-    return AuditEntry.objects.filter(entity=entity, object_id=pk).select_related("actor")[:50]
+def _history(obj: Any) -> list[history.Row]:
+    return history.for_record(obj, limit=50) if obj is not None and obj.pk else []
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def _user_page(request: HttpRequest, user: User, status: int = 200, **forms: Any
         "mail_configured": services.mail_configured(),
         "tokens": selectors.tokens_of(user),
         "recovery_codes_left": twofactor.recovery_codes_left(user),
-        "entries": _history("identity.user", user.pk),
+        "history_rows": _history(user),
         "is_self": user.pk == request.user.pk,
     }
     return render(request, "identity/settings/user_detail.html", context, status=status)
@@ -277,7 +276,7 @@ def team_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         else:
             messages.success(request, _("The team was saved."))
             return redirect("identity:access-teams")
-    context = {"form": form, "obj": team, "entries": _history("identity.team", team.pk), "kind": "team"}
+    context = {"form": form, "obj": team, "history_rows": _history(team), "kind": "team"}
     return render(request, "identity/settings/group_form.html", context, status=422 if form.errors else 200)
 
 
@@ -348,7 +347,7 @@ def territory_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     context = {
         "form": form,
         "obj": territory,
-        "entries": _history("identity.territory", territory.pk),
+        "history_rows": _history(territory),
         "kind": "territory",
     }
     return render(request, "identity/settings/group_form.html", context, status=422 if form.errors else 200)
@@ -400,7 +399,7 @@ def role_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
     context = {
         "form": form,
         "role": role,
-        "entries": _history("identity.role", role.pk) if role else [],
+        "history_rows": _history(role),
         "user_count": role.users.filter(is_active=True).count() if role else 0,
     }
     return render(request, "identity/settings/role_form.html", context, status=422 if form.errors else 200)
