@@ -16,6 +16,7 @@ from accord.core.models import ExchangeRate
 from accord.people.models import Contact, Tag
 from accord.sales.defaults import ensure_defaults
 from accord.sales.models import (
+    AmountSource,
     AutomationRule,
     Deal,
     DealContact,
@@ -286,6 +287,7 @@ def generate(ctx: DemoContext) -> None:
             lines.append(line)
             amount += line.net
         deal.amount = amount
+        deal.amount_source = AmountSource.LINES
         # History: entered the first stage at creation, then one move per later stage.
         moments = sorted(
             created + datetime.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
