@@ -8,4 +8,6 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import searching  # noqa: F401 - registers contacts and companies in the search box
+        from accord.people import searching
+
+        searching.register()

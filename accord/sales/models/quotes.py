@@ -52,6 +52,9 @@ class Quote(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    search_text = models.TextField(blank=True, editable=False)
+
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
 
     # Whoever may see the deal may see its quotes (accord.core.access).
     access_via: ClassVar[tuple[str, ...]] = ("deal",)

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core import access, changes
+from accord.core import access, changes, search
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
@@ -170,6 +170,11 @@ def _lines_snapshot(quote: Quote) -> list[str]:
     ]
 
 
+def quote_search_text(quote: Quote) -> str:
+    """A quote's ``search_text``: its number (with the revision), the customer and their tax id."""
+    return search.document(quote.label, quote.number, quote.customer_name, quote.customer_tax_id)
+
+
 SELLER_KEYS = ("name", "address", "tax_id", "email", "phone", "bank_account")
 
 
@@ -205,6 +210,7 @@ def _new_quote(
     _apply_fields(quote, data, errors)
     if errors:
         raise ValidationError(errors)
+    quote.search_text = quote_search_text(quote)
     quote.save()
     _copy_lines(quote, deal)
     quote.save(update_fields=["net_total", "vat_total", "gross_total"])
@@ -306,6 +312,7 @@ def update_draft(*, actor: Any, quote: Quote, data: Mapping[str, Any], expected_
         raise ValidationError(errors)
     if changes.snapshot(locked) == before:
         return locked
+    locked.search_text = quote_search_text(locked)
     locked.version += 1
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before)
