@@ -87,6 +87,9 @@ class Searchable:
     names: Callable[[Any], Sequence[str]]  # what a person knows a row by, for ranking
     show: Callable[[Sequence[Any]], dict[Any, Shown]]  # hits -> how each is shown, in bulk
     columns: Sequence[str] = field(default_factory=tuple)  # the only columns read (with search_text)
+    # More fields a hit may have matched on (a second e-mail...), read in bulk only for the hits
+    # that ``show``'s fields do not explain, so most searches never ask for them.
+    more: Callable[[Sequence[Any]], dict[Any, list[tuple[Any, str, str]]]] | None = None
 
 
 _registry: dict[str, Searchable] = {}
@@ -117,10 +120,16 @@ def _search_one(searchable: Searchable, user: Any, query: str, limit: int) -> li
     if not ranked:
         return []
     shown = searchable.show([h.obj for h in ranked])
+    found = {
+        h.obj.pk: exact_match(query, shown[h.obj.pk].fields or [("", shown[h.obj.pk].title, TEXT)]) for h in ranked
+    }
+    unexplained = [h.obj for h in ranked if found[h.obj.pk] is None]
+    extra = searchable.more(unexplained) if searchable.more is not None and unexplained else {}
     hits = []
     for h in ranked:
         view = shown[h.obj.pk]
-        in_title, matched = matched_field(query, view.fields or [("", view.title, TEXT)])
+        fields = [*(view.fields or [("", view.title, TEXT)]), *extra.get(h.obj.pk, [])]
+        in_title, matched = found[h.obj.pk] or matched_field(query, fields)
         hits.append(
             Hit(
                 type=searchable.kind,
@@ -204,6 +213,24 @@ def matched_field(query: str, fields: Sequence[tuple[Any, str, str]]) -> tuple[M
     """(the title's match, another field's match) for ``query``: the first field containing the
     whole query as the index reads it, else its longest word; a phone number matches on digits.
     A hit found only as a near miss matches no field exactly: its closest field is named, unmarked."""
+    exact = exact_match(query, fields)
+    if exact is not None:
+        return exact
+    terms = search.query_terms(query)
+    if not fields:
+        return None, None
+    closest = max(
+        range(len(fields)),
+        key=lambda i: search.similarity(terms, search.normalize(fields[i][1])) if fields[i][1] else -1.0,
+    )
+    if closest == 0:
+        return None, None
+    label, value, _kind = fields[closest]
+    return None, Match(str(label), value)
+
+
+def exact_match(query: str, fields: Sequence[tuple[Any, str, str]]) -> tuple[Match | None, Match | None] | None:
+    """``matched_field``'s answer when some field contains the query; None when none does."""
     terms = search.query_terms(query)
     digits = terms if terms.isdigit() else ""
     words = sorted((w for w in terms.split(" ") if w), key=len, reverse=True)
@@ -217,13 +244,4 @@ def matched_field(query: str, fields: Sequence[tuple[Any, str, str]]) -> tuple[M
             if span is not None:
                 found = Match(str(label), value, *span)
                 return (found, None) if index == 0 else (None, found)
-    if not fields:
-        return None, None
-    closest = max(
-        range(len(fields)),
-        key=lambda i: search.similarity(terms, search.normalize(fields[i][1])) if fields[i][1] else -1.0,
-    )
-    if closest == 0:
-        return None, None
-    label, value, _kind = fields[closest]
-    return None, Match(str(label), value)
+    return None

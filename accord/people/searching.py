@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,29 +41,28 @@ def _contact_names(contact: Contact) -> list[str]:
     return [contact.full_name, contact.primary_email]
 
 
+@functools.lru_cache(maxsize=4096)
+def _phone(e164: str) -> str:
+    return format_phone(e164) if e164 else ""
+
+
 def show_contacts(contacts: Sequence[Contact]) -> dict[Any, Shown]:
-    pks = [c.pk for c in contacts]
     companies = _by_owner(
-        ContactCompany.objects.filter(contact_id__in=pks)
+        ContactCompany.objects.filter(contact_id__in=[c.pk for c in contacts])
         .order_by("-is_primary", "id")
         .values_list("contact_id", "company__name")
     )
-    emails, phones = _addresses("contact", pks)
     shown = {}
     for c in contacts:
-        mails = [c.primary_email, *(e for e in emails.get(c.pk, []) if e != c.primary_email)]
-        numbers = [c.primary_phone, *(p for p in phones.get(c.pk, []) if p != c.primary_phone)]
         names = companies.get(c.pk, [])
         shown[c.pk] = Shown(
             title=c.full_name,
-            subtitle=" · ".join(
-                p for p in (names[0] if names else "", c.primary_email, format_phone(c.primary_phone)) if p
-            ),
+            subtitle=" · ".join(p for p in (names[0] if names else "", c.primary_email, _phone(c.primary_phone)) if p),
             url=reverse("people:contact-detail", args=[c.pk]),
             fields=[
                 ("", c.full_name, TEXT),
-                *((EMAIL, m, TEXT) for m in mails if m),
-                *((PHONE_LABEL, format_phone(n), PHONE) for n in numbers if n),
+                (EMAIL, c.primary_email, TEXT),
+                (PHONE_LABEL, _phone(c.primary_phone), PHONE),
                 *((COMPANY, name, TEXT) for name in names),
                 (EXTERNAL_ID, c.external_id or "", TEXT),
             ],
@@ -70,13 +70,21 @@ def show_contacts(contacts: Sequence[Contact]) -> dict[Any, Shown]:
     return shown
 
 
+def _more_addresses(field: str, rows: Sequence[Contact | Company]) -> dict[Any, list[tuple[Any, str, str]]]:
+    """The e-mails and phones beyond the primary ones, for hits none of whose shown fields matched."""
+    emails, phones = _addresses(field, [r.pk for r in rows])
+    return {
+        r.pk: [
+            *((EMAIL, e, TEXT) for e in emails.get(r.pk, []) if e != r.primary_email),
+            *((PHONE_LABEL, _phone(p), PHONE) for p in phones.get(r.pk, []) if p != r.primary_phone),
+        ]
+        for r in rows
+    }
+
+
 def show_companies(companies: Sequence[Company]) -> dict[Any, Shown]:
-    emails, phones = _addresses("company", [c.pk for c in companies])
-    shown = {}
-    for c in companies:
-        mails = [c.primary_email, *(e for e in emails.get(c.pk, []) if e != c.primary_email)]
-        numbers = [c.primary_phone, *(p for p in phones.get(c.pk, []) if p != c.primary_phone)]
-        shown[c.pk] = Shown(
+    return {
+        c.pk: Shown(
             title=c.name,
             subtitle=" · ".join(p for p in (f"NIP {c.nip}" if c.nip else "", c.primary_email) if p),
             url=reverse("people:company-detail", args=[c.pk]),
@@ -85,13 +93,14 @@ def show_companies(companies: Sequence[Company]) -> dict[Any, Shown]:
                 (TAX_ID, c.nip, TEXT),
                 (TAX_ID, c.vat_id, TEXT),
                 ("REGON", c.regon, TEXT),
-                *((EMAIL, m, TEXT) for m in mails if m),
-                *((PHONE_LABEL, format_phone(n), PHONE) for n in numbers if n),
+                (EMAIL, c.primary_email, TEXT),
+                (PHONE_LABEL, _phone(c.primary_phone), PHONE),
                 (_("website"), c.website, TEXT),
                 (EXTERNAL_ID, c.external_id or "", TEXT),
             ],
         )
-    return shown
+        for c in companies
+    }
 
 
 def register() -> None:
@@ -103,6 +112,7 @@ def register() -> None:
             visible=selectors.visible_contacts,
             names=_contact_names,
             show=show_contacts,
+            more=lambda rows: _more_addresses("contact", rows),
             columns=("first_name", "last_name", "primary_email", "primary_phone", "external_id"),
         )
     )
@@ -114,6 +124,7 @@ def register() -> None:
             visible=selectors.visible_companies,
             names=lambda c: [c.name, c.nip, c.vat_id],
             show=show_companies,
+            more=lambda rows: _more_addresses("company", rows),
             columns=("name", "nip", "vat_id", "regon", "website", "primary_email", "primary_phone", "external_id"),
         )
     )
