@@ -726,7 +726,7 @@ def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             logged = activities.log_interaction(actor=request.user, data=data, related=deal)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form.apply_errors(exc)
         else:
             services.touch_activity([deal.pk], logged.occurred_at)
             messages.success(request, _("Logged."))
