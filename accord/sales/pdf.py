@@ -204,7 +204,7 @@ def _party(pdf: FPDF, x: float, y: float, width: float, title: str, name: str, r
     pdf.set_text_color(*INK)
     for row in rows:
         if row:
-            pdf.multi_cell(width, 4.6, row, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.multi_cell(width, 4.6, row, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     return pdf.get_y()
 
 
@@ -258,7 +258,9 @@ def _render(quote: Quote) -> bytes:
     pdf.cell(width * 0.5, 10, _("Quote"), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(*MUTED)
-    pdf.cell(width * 0.5, 6, f"{_('No.')} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    # Labels are looked up outside f-strings: the message extractor does not read inside them.
+    number_label = _("No.")
+    pdf.cell(width * 0.5, 6, f"{number_label} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
     facts_width = 70.0
     pdf.set_xy(pdf.w - pdf.r_margin - facts_width, pdf.t_margin + 1)
     _label_value(pdf, pgettext("document", "Number"), quote.number, facts_width)
@@ -283,7 +285,8 @@ def _render(quote: Quote) -> bytes:
     ]
     rep = quote.created_by or quote.deal.owner
     if rep is not None:
-        seller_rows.append(f"{_('Your contact')}: {rep}" + (f", {rep.email}" if rep.email else ""))
+        contact_label = _("Your contact")
+        seller_rows.append(f"{contact_label}: {rep}" + (f", {rep.email}" if rep.email else ""))
     end_left = _party(pdf, pdf.l_margin, top + 5, column, _("Seller"), me["name"], seller_rows)
     customer_rows = [
         *quote.customer_address.splitlines(),
@@ -371,5 +374,6 @@ def _render(quote: Quote) -> bytes:
     if me["bank_account"]:
         pdf.ln(2)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(width, 4.8, f"{_('Bank account')}: {me['bank_account']}")
+        bank_label = _("Bank account")
+        pdf.multi_cell(width, 4.8, f"{bank_label}: {me['bank_account']}", align="L")
     return bytes(pdf.output())
