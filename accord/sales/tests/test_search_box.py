@@ -176,3 +176,11 @@ def test_the_migration_fills_the_search_text_of_existing_quotes(owner):
         Quote.objects.get(pk=quote.pk).search_text == f"{quote.number.lower()}/2 | {quote.number.lower()} | stara firma"
     )
     assert [h.type for h in global_search.search_all(owner, "stara firma")] == ["quote"]
+
+
+def test_a_misspelt_deal_or_lead_is_found_as_a_near_miss(owner):
+    deals.create_deal(actor=owner, data={"name": "Przebudowa magazynu Wrocław"})
+    leads.create_lead(actor=owner, data={"first_name": "Bożena", "last_name": "Szczepankiewicz"})
+
+    assert found(owner, "magazynú wroclwa")[:1] == [("deal", "Przebudowa magazynu Wrocław")]
+    assert found(owner, "szczepankiewitz") == [("lead", "Bożena Szczepankiewicz")]
