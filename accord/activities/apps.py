@@ -8,4 +8,4 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Interactions and tasks")
 
     def ready(self) -> None:
-        from accord.activities import panels  # noqa: F401 - registers the timeline on 360° pages
+        from accord.activities import lists, panels  # noqa: F401 - registers the lists and the timeline on 360° pages

@@ -20,7 +20,7 @@ from accord.activities import selectors, services
 from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel, TaskStatus
 from accord.activities.panels import party_from_request, tasks_context, timeline_context
-from accord.core import access, search
+from accord.core import access, lists, search
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -176,6 +176,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         request,
         "activities/interaction_list.html",
         {
+            **lists.context(request, lists.get("interaction"), query),
             "page": page,
             "query": query,
             "channels": InteractionChannel.choices,
@@ -253,6 +254,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         request,
         "activities/task_list.html",
         {
+            **lists.context(request, lists.get("task"), query),
             "page": page,
             "query": query,
             "statuses": TaskStatus.choices,

@@ -125,6 +125,12 @@ class ListSpec(Generic[M]):
     search: Callable[[models.QuerySet[M], str], models.QuerySet[M]] | None = None
     custom_fields: bool = False
 
+    def __post_init__(self) -> None:
+        # Every list selects rows by key (``?id=..&id=..``): a selection of ticked rows is then
+        # list parameters like any filter, for bulk actions, exports and the API alike.
+        if not any(f.name == "id" for f in self.filters):
+            self.filters = [*self.filters, Filter("id", "pk", kind="uuid", label=gettext_lazy("Id"))]
+
     def filter_map(self) -> dict[str, Filter]:
         return {f.name: f for f in self.filters}
 

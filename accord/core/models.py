@@ -196,6 +196,10 @@ class SavedView(BaseModel):
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(max_length=1000, blank=True)
     shared = models.BooleanField(_("shared with everyone"), default=False)
+    # How the list looks in this view: the columns shown, in order (empty: the list's default), and
+    # the row density.
+    columns = models.JSONField(default=list, blank=True)
+    density = models.CharField(max_length=12, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -205,6 +209,28 @@ class SavedView(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", _("Comfortable")
+    COMPACT = "compact", _("Compact")
+
+
+class ListPreference(models.Model):
+    """How one user last chose to see one list: its columns and row density."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=60)
+    columns = models.JSONField(default=list, blank=True)
+    density = models.CharField(max_length=12, choices=Density.choices, default=Density.COMFORTABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "entity"], name="list_preference_unique_list")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.density}"
 
 
 class IdempotencyRecord(models.Model):

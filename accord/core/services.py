@@ -1,7 +1,8 @@
-"""State changes of the core's own records: saved views and custom-field definitions."""
+"""State changes of the core's own records: saved views, list preferences and custom-field definitions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import apps
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import AccessDenied
-from accord.core.models import CustomFieldDefinition, CustomFieldType, SavedView
+from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView
 
 
 def custom_field_entities() -> list[tuple[str, str]]:
@@ -25,15 +26,42 @@ def custom_field_entities() -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def save_view(*, actor: Any, entity: str, name: str, query: str, shared: bool = False) -> SavedView:
+def save_view(
+    *,
+    actor: Any,
+    entity: str,
+    name: str,
+    query: str,
+    shared: bool = False,
+    columns: Sequence[str] = (),
+    density: str = "",
+) -> SavedView:
+    """Save a list's filters and sort under a name, with the columns and density it is seen with."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": [_("Give the view a name.")]})
     query = query.lstrip("?")[:1000]
     view, _created = SavedView.objects.update_or_create(
-        user=actor, entity=entity, name=name[:80], defaults={"query": query, "shared": shared}
+        user=actor,
+        entity=entity,
+        name=name[:80],
+        defaults={
+            "query": query,
+            "shared": shared,
+            "columns": [str(c)[:60] for c in columns][:50],
+            "density": density if density in Density.values else "",
+        },
     )
     return view
+
+
+@transaction.atomic
+def save_list_look(*, actor: Any, entity: str, columns: Sequence[str], density: str) -> ListPreference:
+    """Remember the columns and density ``actor`` chose for a list (the caller cleans them)."""
+    preference, _created = ListPreference.objects.update_or_create(
+        user=actor, entity=entity, defaults={"columns": list(columns), "density": density}
+    )
+    return preference
 
 
 @transaction.atomic

@@ -60,6 +60,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             query=request.POST.get("query", ""),
             shared=bool(request.POST.get("shared")) and access.is_admin(request.user),
+            columns=request.POST.getlist("columns"),
+            density=request.POST.get("density", ""),
         )
     except ValidationError as exc:
         for messages_ in exc.message_dict.values():
@@ -67,7 +69,9 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
                 messages.error(request, message)
         return redirect(safe_next(request, path))
     messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
-    return redirect(f"{path}?{view.query}" if view.query else path)
+    # A view that keeps its own columns is opened by its id, so the list shows them.
+    params = "&".join(p for p in (view.query, f"view={view.pk}" if view.columns or view.density else "") if p)
+    return redirect(f"{path}?{params}" if params else path)
 
 
 @login_required

@@ -8,6 +8,6 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import searching
+        from accord.people import lists, searching  # noqa: F401 - registers the lists; contacts and companies in search
 
         searching.register()

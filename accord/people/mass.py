@@ -1,48 +1,6 @@
-"""Changes to many companies or contacts at once: giving a filtered set to another owner.
+"""Giving a filtered set of companies or contacts to another owner: the set-based change lives in
+core (every owned list offers it); this name stays for the API and the benchmarks."""
 
-The set is changed by SQL statements over the whole selection, not record by record, so handing
-300,000 contacts to a new rep takes seconds; every record still gets its audit entry (owner and
-team, before and after) and its version bump, and one event announces the change.
-"""
+from accord.core.mass import UNSET, reassign
 
-from __future__ import annotations
-
-from typing import Any
-
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from accord.core import access, changes
-from accord.core.access import Action
-from accord.core.events import emit
-from accord.core.models import entity_label
-
-UNSET: Any = object()
-
-
-@transaction.atomic
-def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNSET) -> int:
-    """Give every record of ``queryset`` that ``actor`` may change to ``owner`` (and to ``team``,
-    by default the owner's own team). Records already theirs are left alone. Returns how many
-    records changed."""
-    if not owner.is_active:
-        raise ValidationError({"owner": [_("%(user)s is deactivated.") % {"user": owner}]})
-    if actor is not None and not access.can_assign_to(actor, owner):
-        raise ValidationError({"owner": [_("You cannot give records to %(user)s.") % {"user": owner}]})
-    team_id = owner.primary_team_id if team is UNSET else (team.pk if team is not None else None)
-    target = queryset if actor is None else access.changeable(actor, Action.CHANGE, queryset)
-    target = target.exclude(Q(owner=owner) & (Q(team_id=team_id) if team_id else Q(team__isnull=True)))
-    # The UPDATE must not depend on the columns it changes: pin the selection to its keys first.
-    keys = queryset.model.objects.filter(pk__in=target.values("pk"))
-    changes.record_bulk_update(actor=actor, queryset=keys, values={"owner": owner.pk, "team": team_id})
-    count = keys.update(owner=owner, team_id=team_id, version=F("version") + 1, updated_at=timezone.now())
-    if count:
-        emit(
-            f"{entity_label(queryset.model)}.reassigned",
-            actor=actor,
-            payload={"count": count, "owner_id": str(owner.pk), "team_id": str(team_id) if team_id else None},
-        )
-    return count
+__all__ = ["UNSET", "reassign"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, customfields, exports, panels, search
+from accord.core import access, customfields, exports, lists, panels, search
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListSpec, parse
-from accord.core.models import AuditEntry, SavedView, Tag, entity_label
+from accord.core.models import AuditEntry, Tag, entity_label
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people import duplicates, merging, selectors, services
@@ -133,14 +133,14 @@ def _query_string(query: Any, **overrides: Any) -> str:
 def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     query = _list_query(request, kind)
     page = kind.page(request.user, query)
+    total = kind.total(request.user, query, exact=request.GET.get("total") == "exact")
+    htmx = is_htmx(request)
     context = {
+        **lists.context(request, lists.get(kind.name), query, total=total, oob=htmx),
         "kind": kind,
         "query": query,
         "page": page,
-        "total": kind.total(request.user, query, exact=request.GET.get("total") == "exact"),
-        "query_string": _query_string(query),
-        "saved_views": SavedView.objects.filter(entity=kind.entity, user=cast(User, request.user))
-        | SavedView.objects.filter(entity=kind.entity, shared=True),
+        "total": total,
         "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
         "tags": Tag.objects.all()[:300],
         "languages": Language.choices,
@@ -157,7 +157,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
         "prev_link": _query_string(query, before=page.prev_cursor, cursor=None) if page.prev_cursor else "",
     }
     template = f"people/{kind.name}_list.html"
-    if is_htmx(request):
+    if htmx:
         template = f"people/_{kind.name}_results.html"
         context["total_out_of_band"] = True  # the count in the page's header follows the filters
     return render(request, template, context)

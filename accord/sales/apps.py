@@ -8,6 +8,6 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from accord.sales import handlers, panels, searching  # noqa: F401 - event consumers; deals on 360° pages
+        from accord.sales import handlers, lists, panels, searching  # noqa: F401 - event consumers; lists; deals on 360° pages
 
         searching.register()

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from accord.activities import services as activities
 from accord.activities.forms import InteractionForm
 from accord.activities.models import Interaction, InteractionChannel
-from accord.core import access, exports
+from accord.core import access, exports, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -371,9 +371,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         request,
         "sales/deal_list.html",
         {
+            **lists.context(request, lists.get("deal"), query),
             "page": page,
             "query": query,
-            "query_string": _query_string(query, cursor=None, before=None),
             "statuses": DealStatus.choices,
             "pipelines": Pipeline.objects.all(),
             "stages": Stage.objects.select_related("pipeline").order_by("pipeline__position", "position"),
@@ -385,7 +385,6 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             },
             "next_link": _query_string(query, cursor=page.next_cursor, before=None) if page.next_cursor else "",
             "prev_link": _query_string(query, before=page.prev_cursor, cursor=None) if page.prev_cursor else "",
-            "can_export": access.can_export(request.user),
             **_filter_choices(),
         },
     )

@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accord.core import access
+from accord.core import access, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -46,6 +46,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         request,
         "sales/lead_list.html",
         {
+            **lists.context(request, lists.get("lead"), query),
             "page": page,
             "query": query,
             "statuses": LeadStatus.choices,

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access
+from accord.core import access, lists
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -64,6 +64,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         request,
         "sales/product_list.html",
         {
+            **lists.context(request, lists.get("product"), query),
             "page": page,
             "query": query,
             "rates": [f"{r.normalize():f}" for r in services.vat_rates()],

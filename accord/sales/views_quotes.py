@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access
+from accord.core import access, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
@@ -63,6 +63,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         request,
         "sales/quote_list.html",
         {
+            **lists.context(request, lists.get("quote"), query),
             "page": page,
             "query": query,
             "statuses": QuoteStatus.choices,

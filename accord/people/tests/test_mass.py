@@ -120,7 +120,9 @@ def test_reassigning_the_filtered_list_from_the_screen(login, manager, owner, te
     client = login(manager)
 
     page = client.get("/contacts/reassign/?preferred_language=pl").content.decode()
-    response = client.post("/contacts/reassign/", {"preferred_language": "pl", "owner": str(teammate.pk)})
+    response = client.post(
+        "/contacts/reassign/", {"preferred_language": "pl", "new_owner": str(teammate.pk), "confirm": "1"}
+    )
 
     assert "1 record matches the list" in page
     assert response.status_code == 302

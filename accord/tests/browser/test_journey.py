@@ -128,7 +128,7 @@ def test_everyday_journey(page: Any, live_server: Any, manager: User, shot: Any,
     shot(page, f"{language}-07-contacts")
     page.locator("summary", has_text=text["export"]).click()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV").click()
+        page.get_by_role("link", name="CSV", exact=True).click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert [(r["first_name"], r["last_name"], r["email"], r["phone"], r["company"]) for r in rows] == [

@@ -198,4 +198,69 @@
     var close = event.target.closest("[data-dismiss]");
     if (close) { close.closest(".toast").remove(); }
   });
+
+  // --- Lists: row checkboxes and the bulk-action bar ------------------------------------------
+  // The bar is a form (core/_bulk_bar.html) holding the filters on screen; ticked rows belong to
+  // it through form="...". "Select all N matching" stops sending the ticked ids, so the selection
+  // is the filters alone.
+  function bulkBar(el) {
+    var holder = el.closest("[data-bulk-table]") || el.closest("[data-bulk-list]");
+    var id = holder ? (holder.getAttribute("data-bulk-table") || holder.getAttribute("data-bulk-list")) : el.getAttribute("form");
+    return id ? document.getElementById(id) : el.closest("[data-bulk-bar]");
+  }
+  // getAttribute, not bar.id: the form's controls named "id" (the ticked rows) shadow that property.
+  function barId(bar) { return bar.getAttribute("id"); }
+  function bulkRows(bar) { return $all("[data-bulk-row][form='" + barId(bar) + "']"); }
+  function bulkRefresh(bar) {
+    var rows = bulkRows(bar);
+    var ticked = rows.filter(function (r) { return r.checked; }).length;
+    var matching = bar.getAttribute("data-matching") === "true";
+    var toggle = $("[data-bulk-matching]", bar);
+    var count = matching && toggle ? Number(toggle.getAttribute("data-total")).toLocaleString(document.documentElement.lang || undefined) : String(ticked);
+    $("[data-bulk-count]", bar).textContent = count;
+    bar.hidden = !ticked && !matching;
+    rows.forEach(function (r) { r.name = matching ? "" : "id"; });
+    if (toggle) {
+      toggle.setAttribute("aria-pressed", matching ? "true" : "false");
+      $("[data-when='rows']", toggle).hidden = matching;
+      $("[data-when='matching']", toggle).hidden = !matching;
+    }
+    var page = $("[data-bulk-page]", document.querySelector("[data-bulk-table='" + barId(bar) + "'], [data-bulk-list='" + barId(bar) + "']") || document);
+    if (page) {
+      page.checked = rows.length > 0 && ticked === rows.length;
+      page.indeterminate = ticked > 0 && ticked < rows.length;
+    }
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("[data-bulk-row], [data-bulk-page]");
+    if (!box) { return; }
+    var bar = bulkBar(box);
+    if (!bar) { return; }
+    if (box.hasAttribute("data-bulk-page")) {
+      bulkRows(bar).forEach(function (r) { r.checked = box.checked; });
+    }
+    if (!box.checked) { bar.setAttribute("data-matching", "false"); }
+    bulkRefresh(bar);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-bulk-matching], [data-bulk-clear]");
+    if (!button) { return; }
+    var bar = button.closest("[data-bulk-bar]");
+    if (button.hasAttribute("data-bulk-clear")) {
+      bar.setAttribute("data-matching", "false");
+      bulkRows(bar).forEach(function (r) { r.checked = false; });
+    } else {
+      var on = bar.getAttribute("data-matching") !== "true";
+      bar.setAttribute("data-matching", on ? "true" : "false");
+      bulkRows(bar).forEach(function (r) { r.checked = on; });
+    }
+    bulkRefresh(bar);
+  });
+  // A field chosen on the "Edit field" page asks for its value input at once.
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-bulk-field]");
+    if (!field) { return; }
+    var next = $("[data-bulk-next]", field.form);
+    if (next) { next.click(); }
+  });
 })();

@@ -1,0 +1,142 @@
+"""Screens shared by every list: the confirmation and run of a bulk action, and the choice of
+columns and density."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accord.core import bulk_actions, lists, services
+from accord.core.access import AccessDenied
+from accord.core.errors import message_dict
+from accord.core.models import Density, Tag, as_uuid
+from accord.core.views import safe_next
+
+
+def _back(screen: lists.ListScreen, selection: bulk_actions.Selection) -> str:
+    """The list as it was, without the ticked rows."""
+    params = lists.query_string(selection.query, id=None)
+    url = reverse(screen.list_url)
+    return f"{url}?{params}" if params else url
+
+
+def _run(request: HttpRequest, screen: lists.ListScreen, action: str, selection: bulk_actions.Selection) -> int:
+    actor = request.user
+    post = request.POST
+    bulk_actions.require_intent(
+        selection=selection, confirmed=post.get("confirm") == "1", everything=post.get("everything") == "1"
+    )
+    if action == "owner":
+        assignable = screen.assignable(actor) if screen.assignable is not None else None
+        chosen = as_uuid(post.get("new_owner", ""))
+        owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
+        if owner is None:
+            raise ValidationError({"new_owner": [_("Choose who gets the records.")]})
+        return bulk_actions.change_owner(actor=actor, selection=selection, owner=owner)
+    if action == "tag_add":
+        return bulk_actions.add_tag(actor=actor, selection=selection, tag=post.get("tag", ""))
+    if action == "tag_remove":
+        return bulk_actions.remove_tag(actor=actor, selection=selection, tag=post.get("tag", ""))
+    if action == "field":
+        return bulk_actions.set_field(
+            actor=actor, selection=selection, field=post.get("field", ""), value=post.get("value", "")
+        )
+    return bulk_actions.delete(actor=actor, selection=selection)
+
+
+def _done_message(action: str, count: int) -> str:
+    if action == "delete":
+        text = ngettext("%(count)d record was deleted.", "%(count)d records were deleted.", count)
+    else:
+        text = ngettext("%(count)d record was changed.", "%(count)d records were changed.", count)
+    return text % {"count": count}
+
+
+@login_required
+def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
+    """GET: what the action would change (how many, how many skipped, a sample) and its inputs;
+    POST: do it, once confirmed."""
+    screen = lists.get(key)
+    params = request.POST if request.method == "POST" else request.GET
+    action = action or params.get("action", "")
+    offered = {name: (label, icon) for name, label, icon in lists.bulk_actions(screen, request.user)}
+    if action not in offered:
+        raise AccessDenied()
+    selection = bulk_actions.select(actor=request.user, screen=screen, params=params)
+    back = _back(screen, selection)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            count = _run(request, screen, action, selection)
+        except ValidationError as exc:
+            errors = message_dict(exc)
+        else:
+            if action == "owner":
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d record now belongs to %(owner)s.",
+                        "%(count)d records now belong to %(owner)s.",
+                        count,
+                    )
+                    % {"count": count, "owner": _owner_name(screen, request)},
+                )
+            else:
+                messages.success(request, _done_message(action, count))
+            return redirect(back)
+    chosen_field = (
+        next((f for f in screen.fields if f.name == params.get("field")), None) if action == "field" else None
+    )
+    shown = bulk_actions.preview(actor=request.user, selection=selection, action=action)
+    label, icon = offered[action]
+    context: dict[str, Any] = {
+        "screen": screen,
+        "action": action,
+        "action_label": label,
+        "action_icon": icon,
+        "preview": shown,
+        "selection": selection,
+        "hidden": [(k, v) for k, values in selection.query.raw.items() for v in values],
+        "ticked": bool(selection.query.filters.get("id")),
+        "back": back,
+        "errors": errors,
+        "posted": params,
+        "owners": screen.assignable(request.user) if action == "owner" and screen.assignable else None,
+        "fields": screen.fields if action == "field" else (),
+        "tags": Tag.objects.all()[:300] if action.startswith("tag_") else (),
+        "action_url": request.path,
+        "value_widget": chosen_field.form_field().widget.render(
+            "value", params.get("value") or None, {"id": "bulk-value"}
+        )
+        if chosen_field
+        else "",
+        "general_errors": [m for key in ("selection", "confirm", "__all__") for m in errors.get(key, [])],
+        "value_errors": errors.get(chosen_field.name, []) if chosen_field else [],
+    }
+    return render(request, "core/bulk_confirm.html", context, status=422 if errors else 200)
+
+
+def _owner_name(screen: lists.ListScreen, request: HttpRequest) -> str:
+    assignable = screen.assignable(request.user) if screen.assignable is not None else None
+    chosen = as_uuid(request.POST.get("new_owner", ""))
+    owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
+    return str(owner) if owner is not None else ""
+
+
+@login_required
+@require_POST
+def look_view(request: HttpRequest, key: str) -> HttpResponse:
+    """Remember which columns and density this user wants for this list."""
+    screen = lists.get(key)
+    look = lists.clean_look(screen, request.POST.getlist("columns"), request.POST.get("density", Density.COMFORTABLE))
+    services.save_list_look(actor=request.user, entity=screen.entity, columns=look.columns, density=look.density)
+    return redirect(safe_next(request, reverse(screen.list_url)))

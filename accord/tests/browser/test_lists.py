@@ -1,0 +1,209 @@
+"""Lists in a real browser: their actions act on the filters on screen (also after filtering
+without a reload), bulk actions from ticked rows, and no screen scrolls sideways on a phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from accord.activities import services as activities
+from accord.identity.models import Role, Team, User
+from accord.people import services as people
+from accord.people.models import Contact
+from accord.sales.services import leads, products, quotes
+from accord.sales.tests.test_quotes import make_deal
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a-long-test-password"
+
+
+def make_user(username: str, role: str, team: Team | None = None, *, manages: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title(), role=Role.objects.get(code=role)
+    )
+    if team is not None:
+        user.teams.add(team)
+        if manages:
+            team.managers.add(user)
+    return User.objects.select_related("role").get(pk=user.pk)
+
+
+@pytest.fixture
+def team(transactional_db: Any) -> dict[str, User]:
+    """A manager of team North with two reps: Anna owns 12 contacts, Piotr 5."""
+    north = Team.objects.create(name="North")
+    people_of = {
+        "marta": make_user("marta", Role.MANAGER, north, manages=True),
+        "anna": make_user("anna", Role.SALES_REP, north),
+        "piotr": make_user("piotr", Role.SALES_REP, north),
+    }
+    for i in range(12):
+        people.create_contact(actor=people_of["anna"], data={"first_name": "Ala", "last_name": f"Anny{i:02d}"})
+    for i in range(5):
+        people.create_contact(actor=people_of["piotr"], data={"first_name": "Piotr", "last_name": f"Piotra{i}"})
+    return people_of
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/my-day/$"))
+
+
+def filter_by_owner(page: Any, base: str, owner: User) -> None:
+    """Filter the contact list by owner the way a person does: HTMX swaps the rows, no reload."""
+    page.goto(f"{base}/contacts/")
+    page.evaluate("window.__sameDocument = true")
+    page.select_option("#f-owner", str(owner.pk))
+    expect(page.locator("#list-total")).to_contain_text("12 records")
+    assert page.evaluate("window.__sameDocument") is True  # the page was not reloaded
+
+
+def test_change_owner_from_a_filtered_list_gives_away_only_the_filtered_records(
+    page: Any, live_server: Any, team: dict[str, User], shot: Any
+) -> None:
+    base = live_server.url
+    log_in(page, base, "marta")
+    filter_by_owner(page, base, team["anna"])
+
+    # Select every row on the page, then all that match the filter.
+    page.get_by_label("Select every row on this page").check()
+    expect(page.locator("[data-bulk-bar]")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Select all 12 matching")).click()
+    expect(page.locator("[data-bulk-count]")).to_have_text("12")
+    page.get_by_role("button", name="Change owner").click()
+
+    # The page says what will change and asks to confirm.
+    expect(page.locator("[data-bulk-summary]")).to_contain_text("12 records match the list's filters.")
+    expect(page.locator("[data-bulk-sample]")).to_contain_text("Ala Anny00")
+    expect(page.locator("[data-bulk-sample]")).not_to_contain_text("Piotra")
+    page.select_option("#bulk-new-owner", str(team["marta"].pk))
+    shot(page, "lists-change-owner-confirm")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Change 12 records").click()
+
+    expect(page.locator(".toast")).to_contain_text("12 records now belong to Marta")
+    assert Contact.objects.filter(owner=team["marta"]).count() == 12
+    assert Contact.objects.filter(owner=team["piotr"]).count() == 5
+
+
+def test_export_after_filtering_without_a_reload_downloads_the_filtered_rows(
+    page: Any, live_server: Any, team: dict[str, User]
+) -> None:
+    base = live_server.url
+    log_in(page, base, "marta")
+    filter_by_owner(page, base, team["anna"])
+
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
+
+    assert len(rows) == 1 + 12
+    assert {row[rows[0].index("last_name")] for row in rows[1:]} == {f"Anny{i:02d}" for i in range(12)}
+    # "Save view" carries the same filter.
+    assert page.locator("input[name='query']").first.get_attribute("value") == f"owner={team['anna'].pk}"
+
+
+def test_bulk_tag_and_export_of_ticked_rows(page: Any, live_server: Any, team: dict[str, User], shot: Any) -> None:
+    base = live_server.url
+    log_in(page, base, "marta")
+    page.goto(f"{base}/contacts/?sort=name")
+
+    page.get_by_label("Select Ala Anny00").check()
+    page.get_by_label("Select Ala Anny01").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2")
+    shot(page, "lists-bulk-bar", full_page=False)
+
+    # Export selected: exactly the ticked rows.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export the selected records").click()
+    rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 1 + 2
+
+    # Add a tag to them, after a confirmation that states the count.
+    page.get_by_role("button", name="Add tag").click()
+    expect(page.locator("[data-bulk-summary]")).to_contain_text("2 ticked records.")
+    page.get_by_label("Tag").fill("Trade fair")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Change 2 records").click()
+
+    expect(page.locator(".toast")).to_contain_text("2 records were changed.")
+    assert sorted(Contact.objects.filter(tags__name="Trade fair").values_list("last_name", flat=True)) == [
+        "Anny00",
+        "Anny01",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_no_main_screen_scrolls_sideways_on_a_phone(
+    phone_page: Any, live_server: Any, transactional_db: Any, language: str
+) -> None:
+    admin = make_user("ola", Role.ADMIN)
+    company = people.create_company(actor=admin, data={"name": "Przedsiębiorstwo Handlowo-Usługowe Kowalski"})
+    contact = people.create_contact(
+        actor=admin,
+        data={
+            "first_name": "Konstantyna",
+            "last_name": "Wierzbicka-Szczepańska",
+            "emails": [{"email": "konstantyna.wierzbicka-szczepanska@przedsiebiorstwo.example"}],
+            "companies": [{"company": company, "job_title": "Dyrektor ds. zakupów"}],
+        },
+    )
+    deal = make_deal(admin, company=company, contacts=[contact])
+    quote = quotes.create_from_deal(actor=admin, deal=deal)
+    lead = leads.create_lead(actor=admin, data={"first_name": "Zenon", "last_name": "Lead", "company_name": "Firma"})
+    product = products.create_product(
+        actor=admin, data={"sku": "SKU-1", "name": "Wdrożenie", "prices": [{"currency": "PLN", "price": "1500.00"}]}
+    )
+    task = activities.create_task(actor=admin, data={"title": "Zadzwonić w sprawie oferty", "contact": contact})
+    activities.log_interaction(actor=admin, data={"channel": "phone", "contact": contact, "subject": "Rozmowa"})
+    base = live_server.url
+    # Polish labels are longer: the deal page's "Log a call..." button pushed it wider than a phone.
+    phone_page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
+    log_in(phone_page, base, "ola")
+
+    screens = [
+        "/my-day/",
+        "/contacts/",
+        f"/contacts/{contact.pk}/",
+        "/contacts/new/",
+        "/companies/",
+        f"/companies/{company.pk}/",
+        "/companies/new/",
+        "/sales/leads/",
+        f"/sales/leads/{lead.pk}/",
+        "/sales/leads/new/",
+        "/sales/deals/",
+        f"/sales/deals/{deal.pk}/",
+        "/sales/deals/new/",
+        "/sales/board/",
+        "/sales/quotes/",
+        f"/sales/quotes/{quote.pk}/",
+        "/sales/products/",
+        f"/sales/products/{product.pk}/",
+        "/interactions/",
+        "/tasks/",
+        f"/tasks/{task.pk}/",
+        "/tasks/new/",
+        f"/lists/contact/bulk/?action=owner&id={contact.pk}",
+        "/settings/custom-fields/",
+        "/sales/settings/",
+    ]
+    too_wide = {}
+    for path in screens:
+        response = phone_page.goto(base + path)
+        assert response.status == 200, path
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+    assert too_wide == {}
