@@ -14,7 +14,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.activities.models import Interaction, InteractionChannel, InteractionParticipant, Task, TaskStatus
+from accord.activities.models import (
+    CHANNEL_FIELDS,
+    Interaction,
+    InteractionParticipant,
+    Task,
+    TaskStatus,
+)
 from accord.core import access, changes
 from accord.core.access import Action
 from accord.core.errors import check_version
@@ -113,10 +119,17 @@ def _apply_interaction(
         main = ContactCompany.objects.filter(contact_id=interaction.contact_id, is_primary=True).first()
         if main is not None and (creating or "contact" in data) and "company" not in data:
             interaction.company_id = main.company_id
-    if interaction.channel != InteractionChannel.PHONE and interaction.outcome:
+    # A field the channel does not record is refused, not dropped: the screen hides those fields,
+    # so one arriving filled in means someone meant it and should hear why it does not fit.
+    fits = CHANNEL_FIELDS.get(interaction.channel, frozenset())
+    if interaction.outcome and "outcome" not in fits:
         errors["outcome"] = [_("Only calls have an outcome.")]
-    if interaction.channel == InteractionChannel.NOTE and interaction.direction:
-        errors["direction"] = [_("A note has no direction.")]
+    if interaction.duration_seconds is not None and "duration_seconds" not in fits:
+        errors["duration_seconds"] = [_("Only calls, meetings and visits have a duration.")]
+    if interaction.direction and "direction" not in fits:
+        errors["direction"] = [
+            _("Only calls, e-mails, SMS, letters, faxes, chats and social media messages go in or out.")
+        ]
     if interaction.occurred_at and interaction.occurred_at > timezone.now() + datetime.timedelta(days=1):
         errors["occurred_at"] = [_("An interaction cannot be logged in the future; add a task instead.")]
     try:

@@ -35,8 +35,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     """The search box's dropdown (HTMX) and the full results page."""
     q = request.GET.get("q", "").strip()[:200]
     if is_htmx(request):
-        hits = global_search.search_all(request.user, q, limit=10) if len(q) >= 1 else []
-        return render(request, "core/_search_dropdown.html", {"q": q, "hits": hits})
+        groups = global_search.search_box(request.user, q, limit=10) if len(q) >= 1 else []
+        return render(request, "core/_search_dropdown.html", {"q": q, "groups": groups})
     groups = global_search.search_grouped(request.user, q, limit=25) if q else []
     return render(request, "core/search.html", {"q": q, "groups": groups})
 

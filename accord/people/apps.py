@@ -8,8 +8,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Companies and contacts")
 
     def ready(self) -> None:
-        from accord.people import (  # noqa: F401 - registers the lists, the search box entries and the imports
+        from accord.people import (  # noqa: F401 - registers the lists, the imports and the search box entries
             importers,
             lists,
             searching,
         )
+
+        searching.register()

@@ -18,6 +18,7 @@ from accord.core.models import ExchangeRate
 from accord.people.models import Company, Contact, Tag
 from accord.sales.defaults import ensure_defaults
 from accord.sales.models import (
+    AmountSource,
     AutomationRule,
     AutomationRun,
     Deal,
@@ -95,6 +96,17 @@ LEAD_MESSAGES = [
     "",
 ]
 CURRENCY_BY_COUNTRY = {"PL": "PLN", "LT": "EUR", "RO": "EUR", "RU": "EUR", "GB": "GBP"}
+
+
+# The selling company printed on the demo's quotes (settings' ACCORD_SELLER_* take precedence).
+DEMO_SELLER = {
+    "name": "Accord Demo Sp. z o.o.",
+    "address": "ul. Marszałkowska 104/122\n00-017 Warszawa",
+    "tax_id": "PL5252248481",
+    "email": "sprzedaz@accord-demo.example",
+    "phone": "+48 22 123 45 67",
+    "bank_account": "PL61 1090 1014 0000 0712 1981 2874",
+}
 
 
 def generate(ctx: DemoContext) -> None:
@@ -289,6 +301,7 @@ def generate(ctx: DemoContext) -> None:
             lines.append(line)
             amount += line.net
         deal.amount = amount
+        deal.amount_source = AmountSource.LINES
         # History: entered the first stage at creation, then one move per later stage.
         moments = sorted(
             created + datetime.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
@@ -339,7 +352,8 @@ def generate(ctx: DemoContext) -> None:
     sent_to = {link.deal.pk: link.contact for link in links}
     made = 0
     for deal in quoted[: ctx.count(80)]:
-        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal)
+        # The settings' seller when one is configured, else the demo's own company.
+        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal, seller=DEMO_SELLER)
         made += 1
         recipient = sent_to.get(deal.pk)
         if deal.stage.name == "Negotiation" and recipient is not None and recipient.primary_email:

@@ -45,6 +45,7 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
     for deal in deals:
         # The amount is what the lines add up to, the status follows the stage.
         assert deal.amount == sum((line.net for line in deal.lines.all()), start=deal.amount * 0)
+        assert deal.amount_source == "lines"
         assert deal.status == deal.stage.kind
         assert (deal.status == "lost") == (deal.lost_reason_id is not None)
     # Every deal's history starts with no stage and ends where the deal is.
@@ -61,8 +62,15 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
 
     # Quotes were made from open deals' lines.
     from accord.sales.models import Quote
+    from accord.sales.pdf import render_quote
+    from accord.sales.tests.test_quotes_pdf_mail import pdf_text
 
-    for quote in Quote.objects.prefetch_related("lines").select_related("deal"):
+    quotes = list(Quote.objects.prefetch_related("lines").select_related("deal"))
+    assert quotes
+    # They print the demo's selling company (no ACCORD_SELLER_* is set here).
+    assert "PL5252248481" in pdf_text(render_quote(quotes[0]))
+    for quote in quotes:
+        assert quote.seller["name"] == "Accord Demo Sp. z o.o."
         assert quote.deal.status == "open"
         assert quote.net_total == sum((line.net for line in quote.lines.all()), start=quote.net_total * 0)
 
