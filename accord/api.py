@@ -38,8 +38,9 @@ api = NinjaAPI(
     title="Accord API",
     version=__version__,
     description=(
-        "Authenticate with `Authorization: Bearer <token>` (create one with `accord token create USERNAME`) "
-        "or, from the browser, with the session cookie and CSRF token.\n\n"
+        "Authenticate with `Authorization: Bearer <token>` (create one on your profile page or with "
+        "`accord token create USERNAME`; a token is its own credential and is never asked for a two-factor "
+        "code) or, from the browser, with the session cookie and CSRF token.\n\n"
         "Writes carry the record's `version` (or an `If-Match` header); a stale one gets 409. "
         "POST accepts `Idempotency-Key`."
     ),

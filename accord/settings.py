@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "accord.core",
     "accord.identity",
@@ -87,8 +89,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accord.identity.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accord.identity.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,9 +127,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN: two writers queue up instead of one of them
-        # failing half-way with "database is locked" on its first write.
+        # failing half-way with "database is locked" on its first write. BEGIN IMMEDIATE waits up
+        # to ``timeout`` seconds (SQLite's busy timeout) for another writer to finish; a write
+        # transaction longer than that (a big import) still makes it fail, and the worker then
+        # tries again later (core/management/commands/worker.py).
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": float(os.environ.get("ACCORD_SQLITE_TIMEOUT", "20")),
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             "PRAGMA synchronous=NORMAL;"
@@ -194,6 +201,11 @@ AXES_VERBOSE = False
 # X-Forwarded-For (login throttling and public forms' rate limits count per address).
 ACCORD_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
 AXES_IPWARE_PROXY_COUNT = ACCORD_PROXY_COUNT or None
+
+# Two-factor sign-in (django-otp): authenticator apps show the installation's name beside the code.
+# Wrong codes wait 1, 2, 4, 8... seconds before the next try (per device, across sessions).
+OTP_TOTP_ISSUER = os.environ.get("ACCORD_NAME", "Accord")
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

@@ -78,6 +78,9 @@ ICONS = {
     "upload": "upload",
     "reset": "rotate-ccw",
     "link": "link",
+    "shield": "shield-check",
+    "key": "key-round",
+    "lock": "lock",
 }
 
 

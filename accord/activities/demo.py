@@ -7,7 +7,7 @@ import datetime
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from accord.activities.models import Interaction, Task, TaskPriority, TaskStatus
+from accord.activities.models import CHANNEL_FIELDS, Interaction, Task, TaskPriority, TaskStatus
 from accord.core.demos import DemoContext
 from accord.people.models import Company, Contact
 
@@ -85,14 +85,17 @@ def generate(ctx: DemoContext) -> None:
             when = now - datetime.timedelta(seconds=rng.randint(600, 730 * 86400))
             faker = ctx.fakers[rng.choice(list(ctx.fakers))]
             author = contact.owner if rng.random() < 0.85 else rng.choice(list(users.values()))
+            fits = CHANNEL_FIELDS[channel]
             rows.append(
                 Interaction(
                     channel=channel,
-                    direction="" if channel == "note" else rng.choice(["in", "out", "out"]),
+                    direction=rng.choice(["in", "out", "out"]) if "direction" in fits else "",
                     occurred_at=when,
                     created_at=when,
-                    duration_seconds=rng.randint(40, 1800) if channel == "phone" else None,
-                    outcome=rng.choice(OUTCOMES) if channel == "phone" else "",
+                    duration_seconds=(rng.randint(40, 1800) if channel == "phone" else rng.randint(15, 120) * 60)
+                    if "duration_seconds" in fits
+                    else None,
+                    outcome=rng.choice(OUTCOMES) if "outcome" in fits else "",
                     subject=rng.choice(SUBJECTS[channel]),
                     body=faker.sentence(nb_words=rng.randint(6, 18)) if rng.random() < 0.7 else "",
                     author=author,
@@ -134,11 +137,17 @@ def generate(ctx: DemoContext) -> None:
                     microsecond=0,
                 )
                 done = offset < -10
+                remind_at = None
+                if offset >= 0 and rng.random() < 0.5:
+                    remind_at = due - datetime.timedelta(minutes=rng.choice([15, 30, 60, 120, 24 * 60]))
                 tasks.append(
                     Task(
                         title=rng.choice(TASKS),
                         due_at=due,
-                        remind_at=due - datetime.timedelta(minutes=30) if offset >= 0 and rng.random() < 0.5 else None,
+                        remind_at=remind_at,
+                        # A reminder whose time passed before the demo existed was sent back then:
+                        # without this, they would all arrive in the first minute of `accord run`.
+                        reminded_at=remind_at if remind_at is not None and remind_at <= now else None,
                         priority=rng.choice(
                             [TaskPriority.NORMAL, TaskPriority.NORMAL, TaskPriority.HIGH, TaskPriority.LOW]
                         ),

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.activities.models import CallOutcome, Direction, InteractionChannel, TaskPriority
+from accord.activities.models import (
+    CHANNEL_FIELDS,
+    CallOutcome,
+    Direction,
+    InteractionChannel,
+    TaskPriority,
+    channels_with,
+)
+from accord.core.forms import apply_errors, message_dict
 from accord.identity.models import User
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -26,6 +36,28 @@ class InteractionForm(forms.Form):
     body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    # The form's inputs that only some channels record, and the service's names for them.
+    CHANNEL_INPUTS = {"direction": "direction", "duration_minutes": "duration_seconds", "outcome": "outcome"}
+
+    @property
+    def field_channels(self) -> dict[str, str]:
+        """For each input only some channels record, those channels (space-separated): the
+        screen shows the input only while one of them is chosen."""
+        return {name: " ".join(channels_with(field)) for name, field in self.CHANNEL_INPUTS.items()}
+
+    @property
+    def off(self) -> set[str]:
+        """The inputs the chosen channel does not record (hidden until another is chosen)."""
+        fits = CHANNEL_FIELDS.get(str(self["channel"].value() or ""), frozenset())
+        return {name for name, field in self.CHANNEL_INPUTS.items() if field not in fits}
+
+    def apply_errors(self, exc: ValidationError) -> None:
+        """The service's errors on the inputs (its ``duration_seconds`` is ``duration_minutes`` here)."""
+        errors = message_dict(exc)
+        if "duration_seconds" in errors:
+            errors["duration_minutes"] = errors.pop("duration_seconds")
+        apply_errors(self, ValidationError(errors))
+
     def interaction_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         minutes = data.get("duration_minutes")
@@ -38,6 +70,34 @@ class InteractionForm(forms.Form):
             "subject": data.get("subject") or "",
             "body": data.get("body") or "",
         }
+
+
+def due_shortcuts(now: datetime.datetime | None = None) -> list[tuple[str, str]]:
+    """The due-date shortcuts, in the active (the user's) time zone, as a datetime input takes them.
+
+    Today: 17:00, the end of the working day (once that has passed, the next full hour, at most 23:59).
+    Tomorrow: 9:00 tomorrow. Next week: 9:00 next Monday (a week on, from a Monday), where a
+    week's work is planned.
+    """
+    local = timezone.localtime(now)
+    end_of_day = local.replace(hour=17, minute=0, second=0, microsecond=0)
+    if local >= end_of_day:
+        end_of_day = min(
+            (local + datetime.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0),
+            local.replace(hour=23, minute=59, second=0, microsecond=0),
+        )
+    morning = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    tomorrow = morning + datetime.timedelta(days=1)
+    next_monday = morning + datetime.timedelta(days=7 - local.weekday())
+    return [
+        (str(label), _at_local(moment).strftime("%Y-%m-%dT%H:%M"))
+        for label, moment in ((_("Today"), end_of_day), (_("Tomorrow"), tomorrow), (_("Next week"), next_monday))
+    ]
+
+
+def _at_local(moment: datetime.datetime) -> datetime.datetime:
+    """The same wall-clock time on that day in the active time zone (across a DST change)."""
+    return timezone.make_aware(moment.replace(tzinfo=None))
 
 
 class TaskForm(forms.Form):
@@ -55,6 +115,10 @@ class TaskForm(forms.Form):
             del self.fields["owner"]
         else:
             cast(forms.ModelChoiceField, self.fields["owner"]).queryset = assignable
+
+    @property
+    def due_shortcuts(self) -> list[tuple[str, str]]:
+        return due_shortcuts()
 
     def task_data(self) -> dict[str, Any]:
         data = {

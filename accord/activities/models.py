@@ -29,6 +29,28 @@ class InteractionChannel(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+# What each channel records beside its subject and details: a call has a direction, a duration and
+# an outcome; a meeting or a visit lasts a while; a message goes in or out; a note has none of these.
+CHANNEL_FIELDS: dict[str, frozenset[str]] = {
+    InteractionChannel.PHONE: frozenset({"direction", "duration_seconds", "outcome"}),
+    InteractionChannel.MEETING: frozenset({"duration_seconds"}),
+    InteractionChannel.VISIT: frozenset({"duration_seconds"}),
+    InteractionChannel.EMAIL: frozenset({"direction"}),
+    InteractionChannel.SMS: frozenset({"direction"}),
+    InteractionChannel.LETTER: frozenset({"direction"}),
+    InteractionChannel.FAX: frozenset({"direction"}),
+    InteractionChannel.CHAT: frozenset({"direction"}),
+    InteractionChannel.SOCIAL: frozenset({"direction"}),
+    InteractionChannel.WEB_FORM: frozenset(),
+    InteractionChannel.NOTE: frozenset(),
+}
+
+
+def channels_with(field: str) -> list[str]:
+    """The channels that record ``field`` (``direction``, ``duration_seconds``, ``outcome``)."""
+    return [channel for channel, fields in CHANNEL_FIELDS.items() if field in fields]
+
+
 class Direction(models.TextChoices):
     INBOUND = "in", _("Inbound")
     OUTBOUND = "out", _("Outbound")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.activities.models import (
+    CHANNEL_FIELDS,
     CalendarFeed,
     Interaction,
     InteractionChannel,
@@ -127,10 +129,17 @@ def _apply_interaction(
         main = ContactCompany.objects.filter(contact_id=interaction.contact_id, is_primary=True).first()
         if main is not None and (creating or "contact" in data) and "company" not in data:
             interaction.company_id = main.company_id
-    if interaction.channel != InteractionChannel.PHONE and interaction.outcome:
+    # A field the channel does not record is refused, not dropped: the screen hides those fields,
+    # so one arriving filled in means someone meant it and should hear why it does not fit.
+    fits = CHANNEL_FIELDS.get(interaction.channel, frozenset())
+    if interaction.outcome and "outcome" not in fits:
         errors["outcome"] = [_("Only calls have an outcome.")]
-    if interaction.channel == InteractionChannel.NOTE and interaction.direction:
-        errors["direction"] = [_("A note has no direction.")]
+    if interaction.duration_seconds is not None and "duration_seconds" not in fits:
+        errors["duration_seconds"] = [_("Only calls, meetings and visits have a duration.")]
+    if interaction.direction and "direction" not in fits:
+        errors["direction"] = [
+            _("Only calls, e-mails, SMS, letters, faxes, chats and social media messages go in or out.")
+        ]
     if (
         interaction.occurred_at
         and interaction.channel not in PLANNED_CHANNELS
@@ -361,31 +370,48 @@ def touch_past_appointments(*, now: datetime.datetime | None = None, since: date
 
 
 def fire_due_reminders(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:
-    """Mark every open task whose reminder time has come as reminded, and announce it.
+    """Mark every open task whose reminder time has come as reminded, and announce it; returns
+    how many tasks were reminded.
 
-    The mark and the event commit together, one task at a time, so a worker killed half-way
-    leaves the rest for the next run and never reminds anyone twice.
+    Reminders of one owner that fall due together are announced by one event, so the owner gets
+    one notification for them: ``activities.task.reminder_due`` for a single task (with the task
+    as its object), ``activities.task.reminders_due`` listing the tasks for several. The marks and
+    the event commit together, one owner at a time, so a worker killed half-way leaves the rest for
+    the next run and never reminds anyone twice.
     """
     now = now or timezone.now()
     fired = 0
     due = Task.objects.filter(status=TaskStatus.OPEN, reminded_at__isnull=True, remind_at__lte=now)
-    for task_id in list(due.order_by("remind_at").values_list("pk", flat=True)[:batch_size]):
+    by_owner: dict[Any, list[Any]] = defaultdict(list)
+    for task_id, owner_id in due.order_by("remind_at", "id").values_list("pk", "owner_id")[:batch_size]:
+        by_owner[owner_id].append(task_id)
+    for owner_id, task_ids in by_owner.items():
         with transaction.atomic():
-            claimed = Task.objects.filter(pk=task_id, reminded_at__isnull=True, status=TaskStatus.OPEN).update(
-                reminded_at=now
+            # Completed meanwhile, or being reminded by another worker (its rows locked): left out.
+            tasks = list(
+                Task.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=task_ids, reminded_at__isnull=True, status=TaskStatus.OPEN)
+                .order_by("remind_at", "id")
             )
-            if claimed != 1:
-                continue  # completed meanwhile, or another worker got here first
-            task = Task.objects.select_related("owner").get(pk=task_id)
-            emit(
-                "activities.task.reminder_due",
-                obj=task,
-                payload={
-                    "title": task.title,
-                    "owner_id": str(task.owner_id),
-                    "due_at": task.due_at.isoformat() if task.due_at else None,
-                    "remind_at": task.remind_at.isoformat() if task.remind_at else None,
-                },
-            )
-            fired += 1
+            if not tasks:
+                continue
+            Task.objects.filter(pk__in=[task.pk for task in tasks]).update(reminded_at=now)
+            if len(tasks) == 1:
+                emit("activities.task.reminder_due", obj=tasks[0], payload=_reminder(tasks[0]))
+            else:
+                emit(
+                    "activities.task.reminders_due",
+                    payload={"owner_id": str(owner_id), "tasks": [_reminder(task) for task in tasks]},
+                )
+            fired += len(tasks)
     return fired
+
+
+def _reminder(task: Task) -> dict[str, Any]:
+    return {
+        "id": str(task.pk),
+        "title": task.title,
+        "owner_id": str(task.owner_id),
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "remind_at": task.remind_at.isoformat() if task.remind_at else None,
+    }

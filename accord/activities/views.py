@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +21,7 @@ from accord.activities import selectors, services
 from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel, TaskStatus
 from accord.activities.panels import party_from_request, tasks_context, timeline_context
-from accord.core import access, exports, lists
+from accord.core import access, exports, lists, search
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -29,7 +30,8 @@ from accord.core.listing import ListQuery, parse
 from accord.core.views import safe_next
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
-from accord.people.models import Contact
+from accord.people.models import Company, Contact
+from accord.people.selectors import visible_companies, visible_contacts
 
 
 @login_required
@@ -64,7 +66,7 @@ def log_interaction(request: HttpRequest) -> HttpResponse:
         try:
             services.log_interaction(actor=request.user, data=data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form.apply_errors(exc)
         else:
             if not is_htmx(request):
                 messages.success(request, _("Logged."))
@@ -78,6 +80,87 @@ def log_interaction(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
         return redirect(party_url(party))
     return render(request, "activities/_timeline.html", {"ctx": context}, status=422)
+
+
+def _party_of(request: HttpRequest, raw: str) -> Contact | Company | None:
+    """``contact:<id>`` or ``company:<id>``, when the user may see that record."""
+    kind, _sep, pk = raw.partition(":")
+    try:
+        key = uuid.UUID(pk)
+    except ValueError:
+        return None
+    if kind == "contact":
+        return access.scope(request.user, Contact.objects.all()).filter(pk=key).first()
+    if kind == "company":
+        return access.scope(request.user, Company.objects.all()).filter(pk=key).first()
+    return None
+
+
+def _parties_named(request: HttpRequest, name: str, limit: int = 8) -> list[Contact | Company]:
+    """Contacts and companies a typed name finds (the picker's options, and its fallback without
+    JavaScript: a name that finds exactly one is taken)."""
+    if not name.strip():
+        return []
+    people = search.ranked(visible_contacts(request.user), name, limit=limit, label=lambda c: [c.full_name])
+    firms = search.ranked(visible_companies(request.user), name, limit=limit, label=lambda c: [c.name])
+    hits = sorted([*people, *firms], key=lambda h: -h.score)[:limit]
+    return [h.obj for h in hits]
+
+
+@login_required
+def party_lookup(request: HttpRequest) -> HttpResponse:
+    """Options for the "who was it with" picker: contacts and companies the user may see."""
+    q = request.GET.get("q", "").strip()[:200]
+    return render(request, "activities/_party_options.html", {"parties": _parties_named(request, q), "q": q})
+
+
+@login_required
+def interaction_new(request: HttpRequest) -> HttpResponse:
+    """Log an interaction from anywhere ("Log a call" in the New menu): choose who it was with,
+    then the channel's fields; preset by ``channel`` and ``direction`` (an outbound call)."""
+    access.require_create(request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    party = _party_of(request, source.get("party", ""))
+    if party is None and source.get("contact"):
+        party = _party_of(request, f"contact:{source['contact']}")
+    if party is None and source.get("company"):
+        party = _party_of(request, f"company:{source['company']}")
+    party_name = source.get("party_name", "") if party is None else str(party)
+    party_error = ""
+    if request.method == "POST":
+        form = InteractionForm(request.POST)
+        if party is None:
+            named = _parties_named(request, party_name, limit=2)
+            if len(named) == 1:
+                party = named[0]
+            else:
+                party_error = _("Choose who it was with from the list.")
+        if form.is_valid() and party is not None:
+            data: dict[str, Any] = form.interaction_data()
+            data["contact" if isinstance(party, Contact) else "company"] = party
+            try:
+                services.log_interaction(actor=request.user, data=data)
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("Logged on the timeline of %(party)s.") % {"party": party})
+                return redirect(party_url(party))
+    else:
+        channel = source.get("channel") if source.get("channel") in InteractionChannel.values else "phone"
+        direction = source.get("direction") if source.get("direction") in ("in", "out") else ""
+        form = InteractionForm(initial={"channel": channel, "direction": direction})
+    return render(
+        request,
+        "activities/interaction_new.html",
+        {
+            "form": form,
+            "party": party,
+            "party_value": f"{'contact' if isinstance(party, Contact) else 'company'}:{party.pk}" if party else "",
+            "party_name": party_name,
+            "party_error": party_error,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def party_url(party: Any) -> str:
@@ -131,7 +214,7 @@ def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             except Conflict as exc:
                 form.add_error(None, exc.message)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form.apply_errors(exc)
             else:
                 messages.success(request, _("Your changes were saved."))
                 return redirect(party_url(party))

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, ValidationInfo, field_validator, model_validator
 
 from accord.core.errors import BadRequest
@@ -264,13 +264,21 @@ def tags(request: HttpRequest) -> Any:
     return list(Tag.objects.all())
 
 
+class SearchMatchOut(Schema):
+    label: str = Field(description='The field that matched ("e-mail", "phone", "tax id"...); empty for the title.')
+    value: str
+    start: int = Field(description="Where the match starts in `value`; -1 for a near miss (a typo).")
+    end: int
+
+
 class SearchHitOut(Schema):
-    type: str
+    type: str = Field(description="contact, company, lead, deal or quote")
     id: uuid.UUID
     title: str
     subtitle: str
     url: str
     score: float
+    matched: SearchMatchOut | None = Field(description="Where the query was found: the title or another field.")
 
 
 @router.get("/search", response={200: list[SearchHitOut], **ERRORS}, summary="Global search")
@@ -278,6 +286,20 @@ def global_search(request: HttpRequest, q: str, limit: int = 10) -> Any:
     if not 1 <= limit <= 50:
         raise BadRequest(_("limit must be from 1 to 50."), {"limit": [_("Enter a number from 1 to 50.")]})
     return [
-        {"type": h.type, "id": h.id, "title": h.title, "subtitle": h.subtitle, "url": h.url, "score": h.score}
+        {
+            "type": h.type,
+            "id": h.id,
+            "title": h.title,
+            "subtitle": h.subtitle,
+            "url": h.url,
+            "score": h.score,
+            "matched": _match_out(h.in_title or h.matched),
+        }
         for h in search_all(request.user, q, limit=limit)
     ]
+
+
+def _match_out(match: Any) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    return {"label": match.label, "value": match.value, "start": match.start, "end": match.end}

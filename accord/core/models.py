@@ -446,3 +446,25 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.importer} {self.headers_key[:8]}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``accord worker`` says every few seconds that it is alive (core/workers.py), so
+    an admin learns when no worker runs: then no task, reminder or automation runs either."""
+
+    id = models.CharField(primary_key=True, max_length=64)  # the worker's id
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    beat_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-beat_at"]
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

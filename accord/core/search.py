@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import phonenumbers
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.migrations.operations.base import Operation
 from django.db.models import Q
@@ -80,11 +82,35 @@ def normalize(text: str) -> str:
 
 
 def query_terms(query: str) -> str:
-    """The query in the index's form; phone-like input keeps only its digits."""
+    """The query in the index's form; phone-like input keeps only its digits (see ``phone_query``)."""
     query = query.strip()
     if _PHONE_LIKE.match(query):
-        return _NON_DIGITS.sub("", query)
+        return phone_query(query)
     return normalize(query)
+
+
+def phone_query(query: str) -> str:
+    """The digits to look for when someone types a phone number, as ``phone_terms`` stores them.
+
+    ``+48 601…`` and the international prefix ``0048 601…`` / ``00 48 601…`` are the same number
+    (48601…). A whole national number of ACCORD_DEFAULT_COUNTRY loses its trunk prefix
+    (``020 7946 0018`` -> 2079460018 in GB; nothing changes in Poland, which has none): stored
+    numbers keep their national form without it. Anything else, a fragment, is looked for as typed
+    (so a REGON or NIP typed in groups is found as its digits).
+    """
+    digits = _NON_DIGITS.sub("", query)
+    stripped = query.lstrip()
+    if stripped.startswith("+"):
+        return digits
+    if stripped.startswith("00") and len(digits) > 2:
+        return digits[2:]
+    try:
+        parsed = phonenumbers.parse(query, str(settings.DEFAULT_COUNTRY).upper())
+    except phonenumbers.NumberParseException:
+        return digits
+    if phonenumbers.is_valid_number(parsed):
+        return str(phonenumbers.national_significant_number(parsed))
+    return digits
 
 
 def document(*parts: Any) -> str:
@@ -395,6 +421,11 @@ def ranked(
 _normalized_label = functools.lru_cache(maxsize=16384)(normalize)
 
 
+def similarity(query: str, text: str) -> float:
+    """How much ``text`` looks like ``query`` (both in the index's form), 0-100, as ranking scores it."""
+    return _score(query, text)
+
+
 def _score(query: str, text: str) -> float:
     if text.startswith(query):
         return 100.0
@@ -601,13 +632,15 @@ def drop_index(connection: Any, table: str) -> None:
 
 
 def is_searchable(model: type[models.Model]) -> bool:
-    return any(f.name == "search_text" for f in model._meta.concrete_fields)
+    """Whether ``model`` is registered with the search service (``core.global_search``)."""
+    return model in searchable_models()
 
 
 def searchable_models() -> list[type[models.Model]]:
-    from django.apps import apps
+    """The models registered with the search service: their ``search_text`` is indexed."""
+    from accord.core import global_search
 
-    return [m for m in apps.get_models() if is_searchable(m)]
+    return global_search.models_()
 
 
 class CreateSearchIndex(Operation):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import attachments, dbstats, import_jobs, search
+from accord.core import attachments, dbstats, import_jobs, search, workers
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -34,7 +34,8 @@ def requeue_abandoned_tasks() -> int:
 @periodic("17 3 * * *")
 @task()
 def prune_bookkeeping() -> dict[str, int]:
-    """Forget what only matters for a while: claimed slots, idempotency answers, finished tasks."""
+    """Forget what only matters for a while: claimed slots, idempotency answers, finished tasks,
+    workers gone for a day."""
     from django_tasks_db.models import DBTaskResult
 
     now = timezone.now()
@@ -43,7 +44,7 @@ def prune_bookkeeping() -> dict[str, int]:
     finished, _ = DBTaskResult.objects.filter(
         Q(status="SUCCESSFUL") | Q(status="FAILED"), finished_at__lt=now - datetime.timedelta(days=14)
     ).delete()
-    return {"slots": slots, "idempotency_records": keys, "task_results": finished}
+    return {"slots": slots, "idempotency_records": keys, "task_results": finished, "workers": workers.prune(now)}
 
 
 @periodic("41 2 * * *")

@@ -23,4 +23,5 @@ urlpatterns = [
     path("imports/<uuid:pk>/run/", import_views.run, name="import-run"),
     path("imports/<uuid:pk>/progress/", import_views.progress, name="import-progress"),
     path("imports/<uuid:pk>/failed-rows/", import_views.failed_rows, name="import-failed-rows"),
+    path("settings/system/", views.system_status, name="system"),
 ]

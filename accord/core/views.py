@@ -1,4 +1,5 @@
-"""Screens of the core: the search box and page, saved views, custom-field settings, health."""
+"""Screens of the core: the search box and page, saved views, custom-field settings, health and the
+System page (background workers)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, global_search, services
+from accord.core import access, global_search, services, workers
 from accord.core.access import AccessDenied
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
@@ -34,8 +35,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     """The search box's dropdown (HTMX) and the full results page."""
     q = request.GET.get("q", "").strip()[:200]
     if is_htmx(request):
-        hits = global_search.search_all(request.user, q, limit=10) if len(q) >= 1 else []
-        return render(request, "core/_search_dropdown.html", {"q": q, "hits": hits})
+        groups = global_search.search_box(request.user, q, limit=10) if len(q) >= 1 else []
+        return render(request, "core/_search_dropdown.html", {"q": q, "groups": groups})
     groups = global_search.search_grouped(request.user, q, limit=25) if q else []
     return render(request, "core/search.html", {"q": q, "groups": groups})
 
@@ -122,3 +123,24 @@ def custom_field_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
     else:
         form = CustomFieldForm(initial=CustomFieldForm.initial_for(definition), editing=definition is not None)
     return render(request, "core/custom_field_form.html", {"form": form, "definition": definition})
+
+
+# --- settings: system -------------------------------------------------------------------------------
+
+
+@login_required
+def system_status(request: HttpRequest) -> HttpResponse:
+    """Whether the background workers run, and what waits for them."""
+    _require_admin(request)
+    rows = workers.recent_workers()
+    return render(
+        request,
+        "core/system.html",
+        {
+            "silence": workers.silence(),
+            "workers_needed": workers.workers_needed(),
+            "workers": rows,
+            "running": next((row.worker for row in rows if row.state == "running"), None),
+            "queue": workers.queue_summary(),
+        },
+    )

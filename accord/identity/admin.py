@@ -25,7 +25,16 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "visibility", "edit_reach", "delete_reach", "can_export", "is_admin"]
+    list_display = [
+        "name",
+        "code",
+        "visibility",
+        "edit_reach",
+        "delete_reach",
+        "can_export",
+        "is_admin",
+        "requires_two_factor",
+    ]
 
 
 @admin.register(Team)

@@ -1,4 +1,4 @@
-"""Users, their roles, teams and territories, and API tokens."""
+"""Users, their roles, teams and territories, API tokens and recovery codes for two-factor sign-in."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
@@ -54,6 +55,7 @@ class Role(models.Model):
     can_export = models.BooleanField(_("may export"), default=False)
     can_reassign = models.BooleanField(_("may give records to other users"), default=False)
     is_admin = models.BooleanField(_("administers Accord"), default=False)
+    requires_two_factor = models.BooleanField(_("requires two-factor sign-in"), default=False)
 
     class Meta:
         ordering = ["name"]
@@ -98,7 +100,7 @@ class Territory(BaseModel):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # RecoveryCodeDevice extends untyped django-otp
     """Someone who logs in to Accord."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -108,8 +110,12 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, blank=True)
     timezone = models.CharField(_("time zone"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
 
     REQUIRED_FIELDS = ["email"]
+    # The audit trail records that a password changed (password_changed_at), never the hash; the
+    # role is recorded by name (services pass it as an extra), not by key.
+    audit_exclude = frozenset({"id", "password", "last_login", "date_joined", "role"})
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -175,6 +181,8 @@ class ApiToken(BaseModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    audit_exclude = frozenset({"id", "created_at", "updated_at", "version", "key_hash", "last_used_at"})
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
@@ -187,3 +195,52 @@ class ApiToken(BaseModel):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def hash_recovery_code(code: str) -> str:
+    """Codes are compared without their dashes, spaces and case, as people type them."""
+    return hashlib.sha256("".join(code.split()).replace("-", "").lower().encode()).hexdigest()
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A user's set of single-use recovery codes: the second factor when the phone is lost.
+
+    django-otp's static device keeps its codes in clear text; here only their SHA-256 is stored
+    (the codes are random, so a plain hash is enough) and they are shown once, when made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_code_devices")
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(code_hash=hash_recovery_code(str(token)), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if used:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One recovery code's hash; ``used_at`` is set when it is spent."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "code_hash"], name="recovery_code_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code_hash[:8]}…"

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accord.core.events import on
 from accord.core.models import Event
 from accord.identity.models import User
 from accord.messaging import services
+
+# A digest lists this many reminders in its text; the rest are counted ("and 3 more").
+DIGEST_LISTED = 8
 
 
 @on("activities.task.reminder_due")
@@ -25,12 +32,50 @@ def remind_task_owner(event: Event) -> None:
     owner = User.objects.filter(pk=event.payload.get("owner_id")).first()
     if owner is None or not owner.is_active:
         return
+    _remind_one(owner, task, remind_at=event.payload.get("remind_at"))
+
+
+@on("activities.task.reminders_due")
+def remind_task_owner_of_several(event: Event) -> None:
+    """Several of one person's reminders fell due together: one notification lists them all and
+    leads to My day, instead of one notification each."""
+    from accord.activities.models import Task
+
+    listed = event.payload.get("tasks") or []
+    owner = User.objects.filter(pk=event.payload.get("owner_id")).first()
+    if owner is None or not owner.is_active or not listed:
+        return
+    found = Task.objects.filter(pk__in=[item["id"] for item in listed]).select_related("contact", "company")
+    tasks = sorted(found, key=lambda task: (task.due_at is None, task.due_at or task.created_at, task.title))
+    if not tasks:
+        return  # all deleted since
+    if len(tasks) == 1:
+        remind_at = next(item.get("remind_at") for item in listed if item["id"] == str(tasks[0].pk))
+        _remind_one(owner, tasks[0], remind_at=remind_at)
+        return
     with translation.override(owner.language or None):
-        if task.due_at:
-            due = formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
-            body = _("Due %(when)s") % {"when": due}
-        else:
-            body = ""
+        titles = ", ".join(task.title for task in tasks)
+        subject = ngettext("%(count)d reminder: %(titles)s", "%(count)d reminders: %(titles)s", len(tasks)) % {
+            "count": len(tasks),
+            "titles": titles,
+        }
+        lines = [_digest_line(task) for task in tasks[:DIGEST_LISTED]]
+        if len(tasks) > DIGEST_LISTED:
+            rest = len(tasks) - DIGEST_LISTED
+            lines.append(ngettext("and %(count)d more", "and %(count)d more", rest) % {"count": rest})
+        services.notify(
+            user=owner,
+            subject=Truncator(subject).chars(200),
+            body=" · ".join(lines),
+            url=reverse("activities:my-day"),
+            # One digest per event: offered again after a crash, it finds the digest it made.
+            idempotency_key=f"task-reminders:{event.pk}",
+        )
+
+
+def _remind_one(owner: User, task: Any, *, remind_at: str | None) -> None:
+    with translation.override(owner.language or None):
+        body = _due(task)
         party = task.contact or task.company
         if party is not None:
             body = f"{body} · {party}" if body else str(party)
@@ -39,9 +84,23 @@ def remind_task_owner(event: Event) -> None:
             subject=_("Reminder: %(title)s") % {"title": task.title},
             body=body,
             url=reverse("activities:task-edit", args=[task.pk]),
-            idempotency_key=f"task-reminder:{task.pk}:{event.payload.get('remind_at')}",
+            idempotency_key=f"task-reminder:{task.pk}:{remind_at}",
             related=task,
         )
+
+
+def _due(task: Any) -> str:
+    if not task.due_at:
+        return ""
+    due = formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
+    return _("Due %(when)s") % {"when": due}
+
+
+def _digest_line(task: Any) -> str:
+    if not task.due_at:
+        return task.title
+    due = formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT")
+    return _("%(title)s (due %(when)s)") % {"title": task.title, "when": due}
 
 
 @on("messaging.notify_requested")

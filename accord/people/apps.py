@@ -9,12 +9,13 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.core import attachments
-        from accord.people import (  # noqa: F401 - registers the lists, the search box entries and the imports
+        from accord.people import (  # noqa: F401 - registers the lists, the imports and the search box entries
             importers,
             lists,
             searching,
         )
         from accord.people.models import Company, Contact
 
+        searching.register()
         attachments.enable(Contact)
         attachments.enable(Company)

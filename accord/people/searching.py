@@ -1,79 +1,130 @@
-"""Contacts and companies in the global search box."""
+"""Contacts and companies in the search service (registered from ``PeopleConfig.ready``)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import global_search, search
+from accord.core import global_search
+from accord.core.global_search import PHONE, TEXT, Searchable, Shown
 from accord.people import selectors
-from accord.people.models import Contact, ContactCompany
+from accord.people.models import Company, Contact, ContactCompany, EmailAddress, PhoneNumber
 from accord.people.validators import format_phone
 
+EMAIL = _("e-mail")
+PHONE_LABEL = _("phone")
+COMPANY = _("company")
+TAX_ID = _("tax id")
+EXTERNAL_ID = _("external id")
 
-def _contact_label(contact: Contact) -> list[str]:
+
+def _by_owner(rows: Any) -> dict[Any, list[str]]:
+    grouped: dict[Any, list[str]] = {}
+    for owner, value in rows:
+        grouped.setdefault(owner, []).append(value)
+    return grouped
+
+
+def _addresses(field: str, pks: Sequence[Any]) -> tuple[dict[Any, list[str]], dict[Any, list[str]]]:
+    """Every e-mail and phone of these contacts or companies, in two queries."""
+    among = {f"{field}_id__in": pks}
+    emails = _by_owner(EmailAddress.objects.filter(**among).order_by("position", "id").values_list(field, "email"))
+    phones = _by_owner(PhoneNumber.objects.filter(**among).order_by("position", "id").values_list(field, "number"))
+    return emails, phones
+
+
+def _contact_names(contact: Contact) -> list[str]:
     return [contact.full_name, contact.primary_email]
 
 
-def search_contacts(user: Any, query: str, limit: int) -> list[global_search.Hit]:
-    visible = selectors.visible_contacts(user)
-    hits = search.ranked(
-        visible,
-        query,
-        limit=limit,
-        label=_contact_label,
-        fields=("first_name", "last_name", "primary_email", "primary_phone"),
+@functools.lru_cache(maxsize=4096)
+def _phone(e164: str) -> str:
+    return format_phone(e164) if e164 else ""
+
+
+def show_contacts(contacts: Sequence[Contact]) -> dict[Any, Shown]:
+    companies = _by_owner(
+        ContactCompany.objects.filter(contact_id__in=[c.pk for c in contacts])
+        .order_by("-is_primary", "id")
+        .values_list("contact_id", "company__name")
     )
-    companies = {
-        link.contact_id: link.company.name
-        for link in ContactCompany.objects.filter(
-            contact_id__in=[h.obj.pk for h in hits], is_primary=True
-        ).select_related("company")
+    shown = {}
+    for c in contacts:
+        names = companies.get(c.pk, [])
+        shown[c.pk] = Shown(
+            title=c.full_name,
+            subtitle=" · ".join(p for p in (names[0] if names else "", c.primary_email, _phone(c.primary_phone)) if p),
+            url=reverse("people:contact-detail", args=[c.pk]),
+            fields=[
+                ("", c.full_name, TEXT),
+                (EMAIL, c.primary_email, TEXT),
+                (PHONE_LABEL, _phone(c.primary_phone), PHONE),
+                *((COMPANY, name, TEXT) for name in names),
+                (EXTERNAL_ID, c.external_id or "", TEXT),
+            ],
+        )
+    return shown
+
+
+def _more_addresses(field: str, rows: Sequence[Contact | Company]) -> dict[Any, list[tuple[Any, str, str]]]:
+    """The e-mails and phones beyond the primary ones, for hits none of whose shown fields matched."""
+    emails, phones = _addresses(field, [r.pk for r in rows])
+    return {
+        r.pk: [
+            *((EMAIL, e, TEXT) for e in emails.get(r.pk, []) if e != r.primary_email),
+            *((PHONE_LABEL, _phone(p), PHONE) for p in phones.get(r.pk, []) if p != r.primary_phone),
+        ]
+        for r in rows
     }
-    return [
-        global_search.Hit(
-            type="contact",
-            id=h.obj.pk,
-            title=h.obj.full_name,
-            subtitle=" · ".join(
-                p
-                for p in (
-                    companies.get(h.obj.pk, ""),
-                    h.obj.primary_email,
-                    format_phone(h.obj.primary_phone) if h.obj.primary_phone else "",
-                )
-                if p
-            ),
-            url=reverse("people:contact-detail", args=[h.obj.pk]),
-            score=h.score,
+
+
+def show_companies(companies: Sequence[Company]) -> dict[Any, Shown]:
+    return {
+        c.pk: Shown(
+            title=c.name,
+            subtitle=" · ".join(p for p in (f"NIP {c.nip}" if c.nip else "", c.primary_email) if p),
+            url=reverse("people:company-detail", args=[c.pk]),
+            fields=[
+                ("", c.name, TEXT),
+                (TAX_ID, c.nip, TEXT),
+                (TAX_ID, c.vat_id, TEXT),
+                ("REGON", c.regon, TEXT),
+                (EMAIL, c.primary_email, TEXT),
+                (PHONE_LABEL, _phone(c.primary_phone), PHONE),
+                (_("website"), c.website, TEXT),
+                (EXTERNAL_ID, c.external_id or "", TEXT),
+            ],
         )
-        for h in hits
-    ]
+        for c in companies
+    }
 
 
-def search_companies(user: Any, query: str, limit: int) -> list[global_search.Hit]:
-    visible = selectors.visible_companies(user)
-    hits = search.ranked(
-        visible,
-        query,
-        limit=limit,
-        label=lambda c: [c.name, c.nip, c.vat_id],
-        fields=("name", "nip", "vat_id", "primary_email"),
+def register() -> None:
+    global_search.register(
+        Searchable(
+            kind="contact",
+            label=_("Contacts"),
+            model=Contact,
+            visible=selectors.visible_contacts,
+            names=_contact_names,
+            show=show_contacts,
+            more=lambda rows: _more_addresses("contact", rows),
+            columns=("first_name", "last_name", "primary_email", "primary_phone", "external_id"),
+        )
     )
-    return [
-        global_search.Hit(
-            type="company",
-            id=h.obj.pk,
-            title=h.obj.name,
-            subtitle=" · ".join(p for p in (f"NIP {h.obj.nip}" if h.obj.nip else "", h.obj.primary_email) if p),
-            url=reverse("people:company-detail", args=[h.obj.pk]),
-            score=h.score,
+    global_search.register(
+        Searchable(
+            kind="company",
+            label=_("Companies"),
+            model=Company,
+            visible=selectors.visible_companies,
+            names=lambda c: [c.name, c.nip, c.vat_id],
+            show=show_companies,
+            more=lambda rows: _more_addresses("company", rows),
+            columns=("name", "nip", "vat_id", "regon", "website", "primary_email", "primary_phone", "external_id"),
         )
-        for h in hits
-    ]
-
-
-global_search.register("contact", _("Contacts"), search_contacts)
-global_search.register("company", _("Companies"), search_companies)
+    )

@@ -20,13 +20,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, customfields, exports, lists, panels, search
+from accord.core import access, customfields, exports, history, lists, panels, search
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListSpec, parse
-from accord.core.models import AuditEntry, Tag, entity_label
+from accord.core.models import Tag, entity_label
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people import duplicates, merging, selectors, services
@@ -218,8 +218,7 @@ def _custom_display(kind: Kind, obj: Any) -> list[tuple[str, str]]:
 @login_required
 def history_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
     obj = access.get_visible(request.user, kind.model.objects.all(), pk=pk)
-    entries = AuditEntry.objects.filter(entity=kind.entity, object_id=obj.pk).select_related("actor")[:100]
-    return render(request, "core/_history.html", {"entries": entries, "obj": obj})
+    return render(request, "core/_history.html", {"history_rows": history.for_record(obj), "obj": obj})
 
 
 # --- create and edit --------------------------------------------------------------------------------

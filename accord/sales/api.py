@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from accord.core import access, idempotency
 from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
@@ -21,6 +21,7 @@ from accord.sales.models import Deal, Lead, LostReason, Pipeline, Product, Stage
 from accord.sales.services import deals as deal_services
 from accord.sales.services import leads as lead_services
 from accord.sales.services import products as product_services
+from accord.sales.services.lines import totals as line_totals
 
 router = Router(tags=["sales"])
 
@@ -117,6 +118,15 @@ class LineOut(Schema):
     gross: decimal.Decimal
 
 
+AMOUNT_SOURCE_DOC = (
+    "Where the amount comes from. `manual`: the amount as given, kept whatever product lines are "
+    "added or changed. `lines`: the net total of the product lines, recomputed whenever they change "
+    "(an `amount` given with it must equal that total). Left out, giving an amount makes it `manual` "
+    "(zero means no amount, which follows the lines); a new deal without an amount follows its lines."
+)
+AmountSourceField = Literal["manual", "lines"]
+
+
 class DealContactIn(StrictSchema):
     contact_id: uuid.UUID
     role: str = ""
@@ -127,6 +137,7 @@ class DealIn(StrictSchema):
     pipeline_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
     amount: decimal.Decimal = decimal.Decimal(0)
+    amount_source: AmountSourceField | None = Field(None, description=AMOUNT_SOURCE_DOC)
     currency: str = ""
     expected_close: datetime.date | None = None
     company_id: uuid.UUID | None = None
@@ -142,6 +153,7 @@ class DealPatch(StrictSchema):
     version: int | None = None
     name: str | None = None
     amount: decimal.Decimal | None = None
+    amount_source: AmountSourceField | None = Field(None, description=AMOUNT_SOURCE_DOC)
     currency: str | None = None
     expected_close: datetime.date | None = None
     company_id: uuid.UUID | None = None
@@ -170,6 +182,8 @@ class DealOut(Schema):
     stage: str
     status: str
     amount: decimal.Decimal
+    amount_source: AmountSourceField = Field(description=AMOUNT_SOURCE_DOC)
+    lines_total: decimal.Decimal = Field(description="The net total of the product lines.")
     currency: str
     probability: int
     weighted_amount: decimal.Decimal
@@ -201,6 +215,10 @@ class DealOut(Schema):
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
         return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_lines_total(obj: Any) -> decimal.Decimal:
+        return line_totals(list(obj.lines.all())).net.quantize(decimal.Decimal("0.01"))
 
 
 class StageOut(Schema):
@@ -398,7 +416,7 @@ def convert_lead(request: HttpRequest, lead_id: uuid.UUID, payload: ConvertIn) -
 
 def _deal_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     given = payload.model_dump(exclude_unset=True)
-    data = {k: v for k, v in given.items() if k in deal_services.DEAL_FIELDS}
+    data = {k: v for k, v in given.items() if k in deal_services.DEAL_FIELDS or k == "amount_source"}
     if "company_id" in given:
         data["company"] = _visible(request, Company, given["company_id"], "company_id", errors)
     if given.get("owner_id"):

@@ -8,4 +8,6 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from accord.sales import handlers, importing, lists, panels  # noqa: F401 - event consumers; imports; lists; 360° pages
+        from accord.sales import handlers, importing, lists, panels, searching  # noqa: F401 - consumers; imports; lists; 360° pages
+
+        searching.register()

@@ -7,16 +7,20 @@ import datetime
 import decimal
 from typing import Any
 
-from django.db.models import F
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accord.activities.models import Interaction
 from accord.core import search
 from accord.core.demos import DemoContext
 from accord.core.models import ExchangeRate
-from accord.people.models import Contact, Tag
+from accord.people.models import Company, Contact, Tag
 from accord.sales.defaults import ensure_defaults
 from accord.sales.models import (
+    AmountSource,
     AutomationRule,
+    AutomationRun,
     Deal,
     DealContact,
     DealLine,
@@ -92,6 +96,17 @@ LEAD_MESSAGES = [
     "",
 ]
 CURRENCY_BY_COUNTRY = {"PL": "PLN", "LT": "EUR", "RO": "EUR", "RU": "EUR", "GB": "GBP"}
+
+
+# The selling company printed on the demo's quotes (settings' ACCORD_SELLER_* take precedence).
+DEMO_SELLER = {
+    "name": "Accord Demo Sp. z o.o.",
+    "address": "ul. Marszałkowska 104/122\n00-017 Warszawa",
+    "tax_id": "PL5252248481",
+    "email": "sprzedaz@accord-demo.example",
+    "phone": "+48 22 123 45 67",
+    "bank_account": "PL61 1090 1014 0000 0712 1981 2874",
+}
 
 
 def generate(ctx: DemoContext) -> None:
@@ -177,7 +192,7 @@ def generate(ctx: DemoContext) -> None:
         task_title="Send the proposal",
         due_in_days=2,
     )
-    AutomationRule.objects.create(
+    idle_rule = AutomationRule.objects.create(
         name="Remind the owner of deals idle for 14 days",
         trigger="idle",
         idle_days=14,
@@ -286,6 +301,7 @@ def generate(ctx: DemoContext) -> None:
             lines.append(line)
             amount += line.net
         deal.amount = amount
+        deal.amount_source = AmountSource.LINES
         # History: entered the first stage at creation, then one move per later stage.
         moments = sorted(
             created + datetime.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
@@ -325,6 +341,7 @@ def generate(ctx: DemoContext) -> None:
     DealContact.objects.bulk_create(links, batch_size=2000)
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
     Deal.objects.filter(pk__in=[deal.pk for deal in deals]).update(updated_at=F("last_activity_at"))
+    _follow_up_open_deals(ctx, [d for d in deals if d.status == "open"], links, idle_rule, now)
     ctx.data["deals"] = deals
     ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
 
@@ -335,7 +352,8 @@ def generate(ctx: DemoContext) -> None:
     sent_to = {link.deal.pk: link.contact for link in links}
     made = 0
     for deal in quoted[: ctx.count(80)]:
-        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal)
+        # The settings' seller when one is configured, else the demo's own company.
+        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal, seller=DEMO_SELLER)
         made += 1
         recipient = sent_to.get(deal.pk)
         if deal.stage.name == "Negotiation" and recipient is not None and recipient.primary_email:
@@ -343,3 +361,75 @@ def generate(ctx: DemoContext) -> None:
                 status="sent", sent_at=deal.updated_at, sent_to=recipient.primary_email
             )
     ctx.log(f"  {made} quotes")
+
+
+FOLLOW_UPS = {
+    "phone": ["Follow-up call about the offer", "Call about the budget", "Pricing questions"],
+    "email": ["Re: our proposal", "Revised offer sent", "Answers to your questions"],
+    "meeting": ["Meeting with the buyer", "Product demo"],
+}
+
+
+def _follow_up_open_deals(
+    ctx: DemoContext, deals: list[Deal], links: list[DealContact], idle_rule: AutomationRule, now: datetime.datetime
+) -> None:
+    """Most open deals were worked on in the last two weeks (a call or an e-mail logged on the
+    deal); a few went quiet lately, and the idle-deal rule reminds their owners on the first run;
+    the rest have been quiet for longer, and the rule reminded their owners when they went quiet.
+
+    Without this every open deal would be idle on the first run of the worker, and the rule would
+    send each sales rep about a hundred notifications in its first minute."""
+    rng = ctx.rng
+    contact_of = {link.deal.pk: link.contact for link in links}
+    deal_type = ContentType.objects.get_for_model(Deal)
+    idle_days = idle_rule.idle_days or 14
+    interactions: list[Interaction] = []
+    runs: list[tuple[Deal, datetime.datetime]] = []
+    for deal in deals:
+        roll = rng.random()
+        if roll < 0.75:
+            quiet = datetime.timedelta(days=rng.uniform(0.2, idle_days - 1))
+        elif roll < 0.78:
+            quiet = datetime.timedelta(days=rng.uniform(idle_days + 0.1, idle_days + 3))
+        else:
+            quiet = datetime.timedelta(days=rng.uniform(idle_days + 4, 120))
+        last = now - quiet
+        moved = deal.last_activity_at or deal.created_at  # its last stage move
+        if last > moved:
+            channel = rng.choice(list(FOLLOW_UPS))
+            contact = contact_of.get(deal.pk)
+            interactions.append(
+                Interaction(
+                    channel=channel,
+                    direction="out",
+                    occurred_at=last,
+                    created_at=last,
+                    subject=rng.choice(FOLLOW_UPS[channel]),
+                    author=deal.owner,
+                    contact=contact,
+                    company=deal.company,
+                    related_type=deal_type,
+                    related_id=deal.pk,
+                )
+            )
+            deal.last_activity_at = last
+        else:
+            last = moved
+        if last <= now - datetime.timedelta(days=idle_days + 3):
+            runs.append((deal, last))
+    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    Deal.objects.bulk_update(deals, ["last_activity_at"], batch_size=1000)
+    for interaction in interactions:
+        for model, party in ((Contact, interaction.contact), (Company, interaction.company)):
+            if party is not None:
+                model.objects.filter(pk=party.pk).filter(
+                    Q(last_interaction_at__lt=interaction.occurred_at) | Q(last_interaction_at__isnull=True)
+                ).update(last_interaction_at=interaction.occurred_at)
+    # What the rule did when each of the long-quiet deals went idle: it fired once for that quiet
+    # period, so it does not fire again until someone logs an interaction and the deal goes quiet anew.
+    for deal, last in runs:
+        run = AutomationRun.objects.create(
+            rule=idle_rule, deal=deal, occasion=f"idle:{timezone.localtime(last).date().isoformat()}"
+        )
+        AutomationRun.objects.filter(pk=run.pk).update(at=last + datetime.timedelta(days=idle_days))
+    ctx.log(f"  {len(interactions)} follow-ups on open deals")

@@ -22,6 +22,7 @@ class DealForm(forms.Form):
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
     stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    follow_lines = forms.BooleanField(label=_("Use the product lines' total"), required=False)
     currency = forms.CharField(label=_("Currency"), max_length=3)
     expected_close = forms.DateField(
         label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -84,6 +85,7 @@ class DealForm(forms.Form):
         return {
             "name": deal.name,
             "amount": deal.amount,
+            "follow_lines": deal.amount_source == "lines",
             "currency": deal.currency,
             "expected_close": deal.expected_close,
             "owner": deal.owner_id,
@@ -105,8 +107,14 @@ class DealForm(forms.Form):
         if self.cleaned_data.get("territory") is not None or not creating:
             # Left empty on a new deal, the territory follows the company's.
             data["territory"] = self.cleaned_data.get("territory")
-        if not has_lines:
-            # With product lines the amount is theirs to decide.
+        if has_lines and self.cleaned_data.get("follow_lines"):
+            data["amount_source"] = "lines"
+        elif has_lines:
+            # The box unticked: the amount is what the field says, whatever the lines add up to.
+            data["amount_source"] = "manual"
+            data["amount"] = self.cleaned_data.get("amount") or 0
+        else:
+            # Without lines the service decides: a typed amount stays, none follows lines to come.
             data["amount"] = self.cleaned_data.get("amount") or 0
         if "owner" in self.fields and self.cleaned_data.get("owner"):
             data["owner"] = self.cleaned_data["owner"]

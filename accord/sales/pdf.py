@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from fpdf import FPDF
-from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from accord.sales.models import Quote
@@ -80,17 +80,59 @@ def number(value: decimal.Decimal) -> str:
 
 
 def day(value: datetime.date | datetime.datetime | None) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True) if value else ""
+    """A date as the active language writes it; a moment is taken on the calendar of the app's
+    time zone (a quote sent at 23:30 UTC is dated the next day in Warsaw)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True)
 
 
-def seller() -> dict[str, str]:
-    """The selling company's block; ``ACCORD_SELLER`` in settings (name, address, tax_id, email,
-    phone, bank_account) fills it, the product's name is the fallback."""
-    configured: dict[str, Any] = getattr(settings, "ACCORD_SELLER", {}) or {}
+def seller(quote: Quote | None = None) -> dict[str, str]:
+    """The selling company's block: the one copied onto the quote when it was made, else (quotes
+    made before any was configured) ``ACCORD_SELLER`` in settings (name, address, tax_id, email,
+    phone, bank_account); the product's name is the last fallback."""
+    stored: dict[str, Any] = dict(quote.seller or {}) if quote is not None else {}
+    configured: dict[str, Any] = stored if stored.get("name") else (getattr(settings, "ACCORD_SELLER", {}) or {})
     block = {"name": str(configured.get("name") or settings.ACCORD_NAME)}
     for key in ("address", "tax_id", "email", "phone", "bank_account"):
         block[key] = str(configured.get(key) or "")
     return block
+
+
+HEADING_SIZE = 8.5
+SMALLEST_HEADING = 7.0
+
+
+def fit_headings(
+    pdf: FPDF, headings: list[str], widths: list[float], *, padding: float, flexible: int
+) -> tuple[list[float], list[float]]:
+    """Font sizes and column widths with which no column heading breaks inside a word.
+
+    A table cell wraps on spaces but cuts a word too long for its column ("jednostkow/a"). So a
+    heading whose longest word does not fit is set smaller, down to ``SMALLEST_HEADING``; if it
+    still does not fit, its column widens, taking the room from the ``flexible`` column (the
+    description). Headings are wrapped on spaces only, then.
+    """
+    sizes: list[float] = []
+    widths = list(widths)
+    for i, heading in enumerate(headings):
+        room = widths[i] - 2 * padding
+        pdf.set_font(FONT, "B", HEADING_SIZE)
+        widest = max((pdf.get_string_width(word) for word in heading.split()), default=0.0)
+        size = HEADING_SIZE
+        if widest > room:
+            size = max(SMALLEST_HEADING, HEADING_SIZE * room / widest)
+            size = int(size * 2) / 2  # half points
+            size = max(SMALLEST_HEADING, size)
+        sizes.append(size)
+        pdf.set_font(FONT, "B", size)
+        needed = max((pdf.get_string_width(word) for word in heading.split()), default=0.0) + 2 * padding + 0.5
+        if needed > widths[i] and i != flexible:
+            widths[flexible] -= needed - widths[i]
+            widths[i] = needed
+    return sizes, widths
 
 
 @functools.cache
@@ -162,12 +204,42 @@ def _party(pdf: FPDF, x: float, y: float, width: float, title: str, name: str, r
     pdf.set_text_color(*INK)
     for row in rows:
         if row:
-            pdf.multi_cell(width, 4.6, row, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.multi_cell(width, 4.6, row, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     return pdf.get_y()
 
 
+def lines_table(pdf: FPDF, headings: list[str], rows: list[list[str]]) -> None:
+    """The table of a quote's lines: ``headings`` over ``rows`` of eight cells each (number,
+    description, quantity, unit price, discount, VAT rate, net, gross)."""
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*RULE)
+    padding = 1.4
+    sizes, widths = fit_headings(pdf, headings, [8, 56, 16, 24, 12, 11, 25, 26], padding=padding, flexible=1)
+    pdf.set_font(FONT, "", 8.5)
+    with pdf.table(
+        col_widths=widths,
+        text_align=("RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT),
+        cell_fill_color=SHADE,
+        cell_fill_mode=TableCellFillMode.ROWS,
+        borders_layout="HORIZONTAL_LINES",
+        line_height=5,
+        padding=padding,
+        first_row_as_headings=True,
+        repeat_headings=1,
+        wrapmode=WrapMode.WORD,
+    ) as table:
+        heading_row = table.row()
+        for heading, size in zip(headings, sizes, strict=True):
+            heading_row.cell(
+                heading, style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT, size_pt=size)
+            )
+        for row in rows:
+            table.row(row)
+
+
 def _render(quote: Quote) -> bytes:
-    me = seller()
+    me = seller(quote)
     pdf = QuotePDF(format="A4", unit="mm")
     pdf.footer_text = f"{me['name']} · {_('Quote')} {quote.label}"
     pdf.set_title(f"{_('Quote')} {quote.label}")
@@ -186,7 +258,9 @@ def _render(quote: Quote) -> bytes:
     pdf.cell(width * 0.5, 10, _("Quote"), new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(*MUTED)
-    pdf.cell(width * 0.5, 6, f"{_('No.')} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    # Labels are looked up outside f-strings: the message extractor does not read inside them.
+    number_label = _("No.")
+    pdf.cell(width * 0.5, 6, f"{number_label} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
     facts_width = 70.0
     pdf.set_xy(pdf.w - pdf.r_margin - facts_width, pdf.t_margin + 1)
     _label_value(pdf, pgettext("document", "Number"), quote.number, facts_width)
@@ -211,7 +285,8 @@ def _render(quote: Quote) -> bytes:
     ]
     rep = quote.created_by or quote.deal.owner
     if rep is not None:
-        seller_rows.append(f"{_('Your contact')}: {rep}" + (f", {rep.email}" if rep.email else ""))
+        contact_label = _("Your contact")
+        seller_rows.append(f"{contact_label}: {rep}" + (f", {rep.email}" if rep.email else ""))
     end_left = _party(pdf, pdf.l_margin, top + 5, column, _("Seller"), me["name"], seller_rows)
     customer_rows = [
         *quote.customer_address.splitlines(),
@@ -224,46 +299,23 @@ def _render(quote: Quote) -> bytes:
 
     # The lines.
     lines = list(quote.lines.all())
-    pdf.set_font(FONT, "", 8.5)
-    pdf.set_text_color(*INK)
-    pdf.set_draw_color(*RULE)
-    headings = [
-        "#",
-        _("Description"),
-        _("Qty"),
-        _("Unit price"),
-        _("Disc."),
-        _("VAT"),
-        _("Net"),
-        _("Gross"),
-    ]
-    with pdf.table(
-        col_widths=(8, 56, 16, 24, 12, 11, 25, 26),
-        text_align=("RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT),
-        cell_fill_color=SHADE,
-        cell_fill_mode=TableCellFillMode.ROWS,
-        borders_layout="HORIZONTAL_LINES",
-        line_height=5,
-        padding=1.4,
-        first_row_as_headings=True,
-        repeat_headings=1,
-    ) as table:
-        table.row(headings)
-        for i, line in enumerate(lines, start=1):
-            description = line.description + (f"\n{line.sku}" if line.sku else "")
-            table.row(
-                [
-                    str(i),
-                    description,
-                    f"{number(line.quantity)} {line.unit}".strip(),
-                    money(line.unit_price),
-                    f"{number(line.discount_percent)}%" if line.discount_percent else "—",
-                    f"{number(line.vat_rate)}%",
-                    money(line.net),
-                    money(line.gross),
-                ]
-            )
+    lines_table(
+        pdf,
+        ["#", _("Description"), _("Qty"), _("Unit price"), _("Disc."), _("VAT"), _("Net"), _("Gross")],
+        [
+            [
+                str(i),
+                line.description + (f"\n{line.sku}" if line.sku else ""),
+                f"{number(line.quantity)} {line.unit}".strip(),
+                money(line.unit_price),
+                f"{number(line.discount_percent)}%" if line.discount_percent else "—",
+                f"{number(line.vat_rate)}%",
+                money(line.net),
+                money(line.gross),
+            ]
+            for i, line in enumerate(lines, start=1)
+        ],
+    )
 
     # VAT per rate and the totals, right-aligned under the table.
     pdf.ln(6)
@@ -322,5 +374,6 @@ def _render(quote: Quote) -> bytes:
     if me["bank_account"]:
         pdf.ln(2)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(width, 4.8, f"{_('Bank account')}: {me['bank_account']}")
+        bank_label = _("Bank account")
+        pdf.multi_cell(width, 4.8, f"{bank_label}: {me['bank_account']}", align="L")
     return bytes(pdf.output())

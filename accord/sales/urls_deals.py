@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("deals/<uuid:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("deals/<uuid:pk>/history/", views.deal_history, name="deal-history"),
     path("deals/<uuid:pk>/log/", views.deal_log, name="deal-log"),
+    path("deals/<uuid:pk>/amount-from-lines/", views.deal_amount_from_lines, name="deal-amount-from-lines"),
     path("deals/<uuid:pk>/lines/new/", views.line_form, name="deal-line-add"),
     path("deals/<uuid:pk>/lines/price/", views.line_price, name="deal-line-price"),
     path("deals/<uuid:pk>/lines/<int:index>/", views.line_form, name="deal-line-edit"),

@@ -29,20 +29,19 @@ from django.views.decorators.http import require_POST
 from accord.activities import services as activities
 from accord.activities.forms import InteractionForm
 from accord.activities.models import Interaction, InteractionChannel
-from accord.core import access, exports, lists
+from accord.core import access, exports, history, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
-from accord.core.models import AuditEntry, entity_label
 from accord.core.templatetags.accord import icon
 from accord.identity.models import Team, Territory, User
 from accord.identity.selectors import assignable_users
 from accord.people.models import Company, Contact
 from accord.sales import selectors
 from accord.sales.forms_deals import DealForm, LineForm, LoseForm, line_as_input
-from accord.sales.models import Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
+from accord.sales.models import AmountSource, Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
 from accord.sales.selectors import board as board_selectors
 from accord.sales.selectors import deals as deal_selectors
 from accord.sales.services import deals as services
@@ -417,10 +416,16 @@ def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str,
     stages = list(deal.pipeline.stages.order_by("position"))
     can_change = access.can(request.user, Action.CHANGE, deal)
     current = next((s for s in stages if s.pk == deal.stage_id), deal.stage)
+    summary = line_totals(lines)
     return {
         "deal": deal,
         "lines": lines,
-        "totals": line_totals(lines),
+        "totals": summary,
+        # A typed amount that differs from the lines: offer to take their total instead.
+        "offer_lines_total": bool(lines)
+        and deal.amount_source == AmountSource.MANUAL
+        and deal.amount != summary.net
+        and can_change,
         "stages": stages,
         "open_stages": [s for s in stages if s.kind == StageKind.OPEN],
         "current_stage": current,
@@ -447,8 +452,7 @@ def deal_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def deal_history(request: HttpRequest, pk: Any) -> HttpResponse:
     deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
-    entries = AuditEntry.objects.filter(entity=entity_label(Deal), object_id=deal.pk).select_related("actor")[:100]
-    return render(request, "core/_history.html", {"entries": entries, "obj": deal})
+    return render(request, "core/_history.html", {"history_rows": history.for_record(deal), "obj": deal})
 
 
 # --- create, edit, delete -------------------------------------------------------------------------------
@@ -514,10 +518,11 @@ def deal_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
     contact = (
         _contact_from(request, request.POST.get("contact") or request.GET.get("contact")) if deal is None else None
     )
+    lines = list(deal.lines.all()) if deal is not None else []
     return render(
         request,
         "sales/deal_form.html",
-        {"form": form, "deal": deal, "contact": contact},
+        {"form": form, "deal": deal, "contact": contact, "lines_total": line_totals(lines).net if lines else None},
         status=422 if form.errors else 200,
     )
 
@@ -571,7 +576,7 @@ def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpRe
             else:
                 inputs[index] = form.line_data()
             try:
-                services.update_deal(
+                saved = services.update_deal(
                     actor=request.user, deal=deal, data={"lines": inputs}, expected_version=form.cleaned_data["version"]
                 )
             except Conflict as exc:
@@ -584,6 +589,17 @@ def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpRe
                         form.add_error(name if name in form.fields else None, problem)
             else:
                 messages.success(request, _("The line was saved."))
+                if not lines and saved.amount_source == AmountSource.MANUAL:
+                    total = services.lines_total(saved)
+                    if total != saved.amount:
+                        messages.info(
+                            request,
+                            _(
+                                "The deal's amount stays %(amount)s as typed; its lines add up to %(total)s. "
+                                "Use the lines' total if that is what the deal is worth."
+                            )
+                            % {"amount": _money(saved.amount, saved.currency), "total": _money(total, saved.currency)},
+                        )
                 return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#lines")
     elif index is not None:
         line = lines[index]
@@ -606,6 +622,37 @@ def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpRe
         {"deal": deal, "form": form, "index": index},
         status=422 if form.errors else 200,
     )
+
+
+def _money(amount: decimal.Decimal, currency: str) -> str:
+    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+@login_required
+@require_POST
+def deal_amount_from_lines(request: HttpRequest, pk: Any) -> HttpResponse:
+    """ "Use the lines' total": the deal's amount follows its product lines from now on."""
+    deal = deal_selectors.deal_page_detail(request.user, pk)
+    access.require(request.user, Action.CHANGE, deal)
+    try:
+        saved = services.update_deal(
+            actor=request.user,
+            deal=deal,
+            data={"amount_source": AmountSource.LINES},
+            expected_version=_version(request.POST.get("version")),
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        for problem in _messages_of(exc):
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            _("The deal's amount is now its lines' total, %(total)s, and follows them.")
+            % {"total": _money(saved.amount, saved.currency)},
+        )
+    return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#lines")
 
 
 @login_required
@@ -666,7 +713,7 @@ def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             logged = activities.log_interaction(actor=request.user, data=data, related=deal)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form.apply_errors(exc)
         else:
             services.touch_activity([deal.pk], logged.occurred_at)
             messages.success(request, _("Logged."))

@@ -17,12 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, lists
+from accord.core import access, history, lists
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
-from accord.core.models import AuditEntry, entity_label
 from accord.sales import selectors
 from accord.sales.forms_products import PriceListForm, PriceListItemForm, ProductForm, price_rows_for, row_errors
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
@@ -48,8 +47,8 @@ def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, values in params.items() for v in values]
 
 
-def _history(obj: Any) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(entity=entity_label(obj), object_id=obj.pk).select_related("actor")[:50])
+def _history(obj: Any) -> list[history.Row]:
+    return history.for_record(obj, limit=50)
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -111,7 +110,7 @@ def product_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "product": product,
             "prices": margins(product),
             "items": items,
-            "entries": _history(product),
+            "history_rows": _history(product),
             "can_edit": services.can_change_catalogue(request.user),
         },
     )
@@ -259,7 +258,7 @@ def pricelist_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "rows": rows,
             "item_form": item_form,
             "can_edit": can_edit,
-            "entries": _history(price_list),
+            "history_rows": _history(price_list),
         },
         status=422 if item_form.is_bound and item_form.errors else 200,
     )

@@ -345,8 +345,8 @@ API_WRITE_EXPECTED = {
 def test_api_writes(world, persona, action):
     method, path, body = API_WRITES[action]
     payload = body(world) if callable(body) else body
+    client = api_client(world, persona)  # creating its token is audited: done before "before"
     before = state()
-    client = api_client(world, persona)
 
     if method == "delete":
         response = client.delete(path(world))

@@ -11,7 +11,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accord.core import panels
-from accord.core.changes import jsonable
 from accord.core.models import entity_label
 
 register = template.Library()
@@ -71,24 +70,6 @@ def is_overdue(when: datetime.datetime | None) -> bool:
     return bool(when and when < timezone.now())
 
 
-@register.filter
-def audit_value(value: Any) -> str:
-    value = jsonable(value)
-    if value in (None, "", [], {}):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)
-
-
-@register.filter
-def field_label(name: str) -> str:
-    """A readable name for an audited field ("custom.region" -> "region")."""
-    return name.removeprefix("custom.").replace("_", " ")
-
-
 @register.inclusion_tag("components/field.html")
 def field(bound_field: Any, css: str = "") -> dict[str, Any]:
     return {"field": bound_field, "css": css}
@@ -109,3 +90,11 @@ def record_panels(context: template.Context, obj: Any, slot: str) -> dict[str, A
     """The panels other apps contribute to ``obj``'s page, for one slot: ``{% record_panels deal "side" %}``."""
     request = context["request"]
     return {"rendered": panels.build_slot(request, entity_label(obj), obj, slot), "request": request}
+
+
+@register.inclusion_tag("core/_worker_warning.html", takes_context=True)
+def worker_warning(context: template.Context) -> dict[str, Any]:
+    """For admins, on every page: a warning when no background worker has reported lately."""
+    from accord.core import workers
+
+    return {"silence": workers.silence() if context.get("user_is_admin") else None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -44,6 +45,7 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
     for deal in deals:
         # The amount is what the lines add up to, the status follows the stage.
         assert deal.amount == sum((line.net for line in deal.lines.all()), start=deal.amount * 0)
+        assert deal.amount_source == "lines"
         assert deal.status == deal.stage.kind
         assert (deal.status == "lost") == (deal.lost_reason_id is not None)
     # Every deal's history starts with no stage and ends where the deal is.
@@ -60,8 +62,15 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
 
     # Quotes were made from open deals' lines.
     from accord.sales.models import Quote
+    from accord.sales.pdf import render_quote
+    from accord.sales.tests.test_quotes_pdf_mail import pdf_text
 
-    for quote in Quote.objects.prefetch_related("lines").select_related("deal"):
+    quotes = list(Quote.objects.prefetch_related("lines").select_related("deal"))
+    assert quotes
+    # They print the demo's selling company (no ACCORD_SELLER_* is set here).
+    assert "PL5252248481" in pdf_text(render_quote(quotes[0]))
+    for quote in quotes:
+        assert quote.seller["name"] == "Accord Demo Sp. z o.o."
         assert quote.deal.status == "open"
         assert quote.net_total == sum((line.net for line in quote.lines.all()), start=quote.net_total * 0)
 
@@ -69,3 +78,28 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
     assert "already has users" in _demo("--if-empty")
     assert Deal.objects.count() == 18
     assert Contact.objects.count() == 100
+
+
+def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_not_a_flood() -> None:
+    from django.utils import timezone
+
+    from accord.activities.models import Task
+    from accord.activities.services import fire_due_reminders
+    from accord.core.events import dispatch_pending
+    from accord.messaging.models import Message
+    from accord.sales.services.automation import run_idle_rules
+
+    loaded = timezone.now()
+    _demo("--size", "0.5")
+
+    # What the worker does in its first minute: the reminders due by now and the idle-deal rule.
+    assert fire_due_reminders(now=loaded) == 0  # reminders whose time had passed count as sent
+    assert Task.objects.filter(remind_at__lte=loaded, reminded_at__isnull=True).count() == 0
+    assert Task.objects.filter(remind_at__gt=loaded, reminded_at__isnull=True).exists()  # still to come
+    # Before, every open deal looked idle: the rule fired 373 times at full size, 104 for anna.
+    assert run_idle_rules() == 8
+    dispatch_pending()
+
+    unread = Counter(Message.objects.filter(read_at__isnull=True).values_list("recipient_user__username", flat=True))
+    assert unread == {"jonas": 4, "piotr": 2, "olga": 1, "anna": 1}
+    assert run_idle_rules() == 0

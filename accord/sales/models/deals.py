@@ -49,6 +49,13 @@ class DealStatus(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class AmountSource(models.TextChoices):
+    """Where a deal's amount comes from: typed by a person, or the net total of its product lines."""
+
+    MANUAL = "manual", _("As typed")
+    LINES = "lines", _("The lines' total")
+
+
 class LostReason(BaseModel):
     """Why deals are lost ("price", "went with a competitor"), for the win/loss analysis."""
 
@@ -78,6 +85,10 @@ class Deal(OwnedModel):
     # Denormalised from the stage (open/won/lost) so lists, the board and the forecast filter on it.
     status = models.CharField(_("status"), max_length=4, choices=DealStatus.choices, default=DealStatus.OPEN)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=ZERO)
+    # A typed amount stays when product lines come and go, until someone chooses the lines' total.
+    amount_source = models.CharField(
+        _("amount from"), max_length=6, choices=AmountSource.choices, default=AmountSource.MANUAL
+    )
     currency = models.CharField(_("currency"), max_length=3)
     probability = models.PositiveSmallIntegerField(_("win probability (%)"), default=0)
     expected_close = models.DateField(_("expected close"), null=True, blank=True)

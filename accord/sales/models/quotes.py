@@ -42,6 +42,9 @@ class Quote(BaseModel):
     customer_address = models.TextField(_("customer address"), blank=True)
     customer_tax_id = models.CharField(_("customer tax id"), max_length=30, blank=True)
     terms = models.TextField(_("terms"), blank=True)
+    # The selling company as the quote prints it (name, address, tax_id, email, phone,
+    # bank_account), copied from the settings when the quote is made, like the customer's block.
+    seller = models.JSONField(_("seller"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     sent_to = models.EmailField(_("sent to"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -49,6 +52,9 @@ class Quote(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    search_text = models.TextField(blank=True, editable=False)
+
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
 
     # Whoever may see the deal may see its quotes (accord.core.access).
     access_via: ClassVar[tuple[str, ...]] = ("deal",)

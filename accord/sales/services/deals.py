@@ -18,7 +18,17 @@ from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.people.models import Company, Contact
-from accord.sales.models import Deal, DealContact, DealLine, DealStageChange, LostReason, Pipeline, Stage, StageKind
+from accord.sales.models import (
+    AmountSource,
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageChange,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 from accord.sales.services.lines import LineIn, clean_lines, totals
 
 DEAL_FIELDS = ("name", "amount", "currency", "expected_close", "next_step", "description", "external_id")
@@ -53,6 +63,7 @@ def _apply(
     """Put ``data`` on the unsaved ``deal``; return the cleaned child lists and every error found."""
     errors: dict[str, list[str]] = {}
     extra: dict[str, Any] = {}
+    typed_before = deal.amount
     for name in DEAL_FIELDS:
         if name in data:
             value = data[name]
@@ -103,6 +114,7 @@ def _apply(
         lines, line_errors = clean_lines(data["lines"] or [], currency=deal.currency, company=deal.company)
         errors.update(line_errors)
         extra["lines"] = lines
+    _settle_amount(deal, data, extra, typed_before=typed_before, creating=creating, errors=errors)
     try:
         deal.full_clean(
             exclude=["owner", "team", "territory", "pipeline", "stage", "company", "lost_reason", "amount"],
@@ -116,6 +128,52 @@ def _apply(
     if deal.external_id and (creating or "external_id" in data) and clash.exists():
         errors.setdefault("external_id", []).append(_("Another record already has this external id."))
     return extra, errors
+
+
+def _settle_amount(
+    deal: Deal,
+    data: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    *,
+    typed_before: Any,
+    creating: bool,
+    errors: dict[str, list[str]],
+) -> None:
+    """Decide where the amount comes from and, when from the lines, set it to their net total.
+
+    ``amount_source`` given decides. Otherwise typing a (different) amount makes it the deal's
+    amount, kept whatever lines come later; clearing it to zero means "no amount", and a deal
+    without one follows its lines, as a new deal does when created without an amount.
+    """
+    wanted = data.get("amount_source")
+    if wanted is not None:
+        if wanted not in AmountSource.values:
+            errors["amount_source"] = [_("Choose “manual” or “lines”.")]
+            return
+        deal.amount_source = wanted
+    elif "amount" in data and (creating or deal.amount != typed_before):
+        deal.amount_source = AmountSource.MANUAL if deal.amount else AmountSource.LINES
+    elif creating:
+        deal.amount_source = AmountSource.LINES
+    if deal.amount_source != AmountSource.LINES:
+        return
+    if "lines" in extra:
+        lines: Sequence[Any] = extra["lines"]
+    else:
+        lines = list(deal.lines.all()) if deal.pk and not creating else []
+    total = totals(lines).net if lines else decimal.Decimal("0.00")
+    if wanted == AmountSource.LINES and data.get("amount") is not None and data["amount"] != total:
+        errors["amount"] = [
+            _("The amount follows the product lines (%(total)s); leave it out or make it a manual amount.")
+            % {"total": total}
+        ]
+        return
+    deal.amount = total
+
+
+def lines_total(deal: Deal) -> decimal.Decimal:
+    """The net total of a deal's product lines (what "Use the lines' total" would make its amount)."""
+    return totals(list(deal.lines.all())).net.quantize(decimal.Decimal("0.01"))
 
 
 def _write_children(deal: Deal, extra: Mapping[str, Any]) -> None:
@@ -139,9 +197,6 @@ def _write_children(deal: Deal, extra: Mapping[str, Any]) -> None:
             )
             for i, line in enumerate(lines)
         )
-        if lines:
-            # With product lines the deal is worth what they add up to (net of VAT).
-            deal.amount = totals(lines).net
 
 
 def _children_snapshot(deal: Deal) -> dict[str, Any]:
@@ -222,7 +277,7 @@ def create_deal(
     deal.save()
     _write_children(deal, extra)
     deal.search_text = deal_search_text(deal)
-    deal.save(update_fields=["search_text", "amount"])
+    deal.save(update_fields=["search_text"])
     _record_stage_change(deal, None, actor)
     changes.record_create(actor=actor, obj=deal, extra=_children_snapshot(deal))
     return deal

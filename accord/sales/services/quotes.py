@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core import access, changes
+from accord.core import access, changes, search
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
@@ -170,7 +170,31 @@ def _lines_snapshot(quote: Quote) -> list[str]:
     ]
 
 
-def _new_quote(*, actor: Any, deal: Deal, number: str, revision: int, data: Mapping[str, Any]) -> Quote:
+def quote_search_text(quote: Quote) -> str:
+    """A quote's ``search_text``: its number (with the revision), the customer and their tax id."""
+    return search.document(quote.label, quote.number, quote.customer_name, quote.customer_tax_id)
+
+
+SELLER_KEYS = ("name", "address", "tax_id", "email", "phone", "bank_account")
+
+
+def configured_seller() -> dict[str, str]:
+    """The selling company from the settings (``ACCORD_SELLER_*``); empty when no name is set."""
+    configured: Mapping[str, Any] = getattr(settings, "ACCORD_SELLER", {}) or {}
+    if not str(configured.get("name") or "").strip():
+        return {}
+    return {key: str(configured.get(key) or "").strip() for key in SELLER_KEYS}
+
+
+def _new_quote(
+    *,
+    actor: Any,
+    deal: Deal,
+    number: str,
+    revision: int,
+    data: Mapping[str, Any],
+    seller: Mapping[str, str] | None = None,
+) -> Quote:
     today = timezone.localdate()
     quote = Quote(
         deal=deal,
@@ -179,12 +203,14 @@ def _new_quote(*, actor: Any, deal: Deal, number: str, revision: int, data: Mapp
         currency=deal.currency,
         valid_until=today + datetime.timedelta(days=VALID_DAYS),
         created_by=actor if getattr(actor, "pk", None) else None,
+        seller={key: str(value) for key, value in (configured_seller() or seller or {}).items() if key in SELLER_KEYS},
         **customer_block(deal),
     )
     errors: dict[str, list[str]] = {}
     _apply_fields(quote, data, errors)
     if errors:
         raise ValidationError(errors)
+    quote.search_text = quote_search_text(quote)
     quote.save()
     _copy_lines(quote, deal)
     quote.save(update_fields=["net_total", "vat_total", "gross_total"])
@@ -234,12 +260,15 @@ def _set_status(actor: Any, quote: Quote, status: str, **fields: Any) -> None:
 
 
 @transaction.atomic
-def create_from_deal(*, actor: Any, deal: Deal, data: Mapping[str, Any] | None = None) -> Quote:
-    """A new quote (revision 1, a new number) with the deal's lines and customer."""
+def create_from_deal(
+    *, actor: Any, deal: Deal, data: Mapping[str, Any] | None = None, seller: Mapping[str, str] | None = None
+) -> Quote:
+    """A new quote (revision 1, a new number) with the deal's lines and customer, and the seller
+    from the settings (``seller`` stands in when the settings name none: the demo's company)."""
     locked = _require_deal(actor, deal)
     if locked.status != DealStatus.OPEN:
         raise ValidationError({"deal": [_("This deal is closed: reopen it before quoting.")]})
-    quote = _new_quote(actor=actor, deal=locked, number=quote_number(), revision=1, data=data or {})
+    quote = _new_quote(actor=actor, deal=locked, number=quote_number(), revision=1, data=data or {}, seller=seller)
     emit("sales.quote.issued", obj=quote, actor=actor, payload={"deal_id": str(locked.pk), "number": quote.label})
     return quote
 
@@ -261,7 +290,9 @@ def revise(
     # The new revision keeps what was negotiated on the previous one unless told otherwise.
     for name in ("terms", "customer_name", "customer_address", "customer_tax_id"):
         given.setdefault(name, getattr(locked, name))
-    new = _new_quote(actor=actor, deal=locked.deal, number=locked.number, revision=revision, data=given)
+    new = _new_quote(
+        actor=actor, deal=locked.deal, number=locked.number, revision=revision, data=given, seller=locked.seller
+    )
     for earlier in siblings.exclude(pk=new.pk).filter(status__in=OPEN_STATUSES):
         _set_status(actor, earlier, QuoteStatus.SUPERSEDED)
     emit("sales.quote.revised", obj=new, actor=actor, payload={"deal_id": str(new.deal_id), "number": new.label})
@@ -281,6 +312,7 @@ def update_draft(*, actor: Any, quote: Quote, data: Mapping[str, Any], expected_
         raise ValidationError(errors)
     if changes.snapshot(locked) == before:
         return locked
+    locked.search_text = quote_search_text(locked)
     locked.version += 1
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before)

@@ -113,3 +113,27 @@ def test_pipelines_are_listed_with_their_stages(api, owner):
         "Won",
         "Lost",
     ]
+
+
+def test_api_lines_keep_a_typed_amount_like_the_screen_until_the_lines_total_is_chosen(api, owner):
+    client = api(owner)
+    created = client.post("/deals", {"name": "Fleet", "amount": "48000"}).json()
+
+    with_line = client.patch(
+        f"/deals/{created['id']}", {"lines": [{"description": "Tyres", "quantity": "4", "unit_price": "1260"}]}
+    )
+    contradicting = client.patch(f"/deals/{created['id']}", {"amount_source": "lines", "amount": "1"})
+    following = client.patch(f"/deals/{created['id']}", {"amount_source": "lines"})
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+
+    assert (created["amount"], created["amount_source"], created["lines_total"]) == ("48000.00", "manual", "0.00")
+    assert (with_line.json()["amount"], with_line.json()["amount_source"], with_line.json()["lines_total"]) == (
+        "48000.00",
+        "manual",
+        "5040.00",
+    )
+    assert contradicting.status_code == 422
+    assert list(contradicting.json()["errors"]) == ["amount"]
+    assert (following.json()["amount"], following.json()["amount_source"]) == ("5040.00", "lines")
+    assert schema["DealPatch"]["properties"]["amount_source"]["description"].startswith("Where the amount comes from.")
+    assert schema["DealOut"]["properties"]["amount_source"]["enum"] == ["manual", "lines"]

@@ -241,3 +241,15 @@ def test_board_query_count_does_not_grow_with_deals(login, owner, make_company):
 
     assert response.context["board"].totals.count == 36
     assert len(many) == len(few)
+
+
+def test_column_totals_count_a_typed_amount_as_typed_and_a_following_one_as_its_lines(login, owner):
+    typed = make_deal(owner, "Typed", "48000", "Proposal")
+    deals.update_deal(actor=owner, deal=typed, data={"lines": [{"description": "Tyres", "unit_price": "5040"}]})
+    following = make_deal(owner, "Following", "0", "Proposal")
+    deals.update_deal(actor=owner, deal=following, data={"lines": [{"description": "Rims", "unit_price": "700"}]})
+
+    board = login(owner).get("/sales/board/").context["board"]
+
+    proposal = next(c for c in board.columns if c.stage.name == "Proposal").totals
+    assert (proposal.count, proposal.amount) == (2, D("48700.00"))

@@ -204,7 +204,9 @@ def test_adding_a_product_line_takes_the_price_list_price_and_sets_the_amount(lo
 
 
 def test_editing_and_removing_a_line(login, owner, widget):
-    deal = make_deal(owner, lines=[{"product": widget, "quantity": 1}, {"description": "Setup", "unit_price": "50"}])
+    deal = make_deal(
+        owner, amount="0", lines=[{"product": widget, "quantity": 1}, {"description": "Setup", "unit_price": "50"}]
+    )
     client = login(owner)
 
     client.post(
@@ -444,3 +446,38 @@ def test_a_new_deal_takes_its_companys_territory_unless_one_is_chosen(login, own
     client.post("/sales/deals/new/", {"name": "Follows", "currency": "PLN", "deal-company": acme.pk})
 
     assert Deal.objects.get(name="Follows").territory == territory_mazovia
+
+
+def test_the_first_line_keeps_the_typed_amount_and_the_page_offers_the_lines_total(login, owner, widget):
+    deal = make_deal(owner, amount="48000")
+    client = login(owner)
+
+    added = client.post(
+        f"/sales/deals/{deal.pk}/lines/new/",
+        {"product": widget.pk, "quantity": "3", "version": deal.version},
+        follow=True,
+    )
+    deal.refresh_from_db()
+    used = client.post(f"/sales/deals/{deal.pk}/amount-from-lines/", {"version": deal.version}, follow=True)
+
+    page = added.content.decode()
+    assert "The deal&#x27;s amount stays 48,000.00 PLN as typed; its lines add up to 300.00 PLN." in page
+    assert "Use the lines' total (300.00 PLN)" in page
+    assert "Use the lines' total" not in used.content.decode().split('id="lines"')[1].split("</section>")[0]
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("300.00"), "lines")
+
+
+def test_the_edit_form_switches_between_a_typed_amount_and_the_lines_total(login, owner, widget):
+    deal = make_deal(owner, amount="0", lines=[{"product": widget, "quantity": "2"}])
+    client = login(owner)
+    form = {"name": deal.name, "currency": "PLN", "amount": "7000"}
+
+    client.post(f"/sales/deals/{deal.pk}/edit/", {**form, "version": deal.version})
+    deal.refresh_from_db()
+    typed = (deal.amount, deal.amount_source)
+    client.post(f"/sales/deals/{deal.pk}/edit/", {**form, "follow_lines": "on", "version": deal.version})
+
+    deal.refresh_from_db()
+    assert typed == (D("7000.00"), "manual")
+    assert (deal.amount, deal.amount_source) == (D("200.00"), "lines")

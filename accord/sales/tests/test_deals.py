@@ -218,3 +218,70 @@ def test_default_names_speak_the_users_language_and_an_admins_own_stay_as_typed(
         assert str(own) == "Demo u klienta"
     with translation.override("en"):
         assert str(proposal) == "Proposal"
+
+
+# --- where the amount comes from: typed, or the lines' total ----------------------------------------
+
+
+def test_adding_the_first_line_keeps_a_typed_amount(owner, widget):
+    deal = deals.create_deal(actor=owner, data={"name": "Fleet", "amount": D("48000")})
+
+    deal = deals.update_deal(
+        actor=owner, deal=deal, data={"lines": [{"product": widget, "quantity": "3"}]}, expected_version=deal.version
+    )
+
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("48000.00"), "manual")
+    assert deals.lines_total(deal) == D("300.00")
+
+
+def test_a_deal_without_an_amount_follows_its_lines(owner, widget):
+    deal = deals.create_deal(actor=owner, data={"name": "Fleet"})
+
+    deals.update_deal(actor=owner, deal=deal, data={"lines": [{"product": widget, "quantity": "2"}]})
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("200.00"), "lines")
+    deals.update_deal(actor=owner, deal=deal, data={"lines": []})
+
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("0.00"), "lines")
+
+
+def test_choosing_the_lines_total_makes_the_amount_follow_them_and_is_audited(owner, widget):
+    deal = deals.create_deal(
+        actor=owner, data={"name": "Fleet", "amount": D("48000"), "lines": [{"product": widget, "quantity": "50"}]}
+    )
+    assert (deal.amount, deal.amount_source) == (D("48000.00"), "manual")
+
+    deals.update_deal(actor=owner, deal=deal, data={"amount_source": "lines"}, expected_version=deal.version)
+    deal.refresh_from_db()
+    deals.update_deal(actor=owner, deal=deal, data={"lines": [{"product": widget, "quantity": "60"}]})
+
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("6000.00"), "lines")
+    entries = AuditEntry.objects.filter(object_id=deal.pk, action="update").order_by("at", "id")
+    assert entries[0].changes == {"amount": ["48000.00", "5000.00"], "amount_source": ["manual", "lines"]}
+
+
+def test_typing_an_amount_on_a_deal_following_its_lines_makes_it_manual(owner, widget):
+    deal = deals.create_deal(actor=owner, data={"name": "Fleet", "lines": [{"product": widget, "quantity": "2"}]})
+
+    deals.update_deal(actor=owner, deal=deal, data={"amount": D("999")})
+    deals.update_deal(actor=owner, deal=deal, data={"lines": [{"product": widget, "quantity": "5"}]})
+
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source) == (D("999.00"), "manual")
+
+
+def test_an_amount_that_contradicts_the_lines_total_is_refused(owner, widget):
+    deal = deals.create_deal(actor=owner, data={"name": "Fleet", "lines": [{"product": widget, "quantity": "2"}]})
+
+    with pytest.raises(ValidationError) as refused:
+        deals.update_deal(actor=owner, deal=deal, data={"amount_source": "lines", "amount": D("5")})
+    with pytest.raises(ValidationError) as unknown:
+        deals.update_deal(actor=owner, deal=deal, data={"amount_source": "guess"})
+
+    assert list(refused.value.message_dict) == ["amount"]
+    assert list(unknown.value.message_dict) == ["amount_source"]
+    deal.refresh_from_db()
+    assert (deal.amount, deal.amount_source, deal.version) == (D("200.00"), "lines", 1)

@@ -101,6 +101,75 @@ def test_a_long_quote_runs_over_pages_with_their_numbers(owner):
     assert "861.00 PLN" in pdf_text(render_quote(quote))  # 70 x 10 = 700 net, 161 VAT
 
 
+def test_polish_column_headings_wrap_between_words_never_inside_one(owner, customer):
+    company, contact = customer
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, company=company, contacts=[contact]))
+
+    words = pdf_text(render_quote(quote)).split()
+
+    assert "jednostkowa" in words
+    assert "jednostkow" not in words
+    assert {"Cena", "Ilość", "Rabat", "VAT", "Netto", "Brutto", "Nr", "Osoba", "kontaktowa:"} <= set(words)
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["Lp.", "Nazwa towaru lub usługi", "Ilość", "Cena jednostkowa", "Rabat", "Stawka", "Wartość netto", "Brutto"],
+        ["Nr.", "Aprašymas", "Kiekis", "Vieneto kaina", "Nuolaida", "PVM", "Suma be PVM", "Suma su PVM"],
+        ["№", "Наименование", "Количество", "Цена за единицу", "Скидка", "НДС", "Без НДС", "Итого с НДС"],
+    ],
+    ids=["pl", "lt", "ru"],
+)
+def test_long_headings_in_any_language_keep_their_words_whole(headings):
+    from fpdf.enums import XPos, YPos
+
+    from accord.sales.pdf import FONT, QuotePDF, font_file, lines_table
+
+    pdf = QuotePDF(format="A4", unit="mm")
+    pdf.add_font(FONT, "", str(font_file("DejaVuSans.ttf")))
+    pdf.add_font(FONT, "B", str(font_file("DejaVuSans-Bold.ttf")))
+    pdf.set_margins(16, 16, 16)
+    pdf.add_page()
+    pdf.set_font(FONT, "", 8.5)
+    pdf.cell(0, 5, "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    lines_table(pdf, headings, [["1", "Wdrożenie", "3 pcs", "1 260,00", "—", "23%", "3 780,00", "4 649,40"]])
+
+    words = pdf_text(bytes(pdf.output())).split()
+
+    for word in " ".join(headings).split():
+        assert word in words, f"{word!r} was broken: {words}"
+
+
+def test_the_quote_is_dated_on_the_app_time_zones_calendar_not_utcs(owner, customer):
+    import datetime
+
+    company, contact = customer
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, company=company, contacts=[contact]))
+    # Sent at 23:30 UTC on 9 March: 00:30 on 10 March in Warsaw.
+    Quote.objects.filter(pk=quote.pk).update(
+        status="sent", sent_at=datetime.datetime(2026, 3, 9, 23, 30, tzinfo=datetime.UTC)
+    )
+
+    text = pdf_text(render_quote(Quote.objects.get(pk=quote.pk)))
+
+    assert "Data 10-03-2026" in text
+    assert "09-03-2026" not in text
+
+
+def test_the_seller_from_the_settings_is_copied_onto_the_quote_when_it_is_made(owner):
+    seller = {"name": "Hurtownia Wisła Sp. z o.o.", "address": "ul. Długa 5\n31-147 Kraków", "tax_id": "PL6762468032"}
+    with override_settings(ACCORD_SELLER=seller):
+        quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+
+    text = pdf_text(render_quote(quote))
+
+    assert quote.seller == {**seller, "email": "", "phone": "", "bank_account": ""}
+    assert "Hurtownia Wisła Sp. z o.o." in text
+    assert "31-147 Kraków" in text
+    assert "PL6762468032" in text
+
+
 # --- sending through SMTP -------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""``accord run``: the web server and, beside it, a worker — the whole embedded deployment."""
+"""``accord run``: the web server and, beside it, a supervised worker — the whole embedded deployment."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "accord", "worker", "--verbosity", "0"])
+            # Through a supervisor that starts the worker again should it exit (accord/core/supervisor.py).
+            supervisor = [sys.executable, "-m", "accord.core.supervisor", "--"]
+            worker = subprocess.Popen([*supervisor, sys.executable, "-m", "accord", "worker", "--verbosity", "0"])  # noqa: S603
 
         host = "localhost" if options["host"] in ("127.0.0.1", "0.0.0.0") else options["host"]  # noqa: S104
         url = f"http://{host}:{options['port']}/"
@@ -82,8 +84,9 @@ class Command(BaseCommand):
             App().run()
         finally:
             if worker is not None and worker.poll() is None:
+                # The supervisor asks the worker to stop and waits up to 15 s for its task.
                 worker.send_signal(signal.SIGTERM)
                 try:
-                    worker.wait(timeout=15)
+                    worker.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     worker.kill()

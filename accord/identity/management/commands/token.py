@@ -1,7 +1,10 @@
+import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accord.core.errors import message_dict
 from accord.identity import services
 from accord.identity.models import ApiToken, User
 
@@ -14,6 +17,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a token for a user and print it")
         create.add_argument("username")
         create.add_argument("--name", default="API")
+        create.add_argument(
+            "--expires-days", type=int, default=None, help="Expire after this many days (default: never)"
+        )
         listing = sub.add_parser("list", help="List a user's tokens")
         listing.add_argument("username")
         revoke = sub.add_parser("revoke", help="Revoke a token by its prefix")
@@ -30,7 +36,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "create":
-            _, raw = services.create_token(user=self._user(options["username"]), name=options["name"])
+            days = options["expires_days"]
+            try:
+                _, raw = services.create_token(
+                    user=self._user(options["username"]),
+                    name=options["name"],
+                    expires_in=datetime.timedelta(days=days) if days is not None else None,
+                )
+            except ValidationError as exc:
+                problems = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in message_dict(exc).items())
+                raise CommandError(problems) from exc
             self.stdout.write(raw)
         elif action == "list":
             for token in ApiToken.objects.filter(user=self._user(options["username"])):

@@ -135,17 +135,55 @@
     var select = $("select[name='channel']", composer);
     if (select) { select.value = channel; select.dispatchEvent(new Event("change")); }
   });
+  // Each channel shows only the inputs it records ([data-channels] lists the channels); the others
+  // are hidden, emptied and disabled so the form never sends them (the server refuses them anyway).
+  function fitChannel(composer) {
+    var select = $("select[name='channel']", composer);
+    if (!select) { return; }
+    $all("[data-channels]", composer).forEach(function (el) {
+      var fits = el.getAttribute("data-channels").split(" ").indexOf(select.value) >= 0;
+      el.classList.toggle("hidden", !fits);
+      $all("input, select, textarea", el).forEach(function (input) {
+        if (!fits) { input.value = ""; }
+        input.disabled = !fits;
+      });
+    });
+  }
   document.addEventListener("change", function (event) {
     if (!event.target.matches("[data-composer] select[name='channel']")) { return; }
-    var composer = event.target.closest("[data-composer]");
-    var isCall = event.target.value === "phone";
-    var isNote = event.target.value === "note";
-    $all("[data-call-only]", composer).forEach(function (el) { el.classList.toggle("hidden", !isCall); });
-    $all("[data-not-note]", composer).forEach(function (el) { el.classList.toggle("hidden", isNote); });
-    if (isNote) { var d = $("select[name='direction']", composer); if (d) { d.value = ""; } }
-    if (!isCall) {
-      var outcome = $("select[name='outcome']", composer); if (outcome) { outcome.value = ""; }
-      var minutes = $("input[name='duration_minutes']", composer); if (minutes) { minutes.value = ""; }
+    fitChannel(event.target.closest("[data-composer]"));
+  });
+  function fitAll(root) { $all("[data-composer]", root).forEach(fitChannel); }
+  document.addEventListener("DOMContentLoaded", function () { fitAll(document); });
+  document.addEventListener("htmx:load", function (event) { fitAll(event.target); });
+
+  // --- Due-date shortcuts: [data-due-shortcut] buttons fill the datetime input named in data-for --
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-due-shortcut]");
+    if (!button) { return; }
+    event.preventDefault();
+    var input = document.getElementById(button.getAttribute("data-for"));
+    if (input) {
+      input.value = button.getAttribute("data-due-shortcut");
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // --- A picker of contacts and companies: a [data-pick] option fills its [data-lookup] row --
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-pick]");
+    if (!option) { return; }
+    event.preventDefault();
+    var row = option.closest("[data-lookup]");
+    $("input[data-lookup-value]", row).value = option.getAttribute("data-pick");
+    var name = $("input[data-lookup-name]", row);
+    name.value = option.getAttribute("data-name");
+    option.closest(".lookup-options").innerHTML = "";
+    name.focus();
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("input[data-lookup-name]")) {
+      $("input[data-lookup-value]", event.target.closest("[data-lookup]")).value = "";
     }
   });
 

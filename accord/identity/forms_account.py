@@ -1,0 +1,80 @@
+"""Forms of a user's own profile page. They parse; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.identity.forms import NewPasswordForm
+from accord.identity.services.common import time_zones
+
+
+def language_choices() -> list[tuple[str, Any]]:
+    return [("", _("As the browser asks")), *settings.LANGUAGES]
+
+
+def time_zone_choices() -> list[tuple[str, Any]]:
+    server = settings.TIME_ZONE
+    return [("", _("The server's (%(zone)s)") % {"zone": server}), *((z, z.replace("_", " ")) for z in time_zones())]
+
+
+class PreferencesMixin(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), required=False, choices=time_zone_choices)
+
+
+class ProfileForm(PreferencesMixin):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+
+    field_order = ["first_name", "last_name", "email", "phone", "language", "timezone"]
+
+    @staticmethod
+    def initial_for(user: Any) -> dict[str, Any]:
+        return {name: getattr(user, name) for name in ProfileForm.field_order}
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["current_password", "new_password", "new_password_again"]
+
+
+EXPIRY_CHOICES = [
+    ("", _("Never")),
+    ("30", _("In 30 days")),
+    ("90", _("In 90 days")),
+    ("365", _("In a year")),
+]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("What will use it, e.g. “invoicing sync”."))
+    expires = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
+
+    def expires_at(self) -> datetime.datetime | None:
+        days = self.cleaned_data.get("expires")
+        return timezone.now() + datetime.timedelta(days=int(days)) if days else None
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

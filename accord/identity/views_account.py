@@ -1,0 +1,191 @@
+"""Every user's own profile: details and preferences, password, API tokens, two-factor sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from accord.core import access
+from accord.core.forms import apply_errors
+from accord.core.views import safe_next
+from accord.identity import selectors, services
+from accord.identity.forms import CodeForm
+from accord.identity.forms_account import PasswordChangeForm, PasswordConfirmForm, ProfileForm, TokenForm
+from accord.identity.models import ApiToken
+from accord.identity.services import twofactor
+from accord.identity.views import set_language_cookie
+
+
+def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    """The profile page; a form that failed (or a token just made) is passed in, the rest are fresh."""
+    user: Any = request.user
+    context = {
+        "profile_form": forms.get("profile_form") or ProfileForm(initial=ProfileForm.initial_for(user)),
+        "password_form": forms.get("password_form") or PasswordChangeForm(),
+        "token_form": forms.get("token_form") or TokenForm(),
+        "disable_form": forms.get("disable_form") or PasswordConfirmForm(),
+        "new_token": forms.get("new_token"),
+        "tokens": selectors.tokens_of(user),
+        "two_factor": twofactor.authenticator(user),
+        "recovery_codes_left": twofactor.recovery_codes_left(user),
+    }
+    return render(request, "identity/profile.html", context, status=status)
+
+
+@never_cache
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method != "POST":
+        return _profile(request)
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_profile(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            response = redirect("identity:profile")
+            # The language applies from the next page on, whatever this browser remembered before.
+            set_language_cookie(response, user.language)
+            return response
+    return _profile(request, status=422, profile_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.change_password(
+                user=request.user,  # type: ignore[arg-type]
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            # This session stays logged in; the others held the old password's hash and end.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed. You were logged out everywhere else."))
+            return redirect("identity:profile")
+    return _profile(request, status=422, password_form=form)
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            _token, raw = services.create_token(
+                actor=request.user,  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            # Shown in this response only: it is stored as a hash and cannot be shown again.
+            return _profile(request, new_token=raw)
+    return _profile(request, status=422, token_form=form)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The owner revokes their token; an administrator may revoke anyone's (from the user's page)."""
+    token = get_object_or_404(ApiToken, pk=pk)
+    if token.user_id != request.user.pk and not access.is_admin(request.user):
+        raise Http404  # someone else's token is as absent as a missing one
+    services.revoke_token(actor=request.user, token=token)  # type: ignore[arg-type]
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect(safe_next(request, "/account/#tokens"))
+
+
+# --- two-factor sign-in -----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Scan the QR code (or type the secret), then prove it with a code. Until then nothing
+    changes; afterwards this session counts as signed in with two factors."""
+    user: Any = request.user
+    device = twofactor.pending_authenticator(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_authenticator(user=user, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            otp_login(request, twofactor.authenticator(user))
+            if codes is None:
+                messages.success(request, _("Two-factor sign-in now uses your new authenticator app."))
+                return redirect("identity:profile")
+            return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": True})
+    form.fields["code"].help_text = _("The 6-digit code the app shows for Accord.")
+    return render(
+        request,
+        "identity/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": mark_safe(twofactor.qr_svg(device)),  # noqa: S308 - SVG drawn by segno from our own data
+            "secret": twofactor.secret_of(device),
+            "required": user.role.requires_two_factor,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = twofactor.regenerate_recovery_codes(user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for problems in exc.message_dict.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("identity:profile")
+    return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    form = PasswordConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            twofactor.disable(user=request.user, password=form.cleaned_data["password"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Two-factor sign-in is off."))
+            return redirect("identity:profile")
+    return _profile(request, status=422, disable_form=form)
