@@ -101,5 +101,9 @@ def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_no
     dispatch_pending()
 
     unread = Counter(Message.objects.filter(read_at__isnull=True).values_list("recipient_user__username", flat=True))
-    assert unread == {"jonas": 4, "piotr": 2, "olga": 1, "anna": 1}
+    # One notification per idle deal, spread over the reps (which rep gets which depends on the
+    # generated data): a few each, not a flood.
+    assert sum(unread.values()) == 8
+    assert max(unread.values()) <= 4
+    assert set(unread) <= {"anna", "piotr", "jonas", "ioana", "olga"}
     assert run_idle_rules() == 0
