@@ -109,7 +109,7 @@ def test_export_after_filtering_without_a_reload_downloads_the_filtered_rows(
     rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
 
     assert len(rows) == 1 + 12
-    assert {row[rows[0].index("last_name")] for row in rows[1:]} == {f"Anny{i:02d}" for i in range(12)}
+    assert {row[rows[0].index("Last name")] for row in rows[1:]} == {f"Anny{i:02d}" for i in range(12)}
     # "Save view" carries the same filter.
     assert page.locator("input[name='query']").first.get_attribute("value") == f"owner={team['anna'].pk}"
 
