@@ -99,6 +99,7 @@ def _apply_interaction(
 ) -> list[Contact] | None:
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
+    stored = {name: getattr(interaction, name) for name in ("channel", "direction", "duration_seconds", "outcome")}
     for name in (
         "channel",
         "direction",
@@ -131,12 +132,21 @@ def _apply_interaction(
             interaction.company_id = main.company_id
     # A field the channel does not record is refused, not dropped: the screen hides those fields,
     # so one arriving filled in means someone meant it and should hear why it does not fit.
+    # A record saved before channels had their own fields may still carry one that does not fit
+    # (a duration on an e-mail): it is kept as it is until the channel or that field changes, so
+    # editing the subject of an old record does not fail on a field nobody touched.
     fits = CHANNEL_FIELDS.get(interaction.channel, frozenset())
-    if interaction.outcome and "outcome" not in fits:
+
+    def misfit(name: str, value: Any) -> bool:
+        if name in fits or value in (None, ""):
+            return False
+        return creating or interaction.channel != stored["channel"] or value != stored[name]
+
+    if misfit("outcome", interaction.outcome):
         errors["outcome"] = [_("Only calls have an outcome.")]
-    if interaction.duration_seconds is not None and "duration_seconds" not in fits:
+    if misfit("duration_seconds", interaction.duration_seconds):
         errors["duration_seconds"] = [_("Only calls, meetings and visits have a duration.")]
-    if interaction.direction and "direction" not in fits:
+    if misfit("direction", interaction.direction):
         errors["direction"] = [
             _("Only calls, e-mails, SMS, letters, faxes, chats and social media messages go in or out.")
         ]

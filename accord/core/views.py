@@ -37,7 +37,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         groups = global_search.search_box(request.user, q, limit=10) if len(q) >= 1 else []
         return render(request, "core/_search_dropdown.html", {"q": q, "groups": groups})
-    groups = global_search.search_grouped(request.user, q, limit=25) if q else []
+    # Only the kinds that found something: a page of "Nothing found" cards hides the one that did.
+    groups = [group for group in global_search.search_grouped(request.user, q, limit=25) if group[2]] if q else []
     return render(request, "core/search.html", {"q": q, "groups": groups})
 
 

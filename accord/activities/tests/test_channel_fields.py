@@ -195,3 +195,33 @@ def test_the_task_forms_offer_the_due_shortcuts(login, owner, make_contact):
         assert 'data-for="id_due_at">Today</button>' in page
         assert 'data-for="id_due_at">Tomorrow</button>' in page
         assert 'data-for="id_due_at">Next week</button>' in page
+
+
+def test_an_older_record_with_a_field_its_channel_lacks_can_still_be_edited(owner, make_contact):
+    contact = make_contact(owner)
+    email = services.log_interaction(actor=owner, data={"channel": "email", "direction": "out", "contact": contact})
+    # Saved before channels had their own fields: an e-mail with a duration.
+    Interaction.objects.filter(pk=email.pk).update(duration_seconds=600)
+    email.refresh_from_db()
+
+    edited = services.update_interaction(
+        actor=owner, interaction=email, data={"subject": "Offer sent"}, expected_version=email.version
+    )
+
+    assert (edited.subject, edited.duration_seconds) == ("Offer sent", 600)
+
+
+def test_changing_an_older_records_misfit_field_or_its_channel_is_refused(owner, make_contact):
+    contact = make_contact(owner)
+    call = services.log_interaction(
+        actor=owner, data={"channel": "phone", "direction": "out", "outcome": "connected", "contact": contact}
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_interaction(
+            actor=owner, interaction=call, data={"channel": "email"}, expected_version=call.version
+        )
+
+    assert set(caught.value.message_dict) == {"outcome"}
+    call.refresh_from_db()
+    assert (call.channel, call.outcome) == ("phone", "connected")

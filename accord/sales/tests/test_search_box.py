@@ -184,3 +184,15 @@ def test_a_misspelt_deal_or_lead_is_found_as_a_near_miss(owner):
 
     assert found(owner, "magazynú wroclwa")[:1] == [("deal", "Przebudowa magazynu Wrocław")]
     assert found(owner, "szczepankiewitz") == [("lead", "Bożena Szczepankiewicz")]
+
+
+def test_the_search_page_shows_only_the_kinds_that_found_something(login, owner, make_contact):
+    make_contact(owner, first_name="Wiesława", last_name="Grzybowska")
+
+    found = login(owner).get("/search/", {"q": "grzybowska"}).content.decode()
+    nothing = login(owner).get("/search/", {"q": "qqqxyz"}).content.decode()
+
+    assert 'aria-label="Contacts"' in found
+    assert 'aria-label="Leads"' not in found
+    assert "Nothing found." not in found
+    assert "Nothing found." in nothing
