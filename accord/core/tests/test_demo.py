@@ -87,6 +87,7 @@ def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_no
     from accord.activities.services import fire_due_reminders
     from accord.core.events import dispatch_pending
     from accord.messaging.models import Message
+    from accord.sales.models import AutomationRun
     from accord.sales.services.automation import run_idle_rules
 
     loaded = timezone.now()
@@ -97,13 +98,14 @@ def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_no
     assert Task.objects.filter(remind_at__lte=loaded, reminded_at__isnull=True).count() == 0
     assert Task.objects.filter(remind_at__gt=loaded, reminded_at__isnull=True).exists()  # still to come
     # Before, every open deal looked idle: the rule fired 373 times at full size, 104 for anna.
+    marked = set(AutomationRun.objects.values_list("pk", flat=True))  # the demo's long-quiet deals
     assert run_idle_rules() == 8
     dispatch_pending()
 
     unread = Counter(Message.objects.filter(read_at__isnull=True).values_list("recipient_user__username", flat=True))
-    # One notification per idle deal, spread over the reps (which rep gets which depends on the
-    # generated data): a few each, not a flood.
-    assert sum(unread.values()) == 8
-    assert max(unread.values()) <= 4
-    assert set(unread) <= {"anna", "piotr", "jonas", "ioana", "olga"}
+    # The quiet deals' reminders come as one notification per owner (which reps own them depends
+    # on the generated data).
+    owners = set(AutomationRun.objects.exclude(pk__in=marked).values_list("deal__owner__username", flat=True))
+    assert unread == dict.fromkeys(owners, 1)
+    assert owners <= {"anna", "piotr", "jonas", "ioana", "olga"}
     assert run_idle_rules() == 0

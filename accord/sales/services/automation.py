@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from accord.activities import services as activities
 from accord.core.events import emit
@@ -162,17 +162,91 @@ def run_idle_rules(
             deals = idle_deals(rule, now).select_related("owner", "company").order_by(F("last_interaction").asc(), "id")
             batch = list(deals[:batch_size])
             fired_now = 0
-            for deal in batch:
-                if time.monotonic() >= deadline:
-                    break
-                last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
-                fired_now += _fire(rule, deal, f"idle:{last.isoformat()}", now=now)
+            if rule.action == RuleAction.NOTIFY_OWNER:
+                # One reminder per owner for the deals that went quiet together, not one each:
+                # a new rule over a year of old deals would otherwise bring a rep hundreds.
+                by_owner: dict[Any, list[Deal]] = {}
+                for deal in batch:
+                    by_owner.setdefault(deal.owner_id, []).append(deal)
+                for owned in by_owner.values():
+                    if time.monotonic() >= deadline:
+                        break
+                    fired_now += _fire_idle_digest(rule, owned, now=now)
+            else:
+                for deal in batch:
+                    if time.monotonic() >= deadline:
+                        break
+                    fired_now += _fire(rule, deal, _idle_occasion(deal), now=now)
             fired += fired_now
             if len(batch) < batch_size or not fired_now:
                 break  # all done, or only deals another worker is handling are left
     if fired:
         log.info("idle-deal rules fired %d times", fired)
     return fired
+
+
+def _idle_occasion(deal: Deal) -> str:
+    last = timezone.localtime(deal.last_interaction).date()  # type: ignore[attr-defined]
+    return f"idle:{last.isoformat()}"
+
+
+DIGEST_LISTED = 8  # deals named in a digest; the rest are counted
+
+
+def _fire_idle_digest(rule: AutomationRule, deals: list[Deal], *, now: datetime.datetime) -> int:
+    """Fire a reminder rule for several idle deals of one owner in one transaction: a run row per
+    deal, and one notification naming them (a single deal gets the usual one). Deals another worker
+    fired first are left out; the runs and the request commit together, so none is lost or sent twice."""
+    if len(deals) == 1:
+        return int(_fire(rule, deals[0], _idle_occasion(deals[0]), now=now))
+    with transaction.atomic():
+        fired: list[Deal] = []
+        for deal in deals:
+            try:
+                with transaction.atomic():
+                    run = AutomationRun.objects.create(rule=rule, deal=deal, occasion=_idle_occasion(deal))
+            except IntegrityError:
+                continue
+            if run.at != now:
+                AutomationRun.objects.filter(pk=run.pk).update(at=now)
+            fired.append(deal)
+        owner = deals[0].owner
+        if len(fired) == 1:
+            if owner is not None and owner.is_active:
+                _request_notification(rule, fired[0], _idle_occasion(fired[0]))
+        elif fired and owner is not None and owner.is_active:
+            _request_digest(rule, fired, now=now)
+        return len(fired)
+
+
+def _request_digest(rule: AutomationRule, deals: list[Deal], *, now: datetime.datetime) -> None:
+    owner = deals[0].owner
+    with override(owner.language or None):
+        subject = ngettext("%(text)s · %(count)d deal", "%(text)s · %(count)d deals", len(deals)) % {
+            "text": rule.task_title,
+            "count": len(deals),
+        }
+        names = [deal.name for deal in deals[:DIGEST_LISTED]]
+        if len(deals) > DIGEST_LISTED:
+            more = len(deals) - DIGEST_LISTED
+            names.append(ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more})
+        body = _("Automation rule “%(rule)s”: %(deals)s.") % {"rule": rule.name, "deals": ", ".join(names)}
+    try:
+        url = reverse("sales:deal-list") + f"?owner={owner.pk}&status=open&sort=updated"
+    except NoReverseMatch:
+        url = ""
+    emit(
+        "messaging.notify_requested",
+        payload={
+            "user_id": str(owner.pk),
+            "subject": subject[:200],
+            "body": body,
+            "url": url,
+            # The runs it reports are unique per deal and occasion and commit with it: one key per
+            # rule, owner and job time cannot collide with another digest of the same deals.
+            "idempotency_key": f"automation-digest:{rule.pk}:{owner.pk}:{now.isoformat()}",
+        },
+    )
 
 
 def note_interaction(*, deal_id: Any, when: datetime.datetime) -> int:

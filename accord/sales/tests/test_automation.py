@@ -339,3 +339,29 @@ def test_the_idle_job_works_through_more_deals_than_one_batch(owner):
 
     assert automation.run_idle_rules(now=now, batch_size=2) == 5
     assert automation.run_idle_rules(now=now, batch_size=2) == 0
+
+
+def test_a_reminder_rule_over_many_quiet_deals_sends_each_owner_one_digest(owner, teammate):
+    idle_rule(days=7, action="notify_owner", task_title="Call them again", name="Quiet deals")
+    now = timezone.now()
+    mine = [deals.create_deal(actor=owner, data={"name": f"Mine {i:02d}"}) for i in range(11)]
+    theirs = deals.create_deal(actor=teammate, data={"name": "Theirs"})
+    for i, deal in enumerate([*mine, theirs]):
+        _idle_since(deal, now - datetime.timedelta(days=10, minutes=i))
+    Event.objects.all().delete()
+
+    fired = automation.run_idle_rules(now=now)
+    dispatch_pending()
+    again = automation.run_idle_rules(now=now + datetime.timedelta(hours=1))
+    dispatch_pending()
+
+    assert (fired, again) == (12, 0)
+    digest = Message.objects.get(recipient_user=owner, channel=MessageChannel.IN_APP)
+    assert digest.subject == "Call them again · 11 deals"
+    # The quietest first, eight by name, the rest counted.
+    names = ", ".join(f"Mine {i:02d}" for i in range(10, 2, -1))
+    assert digest.body == f"Automation rule “Quiet deals”: {names}, and 3 more."
+    assert digest.url == f"/sales/deals/?owner={owner.pk}&status=open&sort=updated"
+    single = Message.objects.get(recipient_user=teammate)
+    assert single.subject == "Call them again · Theirs"
+    assert AutomationRun.objects.count() == 12
