@@ -215,6 +215,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("pl", "Polski")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where a locale's date formats differ from what its users write (accord/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["accord.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Warsaw")
 USE_I18N = True
 USE_TZ = True

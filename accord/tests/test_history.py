@@ -92,7 +92,7 @@ def test_the_history_speaks_the_readers_language(login, owner, teammate, make_co
     rows, _ = history(login(owner), f"/contacts/{contact.pk}/history/")
 
     assert rows[0].title == "Zaktualizowano"
-    assert changes(rows[0]) == [("Data urodzenia", "", "23-04-1985"), ("Preferowany kanał kontaktu", "", "Telefon")]
+    assert changes(rows[0]) == [("Data urodzenia", "", "23.04.1985"), ("Preferowany kanał kontaktu", "", "Telefon")]
 
 
 def test_a_create_shows_only_what_was_filled_in(login, owner, make_contact):
@@ -227,7 +227,7 @@ def test_money_and_dates_follow_the_readers_locale(login, owner, make_company):
 
     assert changes(rows[0]) == [
         ("Kwota", "1\xa0200,00 EUR", "15\xa0300,50 EUR"),
-        ("Przewidywane zamknięcie", "", "30-06-2030"),
+        ("Przewidywane zamknięcie", "", "30.06.2030"),
     ]
 
 

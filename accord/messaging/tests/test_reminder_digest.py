@@ -76,7 +76,7 @@ def test_a_digest_speaks_its_owners_language(owner):
     assert inbox(owner) == [
         (
             "2 przypomnienia: Zadzwoń do Ewy, Wyślij ofertę",
-            "Zadzwoń do Ewy (termin: 04-03-2030  10:00) · Wyślij ofertę (termin: 04-03-2030  15:00)",
+            "Zadzwoń do Ewy (termin: 04.03.2030 10:00) · Wyślij ofertę (termin: 04.03.2030 15:00)",
             "/my-day/",
         )
     ]

@@ -153,8 +153,8 @@ def test_the_quote_is_dated_on_the_app_time_zones_calendar_not_utcs(owner, custo
 
     text = pdf_text(render_quote(Quote.objects.get(pk=quote.pk)))
 
-    assert "Data 10-03-2026" in text
-    assert "09-03-2026" not in text
+    assert "Data 10.03.2026" in text
+    assert "09.03.2026" not in text
 
 
 def test_the_seller_from_the_settings_is_copied_onto_the_quote_when_it_is_made(owner):
