@@ -248,7 +248,12 @@ def _task_query(request: HttpRequest) -> ListQuery:
     if "owner" not in params and "all" not in params:
         params["owner"] = str(request.user.pk)
     params.pop("all", None)
-    return parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    query = parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    if "owner" not in query.filters:
+        # "Anyone" is the absence of the owner filter, which a bare link would read as "my tasks":
+        # keep it in the parameters a saved view, the pager and the export carry.
+        query.raw["all"] = ["1"]
+    return query
 
 
 @login_required
