@@ -81,3 +81,35 @@ def test_a_saved_view_of_anyones_tasks_opens_on_anyones_tasks(manager, owner, te
     assert assignee is not None
     assert " selected" not in assignee.group(0)  # the assignee shown is "Anyone"
     assert re.search(r'aria-current="true">\s*<svg[^>]*>.*?</svg>Team tasks', reopened, re.S) is not None
+
+
+def test_a_task_ticked_done_on_the_task_list_keeps_its_selection_checkbox(owner, client_for):
+    # Given a task on the task list, its row's checkbox ticked, and another one not ticked
+    ticked = services.create_task(actor=owner, data={"title": "Call the printer"})
+    plain = services.create_task(actor=owner, data={"title": "Send the samples"})
+    client = client_for(owner)
+    listed = client.get("/tasks/").content.decode()
+    assert '<input type="hidden" name="selectable" value="1">' in listed
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks/"}
+
+    # When both are ticked done from the list (htmx sends the row's checkbox along when ticked)
+    first = client.post(f"/tasks/{ticked.pk}/toggle/", {"selectable": "1", "id": str(ticked.pk)}, headers=htmx)
+    second = client.post(f"/tasks/{plain.pk}/toggle/", {"selectable": "1"}, headers=htmx)
+
+    # Then each row comes back with its checkbox for the list's bulk bar, ticked as it was
+    box = (
+        '<input type="checkbox" name="id" value="{pk}" form="bulk-task" data-bulk-row{checked}'
+        ' aria-label="Select {title}">'
+    )
+    assert box.format(pk=ticked.pk, checked=" checked", title="Call the printer") in first.content.decode()
+    assert box.format(pk=plain.pk, checked="", title="Send the samples") in second.content.decode()
+    assert 'class="task-row done"' in first.content.decode()
+
+
+def test_a_task_ticked_done_elsewhere_has_no_selection_checkbox(owner, make_contact, client_for):
+    contact = make_contact(owner)
+    task = services.create_task(actor=owner, data={"title": "Send the catalogue", "contact": contact})
+
+    row = client_for(owner).post(f"/tasks/{task.pk}/toggle/", headers={"HX-Request": "true"}).content.decode()
+
+    assert "data-bulk-row" not in row

@@ -207,3 +207,66 @@ def test_no_main_screen_scrolls_sideways_on_a_phone(
         if width > 390:
             too_wide[path] = width
     assert too_wide == {}
+
+
+def test_a_phone_selects_the_whole_page_from_the_bulk_bar(
+    phone_page: Any, live_server: Any, team: dict[str, User], shot: Any
+) -> None:
+    base = live_server.url
+    log_in(phone_page, base, "marta")
+    phone_page.goto(f"{base}/contacts/?owner={team['anna'].pk}&sort=name")
+    # The table's header, with its "select this page" box, is not shown on a phone.
+    expect(phone_page.get_by_label("Select every row on this page")).to_be_hidden()
+
+    # Ticking one row brings up the bar, which offers the rest of the page.
+    phone_page.get_by_label("Select Ala Anny00").check()
+    select_page = phone_page.get_by_role("button", name="Select this page")
+    expect(select_page).to_be_visible()
+    shot(phone_page, "lists-phone-select-page-offered", full_page=False)
+    select_page.click()
+
+    expect(phone_page.locator("[data-bulk-count]")).to_have_text("12")
+    expect(phone_page.locator("[data-bulk-row]:checked")).to_have_count(12)
+    expect(select_page).to_be_hidden()
+    expect(phone_page.get_by_role("button", name=re.compile("Select all 12 matching"))).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone_page, "lists-phone-page-selected", full_page=False)
+
+
+def test_the_select_page_offer_stays_off_a_desktop_table(page: Any, live_server: Any, team: dict[str, User]) -> None:
+    base = live_server.url
+    log_in(page, base, "marta")
+    page.goto(f"{base}/contacts/?owner={team['anna'].pk}")
+
+    page.get_by_label("Select Ala Anny00").check()
+
+    expect(page.locator("[data-bulk-bar]")).to_be_visible()
+    expect(page.get_by_role("button", name="Select this page")).to_be_hidden()
+
+
+def test_a_task_ticked_done_keeps_its_checkbox_and_stays_selected(
+    page: Any, live_server: Any, team: dict[str, User], shot: Any
+) -> None:
+    for title in ("Call the printer", "Send the samples"):
+        activities.create_task(actor=team["anna"], data={"title": title})
+    base = live_server.url
+    log_in(page, base, "anna")
+    page.goto(f"{base}/tasks/")
+
+    page.get_by_label("Select Call the printer").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("1")
+    page.get_by_role("button", name="Mark as done: Call the printer").click()
+
+    # The row comes back done, with its checkbox, still ticked and still counted.
+    expect(page.locator(".task-row.done")).to_have_count(1)
+    expect(page.get_by_label("Select Call the printer")).to_be_checked()
+    expect(page.get_by_label("Select Send the samples")).not_to_be_checked()
+    expect(page.locator("[data-bulk-count]")).to_have_text("1")
+    shot(page, "lists-task-done-stays-selected", full_page=False)
+
+    # With "all matching" chosen, a row ticked done stays part of the selection.
+    page.get_by_role("button", name=re.compile("Select all 2 matching")).click()
+    page.get_by_role("button", name="Mark as done: Send the samples").click()
+    expect(page.locator(".task-row.done")).to_have_count(2)
+    expect(page.get_by_label("Select Send the samples")).to_be_checked()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2")
