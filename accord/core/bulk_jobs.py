@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
@@ -299,11 +300,11 @@ def _notify(job: BulkJob, *, finished: bool) -> None:
     with translation.override(user.language or job.language or None):
         title = str(screen.title)
         if finished:
-            values = {"records": title, "changed": job.changed, "failed": job.failed}
+            values = {"records": title, "changed": intcomma(job.changed), "failed": intcomma(job.failed)}
             if job.failed:
-                subject = _("Bulk change finished (%(records)s): %(changed)d changed, %(failed)d failed") % values
+                subject = _("Bulk change finished (%(records)s): %(changed)s changed, %(failed)s failed") % values
             else:
-                subject = _("Bulk change finished (%(records)s): %(changed)d changed") % values
+                subject = _("Bulk change finished (%(records)s): %(changed)s changed") % values
             body = describe_action(job)
         else:
             subject = _("Bulk change stopped: %(records)s") % {"records": title}
