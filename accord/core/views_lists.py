@@ -161,7 +161,7 @@ def _job_context(job: BulkJob) -> dict[str, Any]:
         "percent": bulk_jobs.percent(job),
         "working": job.state in (BulkJobState.QUEUED, BulkJobState.RUNNING),
         "failures": bulk_jobs.failures(job) if job.failed else [],
-        "skipped": job.selected - job.total,
+        "skipped": max(0, job.selected - job.total),
         "list_url": f"{url}?{params}" if params else url,
     }
 
