@@ -314,6 +314,12 @@ ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_NAME = os.environ.get("ACCORD_NAME", "Accord")
 # The largest spreadsheet the import screens take (megabytes); ``accord import`` has no limit.
 ACCORD_IMPORT_MAX_BYTES = int(float(os.environ.get("ACCORD_IMPORT_MAX_MB", "50")) * 1024 * 1024)
+# Bulk actions that go record by record (tags, field edits, deletion) change up to this many
+# records in the request, all or nothing; larger selections run in the worker in chunks of
+# ACCORD_BULK_CHUNK_SIZE records, each chunk in its own transaction (core/bulk_jobs.py). On SQLite a
+# chunk holds the write lock while it runs (about 10 ms a record): other writers wait that long.
+ACCORD_BULK_SYNC_LIMIT = int(os.environ.get("ACCORD_BULK_SYNC_LIMIT", "1000"))
+ACCORD_BULK_CHUNK_SIZE = int(os.environ.get("ACCORD_BULK_CHUNK_SIZE", "100"))
 # Events not dispatched after this many failures are left for an operator (core.Event.failed_at).
 ACCORD_EVENT_MAX_ATTEMPTS = 8
 

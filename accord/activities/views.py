@@ -248,7 +248,12 @@ def _task_query(request: HttpRequest) -> ListQuery:
     if "owner" not in params and "all" not in params:
         params["owner"] = str(request.user.pk)
     params.pop("all", None)
-    return parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    query = parse(selectors.TASK_LIST, params, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
+    if "owner" not in query.filters:
+        # "Anyone" is the absence of the owner filter, which a bare link would read as "my tasks":
+        # keep it in the parameters a saved view, the pager and the export carry.
+        query.raw["all"] = ["1"]
+    return query
 
 
 @login_required
@@ -359,8 +364,16 @@ def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
     else:
         task = services.complete_task(actor=request.user, task=task)
     if is_htmx(request):
-        flags = {"show_party": bool(request.POST.get("show_party")), "show_owner": bool(request.POST.get("show_owner"))}
-        return render(request, "activities/_task_row.html", {"task": task, **flags})
+        context: dict[str, Any] = {
+            "task": task,
+            "show_party": bool(request.POST.get("show_party")),
+            "show_owner": bool(request.POST.get("show_owner")),
+        }
+        if request.POST.get("selectable"):
+            # A row of the task list keeps its checkbox, ticked if it was (the form sends it along).
+            context.update(lists.selection_context(lists.get("task"), request.user))
+            context.update(selectable=True, selected=str(task.pk) in request.POST.getlist("id"))
+        return render(request, "activities/_task_row.html", context)
     return redirect(safe_next(request, reverse("activities:my-day")))
 
 

@@ -7,23 +7,28 @@ skipped, and the confirmation says how many.
 
 How each action is carried out:
 * Change owner is set-based (core/mass.py): a few statements however many records, one audit entry
-  per record written by one INSERT ... SELECT; 300,000 contacts take seconds.
+  per record written by one INSERT ... SELECT; 300,000 contacts take seconds, in the request.
 * Tags, fields and deletion go record by record through the list's own services, so every rule a
   service keeps (validation, search text, child rows, the audit entry's exact diff, events) holds
-  for bulk changes too. That costs a few milliseconds a record, so one request takes at most
-  ROW_BY_ROW_LIMIT records; a larger selection is refused with a message to narrow it, rather
-  than holding a transaction open for minutes.
+  for bulk changes too. That costs a few milliseconds a record. Up to ``sync_limit()`` records
+  (ACCORD_BULK_SYNC_LIMIT) change in the request, in one transaction: a record that fails its
+  service's checks rolls the whole action back and the error names the field. A larger selection
+  becomes a background job (core/bulk_jobs.py) that applies the same ``RowChange`` in chunks and
+  lists the records that fail instead of undoing the rest.
 
-Every action runs in one transaction: a record that fails its service's checks rolls back the whole
-action and the error names the field.
+Each record is changed as it is when its turn comes: it is locked (with its tags read) in the
+transaction that changes it, so a change made by someone else meanwhile is neither lost nor a
+reason to fail. Adding a tag adds it to the tags the record has then; editing a field sets that
+one field and leaves the rest as they are then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -36,9 +41,9 @@ from accord.core.events import emit
 from accord.core.listing import ListQuery, apply, parse
 from accord.core.lists import ListScreen
 
-ROW_BY_ROW_LIMIT = 1000
 SAMPLE_SIZE = 5
 ACTIONS = ("owner", "tag_add", "tag_remove", "field", "delete")
+ROW_BY_ROW = ("tag_add", "tag_remove", "field", "delete")  # through the list's services, record by record
 # Parameters of the confirmation form that are not list filters.
 FORM_FIELDS = ("action", "new_owner", "tag", "field", "value", "confirm", "everything", "csrfmiddlewaretoken", "next")
 
@@ -100,15 +105,6 @@ def require_intent(*, selection: Selection, confirmed: bool, everything: bool) -
         raise ValidationError(errors)
 
 
-def _done(actor: Any, selection: Selection, action: str, count: int, **payload: Any) -> None:
-    if count:
-        emit(
-            f"{selection.screen.entity}.bulk_{action}",
-            actor=actor,
-            payload={"count": count, "filters": selection.query.raw, **payload},
-        )
-
-
 @transaction.atomic
 def change_owner(*, actor: Any, selection: Selection, owner: Any) -> int:
     """Give the selected records ``actor`` may change to ``owner``; set-based (see the module)."""
@@ -120,24 +116,32 @@ def change_owner(*, actor: Any, selection: Selection, owner: Any) -> int:
         raise ValidationError({"new_owner": exc.message_dict.get("owner", exc.messages)}) from exc
 
 
-def _row_by_row(actor: Any, selection: Selection, action: str, change: Callable[[Any], bool], **payload: Any) -> int:
-    screen = selection.screen
-    target = screen.changeable(actor, action_of(action), selection.queryset)
-    # The keys first: a service's change may take a record out of the filter it was selected by.
-    keys = list(target.order_by("pk").values_list("pk", flat=True)[: ROW_BY_ROW_LIMIT + 1])
-    if len(keys) > ROW_BY_ROW_LIMIT:
-        message = ngettext(
-            "This action changes at most %(limit)d record at a time: narrow the filters or tick the rows.",
-            "This action changes at most %(limit)d records at a time: narrow the filters or tick the rows.",
-            ROW_BY_ROW_LIMIT,
-        )
-        raise ValidationError({"selection": [message % {"limit": ROW_BY_ROW_LIMIT}]})
-    rows = selection.queryset.model.objects.filter(pk__in=keys).order_by("pk")
-    if screen.prefetch:
-        rows = rows.prefetch_related(*screen.prefetch)
-    count = sum(1 for obj in rows if change(obj))
-    _done(actor, selection, action, count, **payload)
-    return count
+def sync_limit() -> int:
+    """The most records a row-by-row action changes in the request; more go to the worker."""
+    return int(settings.ACCORD_BULK_SYNC_LIMIT)
+
+
+def targets(*, actor: Any, selection: Selection, action: str) -> QuerySet[Any]:
+    """The selected records ``actor`` may change (or delete), in key order."""
+    return selection.screen.changeable(actor, action_of(action), selection.queryset).order_by("pk")
+
+
+def exceeds_sync_limit(*, actor: Any, selection: Selection, action: str) -> bool:
+    """Whether a row-by-row action on this selection is too large for one request."""
+    limit = sync_limit()
+    return (
+        len(targets(actor=actor, selection=selection, action=action).values_list("pk", flat=True)[: limit + 1]) > limit
+    )
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What a row-by-row action does to one record, its inputs already checked."""
+
+    action: str
+    inputs: dict[str, Any]  # as given (JSON): a background job keeps them and checks them again
+    payload: dict[str, Any]  # what the action's event says about it
+    apply: Callable[[Any, Any], bool]  # (actor, record locked in the transaction) -> whether it changed
 
 
 def clean_tag(raw: str) -> str:
@@ -145,44 +149,6 @@ def clean_tag(raw: str) -> str:
     if not name:
         raise ValidationError({"tag": [_("Enter a tag.")]})
     return name
-
-
-@transaction.atomic
-def add_tag(*, actor: Any, selection: Selection, tag: str) -> int:
-    """Tag the selected records; records that already have the tag are left alone."""
-    screen = selection.screen
-    if not screen.tags or screen.update is None:
-        raise ValidationError({"tag": [_("Records of this list have no tags.")]})
-    name = clean_tag(tag)
-    update = screen.update
-
-    def change(obj: Any) -> bool:
-        names = [t.name for t in obj.tags.all()]
-        if name.casefold() in {n.casefold() for n in names}:
-            return False
-        update(actor, obj, {"tags": [*names, name]})
-        return True
-
-    return _row_by_row(actor, selection, "tag_add", change, tag=name)
-
-
-@transaction.atomic
-def remove_tag(*, actor: Any, selection: Selection, tag: str) -> int:
-    screen = selection.screen
-    if not screen.tags or screen.update is None:
-        raise ValidationError({"tag": [_("Records of this list have no tags.")]})
-    name = clean_tag(tag)
-    update = screen.update
-
-    def change(obj: Any) -> bool:
-        names = [t.name for t in obj.tags.all()]
-        kept = [n for n in names if n.casefold() != name.casefold()]
-        if kept == names:
-            return False
-        update(actor, obj, {"tags": kept})
-        return True
-
-    return _row_by_row(actor, selection, "tag_remove", change, tag=name)
 
 
 def clean_field(screen: ListScreen, name: str, raw: Any) -> tuple[str, Any]:
@@ -197,33 +163,120 @@ def clean_field(screen: ListScreen, name: str, raw: Any) -> tuple[str, Any]:
     return name, value
 
 
-@transaction.atomic
-def set_field(*, actor: Any, selection: Selection, field: str, value: Any) -> int:
-    """Set one whitelisted field on the selected records through the list's update service."""
-    screen = selection.screen
+def row_change(screen: ListScreen, action: str, inputs: Mapping[str, Any]) -> RowChange:
+    """The change ``action`` makes to each record, from the confirmation's inputs (a tag; a field
+    and its value); bad inputs raise ValidationError keyed by the input."""
+    if action in ("tag_add", "tag_remove"):
+        return _tag_change(screen, action, clean_tag(str(inputs.get("tag", ""))))
+    if action == "field":
+        return _field_change(screen, str(inputs.get("field", "")), inputs.get("value", ""))
+    if action == "delete":
+        if screen.delete is None:
+            raise ValidationError({"__all__": [_("Records of this list cannot be deleted here.")]})
+        remove = screen.delete
+
+        def delete_one(actor: Any, obj: Any) -> bool:
+            remove(actor, obj)
+            return True
+
+        return RowChange("delete", {}, {}, delete_one)
+    raise ValidationError({"action": [_("Choose an action.")]})
+
+
+def _tag_change(screen: ListScreen, action: str, name: str) -> RowChange:
+    if not screen.tags or screen.update is None:
+        raise ValidationError({"tag": [_("Records of this list have no tags.")]})
+    update = screen.update
+    folded = name.casefold()
+
+    def add(actor: Any, obj: Any) -> bool:
+        names = [t.name for t in obj.tags.all()]
+        if folded in {n.casefold() for n in names}:
+            return False
+        update(actor, obj, {"tags": [*names, name]})
+        return True
+
+    def remove(actor: Any, obj: Any) -> bool:
+        names = [t.name for t in obj.tags.all()]
+        kept = [n for n in names if n.casefold() != folded]
+        if kept == names:
+            return False
+        update(actor, obj, {"tags": kept})
+        return True
+
+    return RowChange(action, {"tag": name}, {"tag": name}, add if action == "tag_add" else remove)
+
+
+def _field_change(screen: ListScreen, field: str, raw: Any) -> RowChange:
     if screen.update is None:
         raise ValidationError({"field": [_("Records of this list cannot be edited here.")]})
-    name, cleaned = clean_field(screen, field, value)
+    name, cleaned = clean_field(screen, field, raw)
     update = screen.update
 
-    def change(obj: Any) -> bool:
+    def set_one(actor: Any, obj: Any) -> bool:
         before = getattr(obj, "version", None)
         result = update(actor, obj, {name: cleaned})
         return getattr(result, "version", before) != before
 
-    return _row_by_row(actor, selection, "field", change, field=name)
+    raw_value = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    return RowChange("field", {"field": name, "value": raw_value}, {"field": name}, set_one)
+
+
+def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+    """The records of ``keys`` that still exist, locked for this transaction in key order (so two
+    jobs over the same records wait for each other instead of deadlocking), with what the
+    changes read of them (tags) read under the lock."""
+    model = screen.visible(actor).model
+    rows = model.objects.filter(pk__in=keys).order_by("pk").select_for_update()
+    if screen.prefetch:
+        rows = rows.prefetch_related(*screen.prefetch)
+    return {obj.pk: obj for obj in rows}
+
+
+def announce(actor: Any, screen: ListScreen, action: str, count: int, filters: Any, **payload: Any) -> None:
+    """The event of a bulk action that changed ``count`` records."""
+    if count:
+        emit(f"{screen.entity}.bulk_{action}", actor=actor, payload={"count": count, "filters": filters, **payload})
 
 
 @transaction.atomic
+def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
+    """Apply ``change`` to the selected records ``actor`` may change, all in this transaction: the
+    first record a service refuses rolls everything back. At most ``sync_limit()`` records."""
+    limit = sync_limit()
+    # The keys first: a service's change may take a record out of the filter it was selected by.
+    keys = list(
+        targets(actor=actor, selection=selection, action=change.action).values_list("pk", flat=True)[: limit + 1]
+    )
+    if len(keys) > limit:
+        message = ngettext(
+            "This action changes at most %(limit)d record at a time: narrow the filters or tick the rows.",
+            "This action changes at most %(limit)d records at a time: narrow the filters or tick the rows.",
+            limit,
+        )
+        raise ValidationError({"selection": [message % {"limit": limit}]})
+    records = locked_records(selection.screen, actor, keys)
+    count = sum(1 for obj in records.values() if change.apply(actor, obj))
+    announce(actor, selection.screen, change.action, count, selection.query.raw, **change.payload)
+    return count
+
+
+def add_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+    """Tag the selected records; records that already have the tag are left alone."""
+    return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "tag_add", {"tag": tag}))
+
+
+def remove_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+    change = row_change(selection.screen, "tag_remove", {"tag": tag})
+    return change_rows(actor=actor, selection=selection, change=change)
+
+
+def set_field(*, actor: Any, selection: Selection, field: str, value: Any) -> int:
+    """Set one whitelisted field on the selected records through the list's update service."""
+    change = row_change(selection.screen, "field", {"field": field, "value": value})
+    return change_rows(actor=actor, selection=selection, change=change)
+
+
 def delete(*, actor: Any, selection: Selection) -> int:
     """Delete the selected records ``actor`` may delete, each through the list's delete service."""
-    screen = selection.screen
-    if screen.delete is None:
-        raise ValidationError({"__all__": [_("Records of this list cannot be deleted here.")]})
-    remove = screen.delete
-
-    def change(obj: Any) -> bool:
-        remove(actor, obj)
-        return True
-
-    return _row_by_row(actor, selection, "delete", change)
+    return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "delete", {}))

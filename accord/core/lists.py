@@ -195,6 +195,16 @@ def _may_delete(user: Any) -> bool:
     return bool(user.is_superuser or role.is_admin or role.delete_reach != "none")
 
 
+def selection_context(screen: ListScreen, user: Any) -> dict[str, Any]:
+    """What a row needs to render its selection checkbox: also for a row swapped in alone (a task
+    ticked done), which must keep its checkbox."""
+    return {
+        "screen": screen,
+        "bulk": bulk_actions(screen, user),
+        "export_selected": url_or_empty(screen.export_url) if access.can_export(user) else "",
+    }
+
+
 def context(
     request: HttpRequest, screen: ListScreen, query: ListQuery, *, total: Any = None, oob: bool = False
 ) -> dict[str, Any]:
@@ -204,7 +214,7 @@ def context(
     if total is None:
         total = listing.total(listing.apply(screen.spec, query, screen.visible(request.user)))
     return {
-        "screen": screen,
+        **selection_context(screen, request.user),
         "look": look,
         "cols": dict.fromkeys(look.columns, True),
         "column_choices": [(c, c.key in look.columns) for c in screen.columns],
@@ -213,8 +223,6 @@ def context(
         "list_params": [(k, v) for k, values in query.raw.items() for v in values],
         "export_links": export_links(screen, request.user, params),
         "saved_views": visible_views(request.user, screen.entity),
-        "bulk": bulk_actions(screen, request.user),
-        "export_selected": url_or_empty(screen.export_url) if access.can_export(request.user) else "",
         "list_total": total,
         "list_oob": oob,
     }

@@ -468,3 +468,81 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
+
+
+class BulkJobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    STOPPED = "stopped", _("Stopped by an error")
+
+
+class BulkJob(BaseModel):
+    """A bulk action on more records than one request changes (core/bulk_jobs.py): adding or
+    removing a tag, editing a field or deleting, run by the worker in chunks.
+
+    The records are frozen when the user confirms (``BulkJobItem`` rows: the keys the user could
+    change then), so records added later are not touched. ``cursor`` is the last key done; each
+    chunk commits its records' changes, their outcomes, the counts and the cursor together, so a
+    run taken up again after a crash starts where the last one committed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=10, blank=True)  # the records' messages are in it
+    list_key = models.CharField(max_length=40)  # a core.lists screen: "contact"
+    action = models.CharField(_("action"), max_length=20)  # "tag_add", "tag_remove", "field", "delete"
+    inputs = models.JSONField(default=dict, blank=True)  # as confirmed: {"tag": ...}, {"field": ..., "value": ...}
+    filters = models.JSONField(default=dict, blank=True)  # the list's parameters the records were selected by
+    selected = models.PositiveIntegerField(default=0)  # records the selection matched
+    total = models.PositiveIntegerField(default=0)  # of which frozen: those the user could change
+    cursor = models.UUIDField(null=True, blank=True)  # the last key done, in key order
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)  # already as asked
+    gone = models.PositiveIntegerField(default=0)  # deleted before their turn
+    failed = models.PositiveIntegerField(default=0)
+    state = models.CharField(_("state"), max_length=10, choices=BulkJobState.choices, default=BulkJobState.QUEUED)
+    message = models.TextField(blank=True)  # why a run stopped
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)  # the last chunk committed
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="bulk_job_user_idx"),
+            models.Index(fields=["state", "beat_at"], name="bulk_job_state_idx"),
+        ]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+
+    def __str__(self) -> str:
+        return f"{self.list_key}: {self.action} ({self.total})"
+
+
+class BulkItemOutcome(models.TextChoices):
+    TO_DO = "", _("To do")
+    CHANGED = "changed", _("Changed")
+    UNCHANGED = "unchanged", _("Already as asked")
+    GONE = "gone", _("Deleted meanwhile")
+    FAILED = "failed", _("Failed")
+
+
+class BulkJobItem(models.Model):
+    """One record of a bulk job's frozen selection, and what became of it (for a failure: the
+    record's name then, the field and the reason)."""
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    object_id = models.UUIDField()
+    outcome = models.CharField(max_length=10, choices=BulkItemOutcome.choices, blank=True, default="")
+    label = models.CharField(max_length=200, blank=True)
+    field = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "object_id"], name="bulk_job_item_unique_record")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.object_id}"

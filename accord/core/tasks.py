@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import attachments, dbstats, import_jobs, search, workers
+from accord.core import attachments, bulk_jobs, dbstats, import_jobs, search, workers
 from accord.core.events import dispatch_pending
 from accord.core.models import IdempotencyRecord, ScheduledRun
 from accord.core.scheduler import periodic
@@ -89,3 +89,23 @@ def resume_import_runs() -> int:
 def prune_import_files() -> int:
     """Delete uploaded import files a month after their import, and drafts left for a week."""
     return import_jobs.prune_files()
+
+
+@task()
+def run_bulk_job(job_id: str) -> None:
+    """Run a large bulk change for a while, from where it stands (safe however often queued)."""
+    bulk_jobs.run(job_id)
+
+
+@periodic("*/5 * * * *")
+@task()
+def resume_bulk_jobs() -> int:
+    """Queue again the bulk changes no worker took, or whose worker died."""
+    return bulk_jobs.resume_lost_jobs()
+
+
+@periodic("37 3 * * *")
+@task()
+def prune_bulk_jobs() -> int:
+    """Forget bulk changes a month after they ended."""
+    return bulk_jobs.prune()

@@ -1,9 +1,10 @@
-"""Screens shared by every list: the confirmation and run of a bulk action, and the choice of
-columns and density."""
+"""Screens shared by every list: the confirmation and run of a bulk action (and the progress and
+result of one run in the background), and the choice of columns and density."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accord.core import bulk_actions, lists, services
+from accord.core import bulk_actions, bulk_jobs, lists, services
 from accord.core.access import AccessDenied
 from accord.core.errors import message_dict
-from accord.core.models import Density, Tag, as_uuid
+from accord.core.htmx import is_htmx
+from accord.core.models import BulkJob, BulkJobState, Density, Tag, as_uuid
 from accord.core.views import safe_next
 
 
@@ -29,7 +31,10 @@ def _back(screen: lists.ListScreen, selection: bulk_actions.Selection) -> str:
     return f"{url}?{params}" if params else url
 
 
-def _run(request: HttpRequest, screen: lists.ListScreen, action: str, selection: bulk_actions.Selection) -> int:
+def _run(
+    request: HttpRequest, screen: lists.ListScreen, action: str, selection: bulk_actions.Selection
+) -> int | BulkJob:
+    """Carry out a confirmed action: how many records changed, or the background job that will."""
     actor = request.user
     post = request.POST
     bulk_actions.require_intent(
@@ -42,15 +47,10 @@ def _run(request: HttpRequest, screen: lists.ListScreen, action: str, selection:
         if owner is None:
             raise ValidationError({"new_owner": [_("Choose who gets the records.")]})
         return bulk_actions.change_owner(actor=actor, selection=selection, owner=owner)
-    if action == "tag_add":
-        return bulk_actions.add_tag(actor=actor, selection=selection, tag=post.get("tag", ""))
-    if action == "tag_remove":
-        return bulk_actions.remove_tag(actor=actor, selection=selection, tag=post.get("tag", ""))
-    if action == "field":
-        return bulk_actions.set_field(
-            actor=actor, selection=selection, field=post.get("field", ""), value=post.get("value", "")
-        )
-    return bulk_actions.delete(actor=actor, selection=selection)
+    change = bulk_actions.row_change(screen, action, post)
+    if bulk_actions.exceeds_sync_limit(actor=actor, selection=selection, action=action):
+        return bulk_jobs.start(actor=actor, selection=selection, change=change)
+    return bulk_actions.change_rows(actor=actor, selection=selection, change=change)
 
 
 def _done_message(action: str, count: int) -> str:
@@ -80,6 +80,8 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         except ValidationError as exc:
             errors = message_dict(exc)
         else:
+            if isinstance(count, BulkJob):
+                return redirect("core:bulk-job", pk=count.pk)
             if action == "owner":
                 messages.success(
                     request,
@@ -97,6 +99,7 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         next((f for f in screen.fields if f.name == params.get("field")), None) if action == "field" else None
     )
     shown = bulk_actions.preview(actor=request.user, selection=selection, action=action)
+    background = action in bulk_actions.ROW_BY_ROW and shown.changing > bulk_actions.sync_limit()
     label, icon = offered[action]
     context: dict[str, Any] = {
         "screen": screen,
@@ -104,6 +107,8 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "action_label": label,
         "action_icon": icon,
         "preview": shown,
+        "background": background,
+        "chunk_size": bulk_jobs.chunk_size(),
         "selection": selection,
         "hidden": [(k, v) for k, values in selection.query.raw.items() for v in values],
         "ticked": bool(selection.query.filters.get("id")),
@@ -140,3 +145,55 @@ def look_view(request: HttpRequest, key: str) -> HttpResponse:
     look = lists.clean_look(screen, request.POST.getlist("columns"), request.POST.get("density", Density.COMFORTABLE))
     services.save_list_look(actor=request.user, entity=screen.entity, columns=look.columns, density=look.density)
     return redirect(safe_next(request, reverse(screen.list_url)))
+
+
+# --- bulk changes run in the background ------------------------------------------------------------
+
+
+def _job_context(job: BulkJob) -> dict[str, Any]:
+    screen = bulk_jobs.screen_of(job)
+    params = urlencode([(k, v) for k, values in job.filters.items() for v in values if k != "id"])
+    url = reverse(screen.list_url)
+    return {
+        "job": job,
+        "screen": screen,
+        "what": bulk_jobs.describe_action(job),
+        "percent": bulk_jobs.percent(job),
+        "working": job.state in (BulkJobState.QUEUED, BulkJobState.RUNNING),
+        "failures": bulk_jobs.failures(job) if job.failed else [],
+        "skipped": max(0, job.selected - job.total),
+        "list_url": f"{url}?{params}" if params else url,
+    }
+
+
+@login_required
+def bulk_job_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A bulk change run in the background: its progress while it runs, then what it did."""
+    job = bulk_jobs.job_for(request.user, pk)
+    return render(request, "core/bulk_job.html", _job_context(job))
+
+
+@login_required
+def bulk_job_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The progress bar, polled by htmx while the job runs; the whole page once it is done."""
+    job = bulk_jobs.job_for(request.user, pk)
+    if not is_htmx(request):
+        return redirect("core:bulk-job", pk=job.pk)
+    context = _job_context(job)
+    if not context["working"]:
+        return HttpResponse(status=204, headers={"HX-Redirect": reverse("core:bulk-job", args=[job.pk])})
+    return render(request, "core/_bulk_progress.html", context)
+
+
+@login_required
+@require_POST
+def bulk_job_resume(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Go on with a job that stopped, from the record it stopped at."""
+    job = bulk_jobs.job_for(request.user, pk)
+    try:
+        bulk_jobs.resume(actor=request.user, job=job)
+    except ValidationError as exc:
+        for found in message_dict(exc).values():
+            for message in found:
+                messages.error(request, message)
+    return redirect("core:bulk-job", pk=job.pk)

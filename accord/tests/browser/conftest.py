@@ -27,6 +27,16 @@ FLAGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# Taken by each request of the live server; a test that writes while a page polls (playing the
+# worker) takes it too (the ``server_turn`` fixture).
+_TURN = threading.Lock()
+
+
+@pytest.fixture
+def server_turn() -> threading.Lock:
+    return _TURN
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_request_at_a_time() -> Iterator[None]:
     """The live server answers each request in a thread of its own, and on the in-memory SQLite
@@ -35,11 +45,10 @@ def _one_request_at_a_time() -> Iterator[None]:
     take turns here; each still runs the whole middleware stack and view."""
     from django.core.handlers.wsgi import WSGIHandler
 
-    lock = threading.Lock()
     handle = WSGIHandler.__call__
 
     def in_turn(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
-        with lock:
+        with _TURN:
             return handle(self, environ, start_response)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -219,7 +219,8 @@
     var count = matching && toggle ? Number(toggle.getAttribute("data-total")).toLocaleString(document.documentElement.lang || undefined) : String(ticked);
     $("[data-bulk-count]", bar).textContent = count;
     bar.hidden = !ticked && !matching;
-    rows.forEach(function (r) { r.name = matching ? "" : "id"; });
+    // "All matching" covers rows swapped in later (a task ticked done comes back as a new row).
+    rows.forEach(function (r) { r.name = matching ? "" : "id"; if (matching) { r.checked = true; } });
     if (toggle) {
       toggle.setAttribute("aria-pressed", matching ? "true" : "false");
       $("[data-when='rows']", toggle).hidden = matching;
@@ -229,6 +230,12 @@
     if (page) {
       page.checked = rows.length > 0 && ticked === rows.length;
       page.indeterminate = ticked > 0 && ticked < rows.length;
+    }
+    // On a phone a table's header, with its "select this page" box, is not shown: the bar offers it.
+    var pageButton = $("[data-bulk-select-page]", bar);
+    if (pageButton) {
+      var pageBoxShown = page && page.getClientRects().length > 0;
+      pageButton.hidden = Boolean(pageBoxShown) || matching || ticked === rows.length;
     }
   }
   document.addEventListener("change", function (event) {
@@ -243,18 +250,28 @@
     bulkRefresh(bar);
   });
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-bulk-matching], [data-bulk-clear]");
+    var button = event.target.closest("[data-bulk-matching], [data-bulk-clear], [data-bulk-select-page]");
     if (!button) { return; }
     var bar = button.closest("[data-bulk-bar]");
     if (button.hasAttribute("data-bulk-clear")) {
       bar.setAttribute("data-matching", "false");
       bulkRows(bar).forEach(function (r) { r.checked = false; });
+    } else if (button.hasAttribute("data-bulk-select-page")) {
+      bulkRows(bar).forEach(function (r) { r.checked = true; });
     } else {
       var on = bar.getAttribute("data-matching") !== "true";
       bar.setAttribute("data-matching", on ? "true" : "false");
       bulkRows(bar).forEach(function (r) { r.checked = on; });
     }
     bulkRefresh(bar);
+  });
+  // Rows swapped in by htmx (a task ticked done) join the selection's count and mode.
+  document.addEventListener("htmx:load", function (event) {
+    var seen = [];
+    $all("[data-bulk-row]", event.target).concat(event.target.matches && event.target.matches("[data-bulk-row]") ? [event.target] : []).forEach(function (row) {
+      var bar = document.getElementById(row.getAttribute("form"));
+      if (bar && seen.indexOf(bar) < 0) { seen.push(bar); bulkRefresh(bar); }
+    });
   });
   // A field chosen on the "Edit field" page asks for its value input at once.
   document.addEventListener("change", function (event) {
