@@ -135,3 +135,26 @@ def test_spam_trap_and_flood_are_refused(form):
     assert (flood.value.reason, flood.value.status) == ("rate", 429)
     assert Lead.objects.count() == 3
     assert WebFormSubmission.objects.filter(accepted=False).count() == 2
+
+
+def test_web_form_takes_only_the_fields_it_shows(owner, client):
+    form = WebForm.objects.create(name="Short", owner=owner, fields=["email", "message"])
+
+    response = client.post(
+        f"/sales/f/{form.key}/",
+        {
+            "email": "eva@firma.pl",
+            "message": "Call me",
+            "job_title": "CEO",
+            "company_name": "Injected Ltd",
+            "first_name": "Mallory",
+            "owner": "1",
+            "status": "won",
+        },
+    )
+
+    assert response.status_code == 200
+    lead = Lead.objects.get()
+    assert (lead.email, lead.message) == ("eva@firma.pl", "Call me")
+    assert (lead.job_title, lead.company_name, lead.first_name) == ("", "", "")
+    assert lead.owner == owner and lead.status == "new"
