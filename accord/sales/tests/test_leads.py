@@ -157,4 +157,5 @@ def test_web_form_takes_only_the_fields_it_shows(owner, client):
     lead = Lead.objects.get()
     assert (lead.email, lead.message) == ("eva@firma.pl", "Call me")
     assert (lead.job_title, lead.company_name, lead.first_name) == ("", "", "")
-    assert lead.owner == owner and lead.status == "new"
+    assert lead.owner == owner
+    assert lead.status == "new"
