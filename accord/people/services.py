@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accord.core import access, changes, customfields, search
 from accord.core.access import Action
@@ -192,12 +193,28 @@ def _clean_addresses(items: Sequence[Mapping[str, Any]], errors: dict[str, list[
     return cleaned
 
 
-def _clean_tags(names: Iterable[str]) -> list[str]:
+MAX_TAGS = 50  # per record: more is a mistake (or an attack), and each one is a row to write
+
+
+def _clean_tags(names: Iterable[str], errors: dict[str, list[str]] | None = None) -> list[str]:
+    """Distinct names (in any case), trimmed; more than MAX_TAGS is an error on ``tags``."""
     result: list[str] = []
+    seen: set[str] = set()
     for name in names:
         name = str(name).strip()[:60]
-        if name and name.casefold() not in {n.casefold() for n in result}:
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
             result.append(name)
+            if len(result) > MAX_TAGS and errors is not None:
+                errors["tags"] = [
+                    ngettext(
+                        "A record can carry at most %(limit)d tag.",
+                        "A record can carry at most %(limit)d tags.",
+                        MAX_TAGS,
+                    )
+                    % {"limit": MAX_TAGS}
+                ]
+                return result[:MAX_TAGS]
     return result
 
 
@@ -405,7 +422,7 @@ def _prepare_contact(
     if "phones" in data:
         lists["phones"] = _clean_phones(data["phones"], region, errors)
     if "tags" in data:
-        lists["tags"] = _clean_tags(data["tags"])
+        lists["tags"] = _clean_tags(data["tags"], errors)
     if "companies" in data:
         links: list[CompanyLinkIn] = []
         visible = access.scope(actor, Company.objects.all()) if actor is not None else Company.objects.all()
@@ -575,7 +592,7 @@ def _prepare_company(
     if "phones" in data:
         lists["phones"] = _clean_phones(data["phones"], region, errors)
     if "tags" in data:
-        lists["tags"] = _clean_tags(data["tags"])
+        lists["tags"] = _clean_tags(data["tags"], errors)
     if "custom" in data or creating:
         try:
             company.custom = customfields.clean(
