@@ -7,6 +7,7 @@ announced as an event. Views, the API, imports and the CLI all come through here
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -352,9 +353,33 @@ def contact_search_text(contact: Contact) -> str:
         contact.full_name,
         EmailAddress.objects.filter(contact=contact).values_list("email", flat=True),
         PhoneNumber.objects.filter(contact=contact).values_list("number", flat=True),
-        Company.objects.filter(contact_links__contact=contact).values_list("name", flat=True),
+        ContactCompany.objects.filter(contact=contact).values_list("company__name", flat=True),
         contact.external_id,
     )
+
+
+def reindex_contacts(contact_ids: Iterable[Any], *, batch: int = 500) -> None:
+    """``contact_search_text`` for many contacts, set-based: four reads and one write per batch
+    however many contacts there are (a company with 10,000 contacts renamed or deleted)."""
+    ids = list(contact_ids)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        contacts = list(Contact.objects.filter(pk__in=chunk))
+        emails: dict[Any, list[str]] = defaultdict(list)
+        for cid, email in EmailAddress.objects.filter(contact_id__in=chunk).values_list("contact_id", "email"):
+            emails[cid].append(email)
+        phones: dict[Any, list[str]] = defaultdict(list)
+        for cid, number in PhoneNumber.objects.filter(contact_id__in=chunk).values_list("contact_id", "number"):
+            phones[cid].append(number)
+        companies: dict[Any, list[str]] = defaultdict(list)
+        links = ContactCompany.objects.filter(contact_id__in=chunk).values_list("contact_id", "company__name")
+        for cid, name in links:
+            companies[cid].append(name)
+        for contact in contacts:
+            contact.search_text = contact_document(
+                contact.full_name, emails[contact.pk], phones[contact.pk], companies[contact.pk], contact.external_id
+            )
+        Contact.objects.bulk_update(contacts, ["search_text"])
 
 
 def company_search_text(company: Company) -> str:
@@ -651,8 +676,7 @@ def update_company(
 
 def refresh_contacts_of(company: Company) -> None:
     """Contacts are found by their company's name: re-index them when it changes."""
-    for contact in Contact.objects.filter(company_links__company=company).distinct():
-        Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))
+    reindex_contacts(ContactCompany.objects.filter(company=company).values_list("contact_id", flat=True).distinct())
 
 
 @transaction.atomic
@@ -662,8 +686,7 @@ def delete_company(*, actor: Any, company: Company, expected_version: int | None
         access.require(actor, Action.DELETE, locked)
     check_version(locked, expected_version)
     before = changes.snapshot(locked, extra=_lists_snapshot(locked))
-    contacts = list(Contact.objects.filter(company_links__company=locked).distinct())
+    contact_ids = list(ContactCompany.objects.filter(company=locked).values_list("contact_id", flat=True).distinct())
     changes.record_delete(actor=actor, obj=locked, before=before)
     locked.delete()
-    for contact in contacts:
-        Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))
+    reindex_contacts(contact_ids)
