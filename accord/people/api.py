@@ -246,7 +246,7 @@ def _assignable_owner(request: HttpRequest, pk: uuid.UUID, errors: dict[str, lis
     service gives, the same whether the user exists or not."""
     owner = User.objects.filter(pk=pk).first()
     if owner is None or not access.can_assign_to(request.user, owner):
-        errors["owner_id"] = [services.owner_refused()]
+        errors["owner_id"] = [access.owner_refused()]
         return None
     return owner
 
@@ -393,7 +393,7 @@ def _reassign(request: HttpRequest, spec: Any, queryset: Any, payload: ReassignI
     if not access.can_edit_any(request.user):
         raise access.AccessDenied()
     errors: dict[str, list[str]] = {}
-    owner = _resolve(User, payload.owner_id, "owner_id", errors)
+    owner = _assignable_owner(request, payload.owner_id, errors)
     team = _resolve(Team, payload.team_id, "team_id", errors) if payload.team_id else mass.UNSET
     if errors:
         raise ValidationError(errors)

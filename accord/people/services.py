@@ -216,12 +216,6 @@ def _model_errors(
             errors.setdefault("external_id", []).append(_("Another record already has this external id."))
 
 
-def owner_refused() -> str:
-    """The one answer for an owner the actor may not give records to and for one that does not
-    exist, so that it tells nobody which users exist beyond the actor's reach."""
-    return _("No such user, or you may not give records to them.")
-
-
 def _ownership(
     actor: Any, obj: PartyModel, data: Mapping[str, Any], errors: dict[str, list[str]], *, creating: bool
 ) -> None:
@@ -229,7 +223,7 @@ def _ownership(
     if "owner" in data and data["owner"] is not None:
         owner = data["owner"]
         if actor is not None and not access.can_assign_to(actor, owner):
-            errors["owner"] = [owner_refused()]
+            errors["owner"] = [access.owner_refused()]
         elif not owner.is_active:
             errors["owner"] = [_("%(user)s is deactivated.") % {"user": owner}]
         else:
