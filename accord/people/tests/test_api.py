@@ -168,6 +168,35 @@ def test_idempotency_key_replays_the_first_answer_and_creates_one_record(api, ow
     assert Company.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/contacts", {"first_name": "Ewa", "last_name": "Nowak", "emails": [{"email": "ewa@example.com"}]}),
+        ("/companies", {"name": "Acme", "nip": "5260001246"}),
+    ],
+)
+def test_idempotency_key_replays_an_answer_with_a_duplicate_warning(api, owner, make_contact, make_company, path, body):
+    existing = (
+        make_contact(owner, first_name="Ewa", last_name="Nowak", emails=[{"email": "ewa@example.com"}])
+        if path == "/contacts"
+        else make_company(owner, name="Acme", nip="5260001246")
+    )
+    client = api(owner)
+    headers = {"Idempotency-Key": f"dup-{path}"}
+
+    first = client.post(path, body, headers=headers)
+    again = client.post(path, body, headers=headers)
+
+    assert first.status_code == again.status_code == 201, first.content
+    assert first.json()["warnings"][0]["code"] == "possible_duplicate"
+    assert first.json()["warnings"][0]["id"] == str(existing.pk)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    model = Contact if path == "/contacts" else Company
+    assert model.objects.count() == 2
+    assert IdempotencyRecord.objects.count() == 1
+
+
 def test_idempotency_key_with_a_different_body_is_422(api, owner):
     client = api(owner)
     client.post("/companies", {"name": "Acme"}, headers={"Idempotency-Key": "k1"})
