@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 
 from accord.core.access import AccessDenied
 from accord.core.models import AuditEntry, Event
-from accord.people.models import Company
 from accord.people import mass
-from accord.people.models import Contact
+from accord.people.models import Company, Contact
 
 
 def test_manager_reassigns_a_filtered_set_with_one_audit_entry_per_record(manager, owner, teammate, make_contact):
