@@ -230,6 +230,20 @@ def can_assign_to(user: Any, owner: Any) -> bool:
     return bool(set(owner.team_ids) & set(user.visible_team_ids))
 
 
+def can_place_in_team(user: Any, team: Any) -> bool:
+    """May ``user`` put a record in ``team`` (None: in no team)? Only in a team whose records they
+    may change: a record placed elsewhere would leave their sight with the change saved. Admins and
+    roles that see every team may use any team, and no team."""
+    role = _role(user)
+    if role is None:
+        return False
+    if user.is_superuser or role.is_admin:
+        return True
+    if role.visibility == "all":
+        return True
+    return team is not None and team.pk in user.visible_team_ids
+
+
 def can_reassign(user: Any) -> bool:
     """May ``user`` give records to other users at all (the lists' "Change owner", the API's
     reassign)? Taking a record oneself needs no permission; handing a set over does."""
