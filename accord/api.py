@@ -1,8 +1,9 @@
 """The REST API at /api/v1: every app's router behind one authentication and one error format.
 
-Every error is JSON ``{"message": "...", "errors": {"field": ["why"]}}``: 400 malformed request,
-401 not authenticated, 403 not allowed, 404 absent or out of sight, 409 stale version,
-422 invalid fields. Bad input never produces a 500.
+Every error is JSON ``{"message": "...", "errors": {"field": ["why"]}}``: 400 malformed request
+(a body that cannot be parsed, multipart included), 401 not authenticated, 403 not allowed, 404
+absent or out of sight (and any path under /api/ that no endpoint answers, a trailing slash
+included), 409 stale version, 422 invalid fields. Bad input never produces a 500.
 """
 
 from __future__ import annotations
