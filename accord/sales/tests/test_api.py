@@ -156,3 +156,20 @@ def test_patching_a_product_with_null_prices_is_400_and_changes_nothing(api, adm
     product = Product.objects.get(pk=product_id)
     assert (product.name, product.version) == ("Widget", 1)
     assert list(product.prices.values_list("currency", "price")) == [("PLN", Decimal("10.00"))]
+
+
+def test_an_owner_out_of_reach_reads_as_one_that_does_not_exist(api, owner, outsider):
+    import uuid
+
+    client = api(owner)
+    answers = [
+        client.post(path, {**body, "owner_id": str(owner_id)})
+        for path, body in (("/leads", {"last_name": "Lis"}), ("/deals", {"name": "Support"}))
+        for owner_id in (outsider.pk, uuid.uuid4())
+    ]
+
+    assert [a.status_code for a in answers] == [422] * 4
+    neutral = {"owner_id": ["No such user, or you may not give records to them."]}
+    assert [a.json()["errors"] for a in answers] == [neutral] * 4
+    assert not Lead.objects.exists()
+    assert not Deal.objects.exists()
