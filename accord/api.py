@@ -1,8 +1,9 @@
 """The REST API at /api/v1: every app's router behind one authentication and one error format.
 
-Every error is JSON ``{"message": "...", "errors": {"field": ["why"]}}``: 400 malformed request,
-401 not authenticated, 403 not allowed, 404 absent or out of sight, 409 stale version,
-422 invalid fields. Bad input never produces a 500.
+Every error is JSON ``{"message": "...", "errors": {"field": ["why"]}}``: 400 malformed request
+(a body that cannot be parsed, multipart included), 401 not authenticated, 403 not allowed, 404
+absent or out of sight (and any path under /api/ that no endpoint answers, a trailing slash
+included), 409 stale version, 422 invalid fields. Bad input never produces a 500.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -103,6 +108,23 @@ def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
     return _error(request, 400, exc.message, exc.errors)
 
 
+@api.exception_handler(MultiPartParserError)
+def _malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    log.info("Malformed multipart body on %s %s: %s", request.method, request.path, exc)
+    return _error(
+        request,
+        400,
+        _("The multipart request body is malformed: send multipart/form-data with a valid boundary."),
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many fields or files, a body over the size limit: Django answers these with 400 too.
+    log.warning("Refused request %s %s: %s", request.method, request.path, exc)
+    return _error(request, 400, _("The request could not be read."))
+
+
 @api.exception_handler(IdempotencyMismatch)
 def _idempotency_mismatch(request: HttpRequest, exc: IdempotencyMismatch) -> HttpResponse:
     return _error(request, 422, exc.message, {"Idempotency-Key": [exc.message]})
@@ -124,6 +146,21 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("API request %s %s failed", request.method, request.path)
     return _error(request, 500, _("Something went wrong on our side. It has been logged."))
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any path under /api/ no endpoint answers: the API's JSON 404, never the HTML page."""
+    message = _("Not found.")
+    bare = request.path.rstrip("/")
+    if bare != request.path and bare.startswith("/api/v1/"):
+        try:
+            known = resolve(bare).func is not not_found
+        except Resolver404:
+            known = False
+        if known:
+            message = _("Not found. API paths have no trailing slash: %(path)s") % {"path": bare}
+    return _error(request, 404, message)
 
 
 api.add_router("/", core_router)

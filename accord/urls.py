@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from accord.api import api
+from accord.api import api, not_found
 from accord.core.views import health
 
 urlpatterns = [
@@ -14,7 +14,11 @@ urlpatterns = [
     path("", include("accord.activities.urls")),
     path("sales/", include("accord.sales.urls")),
     path("notifications/", include("accord.messaging.urls")),
+    # Before the API's own root, which answers with Django's HTML 404.
+    path("api/v1/", not_found),
     path("api/v1/", api.urls),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health, name="health"),
+    # Last: any other path under /api/ gets the API's JSON 404, not the HTML page.
+    re_path(r"^api(?:/(?P<path>.*))?$", not_found),
 ]

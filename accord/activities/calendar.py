@@ -179,8 +179,9 @@ def parse_local(raw: str, *, field: str = "start") -> datetime.datetime:
     return value
 
 
-def move(*, actor: Any, kind: str, pk: Any, start: datetime.datetime, expected_version: int | None) -> Item:
-    """Move a task's due time (its reminder keeps its distance) or a meeting's time."""
+def move(*, actor: Any, kind: str, pk: Any, start: datetime.datetime, expected_version: int) -> Item:
+    """Move a task's due time (its reminder keeps its distance) or a meeting's time. A drag always
+    carries the version it was made on: a stale one raises Conflict and moves nothing."""
     if kind == TASK:
         task = selectors.task_detail(actor, pk)
         moved = services.reschedule_task(actor=actor, task=task, due_at=start, expected_version=expected_version)

@@ -27,7 +27,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
-from accord.core.views import safe_next
+from accord.core.redirects import safe_next
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people.models import Company, Contact

@@ -167,11 +167,19 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_POST
 def calendar_move(request: HttpRequest) -> JsonResponse:
-    """Move an item dragged to another day or time; answers with it as it now is."""
+    """Move an item dragged to another day or time; answers with it as it now is.
+
+    The move must carry the version the calendar showed: a drag made on an old picture of the item
+    would otherwise put back a time someone has changed since."""
+    raw_version = request.POST.get("version", "").strip()
+    if not raw_version:
+        message = _(
+            "The move did not say which version of the item it was made on: reload the calendar and move it again."
+        )
+        return JsonResponse({"message": message, "errors": {"version": [_("This field is required.")]}}, status=428)
     try:
         start = calendar.parse_local(request.POST.get("start", ""))
-        raw_version = request.POST.get("version", "")
-        version = int(raw_version) if raw_version else None
+        version = int(raw_version)
         item = calendar.move(
             actor=request.user,
             kind=request.POST.get("kind", ""),

@@ -25,6 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from accord.identity.models import Role
@@ -233,6 +234,33 @@ def can_assign_to(user: Any, owner: Any) -> bool:
     if role.visibility == "all":
         return True
     return bool(set(owner.team_ids) & set(user.visible_team_ids))
+
+
+def can_place_in_team(user: Any, team: Any) -> bool:
+    """May ``user`` put a record in ``team`` (None: in no team)? Only in a team whose records they
+    may change: a record placed elsewhere would leave their sight with the change saved. Admins and
+    roles that see every team may use any team, and no team."""
+    role = _role(user)
+    if role is None:
+        return False
+    if user.is_superuser or role.is_admin:
+        return True
+    if role.visibility == "all":
+        return True
+    return team is not None and team.pk in user.visible_team_ids
+
+
+def can_reassign(user: Any) -> bool:
+    """May ``user`` give records to other users at all (the lists' "Change owner", the API's
+    reassign)? Taking a record oneself needs no permission; handing a set over does."""
+    role = _role(user)
+    return role is not None and bool(user.is_superuser or role.is_admin or role.can_reassign)
+
+
+def owner_refused() -> str:
+    """The one answer for an owner ``user`` may not give records to and for one that does not exist,
+    so that it tells nobody which users exist beyond their reach."""
+    return _("No such user, or you may not give records to them.")
 
 
 def require(user: Any, action: Action, obj: models.Model) -> None:

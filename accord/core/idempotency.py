@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -66,13 +67,15 @@ def respond(
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            body = serialize(run())
+            # Encoded as the response itself is (ids, dates, decimals as text), so that what is
+            # stored is what was answered and a replay gives the same body.
+            stored = json.dumps(serialize(run()), cls=DjangoJSONEncoder)
             IdempotencyRecord.objects.create(
-                user_id=user.pk, key=key, request_hash=digest, status_code=status, response_body=json.dumps(body)
+                user_id=user.pk, key=key, request_hash=digest, status_code=status, response_body=stored
             )
     except IntegrityError:
         winner = IdempotencyRecord.objects.filter(user_id=user.pk, key=key).first()
         if winner is None:
             raise  # a constraint of the record itself, not a race on the key
         return _replay(winner, digest)
-    return JsonResponse(body, status=status, safe=False)
+    return JsonResponse(json.loads(stored), status=status, safe=False)

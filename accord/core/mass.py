@@ -28,11 +28,16 @@ UNSET: Any = object()
 def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNSET) -> int:
     """Give every record of ``queryset`` that ``actor`` may change to ``owner`` (and to ``team``,
     by default the owner's own team). Records already theirs are left alone. Returns how many
-    records changed."""
+    records changed.
+
+    Only a role that may give records to others may do this, whoever the owner is: handing a set
+    to oneself is taking records from their owners."""
+    if actor is not None and not access.can_reassign(actor):
+        raise access.AccessDenied(_("Your role may not give records to other users."))
+    if actor is not None and not access.can_assign_to(actor, owner):
+        raise ValidationError({"owner": [access.owner_refused()]})
     if not owner.is_active:
         raise ValidationError({"owner": [_("%(user)s is deactivated.") % {"user": owner}]})
-    if actor is not None and not access.can_assign_to(actor, owner):
-        raise ValidationError({"owner": [_("You cannot give records to %(user)s.") % {"user": owner}]})
     team_id = owner.primary_team_id if team is UNSET else (team.pk if team is not None else None)
     target = queryset if actor is None else access.changeable(actor, Action.CHANGE, queryset)
     target = target.exclude(Q(owner=owner) & (Q(team_id=team_id) if team_id else Q(team__isnull=True)))

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +19,7 @@ from accord.core.access import AccessDenied
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.models import CustomFieldDefinition, SavedView
+from accord.core.redirects import safe_next, safe_path
 from accord.core.settings_forms import CustomFieldForm
 
 
@@ -42,19 +42,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "core/search.html", {"q": q, "groups": groups})
 
 
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The ``next`` a form posted, when it points back into this site; else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 @login_required
 @require_POST
 def saved_view_create(request: HttpRequest) -> HttpResponse:
     entity = request.POST.get("entity", "")
-    path = request.POST.get("path", "/")
+    path = safe_path(request.POST.get("path"), "/")
     try:
         view = services.save_view(
             actor=request.user,

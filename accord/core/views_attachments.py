@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accord.core import attachments
 from accord.core.access import AccessDenied
 from accord.core.htmx import is_htmx
-from accord.core.views import safe_next
+from accord.core.redirects import safe_next
 
 
 def _messages(exc: ValidationError) -> list[str]:

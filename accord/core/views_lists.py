@@ -21,8 +21,8 @@ from accord.core.access import AccessDenied
 from accord.core.errors import message_dict
 from accord.core.htmx import is_htmx
 from accord.core.models import BulkJob, BulkJobState, Density, as_uuid
+from accord.core.redirects import safe_next
 from accord.core.selectors import visible_tags
-from accord.core.views import safe_next
 
 
 def _back(screen: lists.ListScreen, selection: bulk_actions.Selection) -> str:

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 
 from accord.core import access
 from accord.core.forms import apply_errors
-from accord.core.views import safe_next
+from accord.core.redirects import safe_next
 from accord.identity import selectors, services
 from accord.identity.forms import CodeForm
 from accord.identity.forms_account import PasswordChangeForm, PasswordConfirmForm, ProfileForm, TokenForm

@@ -241,6 +241,16 @@ def _resolve(model: type[Any], pk: uuid.UUID | None, field: str, errors: dict[st
     return obj
 
 
+def _assignable_owner(request: HttpRequest, pk: uuid.UUID, errors: dict[str, list[str]]) -> Any:
+    """The user ``pk`` names when the caller may give records to them; otherwise the error the
+    service gives, the same whether the user exists or not."""
+    owner = User.objects.filter(pk=pk).first()
+    if owner is None or not access.can_assign_to(request.user, owner):
+        errors["owner_id"] = [access.owner_refused()]
+        return None
+    return owner
+
+
 def _party_data(request: HttpRequest, payload: OwnershipIn, fields: tuple[str, ...]) -> dict[str, Any]:
     given = payload.model_dump(exclude_unset=True)
     data: dict[str, Any] = {}
@@ -254,8 +264,8 @@ def _party_data(request: HttpRequest, payload: OwnershipIn, fields: tuple[str, .
             data[name] = given[name] if given[name] is not None else empty
     if "external_id" in data:
         data["external_id"] = data["external_id"] or None
-    if "owner_id" in given:
-        owner = _resolve(User, given["owner_id"], "owner_id", errors)
+    if "owner_id" in given and given["owner_id"] is not None:
+        owner = _assignable_owner(request, given["owner_id"], errors)
         if owner is not None:
             data["owner"] = owner
     if "team_id" in given:
@@ -383,7 +393,7 @@ def _reassign(request: HttpRequest, spec: Any, queryset: Any, payload: ReassignI
     if not access.can_edit_any(request.user):
         raise access.AccessDenied()
     errors: dict[str, list[str]] = {}
-    owner = _resolve(User, payload.owner_id, "owner_id", errors)
+    owner = _assignable_owner(request, payload.owner_id, errors)
     team = _resolve(Team, payload.team_id, "team_id", errors) if payload.team_id else mass.UNSET
     if errors:
         raise ValidationError(errors)

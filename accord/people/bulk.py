@@ -611,6 +611,10 @@ def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | Validat
             result.errors = {"external_id": [_("Give every record its external id.")]}
         elif seen[key] > 1:
             result.errors = {"external_id": [_("This external id is in the batch more than once.")]}
+        elif contact is not None and not access.can_view(actor, contact):
+            # Out of the caller's sight: neither its id nor that it is a contact, only the answer
+            # creating a record with this external id gets.
+            result.errors = {"external_id": [_("Another record already has this external id.")]}
         elif contact is not None:
             result.id = contact.pk
             if not access.can(actor, Action.CHANGE, contact):

@@ -241,7 +241,7 @@ def _ownership(
     if "owner" in data and data["owner"] is not None:
         owner = data["owner"]
         if actor is not None and not access.can_assign_to(actor, owner):
-            errors["owner"] = [_("You cannot give records to %(user)s.") % {"user": owner}]
+            errors["owner"] = [access.owner_refused()]
         elif not owner.is_active:
             errors["owner"] = [_("%(user)s is deactivated.") % {"user": owner}]
         else:
@@ -256,7 +256,14 @@ def _ownership(
         if "team" not in data:
             obj.team_id = actor.primary_team_id
     if "team" in data:
-        obj.team = data["team"]
+        team = data["team"]
+        # A team sent back as it was read is no placement; a new one must be a team the actor may
+        # write to, else the record would leave their sight with the change saved.
+        moved = creating or (team.pk if team is not None else None) != obj.team_id
+        if actor is not None and moved and not access.can_place_in_team(actor, team):
+            errors["team"] = [_("You may only place records in your own teams.")]
+        else:
+            obj.team = team
     if "territory" in data:
         obj.territory = data["territory"]
 

@@ -303,12 +303,15 @@ def _visible(request: HttpRequest, model: type[Any], pk: Any, field: str, errors
     return obj
 
 
-def _owner(pk: Any, errors: dict[str, list[str]]) -> Any:
+def _owner(request: HttpRequest, pk: Any, errors: dict[str, list[str]]) -> Any:
+    """The active user ``pk`` names when the caller may give records to them; otherwise the one
+    answer for them and for a user that does not exist."""
     if pk is None:
         return None
     user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None:
-        errors["owner_id"] = [_("No such user.")]
+    if user is None or not access.can_assign_to(request.user, user):
+        errors["owner_id"] = [access.owner_refused()]
+        return None
     return user
 
 
@@ -319,11 +322,11 @@ def _etag(response: HttpResponse, obj: Any) -> None:
 # --- leads ------------------------------------------------------------------------------------------
 
 
-def _lead_data(payload: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
+def _lead_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     given = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in given.items() if k not in {"owner_id", "version"}}
     if given.get("owner_id"):
-        data["owner"] = _owner(given["owner_id"], errors)
+        data["owner"] = _owner(request, given["owner_id"], errors)
     return data
 
 
@@ -343,7 +346,7 @@ def list_leads(request: HttpRequest) -> Any:
 def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
     def run() -> Lead:
         errors: dict[str, list[str]] = {}
-        data = _lead_data(payload, errors)
+        data = _lead_data(request, payload, errors)
         if errors:
             raise ValidationError(errors)
         return lead_services.create_lead(actor=request.user, data=data)
@@ -367,7 +370,7 @@ def get_lead(request: HttpRequest, lead_id: uuid.UUID, response: HttpResponse) -
 def update_lead(request: HttpRequest, lead_id: uuid.UUID, payload: LeadPatch, response: HttpResponse) -> Any:
     lead = selectors.lead_detail(request.user, lead_id)
     errors: dict[str, list[str]] = {}
-    data = _lead_data(payload, errors)
+    data = _lead_data(request, payload, errors)
     if errors:
         raise ValidationError(errors)
     lead_services.update_lead(
@@ -420,7 +423,7 @@ def _deal_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]])
     if "company_id" in given:
         data["company"] = _visible(request, Company, given["company_id"], "company_id", errors)
     if given.get("owner_id"):
-        data["owner"] = _owner(given["owner_id"], errors)
+        data["owner"] = _owner(request, given["owner_id"], errors)
     if "contacts" in given and given["contacts"] is not None:
         people = []
         for i, item in enumerate(given["contacts"]):

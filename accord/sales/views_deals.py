@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,6 +34,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
+from accord.core.redirects import safe_path
 from accord.core.templatetags.accord import icon
 from accord.identity.models import Team, Territory, User
 from accord.identity.selectors import assignable_users
@@ -66,10 +66,8 @@ def _wants_fragment(request: HttpRequest) -> bool:
 
 
 def _back(request: HttpRequest, deal: Deal | None = None) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("sales:deal-detail", args=[deal.pk]) if deal is not None else reverse("sales:board")
+    fallback = reverse("sales:deal-detail", args=[deal.pk]) if deal is not None else reverse("sales:board")
+    return safe_path(request.POST.get("next") or request.GET.get("next"), fallback)
 
 
 def _filter_choices() -> dict[str, Any]:

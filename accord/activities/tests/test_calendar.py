@@ -155,6 +155,42 @@ def test_a_stale_drag_is_refused_and_changes_nothing(owner, teammate):
     assert task.due_at == at(1, 10)
 
 
+@pytest.mark.parametrize("kind", ["task", "meeting"])
+def test_a_drag_without_the_items_version_is_refused_and_changes_nothing(owner, make_contact, kind):
+    if kind == "task":
+        item = services.create_task(actor=owner, data={"title": "Prepare the demo", "due_at": at(1, 10)})
+    else:
+        item = services.log_interaction(
+            actor=owner, data={"channel": "meeting", "contact": make_contact(owner), "occurred_at": at(1, 10)}
+        )
+
+    response = move(owner, item, kind, at(2, 10).replace(tzinfo=None).isoformat())
+
+    assert response.status_code == 428
+    assert json.loads(response.content) == {
+        "message": "The move did not say which version of the item it was made on: "
+        "reload the calendar and move it again.",
+        "errors": {"version": ["This field is required."]},
+    }
+    item.refresh_from_db()
+    assert item.version == 1
+    assert (item.due_at if kind == "task" else item.occurred_at) == at(1, 10)
+
+
+def test_a_stale_drag_of_a_meeting_is_refused_and_changes_nothing(owner, teammate, make_contact):
+    meeting = services.log_interaction(
+        actor=owner, data={"channel": "meeting", "contact": make_contact(owner), "occurred_at": at(1, 10)}
+    )
+    services.update_interaction(actor=owner, interaction=meeting, data={"occurred_at": at(1, 12)})
+
+    response = move(owner, meeting, "meeting", at(2, 10).replace(tzinfo=None).isoformat(), version=1)
+
+    assert response.status_code == 409
+    assert json.loads(response.content)["current_version"] == 2
+    meeting.refresh_from_db()
+    assert meeting.occurred_at == at(1, 12)
+
+
 def test_read_only_users_see_their_items_but_cannot_move_them(manager, viewer, owner, outsider):
     task = services.create_task(actor=manager, data={"title": "Read the report", "due_at": at(1, 10), "owner": viewer})
     other = services.create_task(actor=owner, data={"title": "Owner's", "due_at": at(1, 11)})
@@ -188,20 +224,24 @@ def test_a_meeting_can_be_dragged_into_the_coming_weeks_but_a_call_cannot_be_log
     assert refused.value.message_dict == {
         "occurred_at": ["Only meetings and visits can be entered ahead; for anything else, add a task instead."]
     }
-    assert move(owner, meeting, "visit", at(15, 11).replace(tzinfo=None).isoformat()).status_code == 404
+    assert move(owner, meeting, "visit", at(15, 11).replace(tzinfo=None).isoformat(), version=2).status_code == 404
 
 
 def test_moves_with_bad_input_are_explained(owner):
     task = services.create_task(actor=owner, data={"title": "Call", "due_at": at(1, 10)})
 
-    no_time = move(owner, task, "task", "next tuesday")
-    bad_version = move(owner, task, "task", at(2, 10).replace(tzinfo=None).isoformat()).status_code
-    unknown_kind = move(owner, task, "party", at(2, 10).replace(tzinfo=None).isoformat())
+    no_time = move(owner, task, "task", "next tuesday", version=1)
+    bad_version = client_for(owner).post(
+        reverse("activities:calendar-move"),
+        {"kind": "task", "id": str(task.pk), "version": "first", "start": at(2, 10).replace(tzinfo=None).isoformat()},
+    )
+    unknown_kind = move(owner, task, "party", at(2, 10).replace(tzinfo=None).isoformat(), version=1)
     bad_range = client_for(owner).get(reverse("activities:calendar-events"), {"start": "soon", "end": ""})
 
     assert no_time.status_code == 422
     assert json.loads(no_time.content)["errors"] == {"start": ["Enter a date and time in ISO 8601."]}
-    assert bad_version == 200  # no version: the caller takes the risk, as everywhere else
+    assert bad_version.status_code == 400
+    assert json.loads(bad_version.content) == {"message": "The version must be a whole number."}
     assert unknown_kind.status_code == 404
     assert bad_range.status_code == 400
 

@@ -168,6 +168,35 @@ def test_idempotency_key_replays_the_first_answer_and_creates_one_record(api, ow
     assert Company.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/contacts", {"first_name": "Ewa", "last_name": "Nowak", "emails": [{"email": "ewa@example.com"}]}),
+        ("/companies", {"name": "Acme", "nip": "5260001246"}),
+    ],
+)
+def test_idempotency_key_replays_an_answer_with_a_duplicate_warning(api, owner, make_contact, make_company, path, body):
+    existing = (
+        make_contact(owner, first_name="Ewa", last_name="Nowak", emails=[{"email": "ewa@example.com"}])
+        if path == "/contacts"
+        else make_company(owner, name="Acme", nip="5260001246")
+    )
+    client = api(owner)
+    headers = {"Idempotency-Key": f"dup-{path}"}
+
+    first = client.post(path, body, headers=headers)
+    again = client.post(path, body, headers=headers)
+
+    assert first.status_code == again.status_code == 201, first.content
+    assert first.json()["warnings"][0]["code"] == "possible_duplicate"
+    assert first.json()["warnings"][0]["id"] == str(existing.pk)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    model = Contact if path == "/contacts" else Company
+    assert model.objects.count() == 2
+    assert IdempotencyRecord.objects.count() == 1
+
+
 def test_idempotency_key_with_a_different_body_is_422(api, owner):
     client = api(owner)
     client.post("/companies", {"name": "Acme"}, headers={"Idempotency-Key": "k1"})
@@ -299,3 +328,66 @@ def test_openapi_schema_and_docs_are_served(client):
     assert "/api/v1/contacts" in schema.json()["paths"]
     assert docs.status_code == 200
     assert b"cdn.jsdelivr.net" not in docs.content
+
+
+@pytest.mark.parametrize("path", ["/contacts", "/companies"])
+def test_a_rep_cannot_create_records_in_another_team(api, owner, team_south, path):
+    body = {"last_name": "Nowak"} if path == "/contacts" else {"name": "Acme"}
+
+    response = api(owner).post(path, {**body, "team_id": str(team_south.pk)})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"team": ["You may only place records in your own teams."]}
+    assert not Contact.objects.exists()
+    assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize("entity", ["contacts", "companies"])
+def test_a_rep_cannot_move_a_teammates_record_to_another_team(
+    api, owner, teammate, team_south, make_contact, make_company, entity
+):
+    record = make_contact(teammate) if entity == "contacts" else make_company(teammate)
+
+    response = api(owner).patch(f"/{entity}/{record.pk}", {"team_id": str(team_south.pk), "notes": "moved"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"team": ["You may only place records in your own teams."]}
+    record.refresh_from_db()
+    assert (record.team_id, record.notes, record.version) == (teammate.primary_team_id, "", 1)
+    assert not AuditEntry.objects.filter(object_id=record.pk, action="update").exists()
+
+
+def test_a_rep_may_send_back_the_team_as_read_and_place_records_in_their_own_team(
+    api, owner, teammate, team_north, make_contact
+):
+    contact = make_contact(teammate)
+    client = api(owner)
+
+    patched = client.patch(f"/contacts/{contact.pk}", {"team_id": str(team_north.pk), "notes": "seen"})
+    created = client.post("/contacts", {"last_name": "Lis", "team_id": str(team_north.pk)})
+
+    assert patched.status_code == 200, patched.content
+    assert created.status_code == 201, created.content
+    assert created.json()["team_id"] == str(team_north.pk)
+
+
+def test_a_manager_places_records_only_in_the_teams_they_manage(api, manager, team_north, team_south):
+    client = api(manager)
+
+    ours = client.post("/contacts", {"last_name": "Lis", "team_id": str(team_north.pk)})
+    theirs = client.post("/contacts", {"last_name": "Kos", "team_id": str(team_south.pk)})
+    moved = client.patch(f"/contacts/{ours.json()['id']}", {"team_id": str(team_south.pk)})
+
+    assert ours.status_code == 201, ours.content
+    assert (theirs.status_code, moved.status_code) == (422, 422)
+    assert list(Contact.objects.values_list("last_name", "team_id")) == [("Lis", team_north.pk)]
+
+
+def test_an_admin_may_place_records_in_any_team(api, admin_user, owner, team_south, make_contact):
+    contact = make_contact(owner)
+
+    response = api(admin_user).patch(f"/contacts/{contact.pk}", {"team_id": str(team_south.pk)})
+
+    assert response.status_code == 200, response.content
+    contact.refresh_from_db()
+    assert contact.team_id == team_south.pk

@@ -66,15 +66,58 @@ def test_a_changed_record_is_updated_and_audited(api, owner):
     assert update.changes["tags"] == [["Shop"], ["VIP"]]
 
 
-def test_a_rep_cannot_overwrite_another_teams_contact(api, owner, outsider):
+def test_a_rep_cannot_overwrite_another_teams_contact_nor_learn_of_it(api, owner, outsider):
     api(outsider).post(URL, {"records": [record(1)]})
 
     body = api(owner).post(URL, {"records": [record(1, last_name="Hijacked"), record(2)]}).json()
+    created_alone = api(owner).post("/contacts", {"last_name": "Kos", "external_id": "shop-1"})
 
     assert [r["status"] for r in body["results"]] == ["failed", "created"]
-    assert body["results"][0]["errors"] == {"external_id": ["This external id belongs to a record you may not change."]}
+    # No id and no word of a contact: only what creating a record with this external id answers.
+    assert body["results"][0] == {
+        "external_id": "shop-1",
+        "status": "failed",
+        "id": None,
+        "errors": {"external_id": ["Another record already has this external id."]},
+    }
+    assert created_alone.status_code == 422
+    assert created_alone.json()["errors"] == body["results"][0]["errors"]
     theirs = Contact.objects.get(external_id="shop-1")
     assert (theirs.last_name, theirs.owner, theirs.version) == ("Nowak1", outsider, 1)
+
+
+def test_a_contact_the_caller_sees_but_may_not_change_is_named(api, owner, make_user, team_north):
+    from accord.identity.models import Role
+
+    mine = api(owner).post(URL, {"records": [record(1)]}).json()["results"][0]["id"]
+    own_only = make_user(Role.SALES_REP, [team_north])
+    own_only.role.edit_reach = "own"
+    own_only.role.save()
+
+    body = api(own_only).post(URL, {"records": [record(1, last_name="Changed")]}).json()
+
+    assert body["results"][0]["id"] == mine
+    assert body["results"][0]["errors"] == {"external_id": ["This external id belongs to a record you may not change."]}
+    assert Contact.objects.get(pk=mine).last_name == "Nowak1"
+
+
+def test_an_owner_out_of_reach_reads_as_one_that_does_not_exist(api, owner, outsider):
+    import uuid
+
+    body = (
+        api(owner)
+        .post(
+            URL,
+            {"records": [record(1, owner_id=str(outsider.pk)), record(2, owner_id=str(uuid.uuid4()))]},
+        )
+        .json()
+    )
+
+    assert [r["status"] for r in body["results"]] == ["failed", "failed"]
+    neutral = {"owner_id": ["No such user, or you may not give records to them."]}
+    assert [r["errors"] for r in body["results"]] == [neutral, neutral]
+    assert "Outsider" not in str(body)
+    assert not Contact.objects.exists()
 
 
 def test_bad_records_fail_alone_with_the_services_messages(api, owner):

@@ -37,10 +37,10 @@ def test_a_file_may_name_only_owners_the_user_may_assign_to(owner, teammate, out
     boss = accord("import", "contacts", str(path), "--as", "manager", "--partial")
 
     assert rep.err.splitlines() == [
-        "line 3: owner: You cannot give records to Teammate.",
-        "line 4: owner: You cannot give records to Outsider.",
+        "line 3: owner: No such user, or you may not give records to them.",
+        "line 4: owner: No such user, or you may not give records to them.",
     ]
-    assert boss.err.splitlines() == ["line 4: owner: You cannot give records to Outsider."]
+    assert boss.err.splitlines() == ["line 4: owner: No such user, or you may not give records to them."]
     assert dict(Contact.objects.values_list("last_name", "owner__username")) == {"Nowak": "owner", "Lis": "teammate"}
 
 

@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from accord.core.access import AccessDenied
 from accord.core.models import AuditEntry, Event
 from accord.people import mass
-from accord.people.models import Contact
+from accord.people.models import Company, Contact
 
 
 def test_manager_reassigns_a_filtered_set_with_one_audit_entry_per_record(manager, owner, teammate, make_contact):
@@ -63,10 +64,20 @@ def test_records_out_of_reach_are_left_alone(manager, owner, outsider, teammate,
 def test_a_rep_cannot_hand_records_to_someone_else(owner, teammate, make_contact):
     make_contact(owner)
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(AccessDenied) as caught:
         mass.reassign(actor=owner, queryset=Contact.objects.all(), owner=teammate)
 
-    assert "owner" in caught.value.message_dict
+    assert caught.value.message == "Your role may not give records to other users."
+    assert Contact.objects.get().owner == owner
+
+
+def test_a_manager_cannot_give_records_to_someone_out_of_reach(manager, owner, outsider, make_contact):
+    make_contact(owner)
+
+    with pytest.raises(ValidationError) as caught:
+        mass.reassign(actor=manager, queryset=Contact.objects.all(), owner=outsider)
+
+    assert caught.value.message_dict == {"owner": ["No such user, or you may not give records to them."]}
     assert Contact.objects.get().owner == owner
 
 
@@ -133,3 +144,27 @@ def test_reassigning_the_filtered_list_from_the_screen(login, manager, owner, te
 
 def test_reps_cannot_open_the_reassign_screen(login, owner):
     assert login(owner).get("/contacts/reassign/").status_code == 403
+
+
+@pytest.mark.parametrize("entity", ["contacts", "companies"])
+@pytest.mark.parametrize("role", ["rep", "support"])
+def test_a_role_without_the_reassign_permission_cannot_take_records_through_the_api(
+    api, owner, teammate, support, make_contact, make_company, entity, role
+):
+    """The screen never offers "Change owner" to these roles; the API refuses them the same way,
+    with filters or without (which would be every record they may change)."""
+    make_contact(teammate)
+    make_company(teammate)
+    taker = owner if role == "rep" else support
+    model = Contact if entity == "contacts" else Company
+
+    unfiltered = api(taker).post(f"/{entity}/reassign", {"owner_id": str(taker.pk)})
+    filtered = api(taker).post(
+        f"/{entity}/reassign", {"filters": {"owner": str(teammate.pk)}, "owner_id": str(taker.pk)}
+    )
+
+    for response in (unfiltered, filtered):
+        assert response.status_code == 403
+        assert response.json()["message"] == "Your role may not give records to other users."
+    assert list(model.objects.values_list("owner", "version")) == [(teammate.pk, 1)]
+    assert not AuditEntry.objects.filter(action="update").exists()

@@ -90,7 +90,7 @@ def _apply(
     if "owner" in data and data["owner"] is not None:
         owner = data["owner"]
         if actor is not None and not access.can_assign_to(actor, owner):
-            errors["owner"] = [_("You cannot give records to %(user)s.") % {"user": owner}]
+            errors["owner"] = [access.owner_refused()]
         else:
             deal.owner = owner
             deal.team_id = owner.primary_team_id

@@ -122,7 +122,7 @@ def _apply(actor: Any, lead: Lead, data: Mapping[str, Any], *, creating: bool) -
     if "owner" in data and data["owner"] is not None:
         owner = data["owner"]
         if actor is not None and not access.can_assign_to(actor, owner):
-            errors["owner"] = [_("You cannot give records to %(user)s.") % {"user": owner}]
+            errors["owner"] = [access.owner_refused()]
         else:
             lead.owner = owner
             lead.team_id = owner.primary_team_id if "team" not in data else getattr(data["team"], "pk", None)

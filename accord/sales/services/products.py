@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accord.core import changes, money
 from accord.core.access import AccessDenied
-from accord.core.errors import check_version
+from accord.core.errors import BadRequest, check_version
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
 
 PRODUCT_FIELDS = ("sku", "name", "description", "unit", "unit_cost", "cost_currency", "vat_rate", "category", "active")
@@ -76,6 +76,14 @@ def _apply(
     product: Product, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, decimal.Decimal] | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
+    if "prices" in data and (
+        not isinstance(data["prices"], Sequence)
+        or isinstance(data["prices"], str)
+        or not all(isinstance(item, Mapping) for item in data["prices"])
+    ):
+        # null or a lone value where the list of prices belongs: the request is malformed, not a price.
+        message = _("prices must be a list of prices, each with a currency and a price.")
+        raise BadRequest(message, {"prices": [message]})
     original_rate = product.vat_rate
     for name in PRODUCT_FIELDS:
         if name in data:

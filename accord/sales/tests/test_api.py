@@ -1,6 +1,8 @@
 """The sales API: leads, conversion, deals and moves, pipelines, products."""
 
-from accord.sales.models import Deal, Lead, LostReason, Stage
+from decimal import Decimal
+
+from accord.sales.models import Deal, Lead, LostReason, Product, Stage
 
 
 def stage(name):
@@ -137,3 +139,37 @@ def test_api_lines_keep_a_typed_amount_like_the_screen_until_the_lines_total_is_
     assert (following.json()["amount"], following.json()["amount_source"]) == ("5040.00", "lines")
     assert schema["DealPatch"]["properties"]["amount_source"]["description"].startswith("Where the amount comes from.")
     assert schema["DealOut"]["properties"]["amount_source"]["enum"] == ["manual", "lines"]
+
+
+def test_patching_a_product_with_null_prices_is_400_and_changes_nothing(api, admin_user):
+    created = api(admin_user).post(
+        "/products", {"sku": "NULL-1", "name": "Widget", "prices": [{"currency": "PLN", "price": "10.00"}]}
+    )
+    assert created.status_code == 201, created.content
+    product_id = created.json()["id"]
+
+    response = api(admin_user).patch(f"/products/{product_id}", {"name": "Renamed", "prices": None})
+
+    assert response.status_code == 400
+    message = "prices must be a list of prices, each with a currency and a price."
+    assert response.json() == {"message": message, "errors": {"prices": [message]}}
+    product = Product.objects.get(pk=product_id)
+    assert (product.name, product.version) == ("Widget", 1)
+    assert list(product.prices.values_list("currency", "price")) == [("PLN", Decimal("10.00"))]
+
+
+def test_an_owner_out_of_reach_reads_as_one_that_does_not_exist(api, owner, outsider):
+    import uuid
+
+    client = api(owner)
+    answers = [
+        client.post(path, {**body, "owner_id": str(owner_id)})
+        for path, body in (("/leads", {"last_name": "Lis"}), ("/deals", {"name": "Support"}))
+        for owner_id in (outsider.pk, uuid.uuid4())
+    ]
+
+    assert [a.status_code for a in answers] == [422] * 4
+    neutral = {"owner_id": ["No such user, or you may not give records to them."]}
+    assert [a.json()["errors"] for a in answers] == [neutral] * 4
+    assert not Lead.objects.exists()
+    assert not Deal.objects.exists()

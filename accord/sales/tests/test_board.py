@@ -3,6 +3,7 @@
 import datetime
 import decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -253,3 +254,15 @@ def test_column_totals_count_a_typed_amount_as_typed_and_a_following_one_as_its_
 
     proposal = next(c for c in board.columns if c.stage.name == "Proposal").totals
     assert (proposal.count, proposal.amount) == (2, D("48700.00"))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"])
+def test_moving_without_script_returns_only_to_a_path_on_this_site(login, owner, target):
+    deal = make_deal(owner, "Acme", "5000")
+
+    response = login(owner).post(
+        f"/sales/deals/{deal.pk}/move/", {"stage": stage("Proposal").pk, "version": deal.version, "next": target}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/sales/deals/{deal.pk}/"

@@ -94,10 +94,13 @@
       },
       eventDrop: function (info) {
         var event = info.event;
+        var version = event.extendedProps.version;
         var body = new URLSearchParams();
         body.append("kind", event.extendedProps.kind);
         body.append("id", event.extendedProps.pk);
-        body.append("version", event.extendedProps.version);
+        // The version the item had when the calendar got it (or the last move answered with): the
+        // server refuses a move without it (428) or made on an older one (409).
+        body.append("version", typeof version === "number" ? String(version) : "");
         body.append("start", event.startStr);
         element.classList.add("calendar-busy");
         fetch(config.moveUrl, {
@@ -111,7 +114,7 @@
           if (!answer.ok) {
             info.revert();
             toast(answer.data.message || config.messages.failed, true);
-            if (answer.status === 409 || answer.status === 404) { calendar.refetchEvents(); }
+            if (answer.status === 409 || answer.status === 428 || answer.status === 404) { calendar.refetchEvents(); }
             return;
           }
           event.setExtendedProp("version", answer.data.event.extendedProps.version);
