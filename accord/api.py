@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import SuspiciousOperation
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -29,6 +30,7 @@ from accord.core.api import router as core_router
 from accord.core.api_attachments import router as attachments_router
 from accord.core.errors import BadRequest, Conflict, message_dict
 from accord.core.idempotency import IdempotencyMismatch
+from accord.core.middleware import too_large_message
 from accord.identity.auth import api_auth
 from accord.people.api import companies_router, contacts_router
 from accord.people.api_bulk import router as bulk_router
@@ -116,6 +118,12 @@ def _malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> Htt
         400,
         _("The multipart request body is malformed: send multipart/form-data with a valid boundary."),
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A body without a Content-Length (chunked) that turned out too large while being read.
+    return _error(request, 413, too_large_message(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)))
 
 
 @api.exception_handler(SuspiciousOperation)

@@ -24,6 +24,12 @@ def body_limit(request: HttpRequest) -> int:
     return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) or 2_621_440
 
 
+def too_large_message(limit: int) -> str:
+    return _("The request is too large: the limit is %(size)s MB.") % {
+        "size": number_format(round(limit / MB, 1), decimal_pos=1)
+    }
+
+
 class BodySizeLimitMiddleware:
     """A body over the limit is refused with 413 and the limit stated, before anything reads it
     (Django would otherwise answer a bare 400, or the API a 500)."""
@@ -47,16 +53,23 @@ class BodySizeLimitMiddleware:
                 request.POST  # noqa: B018
             except RequestDataTooBig:
                 return self._too_large(request, int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0))
-            except (MultiPartParserError, OSError):
-                pass  # malformed: whoever reads the body next answers it as before
+            except MultiPartParserError:
+                # Django would leave an empty form behind and the view would report missing fields.
+                return _answer(
+                    request,
+                    400,
+                    _("The multipart request body is malformed: send multipart/form-data with a valid boundary."),
+                )
         return self.get_response(request)
 
     @staticmethod
     def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
-        message = _("The request is too large: the limit is %(size)s MB.") % {
-            "size": number_format(round(limit / MB, 1), decimal_pos=1)
-        }
-        if request.path.startswith("/api/"):
-            body = json.dumps({"message": message, "errors": {}})
-            return HttpResponse(body, status=413, content_type="application/json; charset=utf-8")
-        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return _answer(request, 413, too_large_message(limit))
+
+
+def _answer(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """The refusal in the API's error shape under /api/, as plain text elsewhere."""
+    if request.path.startswith("/api/"):
+        body = json.dumps({"message": message, "errors": {}})
+        return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -45,3 +45,15 @@ def test_an_upload_may_be_as_large_as_the_upload_setting(storage_dir, login, own
     # Within the body limit of uploads, so the attachment rules answer: the file is over its limit.
     assert refused.status_code < 500
     assert [a.file_name for a in Attachment.objects.all()] == ["offer.pdf"]
+
+
+def test_a_malformed_multipart_form_post_is_400_with_the_reason(login, owner):
+    response = login(owner).post(
+        "/contacts/new/",
+        data=b'--xyz\r\nContent-Disposition: form-data; name="last_name"\r\n\r\nNowak',  # never closed
+        content_type="multipart/form-data; boundary=\xe9",
+    )
+
+    assert response.status_code == 400
+    assert "multipart" in response.content.decode()
+    assert not Contact.objects.exists()
