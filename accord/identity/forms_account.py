@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.identity.forms import NewPasswordForm
+from accord.identity.forms import CodeForm, NewPasswordForm
 from accord.identity.services.common import time_zones
 
 
@@ -72,9 +72,23 @@ class TokenForm(forms.Form):
         return timezone.now() + datetime.timedelta(days=int(days)) if days else None
 
 
-class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(
-        label=_("Your password"),
+class ProofForm(forms.Form):
+    """Changing two-factor sign-in that is set up: the password, or the code the app shows, again."""
+
+    proof = forms.CharField(
+        label=_("Your password or the code from your app"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class AuthenticatorForm(ProofForm, CodeForm):
+    """The set-up page's form: the new app's code and, when it replaces an authenticator, the
+    password or the current app's code."""
+
+    field_order = ["proof", "code"]
+
+    def __init__(self, *args: Any, replacing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not replacing:
+            del self.fields["proof"]

@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,8 +23,7 @@ from accord.core import access
 from accord.core.forms import apply_errors
 from accord.core.views import safe_next
 from accord.identity import selectors, services
-from accord.identity.forms import CodeForm
-from accord.identity.forms_account import PasswordChangeForm, PasswordConfirmForm, ProfileForm, TokenForm
+from accord.identity.forms_account import AuthenticatorForm, PasswordChangeForm, ProfileForm, ProofForm, TokenForm
 from accord.identity.models import ApiToken
 from accord.identity.services import twofactor
 from accord.identity.views import set_language_cookie
@@ -35,7 +36,8 @@ def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRespo
         "profile_form": forms.get("profile_form") or ProfileForm(initial=ProfileForm.initial_for(user)),
         "password_form": forms.get("password_form") or PasswordChangeForm(),
         "token_form": forms.get("token_form") or TokenForm(),
-        "disable_form": forms.get("disable_form") or PasswordConfirmForm(),
+        "recovery_form": forms.get("recovery_form") or ProofForm(prefix="recovery"),
+        "disable_form": forms.get("disable_form") or ProofForm(prefix="disable"),
         "new_token": forms.get("new_token"),
         "tokens": selectors.tokens_of(user),
         "two_factor": twofactor.authenticator(user),
@@ -129,15 +131,26 @@ def token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @never_cache
 @login_required
+@sensitive_post_parameters("proof")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Scan the QR code (or type the secret), then prove it with a code. Until then nothing
-    changes; afterwards this session counts as signed in with two factors."""
+    changes; afterwards this session counts as signed in with two factors. Replacing an
+    authenticator takes a session that passed two-factor sign-in, and the password or the current
+    app's code."""
     user: Any = request.user
+    replacing = twofactor.has_two_factor(user)
+    if replacing and not user.is_verified():
+        return redirect(f"{reverse('identity:login-code')}?{urlencode({'next': request.path})}")
     device = twofactor.pending_authenticator(user=user)
-    form = CodeForm(request.POST or None)
+    form = AuthenticatorForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = twofactor.confirm_authenticator(user=user, code=form.cleaned_data["code"])
+            codes = twofactor.confirm_authenticator(
+                user=user,
+                code=form.cleaned_data["code"],
+                session_verified=user.is_verified(),
+                proof=form.cleaned_data.get("proof", ""),
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -152,6 +165,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "identity/two_factor_setup.html",
         {
             "form": form,
+            "replacing": replacing,
             "qr": mark_safe(twofactor.qr_svg(device)),  # noqa: S308 - SVG drawn by segno from our own data
             "secret": twofactor.secret_of(device),
             "required": user.role.requires_two_factor,
@@ -163,26 +177,32 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@sensitive_post_parameters("recovery-proof")
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    try:
-        codes = twofactor.regenerate_recovery_codes(user=request.user)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        for problems in exc.message_dict.values():
-            for problem in problems:
-                messages.error(request, problem)
-        return redirect("identity:profile")
-    return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
+    user: Any = request.user
+    form = ProofForm(request.POST, prefix="recovery")
+    if form.is_valid():
+        try:
+            codes = twofactor.regenerate_recovery_codes(
+                user=user, session_verified=user.is_verified(), proof=form.cleaned_data["proof"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
+    return _profile(request, status=422, recovery_form=form)
 
 
 @never_cache
 @login_required
 @require_POST
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("disable-proof")
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    form = PasswordConfirmForm(request.POST)
+    user: Any = request.user
+    form = ProofForm(request.POST, prefix="disable")
     if form.is_valid():
         try:
-            twofactor.disable(user=request.user, password=form.cleaned_data["password"])  # type: ignore[arg-type]
+            twofactor.disable(user=user, proof=form.cleaned_data["proof"], session_verified=user.is_verified())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
