@@ -28,9 +28,12 @@ from accord.identity.models import ApiToken
 from accord.identity.services import twofactor
 from accord.identity.views import set_language_cookie
 
+# Between creating a token and the page that shows it once.
+NEW_TOKEN_KEY = "identity_new_token"  # noqa: S105 - a session key, not a secret
+
 
 def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
-    """The profile page; a form that failed (or a token just made) is passed in, the rest are fresh."""
+    """The profile page; a form that failed is passed in, the rest are fresh."""
     user: Any = request.user
     context = {
         "profile_form": forms.get("profile_form") or ProfileForm(initial=ProfileForm.initial_for(user)),
@@ -38,7 +41,8 @@ def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRespo
         "token_form": forms.get("token_form") or TokenForm(),
         "recovery_form": forms.get("recovery_form") or ProofForm(prefix="recovery"),
         "disable_form": forms.get("disable_form") or ProofForm(prefix="disable"),
-        "new_token": forms.get("new_token"),
+        # A token just made (``token_create``): shown on this page only.
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
         "tokens": selectors.tokens_of(user),
         "two_factor": twofactor.authenticator(user),
         "recovery_codes_left": twofactor.recovery_codes_left(user),
@@ -109,8 +113,10 @@ def token_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            # Shown in this response only: it is stored as a hash and cannot be shown again.
-            return _profile(request, new_token=raw)
+            # Stored as a hash, so it cannot be shown again: the next page shows it once, and a reload
+            # of that page makes no second token.
+            request.session[NEW_TOKEN_KEY] = raw
+            return redirect(reverse("identity:profile") + "#tokens")
     return _profile(request, status=422, token_form=form)
 
 
