@@ -27,6 +27,14 @@ class PreferencesMixin(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
     timezone = forms.ChoiceField(label=_("Time zone"), required=False, choices=time_zone_choices)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A zone the user has that the list no longer offers stays offered (and kept) until changed.
+        current = self.initial.get("timezone") or ""
+        field: Any = self.fields["timezone"]
+        if current and current not in time_zones():
+            field.choices = [*field.choices, (current, current.replace("_", " "))]
+
 
 class ProfileForm(PreferencesMixin):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)

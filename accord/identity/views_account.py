@@ -56,7 +56,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if request.method != "POST":
         return _profile(request)
-    form = ProfileForm(request.POST)
+    form = ProfileForm(request.POST, initial=ProfileForm.initial_for(user))
     if form.is_valid():
         try:
             services.update_profile(user=user, **form.cleaned_data)
