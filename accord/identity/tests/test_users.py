@@ -17,6 +17,8 @@ from accord.core.access import AccessDenied
 from accord.core.models import AuditEntry, Event
 from accord.identity import services
 from accord.identity.models import Role, Team, User
+from accord.identity.services import twofactor
+from accord.identity.tests.test_two_factor import turn_on
 
 PASSWORD = "a-long-test-password"
 CONSOLE_MAIL = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
@@ -311,3 +313,20 @@ def test_users_are_never_deleted_from_the_screens(login, admin_user, owner):
     assert "Deactivate" in html
     assert "/delete/" not in html
     assert Team.objects.count() == 1
+
+
+def test_the_user_history_reads_in_words_and_leaves_out_the_internals(login, admin_user, owner):
+    services.update_user(actor=admin_user, user=owner, role_code=Role.ADMIN, language="pl")  # staff too now
+    codes = turn_on(owner)
+    twofactor.verify(user=owner, code=codes[0])  # one recovery code fewer
+
+    html = login(admin_user).get(f"/settings/users/{owner.pk}/").content.decode()
+
+    history = html.split('id="history"')[1].split("</section>")[0]
+    assert '<span class="muted">Role:</span> <del>Sales rep</del> → <ins>Administrator</ins>' in history
+    assert '<span class="muted">Language:</span> <span class="muted">—</span> → <ins>Polski</ins>' in history
+    assert '<span class="muted">Two-factor sign-in:</span> <del>Off</del> → <ins>On</ins>' in history
+    for internal in ("Recovery codes", "Authenticator", "Staff status", "Superuser status", "True", "False", "+00:00"):
+        assert internal not in history
+    # Two rows: the use of a recovery code changed nothing an administrator reads.
+    assert history.count("<li>") == 2
