@@ -330,3 +330,27 @@ def test_the_user_history_reads_in_words_and_leaves_out_the_internals(login, adm
         assert internal not in history
     # Two rows: the use of a recovery code changed nothing an administrator reads.
     assert history.count("<li>") == 2
+
+
+def test_the_deactivation_message_in_polish_is_neutral(login, admin_user, owner):
+    User.objects.filter(pk=admin_user.pk).update(language="pl")
+    client = login(admin_user)
+    before = client.get(f"/settings/users/{owner.pk}/").content.decode()
+
+    page = client.post(f"/settings/users/{owner.pk}/active/", {"active": "0"}, follow=True).content.decode()
+
+    assert "Dezaktywować to konto? Nie będzie można się na nie zalogować" in before
+    assert "Konto użytkownika Owner zostało dezaktywowane: nie można się już na nie zalogować" in page
+    for gendered in ("został dezaktywowany", "nie może się logować", "jego rekordy", "Nie będzie mógł"):
+        assert gendered not in page
+        assert gendered not in before
+
+
+def test_the_api_tokens_heading_is_capitalised_in_polish(login, admin_user, owner):
+    User.objects.filter(pk__in=[admin_user.pk, owner.pk]).update(language="pl")
+
+    profile = login(owner).get("/account/").content.decode()
+    user_page = login(admin_user).get(f"/settings/users/{owner.pk}/").content.decode()
+
+    assert '<h2 id="tokens-title">Tokeny API</h2>' in profile
+    assert '<h2 id="tokens-title">Tokeny API</h2>' in user_page
