@@ -100,3 +100,8 @@ class AuthenticatorForm(ProofForm, CodeForm):
         super().__init__(*args, **kwargs)
         if not replacing:
             del self.fields["proof"]
+            return
+        proof: Any = self.fields["proof"]
+        proof.label = _("Your password or a code from the app you are replacing")
+        proof.widget.attrs["autofocus"] = True
+        self.fields["code"].widget.attrs.pop("autofocus", None)

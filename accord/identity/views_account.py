@@ -39,8 +39,7 @@ def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRespo
         "profile_form": forms.get("profile_form") or ProfileForm(initial=ProfileForm.initial_for(user)),
         "password_form": forms.get("password_form") or PasswordChangeForm(),
         "token_form": forms.get("token_form") or TokenForm(),
-        "recovery_form": forms.get("recovery_form") or ProofForm(prefix="recovery"),
-        "disable_form": forms.get("disable_form") or ProofForm(prefix="disable"),
+        "change_form": forms.get("change_form") or ProofForm(),
         # A token just made (``token_create``): shown on this page only.
         "new_token": request.session.pop(NEW_TOKEN_KEY, None),
         "tokens": selectors.tokens_of(user),
@@ -183,10 +182,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-@sensitive_post_parameters("recovery-proof")
+@sensitive_post_parameters("proof")
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = ProofForm(request.POST, prefix="recovery")
+    form = ProofForm(request.POST)
     if form.is_valid():
         try:
             codes = twofactor.regenerate_recovery_codes(
@@ -196,16 +195,16 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             apply_errors(form, exc)
         else:
             return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
-    return _profile(request, status=422, recovery_form=form)
+    return _profile(request, status=422, change_form=form)
 
 
 @never_cache
 @login_required
 @require_POST
-@sensitive_post_parameters("disable-proof")
+@sensitive_post_parameters("proof")
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = ProofForm(request.POST, prefix="disable")
+    form = ProofForm(request.POST)
     if form.is_valid():
         try:
             twofactor.disable(user=user, proof=form.cleaned_data["proof"], session_verified=user.is_verified())
@@ -214,4 +213,4 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("identity:profile")
-    return _profile(request, status=422, disable_form=form)
+    return _profile(request, status=422, change_form=form)

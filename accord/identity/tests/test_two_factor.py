@@ -475,7 +475,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, owner):
     old = turn_on(owner)
     log_in_with_code(client, owner)
 
-    response = client.post("/account/two-factor/recovery-codes/", {"recovery-proof": PASSWORD})
+    response = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
 
     assert response.status_code == 200
     with pytest.raises(ValidationError) as caught:
@@ -488,10 +488,10 @@ def test_new_recovery_codes_need_the_password_and_a_verified_session(client, log
     old = turn_on(owner)
     log_in_with_code(client, owner)
 
-    without = client.post("/account/two-factor/recovery-codes/", {"recovery-proof": ""})
-    wrong = client.post("/account/two-factor/recovery-codes/", {"recovery-proof": "not-my-password"})
+    without = client.post("/account/two-factor/recovery-codes/", {"proof": ""})
+    wrong = client.post("/account/two-factor/recovery-codes/", {"proof": "not-my-password"})
     client.post("/logout/")
-    unverified = login(owner).post("/account/two-factor/recovery-codes/", {"recovery-proof": PASSWORD})
+    unverified = login(owner).post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
 
     assert without.status_code == wrong.status_code == unverified.status_code == 422
     assert "This is neither your password nor the code your authenticator app shows." in wrong.content.decode()
@@ -503,8 +503,8 @@ def test_turning_it_off_needs_the_password(client, owner):
     turn_on(owner)
     log_in_with_code(client, owner)
 
-    refused = client.post("/account/two-factor/disable/", {"disable-proof": "not-my-password"})
-    accepted = client.post("/account/two-factor/disable/", {"disable-proof": PASSWORD})
+    refused = client.post("/account/two-factor/disable/", {"proof": "not-my-password"})
+    accepted = client.post("/account/two-factor/disable/", {"proof": PASSWORD})
 
     assert refused.status_code == 422
     assert "This is neither your password nor the code your authenticator app shows." in refused.content.decode()
@@ -516,7 +516,7 @@ def test_turning_it_off_needs_the_password(client, owner):
 def test_a_session_that_gave_only_the_password_cannot_turn_it_off(login, owner):
     turn_on(owner)
 
-    response = login(owner).post("/account/two-factor/disable/", {"disable-proof": PASSWORD})
+    response = login(owner).post("/account/two-factor/disable/", {"proof": PASSWORD})
 
     assert response.status_code == 422
     assert "Sign in with your code first" in response.content.decode()
