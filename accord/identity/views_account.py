@@ -163,7 +163,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             if codes is None:
                 messages.success(request, _("Two-factor sign-in now uses your new authenticator app."))
                 return redirect("identity:profile")
-            return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": True})
+            return _show_codes_once(request, codes, first_time=True)
     form.fields["code"].help_text = _("The 6-digit code the app shows for Accord.")
     return render(
         request,
@@ -179,12 +179,29 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Between making recovery codes and the page that shows them once.
+NEW_CODES_KEY = "identity_new_recovery_codes"
+
+
+def _show_codes_once(request: HttpRequest, codes: list[str], *, first_time: bool) -> HttpResponse:
+    """Redirect to the page that shows ``codes``: reloading it must not make new codes (the ones
+    just written down would stop working), nor show them again."""
+    request.session[NEW_CODES_KEY] = {"codes": codes, "first_time": first_time}
+    return redirect("identity:recovery-codes")
+
+
 @never_cache
 @login_required
-@require_POST
 @sensitive_post_parameters("proof")
 def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """GET: the codes just made, once. POST: new codes for the old ones."""
     user: Any = request.user
+    if request.method != "POST":
+        shown = request.session.pop(NEW_CODES_KEY, None)
+        if not isinstance(shown, dict):
+            return redirect(reverse("identity:profile") + "#two-factor")
+        context = {"codes": shown.get("codes", []), "first_time": bool(shown.get("first_time"))}
+        return render(request, "identity/recovery_codes.html", context)
     form = ProofForm(request.POST)
     if form.is_valid():
         try:
@@ -194,7 +211,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
+            return _show_codes_once(request, codes, first_time=False)
     return _profile(request, status=422, change_form=form)
 
 

@@ -4,6 +4,7 @@ that require it, turning it off and an administrator's reset."""
 from __future__ import annotations
 
 import datetime
+import re
 import time
 from base64 import b32decode
 from typing import Any
@@ -98,10 +99,11 @@ def test_a_valid_code_turns_it_on_shows_ten_recovery_codes_once_and_audits_it(lo
     client.get("/account/two-factor/")
     device = TOTPDevice.objects.get(user=owner)
 
-    response = client.post("/account/two-factor/", {"code": code_for(device)})
+    response = client.post("/account/two-factor/", {"code": code_for(device)}, follow=True)
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain == [("/account/two-factor/recovery-codes/", 302)]
+    assert "Two-factor sign-in is on" in html
     assert twofactor.has_two_factor(owner) is True
     shown = [line.split("<code>")[1].split("</code>")[0] for line in html.split("<li>") if "<code>" in line]
     assert len(shown) == 10
@@ -475,13 +477,30 @@ def test_new_recovery_codes_replace_the_old_ones(client, owner):
     old = turn_on(owner)
     log_in_with_code(client, owner)
 
-    response = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
+    response = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD}, follow=True)
 
     assert response.status_code == 200
+    assert response.content.decode().count("<code>") == 10
     with pytest.raises(ValidationError) as caught:
         twofactor.verify(user=owner, code=old[0])
     assert caught.value.message_dict == {"code": ["This recovery code is not right, or it was used already."]}
     assert twofactor.recovery_codes_left(owner) == 10
+
+
+def test_reloading_the_new_recovery_codes_neither_replaces_them_nor_shows_them_again(client, owner):
+    turn_on(owner)
+    log_in_with_code(client, owner)
+    made = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
+    shown = client.get(made["Location"]).content.decode()
+    codes = re.findall(r"<code>([\w-]+)</code>", shown)
+
+    reloaded = client.get(made["Location"])
+
+    assert made.status_code == 302
+    assert len(codes) == 10
+    assert reloaded["Location"] == "/account/#two-factor"
+    assert twofactor.recovery_codes_left(owner) == 10
+    assert isinstance(twofactor.verify(user=owner, code=codes[0]), RecoveryCodeDevice)
 
 
 def test_new_recovery_codes_need_the_password_and_a_verified_session(client, login, owner):
