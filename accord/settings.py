@@ -61,7 +61,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accord.identity.admin_site.AccordAdminConfig",  # the Django admin, behind Accord's login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,6 +10,12 @@ An ``AuditEntry`` keeps each changed field as ``[before, after]`` in the form th
 - choices by their label, yes/no, dates and times, numbers and money in the active locale;
 - bookkeeping fields, fields whose before and after read the same, and, on a create, empty
   fields are left out; an update that changed nothing a person would see is left out too.
+
+A model tunes how its history reads with class attributes:
+- ``history_hidden``: audited names that mean nothing to the reader (kept in the audit trail);
+- ``history_labels``: labels of the values its services record beside its fields, or that replace a
+  field's own (a field left out of the audit but recorded by name, like a user's role);
+- ``history_readers``: functions turning such a name's recorded value into text.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +122,12 @@ class _Reader:
     def __init__(self, model: type[models.Model], entries: list[AuditEntry]) -> None:
         self.model = model
         self.fields: dict[str, models.Field[Any, Any] | None] = {}
-        self.hidden: frozenset[str] = getattr(model, "audit_exclude", frozenset())
+        self.labels: Mapping[str, Any] = getattr(model, "history_labels", {})
+        self.readers: Mapping[str, Callable[[Any], str]] = getattr(model, "history_readers", {})
+        own = set(self.labels) | set(self.readers)
+        self.hidden: frozenset[str] = (getattr(model, "audit_exclude", frozenset()) - own) | getattr(
+            model, "history_hidden", frozenset()
+        )
         self.names: dict[type[models.Model], dict[str, str]] = {}
         self.custom: dict[str, CustomFieldDefinition] = {}
         # Fields from the abstract models every record builds on (owner, team, notes...).
@@ -128,6 +139,8 @@ class _Reader:
         self._load(entries)
 
     def _field(self, name: str) -> models.Field[Any, Any] | None:
+        if name in self.readers:
+            return None  # recorded in a form of its own (a role by name, not by key)
         if name not in self.fields:
             try:
                 found = self.model._meta.get_field(name)
@@ -203,6 +216,8 @@ class _Reader:
             key = name.removeprefix("custom.")
             definition = self.custom.get(key)
             return definition.label if definition else capfirst(key.replace("_", " "))
+        if name in self.labels:
+            return str(self.labels[name])
         found = self._field(name)
         if found is not None:
             return capfirst(str(found.verbose_name))
@@ -216,6 +231,8 @@ class _Reader:
             return ""
         if name.startswith("custom."):
             return _custom_value(self.custom.get(name.removeprefix("custom.")), value)
+        if name in self.readers:
+            return str(self.readers[name](value))
         found = self._field(name)
         if found is not None:
             return self._field_value(found, value, currency=currency)
@@ -296,6 +313,8 @@ def _phone(e164: str) -> str:
 
 
 def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value if v not in EMPTY)
     if isinstance(value, Mapping):

@@ -17,7 +17,13 @@ class BearerTokenAuth(HttpBearer):
 
 
 class BrowserSessionAuth(SessionAuth):
+    """The browser's session, for requests that bring no credential of their own: a request with an
+    ``Authorization`` header is answered by that credential alone, so a wrong token is a 401 and
+    never falls back to a session (which may not have passed two-factor sign-in)."""
+
     def authenticate(self, request: HttpRequest, key: Any) -> Any:
+        if request.headers.get("Authorization"):
+            return None
         user = request.user
         if user.is_authenticated and user.is_active:
             return user

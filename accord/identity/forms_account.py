@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.identity.forms import NewPasswordForm
+from accord.identity.forms import CodeForm, NewPasswordForm
 from accord.identity.services.common import time_zones
 
 
@@ -26,6 +26,14 @@ def time_zone_choices() -> list[tuple[str, Any]]:
 class PreferencesMixin(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
     timezone = forms.ChoiceField(label=_("Time zone"), required=False, choices=time_zone_choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A zone the user has that the list no longer offers stays offered (and kept) until changed.
+        current = self.initial.get("timezone") or ""
+        field: Any = self.fields["timezone"]
+        if current and current not in time_zones():
+            field.choices = [*field.choices, (current, current.replace("_", " "))]
 
 
 class ProfileForm(PreferencesMixin):
@@ -72,9 +80,28 @@ class TokenForm(forms.Form):
         return timezone.now() + datetime.timedelta(days=int(days)) if days else None
 
 
-class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(
-        label=_("Your password"),
+class ProofForm(forms.Form):
+    """Changing two-factor sign-in that is set up: the password, or the code the app shows, again."""
+
+    proof = forms.CharField(
+        label=_("Your password or the code from your app"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class AuthenticatorForm(ProofForm, CodeForm):
+    """The set-up page's form: the new app's code and, when it replaces an authenticator, the
+    password or the current app's code."""
+
+    field_order = ["proof", "code"]
+
+    def __init__(self, *args: Any, replacing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not replacing:
+            del self.fields["proof"]
+            return
+        proof: Any = self.fields["proof"]
+        proof.label = _("Your password or a code from the app you are replacing")
+        proof.widget.attrs["autofocus"] = True
+        self.fields["code"].widget.attrs.pop("autofocus", None)

@@ -1,6 +1,7 @@
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -42,9 +43,10 @@ class TwoFactorMiddleware:
     passed it: without an authenticator they may only set one up, with one they type its code.
     Logging out, the language switch and static files stay open.
 
-    The API's bearer tokens are a credential of their own and pass; the API through the browser's
-    session is held back like any page. Costs no query for everyone else: the role comes with the
-    user.
+    The API's bearer tokens are a credential of their own: a request carrying a valid one passes
+    (the API then ignores the session). A request whose bearer token is not valid is held back
+    like any other, and the API answers it 401 whatever the session. Costs no query for everyone
+    else: the role comes with the user.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -53,41 +55,57 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and user.role.requires_two_factor
-            and not user.is_verified()
-            and not self._open(request)
+            user is None
+            or not user.is_authenticated
+            or not user.role.requires_two_factor
+            or user.is_verified()
+            or self._open(request)
         ):
-            from accord.identity.services.twofactor import has_two_factor
+            return self.get_response(request)
+        from accord.identity.services.twofactor import has_two_factor
 
-            target = reverse("identity:login-code" if has_two_factor(user) else "identity:two-factor-setup")
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "message": _("Your role requires two-factor sign-in: set it up in the browser first."),
-                        "errors": {},
-                    },
-                    status=403,
-                )
-            if request.headers.get("HX-Request") == "true":
-                response = HttpResponse(status=204)
+        enrolled = has_two_factor(user)
+        setup = reverse("identity:two-factor-setup")
+        if not enrolled and request.path == setup:
+            # The first enrolment; replacing an authenticator needs the code of the one set up.
+            return self.get_response(request)
+        target = reverse("identity:login-code") if enrolled else setup
+        if request.path.startswith("/api/"):
+            if self._valid_bearer(request):
+                return self.get_response(request)
+            return JsonResponse(
+                {
+                    "message": _("Your role requires two-factor sign-in: set it up in the browser first."),
+                    "errors": {},
+                },
+                status=403,
+            )
+        if request.headers.get("HX-Request") == "true":
+            # An empty answer: htmx swaps nothing. Sent from the page the user is being sent to (the
+            # notification badge polls there too), a redirect would only reload that page forever.
+            response = HttpResponse(status=204)
+            if urlsplit(request.headers.get("HX-Current-URL", "")).path != target:
                 response["HX-Redirect"] = target
-                return response
-            return redirect(target)
-        return self.get_response(request)
+            return response
+        return redirect(target)
 
     @staticmethod
     def _open(request: HttpRequest) -> bool:
         path = request.path
         if path.startswith(("/" + settings.STATIC_URL.lstrip("/"), "/healthz")):
             return True
-        if path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer "):
-            return True
         return path in {
             reverse("identity:login"),
             reverse("identity:login-code"),
             reverse("identity:logout"),
             reverse("identity:set-language"),
-            reverse("identity:two-factor-setup"),
         }
+
+    @staticmethod
+    def _valid_bearer(request: HttpRequest) -> bool:
+        scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        from accord.identity.services import authenticate_token
+
+        return authenticate_token(token.strip()) is not None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -100,6 +102,20 @@ class Territory(BaseModel):
         return self.name
 
 
+def _role_name(name: Any) -> str:
+    from accord.identity.roles import TRANSLATED_NAMES
+
+    return str(TRANSLATED_NAMES.get(name, name))
+
+
+def _language_name(code: Any) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def _on_off(on: Any) -> str:
+    return str(_("On") if on else _("Off"))
+
+
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # RecoveryCodeDevice extends untyped django-otp
     """Someone who logs in to Accord."""
 
@@ -116,6 +132,18 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # RecoveryCod
     # The audit trail records that a password changed (password_changed_at), never the hash; the
     # role is recorded by name (services pass it as an extra), not by key.
     audit_exclude = frozenset({"id", "password", "last_login", "date_joined", "role"})
+    # The history on the user's page (core.history): what an administrator acts on. Whether the
+    # user is staff or superuser follows from the role; the authenticator's date and the count of
+    # recovery codes left are the user's own business.
+    history_hidden: ClassVar[frozenset[str]] = frozenset(
+        {"is_staff", "is_superuser", "authenticator", "recovery_codes_left"}
+    )
+    history_labels: ClassVar[dict[str, Any]] = {"role": _("Role"), "two_factor": _("Two-factor sign-in")}
+    history_readers: ClassVar[dict[str, Callable[[Any], str]]] = {
+        "role": _role_name,
+        "two_factor": _on_off,
+        "language": _language_name,
+    }
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -91,9 +91,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
     pending = None
     user: Any = request.user
     if user.is_authenticated:
+        next_url = request.GET.get("next", "")
         if user.is_verified():
-            return redirect(settings.LOGIN_REDIRECT_URL)
-        next_url = ""
+            return HttpResponseRedirect(_next_url(request, next_url))
     else:
         pending = _pending(request)
         found = (

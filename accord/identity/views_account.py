@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,22 +23,25 @@ from accord.core import access
 from accord.core.forms import apply_errors
 from accord.core.redirects import safe_next
 from accord.identity import selectors, services
-from accord.identity.forms import CodeForm
-from accord.identity.forms_account import PasswordChangeForm, PasswordConfirmForm, ProfileForm, TokenForm
+from accord.identity.forms_account import AuthenticatorForm, PasswordChangeForm, ProfileForm, ProofForm, TokenForm
 from accord.identity.models import ApiToken
 from accord.identity.services import twofactor
 from accord.identity.views import set_language_cookie
 
+# Between creating a token and the page that shows it once.
+NEW_TOKEN_KEY = "identity_new_token"  # noqa: S105 - a session key, not a secret
+
 
 def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
-    """The profile page; a form that failed (or a token just made) is passed in, the rest are fresh."""
+    """The profile page; a form that failed is passed in, the rest are fresh."""
     user: Any = request.user
     context = {
         "profile_form": forms.get("profile_form") or ProfileForm(initial=ProfileForm.initial_for(user)),
         "password_form": forms.get("password_form") or PasswordChangeForm(),
         "token_form": forms.get("token_form") or TokenForm(),
-        "disable_form": forms.get("disable_form") or PasswordConfirmForm(),
-        "new_token": forms.get("new_token"),
+        "change_form": forms.get("change_form") or ProofForm(),
+        # A token just made (``token_create``): shown on this page only.
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
         "tokens": selectors.tokens_of(user),
         "two_factor": twofactor.authenticator(user),
         "recovery_codes_left": twofactor.recovery_codes_left(user),
@@ -50,7 +55,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if request.method != "POST":
         return _profile(request)
-    form = ProfileForm(request.POST)
+    form = ProfileForm(request.POST, initial=ProfileForm.initial_for(user))
     if form.is_valid():
         try:
             services.update_profile(user=user, **form.cleaned_data)
@@ -107,8 +112,10 @@ def token_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            # Shown in this response only: it is stored as a hash and cannot be shown again.
-            return _profile(request, new_token=raw)
+            # Stored as a hash, so it cannot be shown again: the next page shows it once, and a reload
+            # of that page makes no second token.
+            request.session[NEW_TOKEN_KEY] = raw
+            return redirect(reverse("identity:profile") + "#tokens")
     return _profile(request, status=422, token_form=form)
 
 
@@ -129,15 +136,26 @@ def token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @never_cache
 @login_required
+@sensitive_post_parameters("proof")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Scan the QR code (or type the secret), then prove it with a code. Until then nothing
-    changes; afterwards this session counts as signed in with two factors."""
+    changes; afterwards this session counts as signed in with two factors. Replacing an
+    authenticator takes a session that passed two-factor sign-in, and the password or the current
+    app's code."""
     user: Any = request.user
+    replacing = twofactor.has_two_factor(user)
+    if replacing and not user.is_verified():
+        return redirect(f"{reverse('identity:login-code')}?{urlencode({'next': request.path})}")
     device = twofactor.pending_authenticator(user=user)
-    form = CodeForm(request.POST or None)
+    form = AuthenticatorForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = twofactor.confirm_authenticator(user=user, code=form.cleaned_data["code"])
+            codes = twofactor.confirm_authenticator(
+                user=user,
+                code=form.cleaned_data["code"],
+                session_verified=user.is_verified(),
+                proof=form.cleaned_data.get("proof", ""),
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -145,13 +163,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             if codes is None:
                 messages.success(request, _("Two-factor sign-in now uses your new authenticator app."))
                 return redirect("identity:profile")
-            return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": True})
+            return _show_codes_once(request, codes, first_time=True)
     form.fields["code"].help_text = _("The 6-digit code the app shows for Accord.")
     return render(
         request,
         "identity/two_factor_setup.html",
         {
             "form": form,
+            "replacing": replacing,
             "qr": mark_safe(twofactor.qr_svg(device)),  # noqa: S308 - SVG drawn by segno from our own data
             "secret": twofactor.secret_of(device),
             "required": user.role.requires_two_factor,
@@ -160,32 +179,55 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Between making recovery codes and the page that shows them once.
+NEW_CODES_KEY = "identity_new_recovery_codes"
+
+
+def _show_codes_once(request: HttpRequest, codes: list[str], *, first_time: bool) -> HttpResponse:
+    """Redirect to the page that shows ``codes``: reloading it must not make new codes (the ones
+    just written down would stop working), nor show them again."""
+    request.session[NEW_CODES_KEY] = {"codes": codes, "first_time": first_time}
+    return redirect("identity:recovery-codes")
+
+
 @never_cache
 @login_required
-@require_POST
+@sensitive_post_parameters("proof")
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    try:
-        codes = twofactor.regenerate_recovery_codes(user=request.user)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        for problems in exc.message_dict.values():
-            for problem in problems:
-                messages.error(request, problem)
-        return redirect("identity:profile")
-    return render(request, "identity/recovery_codes.html", {"codes": codes, "first_time": False})
-
-
-@never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    form = PasswordConfirmForm(request.POST)
+    """GET: the codes just made, once. POST: new codes for the old ones."""
+    user: Any = request.user
+    if request.method != "POST":
+        shown = request.session.pop(NEW_CODES_KEY, None)
+        if not isinstance(shown, dict):
+            return redirect(reverse("identity:profile") + "#two-factor")
+        context = {"codes": shown.get("codes", []), "first_time": bool(shown.get("first_time"))}
+        return render(request, "identity/recovery_codes.html", context)
+    form = ProofForm(request.POST)
     if form.is_valid():
         try:
-            twofactor.disable(user=request.user, password=form.cleaned_data["password"])  # type: ignore[arg-type]
+            codes = twofactor.regenerate_recovery_codes(
+                user=user, session_verified=user.is_verified(), proof=form.cleaned_data["proof"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _show_codes_once(request, codes, first_time=False)
+    return _profile(request, status=422, change_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("proof")
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = ProofForm(request.POST)
+    if form.is_valid():
+        try:
+            twofactor.disable(user=user, proof=form.cleaned_data["proof"], session_verified=user.is_verified())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("identity:profile")
-    return _profile(request, status=422, disable_form=form)
+    return _profile(request, status=422, change_form=form)

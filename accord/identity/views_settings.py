@@ -166,7 +166,9 @@ def user_set_active(request: HttpRequest, pk: Any) -> HttpResponse:
             messages.success(request, _("%(name)s can log in again.") % {"name": user})
         else:
             messages.success(
-                request, _("%(name)s is deactivated: they cannot log in, their records stay.") % {"name": user}
+                request,
+                _("The account of %(name)s is deactivated: it can no longer be used to log in; its records stay.")
+                % {"name": user},
             )
     return redirect("identity:access-user", pk=user.pk)
 

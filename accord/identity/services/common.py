@@ -44,13 +44,23 @@ def last_admin_message() -> str:
     return _("Accord needs at least one active administrator: make someone else an administrator first.")
 
 
+# The areas of the tz database's canonical "Area/City" zones; the rest are aliases kept for old
+# systems (US/Eastern, Poland), fixed offsets (Etc/GMT+2) and odd entries (Factory, localtime).
+_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+)
+
+
 @cache
 def time_zones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+    """The time zones a user chooses from: the canonical Area/City ones, sorted."""
+    return sorted(z for z in zoneinfo.available_timezones() if z.partition("/")[0] in _AREAS and "/" in z)
 
 
-def check_preferences(errors: Errors, *, language: str, timezone: str) -> None:
+def check_preferences(errors: Errors, *, language: str, timezone: str, current_timezone: str = "") -> None:
+    """A zone outside the list is refused unless it is the one the user already has (set before the
+    list was narrowed, or by the command line): saving other details keeps it."""
     if language and language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose one of the offered languages.")]
-    if timezone and timezone not in time_zones():
+    if timezone and timezone != current_timezone and timezone not in time_zones():
         errors["timezone"] = [_("Choose a time zone from the list.")]

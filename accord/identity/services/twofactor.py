@@ -60,6 +60,36 @@ def _before(user: User) -> dict[str, Any]:
     return changes.snapshot(user, extra=_extra(user))
 
 
+# --- changing it ------------------------------------------------------------------------------------
+
+
+def check_proof(*, user: User, session_verified: bool, proof: str) -> None:
+    """What changing two-factor sign-in that is set up takes (a new phone, new recovery codes,
+    turning it off): a session that passed it, and the password or the code the current app shows
+    typed again, so a session left open, or one that gave the password only, changes nothing.
+
+    Raises ValidationError: ``__all__`` for the session, ``proof`` for what was typed. A wrong code
+    counts against the authenticator's throttling like one typed at sign-in.
+    """
+    if not session_verified:
+        raise ValidationError(
+            {"__all__": [_("Sign in with your code first: log out, then log in with your password and a code.")]}
+        )
+    if proof and user.check_password(proof):
+        return
+    code = "".join(str(proof).split())
+    device = authenticator(user)
+    if code.isdigit() and device is not None:
+        try:
+            _check_code(device, code, recovery=False)
+        except ValidationError as exc:
+            raise ValidationError({"proof": exc.message_dict["code"]}) from exc
+        return
+    if not proof:
+        raise ValidationError({"proof": [_("Type your password or the code your authenticator app shows.")]})
+    raise ValidationError({"proof": [_("This is neither your password nor the code your authenticator app shows.")]})
+
+
 # --- setting up -------------------------------------------------------------------------------------
 
 
@@ -84,13 +114,19 @@ def qr_svg(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, dark="#111827", light="#ffffff")
 
 
-def confirm_authenticator(*, user: User, code: str) -> list[str] | None:
-    """Turn the pending authenticator on once ``code`` proves the app has its key. Replaces an
-    authenticator set up before. Returns new recovery codes when the user had none (shown once),
-    else None."""
+def confirm_authenticator(
+    *, user: User, code: str, session_verified: bool = False, proof: str = ""
+) -> list[str] | None:
+    """Turn the pending authenticator on once ``code`` proves the app has its key. Returns new
+    recovery codes when the user had none (shown once), else None.
+
+    Replacing an authenticator set up before (a new phone) is a change to it: see ``check_proof``.
+    """
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise ValidationError({"code": [_("Start the set-up again: open this page from your profile.")]})
+    if has_two_factor(user):
+        check_proof(user=user, session_verified=session_verified, proof=proof)
     _check_code(device, code, recovery=False)
     with transaction.atomic():
         before = _before(user)
@@ -113,14 +149,17 @@ def _new_codes(user: User) -> list[str]:
     return codes
 
 
-@transaction.atomic
-def regenerate_recovery_codes(*, user: User) -> list[str]:
-    """A fresh set of recovery codes; the old ones stop working."""
+def regenerate_recovery_codes(*, user: User, session_verified: bool = False, proof: str = "") -> list[str]:
+    """A fresh set of recovery codes; the old ones stop working. A change to two-factor sign-in:
+    see ``check_proof``."""
     if not has_two_factor(user):
         raise ValidationError({"__all__": [_("Set up an authenticator app first.")]})
-    before = _before(user)
-    codes = _new_codes(user)
-    _audit(user, user, before)
+    check_proof(user=user, session_verified=session_verified, proof=proof)
+    # Outside the transaction the proof's wrong code stays counted (``_check_code``).
+    with transaction.atomic():
+        before = _before(user)
+        codes = _new_codes(user)
+        _audit(user, user, before)
     return codes
 
 
@@ -185,19 +224,18 @@ def _remove_devices(user: User) -> None:
     RecoveryCodeDevice.objects.filter(user=user).delete()
 
 
-@transaction.atomic
-def disable(*, user: User, password: str) -> None:
-    """The user turns two-factor sign-in off, confirming with their password. Not while their
-    role requires it: they may set up a new phone instead."""
-    if not user.check_password(password):
-        raise ValidationError({"password": [_("This is not your current password.")]})
+def disable(*, user: User, proof: str, session_verified: bool = False) -> None:
+    """The user turns two-factor sign-in off (see ``check_proof``). Not while their role requires
+    it: they may set up a new phone instead."""
     if user.role.requires_two_factor:
         raise ValidationError(
             {"__all__": [_("Your role requires two-factor sign-in: you can set up a new phone, but not turn it off.")]}
         )
-    before = _before(user)
-    _remove_devices(user)
-    _audit(user, user, before)
+    check_proof(user=user, session_verified=session_verified, proof=proof)
+    with transaction.atomic():
+        before = _before(user)
+        _remove_devices(user)
+        _audit(user, user, before)
 
 
 @transaction.atomic

@@ -149,9 +149,10 @@ def update_user(
             setattr(locked, name, value.strip())
     if language is not None:
         locked.language = language
+    current_timezone = locked.timezone
     if timezone is not None:
         locked.timezone = timezone
-    check_preferences(errors, language=locked.language, timezone=locked.timezone)
+    check_preferences(errors, language=locked.language, timezone=locked.timezone, current_timezone=current_timezone)
     _clean_user(locked, errors)
     if errors:
         raise ValidationError(errors)
@@ -247,9 +248,10 @@ def update_profile(
     before = changes.snapshot(locked, extra=user_extra(locked))
     locked.first_name, locked.last_name = first_name.strip(), last_name.strip()
     locked.email, locked.phone = email.strip(), phone.strip()
+    current_timezone = locked.timezone
     locked.language, locked.timezone = language, timezone
     errors: Errors = {}
-    check_preferences(errors, language=language, timezone=timezone)
+    check_preferences(errors, language=language, timezone=timezone, current_timezone=current_timezone)
     _clean_user(locked, errors)
     if errors:
         raise ValidationError(errors)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accord.core.models import AuditEntry, Event
+from accord.identity import services
 from accord.identity.middleware import UserPreferencesMiddleware
+from accord.identity.models import User
 
 PASSWORD = "a-long-test-password"
 
@@ -176,3 +181,72 @@ def test_the_language_picked_from_the_menu_is_remembered_and_audited(login, owne
     assert owner.language == "pl"
     entries = AuditEntry.objects.filter(entity="identity.user", object_id=owner.pk)
     assert [e.changes for e in entries] == [{"language": ["", "pl"]}]
+
+
+def _offered_zones(html: str) -> list[str]:
+    select = html.split('name="timezone"')[1].split("</select>")[0]
+    return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
+
+
+def test_the_time_zone_list_offers_only_area_city_zones_sorted(login, owner):
+    html = login(owner).get("/account/").content.decode()
+
+    zones = _offered_zones(html)
+
+    assert "Europe/Warsaw" in zones
+    assert "America/Argentina/Buenos_Aires" in zones
+    assert zones == sorted(zones)
+    odd = {
+        "Factory",
+        "localtime",
+        "posixrules",
+        "Etc/GMT+2",
+        "Etc/UTC",
+        "EST",
+        "CET",
+        "GMT",
+        "UTC",
+        "Poland",
+        "US/Eastern",
+    }
+    assert not odd & set(zones)
+    assert all(
+        zone.split("/")[0]
+        in {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+        for zone in zones
+    )
+
+
+def test_an_odd_zone_the_user_has_is_kept_but_not_offered_to_others(login, owner, teammate):
+    User.objects.filter(pk=owner.pk).update(timezone="Etc/GMT-2")
+    client = login(owner)
+    html = client.get("/account/").content.decode()
+    data = {"first_name": "Olga", "last_name": "", "email": "", "phone": "", "language": "", "timezone": "Etc/GMT-2"}
+
+    kept = client.post("/account/", data)
+    refused = client.post("/account/", {**data, "timezone": "Factory"})
+
+    owner.refresh_from_db()
+    assert '<option value="Etc/GMT-2" selected>' in html
+    assert kept.status_code == 302
+    assert refused.status_code == 422
+    assert "Select a valid choice." in refused.content.decode()
+    assert (owner.first_name, owner.timezone) == ("Olga", "Etc/GMT-2")
+    assert "Etc/GMT-2" not in _offered_zones(login(teammate).get("/account/").content.decode())
+
+
+def test_the_service_refuses_a_zone_outside_the_list_unless_the_user_has_it(owner):
+    with pytest.raises(ValidationError) as caught:
+        services.update_profile(
+            user=owner, first_name="", last_name="", email="", phone="", language="", timezone="Factory"
+        )
+    User.objects.filter(pk=owner.pk).update(timezone="Factory")
+    owner.refresh_from_db()
+
+    services.update_profile(
+        user=owner, first_name="Olga", last_name="", email="", phone="", language="", timezone="Factory"
+    )
+
+    assert caught.value.message_dict == {"timezone": ["Choose a time zone from the list."]}
+    owner.refresh_from_db()
+    assert (owner.first_name, owner.timezone) == ("Olga", "Factory")

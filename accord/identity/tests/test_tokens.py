@@ -17,11 +17,27 @@ from accord.identity.models import ApiToken
 
 
 def create_on_profile(client: Client, **data: str) -> str:
-    response = client.post("/account/tokens/", {"name": "Invoicing sync", **data})
-    assert response.status_code == 200
+    response = client.post("/account/tokens/", {"name": "Invoicing sync", **data}, follow=True)
+    assert response.redirect_chain == [("/account/#tokens", 302)]
     found = re.search(r"data-new-token>(acc_[\w-]+)<", response.content.decode())
     assert found is not None
     return found.group(1)
+
+
+def test_reloading_the_page_after_creating_a_token_neither_makes_another_nor_shows_it_again(login, owner):
+    client = login(owner)
+    created = client.post("/account/tokens/", {"name": "Invoicing sync"})
+    shown = client.get(created["Location"])
+    raw = re.search(r"data-new-token>(acc_[\w-]+)<", shown.content.decode())
+
+    reloaded = client.get(created["Location"])
+
+    assert created.status_code == 302
+    assert created["Location"] == "/account/#tokens"
+    assert raw is not None
+    assert raw.group(1) not in reloaded.content.decode()
+    assert "data-new-token" not in reloaded.content.decode()
+    assert ApiToken.objects.filter(user=owner).count() == 1
 
 
 def test_owner_creates_a_token_shown_once_and_stored_as_a_hash(login, owner):

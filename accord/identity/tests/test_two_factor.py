@@ -4,6 +4,7 @@ that require it, turning it off and an administrator's reset."""
 from __future__ import annotations
 
 import datetime
+import re
 import time
 from base64 import b32decode
 from typing import Any
@@ -15,6 +16,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.core.models import AuditEntry, Event
+from accord.identity import services
 from accord.identity.models import RecoveryCode, RecoveryCodeDevice, Role
 from accord.identity.services import twofactor
 from accord.identity.views import PENDING_KEY
@@ -38,6 +40,16 @@ def turn_on(user: Any) -> list[str]:
 
 def log_in_with_password(client: Any, username: str = "owner") -> Any:
     return client.post("/login/", {"username": username, "password": PASSWORD})
+
+
+def log_in_with_code(client: Any, user: Any) -> Any:
+    """Log in the way people do: the password, then the code the app shows (the next one, so the
+    code that confirmed the app is not reused)."""
+    device = twofactor.authenticator(user)
+    assert device is not None
+    log_in_with_password(client, user.username)
+    assert client.post("/login/code/", {"code": code_for(device, steps_ahead=1)}).status_code == 302
+    return client
 
 
 # --- setting up -------------------------------------------------------------------------------------
@@ -87,10 +99,11 @@ def test_a_valid_code_turns_it_on_shows_ten_recovery_codes_once_and_audits_it(lo
     client.get("/account/two-factor/")
     device = TOTPDevice.objects.get(user=owner)
 
-    response = client.post("/account/two-factor/", {"code": code_for(device)})
+    response = client.post("/account/two-factor/", {"code": code_for(device)}, follow=True)
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain == [("/account/two-factor/recovery-codes/", 302)]
+    assert "Two-factor sign-in is on" in html
     assert twofactor.has_two_factor(owner) is True
     shown = [line.split("<code>")[1].split("</code>")[0] for line in html.split("<li>") if "<code>" in line]
     assert len(shown) == 10
@@ -108,20 +121,95 @@ def test_a_valid_code_turns_it_on_shows_ten_recovery_codes_once_and_audits_it(lo
     assert client.get("/contacts/").status_code == 200
 
 
-def test_a_new_phone_replaces_the_old_authenticator_and_keeps_the_recovery_codes(login, owner):
+def test_a_new_phone_replaces_the_old_authenticator_and_keeps_the_recovery_codes(client, owner):
     codes = turn_on(owner)
     old = twofactor.authenticator(owner)
-    client = login(owner)
+    log_in_with_code(client, owner)
     client.get("/account/two-factor/")
     new = TOTPDevice.objects.get(user=owner, confirmed=False)
 
-    response = client.post("/account/two-factor/", {"code": code_for(new)})
+    response = client.post("/account/two-factor/", {"proof": PASSWORD, "code": code_for(new)})
 
     assert response.status_code == 302
     assert list(TOTPDevice.objects.filter(user=owner).values_list("pk", flat=True)) == [new.pk]
     assert old is not None
     assert old.pk != new.pk
     assert twofactor.recovery_codes_left(owner) == len(codes) == 10
+
+
+def test_a_new_phone_is_confirmed_with_the_old_phones_code_instead_of_the_password(client, owner):
+    turn_on(owner)
+    old = twofactor.authenticator(owner)
+    assert old is not None
+    log_in_with_code(client, owner)
+    client.get("/account/two-factor/")
+    new = TOTPDevice.objects.get(user=owner, confirmed=False)
+
+    response = client.post("/account/two-factor/", {"proof": code_for(old, steps_ahead=2), "code": code_for(new)})
+
+    assert response.status_code == 302
+    assert twofactor.authenticator(owner) == new
+
+
+def test_replacing_the_authenticator_needs_the_password_or_the_current_code(client, owner):
+    turn_on(owner)
+    old = twofactor.authenticator(owner)
+    log_in_with_code(client, owner)
+    page = client.get("/account/two-factor/")
+    new = TOTPDevice.objects.get(user=owner, confirmed=False)
+
+    missing = client.post("/account/two-factor/", {"code": code_for(new)})
+    wrong = client.post("/account/two-factor/", {"proof": "not-my-password", "code": code_for(new)})
+
+    assert 'name="proof"' in page.content.decode()
+    assert missing.status_code == 422
+    assert wrong.status_code == 422
+    assert "This is neither your password nor the code your authenticator app shows." in wrong.content.decode()
+    assert twofactor.authenticator(owner) == old
+
+
+def test_a_session_that_gave_only_the_password_cannot_replace_the_authenticator(client, owner):
+    """A session logged in but not through the code (one from before two-factor sign-in was set
+    up, or one that skipped the code step) is sent to type the code; the set-up is not open."""
+    turn_on(owner)
+    old = twofactor.authenticator(owner)
+    client.force_login(owner)
+
+    page = client.get("/account/two-factor/")
+    posted = client.post("/account/two-factor/", {"proof": PASSWORD, "code": "123456"})
+
+    assert page.status_code == 302
+    assert page["Location"] == "/login/code/?next=%2Faccount%2Ftwo-factor%2F"
+    assert posted["Location"] == page["Location"]
+    assert list(TOTPDevice.objects.filter(user=owner).values_list("pk", flat=True)) == [old.pk]  # type: ignore[union-attr]
+
+
+def test_an_unverified_session_of_a_role_that_requires_it_cannot_reach_the_set_up(client, owner):
+    turn_on(owner)
+    old = twofactor.authenticator(owner)
+    Role.objects.filter(code=Role.SALES_REP).update(requires_two_factor=True)
+    client.force_login(owner)
+
+    page = client.get("/account/two-factor/")
+    posted = client.post("/account/two-factor/", {"proof": PASSWORD, "code": "123456"})
+
+    assert page["Location"] == "/login/code/"
+    assert posted["Location"] == "/login/code/"
+    assert list(TOTPDevice.objects.filter(user=owner).values_list("pk", flat=True)) == [old.pk]  # type: ignore[union-attr]
+
+
+def test_the_service_refuses_a_replacement_from_an_unverified_session(owner):
+    turn_on(owner)
+    old = twofactor.authenticator(owner)
+    new = twofactor.pending_authenticator(user=owner)
+
+    with pytest.raises(ValidationError) as caught:
+        twofactor.confirm_authenticator(user=owner, code=code_for(new), session_verified=False, proof=PASSWORD)
+
+    assert caught.value.message_dict == {
+        "__all__": ["Sign in with your code first: log out, then log in with your password and a code."]
+    }
+    assert twofactor.authenticator(owner) == old
 
 
 # --- logging in -------------------------------------------------------------------------------------
@@ -309,6 +397,69 @@ def test_bearer_tokens_are_not_held_back_by_the_requirement(api, owner, reps_req
     assert response.json()["username"] == "owner"
 
 
+def test_a_junk_bearer_token_does_not_lift_the_requirement_from_the_session(client, owner, reps_require_two_factor):
+    log_in_with_password(client)  # logged in, two-factor sign-in not set up yet
+
+    api = client.get("/api/v1/me", headers={"Authorization": "Bearer junk"})
+    page = client.get("/contacts/", headers={"Authorization": "Bearer junk"})
+
+    assert api.status_code == 403
+    assert api.json()["message"] == "Your role requires two-factor sign-in: set it up in the browser first."
+    assert page["Location"] == "/account/two-factor/"
+
+
+def test_a_valid_bearer_token_passes_beside_an_unverified_session(client, owner, teammate, reps_require_two_factor):
+    _token, raw = services.create_token(user=teammate, name="sync")
+    log_in_with_password(client)
+
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "teammate"
+
+
+def test_an_invalid_bearer_token_is_a_401_even_beside_a_good_session(login, owner):
+    client = login(owner)
+
+    junk = client.get("/api/v1/me", headers={"Authorization": "Bearer junk"})
+    session_only = client.get("/api/v1/me")
+
+    assert junk.status_code == 401
+    assert junk["Content-Type"].startswith("application/json")
+    assert session_only.status_code == 200
+
+
+def test_the_bell_polled_from_the_set_up_page_gets_an_empty_answer_not_a_reload(client, owner, reps_require_two_factor):
+    log_in_with_password(client)
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/account/two-factor/"}
+
+    badge = client.get("/notifications/badge/", headers=htmx)
+    elsewhere = client.get(
+        "/notifications/badge/", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/contacts/"}
+    )
+
+    assert badge.status_code == 204
+    assert "HX-Redirect" not in badge
+    assert badge.content == b""
+    # From any other page the browser is still sent to set up.
+    assert elsewhere.status_code == 204
+    assert elsewhere["HX-Redirect"] == "/account/two-factor/"
+
+
+def test_the_bell_polled_from_the_code_page_gets_an_empty_answer(client, owner):
+    turn_on(owner)
+    client.force_login(owner)
+    Role.objects.filter(code=Role.SALES_REP).update(requires_two_factor=True)
+
+    badge = client.get(
+        "/notifications/badge/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/login/code/"},
+    )
+
+    assert badge.status_code == 204
+    assert "HX-Redirect" not in badge
+
+
 def test_logging_out_stays_open_while_setup_is_required(client, owner, reps_require_two_factor):
     log_in_with_password(client)
 
@@ -322,31 +473,73 @@ def test_logging_out_stays_open_while_setup_is_required(client, owner, reps_requ
 # --- recovery codes, turning off, resetting ---------------------------------------------------------
 
 
-def test_new_recovery_codes_replace_the_old_ones(login, owner):
+def test_new_recovery_codes_replace_the_old_ones(client, owner):
     old = turn_on(owner)
-    client = login(owner)
+    log_in_with_code(client, owner)
 
-    response = client.post("/account/two-factor/recovery-codes/")
+    response = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD}, follow=True)
 
     assert response.status_code == 200
+    assert response.content.decode().count("<code>") == 10
     with pytest.raises(ValidationError) as caught:
         twofactor.verify(user=owner, code=old[0])
     assert caught.value.message_dict == {"code": ["This recovery code is not right, or it was used already."]}
     assert twofactor.recovery_codes_left(owner) == 10
 
 
-def test_turning_it_off_needs_the_password(login, owner):
+def test_reloading_the_new_recovery_codes_neither_replaces_them_nor_shows_them_again(client, owner):
     turn_on(owner)
-    client = login(owner)
+    log_in_with_code(client, owner)
+    made = client.post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
+    shown = client.get(made["Location"]).content.decode()
+    codes = re.findall(r"<code>([\w-]+)</code>", shown)
 
-    refused = client.post("/account/two-factor/disable/", {"password": "not-my-password"})
-    accepted = client.post("/account/two-factor/disable/", {"password": PASSWORD})
+    reloaded = client.get(made["Location"])
+
+    assert made.status_code == 302
+    assert len(codes) == 10
+    assert reloaded["Location"] == "/account/#two-factor"
+    assert twofactor.recovery_codes_left(owner) == 10
+    assert isinstance(twofactor.verify(user=owner, code=codes[0]), RecoveryCodeDevice)
+
+
+def test_new_recovery_codes_need_the_password_and_a_verified_session(client, login, owner):
+    old = turn_on(owner)
+    log_in_with_code(client, owner)
+
+    without = client.post("/account/two-factor/recovery-codes/", {"proof": ""})
+    wrong = client.post("/account/two-factor/recovery-codes/", {"proof": "not-my-password"})
+    client.post("/logout/")
+    unverified = login(owner).post("/account/two-factor/recovery-codes/", {"proof": PASSWORD})
+
+    assert without.status_code == wrong.status_code == unverified.status_code == 422
+    assert "This is neither your password nor the code your authenticator app shows." in wrong.content.decode()
+    assert "Sign in with your code first" in unverified.content.decode()
+    assert isinstance(twofactor.verify(user=owner, code=old[0]), RecoveryCodeDevice)
+
+
+def test_turning_it_off_needs_the_password(client, owner):
+    turn_on(owner)
+    log_in_with_code(client, owner)
+
+    refused = client.post("/account/two-factor/disable/", {"proof": "not-my-password"})
+    accepted = client.post("/account/two-factor/disable/", {"proof": PASSWORD})
 
     assert refused.status_code == 422
-    assert "This is not your current password." in refused.content.decode()
+    assert "This is neither your password nor the code your authenticator app shows." in refused.content.decode()
     assert accepted.status_code == 302
     assert twofactor.has_two_factor(owner) is False
     assert not RecoveryCodeDevice.objects.filter(user=owner).exists()
+
+
+def test_a_session_that_gave_only_the_password_cannot_turn_it_off(login, owner):
+    turn_on(owner)
+
+    response = login(owner).post("/account/two-factor/disable/", {"proof": PASSWORD})
+
+    assert response.status_code == 422
+    assert "Sign in with your code first" in response.content.decode()
+    assert twofactor.has_two_factor(owner) is True
 
 
 def test_it_cannot_be_turned_off_when_the_role_requires_it(owner, reps_require_two_factor):
@@ -354,7 +547,7 @@ def test_it_cannot_be_turned_off_when_the_role_requires_it(owner, reps_require_t
     owner.refresh_from_db()
 
     with pytest.raises(ValidationError) as caught:
-        twofactor.disable(user=owner, password=PASSWORD)
+        twofactor.disable(user=owner, proof=PASSWORD, session_verified=True)
 
     assert "Your role requires two-factor sign-in" in caught.value.message_dict["__all__"][0]
     assert twofactor.has_two_factor(owner) is True

@@ -17,6 +17,8 @@ from accord.core.access import AccessDenied
 from accord.core.models import AuditEntry, Event
 from accord.identity import services
 from accord.identity.models import Role, Team, User
+from accord.identity.services import twofactor
+from accord.identity.tests.test_two_factor import turn_on
 
 PASSWORD = "a-long-test-password"
 CONSOLE_MAIL = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
@@ -311,3 +313,44 @@ def test_users_are_never_deleted_from_the_screens(login, admin_user, owner):
     assert "Deactivate" in html
     assert "/delete/" not in html
     assert Team.objects.count() == 1
+
+
+def test_the_user_history_reads_in_words_and_leaves_out_the_internals(login, admin_user, owner):
+    services.update_user(actor=admin_user, user=owner, role_code=Role.ADMIN, language="pl")  # staff too now
+    codes = turn_on(owner)
+    twofactor.verify(user=owner, code=codes[0])  # one recovery code fewer
+
+    html = login(admin_user).get(f"/settings/users/{owner.pk}/").content.decode()
+
+    history = html.split('id="history"')[1].split("</section>")[0]
+    assert '<span class="muted">Role:</span> <del>Sales rep</del> → <ins>Administrator</ins>' in history
+    assert '<span class="muted">Language:</span> <span class="muted">—</span> → <ins>Polski</ins>' in history
+    assert '<span class="muted">Two-factor sign-in:</span> <del>Off</del> → <ins>On</ins>' in history
+    for internal in ("Recovery codes", "Authenticator", "Staff status", "Superuser status", "True", "False", "+00:00"):
+        assert internal not in history
+    # Two rows: the use of a recovery code changed nothing an administrator reads.
+    assert history.count("<li>") == 2
+
+
+def test_the_deactivation_message_in_polish_is_neutral(login, admin_user, owner):
+    User.objects.filter(pk=admin_user.pk).update(language="pl")
+    client = login(admin_user)
+    before = client.get(f"/settings/users/{owner.pk}/").content.decode()
+
+    page = client.post(f"/settings/users/{owner.pk}/active/", {"active": "0"}, follow=True).content.decode()
+
+    assert "Dezaktywować to konto? Nie będzie można się na nie zalogować" in before
+    assert "Konto użytkownika Owner zostało dezaktywowane: nie można się już na nie zalogować" in page
+    for gendered in ("został dezaktywowany", "nie może się logować", "jego rekordy", "Nie będzie mógł"):
+        assert gendered not in page
+        assert gendered not in before
+
+
+def test_the_api_tokens_heading_is_capitalised_in_polish(login, admin_user, owner):
+    User.objects.filter(pk__in=[admin_user.pk, owner.pk]).update(language="pl")
+
+    profile = login(owner).get("/account/").content.decode()
+    user_page = login(admin_user).get(f"/settings/users/{owner.pk}/").content.decode()
+
+    assert '<h2 id="tokens-title">Tokeny API</h2>' in profile
+    assert '<h2 id="tokens-title">Tokeny API</h2>' in user_page

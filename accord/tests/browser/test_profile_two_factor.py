@@ -130,3 +130,23 @@ def test_profile_and_two_factor_setup_fit_a_phone(phone_page: Any, live_server: 
     for path in ("/account/", "/account/two-factor/"):
         phone_page.goto(f"{live_server.url}{path}")
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_the_set_up_page_a_role_requires_stays_put_while_the_bell_polls(page: Any, live_server: Any, rep: User):
+    """The bell's badge asks for the unread count as the page loads; the answer to a session that
+    has not set up two-factor sign-in yet must not send the page to itself again and again."""
+    Role.objects.filter(code=Role.SALES_REP).update(requires_two_factor=True)
+    log_in(page, live_server.url, OLD_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/account/two-factor/$"))
+    loads: list[str] = []
+    page.on("load", lambda _page: loads.append(page.url))
+    with page.expect_response(lambda response: "/notifications/badge/" in response.url) as polled:
+        page.reload()
+    assert polled.value.status == 204
+
+    page.wait_for_timeout(2000)
+
+    assert loads == [f"{live_server.url}/account/two-factor/"]  # the reload only
+    page.get_by_role("textbox", name="Code").fill("123")
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("textbox", name="Code")).to_have_value("123")
