@@ -76,8 +76,8 @@ def due_shortcuts(now: datetime.datetime | None = None) -> list[tuple[str, str]]
     """The due-date shortcuts, in the active (the user's) time zone, as a datetime input takes them.
 
     Today: 17:00, the end of the working day (once that has passed, the next full hour, at most 23:59).
-    Tomorrow: 9:00 tomorrow. Next week: 9:00 next Monday (a week on, from a Monday), where a
-    week's work is planned.
+    Tomorrow: 9:00 tomorrow. Next week: 9:00 a week from today (today + 7 days), as people read
+    "in a week".
     """
     local = timezone.localtime(now)
     end_of_day = local.replace(hour=17, minute=0, second=0, microsecond=0)
@@ -88,10 +88,10 @@ def due_shortcuts(now: datetime.datetime | None = None) -> list[tuple[str, str]]
         )
     morning = local.replace(hour=9, minute=0, second=0, microsecond=0)
     tomorrow = morning + datetime.timedelta(days=1)
-    next_monday = morning + datetime.timedelta(days=7 - local.weekday())
+    in_a_week = morning + datetime.timedelta(days=7)
     return [
         (str(label), _at_local(moment).strftime("%Y-%m-%dT%H:%M"))
-        for label, moment in ((_("Today"), end_of_day), (_("Tomorrow"), tomorrow), (_("Next week"), next_monday))
+        for label, moment in ((_("Today"), end_of_day), (_("Tomorrow"), tomorrow), (_("Next week"), in_a_week))
     ]
 
 
