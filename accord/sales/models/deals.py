@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
 from accord.sales.defaults import label as default_label
+from accord.sales.models.leads import LeadSource
 from accord.sales.models.pipelines import Pipeline, Stage
 
 ZERO = decimal.Decimal("0")
@@ -105,6 +106,8 @@ class Deal(OwnedModel):
     )
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # Where the deal came from: a converted lead's source (blank for deals entered by hand).
+    source = models.CharField(_("source"), max_length=10, choices=LeadSource.choices, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     lost_reason = models.ForeignKey(
         LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lost reason")
