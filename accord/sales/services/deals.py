@@ -29,7 +29,7 @@ from accord.sales.models import (
     Stage,
     StageKind,
 )
-from accord.sales.services.lines import LineIn, clean_lines, totals
+from accord.sales.services.lines import LineIn, clean_lines, line_snapshot, totals
 
 DEAL_FIELDS = (
     "name",
@@ -211,10 +211,7 @@ def _write_children(deal: Deal, extra: Mapping[str, Any]) -> None:
 def _children_snapshot(deal: Deal) -> dict[str, Any]:
     return {
         "contacts": sorted(str(c) for c in Contact.objects.filter(deal_links__deal=deal)),
-        "lines": [
-            f"{line.description} × {line.quantity} @ {line.unit_price}"
-            for line in DealLine.objects.filter(deal=deal).order_by("position", "id")
-        ],
+        "lines": [line_snapshot(line) for line in DealLine.objects.filter(deal=deal).order_by("position", "id")],
     }
 
 

@@ -29,7 +29,7 @@ from accord.core.events import emit
 from accord.core.sequences import next_value
 from accord.people.models import Address, Contact
 from accord.sales.models import Deal, DealLine, DealStatus, Quote, QuoteLine, QuoteStatus
-from accord.sales.services.lines import totals
+from accord.sales.services.lines import line_snapshot, totals
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +163,8 @@ def _copy_lines(quote: Quote, deal: Deal) -> None:
     quote.net_total, quote.vat_total, quote.gross_total = summary.net, summary.vat, summary.gross
 
 
-def _lines_snapshot(quote: Quote) -> list[str]:
-    return [
-        f"{line.description} × {line.quantity} @ {line.unit_price} -{line.discount_percent}% VAT {line.vat_rate}%"
-        for line in QuoteLine.objects.filter(quote=quote).order_by("position", "id")
-    ]
+def _lines_snapshot(quote: Quote) -> list[dict[str, str]]:
+    return [line_snapshot(line) for line in QuoteLine.objects.filter(quote=quote).order_by("position", "id")]
 
 
 def quote_search_text(quote: Quote) -> str:
