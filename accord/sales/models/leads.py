@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -179,5 +179,21 @@ class ScoringRule(BaseModel):
         verbose_name = _("scoring rule")
         verbose_name_plural = _("scoring rules")
 
+    # The e-mail domain rule's two words that stand for a kind of domain rather than one domain.
+    DOMAIN_KINDS: ClassVar[dict[str, Any]] = {
+        "free": _("a free mail service"),
+        "business": _("a company's own domain"),
+    }
+
     def __str__(self) -> str:
-        return f"{self.get_field_display()} {self.value}: {self.points:+d}"
+        value = f" {self.value_label}" if self.value else ""
+        return f"{self.get_field_display()}{value}: {self.points:+d}"
+
+    @property
+    def value_label(self) -> str:
+        """The rule's value as people read it: a source by its name ("Website", not "website")."""
+        if self.field == "source":
+            return str(dict(LeadSource.choices).get(self.value, self.value))
+        if self.field == "email_domain" and self.value in self.DOMAIN_KINDS:
+            return str(self.DOMAIN_KINDS[self.value])
+        return self.value

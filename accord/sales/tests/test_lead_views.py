@@ -93,3 +93,24 @@ def test_public_form_of_a_closed_or_unknown_form_is_404(owner):
 
     assert Client().get(f"/sales/f/{form.key}/").status_code == 404
     assert Client().get("/sales/f/nope/").status_code == 404
+
+
+def test_the_lead_page_explains_its_score_with_labels_not_codes(login, owner):
+    from accord.sales.models import ScoringRule
+    from accord.sales.services import leads as lead_services
+
+    ScoringRule.objects.create(field="source", value="website", points=20)
+    ScoringRule.objects.create(field="email_domain", value="business", points=10)
+    ScoringRule.objects.create(field="source", value="referral", points=30)  # not met
+    lead = lead_services.create_lead(
+        actor=owner, data={"first_name": "Ola", "email": "ola@stalbud.pl", "source": "website"}
+    )
+
+    page = login(owner).get(f"/sales/leads/{lead.pk}/").content.decode()
+    reasons = page[page.index('<ul class="score-reasons') : page.index("</ul>", page.index('<ul class="score-reasons'))]
+
+    assert lead.score == 30
+    assert "Source: Website" in reasons
+    assert "E-mail domain: a company&#x27;s own domain" in reasons
+    assert "+20" in reasons and "+10" in reasons
+    assert "website" not in reasons and "business" not in reasons and "Referral" not in reasons
