@@ -292,7 +292,7 @@ def _number(value: Any) -> str:
 
 
 # How deal and quote lines were recorded before they were kept as mappings:
-# "Widget × 5.000 @ 1008.00" (deals), "... -5.00% VAT 23.00%" (quotes).
+# "Widget x 5.000 @ 1008.00" (deals), "... -5.00% VAT 23.00%" (quotes), with a multiplication sign.
 _LEGACY_LINE = re.compile(
     r"^(?P<description>.*) × (?P<quantity>-?[\d.]+) @ (?P<unit_price>-?[\d.]+)"
     r"(?: -(?P<discount_percent>[\d.]+)% VAT (?P<vat_rate>[\d.]+)%)?$"
@@ -300,7 +300,7 @@ _LEGACY_LINE = re.compile(
 
 
 def _line(value: Any) -> str:
-    """A deal or quote line as its lines table shows it: "Widget × 2,5 pcs @ 1 008,00, VAT 23%"."""
+    """A deal or quote line as its lines table shows it: "Widget x 2,500 pcs @ 1 008,00, VAT 23%"."""
     if isinstance(value, str):
         found = _LEGACY_LINE.match(value)
         if found is None:

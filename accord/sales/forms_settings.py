@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.identity.models import User
 from accord.sales.models import (
@@ -178,7 +179,7 @@ class WebFormForm(forms.Form):
 class AutomationRuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     trigger = forms.ChoiceField(label=_("When"), choices=RuleTrigger.choices, widget=forms.RadioSelect)
-    stage = forms.ChoiceField(label=_("Pipeline and stage"), required=False)
+    stage = forms.ChoiceField(label=pgettext_lazy("sales pipeline", "Pipeline and stage"), required=False)
     idle_days = forms.IntegerField(label=_("Days without interaction"), min_value=1, max_value=365, required=False)
     action = forms.ChoiceField(label=_("Then"), choices=RuleAction.choices, widget=forms.RadioSelect)
     task_title = forms.CharField(label=_("Task or reminder text"), max_length=200)

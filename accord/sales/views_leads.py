@@ -27,9 +27,9 @@ from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people import duplicates
 from accord.sales import selectors
-from accord.sales.selectors import leads as lead_selectors
 from accord.sales.forms_leads import ConvertForm, LeadForm
 from accord.sales.models import LeadSource, LeadStatus, WebForm
+from accord.sales.selectors import leads as lead_selectors
 from accord.sales.services import leads as services
 from accord.sales.services.admin_settings import origin_allowed
 

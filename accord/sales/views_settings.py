@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accord.core import access
@@ -72,7 +73,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "url": reverse("sales:settings-pipelines"),
             "icon": "layout",
-            "title": _("Pipelines and stages"),
+            "title": pgettext("sales pipeline", "Pipelines and stages"),
             "text": _("The steps deals move through, their order and win probability."),
             "count": Pipeline.objects.filter(active=True).count(),
         },

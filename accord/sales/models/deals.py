@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
@@ -81,7 +82,12 @@ class Deal(OwnedModel):
     """A chance to sell: an amount, a pipeline stage, a company and its people."""
 
     name = models.CharField(_("name"), max_length=200)
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", verbose_name=_("pipeline"))
+    pipeline = models.ForeignKey(
+        Pipeline,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=pgettext_lazy("sales pipeline", "pipeline"),
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
     # Denormalised from the stage (open/won/lost) so lists, the board and the forecast filter on it.
     status = models.CharField(_("status"), max_length=4, choices=DealStatus.choices, default=DealStatus.OPEN)

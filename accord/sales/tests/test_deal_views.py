@@ -510,5 +510,33 @@ def test_the_line_history_reads_amounts_quantities_and_vat_rates_as_the_lines_ta
     assert "Widget × 2.500 pcs @ 5,040.00, discount 5%, VAT 23%" in english
     assert "<del>Widget × 5 @ 1,008.00</del>" in english  # the older entry
     assert "Widget × 2.500 @ 5,040.00, discount 5%, VAT 23%" in english
-    assert "5040.000000" not in english and "0.23" not in english
+    assert "5040.000000" not in english
+    assert "0.23" not in english
     assert "Widget × 2,500 pcs @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
+
+
+def test_a_pipeline_is_named_lejek_sprzedazy_on_every_screen(login, owner):
+    deal = make_deal(owner)
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+    client = login(owner)
+
+    with translation.override("en"):  # the requests activate Polish in this thread; this puts English back
+        pages = {
+            url: client.get(url).content.decode()
+            for url in (
+                f"/sales/deals/{deal.pk}/",
+                f"/sales/deals/{deal.pk}/history/",
+                "/sales/deals/new/",
+                "/sales/deals/",
+                "/sales/board/",
+            )
+        }
+    with translation.override("pl"):
+        column = str(Deal._meta.get_field("pipeline").verbose_name)
+
+    assert column == "lejek sprzedaży"
+    for url, page in pages.items():
+        assert "Lejek sprzedaży" in page, url
+        assert ">Lejek<" not in page, url
+        assert "Lejek:" not in page, url
