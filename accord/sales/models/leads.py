@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
@@ -28,11 +29,11 @@ class LeadSource(models.TextChoices):
 
 
 class LeadStatus(models.TextChoices):
-    NEW = "new", _("New")
-    CONTACTED = "contacted", _("Contacted")
-    QUALIFIED = "qualified", _("Qualified")
-    UNQUALIFIED = "unqualified", _("Unqualified")
-    CONVERTED = "converted", _("Converted")
+    NEW = "new", pgettext_lazy("lead status", "New")
+    CONTACTED = "contacted", pgettext_lazy("lead status", "Contacted")
+    QUALIFIED = "qualified", pgettext_lazy("lead status", "Qualified")
+    UNQUALIFIED = "unqualified", pgettext_lazy("lead status", "Unqualified")
+    CONVERTED = "converted", pgettext_lazy("lead status", "Converted")
 
 
 def _form_key() -> str:

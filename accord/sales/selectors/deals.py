@@ -96,7 +96,7 @@ def deal_columns() -> list[Column]:
         Column("lost_reason", lambda d: d.lost_reason.name if d.lost_reason else "", _("Lost reason")),
         Column("external_id", lambda d: d.external_id or "", _("External ID")),
         Column("created_at", lambda d: d.created_at, _("Created")),
-        Column("closed_at", lambda d: d.closed_at, _("Closed")),
+        Column("closed_at", lambda d: d.closed_at, pgettext_lazy("date closed", "Closed")),
     ]
 
 

@@ -117,3 +117,30 @@ def test_the_lead_page_explains_its_score_with_labels_not_codes(login, owner):
     assert "website" not in reasons
     assert "business" not in reasons
     assert "Referral" not in reasons
+
+
+def test_the_new_status_and_the_new_button_are_translated_apart(login, owner):
+    from django.utils import translation
+
+    from accord.activities.models import TaskStatus
+    from accord.sales.models import DealStatus, LeadStatus, QuoteStatus, StageKind
+    from accord.sales.services import leads as lead_services
+
+    lead = lead_services.create_lead(actor=owner, data={"first_name": "Ola", "last_name": "Nowak"})
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+
+    with translation.override("en"):  # the request activates Polish in this thread; this puts English back
+        page = login(owner).get(f"/sales/leads/{lead.pk}/").content.decode()
+    with translation.override("pl"):
+        labels = {
+            "lead": str(LeadStatus.NEW.label),
+            "deal": str(DealStatus.OPEN.label),
+            "stage": str(StageKind.OPEN.label),
+            "task": str(TaskStatus.OPEN.label),
+            "quote": str(QuoteStatus.DRAFT.label),
+        }
+
+    assert labels == {"lead": "Nowy", "deal": "Otwarta", "stage": "Otwarty", "task": "Otwarte", "quote": "Robocza"}
+    assert '<span class="badge ">Nowy</span>' in page
+    assert '<span class="btn-label">Utwórz</span></summary>' in page
