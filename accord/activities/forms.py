@@ -39,6 +39,13 @@ class InteractionForm(forms.Form):
     # The form's inputs that only some channels record, and the service's names for them.
     CHANNEL_INPUTS = {"direction": "direction", "duration_minutes": "duration_seconds", "outcome": "outcome"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.initial.get("occurred_at") is None:
+            # A new entry is usually about what just happened: "When" starts at now, to the minute,
+            # shown in the user's time zone (the field renders it in the active one).
+            self.initial["occurred_at"] = timezone.now().replace(second=0, microsecond=0)
+
     @property
     def field_channels(self) -> dict[str, str]:
         """For each input only some channels record, those channels (space-separated): the

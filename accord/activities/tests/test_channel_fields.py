@@ -4,6 +4,7 @@ others, on the screen and through the API alike); "Log a call" from anywhere; du
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.activities import services
-from accord.activities.forms import due_shortcuts
+from accord.activities.forms import InteractionForm, due_shortcuts
 from accord.activities.models import Interaction
 
 
@@ -233,3 +234,24 @@ def test_changing_an_older_records_misfit_field_or_its_channel_is_refused(owner,
     assert set(caught.value.message_dict) == {"outcome"}
     call.refresh_from_db()
     assert (call.channel, call.outcome) == ("phone", "connected")
+
+
+def test_when_starts_at_now_in_the_users_time_zone(login, make_user, team_north):
+    rep = make_user("sales_rep", [team_north], timezone="America/New_York")
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    before = timezone.now().astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+
+    page = login(rep).get("/interactions/new/", {"channel": "phone"}).content.decode()
+    after = timezone.now().astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+
+    shown = re.search(r'<input type="datetime-local" name="occurred_at" value="([^"]*)"', page)
+    assert shown is not None
+    assert shown.group(1) in {before, after}
+
+
+def test_when_keeps_what_an_edited_entry_says(owner, make_contact):
+    moment = datetime.datetime(2026, 3, 2, 8, 15, tzinfo=datetime.UTC)
+
+    form = InteractionForm(initial={"channel": "phone", "occurred_at": moment})
+
+    assert form.initial["occurred_at"] == moment
