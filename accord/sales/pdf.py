@@ -259,14 +259,14 @@ def _render(quote: Quote) -> bytes:
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(*MUTED)
     # Labels are looked up outside f-strings: the message extractor does not read inside them.
-    number_label = _("No.")
+    number_label = pgettext("document", "Number")
     pdf.cell(width * 0.5, 6, f"{number_label} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
     facts_width = 70.0
     pdf.set_xy(pdf.w - pdf.r_margin - facts_width, pdf.t_margin + 1)
     _label_value(pdf, pgettext("document", "Number"), quote.number, facts_width)
     _label_value(pdf, _("Revision"), str(quote.revision), facts_width)
     _label_value(pdf, _("Date"), day(quote.sent_at or quote.created_at), facts_width)
-    _label_value(pdf, _("Valid until"), day(quote.valid_until), facts_width)
+    _label_value(pdf, pgettext("quote", "Valid until"), day(quote.valid_until), facts_width)
     _label_value(pdf, _("Currency"), quote.currency, facts_width)
 
     top = max(pdf.get_y(), pdf.t_margin + 26) + 4
