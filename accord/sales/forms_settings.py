@@ -219,3 +219,19 @@ class AutomationRuleForm(forms.Form):
         data["stage"] = stage
         data["pipeline"] = stage.pipeline if stage is not None else None
         return data
+
+
+class SellerForm(forms.Form):
+    """The selling company's details printed on quotes."""
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One line per row.")
+    )
+    tax_id = forms.CharField(label=_("Tax id"), max_length=30, required=False, help_text=_("e.g. NIP 5260250995"))
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    bank_account = forms.CharField(
+        label=_("Bank account"), max_length=60, required=False, help_text=_("Printed under the terms.")
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -91,10 +91,13 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
 
 def seller(quote: Quote | None = None) -> dict[str, str]:
     """The selling company's block: the one copied onto the quote when it was made, else (quotes
-    made before any was configured) ``ACCORD_SELLER`` in settings (name, address, tax_id, email,
-    phone, bank_account); the product's name is the last fallback."""
+    made before any was configured) the Sales settings' seller details, themselves falling back
+    to ``ACCORD_SELLER_*`` (name, address, tax_id, email, phone, bank_account); the product's
+    name is the last fallback."""
+    from accord.sales.services.quotes import seller_details
+
     stored: dict[str, Any] = dict(quote.seller or {}) if quote is not None else {}
-    configured: dict[str, Any] = stored if stored.get("name") else (getattr(settings, "ACCORD_SELLER", {}) or {})
+    configured: dict[str, Any] = stored if stored.get("name") else seller_details()
     block = {"name": str(configured.get("name") or settings.ACCORD_NAME)}
     for key in ("address", "tax_id", "email", "phone", "bank_account"):
         block[key] = str(configured.get(key) or "")
