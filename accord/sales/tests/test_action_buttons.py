@@ -66,3 +66,24 @@ def test_a_rep_who_may_change_the_records_sees_their_actions(login, owner):
     assert "Create quote" in deal_page
     assert [url for url in _quote_actions(quote) if url not in quote_page] == []
     assert [url for url in _lead_actions(lead) if url not in lead_page] == []
+
+
+def test_a_role_that_changes_only_its_own_deals_gets_moves_and_quotes_only_on_them(login, make_user, team_north, owner):
+    from accord.identity.models import Role
+
+    own_only = Role.objects.create(code="own_editor", name="Own editor", visibility="team", edit_reach="own")
+    rep = make_user(own_only.code, [team_north], username="own-editor")
+    mine = make_deal(rep)
+    theirs = make_deal(owner)
+    client = login(rep)
+
+    board = client.get(reverse("sales:board")).content.decode()
+    their_page = client.get(reverse("sales:deal-detail", args=[theirs.pk])).content.decode()
+    my_page = client.get(reverse("sales:deal-detail", args=[mine.pk])).content.decode()
+
+    assert f'action="/sales/deals/{mine.pk}/move/" data-move-form' in board
+    assert f'action="/sales/deals/{theirs.pk}/move/" data-move-form' not in board
+    assert f'class="deal-card deal-card-locked" id="deal-{theirs.pk}"' in board
+    assert reverse("sales:quote-create", args=[theirs.pk]) not in their_page
+    assert reverse("sales:quote-create", args=[mine.pk]) in my_page
+    assert client.post(reverse("sales:quote-create", args=[theirs.pk])).status_code == 403
