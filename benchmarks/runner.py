@@ -86,7 +86,11 @@ def run(
             continue
         log(f"Running {name} ...")
         started = time.monotonic()
-        figures[name] = workload(data)
+        try:
+            figures[name] = workload(data)
+        except Exception as exc:  # one workload failing must not lose the others' figures
+            log(f"{name} failed: {exc!r}")
+            figures[name] = {"failed": f"{type(exc).__name__}: {exc}"}
         figures[name]["seconds"] = round(time.monotonic() - started, 1)
         figures[name]["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         figures[name]["commit"] = _commit()
@@ -98,7 +102,7 @@ def run(
         "dataset": dataset.counts(scale),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "workloads": figures,
-        "verdicts": verdicts(figures, connection.vendor),
+        "verdicts": verdicts(figures, connection.vendor, scale=scale),
     }
 
 
@@ -125,7 +129,7 @@ def write(results: dict[str, Any]) -> Path | None:
             kept = {k: v for k, v in earlier.get("workloads", {}).items() if k not in results["workloads"]}
             if kept:
                 results["workloads"] = {**kept, **results["workloads"]}
-                results["verdicts"] = verdicts(results["workloads"], vendor)
+                results["verdicts"] = verdicts(results["workloads"], vendor, scale=results["scale"])
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return path
 
@@ -133,7 +137,12 @@ def write(results: dict[str, Any]) -> Path | None:
 def table(results: dict[str, Any]) -> str:
     lines = [f"{'workload':<34} {'measured':>14} {'target':>14}  met", "-" * 70]
     for row in results["verdicts"]:
-        lines.append(f"{row['name']:<34} {row['measured']:>14} {row['target']:>14}  {'yes' if row['met'] else 'NO'}")
+        met = "—" if row["met"] is None else ("yes" if row["met"] else "NO")
+        lines.append(f"{row['name']:<34} {row['measured']:>14} {row['target']:>14}  {met}")
+    for name, figures in results["workloads"].items():
+        reason = figures.get("skipped") or figures.get("failed")
+        if reason:
+            lines.append(f"{name}: {'skipped' if figures.get('skipped') else 'FAILED'} — {reason}")
     return "\n".join(lines)
 
 

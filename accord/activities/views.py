@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,9 +47,12 @@ def my_day(request: HttpRequest) -> HttpResponse:
 def timeline(request: HttpRequest) -> HttpResponse:
     """A page of a contact's or company's timeline (the "load more" button and channel filter)."""
     party = party_from_request(request, request.GET)
-    context = timeline_context(
-        request, party, cursor=request.GET.get("cursor", ""), channel=request.GET.get("channel", "")
-    )
+    try:
+        context = timeline_context(
+            request, party, cursor=request.GET.get("cursor", ""), channel=request.GET.get("channel", "")
+        )
+    except ValidationError as exc:  # a cursor that was not one of ours
+        return HttpResponseBadRequest(" ".join(exc.messages))
     template = "activities/_timeline_items.html" if request.GET.get("cursor") else "activities/_timeline.html"
     return render(request, template, {"ctx": context})
 

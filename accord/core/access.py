@@ -68,6 +68,12 @@ def _sees_all(user: Any, role: Role) -> bool:
     return bool(user.is_superuser or role.is_admin or role.visibility == "all")
 
 
+def sees_all(user: Any) -> bool:
+    """Does ``user`` see every record (an admin, or a role with "all" visibility)?"""
+    role = _role(user)
+    return role is not None and _sees_all(user, role)
+
+
 def _owned_q(user: Any, role: Role, prefix: str = "") -> Q:
     """Rows of an owned model (owner/team/territory columns) visible to ``user``."""
     q = Q(**{f"{prefix}owner_id": user.id})

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, Validatio
 from accord.core.errors import BadRequest
 from accord.core.global_search import search_all
 from accord.core.listing import ListQuery, ListSpec, parse
-from accord.core.models import CustomFieldDefinition, Tag
+from accord.core.models import CustomFieldDefinition
+from accord.core.selectors import visible_tags
 
 T = TypeVar("T")
 
@@ -261,7 +262,7 @@ class TagOut(Schema):
 
 @router.get("/tags", response=list[TagOut], summary="Tags")
 def tags(request: HttpRequest) -> Any:
-    return list(Tag.objects.all())
+    return list(visible_tags(request.user))
 
 
 class SearchMatchOut(Schema):

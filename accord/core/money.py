@@ -9,11 +9,32 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 CENT = decimal.Decimal("0.01")
+# Amounts are stored as DECIMAL(14, 2): below one trillion. Every path that takes an amount (API,
+# forms, import, conversion, totals of lines) checks it against the column before anything is
+# written, so no stored row can fail to be read back.
+MONEY_LIMIT = decimal.Decimal(10) ** 12
+
+
+def column_limit(field: Any) -> decimal.Decimal:
+    """The first value a DecimalField cannot hold (10 ** (max_digits - decimal_places))."""
+    return decimal.Decimal(10) ** (field.max_digits - field.decimal_places)
+
+
+def fits(value: decimal.Decimal | None, limit: decimal.Decimal = MONEY_LIMIT) -> bool:
+    """Whether ``value`` is a finite number the column holds."""
+    return value is None or (value.is_finite() and abs(value) < limit)
+
+
+def too_large_message(limit: decimal.Decimal = MONEY_LIMIT) -> str:
+    return _("Too large: enter less than %(limit)s.") % {"limit": number_format(limit, force_grouping=True)}
 
 
 class MissingRate(Exception):

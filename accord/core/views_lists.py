@@ -20,7 +20,8 @@ from accord.core import bulk_actions, bulk_jobs, lists, services
 from accord.core.access import AccessDenied
 from accord.core.errors import message_dict
 from accord.core.htmx import is_htmx
-from accord.core.models import BulkJob, BulkJobState, Density, Tag, as_uuid
+from accord.core.models import BulkJob, BulkJobState, Density, as_uuid
+from accord.core.selectors import visible_tags
 from accord.core.views import safe_next
 
 
@@ -117,7 +118,7 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "posted": params,
         "owners": screen.assignable(request.user) if action == "owner" and screen.assignable else None,
         "fields": screen.fields if action == "field" else (),
-        "tags": Tag.objects.all()[:300] if action.startswith("tag_") else (),
+        "tags": visible_tags(request.user)[:300] if action.startswith("tag_") else (),
         "action_url": request.path,
         "value_widget": chosen_field.form_field().widget.render(
             "value", params.get("value") or None, {"id": "bulk-value"}

@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 from django.utils import timezone
+from stdnum.eu import vat as eu_vat
 
 from accord.core import search
 from accord.core.demos import COUNTRIES, LANGUAGES, DemoContext
@@ -132,6 +133,14 @@ def regon(rng: Any) -> str:
     return "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
 
 
+def vat_id(rng: Any, country: str) -> str:
+    """A VAT id of ``country`` with valid check digits (nine digits, drawn until one passes)."""
+    while True:
+        candidate = country + "".join(str(rng.randint(0, 9)) for _ in range(9))
+        if eu_vat.is_valid(candidate):
+            return candidate
+
+
 def phone(rng: Any, country: str, mobile: bool = True) -> str:
     kind = phonenumbers.PhoneNumberType.MOBILE if mobile else phonenumbers.PhoneNumberType.FIXED_LINE
     example = phonenumbers.example_number_for_type(country, kind)
@@ -207,7 +216,7 @@ def generate(ctx: DemoContext) -> None:
             company.regon = regon(rng)
             company.vat_id = "PL" + company.nip
         elif country in ("LT", "RO"):
-            company.vat_id = country + "".join(str(rng.randint(0, 9)) for _ in range(9))
+            company.vat_id = vat_id(rng, country)
         emails = [f"{rng.choice(['biuro', 'info', 'office', 'kontakt', 'sales'])}@{domain}"]
         phones = [phone(rng, country, mobile=False)]
         address = {

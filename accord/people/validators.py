@@ -8,6 +8,10 @@ from typing import Any
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.pl import nip as stdnum_nip
+from stdnum.pl import regon as stdnum_regon
 
 _DIGITS = re.compile(r"\D")
 _VAT = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,13}$")
@@ -25,9 +29,7 @@ def normalize_nip(value: str) -> str:
     number = digits(raw)
     if len(number) != 10:
         raise ValidationError(_("A NIP has 10 digits."))
-    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-    checksum = sum(int(d) * w for d, w in zip(number, weights, strict=False)) % 11
-    if checksum == 10 or checksum != int(number[9]):
+    if not stdnum_nip.is_valid(number):
         raise ValidationError(_("This NIP's check digit is wrong; please check the number."))
     return number
 
@@ -35,27 +37,35 @@ def normalize_nip(value: str) -> str:
 def normalize_regon(value: str) -> str:
     """A REGON (9 or 14 digits) with a valid check digit; raises otherwise."""
     number = digits(value)
-    if len(number) == 9:
-        weights: tuple[int, ...] = (8, 9, 2, 3, 4, 5, 6, 7)
-    elif len(number) == 14:
-        normalize_regon(number[:9])
-        weights = (2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8)
-    else:
+    if len(number) not in (9, 14):
         raise ValidationError(_("A REGON has 9 or 14 digits."))
-    checksum = sum(int(d) * w for d, w in zip(number, weights, strict=False)) % 11 % 10
-    if checksum != int(number[-1]):
+    if not stdnum_regon.is_valid(number):
         raise ValidationError(_("This REGON's check digit is wrong; please check the number."))
     return number
 
 
+# VAT prefixes of the EU's VAT Information Exchange System (Greece is EL, Northern Ireland XI).
+_EU_VAT_PREFIXES = frozenset({"EL" if c == "gr" else c.upper() for c in eu_vat.MEMBER_STATES})
+
+
 def normalize_vat_id(value: str) -> str:
-    """An EU VAT id as country prefix + number, upper case, no spaces; Polish ones checked as NIPs."""
-    vat = re.sub(r"[\s\-]", "", (value or "").upper())
+    """A VAT id as country prefix + number, upper case, no spaces. Ids of EU member states are
+    checked against their country's format and check digits (python-stdnum), Polish ones as NIPs;
+    others (GB, CH, NO...) are taken as written once they look like a VAT id."""
+    vat = re.sub(r"[\s\-.]", "", (value or "").upper())
     if not _VAT.match(vat):
         raise ValidationError(_("A VAT id starts with a two-letter country code, e.g. PL1234563218."))
     if vat.startswith("PL"):
         return "PL" + normalize_nip(vat[2:])
-    return vat
+    if vat[:2] not in _EU_VAT_PREFIXES:
+        return vat
+    try:
+        return str(eu_vat.validate(vat))
+    except StdnumError as exc:
+        raise ValidationError(
+            _("%(value)s is not a valid VAT id of %(country)s; please check the number.")
+            % {"value": value, "country": vat[:2]}
+        ) from exc
 
 
 def normalize_phone(value: str, region: str | None = None) -> str:

@@ -26,7 +26,8 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListSpec, parse
-from accord.core.models import Tag, entity_label
+from accord.core.models import entity_label
+from accord.core.selectors import visible_tags
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people import duplicates, merging, selectors, services
@@ -141,7 +142,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
         "page": page,
         "total": total,
         "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
-        "tags": Tag.objects.all()[:300],
+        "tags": visible_tags(request.user)[:300],
         "languages": Language.choices,
         "sources": Source.choices,
         "sizes": CompanySize.choices,

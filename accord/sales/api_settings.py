@@ -460,6 +460,9 @@ def _web_form_data(payload: Any, *, creating: bool) -> dict[str, Any]:
     data = payload.model_dump(exclude_unset=not creating, exclude={"version", "owner_id"})
     if creating and data.get("fields") is None:
         data.pop("fields", None)
+    for name in ("consent_text", "success_message", "redirect_url", "allowed_origin"):
+        if name in data and data[name] is None:
+            data[name] = ""  # null clears an optional text, as it does on contacts
     if payload.owner_id is not None:
         owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
         if owner is None:

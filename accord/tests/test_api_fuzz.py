@@ -3,6 +3,7 @@ answers with a documented error, never a 500."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -49,7 +50,13 @@ def bearer(db: Any) -> str:
 
 @schema.parametrize()
 # Derandomized: the same examples every run, so a red run is reproducible, not a coin toss.
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+# ACCORD_FUZZ_EXAMPLES raises the count for a deeper run (a few hundred per operation).
+@settings(
+    max_examples=int(os.environ.get("ACCORD_FUZZ_EXAMPLES", "15")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_makes_the_api_fail(case: Any, bearer: str) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {bearer}"}
     response = case.call()

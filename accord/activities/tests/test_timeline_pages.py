@@ -132,3 +132,15 @@ def test_the_timeline_shows_a_file_with_its_download_link(client, owner, make_co
 
     assert "File attached" in html
     assert f'href="{reverse("core:attachment-download", args=[attachment.pk])}">contract.pdf</a>' in html
+
+
+def test_a_malformed_cursor_or_key_is_a_clear_refusal_not_a_crash(login, owner, make_contact):
+    contact = make_contact(owner)
+    client = login(owner)
+    url = reverse("activities:timeline")
+
+    for cursor in ("garbage", "eyJ4IjogMX0", "W10", "%%%", "WyIyMDI2LTAxLTAxIiwgIm5vdCBhIHV1aWQiXQ"):
+        response = client.get(url, {"contact": contact.pk, "cursor": cursor})
+        assert response.status_code == 400, cursor
+        assert "cursor" in response.content.decode()
+    assert client.get(url, {"contact": "not-a-uuid"}).status_code == 404

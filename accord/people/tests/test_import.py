@@ -548,11 +548,11 @@ def test_companies_import_validates_nip(owner, tmp_path):
 
 def test_companies_match_by_nip_then_vat_id_then_name(owner, make_company, tmp_path):
     by_nip = make_company(owner, name="Old Name", nip="1234563218")
-    by_vat = make_company(owner, name="Vat Co", vat_id="DE123456789")
+    by_vat = make_company(owner, name="Vat Co", vat_id="DE136695976")
     by_name = make_company(owner, name="Łódź Metal")
     path = write_csv(
         tmp_path / "c.csv",
-        "name,nip,vat_id,industry\nNew Name,123-456-32-18,,steel\nVat Co GmbH,,de 123456789,cars\nŁÓDŹ METAL,,,metal\n",
+        "name,nip,vat_id,industry\nNew Name,123-456-32-18,,steel\nVat Co GmbH,,de 136695976,cars\nŁÓDŹ METAL,,,metal\n",
     )
 
     run = accord("import", "companies", str(path), "--owner", "owner")

@@ -402,10 +402,8 @@ def submit_web_form(*, form: WebForm, data: Mapping[str, Any], address: str | No
     consent = str(data.get("consent", "")).lower() in {"1", "on", "true", "yes"}
     if form.consent_text and not consent:
         raise ValidationError({"consent": [_("Please agree to the terms above.")]})
-    fields = {
-        name: str(data.get(name, ""))[:500]
-        for name in ("first_name", "last_name", "company_name", "job_title", "email", "phone", "message")
-    }
+    # Only what the form shows is taken: a field the owner left off cannot be filled by a crafted post.
+    fields = {name: str(data.get(name, ""))[:500] for name in form.shown_fields}
     with transaction.atomic():
         lead = create_lead(actor=None, data=fields, web_form=form, consent=consent)
         WebFormSubmission.objects.filter(pk=attempt.pk).update(accepted=True)

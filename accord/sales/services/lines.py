@@ -10,9 +10,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accord.core import money
 from accord.core.money import quantize
 from accord.sales.models import Product
-from accord.sales.models.deals import LineAmounts
+from accord.sales.models.deals import DealLine, LineAmounts
 from accord.sales.services.pricing import price_for
 
 ZERO = decimal.Decimal(0)
@@ -64,6 +65,10 @@ def _decimal(
         return None
     if not number.is_finite():
         errors[field_name] = [_("Enter a number.")]
+        return None
+    limit = money.column_limit(DealLine._meta.get_field(field_name))
+    if not money.fits(number, limit):
+        errors[field_name] = [money.too_large_message(limit)]
         return None
     if minimum is not None and number < minimum:
         errors[field_name] = [_("Must be at least %(min)s.") % {"min": minimum}]
@@ -131,6 +136,9 @@ def clean_lines(
                 sku=product.sku if product else "",
             )
         )
+    if lines and not errors and not money.fits(totals(lines).gross):
+        # Each line fits its columns, but the deal's amount or a quote's total would not.
+        errors[prefix] = [money.too_large_message()]
     return lines, errors
 
 

@@ -82,8 +82,7 @@ def save_pipeline(
         # Positions are rewritten from the top so renames and reorders never collide.
         stage.position = 1000 + position
         stage.save()
-    for position, stage in enumerate(target.stages.order_by("position")):
-        Stage.objects.filter(pk=stage.pk).update(position=position)
+    _renumber(target, list(target.stages.order_by("position").values_list("pk", flat=True)))
     after = {"stages": [s.name for s in target.stages.order_by("position")]}
     if creating:
         changes.record_create(actor=actor, obj=target, extra=after)
@@ -202,11 +201,12 @@ def create_pipeline(*, actor: Any, name: str, is_default: bool = False) -> Pipel
 
 
 def _renumber(pipeline: Pipeline, ordered: Sequence[Any]) -> None:
-    # Two passes so the positions never collide with each other mid-way.
-    for position, pk in enumerate(ordered):
-        Stage.objects.filter(pk=pk, pipeline=pipeline).update(position=1000 + position)
-    for position, pk in enumerate(ordered):
-        Stage.objects.filter(pk=pk, pipeline=pipeline).update(position=position)
+    """Stages in ``ordered`` (ids; others' stages ignored) numbered 0, 1, 2... in two statements:
+    first out of the way (1000+), then into place, so positions never collide mid-way."""
+    mine = {str(pk) for pk in Stage.objects.filter(pipeline=pipeline).values_list("pk", flat=True)}
+    placed = [(position, pk) for position, pk in enumerate(ordered) if str(pk) in mine]
+    Stage.objects.bulk_update([Stage(pk=pk, position=1000 + position) for position, pk in placed], ["position"])
+    Stage.objects.bulk_update([Stage(pk=pk, position=position) for position, pk in placed], ["position"])
 
 
 def _touch(actor: Any, pipeline: Pipeline, before: Any) -> None:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accord.core import changes
+from accord.core import changes, money
 from accord.core.access import AccessDenied
 from accord.core.errors import check_version
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
@@ -61,6 +61,9 @@ def _clean_prices(prices: Sequence[Mapping[str, Any]], errors: dict[str, list[st
             continue
         if not price.is_finite() or price < 0:
             errors[f"prices.{i}.price"] = [_("Enter a price of zero or more.")]
+            continue
+        if not money.fits(price):
+            errors[f"prices.{i}.price"] = [money.too_large_message()]
             continue
         if currency in cleaned:
             errors[f"prices.{i}.currency"] = [_("This currency is listed twice.")]

@@ -285,3 +285,20 @@ def test_an_amount_that_contradicts_the_lines_total_is_refused(owner, widget):
     assert list(unknown.value.message_dict) == ["amount_source"]
     deal.refresh_from_db()
     assert (deal.amount, deal.amount_source, deal.version) == (D("200.00"), "lines", 1)
+
+
+def test_spreading_out_a_column_is_set_based(owner, django_assert_max_num_queries):
+    q = stage("Qualification")
+    template = deals.create_deal(actor=owner, data={"name": "template"})
+    Deal.objects.bulk_create(
+        Deal(name=f"d{i}", pipeline_id=template.pipeline_id, stage=q, owner=owner, position=1.0 + i / 10**9)
+        for i in range(1500)
+    )
+    before = list(Deal.objects.filter(stage=q).order_by("position", "id").values_list("pk", flat=True))
+
+    with django_assert_max_num_queries(4):
+        deals._renumber(q)
+
+    after = list(Deal.objects.filter(stage=q).order_by("position", "id").values_list("pk", "position"))
+    assert [pk for pk, _ in after] == before
+    assert [position for _, position in after] == [i * deals.GAP for i in range(len(before))]

@@ -175,3 +175,27 @@ def test_a_web_form_leads_contact_comes_from_the_web_form(owner, form):
     result = leads.convert_lead(actor=owner, lead=lead)
 
     assert (result.contact.source, result.deal.source) == ("web_form", "website")
+
+
+def test_web_form_takes_only_the_fields_it_shows(owner, client):
+    form = WebForm.objects.create(name="Short", owner=owner, fields=["email", "message"])
+
+    response = client.post(
+        f"/sales/f/{form.key}/",
+        {
+            "email": "eva@firma.pl",
+            "message": "Call me",
+            "job_title": "CEO",
+            "company_name": "Injected Ltd",
+            "first_name": "Mallory",
+            "owner": "1",
+            "status": "won",
+        },
+    )
+
+    assert response.status_code == 200
+    lead = Lead.objects.get()
+    assert (lead.email, lead.message) == ("eva@firma.pl", "Call me")
+    assert (lead.job_title, lead.company_name, lead.first_name) == ("", "", "")
+    assert lead.owner == owner
+    assert lead.status == "new"
