@@ -36,13 +36,16 @@ TASK_BLOCK = datetime.timedelta(minutes=30)
 DEFAULT_MEETING = datetime.timedelta(hours=1)
 MAX_ITEMS = 2000
 MAX_RANGE = datetime.timedelta(days=62)
+# A month view's cell holds about this many characters; longer titles are cut there, and the full
+# text is in the item's ``detail`` (its tooltip).
+SHORT_TITLE = 32
 
 
 @dataclass(frozen=True)
 class Item:
     kind: str  # "task", "meeting" or "visit"
     pk: uuid.UUID
-    title: str
+    title: str  # short, for a month view's cell: "Meeting: Nowak", a task's title
     start: datetime.datetime
     end: datetime.datetime
     version: int
@@ -52,6 +55,7 @@ class Item:
     party: str
     owner: str
     owner_id: Any
+    detail: str = ""  # the full text, for the tooltip: "Meeting: Jan Nowak — Contract review"
 
     @property
     def key(self) -> str:
@@ -77,6 +81,26 @@ def _party_url(contact_id: Any, company_id: Any) -> str:
     return ""
 
 
+def shorten(text: str, limit: int = SHORT_TITLE) -> str:
+    """``text`` cut at a word to fit ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,.;:-–—") + "…"
+
+
+def _short_party(contact: Any, company: Any) -> str:
+    """Whom an item is with, in a word: a contact's surname, else a company's name."""
+    if contact is not None:
+        return contact.last_name or str(contact)
+    return str(company) if company is not None else ""
+
+
+def _detail(*parts: str) -> str:
+    return " — ".join(p for p in parts if p)
+
+
 def _task_item(user: Any, task: Task) -> Item:
     editable = task.status == TaskStatus.OPEN and access.can(user, Action.CHANGE, task)
     party = task.contact or task.company
@@ -85,7 +109,8 @@ def _task_item(user: Any, task: Task) -> Item:
     return Item(
         kind=TASK,
         pk=task.pk,
-        title=task.title,
+        title=shorten(task.title),
+        detail=_detail(task.title, str(party) if party else ""),
         start=task.due_at,
         end=task.due_at + TASK_BLOCK,
         version=task.version,
@@ -108,12 +133,15 @@ def _interaction_item(user: Any, interaction: Interaction) -> Item:
     editable = access.can(user, Action.CHANGE, interaction)
     party = interaction.contact or interaction.company
     channel = interaction.get_channel_display()
-    title = interaction.subject or (f"{channel}: {party}" if party else channel)
+    who = _short_party(interaction.contact, interaction.company)
+    title = shorten(f"{channel}: {who}" if who else interaction.subject or channel)
+    full = f"{channel}: {party}" if party else channel
     url = reverse("activities:interaction-edit", args=[interaction.pk]) if editable else ""
     return Item(
         kind=interaction.channel,
         pk=interaction.pk,
         title=title,
+        detail=_detail(full, interaction.subject),
         start=interaction.occurred_at,
         end=interaction.occurred_at + meeting_length(interaction),
         version=interaction.version,

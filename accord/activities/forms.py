@@ -39,6 +39,13 @@ class InteractionForm(forms.Form):
     # The form's inputs that only some channels record, and the service's names for them.
     CHANNEL_INPUTS = {"direction": "direction", "duration_minutes": "duration_seconds", "outcome": "outcome"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.initial.get("occurred_at") is None:
+            # A new entry is usually about what just happened: "When" starts at now, to the minute,
+            # shown in the user's time zone (the field renders it in the active one).
+            self.initial["occurred_at"] = timezone.now().replace(second=0, microsecond=0)
+
     @property
     def field_channels(self) -> dict[str, str]:
         """For each input only some channels record, those channels (space-separated): the
@@ -76,8 +83,8 @@ def due_shortcuts(now: datetime.datetime | None = None) -> list[tuple[str, str]]
     """The due-date shortcuts, in the active (the user's) time zone, as a datetime input takes them.
 
     Today: 17:00, the end of the working day (once that has passed, the next full hour, at most 23:59).
-    Tomorrow: 9:00 tomorrow. Next week: 9:00 next Monday (a week on, from a Monday), where a
-    week's work is planned.
+    Tomorrow: 9:00 tomorrow. Next week: 9:00 a week from today (today + 7 days), as people read
+    "in a week".
     """
     local = timezone.localtime(now)
     end_of_day = local.replace(hour=17, minute=0, second=0, microsecond=0)
@@ -88,10 +95,10 @@ def due_shortcuts(now: datetime.datetime | None = None) -> list[tuple[str, str]]
         )
     morning = local.replace(hour=9, minute=0, second=0, microsecond=0)
     tomorrow = morning + datetime.timedelta(days=1)
-    next_monday = morning + datetime.timedelta(days=7 - local.weekday())
+    in_a_week = morning + datetime.timedelta(days=7)
     return [
         (str(label), _at_local(moment).strftime("%Y-%m-%dT%H:%M"))
-        for label, moment in ((_("Today"), end_of_day), (_("Tomorrow"), tomorrow), (_("Next week"), next_monday))
+        for label, moment in ((_("Today"), end_of_day), (_("Tomorrow"), tomorrow), (_("Next week"), in_a_week))
     ]
 
 

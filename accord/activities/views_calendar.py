@@ -61,6 +61,7 @@ def event_json(item: calendar.Item, user: Any) -> dict[str, Any]:
             "version": item.version,
             "party": item.party,
             "owner": item.owner,
+            "detail": item.detail,
         },
     }
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -240,6 +241,8 @@ class _Reader:
             return ", ".join(_phone(str(v)) for v in value)
         if name == "prices" and isinstance(value, Mapping):
             return ", ".join(f"{key}: {floatformat(str(price), '2g')}" for key, price in value.items())
+        if name == "lines" and isinstance(value, list):
+            return "; ".join(_line(v) for v in value if v not in EMPTY)
         return _plain(value)
 
     def _merge_note(self, changes: Mapping[str, Any]) -> str:
@@ -303,6 +306,35 @@ def _number(value: Any) -> str:
     except decimal.InvalidOperation:
         return str(value)
     return formats.number_format(number, use_l10n=True, force_grouping=True)
+
+
+# How deal and quote lines were recorded before they were kept as mappings:
+# "Widget x 5.000 @ 1008.00" (deals), "... -5.00% VAT 23.00%" (quotes), with a multiplication sign.
+_LEGACY_LINE = re.compile(
+    r"^(?P<description>.*) × (?P<quantity>-?[\d.]+) @ (?P<unit_price>-?[\d.]+)"
+    r"(?: -(?P<discount_percent>[\d.]+)% VAT (?P<vat_rate>[\d.]+)%)?$"
+)
+
+
+def _line(value: Any) -> str:
+    """A deal or quote line as its lines table shows it: "Widget x 2,500 pcs @ 1 008,00, VAT 23%"."""
+    if isinstance(value, str):
+        found = _LEGACY_LINE.match(value)
+        if found is None:
+            return value
+        value = found.groupdict()
+    if not isinstance(value, Mapping):
+        return _plain(value)
+    quantity = floatformat(str(value.get("quantity") or 0), "-3")
+    unit = str(value.get("unit") or "")
+    text = f"{value.get('description', '')} × {quantity}{' ' + unit if unit else ''}"
+    if value.get("unit_price") not in EMPTY:
+        text += f" @ {floatformat(str(value['unit_price']), '2g')}"
+    if value.get("discount_percent") not in EMPTY and decimal.Decimal(str(value["discount_percent"])):
+        text += ", " + _("discount %(rate)s%%") % {"rate": floatformat(str(value["discount_percent"]), "-2")}
+    if value.get("vat_rate") not in EMPTY:
+        text += ", " + _("VAT %(rate)s%%") % {"rate": floatformat(str(value["vat_rate"]), "-2")}
+    return text
 
 
 def _phone(e164: str) -> str:

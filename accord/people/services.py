@@ -523,12 +523,14 @@ def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -
 
 
 @transaction.atomic
-def create_contact(*, actor: Any, data: Mapping[str, Any]) -> Contact:
-    """Create a contact. ``actor`` None is the system (imports run by an admin, demo data)."""
-    if actor is not None:
+def create_contact(*, actor: Any, data: Mapping[str, Any], checked: bool = False) -> Contact:
+    """Create a contact. ``actor`` None is the system (imports run by an admin, demo data).
+    ``checked``: the caller already decided that ``actor`` may make this record (converting a lead
+    they may change); the actor is recorded as its author but not asked again."""
+    if actor is not None and not checked:
         access.require_create(actor)
     contact = Contact(source=data.get("source") or "manual")
-    lists, errors = _prepare_contact(actor, contact, data, creating=True)
+    lists, errors = _prepare_contact(None if checked else actor, contact, data, creating=True)
     if errors:
         raise ValidationError(errors)
     contact.sort_name = sort_name(contact.last_name, contact.first_name)
@@ -636,11 +638,12 @@ def _prepare_company(
 
 
 @transaction.atomic
-def create_company(*, actor: Any, data: Mapping[str, Any]) -> Company:
-    if actor is not None:
+def create_company(*, actor: Any, data: Mapping[str, Any], checked: bool = False) -> Company:
+    """Create a company; ``actor`` and ``checked`` as for ``create_contact``."""
+    if actor is not None and not checked:
         access.require_create(actor)
     company = Company()
-    lists, errors = _prepare_company(actor, company, data, creating=True)
+    lists, errors = _prepare_company(None if checked else actor, company, data, creating=True)
     if errors:
         raise ValidationError(errors)
     company.sort_name = sort_name(company.name)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 STAGES = [
     # name, probability, kind
@@ -22,8 +23,8 @@ TRANSLATED = {
     "Needs analysis": _("Needs analysis"),
     "Proposal": _("Proposal"),
     "Negotiation": _("Negotiation"),
-    "Won": _("Won"),
-    "Lost": _("Lost"),
+    "Won": pgettext_lazy("stage name", "Won"),
+    "Lost": pgettext_lazy("stage name", "Lost"),
     "Price": _("Price"),
     "Went with a competitor": _("Went with a competitor"),
     "No budget": _("No budget"),

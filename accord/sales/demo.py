@@ -34,6 +34,7 @@ from accord.sales.models import (
     ProductPrice,
     Quote,
     ScoringRule,
+    SellerDetails,
     Stage,
     WebForm,
 )
@@ -98,7 +99,8 @@ LEAD_MESSAGES = [
 CURRENCY_BY_COUNTRY = {"PL": "PLN", "LT": "EUR", "RO": "EUR", "RU": "EUR", "GB": "GBP"}
 
 
-# The selling company printed on the demo's quotes (settings' ACCORD_SELLER_* take precedence).
+# The selling company the demo keeps in its Sales settings and prints on its quotes (the
+# environment's ACCORD_SELLER_* take precedence when they name one).
 DEMO_SELLER = {
     "name": "Accord Demo Sp. z o.o.",
     "address": "ul. Marszałkowska 104/122\n00-017 Warszawa",
@@ -346,14 +348,17 @@ def generate(ctx: DemoContext) -> None:
     ctx.log(f"  {len(deals)} deals, {len(lines)} deal lines")
 
     # --- quotes for deals in Proposal and Negotiation; those in Negotiation were sent -----------
+    from accord.sales.services import admin_settings
     from accord.sales.services import quotes as quote_services
 
+    if not SellerDetails.objects.exists():
+        configured = quote_services.seller_details()
+        admin_settings.save_seller_details(actor=None, data=configured if configured["name"] else DEMO_SELLER)
     quoted = [d for d in deals if d.status == "open" and d.stage.name in ("Proposal", "Negotiation")]
     sent_to = {link.deal.pk: link.contact for link in links}
     made = 0
     for deal in quoted[: ctx.count(80)]:
-        # The settings' seller when one is configured, else the demo's own company.
-        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal, seller=DEMO_SELLER)
+        quote = quote_services.create_from_deal(actor=deal.owner, deal=deal)
         made += 1
         recipient = sent_to.get(deal.pk)
         if deal.stage.name == "Negotiation" and recipient is not None and recipient.primary_email:

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.identity.models import Territory, User
 from accord.sales.models import Deal, LostReason, Pipeline, Product, Stage
@@ -19,7 +20,9 @@ class StageChoiceField(forms.ModelChoiceField):
 
 class DealForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
+    pipeline = forms.ModelChoiceField(
+        label=pgettext_lazy("sales pipeline", "Pipeline"), queryset=Pipeline.objects.none(), required=False
+    )
     stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none(), required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     follow_lines = forms.BooleanField(label=_("Use the product lines' total"), required=False)

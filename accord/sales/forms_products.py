@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.forms import collect_rows
 from accord.core.models import Tag
@@ -108,9 +109,11 @@ class PriceListForm(forms.Form):
         initial=0,
         help_text=_("When a company has several lists, the higher priority wins."),
     )
-    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=pgettext_lazy("price list", "Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("price list", "Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.identity.models import User
 from accord.sales.models import (
@@ -178,7 +179,7 @@ class WebFormForm(forms.Form):
 class AutomationRuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     trigger = forms.ChoiceField(label=_("When"), choices=RuleTrigger.choices, widget=forms.RadioSelect)
-    stage = forms.ChoiceField(label=_("Pipeline and stage"), required=False)
+    stage = forms.ChoiceField(label=pgettext_lazy("sales pipeline", "Pipeline and stage"), required=False)
     idle_days = forms.IntegerField(label=_("Days without interaction"), min_value=1, max_value=365, required=False)
     action = forms.ChoiceField(label=_("Then"), choices=RuleAction.choices, widget=forms.RadioSelect)
     task_title = forms.CharField(label=_("Task or reminder text"), max_length=200)
@@ -218,3 +219,19 @@ class AutomationRuleForm(forms.Form):
         data["stage"] = stage
         data["pipeline"] = stage.pipeline if stage is not None else None
         return data
+
+
+class SellerForm(forms.Form):
+    """The selling company's details printed on quotes."""
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One line per row.")
+    )
+    tax_id = forms.CharField(label=_("Tax id"), max_length=30, required=False, help_text=_("e.g. NIP 5260250995"))
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    bank_account = forms.CharField(
+        label=_("Bank account"), max_length=60, required=False, help_text=_("Printed under the terms.")
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

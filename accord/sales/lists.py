@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.access import Action
 from accord.core.lists import Column, EditableField, ListScreen, register
@@ -101,7 +102,7 @@ QUOTES = register(
             Column("customer", _("Customer")),
             Column("status", _("Status")),
             Column("gross", _("Gross")),
-            Column("valid_until", _("Valid until")),
+            Column("valid_until", pgettext_lazy("quote", "Valid until")),
             Column("owner", _("Deal owner")),
             Column("made", _("Made")),
         ],

@@ -91,10 +91,13 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
 
 def seller(quote: Quote | None = None) -> dict[str, str]:
     """The selling company's block: the one copied onto the quote when it was made, else (quotes
-    made before any was configured) ``ACCORD_SELLER`` in settings (name, address, tax_id, email,
-    phone, bank_account); the product's name is the last fallback."""
+    made before any was configured) the Sales settings' seller details, themselves falling back
+    to ``ACCORD_SELLER_*`` (name, address, tax_id, email, phone, bank_account); the product's
+    name is the last fallback."""
+    from accord.sales.services.quotes import seller_details
+
     stored: dict[str, Any] = dict(quote.seller or {}) if quote is not None else {}
-    configured: dict[str, Any] = stored if stored.get("name") else (getattr(settings, "ACCORD_SELLER", {}) or {})
+    configured: dict[str, Any] = stored if stored.get("name") else seller_details()
     block = {"name": str(configured.get("name") or settings.ACCORD_NAME)}
     for key in ("address", "tax_id", "email", "phone", "bank_account"):
         block[key] = str(configured.get(key) or "")
@@ -259,14 +262,14 @@ def _render(quote: Quote) -> bytes:
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(*MUTED)
     # Labels are looked up outside f-strings: the message extractor does not read inside them.
-    number_label = _("No.")
+    number_label = pgettext("document", "Number")
     pdf.cell(width * 0.5, 6, f"{number_label} {quote.label}", new_x=XPos.LEFT, new_y=YPos.NEXT)
     facts_width = 70.0
     pdf.set_xy(pdf.w - pdf.r_margin - facts_width, pdf.t_margin + 1)
     _label_value(pdf, pgettext("document", "Number"), quote.number, facts_width)
     _label_value(pdf, _("Revision"), str(quote.revision), facts_width)
     _label_value(pdf, _("Date"), day(quote.sent_at or quote.created_at), facts_width)
-    _label_value(pdf, _("Valid until"), day(quote.valid_until), facts_width)
+    _label_value(pdf, pgettext("quote", "Valid until"), day(quote.valid_until), facts_width)
     _label_value(pdf, _("Currency"), quote.currency, facts_width)
 
     top = max(pdf.get_y(), pdf.t_margin + 26) + 4

@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/web-forms/", settings.webforms, name="settings-webforms"),
     path("settings/web-forms/<uuid:pk>/", settings.webform_detail, name="settings-webform-detail"),
     path("settings/web-forms/<uuid:pk>/delete/", settings.webform_delete, name="settings-webform-delete"),
+    path("settings/seller/", settings.seller, name="settings-seller"),
     path("settings/automation/", settings.automation, name="settings-automation"),
     path("settings/automation/new/", settings.automation_edit, name="settings-automation-create"),
     path("settings/automation/<uuid:pk>/", settings.automation_edit, name="settings-automation-edit"),

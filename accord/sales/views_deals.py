@@ -101,10 +101,15 @@ class CardRenderer:
     they were most of the page's time; a card is plain markup, so it is built here in one pass,
     every value escaped. Shared pieces (stage options, icons, labels) are built once per response."""
 
-    def __init__(self, request: HttpRequest, stages: list[Stage], *, can_change: bool, next_path: str = "") -> None:
+    def __init__(
+        self, request: HttpRequest, stages: list[Stage], *, can_change: bool, next_path: str = "", user: Any = None
+    ) -> None:
         self.base = reverse("sales:deal-list")
         self.today = timezone.localdate()
         self.can_change = can_change
+        # With ``user``, each card asks the policy whether that user may move it (a role may
+        # change only its own deals); without, ``can_change`` answers for every card.
+        self.user = user
         self.csrf = escape(get_token(request))
         self.next_path = escape(next_path or request.get_full_path())
         self.move_label = escape(_("Move to stage"))
@@ -124,14 +129,16 @@ class CardRenderer:
         }
 
     def render(self, deal: Deal, *, moved: bool = False) -> str:
+        movable = self.can_change and (self.user is None or access.can(self.user, Action.CHANGE, deal))
         name = escape(deal.name)
         url = f"{self.base}{deal.pk}/"
         parts = [
-            f'<li class="deal-card{" deal-card-moved" if moved else ""}" id="deal-{deal.pk}" data-deal="{deal.pk}" '
+            f'<li class="deal-card{" deal-card-moved" if moved else ""}{"" if movable else " deal-card-locked"}" '
+            f'id="deal-{deal.pk}" data-deal="{deal.pk}" '
             f'data-version="{deal.version}" data-stage="{deal.stage_id}" data-move-url="{url}move/">'
             f'<div class="deal-card-head"><a class="deal-card-name" href="{url}">{name}</a>'
         ]
-        if self.can_change:
+        if movable:
             parts.append(f'<span class="deal-card-grip" aria-hidden="true">{self.icons["grip"]}</span>')
         parts.append("</div>")
         if deal.company is not None:
@@ -156,7 +163,7 @@ class CardRenderer:
             parts.append(
                 f'<div class="deal-card-next small muted">{self.icons["chevron-right"]}{escape(deal.next_step)}</div>'
             )
-        if self.can_change:
+        if movable:
             parts.append(
                 f'<form class="deal-card-move" method="post" action="{url}move/" data-move-form>'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">'
@@ -184,7 +191,7 @@ def board(request: HttpRequest, pipeline: Any = None) -> HttpResponse:
     query = _board_query(request)
     the_board = board_selectors.board(request.user, current, query)
     filters = board_selectors.board_query(query).raw
-    cards = CardRenderer(request, the_board.stages, can_change=access.can_edit_any(request.user))
+    cards = CardRenderer(request, the_board.stages, can_change=access.can_edit_any(request.user), user=request.user)
     cards.attach(d for c in the_board.columns if c.page for d in c.page.items)
     return render(
         request,
@@ -212,7 +219,10 @@ def board_column(request: HttpRequest, pipeline: Any, stage: Any) -> HttpRespons
     page = board_selectors.column_page(request.user, current, column_stage, query, cursor=request.GET.get("cursor", ""))
     filters = board_selectors.board_query(query).raw
     cards = CardRenderer(
-        request, list(current.stages.order_by("position")), can_change=access.can_edit_any(request.user)
+        request,
+        list(current.stages.order_by("position")),
+        can_change=access.can_edit_any(request.user),
+        user=request.user,
     )
     cards.attach(page.items)
     return render(

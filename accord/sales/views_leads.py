@@ -29,6 +29,7 @@ from accord.people import duplicates
 from accord.sales import selectors
 from accord.sales.forms_leads import ConvertForm, LeadForm
 from accord.sales.models import LeadSource, LeadStatus, WebForm
+from accord.sales.selectors import leads as lead_selectors
 from accord.sales.services import leads as services
 from accord.sales.services.admin_settings import origin_allowed
 
@@ -69,6 +70,7 @@ def lead_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "can_change": access.can(request.user, Action.CHANGE, lead),
             "can_delete": access.can(request.user, Action.DELETE, lead),
             "statuses": [s for s in LeadStatus.choices if s[0] != LeadStatus.CONVERTED],
+            "score_reasons": lead_selectors.score_reasons(lead),
         },
     )
 

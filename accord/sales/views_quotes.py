@@ -114,6 +114,10 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         "edit_form": forms.get("edit_form")
         or QuoteForm(initial={"valid_until": quote.valid_until, "terms": quote.terms, "version": quote.version}),
         "decision_form": DecisionForm(initial={"version": quote.version, "win_deal": quote.deal.status == "open"}),
+        # A quote still to be sent that would print without the seller's name, address, tax id or
+        # bank account says so, with the way to the settings for those who keep them.
+        "missing_seller": services.missing_seller_details(quote) if quote.status == QuoteStatus.DRAFT else [],
+        "can_edit_seller": access.is_admin(request.user),
     }
 
 

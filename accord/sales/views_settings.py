@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accord.core import access
@@ -29,12 +30,14 @@ from accord.sales.forms_settings import (
     PipelineForm,
     ScorePreviewForm,
     ScoringRuleForm,
+    SellerForm,
     StageForm,
     WebFormForm,
 )
-from accord.sales.models import AutomationRule, LostReason, Pipeline, ScoringRule, Stage, WebForm
+from accord.sales.models import AutomationRule, LostReason, Pipeline, ScoringRule, SellerDetails, Stage, WebForm
 from accord.sales.services import admin_settings as services
 from accord.sales.services import pipelines as pipeline_services
+from accord.sales.services import quotes as quote_services
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -72,7 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "url": reverse("sales:settings-pipelines"),
             "icon": "layout",
-            "title": _("Pipelines and stages"),
+            "title": pgettext("sales pipeline", "Pipelines and stages"),
             "text": _("The steps deals move through, their order and win probability."),
             "count": Pipeline.objects.filter(active=True).count(),
         },
@@ -103,6 +106,13 @@ def overview(request: HttpRequest) -> HttpResponse:
             "title": _("Automation"),
             "text": _("Tasks and reminders created when deals enter a stage or stand still."),
             "count": AutomationRule.objects.filter(active=True).count(),
+        },
+        {
+            "url": reverse("sales:settings-seller"),
+            "icon": "building",
+            "title": _("Seller on quotes"),
+            "text": _("Your company's name, address, tax id and bank account, as quotes print them."),
+            "count": None,
         },
         {
             "url": reverse("sales:product-list"),
@@ -565,3 +575,33 @@ def automation_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     services.delete_automation_rule(actor=request.user, rule=get_object_or_404(AutomationRule, pk=pk))
     messages.success(request, _("The rule was deleted."))
     return redirect("sales:settings-automation")
+
+
+# --- the seller's details on quotes ------------------------------------------------------------------
+
+
+@login_required
+def seller(request: HttpRequest) -> HttpResponse:
+    """The selling company's details new quotes print; until saved, the environment's."""
+    _require_admin(request)
+    stored = SellerDetails.objects.order_by("created_at").first()
+    initial: dict[str, Any] = {**quote_services.seller_details(), "version": stored.version if stored else None}
+    form = SellerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {key: form.cleaned_data[key] for key in services.SELLER_FIELDS}
+        try:
+            services.save_seller_details(actor=request.user, data=data, expected_version=form.cleaned_data["version"])
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The seller's details were saved; new quotes print them."))
+            return redirect("sales:settings-seller")
+    return _generic_form(
+        request,
+        form,
+        title=_("Seller on quotes"),
+        back=reverse("sales:settings"),
+        status=422 if form.errors else 200,
+    )

@@ -78,8 +78,8 @@ def test_my_tasks_sit_at_their_due_time_and_meetings_and_visits_last_as_long_as_
 
     assert [(i.kind, i.title, i.start, i.end, i.editable, i.party) for i in shown] == [
         ("task", "Send the offer", at(1, 10), at(1, 10, 30), True, "Ewa Lis"),
-        ("visit", "Visit: Ewa Lis", at(2, 9), at(2, 10), True, "Ewa Lis"),
-        ("meeting", "Kick-off", at(2, 14), at(2, 15, 30), True, "Ewa Lis"),
+        ("visit", "Visit: Lis", at(2, 9), at(2, 10), True, "Ewa Lis"),
+        ("meeting", "Meeting: Lis", at(2, 14), at(2, 15, 30), True, "Ewa Lis"),
     ]
     assert [i.pk for i in shown] == [due.pk, visit.pk, meeting.pk]
     assert [i.kind for i in calendar.items(owner, start=at(-2, 0), end=at(5, 0), kinds=["visit", "task"])] == [
@@ -104,6 +104,7 @@ def test_events_are_given_in_the_users_time_zone(make_user, team_north):
         "version": 1,
         "party": "",
         "owner": str(rep),
+        "detail": "Call Boston",
     }
     assert event["url"] == reverse("activities:task-edit", args=[task.pk])
 
@@ -255,7 +256,9 @@ def test_without_javascript_the_page_is_a_week_agenda_with_working_links(owner, 
         reverse("activities:calendar"), {"date": (timezone.localdate() + datetime.timedelta(days=7)).isoformat()}
     )
 
-    assert f'<a href="{reverse("activities:task-edit", args=[task.pk])}">Send the offer</a>' in html
+    edit = reverse("activities:task-edit", args=[task.pk])
+    link = f'<a href="{edit}" title="Send the offer — Ewa Lis">Send the offer</a>'
+    assert link in html
     assert ">10:00</time>" in html
     assert f'href="{reverse("activities:calendar")}" aria-current="page"' in html
     assert "Send the offer" not in next_week.content.decode()
@@ -285,3 +288,41 @@ def test_the_events_cost_the_same_queries_however_many_items_there_are(owner, ma
 
     assert queries() == few
     assert len(events(owner, **window)) == 44
+
+
+def test_month_cells_get_short_titles_and_the_tooltip_the_whole_text(login, owner, make_contact, make_company):
+    contact = make_contact(owner, first_name="Jan", last_name="Nowak")
+    company = make_company(owner, name="Przedsiębiorstwo Handlowo-Usługowe Kowalski i Synowie")
+    services.log_interaction(
+        actor=owner,
+        data={
+            "channel": "meeting",
+            "contact": contact,
+            "subject": "Contract review and pricing for 2027",
+            "occurred_at": at(1, 9),
+        },
+    )
+    services.log_interaction(actor=owner, data={"channel": "visit", "company": company, "occurred_at": at(1, 13)})
+    services.create_task(
+        actor=owner,
+        data={
+            "title": "Prepare the renewal offer with the new volume discounts",
+            "due_at": at(1, 15),
+            "contact": contact,
+        },
+    )
+
+    shown = calendar.items(owner, start=at(0, 0), end=at(2, 0))
+    found = (
+        login(owner)
+        .get(reverse("activities:calendar-events"), {"start": at(0, 0).isoformat(), "end": at(2, 0).isoformat()})
+        .json()
+    )
+
+    assert [(i.title, i.detail) for i in shown] == [
+        ("Meeting: Nowak", "Meeting: Jan Nowak — Contract review and pricing for 2027"),
+        ("Visit: Przedsiębiorstwo…", "Visit: Przedsiębiorstwo Handlowo-Usługowe Kowalski i Synowie"),
+        ("Prepare the renewal offer with…", "Prepare the renewal offer with the new volume discounts — Jan Nowak"),
+    ]
+    assert all(len(i.title) <= calendar.SHORT_TITLE for i in shown)
+    assert [e["extendedProps"]["detail"] for e in found] == [i.detail for i in shown]

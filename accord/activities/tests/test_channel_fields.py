@@ -4,6 +4,7 @@ others, on the screen and through the API alike); "Log a call" from anywhere; du
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.activities import services
-from accord.activities.forms import due_shortcuts
+from accord.activities.forms import InteractionForm, due_shortcuts
 from accord.activities.models import Interaction
 
 
@@ -157,7 +158,7 @@ def test_people_who_may_not_create_get_no_new_menu_and_no_log_page(login, viewer
     assert login(viewer).get("/interactions/new/").status_code == 403
 
 
-def test_due_shortcuts_are_today_tomorrow_and_next_monday_in_the_users_time_zone():
+def test_due_shortcuts_are_today_tomorrow_and_a_week_from_today_in_the_users_time_zone():
     # Sunday 8 March 2026, 22:30 UTC: 23:30 in Warsaw, 18:30 in New York (on summer time since 2:00).
     now = datetime.datetime(2026, 3, 8, 22, 30, tzinfo=datetime.UTC)
 
@@ -168,21 +169,29 @@ def test_due_shortcuts_are_today_tomorrow_and_next_monday_in_the_users_time_zone
     with timezone.override(zoneinfo.ZoneInfo("Europe/Warsaw")):
         wednesday_morning = due_shortcuts(datetime.datetime(2026, 3, 11, 7, 0, tzinfo=datetime.UTC))
 
+    # "Next week" is today + 7 days (not the next Monday), 9:00 in the user's time zone.
     assert warsaw == [
         ("Today", "2026-03-08T23:59"),
         ("Tomorrow", "2026-03-09T09:00"),
-        ("Next week", "2026-03-09T09:00"),
+        ("Next week", "2026-03-15T09:00"),
     ]
     assert new_york == [
         ("Today", "2026-03-08T19:00"),
         ("Tomorrow", "2026-03-09T09:00"),
-        ("Next week", "2026-03-09T09:00"),
+        ("Next week", "2026-03-15T09:00"),
     ]
     assert wednesday_morning == [
         ("Today", "2026-03-11T17:00"),
         ("Tomorrow", "2026-03-12T09:00"),
-        ("Next week", "2026-03-16T09:00"),
+        ("Next week", "2026-03-18T09:00"),
     ]
+
+
+def test_next_week_from_a_friday_is_the_next_friday_not_monday():
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Warsaw")):
+        friday = due_shortcuts(datetime.datetime(2026, 3, 13, 10, 0, tzinfo=datetime.UTC))
+
+    assert friday[2] == ("Next week", "2026-03-20T09:00")
 
 
 def test_the_task_forms_offer_the_due_shortcuts(login, owner, make_contact):
@@ -225,3 +234,24 @@ def test_changing_an_older_records_misfit_field_or_its_channel_is_refused(owner,
     assert set(caught.value.message_dict) == {"outcome"}
     call.refresh_from_db()
     assert (call.channel, call.outcome) == ("phone", "connected")
+
+
+def test_when_starts_at_now_in_the_users_time_zone(login, make_user, team_north):
+    rep = make_user("sales_rep", [team_north], timezone="America/New_York")
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    before = timezone.now().astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+
+    page = login(rep).get("/interactions/new/", {"channel": "phone"}).content.decode()
+    after = timezone.now().astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+
+    shown = re.search(r'<input type="datetime-local" name="occurred_at" value="([^"]*)"', page)
+    assert shown is not None
+    assert shown.group(1) in {before, after}
+
+
+def test_when_keeps_what_an_edited_entry_says(owner, make_contact):
+    moment = datetime.datetime(2026, 3, 2, 8, 15, tzinfo=datetime.UTC)
+
+    form = InteractionForm(initial={"channel": "phone", "occurred_at": moment})
+
+    assert form.initial["occurred_at"] == moment

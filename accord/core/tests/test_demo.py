@@ -67,7 +67,10 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
 
     quotes = list(Quote.objects.prefetch_related("lines").select_related("deal"))
     assert quotes
-    # They print the demo's selling company (no ACCORD_SELLER_* is set here).
+    # They print the demo's selling company (no ACCORD_SELLER_* is set here), kept in the Sales settings.
+    from accord.sales.models import SellerDetails
+
+    assert SellerDetails.objects.get().tax_id == "PL5252248481"
     assert "PL5252248481" in pdf_text(render_quote(quotes[0]))
     for quote in quotes:
         assert quote.seller["name"] == "Accord Demo Sp. z o.o."

@@ -6,7 +6,7 @@ from accord.sales.models.deals import AmountSource, Deal, DealContact, DealLine,
 from accord.sales.models.leads import Lead, LeadSource, LeadStatus, ScoringRule, WebForm, WebFormSubmission
 from accord.sales.models.pipelines import Pipeline, Stage, StageKind
 from accord.sales.models.products import PriceList, PriceListItem, Product, ProductPrice
-from accord.sales.models.quotes import Quote, QuoteLine, QuoteStatus
+from accord.sales.models.quotes import Quote, QuoteLine, QuoteStatus, SellerDetails
 
 __all__ = [
     "AmountSource",
@@ -32,6 +32,7 @@ __all__ = [
     "RuleAction",
     "RuleTrigger",
     "ScoringRule",
+    "SellerDetails",
     "Stage",
     "StageKind",
     "WebForm",

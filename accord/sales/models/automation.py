@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
@@ -26,7 +27,12 @@ class AutomationRule(BaseModel):
     name = models.CharField(_("name"), max_length=120)
     trigger = models.CharField(_("when"), max_length=20, choices=RuleTrigger.choices)
     pipeline = models.ForeignKey(
-        "sales.Pipeline", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("pipeline")
+        "sales.Pipeline",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("sales pipeline", "pipeline"),
     )
     stage = models.ForeignKey(
         "sales.Stage", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("stage")

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
 from accord.sales.defaults import label as default_label
+from accord.sales.models.leads import LeadSource
 from accord.sales.models.pipelines import Pipeline, Stage
 
 ZERO = decimal.Decimal("0")
@@ -44,9 +46,9 @@ class LineAmounts:
 
 
 class DealStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    OPEN = "open", pgettext_lazy("deal status", "Open")
+    WON = "won", pgettext_lazy("deal status", "Won")
+    LOST = "lost", pgettext_lazy("deal status", "Lost")
 
 
 class AmountSource(models.TextChoices):
@@ -80,7 +82,12 @@ class Deal(OwnedModel):
     """A chance to sell: an amount, a pipeline stage, a company and its people."""
 
     name = models.CharField(_("name"), max_length=200)
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", verbose_name=_("pipeline"))
+    pipeline = models.ForeignKey(
+        Pipeline,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=pgettext_lazy("sales pipeline", "pipeline"),
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
     # Denormalised from the stage (open/won/lost) so lists, the board and the forecast filter on it.
     status = models.CharField(_("status"), max_length=4, choices=DealStatus.choices, default=DealStatus.OPEN)
@@ -105,6 +112,8 @@ class Deal(OwnedModel):
     )
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # Where the deal came from: a converted lead's source (blank for deals entered by hand).
+    source = models.CharField(_("source"), max_length=10, choices=LeadSource.choices, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     lost_reason = models.ForeignKey(
         LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lost reason")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
@@ -28,11 +29,11 @@ class LeadSource(models.TextChoices):
 
 
 class LeadStatus(models.TextChoices):
-    NEW = "new", _("New")
-    CONTACTED = "contacted", _("Contacted")
-    QUALIFIED = "qualified", _("Qualified")
-    UNQUALIFIED = "unqualified", _("Unqualified")
-    CONVERTED = "converted", _("Converted")
+    NEW = "new", pgettext_lazy("lead status", "New")
+    CONTACTED = "contacted", pgettext_lazy("lead status", "Contacted")
+    QUALIFIED = "qualified", pgettext_lazy("lead status", "Qualified")
+    UNQUALIFIED = "unqualified", pgettext_lazy("lead status", "Unqualified")
+    CONVERTED = "converted", pgettext_lazy("lead status", "Converted")
 
 
 def _form_key() -> str:
@@ -179,5 +180,21 @@ class ScoringRule(BaseModel):
         verbose_name = _("scoring rule")
         verbose_name_plural = _("scoring rules")
 
+    # The e-mail domain rule's two words that stand for a kind of domain rather than one domain.
+    DOMAIN_KINDS: ClassVar[dict[str, Any]] = {
+        "free": _("a free mail service"),
+        "business": _("a company's own domain"),
+    }
+
     def __str__(self) -> str:
-        return f"{self.get_field_display()} {self.value}: {self.points:+d}"
+        value = f" {self.value_label}" if self.value else ""
+        return f"{self.get_field_display()}{value}: {self.points:+d}"
+
+    @property
+    def value_label(self) -> str:
+        """The rule's value as people read it: a source by its name ("Website", not "website")."""
+        if self.field == "source":
+            return str(dict(LeadSource.choices).get(self.value, self.value))
+        if self.field == "email_domain" and self.value in self.DOMAIN_KINDS:
+            return str(self.DOMAIN_KINDS[self.value])
+        return self.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.models import BaseModel
 from accord.sales.defaults import label as default_label
@@ -19,8 +20,8 @@ class Pipeline(BaseModel):
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name = _("pipeline")
-        verbose_name_plural = _("pipelines")
+        verbose_name = pgettext_lazy("sales pipeline", "pipeline")
+        verbose_name_plural = pgettext_lazy("sales pipeline", "pipelines")
 
     def __str__(self) -> str:
         return self.label
@@ -32,15 +33,20 @@ class Pipeline(BaseModel):
 
 
 class StageKind(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    OPEN = "open", pgettext_lazy("stage kind", "Open")
+    WON = "won", pgettext_lazy("stage kind", "Won")
+    LOST = "lost", pgettext_lazy("stage kind", "Lost")
 
 
 class Stage(BaseModel):
     """A step of a pipeline, with the chance that a deal standing here is won."""
 
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline"))
+    pipeline = models.ForeignKey(
+        Pipeline,
+        on_delete=models.CASCADE,
+        related_name="stages",
+        verbose_name=pgettext_lazy("sales pipeline", "pipeline"),
+    )
     name = models.CharField(_("name"), max_length=80)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     probability = models.PositiveSmallIntegerField(_("win probability (%)"), default=0)

@@ -9,17 +9,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
 
 
 class QuoteStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    SUPERSEDED = "superseded", _("Superseded")
+    DRAFT = "draft", pgettext_lazy("quote status", "Draft")
+    SENT = "sent", pgettext_lazy("quote status", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("quote status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("quote status", "Declined")
+    SUPERSEDED = "superseded", pgettext_lazy("quote status", "Superseded")
 
 
 class Quote(BaseModel):
@@ -98,3 +99,22 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class SellerDetails(BaseModel):
+    """The selling company as quotes print it (one row, kept in the Sales settings). Until an
+    administrator saves it, the ``ACCORD_SELLER_*`` environment values stand in for it."""
+
+    name = models.CharField(_("company name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("seller details")
+        verbose_name_plural = _("seller details")
+
+    def __str__(self) -> str:
+        return self.name or str(_("seller details"))

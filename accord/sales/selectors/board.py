@@ -84,6 +84,8 @@ CARD_FIELDS = (
     "currency",
     "expected_close",
     "next_step",
+    "team_id",
+    "territory_id",
     "owner__id",
     "owner__username",
     "owner__first_name",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core import access, search
 from accord.core.exports import Column, walk
@@ -81,7 +82,7 @@ def deal_columns() -> list[Column]:
     return [
         Column("id", lambda d: d.pk, _("ID")),
         Column("name", lambda d: d.name, _("Name")),
-        Column("pipeline", lambda d: d.pipeline.name, _("Pipeline")),
+        Column("pipeline", lambda d: d.pipeline.name, pgettext_lazy("sales pipeline", "Pipeline")),
         Column("stage", lambda d: d.stage.name, _("Stage")),
         Column("status", lambda d: d.status, _("Status")),
         Column("amount", lambda d: d.amount, _("Amount")),
@@ -95,7 +96,7 @@ def deal_columns() -> list[Column]:
         Column("lost_reason", lambda d: d.lost_reason.name if d.lost_reason else "", _("Lost reason")),
         Column("external_id", lambda d: d.external_id or "", _("External ID")),
         Column("created_at", lambda d: d.created_at, _("Created")),
-        Column("closed_at", lambda d: d.closed_at, _("Closed")),
+        Column("closed_at", lambda d: d.closed_at, pgettext_lazy("date closed", "Closed")),
     ]
 
 

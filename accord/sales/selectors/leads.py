@@ -12,7 +12,8 @@ from accord.core import access, search
 from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
 from accord.core.models import entity_label
-from accord.sales.models import Lead, LeadSource, LeadStatus
+from accord.sales.models import Lead, LeadSource, LeadStatus, ScoringRule
+from accord.sales.services import leads as lead_services
 
 LEAD_LIST = ListSpec[Lead](
     entity=entity_label(Lead),
@@ -44,6 +45,18 @@ def lead_page(user: Any, query: ListQuery) -> Page[Lead]:
 def lead_detail(user: Any, pk: Any) -> Lead:
     qs = Lead.objects.select_related("owner", "team", "web_form", "contact", "company", "deal")
     return access.get_visible(user, qs, pk=pk)
+
+
+def score_reasons(lead: Lead) -> list[ScoringRule]:
+    """The active scoring rules ``lead`` meets, biggest points first: why it scores what it does."""
+    rules = list(ScoringRule.objects.filter(active=True))
+    met = [rule for rule in rules if lead_services.score(lead, [_counting(rule)]) == 1]
+    return sorted(met, key=lambda rule: (-rule.points, rule.field, rule.value))
+
+
+def _counting(rule: ScoringRule) -> ScoringRule:
+    # A rule worth 0 points is still met: ask with one point.
+    return ScoringRule(field=rule.field, value=rule.value, points=1)
 
 
 def lead_columns() -> list[Column]:

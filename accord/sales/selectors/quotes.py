@@ -100,8 +100,8 @@ def quote_columns() -> list[Column]:
         Column("net_total", lambda q: q.net_total, _("Net")),
         Column("vat_total", lambda q: q.vat_total, _("VAT")),
         Column("gross_total", lambda q: q.gross_total, _("Gross")),
-        Column("valid_until", lambda q: q.valid_until, _("Valid until")),
-        Column("sent_at", lambda q: q.sent_at, _("Sent")),
+        Column("valid_until", lambda q: q.valid_until, pgettext_lazy("quote", "Valid until")),
+        Column("sent_at", lambda q: q.sent_at, pgettext_lazy("date sent", "Sent")),
         Column("decided_at", lambda q: q.decided_at, _("Decided")),
         Column("created_at", lambda q: q.created_at, _("Created")),
     ]

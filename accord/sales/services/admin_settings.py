@@ -23,6 +23,7 @@ from accord.sales.models import (
     RuleAction,
     RuleTrigger,
     ScoringRule,
+    SellerDetails,
     Stage,
     WebForm,
 )
@@ -375,3 +376,29 @@ def origin_allowed(form: WebForm, *, origin: str, referer: str, own_origin: str)
     if not sender:
         return not origin  # "Origin: null" (a sandboxed frame, a file) is refused
     return sender in {form.allowed_origin, origin_of(own_origin)}
+
+
+# --- the seller's details on quotes ------------------------------------------------------------------
+
+SELLER_FIELDS = ("name", "address", "tax_id", "email", "phone", "bank_account")
+
+
+def _check_seller(details: SellerDetails, data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
+    if not details.name:
+        errors.setdefault("name", []).append(_("Enter the company's name: every quote prints it."))
+
+
+@transaction.atomic
+def save_seller_details(*, actor: Any, data: Mapping[str, Any], expected_version: int | None = None) -> SellerDetails:
+    """Keep the selling company's details that new quotes print (the first save replaces the
+    environment's ``ACCORD_SELLER_*`` values)."""
+    current = SellerDetails.objects.order_by("created_at").first()
+    return _save(
+        actor=actor,
+        model=SellerDetails,
+        obj=current,
+        data=data,
+        fields=SELLER_FIELDS,
+        check=_check_seller,
+        expected_version=expected_version,
+    )

@@ -29,9 +29,18 @@ from accord.sales.models import (
     Stage,
     StageKind,
 )
-from accord.sales.services.lines import LineIn, clean_lines, totals
+from accord.sales.services.lines import LineIn, clean_lines, line_snapshot, totals
 
-DEAL_FIELDS = ("name", "amount", "currency", "expected_close", "next_step", "description", "external_id")
+DEAL_FIELDS = (
+    "name",
+    "amount",
+    "currency",
+    "expected_close",
+    "next_step",
+    "description",
+    "source",
+    "external_id",
+)
 GAP = 1024.0  # spacing of card positions; a move writes one row until a column is renumbered
 
 
@@ -71,7 +80,7 @@ def _apply(
                 value = value.strip()
             if name == "external_id":
                 value = value or None
-            elif name in ("name", "next_step", "description") and value is None:
+            elif name in ("name", "next_step", "description", "source") and value is None:
                 value = ""
             elif name == "amount" and value is not None and not isinstance(value, decimal.Decimal):
                 try:
@@ -210,10 +219,7 @@ def _write_children(deal: Deal, extra: Mapping[str, Any]) -> None:
 def _children_snapshot(deal: Deal) -> dict[str, Any]:
     return {
         "contacts": sorted(str(c) for c in Contact.objects.filter(deal_links__deal=deal)),
-        "lines": [
-            f"{line.description} × {line.quantity} @ {line.unit_price}"
-            for line in DealLine.objects.filter(deal=deal).order_by("position", "id")
-        ],
+        "lines": [line_snapshot(line) for line in DealLine.objects.filter(deal=deal).order_by("position", "id")],
     }
 
 
@@ -268,15 +274,17 @@ def create_deal(
     pipeline: Pipeline | None = None,
     stage: Stage | None = None,
     lost_reason: LostReason | None = None,
+    checked: bool = False,
 ) -> Deal:
     """Create a deal (by default in the first stage of the default pipeline). ``actor`` None is
-    the system (lead conversion, imports, automation)."""
-    if actor is not None:
+    the system (imports, automation). ``checked``: the caller already decided that ``actor`` may
+    make this deal (converting a lead they may change); the actor is recorded, not asked again."""
+    if actor is not None and not checked:
         access.require_create(actor)
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
     stage = stage or first_stage(pipeline)
     deal = Deal(pipeline=pipeline, stage=stage)
-    extra, errors = _apply(actor, deal, data, creating=True)
+    extra, errors = _apply(None if checked else actor, deal, data, creating=True)
     if errors:
         raise ValidationError(errors)
     _enter_stage(deal, stage, lost_reason=lost_reason, lost_note=str(data.get("lost_note", "")))

@@ -23,7 +23,7 @@ from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.people import duplicates
 from accord.people import services as people
-from accord.people.models import Company, Contact
+from accord.people.models import Company, Contact, Source
 from accord.people.validators import normalize_phone
 from accord.sales.models import Deal, Lead, LeadSource, LeadStatus, ScoringRule, WebForm, WebFormSubmission
 from accord.sales.services import deals as deal_services
@@ -213,6 +213,26 @@ def rescore_all() -> int:
 # --- conversion ---------------------------------------------------------------------------------------
 
 
+# A lead's source in a contact's terms (a contact records fewer kinds of origin); a lead entered
+# with no particular source was entered by hand.
+CONTACT_SOURCES = {
+    LeadSource.WEBSITE: Source.WEB_FORM,
+    LeadSource.CAMPAIGN: Source.CAMPAIGN,
+    LeadSource.PHONE: Source.PHONE,
+    LeadSource.REFERRAL: Source.REFERRAL,
+    LeadSource.PARTNER: Source.REFERRAL,
+    LeadSource.IMPORT: Source.IMPORT,
+    LeadSource.OTHER: Source.MANUAL,
+}
+
+
+def contact_source(lead: Lead) -> str:
+    """Where the contact made from ``lead`` came from: its web form, else the lead's source."""
+    if lead.web_form_id:
+        return Source.WEB_FORM
+    return CONTACT_SOURCES.get(lead.source, Source.OTHER)  # type: ignore[call-overload]
+
+
 @dataclass
 class Conversion:
     lead: Lead
@@ -253,7 +273,8 @@ def convert_lead(
         matched_company = company is not None
         if company is None:
             company = people.create_company(
-                actor=None,
+                actor=actor,
+                checked=True,
                 data={
                     "name": locked.company_name,
                     "owner": owner,
@@ -268,14 +289,15 @@ def convert_lead(
         matched_contact = contact is not None
         if contact is None:
             contact = people.create_contact(
-                actor=None,
+                actor=actor,
+                checked=True,
                 data={
                     "first_name": locked.first_name,
                     "last_name": locked.last_name or (locked.email.partition("@")[0] if not locked.first_name else ""),
                     "emails": [{"email": locked.email}] if locked.email else [],
                     "phones": [{"number": locked.phone}] if locked.phone else [],
                     "companies": [{"company": company, "job_title": locked.job_title}] if company else [],
-                    "source": "web_form" if locked.web_form_id else "manual",
+                    "source": contact_source(locked),
                     "owner": owner,
                     "team": locked.team,
                     "territory": locked.territory,
@@ -284,7 +306,8 @@ def convert_lead(
     deal = None
     if create_deal:
         deal = deal_services.create_deal(
-            actor=None,
+            actor=actor,
+            checked=True,
             data={
                 "name": deal_name.strip() or (locked.company_name or str(locked)),
                 "amount": amount or 0,
@@ -292,6 +315,7 @@ def convert_lead(
                 "contacts": [contact] if contact else [],
                 "owner": owner,
                 "description": locked.message,
+                "source": locked.source,
             },
         )
     _move_history(locked, contact, company, deal)

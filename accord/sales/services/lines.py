@@ -140,3 +140,16 @@ def clean_lines(
         # Each line fits its columns, but the deal's amount or a quote's total would not.
         errors[prefix] = [money.too_large_message()]
     return lines, errors
+
+
+def line_snapshot(line: Any) -> dict[str, str]:
+    """A deal or quote line as the audit trail keeps it: its numbers as decimal strings, which the
+    History card formats in the reader's notation (as the lines table shows them)."""
+    return {
+        "description": line.description,
+        "quantity": str(line.quantity),
+        "unit": line.unit or "",
+        "unit_price": str(line.unit_price),
+        "discount_percent": str(line.discount_percent),
+        "vat_rate": str(line.vat_rate),
+    }

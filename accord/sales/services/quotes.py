@@ -28,8 +28,8 @@ from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.core.sequences import next_value
 from accord.people.models import Address, Contact
-from accord.sales.models import Deal, DealLine, DealStatus, Quote, QuoteLine, QuoteStatus
-from accord.sales.services.lines import totals
+from accord.sales.models import Deal, DealLine, DealStatus, Quote, QuoteLine, QuoteStatus, SellerDetails
+from accord.sales.services.lines import line_snapshot, totals
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +163,8 @@ def _copy_lines(quote: Quote, deal: Deal) -> None:
     quote.net_total, quote.vat_total, quote.gross_total = summary.net, summary.vat, summary.gross
 
 
-def _lines_snapshot(quote: Quote) -> list[str]:
-    return [
-        f"{line.description} × {line.quantity} @ {line.unit_price} -{line.discount_percent}% VAT {line.vat_rate}%"
-        for line in QuoteLine.objects.filter(quote=quote).order_by("position", "id")
-    ]
+def _lines_snapshot(quote: Quote) -> list[dict[str, str]]:
+    return [line_snapshot(line) for line in QuoteLine.objects.filter(quote=quote).order_by("position", "id")]
 
 
 def quote_search_text(quote: Quote) -> str:
@@ -178,12 +175,27 @@ def quote_search_text(quote: Quote) -> str:
 SELLER_KEYS = ("name", "address", "tax_id", "email", "phone", "bank_account")
 
 
-def configured_seller() -> dict[str, str]:
-    """The selling company from the settings (``ACCORD_SELLER_*``); empty when no name is set."""
+def seller_details() -> dict[str, str]:
+    """The selling company as the Sales settings keep it, else as the environment gives it
+    (``ACCORD_SELLER_*``): every key, some perhaps empty."""
+    stored = SellerDetails.objects.order_by("created_at").first()
+    if stored is not None:
+        return {key: str(getattr(stored, key) or "").strip() for key in SELLER_KEYS}
     configured: Mapping[str, Any] = getattr(settings, "ACCORD_SELLER", {}) or {}
-    if not str(configured.get("name") or "").strip():
-        return {}
     return {key: str(configured.get(key) or "").strip() for key in SELLER_KEYS}
+
+
+def configured_seller() -> dict[str, str]:
+    """The selling company quotes print; empty when it has no name yet."""
+    details = seller_details()
+    return details if details["name"] else {}
+
+
+def missing_seller_details(quote: Quote | None = None) -> list[str]:
+    """What a quote's PDF would lack of the seller's details (name, address, tax id, bank account):
+    the quote's own copy if it has one, else the current settings."""
+    details = dict(quote.seller or {}) if quote is not None and (quote.seller or {}).get("name") else seller_details()
+    return [key for key in ("name", "address", "tax_id", "bank_account") if not str(details.get(key) or "").strip()]
 
 
 def _new_quote(

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accord.activities.models import Interaction
 from accord.core.models import AuditEntry
@@ -481,3 +482,61 @@ def test_the_edit_form_switches_between_a_typed_amount_and_the_lines_total(login
     deal.refresh_from_db()
     assert typed == (D("7000.00"), "manual")
     assert (deal.amount, deal.amount_source) == (D("200.00"), "lines")
+
+
+def test_the_line_history_reads_amounts_quantities_and_vat_rates_as_the_lines_table(login, owner, widget):
+    deal = make_deal(owner, lines=[{"product": widget, "quantity": "5", "unit_price": "1008"}])
+    deals.update_deal(
+        actor=owner,
+        deal=deal,
+        data={"lines": [{"product": widget, "quantity": "2.5", "unit_price": "5040", "discount_percent": "5"}]},
+    )
+    # Before lines were kept as mappings, the trail held text with raw decimals; it reads the same.
+    AuditEntry.objects.create(
+        action="update",
+        entity="sales.deal",
+        object_id=deal.pk,
+        object_repr=deal.name,
+        changes={"lines": [["Widget × 5.000 @ 1008.00"], ["Widget × 2.500 @ 5040.000000 -5.00% VAT 23.00%"]]},
+    )
+
+    english = login(owner).get(f"/sales/deals/{deal.pk}/history/").content.decode()
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+    with translation.override("en"):  # the request activates Polish in this thread; this puts English back
+        polish = login(owner).get(f"/sales/deals/{deal.pk}/history/").content.decode()
+
+    assert "Widget × 5 pcs @ 1,008.00, VAT 23%" in english
+    assert "Widget × 2.500 pcs @ 5,040.00, discount 5%, VAT 23%" in english
+    assert "<del>Widget × 5 @ 1,008.00</del>" in english  # the older entry
+    assert "Widget × 2.500 @ 5,040.00, discount 5%, VAT 23%" in english
+    assert "5040.000000" not in english
+    assert "0.23" not in english
+    assert "Widget × 2,500 pcs @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
+
+
+def test_a_pipeline_is_named_lejek_sprzedazy_on_every_screen(login, owner):
+    deal = make_deal(owner)
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+    client = login(owner)
+
+    with translation.override("en"):  # the requests activate Polish in this thread; this puts English back
+        pages = {
+            url: client.get(url).content.decode()
+            for url in (
+                f"/sales/deals/{deal.pk}/",
+                f"/sales/deals/{deal.pk}/history/",
+                "/sales/deals/new/",
+                "/sales/deals/",
+                "/sales/board/",
+            )
+        }
+    with translation.override("pl"):
+        column = str(Deal._meta.get_field("pipeline").verbose_name)
+
+    assert column == "lejek sprzedaży"
+    for url, page in pages.items():
+        assert "Lejek sprzedaży" in page, url
+        assert ">Lejek<" not in page, url
+        assert "Lejek:" not in page, url

@@ -93,3 +93,54 @@ def test_public_form_of_a_closed_or_unknown_form_is_404(owner):
 
     assert Client().get(f"/sales/f/{form.key}/").status_code == 404
     assert Client().get("/sales/f/nope/").status_code == 404
+
+
+def test_the_lead_page_explains_its_score_with_labels_not_codes(login, owner):
+    from accord.sales.models import ScoringRule
+    from accord.sales.services import leads as lead_services
+
+    ScoringRule.objects.create(field="source", value="website", points=20)
+    ScoringRule.objects.create(field="email_domain", value="business", points=10)
+    ScoringRule.objects.create(field="source", value="referral", points=30)  # not met
+    lead = lead_services.create_lead(
+        actor=owner, data={"first_name": "Ola", "email": "ola@stalbud.pl", "source": "website"}
+    )
+
+    page = login(owner).get(f"/sales/leads/{lead.pk}/").content.decode()
+    reasons = page[page.index('<ul class="score-reasons') : page.index("</ul>", page.index('<ul class="score-reasons'))]
+
+    assert lead.score == 30
+    assert "Source: Website" in reasons
+    assert "E-mail domain: a company&#x27;s own domain" in reasons
+    assert "+20" in reasons
+    assert "+10" in reasons
+    assert "website" not in reasons
+    assert "business" not in reasons
+    assert "Referral" not in reasons
+
+
+def test_the_new_status_and_the_new_button_are_translated_apart(login, owner):
+    from django.utils import translation
+
+    from accord.activities.models import TaskStatus
+    from accord.sales.models import DealStatus, LeadStatus, QuoteStatus, StageKind
+    from accord.sales.services import leads as lead_services
+
+    lead = lead_services.create_lead(actor=owner, data={"first_name": "Ola", "last_name": "Nowak"})
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+
+    with translation.override("en"):  # the request activates Polish in this thread; this puts English back
+        page = login(owner).get(f"/sales/leads/{lead.pk}/").content.decode()
+    with translation.override("pl"):
+        labels = {
+            "lead": str(LeadStatus.NEW.label),
+            "deal": str(DealStatus.OPEN.label),
+            "stage": str(StageKind.OPEN.label),
+            "task": str(TaskStatus.OPEN.label),
+            "quote": str(QuoteStatus.DRAFT.label),
+        }
+
+    assert labels == {"lead": "Nowy", "deal": "Otwarta", "stage": "Otwarty", "task": "Otwarte", "quote": "Robocza"}
+    assert '<span class="badge ">Nowy</span>' in page
+    assert '<span class="btn-label">Utwórz</span></summary>' in page

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accord.activities import services as activities
 from accord.activities.models import Interaction
+from accord.core.models import AuditEntry, Event
 from accord.people.models import Company, Contact
 from accord.sales.models import Deal, Lead, ScoringRule, WebForm, WebFormSubmission
 from accord.sales.services import leads
@@ -135,6 +136,45 @@ def test_spam_trap_and_flood_are_refused(form):
     assert (flood.value.reason, flood.value.status) == ("rate", 429)
     assert Lead.objects.count() == 3
     assert WebFormSubmission.objects.filter(accepted=False).count() == 2
+
+
+def test_converting_records_the_converting_user_and_keeps_the_leads_source(owner, teammate):
+    # The teammate may change the owner's lead but not give records to others: converting keeps
+    # the lead's owner on what it makes, and names the teammate as who made it.
+    lead = leads.create_lead(
+        actor=owner,
+        data={"first_name": "Ola", "last_name": "Lis", "company_name": "Stalbud", "source": "referral"},
+    )
+
+    result = leads.convert_lead(actor=teammate, lead=lead, deal_name="Stalbud pilot")
+
+    made = [result.contact.pk, result.company.pk, result.deal.pk, lead.pk]
+    events = Event.objects.filter(object_id__in=made).exclude(name="sales.lead.created").order_by("name")
+    assert [(e.name, e.actor) for e in events] == [
+        ("people.company.created", teammate),
+        ("people.contact.created", teammate),
+        ("sales.deal.created", teammate),
+        ("sales.deal.stage_changed", teammate),
+        ("sales.lead.converted", teammate),
+        ("sales.lead.updated", teammate),
+    ]
+    audit = AuditEntry.objects.filter(object_id__in=made).exclude(action="create", object_id=lead.pk)
+    assert set(audit.values_list("actor", flat=True)) == {teammate.pk}
+    assert result.deal.stage_changes.get().changed_by == teammate
+    assert (result.deal.owner, result.contact.owner, result.company.owner) == (owner, owner, owner)
+    assert result.deal.source == "referral"
+    assert result.deal.get_source_display() == "Referral"
+    assert result.contact.source == "referral"
+
+
+def test_a_web_form_leads_contact_comes_from_the_web_form(owner, form):
+    lead = leads.create_lead(actor=owner, data={"first_name": "Ola", "last_name": "Lis", "source": "website"})
+    Lead.objects.filter(pk=lead.pk).update(web_form=form)
+    lead.refresh_from_db()
+
+    result = leads.convert_lead(actor=owner, lead=lead)
+
+    assert (result.contact.source, result.deal.source) == ("web_form", "website")
 
 
 def test_web_form_takes_only_the_fields_it_shows(owner, client):

@@ -22,7 +22,7 @@ def test_the_deal_panel_lists_its_quotes_and_offers_to_make_one(rf, owner):
     request = rf.get("/")
     request.user = owner
 
-    html = render_to_string("sales/_deal_quotes.html", {"deal": deal}, request=request)
+    html = render_to_string("sales/_deal_quotes.html", {"deal": deal, "can_change": True}, request=request)
 
     assert quote.label in html
     assert reverse("sales:quote-create", args=[deal.pk]) in html

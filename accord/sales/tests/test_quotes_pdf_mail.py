@@ -109,7 +109,19 @@ def test_polish_column_headings_wrap_between_words_never_inside_one(owner, custo
 
     assert "jednostkowa" in words
     assert "jednostkow" not in words
-    assert {"Cena", "Ilość", "Rabat", "VAT", "Netto", "Brutto", "Nr", "Osoba", "kontaktowa:"} <= set(words)
+    assert {"Cena", "Ilość", "Rabat", "VAT", "Netto", "Brutto", "Numer", "Osoba", "kontaktowa:"} <= set(words)
+
+
+def test_the_polish_pdf_names_the_number_one_way_and_the_quote_is_feminine(owner, customer):
+    company, contact = customer
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner, company=company, contacts=[contact]))
+
+    text = pdf_text(render_quote(quote))
+
+    assert f"Numer {quote.label}" in text
+    assert "Nr" not in text.split()
+    assert "Ważna do" in text
+    assert "Ważne do" not in text
 
 
 @pytest.mark.parametrize(

@@ -87,8 +87,9 @@
       },
       eventDidMount: function (info) {
         var props = info.event.extendedProps;
-        var hint = [props.party, props.owner].filter(Boolean).join(" · ");
-        if (hint) { info.el.setAttribute("title", info.event.title + " — " + hint); }
+        // The cell shows a short title; the tooltip has the whole of it, and whose it is.
+        var hint = [props.detail || info.event.title, props.owner].filter(Boolean).join(" · ");
+        info.el.setAttribute("title", hint);
         info.el.setAttribute("data-kind", props.kind);
         info.el.setAttribute("data-id", props.pk);
       },

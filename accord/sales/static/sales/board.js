@@ -149,7 +149,7 @@
     window.Sortable.create(list, {
       group: "deals",
       sort: false, // columns are ordered by expected close; a card only changes column
-      draggable: ".deal-card",
+      draggable: ".deal-card:not(.deal-card-locked)", // cards the user may not move stay put
       filter: "select, button, input, a, .board-more",
       preventOnFilter: false,
       delay: 180,

@@ -186,6 +186,19 @@
       $("input[data-lookup-value]", event.target.closest("[data-lookup]")).value = "";
     }
   });
+  // Escape, or leaving the picker, closes its results so they cover nothing.
+  document.addEventListener("keydown", function (event) {
+    var row = event.key === "Escape" && event.target.closest && event.target.closest("[data-lookup]");
+    var options = row && $(".lookup-options", row);
+    if (options && options.innerHTML.trim()) { options.innerHTML = ""; event.preventDefault(); }
+  });
+  document.addEventListener("focusout", function (event) {
+    var row = event.target.closest && event.target.closest("[data-lookup]");
+    if (!row || (event.relatedTarget && row.contains(event.relatedTarget))) { return; }
+    var options = $(".lookup-options", row);
+    // A click on an option blurs the input first; let the click land before closing.
+    setTimeout(function () { if (!row.contains(document.activeElement)) { options.innerHTML = ""; } }, 250);
+  });
 
   // Toasts fade away on their own; errors stay until closed.
   function dismissToasts(root) {
