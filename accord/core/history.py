@@ -327,7 +327,8 @@ def _line(value: Any) -> str:
         return _plain(value)
     quantity = floatformat(str(value.get("quantity") or 0), "-3")
     unit = str(value.get("unit") or "")
-    text = f"{value.get('description', '')} × {quantity}{' ' + unit if unit else ''}"
+    sku = str(value.get("sku") or "")
+    text = f"{value.get('description', '')}{f' [{sku}]' if sku else ''} × {quantity}{' ' + unit if unit else ''}"
     if value.get("unit_price") not in EMPTY:
         text += f" @ {floatformat(str(value['unit_price']), '2g')}"
     if value.get("discount_percent") not in EMPTY and decimal.Decimal(str(value["discount_percent"])):

@@ -219,7 +219,10 @@ def _write_children(deal: Deal, extra: Mapping[str, Any]) -> None:
 def _children_snapshot(deal: Deal) -> dict[str, Any]:
     return {
         "contacts": sorted(str(c) for c in Contact.objects.filter(deal_links__deal=deal)),
-        "lines": [line_snapshot(line) for line in DealLine.objects.filter(deal=deal).order_by("position", "id")],
+        "lines": [
+            line_snapshot(line)
+            for line in DealLine.objects.filter(deal=deal).select_related("product").order_by("position", "id")
+        ],
     }
 
 

@@ -145,8 +145,11 @@ def clean_lines(
 def line_snapshot(line: Any) -> dict[str, str]:
     """A deal or quote line as the audit trail keeps it: its numbers as decimal strings, which the
     History card formats in the reader's notation (as the lines table shows them)."""
+    product = getattr(line, "product", None)
     return {
         "description": line.description,
+        # Which catalogue product the line is (swapping it is a change even under the same text).
+        "sku": (product.sku if product is not None else getattr(line, "sku", "")) or "",
         "quantity": str(line.quantity),
         "unit": line.unit or "",
         "unit_price": str(line.unit_price),

@@ -506,13 +506,13 @@ def test_the_line_history_reads_amounts_quantities_and_vat_rates_as_the_lines_ta
     with translation.override("en"):  # the request activates Polish in this thread; this puts English back
         polish = login(owner).get(f"/sales/deals/{deal.pk}/history/").content.decode()
 
-    assert "Widget × 5 pcs @ 1,008.00, VAT 23%" in english
-    assert "Widget × 2.500 pcs @ 5,040.00, discount 5%, VAT 23%" in english
+    assert "Widget [W-1] × 5 pcs @ 1,008.00, VAT 23%" in english
+    assert "Widget [W-1] × 2.500 pcs @ 5,040.00, discount 5%, VAT 23%" in english
     assert "<del>Widget × 5 @ 1,008.00</del>" in english  # the older entry
     assert "Widget × 2.500 @ 5,040.00, discount 5%, VAT 23%" in english
     assert "5040.000000" not in english
     assert "0.23" not in english
-    assert "Widget × 2,500 pcs @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
+    assert "Widget [W-1] × 2,500 pcs @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
 
 
 def test_a_pipeline_is_named_lejek_sprzedazy_on_every_screen(login, owner):

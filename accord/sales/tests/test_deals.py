@@ -302,3 +302,26 @@ def test_spreading_out_a_column_is_set_based(owner, django_assert_max_num_querie
     after = list(Deal.objects.filter(stage=q).order_by("position", "id").values_list("pk", "position"))
     assert [pk for pk, _ in after] == before
     assert [position for _, position in after] == [i * deals.GAP for i in range(len(before))]
+
+
+@pytest.mark.parametrize("change", ["product", "vat_rate"])
+def test_changing_only_a_lines_product_or_vat_rate_is_a_new_version_with_an_audit_entry(
+    owner, admin_user, widget, change
+):
+    gadget = products.create_product(
+        actor=admin_user,
+        data={"sku": "G-2", "name": "Gadget", "vat_rate": "23", "prices": [{"currency": "PLN", "price": "100"}]},
+    )
+    line = {"product": widget, "description": "Item", "quantity": "1", "unit_price": "100", "vat_rate": "23"}
+    deal = deals.create_deal(actor=owner, data={"name": "D", "lines": [line]})
+    audited = AuditEntry.objects.count()
+
+    changed = {**line, "product": gadget} if change == "product" else {**line, "vat_rate": "8"}
+    updated = deals.update_deal(actor=owner, deal=deal, data={"lines": [changed]}, expected_version=deal.version)
+
+    assert updated.version == deal.version + 1
+    assert AuditEntry.objects.count() == audited + 1
+    stored = updated.lines.get()
+    assert (stored.product_id, stored.vat_rate) == (
+        (gadget.pk, D("23")) if change == "product" else (widget.pk, D("8"))
+    )
