@@ -331,7 +331,7 @@ def describe_action(job: BulkJob) -> str:
     if job.action == "tag_remove":
         return _("Remove tag “%(tag)s”") % {"tag": job.inputs.get("tag", "")}
     if job.action == "field":
-        fields = {f.name: f.label for f in screen.fields}
+        fields = {f.name: f.label for f in lists.editable_fields(screen)}
         name = job.inputs.get("field", "")
         return _("Set %(field)s") % {"field": str(fields.get(name, name)).lower()}
     return _("Delete")
@@ -366,7 +366,11 @@ def prune(*, keep_days: int = 30) -> int:
 def failures(job: BulkJob, limit: int = FAILURES_SHOWN) -> list[dict[str, Any]]:
     """The records that failed, first ``limit`` in key order: name, field (as a label), reason."""
     screen = screen_of(job)
-    labels: Mapping[str, Any] = {f.name: f.label for f in screen.fields}
+    labels: dict[str, Any] = {}
+    for editable in lists.editable_fields(screen):
+        labels[editable.name] = editable.label
+        if editable.custom:
+            labels[f"custom.{editable.custom}"] = editable.label  # how the record's service names it
     model = screen.visible(job.user).model
     found = job.items.filter(outcome=BulkItemOutcome.FAILED).order_by("object_id")[:limit]
     return [

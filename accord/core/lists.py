@@ -21,10 +21,10 @@ from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import access, listing
+from accord.core import access, customfields, listing
 from accord.core.access import Action
 from accord.core.listing import ListQuery, ListSpec
-from accord.core.models import Density, ListPreference, SavedView, as_uuid
+from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView, as_uuid
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,13 @@ class Column:
 @dataclass(frozen=True)
 class EditableField:
     """A field "Edit field" may set on many records at once; ``form_field`` validates the new value
-    (the service checks it again, record by record)."""
+    (the service checks it again, record by record). A custom field (``custom`` is its key) is
+    validated by the custom-field service instead, as the record's own form and the API do."""
 
     name: str
     label: Any
     form_field: Callable[[], forms.Field]
+    custom: str = ""
 
 
 def _changeable(user: Any, action: Action, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -81,6 +83,39 @@ class ListScreen:
 
     def default_columns(self) -> list[str]:
         return [c.key for c in self.columns if c.default or c.fixed]
+
+
+CUSTOM_PREFIX = "cf."
+
+
+def editable_fields(screen: ListScreen) -> list[EditableField]:
+    """The fields "Edit field" offers: the list's own, then its entity's active custom fields."""
+    fields = list(screen.fields)
+    if screen.spec.custom_fields and screen.update is not None:
+        fields.extend(
+            EditableField(f"{CUSTOM_PREFIX}{d.key}", d.label, _custom_form_field(d), custom=d.key)
+            for d in customfields.definitions(screen.entity)
+        )
+    return fields
+
+
+def _custom_form_field(definition: CustomFieldDefinition) -> Callable[[], forms.Field]:
+    """The input of a custom field's new value; what it accepts is the custom-field service's to say."""
+    kind = definition.field_type
+
+    def make() -> forms.Field:
+        if kind == CustomFieldType.CHOICE:
+            return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in definition.choices)], required=False)
+        if kind == CustomFieldType.BOOLEAN:
+            return forms.ChoiceField(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], required=False)
+        if kind == CustomFieldType.DATE:
+            return forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        if kind == CustomFieldType.MULTI_CHOICE:
+            hint = "; ".join(definition.choices)
+            return forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": hint}))
+        return forms.CharField(required=False)
+
+    return make
 
 
 _SCREENS: dict[str, ListScreen] = {}
@@ -181,7 +216,7 @@ def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
     if edits and screen.tags and screen.update is not None:
         actions.append(("tag_add", _("Add tag"), "tag"))
         actions.append(("tag_remove", _("Remove tag"), "tag"))
-    if edits and screen.fields and screen.update is not None:
+    if edits and screen.update is not None and (screen.fields or editable_fields(screen)):
         actions.append(("field", _("Edit field"), "edit"))
     if screen.delete is not None and (screen.can_delete or _may_delete)(user):
         actions.append(("delete", _("Delete"), "trash"))

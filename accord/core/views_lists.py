@@ -95,11 +95,11 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
             else:
                 messages.success(request, _done_message(action, count))
             return redirect(back)
-    chosen_field = (
-        next((f for f in screen.fields if f.name == params.get("field")), None) if action == "field" else None
-    )
-    shown = bulk_actions.preview(actor=request.user, selection=selection, action=action)
-    background = action in bulk_actions.ROW_BY_ROW and shown.changing > bulk_actions.sync_limit()
+    editable = lists.editable_fields(screen) if action == "field" else []
+    chosen_field = next((f for f in editable if f.name == params.get("field")), None)
+    asked = _asked_change(screen, action, params)
+    shown = bulk_actions.preview(actor=request.user, selection=selection, action=action, change=asked)
+    background = action in bulk_actions.ROW_BY_ROW and shown.allowed > bulk_actions.sync_limit()
     label, icon = offered[action]
     context: dict[str, Any] = {
         "screen": screen,
@@ -107,6 +107,7 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "action_label": label,
         "action_icon": icon,
         "preview": shown,
+        "asked": asked is not None or action in ("owner", "delete"),
         "background": background,
         "chunk_size": bulk_jobs.chunk_size(),
         "selection": selection,
@@ -116,7 +117,7 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "errors": errors,
         "posted": params,
         "owners": screen.assignable(request.user) if action == "owner" and screen.assignable else None,
-        "fields": screen.fields if action == "field" else (),
+        "fields": editable,
         "tags": Tag.objects.all()[:300] if action.startswith("tag_") else (),
         "action_url": request.path,
         "value_widget": chosen_field.form_field().widget.render(
@@ -128,6 +129,18 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "value_errors": errors.get(chosen_field.name, []) if chosen_field else [],
     }
     return render(request, "core/bulk_confirm.html", context, status=422 if errors else 200)
+
+
+def _asked_change(screen: lists.ListScreen, action: str, params: Any) -> bulk_actions.RowChange | None:
+    """The change asked for so far (a tag typed, a field and its value chosen), for the preview to
+    count only the records it would really change; None until its inputs are there and valid."""
+    given = bool(str(params.get("tag", "")).strip()) if action in ("tag_add", "tag_remove") else "value" in params
+    if action not in ("tag_add", "tag_remove", "field") or not given:
+        return None
+    try:
+        return bulk_actions.row_change(screen, action, params)
+    except ValidationError:
+        return None
 
 
 def _owner_name(screen: lists.ListScreen, request: HttpRequest) -> str:

@@ -42,9 +42,7 @@ def test_change_owner_with_an_invisible_search_still_needs_the_all_records_choic
     # Then it is refused as an unfiltered change and nobody's contacts moved
     assert refused.status_code == 422
     assert "No filter is set" in refused.content.decode()
-    assert set(Contact.objects.filter(pk__in=[c.pk for c in contacts]).values_list("owner_id", flat=True)) == {
-        owner.pk
-    }
+    assert set(Contact.objects.filter(pk__in=[c.pk for c in contacts]).values_list("owner_id", flat=True)) == {owner.pk}
 
 
 def test_a_bulk_delete_with_an_invisible_search_shows_the_all_records_choice(login, admin_user, owner, make_contact):
