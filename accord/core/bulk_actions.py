@@ -65,6 +65,10 @@ class Selection:
 def select(*, actor: Any, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
     """The records a list's parameters select, as ``actor`` sees them."""
     query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS)
+    for name in screen.keeps:
+        kept = [str(v) for v in (params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]) if v]
+        if kept:
+            query.raw[name] = kept[:1]
     return Selection(screen, query, apply(screen.spec, query, screen.visible(actor)))
 
 

@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import access, customfields, listing
+from accord.core import access, customfields, listing, mass
 from accord.core.access import Action
 from accord.core.listing import ListQuery, ListSpec
 from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView, as_uuid
@@ -73,6 +75,11 @@ class ListScreen:
     can_edit: Callable[[Any], bool] = access.can_edit_any  # whether to offer changes at all
     can_delete: Callable[[Any], bool] | None = None  # default: the role deletes something
     prefetch: Sequence[str] = ()  # what a row-by-row action reads of each record (tags)
+    # What the list calls a record's owner: "assignee" on tasks, which are done, not owned.
+    owner_word: str = "owner"  # owner | assignee
+    # Parameters of the list that are not filters but change what it shows (tasks: ``all``, anyone's
+    # tasks rather than the user's own): kept in the links back to the list from a bulk action.
+    keeps: Sequence[str] = ()
 
     @property
     def entity(self) -> str:
@@ -212,7 +219,8 @@ def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
     actions: list[tuple[str, Any, str]] = []
     edits = screen.can_edit(user)
     if edits and screen.assignable is not None and screen.assignable(user) is not None:
-        actions.append(("owner", _("Change owner"), "user"))
+        label = _("Change assignee") if screen.owner_word == "assignee" else _("Change owner")
+        actions.append(("owner", label, "user"))
     if edits and screen.tags and screen.update is not None:
         actions.append(("tag_add", _("Add tag"), "tag"))
         actions.append(("tag_remove", _("Remove tag"), "tag"))
@@ -221,6 +229,95 @@ def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
     if screen.delete is not None and (screen.can_delete or _may_delete)(user):
         actions.append(("delete", _("Delete"), "trash"))
     return actions
+
+
+def owner_choices(screen: ListScreen, user: Any, query: ListQuery) -> QuerySet[Any] | None:
+    """Whom "Change owner" offers: the users ``user`` may give records to (see ``mass.owners``:
+    active, and able to change a record), less the one owner the list is already filtered to,
+    whose records those are. None when the list has no owner or the user may not give records."""
+    assignable = screen.assignable(user) if screen.assignable is not None else None
+    if assignable is None:
+        return None
+    choices = mass.owners(assignable)
+    filtered = query.filters.get("owner", [])
+    if len(filtered) == 1:
+        choices = choices.exclude(pk=filtered[0])
+    return choices
+
+
+def owner_label(screen: ListScreen) -> Any:
+    return _("Assignee") if screen.owner_word == "assignee" else _("Owner")
+
+
+def describe_filters(screen: ListScreen, query: ListQuery, model: Any) -> list[tuple[str, str]]:
+    """The list's filters and search in words, as a person reads them: [("Owner", "Jan
+    Kowalski"), ("Search", "“acme”")]. The ticked rows (``id``) are left to the caller."""
+    described: list[tuple[str, str]] = []
+    filter_map = screen.spec.filter_map()
+    for name, values in query.filters.items():
+        if name == "id":
+            continue
+        flt = filter_map[name]
+        field = _field_at(model, flt.path)
+        label = str(flt.label) if flt.label else _filter_label(screen, name, flt, field)
+        described.append((label, ", ".join(_value_words(flt, field, values))))
+    if query.custom:
+        definitions = {d.key: d for d in customfields.definitions(screen.entity)}
+        for key in query.custom:
+            definition = definitions.get(key)
+            label = str(definition.label) if definition is not None else key
+            described.append((label, ", ".join(query.raw.get(f"{CUSTOM_PREFIX}{key}", []))))
+    if query.search:
+        described.append((str(_("Search")), f"“{query.search}”"))
+    return described
+
+
+def _field_at(model: Any, path: str) -> Any:
+    """The model field a filter's path ends at (``owner_id`` -> owner), or None."""
+    field = None
+    for part in path.split("__"):
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            try:
+                field = model._meta.get_field(part.removesuffix("_id"))
+            except FieldDoesNotExist:
+                return None
+        model = field.related_model
+    return field
+
+
+def _filter_label(screen: ListScreen, name: str, flt: listing.Filter, field: Any) -> str:
+    if name == "owner":
+        return str(owner_label(screen))
+    base = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name.replace("_", " ")
+    base = base[:1].upper() + base[1:]
+    if flt.lookup == "gte":
+        return str(_("%(field)s from") % {"field": base})
+    if flt.lookup in ("lte", "lt"):
+        return str(_("%(field)s until") % {"field": base})
+    if flt.lookup == "isnull":
+        return str(_("%(field)s not set") % {"field": base})
+    return base
+
+
+def _value_words(flt: listing.Filter, field: Any, values: list[Any]) -> list[str]:
+    if flt.kind == "bool" or flt.lookup == "isnull":
+        return [str(_("Yes") if value else _("No")) for value in values]
+    related = getattr(field, "related_model", None) if field is not None else None
+    if flt.kind == "uuid" and related is not None:
+        names = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=values)}
+        return [names.get(value, str(value)) for value in values]
+    choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+    if choices:
+        return [str(choices.get(value, value)) for value in values]
+    if flt.kind == "datetime":
+        return [formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") for value in values]
+    if flt.kind == "date":
+        return [formats.date_format(value, "SHORT_DATE_FORMAT") for value in values]
+    return [str(value) for value in values]
 
 
 def _may_delete(user: Any) -> bool:

@@ -41,9 +41,7 @@ def _run(
         selection=selection, confirmed=post.get("confirm") == "1", everything=post.get("everything") == "1"
     )
     if action == "owner":
-        assignable = screen.assignable(actor) if screen.assignable is not None else None
-        chosen = as_uuid(post.get("new_owner", ""))
-        owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
+        owner = _chosen_owner(screen, request, selection)
         if owner is None:
             raise ValidationError({"new_owner": [_("Choose who gets the records.")]})
         return bulk_actions.change_owner(actor=actor, selection=selection, owner=owner)
@@ -83,15 +81,20 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
             if isinstance(count, BulkJob):
                 return redirect("core:bulk-job", pk=count.pk)
             if action == "owner":
-                messages.success(
-                    request,
-                    ngettext(
+                owner = _chosen_owner(screen, request, selection)
+                if screen.owner_word == "assignee":
+                    text = ngettext(
+                        "%(count)d task is now assigned to %(owner)s.",
+                        "%(count)d tasks are now assigned to %(owner)s.",
+                        count,
+                    )
+                else:
+                    text = ngettext(
                         "%(count)d record now belongs to %(owner)s.",
                         "%(count)d records now belong to %(owner)s.",
                         count,
                     )
-                    % {"count": count, "owner": _owner_name(screen, request)},
-                )
+                messages.success(request, text % {"count": count, "owner": owner or ""})
             else:
                 messages.success(request, _done_message(action, count))
             return redirect(back)
@@ -116,7 +119,9 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "back": back,
         "errors": errors,
         "posted": params,
-        "owners": screen.assignable(request.user) if action == "owner" and screen.assignable else None,
+        "owners": lists.owner_choices(screen, request.user, selection.query) if action == "owner" else None,
+        "owner_label": lists.owner_label(screen),
+        "filter_words": lists.describe_filters(screen, selection.query, selection.queryset.model),
         "fields": editable,
         "tags": Tag.objects.all()[:300] if action.startswith("tag_") else (),
         "action_url": request.path,
@@ -143,11 +148,11 @@ def _asked_change(screen: lists.ListScreen, action: str, params: Any) -> bulk_ac
         return None
 
 
-def _owner_name(screen: lists.ListScreen, request: HttpRequest) -> str:
-    assignable = screen.assignable(request.user) if screen.assignable is not None else None
+def _chosen_owner(screen: lists.ListScreen, request: HttpRequest, selection: bulk_actions.Selection) -> Any:
+    """The new owner posted, if it is one of the choices offered."""
+    choices = lists.owner_choices(screen, request.user, selection.query)
     chosen = as_uuid(request.POST.get("new_owner", ""))
-    owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
-    return str(owner) if owner is not None else ""
+    return choices.filter(pk=chosen).first() if choices is not None and chosen else None
 
 
 @login_required
