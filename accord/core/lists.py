@@ -65,6 +65,7 @@ class ListScreen:
     visible: Callable[[Any], QuerySet[Any]]  # the rows a user may see, before the list's filters
     describe: Callable[[Any], str] = str  # a record in a sample ("Anna Nowak")
     export_url: str = ""  # URL name; the export is offered only when it resolves
+    detail_url: str = ""  # URL name of a record's page (its key the one argument), for links to it
     # Bulk actions: each is offered when its piece is declared.
     assignable: Callable[[Any], QuerySet[Any] | None] | None = None  # owned lists: who may get records
     tags: bool = False

@@ -31,6 +31,7 @@ LEADS = register(
         title=_("leads"),
         list_url="sales:lead-list",
         export_url="sales:lead-export",
+        detail_url="sales:lead-detail",
         columns=[
             Column("name", _("Lead"), fixed=True),
             Column("contact", _("Contact details")),
@@ -61,6 +62,7 @@ DEALS = register(
         title=_("deals"),
         list_url="sales:deal-list",
         export_url="sales:deal-export",
+        detail_url="sales:deal-detail",
         columns=[
             Column("name", _("Deal"), fixed=True),
             Column("stage", _("Stage")),
@@ -96,6 +98,7 @@ QUOTES = register(
         title=_("quotes"),
         list_url="sales:quote-list",
         export_url="sales:quote-export",
+        detail_url="sales:quote-detail",
         columns=[
             Column("quote", _("Quote"), fixed=True),
             Column("customer", _("Customer")),
@@ -123,6 +126,7 @@ PRODUCTS = register(
         title=_("products"),
         list_url="sales:product-list",
         export_url="sales:product-export",
+        detail_url="sales:product-detail",
         columns=[
             Column("name", _("Product"), fixed=True),
             Column("sku", _("SKU")),
