@@ -46,8 +46,19 @@ from accord.core.models import Tag
 SAMPLE_SIZE = 5
 ACTIONS = ("owner", "tag_add", "tag_remove", "field", "delete")
 ROW_BY_ROW = ("tag_add", "tag_remove", "field", "delete")  # through the list's services, record by record
-# Parameters of the confirmation form that are not list filters.
-FORM_FIELDS = ("action", "new_owner", "tag", "field", "value", "confirm", "everything", "csrfmiddlewaretoken", "next")
+# Parameters of the confirmation form that are not list filters. The tag to add or remove is
+# ``new_tag``: ``tag`` is the list's own tag filter, which must keep selecting the records.
+FORM_FIELDS = (
+    "action",
+    "new_owner",
+    "new_tag",
+    "field",
+    "value",
+    "confirm",
+    "everything",
+    "csrfmiddlewaretoken",
+    "next",
+)
 
 
 @dataclass

@@ -260,7 +260,11 @@ def describe_filters(screen: ListScreen, query: ListQuery, model: Any) -> list[t
             continue
         flt = filter_map[name]
         field = _field_at(model, flt.path)
-        label = str(flt.label) if flt.label else _filter_label(screen, name, flt, field)
+        named = field
+        if "__" in flt.path and field is not None and field.related_model is None:
+            # A field of related records ("tags__name") is named by the relation: "Tags".
+            named = _field_at(model, flt.path.split("__")[0]) or field
+        label = str(flt.label) if flt.label else _filter_label(screen, name, flt, named)
         described.append((label, ", ".join(_value_words(flt, field, values))))
     if query.custom:
         definitions = {d.key: d for d in customfields.definitions(screen.entity)}

@@ -45,7 +45,7 @@ def _run(
         if owner is None:
             raise ValidationError({"new_owner": [_("Choose who gets the records.")]})
         return bulk_actions.change_owner(actor=actor, selection=selection, owner=owner)
-    change = bulk_actions.row_change(screen, action, post)
+    change = bulk_actions.row_change(screen, action, _inputs(action, post))
     if bulk_actions.exceeds_sync_limit(actor=actor, selection=selection, action=action):
         return bulk_jobs.start(actor=actor, selection=selection, change=change)
     return bulk_actions.change_rows(actor=actor, selection=selection, change=change)
@@ -136,14 +136,21 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
     return render(request, "core/bulk_confirm.html", context, status=422 if errors else 200)
 
 
+def _inputs(action: str, params: Any) -> dict[str, Any]:
+    """The action's inputs from the form: the tag to add or remove comes as ``new_tag``."""
+    if action in ("tag_add", "tag_remove"):
+        return {"tag": params.get("new_tag", "")}
+    return {"field": params.get("field", ""), "value": params.get("value", "")}
+
+
 def _asked_change(screen: lists.ListScreen, action: str, params: Any) -> bulk_actions.RowChange | None:
     """The change asked for so far (a tag typed, a field and its value chosen), for the preview to
     count only the records it would really change; None until its inputs are there and valid."""
-    given = bool(str(params.get("tag", "")).strip()) if action in ("tag_add", "tag_remove") else "value" in params
+    given = bool(str(params.get("new_tag", "")).strip()) if action in ("tag_add", "tag_remove") else "value" in params
     if action not in ("tag_add", "tag_remove", "field") or not given:
         return None
     try:
-        return bulk_actions.row_change(screen, action, params)
+        return bulk_actions.row_change(screen, action, _inputs(action, params))
     except ValidationError:
         return None
 

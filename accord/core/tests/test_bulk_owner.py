@@ -98,3 +98,11 @@ def test_the_task_filters_name_the_assignee(login, admin_user, make_user):
     page = login(admin_user).get("/lists/task/bulk/", {"action": "delete", "owner": str(jan.pk)}).content.decode()
 
     assert "Assignee: Jan Kowalski" in page
+
+
+def test_a_filter_on_related_records_is_named_by_the_relation(login, admin_user, owner, make_contact):
+    make_contact(owner, tags=["VIP"])
+
+    page = login(admin_user).get("/lists/contact/bulk/", {"action": "delete", "tag": "VIP"}).content.decode()
+
+    assert "Tags: VIP" in page, page[page.find("<h1") : page.find("<h1") + 800]

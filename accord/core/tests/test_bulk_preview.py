@@ -37,7 +37,7 @@ def test_adding_a_tag_counts_the_records_that_already_have_it_apart(login, manag
     client = login(manager)
 
     # When the tag to add is known to the confirmation
-    page = client.get("/lists/contact/bulk/", {"action": "tag_add", "owner": str(owner.pk), "tag": "VIP"})
+    page = client.get("/lists/contact/bulk/", {"action": "tag_add", "owner": str(owner.pk), "new_tag": "VIP"})
     summary = _summary(page.content.decode())
 
     # Then two will change and one is already as asked
@@ -167,3 +167,21 @@ def test_every_kind_of_custom_value_is_told_apart_from_records_already_holding_i
 
     assert (shown.changing, shown.already) == (1, 1)
     assert (cleared.changing, cleared.already) == (1, 1)
+
+
+def test_a_list_filtered_by_tag_keeps_its_filter_apart_from_the_tag_to_add(login, manager, owner, make_contact):
+    # Given a list filtered to the contacts tagged "Newsletter"
+    subscribed = make_contact(owner, tags=["Newsletter"])
+    other = make_contact(owner)
+    client = login(manager)
+
+    # When "Add tag" is confirmed for all of them
+    response = client.post(
+        "/lists/contact/bulk/", {"action": "tag_add", "tag": "Newsletter", "new_tag": "VIP", "confirm": "1"}
+    )
+
+    # Then only the filtered contact got the new tag, and the way back keeps the filter
+    assert response.status_code == 302
+    assert response["Location"] == "/contacts/?tag=Newsletter"
+    assert sorted(t.name for t in Contact.objects.get(pk=subscribed.pk).tags.all()) == ["Newsletter", "VIP"]
+    assert not Contact.objects.get(pk=other.pk).tags.exists()
