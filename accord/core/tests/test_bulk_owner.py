@@ -105,4 +105,4 @@ def test_a_filter_on_related_records_is_named_by_the_relation(login, admin_user,
 
     page = login(admin_user).get("/lists/contact/bulk/", {"action": "delete", "tag": "VIP"}).content.decode()
 
-    assert "Tags: VIP" in page, page[page.find("<h1") : page.find("<h1") + 800]
+    assert "Tags: VIP" in page
