@@ -17,6 +17,7 @@ INTERACTIONS = register(
         title=_("interactions"),
         list_url="activities:interaction-list",
         export_url="activities:interaction-export",
+        detail_url="activities:interaction-edit",
         columns=[
             Column("what", _("What"), fixed=True),
             Column("with", _("With")),
@@ -38,6 +39,7 @@ TASKS = register(
         title=_("tasks"),
         list_url="activities:task-list",
         export_url="activities:task-export",
+        detail_url="activities:task-edit",
         columns=[
             Column("title", _("Task"), fixed=True),
             Column("due", _("Due")),
@@ -63,5 +65,7 @@ TASKS = register(
         ],
         update=lambda actor, task, data: services.update_task(actor=actor, task=task, data=data),
         delete=lambda actor, task: services.delete_task(actor=actor, task=task),
+        owner_word="assignee",
+        keeps=("all",),
     )
 )

@@ -29,23 +29,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accord.core import mass
+from accord.core import customfields, mass
 from accord.core.access import Action
+from accord.core.errors import message_dict
 from accord.core.events import emit
 from accord.core.listing import ListQuery, apply, parse
-from accord.core.lists import ListScreen
+from accord.core.lists import ListScreen, editable_fields
+from accord.core.models import Tag
 
 SAMPLE_SIZE = 5
 ACTIONS = ("owner", "tag_add", "tag_remove", "field", "delete")
 ROW_BY_ROW = ("tag_add", "tag_remove", "field", "delete")  # through the list's services, record by record
-# Parameters of the confirmation form that are not list filters.
-FORM_FIELDS = ("action", "new_owner", "tag", "field", "value", "confirm", "everything", "csrfmiddlewaretoken", "next")
+# Parameters of the confirmation form that are not list filters. The tag to add or remove is
+# ``new_tag``: ``tag`` is the list's own tag filter, which must keep selecting the records.
+FORM_FIELDS = (
+    "action",
+    "new_owner",
+    "new_tag",
+    "field",
+    "value",
+    "confirm",
+    "everything",
+    "csrfmiddlewaretoken",
+    "next",
+)
 
 
 @dataclass
@@ -63,6 +76,10 @@ class Selection:
 def select(*, actor: Any, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
     """The records a list's parameters select, as ``actor`` sees them."""
     query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS)
+    for name in screen.keeps:
+        kept = [str(v) for v in (params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]) if v]
+        if kept:
+            query.raw[name] = kept[:1]
     return Selection(screen, query, apply(screen.spec, query, screen.visible(actor)))
 
 
@@ -73,22 +90,33 @@ def action_of(name: str) -> Action:
 @dataclass(frozen=True)
 class Preview:
     total: int  # records selected
-    changing: int  # of which the user may change (or delete)
-    sample: list[str]
+    allowed: int  # of which the user may change (or delete)
+    changing: int  # of which the change would really change (the others already are as asked)
+    sample: list[str]  # the first few that would change
 
     @property
     def skipped(self) -> int:
-        return self.total - self.changing
+        return self.total - self.allowed
+
+    @property
+    def already(self) -> int:
+        return self.allowed - self.changing
 
 
-def preview(*, actor: Any, selection: Selection, action: str) -> Preview:
-    """How many records the action would touch, how many it skips, and the first few of them."""
+def preview(*, actor: Any, selection: Selection, action: str, change: RowChange | None = None) -> Preview:
+    """How many records the action would change, how many already are as asked (given the
+    ``change``, once its inputs are known), how many it skips, and the first few it changes."""
     screen = selection.screen
     target = screen.changeable(actor, action_of(action), selection.queryset)
+    allowed = target.count()
+    pending = change.pending(target) if change is not None and change.pending is not None else None
+    changing = pending.count() if pending is not None else allowed
     sort = screen.spec.sort_map()[selection.query.sort_name]
     order = [f"-{sort.path}" if selection.query.descending else sort.path, "pk"]
-    sample = [screen.describe(obj) for obj in target.order_by(*order)[:SAMPLE_SIZE]]
-    return Preview(total=selection.queryset.count(), changing=target.count(), sample=sample)
+    sample = [
+        screen.describe(obj) for obj in (pending if pending is not None else target).order_by(*order)[:SAMPLE_SIZE]
+    ]
+    return Preview(total=selection.queryset.count(), allowed=allowed, changing=changing, sample=sample)
 
 
 def require_intent(*, selection: Selection, confirmed: bool, everything: bool) -> None:
@@ -142,6 +170,9 @@ class RowChange:
     inputs: dict[str, Any]  # as given (JSON): a background job keeps them and checks them again
     payload: dict[str, Any]  # what the action's event says about it
     apply: Callable[[Any, Any], bool]  # (actor, record locked in the transaction) -> whether it changed
+    # The records of a queryset the change would really change (the rest already are as asked),
+    # for the confirmation's counts; None when that cannot be told without changing them.
+    pending: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
 
 
 def clean_tag(raw: str) -> str:
@@ -152,12 +183,20 @@ def clean_tag(raw: str) -> str:
 
 
 def clean_field(screen: ListScreen, name: str, raw: Any) -> tuple[str, Any]:
-    """The field and its new value, validated by the field's form field; errors keyed by field."""
-    fields = {f.name: f for f in screen.fields}
+    """The field and its new value, validated by the field's form field (a custom field by the
+    custom-field service, as the record's service will); errors keyed by field."""
+    fields = {f.name: f for f in editable_fields(screen)}
     if name not in fields:
         raise ValidationError({"field": [_("Choose a field to change.")]})
+    field = fields[name]
+    if field.custom:
+        try:
+            cleaned = customfields.clean(screen.entity, {field.custom: raw}, partial=True)
+        except ValidationError as exc:
+            raise ValidationError({name: [m for found in message_dict(exc).values() for m in found]}) from exc
+        return name, cleaned.get(field.custom)  # None: the value is cleared
     try:
-        value = fields[name].form_field().clean(raw)
+        value = field.form_field().clean(raw)
     except ValidationError as exc:
         raise ValidationError({name: exc.messages}) from exc
     return name, value
@@ -188,6 +227,16 @@ def _tag_change(screen: ListScreen, action: str, name: str) -> RowChange:
         raise ValidationError({"tag": [_("Records of this list have no tags.")]})
     update = screen.update
     folded = name.casefold()
+    # Tags match in any case ("vip" is "VIP"), as the services match them; there are few tags.
+    same = [pk for pk, tag in Tag.objects.values_list("pk", "name") if tag.casefold() == folded]
+
+    def tagged(queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(pk__in=queryset.model.objects.filter(tags__in=same).values("pk"))
+
+    def pending(queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if action == "tag_add":
+            return queryset.exclude(pk__in=tagged(queryset).values("pk"))
+        return tagged(queryset)
 
     def add(actor: Any, obj: Any) -> bool:
         names = [t.name for t in obj.tags.all()]
@@ -204,7 +253,7 @@ def _tag_change(screen: ListScreen, action: str, name: str) -> RowChange:
         update(actor, obj, {"tags": kept})
         return True
 
-    return RowChange(action, {"tag": name}, {"tag": name}, add if action == "tag_add" else remove)
+    return RowChange(action, {"tag": name}, {"tag": name}, add if action == "tag_add" else remove, pending)
 
 
 def _field_change(screen: ListScreen, field: str, raw: Any) -> RowChange:
@@ -212,14 +261,54 @@ def _field_change(screen: ListScreen, field: str, raw: Any) -> RowChange:
         raise ValidationError({"field": [_("Records of this list cannot be edited here.")]})
     name, cleaned = clean_field(screen, field, raw)
     update = screen.update
+    raw_value = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    key = next(f.custom for f in editable_fields(screen) if f.name == name)
+    if key:
+        # Through the record's service like any edit: it validates the value as the custom-field
+        # service did above and keeps the record's other custom values.
+        data: dict[str, Any] = {"custom": {key: raw_value}}
+        current: Callable[[Any], Any] = lambda obj: (obj.custom or {}).get(key)  # noqa: E731
+    else:
+        data = {name: cleaned}
+        current = lambda obj: getattr(obj, name)  # noqa: E731
 
     def set_one(actor: Any, obj: Any) -> bool:
+        if current(obj) == cleaned:
+            return False  # already as asked
         before = getattr(obj, "version", None)
-        result = update(actor, obj, {name: cleaned})
+        result = update(actor, obj, data)
         return getattr(result, "version", before) != before
 
-    raw_value = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-    return RowChange("field", {"field": name, "value": raw_value}, {"field": name}, set_one)
+    def pending(queryset: QuerySet[Any]) -> QuerySet[Any]:
+        already = _custom_equals(key, cleaned) if key else _field_equals(queryset.model, name, cleaned)
+        if already is None:
+            return queryset
+        return queryset.exclude(pk__in=queryset.filter(already).values("pk"))
+
+    return RowChange("field", {"field": name, "value": raw_value}, {"field": name}, set_one, pending)
+
+
+def _field_equals(model: Any, name: str, value: Any) -> Q | None:
+    """Records whose ``name`` already holds ``value`` (a blank value: blank or empty)."""
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if value is None:
+        return Q(**{f"{name}__isnull": True})
+    if value == "":
+        return Q(**{f"{name}__isnull": True}) | Q(**{name: ""})
+    return Q(**{name: value})
+
+
+def _custom_equals(key: str, value: Any) -> Q:
+    """Records whose custom value ``key`` already is ``value`` as stored (None: not set)."""
+    path = f"custom__{key}"
+    if value is None:
+        return Q(**{f"{path}__isnull": True})
+    if isinstance(value, dict):  # money: compared part by part, not as JSON text
+        return Q(**{f"{path}__{part}": item for part, item in value.items()})
+    return Q(**{path: value})
 
 
 def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[Any, Any]:

@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accord.core import access, bulk_actions, lists
+from accord.core.backoff import Backoff
 from accord.core.bulk_actions import RowChange, Selection
 from accord.core.errors import Conflict, message_dict
 from accord.core.events import emit
@@ -62,6 +63,12 @@ STALE_RUN = datetime.timedelta(minutes=10)
 # A job no worker took (a nudge lost between commit and enqueue) is queued again after this long.
 LOST_RUN = datetime.timedelta(minutes=5)
 FAILURES_SHOWN = 100
+# A chunk that fails on a database error (SQLite's "database is locked" behind a long write, a
+# lock timeout on PostgreSQL) is tried again this many times in all, waiting longer each time
+# (core/backoff.py); only then are its records counted as failed and the job goes on.
+CHUNK_ATTEMPTS = 5
+RETRY_FIRST_DELAY = 0.5  # seconds
+RETRY_LONGEST_DELAY = 8.0
 
 # A record's own refusal: listed with the job's failures. Any other error stops the chunk (its
 # transaction is rolled back whole) and the job.
@@ -161,13 +168,9 @@ def run(pk: Any) -> BulkJob | None:
     """Run a job, as the worker does, for up to ``SLICE_SECONDS``; the rest is queued again. Any
     number of runs of one job may overlap or follow a crash: chunks are taken under the job's
     lock, from its cursor."""
-    now = timezone.now()
-    BulkJob.objects.filter(pk=pk, state=BulkJobState.QUEUED).update(
-        state=BulkJobState.RUNNING, started_at=now, beat_at=now
-    )
     deadline = time.monotonic() + SLICE_SECONDS
     try:
-        while process_chunk(pk):
+        while _chunk_with_retries(pk):
             if time.monotonic() > deadline:
                 enqueue(pk)
                 break
@@ -181,12 +184,61 @@ def run(pk: Any) -> BulkJob | None:
     return BulkJob.objects.filter(pk=pk).first()
 
 
+def _chunk_with_retries(pk: Any) -> bool:
+    """``process_chunk``, tried again with growing waits while the database refuses it; when it
+    still fails, its records are counted as failed with the error and the job goes on."""
+    backoff = Backoff(first=RETRY_FIRST_DELAY, longest=RETRY_LONGEST_DELAY)
+    while True:
+        try:
+            return process_chunk(pk)
+        except OperationalError as exc:
+            # The chunk's transaction was rolled back whole: nothing of it was kept.
+            if backoff.failures + 1 >= CHUNK_ATTEMPTS:
+                log.warning("bulk job %s: a chunk failed %d times, its records count as failed", pk, CHUNK_ATTEMPTS)
+                return fail_chunk(pk, exc)
+            delay = backoff.next_delay()
+            log.info("bulk job %s: database error (%s), trying the chunk again in %.1f s", pk, exc, delay)
+            time.sleep(delay)
+
+
+def fail_chunk(pk: Any, exc: Exception) -> bool:
+    """Count the next chunk's records as failed because of ``exc`` and move the cursor past
+    them; whether there is more to do. Errors here (the database still refusing) go up."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update(of=("self",)).select_related("user", "user__role").filter(pk=pk).first()
+        if job is None or job.state not in (BulkJobState.QUEUED, BulkJobState.RUNNING):
+            return False
+        _start_running(job)
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            items = _next_items(job)
+            if items:
+                screen = screen_of(job)
+                model = screen.visible(job.user).model
+                found = {obj.pk: obj for obj in model.objects.filter(pk__in=[item.object_id for item in items])}
+                reason = _("The database refused the change after %(attempts)d attempts: %(error)s") % {
+                    "attempts": CHUNK_ATTEMPTS,
+                    "error": str(exc)[:300],
+                }
+                for item in items:
+                    obj = found.get(item.object_id)
+                    item.outcome = BulkItemOutcome.FAILED if obj is not None else BulkItemOutcome.GONE
+                    if obj is not None:
+                        item.label = str(screen.describe(obj))[:200]
+                        item.field, item.reason = "", reason[:500]
+                _record(job, items)
+            more = len(items) == chunk_size() and _next_items(job, limit=1) != []
+            if not more:
+                _finish(job)
+            return more
+
+
 def process_chunk(pk: Any) -> bool:
     """Do the next chunk of the job in one transaction; whether there is more to do."""
     with transaction.atomic():
         job = BulkJob.objects.select_for_update(of=("self",)).select_related("user", "user__role").filter(pk=pk).first()
         if job is None or job.state not in (BulkJobState.QUEUED, BulkJobState.RUNNING):
             return False
+        _start_running(job)
         with translation.override(job.language or settings.LANGUAGE_CODE):
             items = _next_items(job)
             if items:
@@ -195,6 +247,14 @@ def process_chunk(pk: Any) -> bool:
             if not more:
                 _finish(job)
             return more
+
+
+def _start_running(job: BulkJob) -> None:
+    """A queued job's first chunk (of this run) starts it; saved with the chunk, inside the
+    transaction the retries cover, so a database busy at that moment only delays it."""
+    if job.state == BulkJobState.QUEUED:
+        now = timezone.now()
+        job.state, job.started_at, job.beat_at = BulkJobState.RUNNING, now, now
 
 
 def _next_items(job: BulkJob, *, limit: int | None = None) -> list[BulkJobItem]:
@@ -209,7 +269,6 @@ def _apply(job: BulkJob, items: list[BulkJobItem]) -> None:
     actor = job.user
     change = bulk_actions.row_change(screen, job.action, job.inputs)
     records = bulk_actions.locked_records(screen, actor, [item.object_id for item in items])
-    counts = dict.fromkeys(BulkItemOutcome.values, 0)
     for item in items:
         obj = records.get(item.object_id)
         if obj is None:
@@ -229,6 +288,13 @@ def _apply(job: BulkJob, items: list[BulkJobItem]) -> None:
                 item.field, item.reason = "", str(exc)[:500]
             else:
                 item.outcome = BulkItemOutcome.CHANGED if changed else BulkItemOutcome.UNCHANGED
+    _record(job, items)
+
+
+def _record(job: BulkJob, items: list[BulkJobItem]) -> None:
+    """Save the outcomes of a chunk's items, and the job's counts and cursor past them."""
+    counts = dict.fromkeys(BulkItemOutcome.values, 0)
+    for item in items:
         counts[item.outcome] += 1
     BulkJobItem.objects.bulk_update(items, ["outcome", "label", "field", "reason"])
     job.cursor = items[-1].object_id
@@ -331,7 +397,7 @@ def describe_action(job: BulkJob) -> str:
     if job.action == "tag_remove":
         return _("Remove tag “%(tag)s”") % {"tag": job.inputs.get("tag", "")}
     if job.action == "field":
-        fields = {f.name: f.label for f in screen.fields}
+        fields = {f.name: f.label for f in lists.editable_fields(screen)}
         name = job.inputs.get("field", "")
         return _("Set %(field)s") % {"field": str(fields.get(name, name)).lower()}
     return _("Delete")
@@ -364,13 +430,24 @@ def prune(*, keep_days: int = 30) -> int:
 
 
 def failures(job: BulkJob, limit: int = FAILURES_SHOWN) -> list[dict[str, Any]]:
-    """The records that failed, first ``limit`` in key order: name, field (as a label), reason."""
+    """The records that failed, first ``limit`` in key order: name, link to the record, field (as
+    a label), reason."""
     screen = screen_of(job)
-    labels: Mapping[str, Any] = {f.name: f.label for f in screen.fields}
+    labels: dict[str, Any] = {}
+    for editable in lists.editable_fields(screen):
+        labels[editable.name] = editable.label
+        if editable.custom:
+            labels[f"custom.{editable.custom}"] = editable.label  # how the record's service names it
     model = screen.visible(job.user).model
     found = job.items.filter(outcome=BulkItemOutcome.FAILED).order_by("object_id")[:limit]
     return [
-        {"label": item.label, "field": _field_label(model, labels, item.field), "reason": item.reason} for item in found
+        {
+            "label": item.label,
+            "url": lists.url_or_empty(screen.detail_url, item.object_id),
+            "field": _field_label(model, labels, item.field),
+            "reason": item.reason,
+        }
+        for item in found
     ]
 
 

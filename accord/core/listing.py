@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.core import customfields
+from accord.core import customfields, search
 
 M = TypeVar("M", bound=models.Model)
 
@@ -225,9 +225,13 @@ def parse(
         except ValidationError as exc:
             errors[name] = exc.messages
     if "q" in params:
-        query.search = " ".join(_raw_values(params, "q")).strip()[:200]
-        if query.search:
-            query.raw["q"] = [query.search]
+        text = " ".join(_raw_values(params, "q")).strip()[:200]
+        # A search of nothing but invisible characters (a zero-width or no-break space) has no
+        # terms to look for: it must not count as a filter, or "all records" would need no
+        # confirmation in bulk actions.
+        if search.query_terms(text):
+            query.search = text
+            query.raw["q"] = [text]
     sort = (_values(params, "sort") or [""])[0] if "sort" in params else ""
     sort = sort.strip() or spec.default_sort
     if sort.removeprefix("-") not in spec.sort_map():

@@ -16,15 +16,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import access, listing
+from accord.core import access, customfields, listing, mass
 from accord.core.access import Action
 from accord.core.listing import ListQuery, ListSpec
-from accord.core.models import Density, ListPreference, SavedView, as_uuid
+from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView, as_uuid
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,13 @@ class Column:
 @dataclass(frozen=True)
 class EditableField:
     """A field "Edit field" may set on many records at once; ``form_field`` validates the new value
-    (the service checks it again, record by record)."""
+    (the service checks it again, record by record). A custom field (``custom`` is its key) is
+    validated by the custom-field service instead, as the record's own form and the API do."""
 
     name: str
     label: Any
     form_field: Callable[[], forms.Field]
+    custom: str = ""
 
 
 def _changeable(user: Any, action: Action, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -61,6 +65,7 @@ class ListScreen:
     visible: Callable[[Any], QuerySet[Any]]  # the rows a user may see, before the list's filters
     describe: Callable[[Any], str] = str  # a record in a sample ("Anna Nowak")
     export_url: str = ""  # URL name; the export is offered only when it resolves
+    detail_url: str = ""  # URL name of a record's page (its key the one argument), for links to it
     # Bulk actions: each is offered when its piece is declared.
     assignable: Callable[[Any], QuerySet[Any] | None] | None = None  # owned lists: who may get records
     tags: bool = False
@@ -71,6 +76,11 @@ class ListScreen:
     can_edit: Callable[[Any], bool] = access.can_edit_any  # whether to offer changes at all
     can_delete: Callable[[Any], bool] | None = None  # default: the role deletes something
     prefetch: Sequence[str] = ()  # what a row-by-row action reads of each record (tags)
+    # What the list calls a record's owner: "assignee" on tasks, which are done, not owned.
+    owner_word: str = "owner"  # owner | assignee
+    # Parameters of the list that are not filters but change what it shows (tasks: ``all``, anyone's
+    # tasks rather than the user's own): kept in the links back to the list from a bulk action.
+    keeps: Sequence[str] = ()
 
     @property
     def entity(self) -> str:
@@ -81,6 +91,39 @@ class ListScreen:
 
     def default_columns(self) -> list[str]:
         return [c.key for c in self.columns if c.default or c.fixed]
+
+
+CUSTOM_PREFIX = "cf."
+
+
+def editable_fields(screen: ListScreen) -> list[EditableField]:
+    """The fields "Edit field" offers: the list's own, then its entity's active custom fields."""
+    fields = list(screen.fields)
+    if screen.spec.custom_fields and screen.update is not None:
+        fields.extend(
+            EditableField(f"{CUSTOM_PREFIX}{d.key}", d.label, _custom_form_field(d), custom=d.key)
+            for d in customfields.definitions(screen.entity)
+        )
+    return fields
+
+
+def _custom_form_field(definition: CustomFieldDefinition) -> Callable[[], forms.Field]:
+    """The input of a custom field's new value; what it accepts is the custom-field service's to say."""
+    kind = definition.field_type
+
+    def make() -> forms.Field:
+        if kind == CustomFieldType.CHOICE:
+            return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in definition.choices)], required=False)
+        if kind == CustomFieldType.BOOLEAN:
+            return forms.ChoiceField(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], required=False)
+        if kind == CustomFieldType.DATE:
+            return forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        if kind == CustomFieldType.MULTI_CHOICE:
+            hint = "; ".join(definition.choices)
+            return forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": hint}))
+        return forms.CharField(required=False)
+
+    return make
 
 
 _SCREENS: dict[str, ListScreen] = {}
@@ -177,15 +220,109 @@ def bulk_actions(screen: ListScreen, user: Any) -> list[tuple[str, Any, str]]:
     actions: list[tuple[str, Any, str]] = []
     edits = screen.can_edit(user)
     if edits and screen.assignable is not None and screen.assignable(user) is not None:
-        actions.append(("owner", _("Change owner"), "user"))
+        label = _("Change assignee") if screen.owner_word == "assignee" else _("Change owner")
+        actions.append(("owner", label, "user"))
     if edits and screen.tags and screen.update is not None:
         actions.append(("tag_add", _("Add tag"), "tag"))
         actions.append(("tag_remove", _("Remove tag"), "tag"))
-    if edits and screen.fields and screen.update is not None:
+    if edits and screen.update is not None and (screen.fields or editable_fields(screen)):
         actions.append(("field", _("Edit field"), "edit"))
     if screen.delete is not None and (screen.can_delete or _may_delete)(user):
         actions.append(("delete", _("Delete"), "trash"))
     return actions
+
+
+def owner_choices(screen: ListScreen, user: Any, query: ListQuery) -> QuerySet[Any] | None:
+    """Whom "Change owner" offers: the users ``user`` may give records to (see ``mass.owners``:
+    active, and able to change a record), less the one owner the list is already filtered to,
+    whose records those are. None when the list has no owner or the user may not give records."""
+    assignable = screen.assignable(user) if screen.assignable is not None else None
+    if assignable is None:
+        return None
+    choices = mass.owners(assignable)
+    filtered = query.filters.get("owner", [])
+    if len(filtered) == 1:
+        choices = choices.exclude(pk=filtered[0])
+    return choices
+
+
+def owner_label(screen: ListScreen) -> Any:
+    return _("Assignee") if screen.owner_word == "assignee" else _("Owner")
+
+
+def describe_filters(screen: ListScreen, query: ListQuery, model: Any) -> list[tuple[str, str]]:
+    """The list's filters and search in words, as a person reads them: [("Owner", "Jan
+    Kowalski"), ("Search", "“acme”")]. The ticked rows (``id``) are left to the caller."""
+    described: list[tuple[str, str]] = []
+    filter_map = screen.spec.filter_map()
+    for name, values in query.filters.items():
+        if name == "id":
+            continue
+        flt = filter_map[name]
+        field = _field_at(model, flt.path)
+        named = field
+        if "__" in flt.path and field is not None and field.related_model is None:
+            # A field of related records ("tags__name") is named by the relation: "Tags".
+            named = _field_at(model, flt.path.split("__")[0]) or field
+        label = str(flt.label) if flt.label else _filter_label(screen, name, flt, named)
+        described.append((label, ", ".join(_value_words(flt, field, values))))
+    if query.custom:
+        definitions = {d.key: d for d in customfields.definitions(screen.entity)}
+        for key in query.custom:
+            definition = definitions.get(key)
+            label = str(definition.label) if definition is not None else key
+            described.append((label, ", ".join(query.raw.get(f"{CUSTOM_PREFIX}{key}", []))))
+    if query.search:
+        described.append((str(_("Search")), f"“{query.search}”"))
+    return described
+
+
+def _field_at(model: Any, path: str) -> Any:
+    """The model field a filter's path ends at (``owner_id`` -> owner), or None."""
+    field = None
+    for part in path.split("__"):
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            try:
+                field = model._meta.get_field(part.removesuffix("_id"))
+            except FieldDoesNotExist:
+                return None
+        model = field.related_model
+    return field
+
+
+def _filter_label(screen: ListScreen, name: str, flt: listing.Filter, field: Any) -> str:
+    if name == "owner":
+        return str(owner_label(screen))
+    base = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name.replace("_", " ")
+    base = base[:1].upper() + base[1:]
+    if flt.lookup == "gte":
+        return str(_("%(field)s from") % {"field": base})
+    if flt.lookup in ("lte", "lt"):
+        return str(_("%(field)s until") % {"field": base})
+    if flt.lookup == "isnull":
+        return str(_("%(field)s not set") % {"field": base})
+    return base
+
+
+def _value_words(flt: listing.Filter, field: Any, values: list[Any]) -> list[str]:
+    if flt.kind == "bool" or flt.lookup == "isnull":
+        return [str(_("Yes") if value else _("No")) for value in values]
+    related = getattr(field, "related_model", None) if field is not None else None
+    if flt.kind == "uuid" and related is not None:
+        names = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=values)}
+        return [names.get(value, str(value)) for value in values]
+    choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+    if choices:
+        return [str(choices.get(value, value)) for value in values]
+    if flt.kind == "datetime":
+        return [formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") for value in values]
+    if flt.kind == "date":
+        return [formats.date_format(value, "SHORT_DATE_FORMAT") for value in values]
+    return [str(value) for value in values]
 
 
 def _may_delete(user: Any) -> bool:

@@ -24,6 +24,22 @@ from accord.core.models import entity_label
 UNSET: Any = object()
 
 
+def may_own(user: Any) -> bool:
+    """Whether ``user`` may be given records: active, and in a role that changes records (a
+    read-only user could not work on what they were given)."""
+    role = getattr(user, "role", None)
+    if not user.is_active:
+        return False
+    return bool(user.is_superuser or (role is not None and (role.is_admin or role.edit_reach != "none")))
+
+
+def owners(users: QuerySet[Any]) -> QuerySet[Any]:
+    """Those of ``users`` who may be given records (``may_own``), for an owner choice."""
+    return users.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(role__is_admin=True) | (Q(role__isnull=False) & ~Q(role__edit_reach="none"))
+    )
+
+
 @transaction.atomic
 def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNSET) -> int:
     """Give every record of ``queryset`` that ``actor`` may change to ``owner`` (and to ``team``,
@@ -38,6 +54,10 @@ def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNS
         raise ValidationError({"owner": [access.owner_refused()]})
     if not owner.is_active:
         raise ValidationError({"owner": [_("%(user)s is deactivated.") % {"user": owner}]})
+    if not may_own(owner):
+        raise ValidationError(
+            {"owner": [_("%(user)s has read-only access and cannot be given records.") % {"user": owner}]}
+        )
     team_id = owner.primary_team_id if team is UNSET else (team.pk if team is not None else None)
     target = queryset if actor is None else access.changeable(actor, Action.CHANGE, queryset)
     target = target.exclude(Q(owner=owner) & (Q(team_id=team_id) if team_id else Q(team__isnull=True)))

@@ -42,13 +42,11 @@ def _run(
         selection=selection, confirmed=post.get("confirm") == "1", everything=post.get("everything") == "1"
     )
     if action == "owner":
-        assignable = screen.assignable(actor) if screen.assignable is not None else None
-        chosen = as_uuid(post.get("new_owner", ""))
-        owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
+        owner = _chosen_owner(screen, request, selection)
         if owner is None:
             raise ValidationError({"new_owner": [_("Choose who gets the records.")]})
         return bulk_actions.change_owner(actor=actor, selection=selection, owner=owner)
-    change = bulk_actions.row_change(screen, action, post)
+    change = bulk_actions.row_change(screen, action, _inputs(action, post))
     if bulk_actions.exceeds_sync_limit(actor=actor, selection=selection, action=action):
         return bulk_jobs.start(actor=actor, selection=selection, change=change)
     return bulk_actions.change_rows(actor=actor, selection=selection, change=change)
@@ -84,23 +82,28 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
             if isinstance(count, BulkJob):
                 return redirect("core:bulk-job", pk=count.pk)
             if action == "owner":
-                messages.success(
-                    request,
-                    ngettext(
+                owner = _chosen_owner(screen, request, selection)
+                if screen.owner_word == "assignee":
+                    text = ngettext(
+                        "%(count)d task is now assigned to %(owner)s.",
+                        "%(count)d tasks are now assigned to %(owner)s.",
+                        count,
+                    )
+                else:
+                    text = ngettext(
                         "%(count)d record now belongs to %(owner)s.",
                         "%(count)d records now belong to %(owner)s.",
                         count,
                     )
-                    % {"count": count, "owner": _owner_name(screen, request)},
-                )
+                messages.success(request, text % {"count": count, "owner": owner or ""})
             else:
                 messages.success(request, _done_message(action, count))
             return redirect(back)
-    chosen_field = (
-        next((f for f in screen.fields if f.name == params.get("field")), None) if action == "field" else None
-    )
-    shown = bulk_actions.preview(actor=request.user, selection=selection, action=action)
-    background = action in bulk_actions.ROW_BY_ROW and shown.changing > bulk_actions.sync_limit()
+    editable = lists.editable_fields(screen) if action == "field" else []
+    chosen_field = next((f for f in editable if f.name == params.get("field")), None)
+    asked = _asked_change(screen, action, params)
+    shown = bulk_actions.preview(actor=request.user, selection=selection, action=action, change=asked)
+    background = action in bulk_actions.ROW_BY_ROW and shown.allowed > bulk_actions.sync_limit()
     label, icon = offered[action]
     context: dict[str, Any] = {
         "screen": screen,
@@ -108,6 +111,7 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "action_label": label,
         "action_icon": icon,
         "preview": shown,
+        "asked": asked is not None or action in ("owner", "delete"),
         "background": background,
         "chunk_size": bulk_jobs.chunk_size(),
         "selection": selection,
@@ -116,8 +120,10 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
         "back": back,
         "errors": errors,
         "posted": params,
-        "owners": screen.assignable(request.user) if action == "owner" and screen.assignable else None,
-        "fields": screen.fields if action == "field" else (),
+        "owners": lists.owner_choices(screen, request.user, selection.query) if action == "owner" else None,
+        "owner_label": lists.owner_label(screen),
+        "filter_words": lists.describe_filters(screen, selection.query, selection.queryset.model),
+        "fields": editable,
         "tags": visible_tags(request.user)[:300] if action.startswith("tag_") else (),
         "action_url": request.path,
         "value_widget": chosen_field.form_field().widget.render(
@@ -131,11 +137,30 @@ def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
     return render(request, "core/bulk_confirm.html", context, status=422 if errors else 200)
 
 
-def _owner_name(screen: lists.ListScreen, request: HttpRequest) -> str:
-    assignable = screen.assignable(request.user) if screen.assignable is not None else None
+def _inputs(action: str, params: Any) -> dict[str, Any]:
+    """The action's inputs from the form: the tag to add or remove comes as ``new_tag``."""
+    if action in ("tag_add", "tag_remove"):
+        return {"tag": params.get("new_tag", "")}
+    return {"field": params.get("field", ""), "value": params.get("value", "")}
+
+
+def _asked_change(screen: lists.ListScreen, action: str, params: Any) -> bulk_actions.RowChange | None:
+    """The change asked for so far (a tag typed, a field and its value chosen), for the preview to
+    count only the records it would really change; None until its inputs are there and valid."""
+    given = bool(str(params.get("new_tag", "")).strip()) if action in ("tag_add", "tag_remove") else "value" in params
+    if action not in ("tag_add", "tag_remove", "field") or not given:
+        return None
+    try:
+        return bulk_actions.row_change(screen, action, _inputs(action, params))
+    except ValidationError:
+        return None
+
+
+def _chosen_owner(screen: lists.ListScreen, request: HttpRequest, selection: bulk_actions.Selection) -> Any:
+    """The new owner posted, if it is one of the choices offered."""
+    choices = lists.owner_choices(screen, request.user, selection.query)
     chosen = as_uuid(request.POST.get("new_owner", ""))
-    owner = assignable.filter(pk=chosen).first() if assignable is not None and chosen else None
-    return str(owner) if owner is not None else ""
+    return choices.filter(pk=chosen).first() if choices is not None and chosen else None
 
 
 @login_required

@@ -25,6 +25,7 @@ CONTACTS = register(
         title=_("contacts"),
         list_url="people:contact-list",
         export_url="people:contact-export",
+        detail_url="people:contact-detail",
         columns=[
             Column("name", _("Name"), fixed=True),
             Column("email", _("E-mail")),
@@ -57,6 +58,7 @@ COMPANIES = register(
         title=_("companies"),
         list_url="people:company-list",
         export_url="people:company-export",
+        detail_url="people:company-detail",
         columns=[
             Column("name", _("Name"), fixed=True),
             Column("tax_id", _("Tax id")),

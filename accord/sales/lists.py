@@ -32,6 +32,7 @@ LEADS = register(
         title=_("leads"),
         list_url="sales:lead-list",
         export_url="sales:lead-export",
+        detail_url="sales:lead-detail",
         columns=[
             Column("name", _("Lead"), fixed=True),
             Column("contact", _("Contact details")),
@@ -62,6 +63,7 @@ DEALS = register(
         title=_("deals"),
         list_url="sales:deal-list",
         export_url="sales:deal-export",
+        detail_url="sales:deal-detail",
         columns=[
             Column("name", _("Deal"), fixed=True),
             Column("stage", _("Stage")),
@@ -97,6 +99,7 @@ QUOTES = register(
         title=_("quotes"),
         list_url="sales:quote-list",
         export_url="sales:quote-export",
+        detail_url="sales:quote-detail",
         columns=[
             Column("quote", _("Quote"), fixed=True),
             Column("customer", _("Customer")),
@@ -124,6 +127,7 @@ PRODUCTS = register(
         title=_("products"),
         list_url="sales:product-list",
         export_url="sales:product-export",
+        detail_url="sales:product-detail",
         columns=[
             Column("name", _("Product"), fixed=True),
             Column("sku", _("SKU")),

@@ -374,11 +374,16 @@ def _query_string(query: ListQuery, **overrides: Any) -> str:
 def deal_list(request: HttpRequest) -> HttpResponse:
     query = _list_query(request)
     page = deal_selectors.deal_list_page(request.user, query)
+    total = deal_selectors.deal_total(request.user, query, exact=request.GET.get("total") == "exact")
+    htmx = is_htmx(request)
     return render(
         request,
-        "sales/deal_list.html",
+        # Filters apply as they change: htmx asks for the rows alone, and the count, export links
+        # and saved views in the page's head follow out of band.
+        "sales/_deal_results.html" if htmx else "sales/deal_list.html",
         {
-            **lists.context(request, lists.get("deal"), query),
+            **lists.context(request, lists.get("deal"), query, total=total, oob=htmx),
+            "total_out_of_band": htmx,
             "page": page,
             "query": query,
             "statuses": DealStatus.choices,

@@ -99,11 +99,14 @@ def test_a_task_ticked_done_on_the_task_list_keeps_its_selection_checkbox(owner,
     # Then each row comes back with its checkbox for the list's bulk bar, ticked as it was
     box = (
         '<input type="checkbox" name="id" value="{pk}" form="bulk-task" data-bulk-row{checked}'
-        ' aria-label="Select {title}">'
+        ' aria-label="Select {title} for bulk actions">'
     )
     assert box.format(pk=ticked.pk, checked=" checked", title="Call the printer") in first.content.decode()
     assert box.format(pk=plain.pk, checked="", title="Send the samples") in second.content.decode()
     assert 'class="task-row done"' in first.content.decode()
+    # ...and the box that selects it never reads like the button that ticks it done
+    assert 'title="Select for bulk actions"' in first.content.decode()
+    assert 'title="Mark as not done" aria-label="Mark as not done: Call the printer"' in first.content.decode()
 
 
 def test_a_task_ticked_done_elsewhere_has_no_selection_checkbox(owner, make_contact, client_for):

@@ -57,7 +57,7 @@ def test_ticked_rows_get_a_tag_with_one_audit_entry_each(login, manager, owner, 
 
     response = client.post(
         "/lists/contact/bulk/",
-        {"action": "tag_add", "tag": "Trade fair", "id": [str(c.pk) for c in ticked], "confirm": "1"},
+        {"action": "tag_add", "new_tag": "Trade fair", "id": [str(c.pk) for c in ticked], "confirm": "1"},
     )
 
     assert response.status_code == 302
@@ -194,7 +194,7 @@ def test_actions_not_offered_to_the_role_are_forbidden(login, viewer, owner, mak
     client = login(viewer)
 
     assert client.get("/lists/contact/bulk/?action=delete&owner=" + str(owner.pk)).status_code == 403
-    assert client.post("/lists/contact/bulk/", {"action": "tag_add", "tag": "X", "confirm": "1"}).status_code == 403
+    assert client.post("/lists/contact/bulk/", {"action": "tag_add", "new_tag": "X", "confirm": "1"}).status_code == 403
 
 
 def test_quotes_offer_no_bulk_changes(login, admin_user):

@@ -57,7 +57,7 @@ def test_tagging_more_records_than_the_limit_runs_in_the_background_and_notifies
     # When their manager tags all that match the filter
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/lists/contact/bulk/", {"action": "tag_add", "tag": "Trade fair", "source": "event", "confirm": "1"}
+            "/lists/contact/bulk/", {"action": "tag_add", "new_tag": "Trade fair", "source": "event", "confirm": "1"}
         )
 
     # Then the change became a job, the worker did it, and the page shows its result
@@ -91,7 +91,7 @@ def test_small_selections_and_owner_changes_stay_in_the_request(
 
     with django_capture_on_commit_callbacks(execute=True):
         tagged = client.post(
-            "/lists/contact/bulk/", {"action": "tag_add", "tag": "VIP", "source": "event", "confirm": "1"}
+            "/lists/contact/bulk/", {"action": "tag_add", "new_tag": "VIP", "source": "event", "confirm": "1"}
         )
         moved = client.post(
             "/lists/contact/bulk/",

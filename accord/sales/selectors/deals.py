@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from accord.core import access, search
 from accord.core.exports import Column, walk
-from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, apply, paginate, total
 from accord.core.models import entity_label
 from accord.sales.models import Deal, DealContact, DealLine, DealStageChange, DealStatus
 
@@ -76,6 +76,11 @@ def deal_list_page(user: Any, query: ListQuery) -> Page[Deal]:
     qs = apply(DEAL_LIST, query, visible_deals(user))
     qs = qs.select_related("owner", "stage", "pipeline", "company").defer("description", "search_text", "custom")
     return paginate(DEAL_LIST, query, qs)
+
+
+def deal_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
+    """How many deals the filtered list has: exact, or "about N" when counting would take too long."""
+    return total(apply(DEAL_LIST, query, visible_deals(user)), exact=exact)
 
 
 def deal_columns() -> list[Column]:
