@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
 from django.db import models
 from django.db.models.options import Options
 from django.template.defaultfilters import floatformat
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.core.models import AuditAction, AuditEntry, CustomFieldDefinition, CustomFieldType, entity_label
+from accord.core.phones import format_phone
 
 # Lists and values services record beside a record's own fields (see ``changes.snapshot(extra=...)``).
 EXTRA_LABELS = {
@@ -238,7 +238,7 @@ class _Reader:
         if found is not None:
             return self._field_value(found, value, currency=currency)
         if name == "phones" and isinstance(value, list):
-            return ", ".join(_phone(str(v)) for v in value)
+            return ", ".join(format_phone(str(v)) for v in value)
         if name == "prices" and isinstance(value, Mapping):
             return ", ".join(f"{key}: {floatformat(str(price), '2g')}" for key, price in value.items())
         if name == "lines" and isinstance(value, list):
@@ -336,13 +336,6 @@ def _line(value: Any) -> str:
     if value.get("vat_rate") not in EMPTY:
         text += ", " + _("VAT %(rate)s%%") % {"rate": floatformat(str(value["vat_rate"]), "-2")}
     return text
-
-
-def _phone(e164: str) -> str:
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
 
 
 def _plain(value: Any) -> str:

@@ -25,10 +25,10 @@ from accord.core.api import (
 )
 from accord.core.listing import apply, parse
 from accord.core.models import AuditEntry, entity_label
+from accord.core.phones import format_phone
 from accord.identity.models import Team, Territory, User
 from accord.people import duplicates, mass, merging, selectors, services
 from accord.people.models import Company, Contact
-from accord.people.validators import format_phone
 
 contacts_router = Router(tags=["contacts"])
 companies_router = Router(tags=["companies"])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel, Tag
-from accord.people.validators import format_phone
+from accord.core.phones import format_phone
 
 
 class CompanySize(models.TextChoices):

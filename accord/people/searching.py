@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core import global_search
 from accord.core.global_search import PHONE, TEXT, Searchable, Shown
+from accord.core.phones import format_phone
 from accord.people import selectors
 from accord.people.models import Company, Contact, ContactCompany, EmailAddress, PhoneNumber
-from accord.people.validators import format_phone
 
 EMAIL = _("e-mail")
 PHONE_LABEL = _("phone")

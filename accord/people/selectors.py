@@ -12,6 +12,7 @@ from accord.core import access, customfields, search
 from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, apply, paginate, total
 from accord.core.models import entity_label
+from accord.core.phones import format_phone
 from accord.people.models import (
     Channel,
     Company,
@@ -21,7 +22,6 @@ from accord.people.models import (
     Language,
     Source,
 )
-from accord.people.validators import format_phone
 
 
 def _tag_filter(model: type[Contact] | type[Company]) -> Filter:

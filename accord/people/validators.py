@@ -84,14 +84,6 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def format_phone(e164: str) -> str:
-    """E.164 as people read it: +48 601 234 567."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
-
-
 # --- phone numbers in bulk ---------------------------------------------------------------------------
 
 # Characters people put between digits; removing them never changes which number is meant.

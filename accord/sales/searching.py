@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core import global_search
 from accord.core.global_search import PHONE, TEXT, Searchable, Shown
+from accord.core.phones import format_phone
 from accord.people.models import Company
-from accord.people.validators import format_phone
 from accord.sales.defaults import label as default_label
 from accord.sales.models import Deal, DealContact, Lead, Quote, Stage
 from accord.sales.selectors.deals import visible_deals

@@ -49,7 +49,7 @@ def initials(value: Any) -> str:
 
 @register.filter
 def phone(value: str) -> str:
-    from accord.people.validators import format_phone
+    from accord.core.phones import format_phone
 
     return format_phone(value) if value else ""
 

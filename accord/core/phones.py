@@ -1,0 +1,14 @@
+"""Phone numbers as people read them. Shared by every app (lists, history, search results), so it
+lives in core; normalising what users type stays with the contacts (accord.people.validators)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+def format_phone(e164: str) -> str:
+    """E.164 as people read it: +48 601 234 567 (anything unparsable as given)."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
