@@ -184,12 +184,17 @@ def upload(*, actor: Any, importer: Importer, file: UploadedFile, encoding: str 
         size=file.size,
     )
     job.file.save(name, file, save=False)
+    # The file is stored before the job's row: whatever stops the job (an unreadable file, a
+    # database error, an interrupted request) takes the file with it, so none is left orphaned.
     try:
-        _read_headers(job, importer, encoding=encoding, delimiter=delimiter)
-    except ImportFileError as exc:
+        try:
+            _read_headers(job, importer, encoding=encoding, delimiter=delimiter)
+        except ImportFileError as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        job.save()
+    except BaseException:
         job.file.delete(save=False)
-        raise ValidationError({"file": [str(exc)]}) from exc
-    job.save()
+        raise
     return job
 
 
