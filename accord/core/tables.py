@@ -210,8 +210,7 @@ class Table:
         self.close()
 
     def _row(self, cells: Iterable[str]) -> dict[str, str] | None:
-        # A NUL means nothing in a cell, and PostgreSQL stores no text holding one.
-        values = {h: c.replace("\x00", "") if "\x00" in c else c for h, c in zip(self.headers, cells, strict=False)}
+        values = dict(zip(self.headers, cells, strict=False))
         if not any(v.strip() for v in values.values()):
             return None
         return {header: values.get(header, "") for header in self.headers}
