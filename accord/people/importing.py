@@ -518,12 +518,56 @@ def _row_keys(values: Mapping[str, str]) -> tuple[set[str], list[str], list[str]
 
 
 def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
-    """Every spelling ``choice_value`` accepts (value or label, case-folded) -> the stored value."""
+    """Every spelling ``choice_value`` accepts (value, or label in any language, case-folded) ->
+    the stored value. The active language's labels win a clash."""
     table: dict[str, str] = {}
-    for value, label in reversed(choices.choices):
-        table[str(label).casefold()] = str(value)
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    for language in [*(code for code, _name in settings.LANGUAGES if code != active), active]:
+        with translation.override(language):
+            for value, label in reversed(choices.choices):
+                table[str(label).casefold()] = str(value)
+    for value in choices.values:
         table[str(value).casefold()] = str(value)
     return table
+
+
+class Owners:
+    """The active users owner cells name, by username, e-mail or full name in any case, looked up
+    once per spelling for a whole import."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, User | str] = {}
+        self._names: dict[str, list[User]] | None = None
+
+    def find(self, raw: str) -> User | str:
+        """The user ``raw`` names, or the message saying why none is taken."""
+        key = " ".join(raw.casefold().split())
+        if key not in self._found:
+            self._found[key] = self._look_up(raw.strip(), key)
+        return self._found[key]
+
+    def _by_name(self) -> dict[str, list[User]]:
+        # Names are compared in Python: SQLite's case-insensitive match ignores all but ASCII.
+        if self._names is None:
+            self._names = {}
+            for user in User.objects.filter(is_active=True).exclude(first_name="", last_name=""):
+                first, last = " ".join(user.first_name.split()), " ".join(user.last_name.split())
+                for name in {f"{first} {last}".strip().casefold(), f"{last} {first}".strip().casefold()}:
+                    self._names.setdefault(name, []).append(user)
+        return self._names
+
+    def _look_up(self, raw: str, key: str) -> User | str:
+        users = User.objects.filter(is_active=True)
+        found: list[User] = list(users.filter(username=raw)[:1]) or list(users.filter(username__iexact=raw)[:2])
+        if not found and "@" in raw:
+            found = list(users.filter(email__iexact=raw)[:2])
+        if not found:
+            found = self._by_name().get(key, [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return _("Several users are called %(name)s: write the username or e-mail instead.") % {"name": raw}
+        return _("No user %(name)s: write a username, e-mail or full name.") % {"name": raw}
 
 
 def _import_one(
@@ -581,13 +625,17 @@ def _row_phones(values: Mapping[str, str]) -> list[str]:
 
 
 def choice_value(choices: type[models.TextChoices], raw: str) -> str:
-    """A choice by its stored value or its label, in any case; unknown values pass through for
-    the service to reject with the list of allowed ones."""
-    wanted = raw.casefold()
-    for value, label in choices.choices:
-        if wanted in (str(value).casefold(), str(label).casefold()):
-            return str(value)
-    return raw
+    """A choice by its stored value or its label in any language Accord speaks, in any case (a
+    Polish file's "Polecenie" imports on an English screen); unknown values pass through for the
+    service to reject with the list of allowed ones."""
+    key = (choices, translation.get_language() or settings.LANGUAGE_CODE)
+    if key not in _CHOICE_TABLES:
+        _CHOICE_TABLES[key] = _choice_table(choices)
+    return _CHOICE_TABLES[key].get(raw.strip().casefold(), raw)
+
+
+# The labels of a set of choices are fixed per language: worked out once per process.
+_CHOICE_TABLES: dict[tuple[type[models.TextChoices], str], dict[str, str]] = {}
 
 
 def _date(raw: str) -> datetime.date:
@@ -639,7 +687,7 @@ class _Importer:
         self.default_owner = default_owner
         self.create_companies = create_companies
         self.actor = actor
-        self._users: dict[str, User | None] = {}
+        self._owners = Owners()
 
     def visible(self, model: type[PartyModel]) -> models.QuerySet[Any]:
         """The records a row may match: those the actor can see (all of them for the system)."""
@@ -658,23 +706,19 @@ class _Importer:
     def import_row(self, values: Mapping[str, str]) -> _Result:
         raise NotImplementedError
 
-    def _user(self, username: str) -> User | None:
-        if username not in self._users:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                matches = list(User.objects.filter(username__iexact=username)[:2])
-                user = matches[0] if len(matches) == 1 else None
-            self._users[username] = user
-        return self._users[username]
+    def _user(self, name: str) -> User | None:
+        found = self._owners.find(name)
+        return found if isinstance(found, User) else None
 
     def _row_owner(self, values: Mapping[str, str], errors: dict[str, list[str]]) -> User | None:
-        username = values.get("owner")
-        if not username:
+        name = values.get("owner")
+        if not name:
             return None
-        user = self._user(username)
-        if user is None:
-            errors["owner"] = [_("No user named %(name)s.") % {"name": username}]
-        return user
+        found = self._owners.find(name)
+        if isinstance(found, str):
+            errors["owner"] = [found]
+            return None
+        return found
 
     def _owner_for_new(self, owner: User | None, errors: dict[str, list[str]]) -> User | None:
         owner = owner or (None if "owner" in errors else self.default_owner)

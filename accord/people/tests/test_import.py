@@ -441,7 +441,7 @@ def test_owner_column_names_the_owner_and_unknown_usernames_fail(owner, teammate
 
     run = accord("import", "contacts", str(path), "--owner", "owner", "--partial")
 
-    assert run.err.splitlines() == ["line 3: owner: No user named ghost."]
+    assert run.err.splitlines() == ["line 3: owner: No user ghost: write a username, e-mail or full name."]
     assert dict(Contact.objects.values_list("last_name", "owner__username")) == {
         "Nowak": "teammate",
         "Zieliński": "owner",
@@ -519,7 +519,7 @@ def test_every_reason_of_a_row_is_reported(owner, tmp_path):
     assert sorted(run.err.splitlines()[:-1]) == [
         "line 2: birthday: Enter a date as YYYY-MM-DD.",
         "line 2: emails.0.email: a@ is not an e-mail address.",
-        "line 2: owner: No user named ghost.",
+        "line 2: owner: No user ghost: write a username, e-mail or full name.",
         "line 2: phones.0.number: 12 is not a valid phone number.",
     ]
 
