@@ -38,12 +38,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.core import access, customfields, exports
+from accord.core import access, customfields, exports, importers
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import message_dict
 from accord.core.importers import ImportReport as _BaseReport
 from accord.core.importers import MappingError, Observer, Outcome, Progress, RowError
-from accord.core.models import entity_label
+from accord.core.models import CustomFieldType, entity_label
 from accord.core.tables import ImportFileError, Row, Table, normalize_header, open_table
 from accord.identity.models import User
 from accord.people import bulk, selectors, services
@@ -639,14 +639,7 @@ _CHOICE_TABLES: dict[tuple[type[models.TextChoices], str], dict[str, str]] = {}
 
 
 def _date(raw: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        pass
-    try:
-        return datetime.datetime.strptime(raw, "%d.%m.%Y").date()  # noqa: DTZ007 - a date, no time zone
-    except ValueError as exc:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    return importers.parse_date(raw)
 
 
 def _as_uuid(raw: str | None) -> uuid.UUID | None:
@@ -682,12 +675,14 @@ class _Importer:
     """What contact and company rows share: owners, lists, custom fields, and the update step."""
 
     scalars: tuple[str, ...] = ()  # fields copied from the row as they are
+    model: type[PartyModel]
 
     def __init__(self, *, default_owner: User | None, create_companies: bool, actor: User | None = None) -> None:
         self.default_owner = default_owner
         self.create_companies = create_companies
         self.actor = actor
         self._owners = Owners()
+        self._dates: set[str] | None = None
 
     def visible(self, model: type[PartyModel]) -> models.QuerySet[Any]:
         """The records a row may match: those the actor can see (all of them for the system)."""
@@ -730,8 +725,22 @@ class _Importer:
         """The row's scalar fields and custom fields, as the service takes them."""
         data: dict[str, Any] = {name: values[name] for name in self.scalars if name in values}
         if custom := {name[3:]: value for name, value in values.items() if name.startswith("cf.")}:
+            for key in custom.keys() & self._date_fields():
+                # A date in any of the import's formats; one it cannot read goes on for the
+                # field's own check to name.
+                with contextlib.suppress(ValidationError):
+                    custom[key] = importers.parse_date(custom[key]).isoformat()
             data["custom"] = custom
         return data
+
+    def _date_fields(self) -> set[str]:
+        if self._dates is None:
+            self._dates = {
+                d.key
+                for d in customfields.definitions(entity_label(self.model))
+                if d.field_type == CustomFieldType.DATE
+            }
+        return self._dates
 
     def _lists(self, record: PartyModel | None, values: Mapping[str, str], data: dict[str, Any]) -> dict[str, int]:
         """Put the row's e-mails, phones and tags in ``data``, after the record's own ones if it
@@ -780,6 +789,7 @@ class _Importer:
 
 
 class _ContactImporter(_Importer):
+    model = Contact
     scalars = ("first_name", "last_name", "classification", "notes", "external_id")
     choices: Mapping[str, type[models.TextChoices]] = {
         "preferred_language": Language,
@@ -894,6 +904,7 @@ class _ContactImporter(_Importer):
 
 
 class _CompanyImporter(_Importer):
+    model = Company
     scalars = ("name", "vat_id", "nip", "regon", "industry", "website", "country", "notes", "external_id")
 
     def import_row(self, values: Mapping[str, str]) -> _Result:
