@@ -17,6 +17,7 @@ accepts both.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime
@@ -79,6 +80,7 @@ class Column:
     # What a person reads in the screens' exports when it differs from the stored value: a
     # choice's label ("Referral", "Polecenie") rather than its code. An import reads both back.
     shown: Callable[[Any], Any] | None = None
+    choices: Any = None  # a TextChoices: its label is shown for the stored value
 
     @property
     def header(self) -> str:
@@ -89,6 +91,8 @@ class Column:
         if not human:
             return self.value(row)
         value = (self.shown or self.value)(row)
+        if self.choices is not None and value not in (None, ""):
+            return _labels(self.choices).get(str(value), value)
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             # The user's own clock, without seconds or an offset a spreadsheet cannot use.
             return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0)
@@ -148,9 +152,32 @@ def _csv_chunks(
         separator = str(get_format("DECIMAL_SEPARATOR")) if excel else "."
     yield ((_BOM if excel else "") + writer.writerow([neutralise(h) for h in header])).encode()
     for row in rows:
-        with translation.override(language), timezone.override(zone):
+        with _in_force(language, zone):
             cells = [cell_text(c.read(row, human=human), decimal_separator=separator) for c in columns]
         yield writer.writerow([neutralise(cell) for cell in cells]).encode()
+
+
+@contextlib.contextmanager
+def _in_force(language: str | None, zone: Any) -> Iterator[None]:
+    """``language`` and ``zone`` while a row is written (switched only when they are not already)."""
+    if translation.get_language() == language and timezone.get_current_timezone() is zone:
+        yield
+        return
+    with translation.override(language), timezone.override(zone):
+        yield
+
+
+# Labels of a set of choices by stored value, per class and language, made once: a model's
+# get_FOO_display translates every label of the field on every call.
+_LABELS: dict[tuple[Any, str | None], dict[str, str]] = {}
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    key = (choices, translation.get_language())
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS[key] = {str(value): str(label) for value, label in choices.choices}
+    return found
 
 
 def write_csv(
