@@ -264,16 +264,30 @@ def download(
         raise BadRequest(_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == XLSX:
-        return FileResponse(
+        workbook = FileResponse(
             xlsx_file(columns, rows, human=True),
             as_attachment=True,
             filename=f"{basename}-{stamp}.xlsx",
             content_type=XLSX_TYPE,
         )
+        return _announced(request, workbook)
     response = StreamingHttpResponse(
         csv_stream(columns, rows, excel=fmt == CSV_EXCEL, human=True), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(True, f"{basename}-{stamp}.csv")
+    return _announced(request, response)
+
+
+DOWNLOAD_COOKIE = "accord_download"
+_TOKEN = re.compile(r"^[A-Za-z0-9]{1,40}$")
+
+
+def _announced(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Tell the page the download started: the export menu shows "Preparing…" from the click
+    until a cookie with the token it sent comes back with the file's first bytes."""
+    token = request.GET.get("download_token", "")
+    if _TOKEN.match(token):
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax", secure=request.is_secure())
     return response
 
 

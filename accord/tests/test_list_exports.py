@@ -88,6 +88,22 @@ def test_the_screens_export_writes_labels_and_local_times_which_an_import_reads_
     assert (report.unchanged, report.failed, report.errors) == (1, 0, [])
 
 
+@pytest.mark.parametrize("fmt", ["csv", "csv_excel", "xlsx"])
+def test_an_export_sends_back_the_pages_token_so_the_menu_knows_the_download_started(login, manager, owner, fmt):
+    leads.create_lead(actor=owner, data={"last_name": "Wójcik"})
+    client = login(manager)
+
+    asked = client.get(reverse("sales:lead-export"), {"format": fmt, "status": "new", "download_token": "abc123XYZ"})
+    plain = client.get(reverse("sales:lead-export"), {"format": fmt})
+    forged = client.get(reverse("sales:lead-export"), {"format": fmt, "download_token": "<script>"})
+
+    assert asked.status_code == 200
+    assert asked.cookies["accord_download"].value == "abc123XYZ"
+    assert asked.cookies["accord_download"]["max-age"] == 120
+    assert "accord_download" not in plain.cookies
+    assert "accord_download" not in forged.cookies
+
+
 def test_an_unknown_format_is_a_bad_request(login, manager):
     assert login(manager).get(reverse("sales:lead-export"), {"format": "pdf"}).status_code == 400
 

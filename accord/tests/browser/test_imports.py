@@ -145,3 +145,26 @@ def test_the_preview_of_a_wide_file_scrolls_inside_its_box_not_the_page(
         assert tab.evaluate("document.documentElement.scrollWidth") <= width
         box = tab.locator("table.import-preview").locator("xpath=..")
         assert box.evaluate("e => e.getBoundingClientRect().right") <= width
+
+
+def test_the_export_menu_says_preparing_until_the_download_starts(page: Any, live_server: Any, rep: User) -> None:
+    Role.objects.filter(code=Role.SALES_REP).update(can_export=True)
+    Contact.objects.create(first_name="Zofia", last_name="Wójcik", owner=rep)
+    base = live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/contacts/")
+    page.locator("details.menu summary", has_text="Export").click()
+    link = page.locator("a[download][href*='format=xlsx']")
+    page.evaluate(
+        """() => { window.seen = []; const link = document.querySelector("a[download][href*='format=xlsx']");
+        new MutationObserver(() => window.seen.push(link.textContent.trim()))
+          .observe(link, {childList: true, characterData: true, subtree: true}); }"""
+    )
+
+    with page.expect_download() as download:
+        link.click()
+
+    assert download.value.suggested_filename.endswith(".xlsx")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
+    expect(link).to_have_text("Excel (XLSX)")
+    assert page.evaluate("window.seen") == ["Preparing…", "Excel (XLSX)"]
