@@ -733,6 +733,19 @@ class _Importer:
             data["custom"] = custom
         return data
 
+    @staticmethod
+    def _keep_notes(record: PartyModel | None, data: dict[str, Any]) -> None:
+        """A matched record's notes are added to, never replaced: the file's text goes below what
+        people typed, unless it is there already (so a second import changes nothing)."""
+        imported = data.get("notes")
+        if record is None or not imported:
+            return
+        typed = (record.notes or "").strip()
+        if typed and imported.strip() not in typed:
+            data["notes"] = f"{typed}\n\n{imported.strip()}"
+        elif typed:
+            del data["notes"]
+
     def _date_fields(self) -> set[str]:
         if self._dates is None:
             self._dates = {
@@ -804,6 +817,7 @@ class _ContactImporter(_Importer):
         self._may_write(contact)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
+        self._keep_notes(contact, data)
         for name, choices in self.choices.items():
             if name in values:
                 data[name] = choice_value(choices, values[name])
@@ -913,6 +927,7 @@ class _CompanyImporter(_Importer):
         self._may_write(company)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
+        self._keep_notes(company, data)
         if "size" in values:
             data["size"] = choice_value(CompanySize, values["size"])
         if company is None:

@@ -201,6 +201,13 @@ def _import_row(
                 if actor is not None and not access.can(actor, Action.CHANGE, lead):
                     raise ValidationError({"__all__": [_("You may not change the record this row matches.")]})
                 data.pop("owner", None)  # an import does not take a lead from its owner
+                # The lead's message is added to, never replaced (and not twice).
+                typed, imported = (lead.message or "").strip(), str(data.get("message") or "").strip()
+                if typed and imported:
+                    if imported in typed:
+                        del data["message"]
+                    else:
+                        data["message"] = f"{typed}\n\n{imported}"
                 saved = lead_services.update_lead(actor=actor, lead=lead, data=data)
                 # The service leaves the version alone when a write changes nothing.
                 outcome = Outcome.UPDATED if saved.version != lead.version else Outcome.UNCHANGED

@@ -103,3 +103,20 @@ def test_the_summary_of_a_dry_run_on_screen_says_would_be_changed(
     assert "Would be created" in page
     assert "Would be changed" in page
     assert "Would be updated" not in page
+
+
+def test_an_import_adds_to_typed_notes_instead_of_replacing_them_and_settles(owner, teammate, make_contact, tmp_path):
+    anna = make_contact(
+        owner, first_name="Anna", last_name="Nowak", emails=[{"email": "anna@example.pl"}], notes="Dzwonić po 15."
+    )
+    path = tmp_path / "a.csv"
+    path.write_text("last_name,email,notes\nNowak,anna@example.pl,Zainteresowana ofertą B.\n")
+
+    first = accord("import", "contacts", str(path), "--owner", teammate.username)
+    second = accord("import", "contacts", str(path), "--owner", teammate.username)
+
+    anna.refresh_from_db()
+    assert anna.notes == "Dzwonić po 15.\n\nZainteresowana ofertą B."
+    assert anna.owner == owner  # the default owner is for new records only
+    assert first.out.splitlines()[:3] == ["Rows read: 1", "Created: 0", "Updated: 1"]
+    assert second.out.splitlines()[:4] == ["Rows read: 1", "Created: 0", "Updated: 0", "Unchanged: 1"]

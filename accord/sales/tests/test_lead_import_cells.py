@@ -15,6 +15,8 @@ from accord.core import import_jobs, importers
 from accord.identity.models import User
 from accord.people import importing as people_importing
 from accord.sales.models import Lead, LeadSource
+from accord.sales.services import leads as lead_services
+from accord.testing import run_command as accord
 
 
 def named(make_user: Any, username: str, first_name: str, last_name: str, email: str = "") -> User:
@@ -135,3 +137,17 @@ def test_the_preview_shows_source_and_status_labels_and_phones_as_people_read_th
     assert [label for _name, label in shown.fields] == ["Imię", "Nazwisko", "Telefon", "Źródło", "Właściciel"]
     assert shown.rows[0].values == ["Zofia", "Wójcik", "+48 601 234 567", "Polecenie", owner.username]
     assert shown.rows[0].errors == []
+
+
+def test_a_lead_import_adds_to_the_typed_message(owner, tmp_path: Path):
+    lead = lead_services.create_lead(
+        actor=owner, data={"last_name": "Lis", "email": "lis@example.pl", "message": "Pilne."}
+    )
+    path = tmp_path / "l.csv"
+    path.write_text("last_name,email,message\nLis,lis@example.pl,Chce demo.\n")
+
+    accord("import", "leads", str(path), "--owner", owner.username)
+    again = accord("import", "leads", str(path), "--owner", owner.username)
+
+    assert Lead.objects.get(pk=lead.pk).message == "Pilne.\n\nChce demo."
+    assert again.out.splitlines()[:4] == ["Rows read: 1", "Created: 0", "Updated: 0", "Unchanged: 1"]
