@@ -334,3 +334,17 @@ def test_a_workbook_damaged_below_the_preview_stops_the_run(owner, tmp_path, dja
 
     job.refresh_from_db()
     assert (job.state, job.message) == ("crashed", "Row 30 of the workbook cannot be read: the file is damaged.")
+
+
+def test_a_row_repeated_in_the_file_is_flagged_in_the_preview_and_creates_one_record(login, owner):
+    data = (
+        "Imię;Nazwisko;E-mail\nAnna;Nowak;anna@example.pl\nPiotr;Lis;piotr@example.pl\nAnna; Nowak ;Anna@Example.pl\n"
+    ).encode()
+    job = upload(owner, "dwa-razy.csv", data)
+
+    shown = import_jobs.preview(actor=owner, job=job)
+    page = login(owner).get(f"/imports/{job.pk}/preview/").content.decode()
+
+    assert [(row.line, row.repeats) for row in shown.rows] == [(2, None), (3, None), (4, 2)]
+    assert [row.outcome for row in shown.rows] == ["created", "created", "unchanged"]
+    assert "Line 4 repeats line 2" in page
