@@ -734,11 +734,12 @@ class _Importer:
         return data
 
     @staticmethod
-    def _keep_notes(record: PartyModel | None, data: dict[str, Any]) -> None:
+    def _keep_notes(record: PartyModel | None, data: dict[str, Any], values: Mapping[str, str]) -> None:
         """A matched record's notes are added to, never replaced: the file's text goes below what
-        people typed, unless it is there already (so a second import changes nothing)."""
+        people typed, unless it is there already (so a second import changes nothing). A row
+        that names the record by our own id is Accord's export edited: its notes are the new ones."""
         imported = data.get("notes")
-        if record is None or not imported:
+        if record is None or not imported or _as_uuid(values.get("id")) == record.pk:
             return
         typed = (record.notes or "").strip()
         if typed and imported.strip() not in typed:
@@ -817,7 +818,7 @@ class _ContactImporter(_Importer):
         self._may_write(contact)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
-        self._keep_notes(contact, data)
+        self._keep_notes(contact, data, values)
         for name, choices in self.choices.items():
             if name in values:
                 data[name] = choice_value(choices, values[name])
@@ -927,7 +928,7 @@ class _CompanyImporter(_Importer):
         self._may_write(company)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
-        self._keep_notes(company, data)
+        self._keep_notes(company, data, values)
         if "size" in values:
             data["size"] = choice_value(CompanySize, values["size"])
         if company is None:

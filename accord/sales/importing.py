@@ -201,9 +201,10 @@ def _import_row(
                 if actor is not None and not access.can(actor, Action.CHANGE, lead):
                     raise ValidationError({"__all__": [_("You may not change the record this row matches.")]})
                 data.pop("owner", None)  # an import does not take a lead from its owner
-                # The lead's message is added to, never replaced (and not twice).
+                # The lead's message is added to, never replaced (and not twice), unless the row
+                # names the lead by our id: Accord's own export, edited.
                 typed, imported = (lead.message or "").strip(), str(data.get("message") or "").strip()
-                if typed and imported:
+                if typed and imported and str(values.get("id", "")).strip() != str(lead.pk):
                     if imported in typed:
                         del data["message"]
                     else:
