@@ -17,6 +17,7 @@ accepts both.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime
@@ -32,7 +33,8 @@ from django.core.exceptions import BadRequest
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import get_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -75,10 +77,26 @@ class Column:
     name: str  # the machine header: a stable key, also what an import maps back
     value: Callable[[Any], Any]
     label: Any = None  # the human header (usually a lazy translation); ``name`` when None
+    # What a person reads in the screens' exports when it differs from the stored value: a
+    # choice's label ("Referral", "Polecenie") rather than its code. An import reads both back.
+    shown: Callable[[Any], Any] | None = None
+    choices: Any = None  # a TextChoices: its label is shown for the stored value
 
     @property
     def header(self) -> str:
         return self.name if self.label is None else str(self.label)
+
+    def read(self, row: Any, *, human: bool) -> Any:
+        """The cell's value: as people read it (labels, local time) in a human export."""
+        if not human:
+            return self.value(row)
+        value = (self.shown or self.value)(row)
+        if self.choices is not None and value not in (None, ""):
+            return _labels(self.choices).get(str(value), value)
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            # The user's own clock, without seconds or an offset a spreadsheet cannot use.
+            return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0)
+        return value
 
 
 def headers(columns: Sequence[Column], *, human: bool) -> list[str]:
@@ -86,13 +104,17 @@ def headers(columns: Sequence[Column], *, human: bool) -> list[str]:
     return [c.header if human else c.name for c in columns]
 
 
-def cell_text(value: Any) -> str:
+def cell_text(value: Any, *, decimal_separator: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.isoformat(sep=" ", timespec="minutes")  # a local time, as a person reads it
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
+    if isinstance(value, float | decimal.Decimal) and decimal_separator != ".":
+        return str(value).replace(".", decimal_separator)
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return str(value)
@@ -106,15 +128,56 @@ class _Echo:
 def csv_stream(
     columns: Sequence[Column], rows: Iterable[Any], *, excel: bool = False, human: bool = False
 ) -> Iterator[bytes]:
-    """The CSV, one chunk per row: plain (comma, no byte order mark) or for Excel (semicolon, BOM)."""
-    return _csv_chunks(headers(columns, human=human), columns, rows, excel=excel)
+    """The CSV, one chunk per row: plain (comma, no byte order mark) or for Excel (semicolon, BOM,
+    and numbers with the decimal separator of the user's language, "12,50" in Polish, as Excel in
+    that locale reads them)."""
+    # A streamed response is read after the request's language and time zone are switched off:
+    # the rows are written in the ones in force now, when the export is asked for.
+    context = (translation.get_language(), timezone.get_current_timezone())
+    return _csv_chunks(headers(columns, human=human), columns, rows, excel=excel, human=human, context=context)
 
 
-def _csv_chunks(header: list[str], columns: Sequence[Column], rows: Iterable[Any], *, excel: bool) -> Iterator[bytes]:
+def _csv_chunks(
+    header: list[str],
+    columns: Sequence[Column],
+    rows: Iterable[Any],
+    *,
+    excel: bool,
+    human: bool,
+    context: tuple[str | None, Any],
+) -> Iterator[bytes]:
     writer = csv.writer(_Echo(), delimiter=";" if excel else ",")
+    language, zone = context
+    with translation.override(language):
+        separator = str(get_format("DECIMAL_SEPARATOR")) if excel else "."
     yield ((_BOM if excel else "") + writer.writerow([neutralise(h) for h in header])).encode()
     for row in rows:
-        yield writer.writerow([neutralise(cell_text(c.value(row))) for c in columns]).encode()
+        with _in_force(language, zone):
+            cells = [cell_text(c.read(row, human=human), decimal_separator=separator) for c in columns]
+        yield writer.writerow([neutralise(cell) for cell in cells]).encode()
+
+
+@contextlib.contextmanager
+def _in_force(language: str | None, zone: Any) -> Iterator[None]:
+    """``language`` and ``zone`` while a row is written (switched only when they are not already)."""
+    if translation.get_language() == language and timezone.get_current_timezone() is zone:
+        yield
+        return
+    with translation.override(language), timezone.override(zone):
+        yield
+
+
+# Labels of a set of choices by stored value, per class and language, made once: a model's
+# get_FOO_display translates every label of the field on every call.
+_LABELS: dict[tuple[Any, str | None], dict[str, str]] = {}
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    key = (choices, translation.get_language())
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS[key] = {str(value): str(label) for value, label in choices.choices}
+    return found
 
 
 def write_csv(
@@ -137,6 +200,13 @@ def _text_cell(sheet: Any, value: Any) -> Any:
     return cell
 
 
+def _date_cell(sheet: Any, value: Any, number_format: str) -> Any:
+    """A real date (or date and time) cell, which a spreadsheet sorts and filters as one."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
 def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes], *, human: bool = False) -> int:
     """Write an XLSX workbook in openpyxl's write-only mode (constant memory); returns row count."""
     workbook = Workbook(write_only=True)
@@ -146,11 +216,15 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Any], out: IO[bytes], *
     for row in rows:
         cells: list[Any] = []
         for column in columns:
-            value = column.value(row)
+            value = column.read(row, human=human)
             if value is None:
                 cells.append(None)  # an empty cell
             elif isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
                 cells.append(value)
+            elif isinstance(value, datetime.datetime) and value.tzinfo is None:
+                cells.append(_date_cell(sheet, value, "yyyy-mm-dd hh:mm"))
+            elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+                cells.append(_date_cell(sheet, value, "yyyy-mm-dd"))
             else:
                 cells.append(_text_cell(sheet, value))
         sheet.append(cells)
@@ -190,16 +264,30 @@ def download(
         raise BadRequest(_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == XLSX:
-        return FileResponse(
+        workbook = FileResponse(
             xlsx_file(columns, rows, human=True),
             as_attachment=True,
             filename=f"{basename}-{stamp}.xlsx",
             content_type=XLSX_TYPE,
         )
+        return _announced(request, workbook)
     response = StreamingHttpResponse(
         csv_stream(columns, rows, excel=fmt == CSV_EXCEL, human=True), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(True, f"{basename}-{stamp}.csv")
+    return _announced(request, response)
+
+
+DOWNLOAD_COOKIE = "accord_download"
+_TOKEN = re.compile(r"^[A-Za-z0-9]{1,40}$")
+
+
+def _announced(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Tell the page the download started: the export menu shows "Preparing…" from the click
+    until a cookie with the token it sent comes back with the file's first bytes."""
+    token = request.GET.get("download_token", "")
+    if _TOKEN.match(token):
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax", secure=request.is_secure())
     return response
 
 

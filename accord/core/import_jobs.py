@@ -184,12 +184,17 @@ def upload(*, actor: Any, importer: Importer, file: UploadedFile, encoding: str 
         size=file.size,
     )
     job.file.save(name, file, save=False)
+    # The file is stored before the job's row: whatever stops the job (an unreadable file, a
+    # database error, an interrupted request) takes the file with it, so none is left orphaned.
     try:
-        _read_headers(job, importer, encoding=encoding, delimiter=delimiter)
-    except ImportFileError as exc:
+        try:
+            _read_headers(job, importer, encoding=encoding, delimiter=delimiter)
+        except ImportFileError as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        job.save()
+    except BaseException:
         job.file.delete(save=False)
-        raise ValidationError({"file": [str(exc)]}) from exc
-    job.save()
+        raise
     return job
 
 
@@ -296,6 +301,7 @@ class PreviewRow:
     outcome: Outcome
     values: list[str]  # one per previewed field
     errors: list[RowError] = field(default_factory=list)
+    repeats: int | None = None  # the earlier line this row repeats, cell for cell
 
 
 @dataclass
@@ -334,11 +340,17 @@ def preview(*, actor: Any, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview
         transaction.set_rollback(True)
     by_field = {name: header for header, name in job.mapping.items() if name}
     result = []
+    first_seen: dict[tuple[str, ...], int] = {}
     for line, cells in rows:
         outcome, pk = seen.get(line, (Outcome.FAILED, None))
         record = stored.get(pk, {})
         values = [record[name] if name in record else cells.get(by_field[name], "").strip() for name, _l in mapped]
-        result.append(PreviewRow(line, outcome, values, [e for e in report.errors if e.line == line]))
+        # The same cells in any case and spacing: a row pasted twice, which adds nothing.
+        key = tuple(" ".join(cells.get(header, "").casefold().split()) for header in by_field.values())
+        row = PreviewRow(line, outcome, values, [e for e in report.errors if e.line == line])
+        earlier = first_seen.setdefault(key, line)
+        row.repeats = earlier if earlier != line else None
+        result.append(row)
     return Preview(fields=mapped, rows=result, lines=lines)
 
 

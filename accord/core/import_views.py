@@ -184,6 +184,7 @@ def columns(request: HttpRequest, pk: Any) -> HttpResponseBase:
         "rows": [(field, samples.get(str(field.label), [])) for field in form.columns()],
         "lines": import_jobs.first_lines(job),
         "remembered_at": import_jobs.remembered_at(job),
+        "date_formats": importers.date_formats(),
         "steps": _steps(2),
     }
     return render(request, "core/imports/columns.html", context, status=status)

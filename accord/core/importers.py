@@ -8,11 +8,13 @@ and how an imported record reads in a preview. Imports keep pointing one way.
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accord.core.tables import Row
@@ -30,6 +32,26 @@ class Outcome(enum.StrEnum):
 
 # Called once per row with its line, what became of it and the record's key (None if it failed).
 Observer = Callable[[int, Outcome, Any], None]
+
+
+# The dates an import reads, as people write them; the mapping screen lists them.
+DATE_FORMATS = (("%d.%m.%Y", "DD.MM.YYYY"), ("%Y-%m-%d", "YYYY-MM-DD"), ("%d/%m/%Y", "DD/MM/YYYY"))
+
+
+def date_formats() -> str:
+    """The accepted date formats as people read them: "DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY"."""
+    return ", ".join(shown for _format, shown in DATE_FORMATS)
+
+
+def parse_date(raw: str) -> datetime.date:
+    """A date cell in one of ``DATE_FORMATS`` (a workbook's dates arrive as YYYY-MM-DD)."""
+    text = raw.strip()
+    for pattern, _shown in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a date, no time zone
+        except ValueError:
+            continue
+    raise ValidationError(_("Enter a date as %(formats)s.") % {"formats": date_formats()})
 
 
 class MappingError(ValueError):
@@ -98,10 +120,21 @@ class ImportReport:
         return {}
 
     def summary_lines(self, extra_labels: Mapping[str, Any] | None = None) -> list[str]:
+        """The counts, worded for what happened: a dry run, or an import a failed row stopped,
+        created and changed nothing, it only would have."""
+        if self.written:
+            done = [
+                _("Created: %(count)d") % {"count": self.created},
+                _("Updated: %(count)d") % {"count": self.updated},
+            ]
+        else:
+            done = [
+                _("Would be created: %(count)d") % {"count": self.created},
+                _("Would be changed: %(count)d") % {"count": self.updated},
+            ]
         lines = [
             _("Rows read: %(count)d") % {"count": self.read},
-            _("Created: %(count)d") % {"count": self.created},
-            _("Updated: %(count)d") % {"count": self.updated},
+            *done,
             _("Unchanged: %(count)d") % {"count": self.unchanged},
             _("Failed: %(count)d") % {"count": self.failed},
         ]

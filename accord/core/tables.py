@@ -22,6 +22,8 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 import charset_normalizer
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
@@ -214,14 +216,47 @@ class Table:
         return {header: values.get(header, "") for header in self.headers}
 
 
+# A header row wider or longer than any real spreadsheet's is refused rather than processed: the
+# rows are kept as {header: text}, so both sizes are paid for on every row of the file.
+MAX_COLUMNS = 500
+MAX_HEADER_LENGTH = 200
+
+
 def _unique_headers(cells: Iterable[str]) -> list[str]:
+    """The header row with blank headers named by position and repeated ones numbered ("Email",
+    "Email (2)"); refused when it is too wide, a header too long, or a header holds a NUL."""
     headers: list[str] = []
+    taken: set[str] = set()
+    copies: dict[str, int] = {}  # the last number given to each repeated name
     for position, cell in enumerate(cells, start=1):
+        if position > MAX_COLUMNS:
+            raise ImportFileError(
+                _("The file has more than %(limit)d columns; remove the columns you do not import.")
+                % {"limit": MAX_COLUMNS}
+            )
         name = cell.strip() or _("column %(number)d") % {"number": position}
-        candidate, copy = name, 1
-        while candidate in headers:
-            copy += 1
-            candidate = f"{name} ({copy})"
+        if "\x00" in name:
+            # Typically a UTF-16 ("Unicode text") file, whose every other byte is a NUL.
+            raise ImportFileError(
+                _(
+                    "The header of column %(number)d contains a NUL character: the file is not plain text. "
+                    "Save it as CSV UTF-8 or as an Excel workbook."
+                )
+                % {"number": position}
+            )
+        if len(name) > MAX_HEADER_LENGTH:
+            raise ImportFileError(
+                _("The header of column %(number)d is longer than %(limit)d characters; is the first row a header?")
+                % {"number": position, "limit": MAX_HEADER_LENGTH}
+            )
+        candidate = name
+        if candidate in taken:
+            copy = copies.get(name, 1)
+            while candidate in taken:
+                copy += 1
+                candidate = f"{name} ({copy})"
+            copies[name] = copy
+        taken.add(candidate)
         headers.append(candidate)
     return headers
 
@@ -252,7 +287,11 @@ class CsvTable(Table):
         if header is None:
             self._file.close()
             raise ImportFileError(_("The file is empty."))
-        self.headers = _unique_headers(header)
+        try:
+            self.headers = _unique_headers(header)
+        except ImportFileError:
+            self._file.close()
+            raise
 
     def _lines(self) -> Iterator[str]:
         assert self.encoding is not None
@@ -305,25 +344,101 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# What a workbook may unpack to, from its zip's central directory, before openpyxl opens it: a
+# real spreadsheet's XML packs 5 to 20 times smaller, a zip bomb's thousands of times.
+# zipfile stops reading a member at the size the directory declares (and then fails its CRC
+# check), so a directory that lies about sizes cannot get past these limits either.
+MAX_WORKBOOK_ENTRIES = 1000
+MAX_UNPACKED_FACTOR = 10  # the whole workbook unpacked: up to ten times the largest upload
+MAX_RATIO = 100  # one part unpacked against packed ...
+RATIO_FROM = 1 << 20  # ... checked on the parts above 1 MiB unpacked (small parts pack erratically)
+
+
+def max_file_bytes() -> int:
+    """The largest file an import takes (ACCORD_IMPORT_MAX_BYTES)."""
+    return int(settings.ACCORD_IMPORT_MAX_BYTES)
+
+
+def check_workbook_archive(path: Path) -> None:
+    """Refuse a workbook whose zip would unpack into far more than a spreadsheet holds."""
+    not_readable = _("The file is not a readable XLSX workbook.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportFileError(not_readable) from exc
+    if len(entries) > MAX_WORKBOOK_ENTRIES:
+        raise ImportFileError(
+            _("The workbook holds %(count)d parts, more than %(limit)d: it is not a plain spreadsheet.")
+            % {"count": len(entries), "limit": MAX_WORKBOOK_ENTRIES}
+        )
+    unpacked = sum(entry.file_size for entry in entries)
+    limit = MAX_UNPACKED_FACTOR * max_file_bytes()
+    if unpacked > limit:
+        raise ImportFileError(
+            _("The workbook unpacks to %(size)s, more than %(limit)s: split it into smaller files.")
+            % {"size": filesizeformat(unpacked), "limit": filesizeformat(limit)}
+        )
+    for entry in entries:
+        if entry.file_size > RATIO_FROM and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+            raise ImportFileError(
+                _("The workbook is compressed %(ratio)d times, far more than a spreadsheet is: it is not imported.")
+                % {"ratio": entry.file_size // max(entry.compress_size, 1)}
+            )
+
+
+# What openpyxl raises on a workbook whose parts are missing or whose XML is broken.
+_BROKEN_WORKBOOK = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    EOFError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError (defusedxml's refusals are ValueErrors)
+)
+
+
 class XlsxTable(Table):
     """The first sheet of an XLSX workbook, read in openpyxl's read-only (streaming) mode."""
 
     def __init__(self, path: Path) -> None:
+        check_workbook_archive(path)
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        except _BROKEN_WORKBOOK as exc:
             raise ImportFileError(_("The file is not a readable XLSX workbook.")) from exc
-        sheet: Any = self._book.worksheets[0]
-        sheet.reset_dimensions()  # some writers store wrong dimensions, which would cut rows off
-        self._rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(sheet.iter_rows(values_only=True), start=1)
-        header = next((cells for _number, cells in self._rows if any(cell_text(c).strip() for c in cells)), None)
-        if header is None:
+        try:
+            if not self._book.worksheets:
+                raise ImportFileError(_("The workbook has no sheets."))
+            sheet: Any = self._book.worksheets[0]
+            sheet.reset_dimensions()  # some writers store wrong dimensions, which would cut rows off
+            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+            self._rows: Iterator[tuple[int, tuple[Any, ...]]] = rows
+            header = next((cells for _number, cells in self._read() if any(cell_text(c).strip() for c in cells)), None)
+            if header is None:
+                raise ImportFileError(_("The file is empty."))
+            self.headers = _unique_headers(cell_text(c) for c in header)
+        except ImportFileError:
             self.close()
-            raise ImportFileError(_("The file is empty."))
-        self.headers = _unique_headers(cell_text(c) for c in header)
+            raise
+
+    def _read(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The sheet's rows; broken XML met on the way is a file error, not a crash."""
+        number = 0
+        try:
+            for number, cells in self._rows:
+                yield number, cells
+        except _BROKEN_WORKBOOK as exc:
+            raise ImportFileError(
+                _("Row %(row)d of the workbook cannot be read: the file is damaged.") % {"row": number + 1}
+            ) from exc
 
     def __iter__(self) -> Iterator[Row]:
-        for number, cells in self._rows:
+        for number, cells in self._read():
             values = self._row(cell_text(c) for c in cells)
             if values is not None:
                 yield number, values

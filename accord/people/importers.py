@@ -70,7 +70,10 @@ def _preview(kind: Kind) -> Callable[[Sequence[Any]], dict[Any, dict[str, str]]]
 
     def preview(pks: Sequence[Any]) -> dict[Any, dict[str, str]]:
         columns = importing.columns(kind)
-        return {record.pk: {c.name: exports.cell_text(c.value(record)) for c in columns} for record in read(pks)}
+        # As the screens' export writes them: choice labels, phones as people read them.
+        return {
+            record.pk: {c.name: exports.cell_text(c.read(record, human=True)) for c in columns} for record in read(pks)
+        }
 
     return preview
 

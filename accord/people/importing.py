@@ -38,12 +38,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.core import access, customfields, exports
+from accord.core import access, customfields, exports, importers
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import message_dict
 from accord.core.importers import ImportReport as _BaseReport
 from accord.core.importers import MappingError, Observer, Outcome, Progress, RowError
-from accord.core.models import entity_label
+from accord.core.models import CustomFieldType, entity_label
 from accord.core.tables import ImportFileError, Row, Table, normalize_header, open_table
 from accord.identity.models import User
 from accord.people import bulk, selectors, services
@@ -518,12 +518,56 @@ def _row_keys(values: Mapping[str, str]) -> tuple[set[str], list[str], list[str]
 
 
 def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
-    """Every spelling ``choice_value`` accepts (value or label, case-folded) -> the stored value."""
+    """Every spelling ``choice_value`` accepts (value, or label in any language, case-folded) ->
+    the stored value. The active language's labels win a clash."""
     table: dict[str, str] = {}
-    for value, label in reversed(choices.choices):
-        table[str(label).casefold()] = str(value)
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    for language in [*(code for code, _name in settings.LANGUAGES if code != active), active]:
+        with translation.override(language):
+            for value, label in reversed(choices.choices):
+                table[str(label).casefold()] = str(value)
+    for value in choices.values:
         table[str(value).casefold()] = str(value)
     return table
+
+
+class Owners:
+    """The active users owner cells name, by username, e-mail or full name in any case, looked up
+    once per spelling for a whole import."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, User | str] = {}
+        self._names: dict[str, list[User]] | None = None
+
+    def find(self, raw: str) -> User | str:
+        """The user ``raw`` names, or the message saying why none is taken."""
+        key = " ".join(raw.casefold().split())
+        if key not in self._found:
+            self._found[key] = self._look_up(raw.strip(), key)
+        return self._found[key]
+
+    def _by_name(self) -> dict[str, list[User]]:
+        # Names are compared in Python: SQLite's case-insensitive match ignores all but ASCII.
+        if self._names is None:
+            self._names = {}
+            for user in User.objects.filter(is_active=True).exclude(first_name="", last_name=""):
+                first, last = " ".join(user.first_name.split()), " ".join(user.last_name.split())
+                for name in {f"{first} {last}".strip().casefold(), f"{last} {first}".strip().casefold()}:
+                    self._names.setdefault(name, []).append(user)
+        return self._names
+
+    def _look_up(self, raw: str, key: str) -> User | str:
+        users = User.objects.filter(is_active=True)
+        found: list[User] = list(users.filter(username=raw)[:1]) or list(users.filter(username__iexact=raw)[:2])
+        if not found and "@" in raw:
+            found = list(users.filter(email__iexact=raw)[:2])
+        if not found:
+            found = self._by_name().get(key, [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return _("Several users are called %(name)s: write the username or e-mail instead.") % {"name": raw}
+        return _("No user %(name)s: write a username, e-mail or full name.") % {"name": raw}
 
 
 def _import_one(
@@ -581,24 +625,21 @@ def _row_phones(values: Mapping[str, str]) -> list[str]:
 
 
 def choice_value(choices: type[models.TextChoices], raw: str) -> str:
-    """A choice by its stored value or its label, in any case; unknown values pass through for
-    the service to reject with the list of allowed ones."""
-    wanted = raw.casefold()
-    for value, label in choices.choices:
-        if wanted in (str(value).casefold(), str(label).casefold()):
-            return str(value)
-    return raw
+    """A choice by its stored value or its label in any language Accord speaks, in any case (a
+    Polish file's "Polecenie" imports on an English screen); unknown values pass through for the
+    service to reject with the list of allowed ones."""
+    key = (choices, translation.get_language() or settings.LANGUAGE_CODE)
+    if key not in _CHOICE_TABLES:
+        _CHOICE_TABLES[key] = _choice_table(choices)
+    return _CHOICE_TABLES[key].get(raw.strip().casefold(), raw)
+
+
+# The labels of a set of choices are fixed per language: worked out once per process.
+_CHOICE_TABLES: dict[tuple[type[models.TextChoices], str], dict[str, str]] = {}
 
 
 def _date(raw: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        pass
-    try:
-        return datetime.datetime.strptime(raw, "%d.%m.%Y").date()  # noqa: DTZ007 - a date, no time zone
-    except ValueError as exc:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    return importers.parse_date(raw)
 
 
 def _as_uuid(raw: str | None) -> uuid.UUID | None:
@@ -634,12 +675,14 @@ class _Importer:
     """What contact and company rows share: owners, lists, custom fields, and the update step."""
 
     scalars: tuple[str, ...] = ()  # fields copied from the row as they are
+    model: type[PartyModel]
 
     def __init__(self, *, default_owner: User | None, create_companies: bool, actor: User | None = None) -> None:
         self.default_owner = default_owner
         self.create_companies = create_companies
         self.actor = actor
-        self._users: dict[str, User | None] = {}
+        self._owners = Owners()
+        self._dates: set[str] | None = None
 
     def visible(self, model: type[PartyModel]) -> models.QuerySet[Any]:
         """The records a row may match: those the actor can see (all of them for the system)."""
@@ -658,23 +701,19 @@ class _Importer:
     def import_row(self, values: Mapping[str, str]) -> _Result:
         raise NotImplementedError
 
-    def _user(self, username: str) -> User | None:
-        if username not in self._users:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                matches = list(User.objects.filter(username__iexact=username)[:2])
-                user = matches[0] if len(matches) == 1 else None
-            self._users[username] = user
-        return self._users[username]
+    def _user(self, name: str) -> User | None:
+        found = self._owners.find(name)
+        return found if isinstance(found, User) else None
 
     def _row_owner(self, values: Mapping[str, str], errors: dict[str, list[str]]) -> User | None:
-        username = values.get("owner")
-        if not username:
+        name = values.get("owner")
+        if not name:
             return None
-        user = self._user(username)
-        if user is None:
-            errors["owner"] = [_("No user named %(name)s.") % {"name": username}]
-        return user
+        found = self._owners.find(name)
+        if isinstance(found, str):
+            errors["owner"] = [found]
+            return None
+        return found
 
     def _owner_for_new(self, owner: User | None, errors: dict[str, list[str]]) -> User | None:
         owner = owner or (None if "owner" in errors else self.default_owner)
@@ -686,8 +725,36 @@ class _Importer:
         """The row's scalar fields and custom fields, as the service takes them."""
         data: dict[str, Any] = {name: values[name] for name in self.scalars if name in values}
         if custom := {name[3:]: value for name, value in values.items() if name.startswith("cf.")}:
+            for key in custom.keys() & self._date_fields():
+                # A date in any of the import's formats; one it cannot read goes on for the
+                # field's own check to name.
+                with contextlib.suppress(ValidationError):
+                    custom[key] = importers.parse_date(custom[key]).isoformat()
             data["custom"] = custom
         return data
+
+    @staticmethod
+    def _keep_notes(record: PartyModel | None, data: dict[str, Any], values: Mapping[str, str]) -> None:
+        """A matched record's notes are added to, never replaced: the file's text goes below what
+        people typed, unless it is there already (so a second import changes nothing). A row
+        that names the record by our own id is Accord's export edited: its notes are the new ones."""
+        imported = data.get("notes")
+        if record is None or not imported or _as_uuid(values.get("id")) == record.pk:
+            return
+        typed = (record.notes or "").strip()
+        if typed and imported.strip() not in typed:
+            data["notes"] = f"{typed}\n\n{imported.strip()}"
+        elif typed:
+            del data["notes"]
+
+    def _date_fields(self) -> set[str]:
+        if self._dates is None:
+            self._dates = {
+                d.key
+                for d in customfields.definitions(entity_label(self.model))
+                if d.field_type == CustomFieldType.DATE
+            }
+        return self._dates
 
     def _lists(self, record: PartyModel | None, values: Mapping[str, str], data: dict[str, Any]) -> dict[str, int]:
         """Put the row's e-mails, phones and tags in ``data``, after the record's own ones if it
@@ -736,6 +803,7 @@ class _Importer:
 
 
 class _ContactImporter(_Importer):
+    model = Contact
     scalars = ("first_name", "last_name", "classification", "notes", "external_id")
     choices: Mapping[str, type[models.TextChoices]] = {
         "preferred_language": Language,
@@ -750,6 +818,7 @@ class _ContactImporter(_Importer):
         self._may_write(contact)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
+        self._keep_notes(contact, data, values)
         for name, choices in self.choices.items():
             if name in values:
                 data[name] = choice_value(choices, values[name])
@@ -850,6 +919,7 @@ class _ContactImporter(_Importer):
 
 
 class _CompanyImporter(_Importer):
+    model = Company
     scalars = ("name", "vat_id", "nip", "regon", "industry", "website", "country", "notes", "external_id")
 
     def import_row(self, values: Mapping[str, str]) -> _Result:
@@ -858,6 +928,7 @@ class _CompanyImporter(_Importer):
         self._may_write(company)
         owner = self._row_owner(values, errors)
         data = self._plain_values(values)
+        self._keep_notes(company, data, values)
         if "size" in values:
             data["size"] = choice_value(CompanySize, values["size"])
         if company is None:

@@ -30,7 +30,7 @@ from accord.core.errors import message_dict
 from accord.core.importers import ImportReport, MappingError, Observer, Outcome, Progress, RowError
 from accord.core.tables import Row, normalize_header
 from accord.identity.models import User
-from accord.people.importing import choice_value
+from accord.people.importing import Owners, choice_value
 from accord.sales.models import Lead, LeadSource, LeadStatus
 from accord.sales.selectors import leads as selectors
 from accord.sales.services import leads as lead_services
@@ -45,11 +45,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "job_title": ("job_title", "job title", "title", "position", "stanowisko"),
     "email": ("email", "e-mail", "mail"),
     "phone": ("phone", "telephone", "mobile", "telefon"),
-    "source": ("source", "źródło"),
+    "source": ("source", "lead source", "źródło", "zrodlo", "źródło leada"),
     "status": ("status",),
     "message": ("message", "notes", "note", "wiadomość", "uwagi", "notatki"),
     "external_id": ("external_id", "external id"),
-    "owner": ("owner", "właściciel"),
+    "owner": (
+        "owner",
+        "owner username",
+        "account owner",
+        "assigned to",
+        "opiekun",
+        "opiekun klienta",
+        "właściciel",
+        "przypisany do",
+    ),
     "id": ("id",),
 }
 # Export columns that describe a lead rather than feed it: ignored without a notice.
@@ -116,7 +125,7 @@ def map_headers(headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
     return {h: name for h, name in proposed.items() if name}, [h for h, name in proposed.items() if not name]
 
 
-def _row_data(values: Mapping[str, str], owners: dict[str, User | None]) -> tuple[dict[str, Any], dict]:
+def _row_data(values: Mapping[str, str], owners: Owners) -> tuple[dict[str, Any], dict]:
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, raw in values.items():
@@ -125,12 +134,11 @@ def _row_data(values: Mapping[str, str], owners: dict[str, User | None]) -> tupl
             errors[name] = [_("Text cannot contain NUL characters.")]
         elif name == "owner":
             if raw:
-                if raw not in owners:
-                    owners[raw] = User.objects.filter(username=raw, is_active=True).first()
-                if owners[raw] is None:
-                    errors["owner"] = [_("No user named %(name)s.") % {"name": raw}]
+                found = owners.find(raw)
+                if isinstance(found, str):
+                    errors["owner"] = [found]
                 else:
-                    data["owner"] = owners[raw]
+                    data["owner"] = found
         elif name in ("source", "status"):
             if raw:
                 choices = LeadSource if name == "source" else LeadStatus
@@ -169,7 +177,7 @@ def _existing(leads: models.QuerySet[Lead], data: Mapping[str, Any]) -> Lead | N
 
 
 def _import_row(
-    values: Mapping[str, str], *, actor: User | None, owner: User | None, owners: dict[str, User | None]
+    values: Mapping[str, str], *, actor: User | None, owner: User | None, owners: Owners
 ) -> tuple[Outcome, Any]:
     data, errors = _row_data(values, owners)
     leads = Lead.objects.all() if actor is None else access.scope(actor, Lead.objects.all())
@@ -193,6 +201,14 @@ def _import_row(
                 if actor is not None and not access.can(actor, Action.CHANGE, lead):
                     raise ValidationError({"__all__": [_("You may not change the record this row matches.")]})
                 data.pop("owner", None)  # an import does not take a lead from its owner
+                # The lead's message is added to, never replaced (and not twice), unless the row
+                # names the lead by our id: Accord's own export, edited.
+                typed, imported = (lead.message or "").strip(), str(data.get("message") or "").strip()
+                if typed and imported and str(values.get("id", "")).strip() != str(lead.pk):
+                    if imported in typed:
+                        del data["message"]
+                    else:
+                        data["message"] = f"{typed}\n\n{imported}"
                 saved = lead_services.update_lead(actor=actor, lead=lead, data=data)
                 # The service leaves the version alone when a write changes nothing.
                 outcome = Outcome.UPDATED if saved.version != lead.version else Outcome.UNCHANGED
@@ -200,8 +216,9 @@ def _import_row(
                 raise ValidationError(errors)  # what the services found is reported too
     except ValidationError as exc:
         found = message_dict(exc)
-        for name, messages in errors.items():
-            found[name] = list(dict.fromkeys([*messages, *found.get(name, [])]))
+        # One error per cell: what the row's own reading found about a cell says it best (the
+        # service only repeats it in its words).
+        found.update(errors)
         raise ValidationError(found) from exc
     return outcome, saved.pk
 
@@ -222,7 +239,7 @@ def import_leads(
     leads whose row names none. ``progress`` hears how many rows were read after each batch,
     ``observe`` what became of each row."""
     report = ImportReport(kind="leads", partial=partial, dry_run=dry_run)
-    owners: dict[str, User | None] = {}
+    owners = Owners()
 
     def run(batch: Sequence[Row]) -> None:
         for line, cells in batch:
@@ -277,7 +294,7 @@ def _run(
 def _preview(pks: Sequence[Any]) -> dict[Any, dict[str, str]]:
     columns = selectors.lead_columns()
     leads = Lead.objects.filter(pk__in=pks).select_related("owner")
-    return {lead.pk: {c.name: exports.cell_text(c.value(lead)) for c in columns} for lead in leads}
+    return {lead.pk: {c.name: exports.cell_text(c.read(lead, human=True)) for c in columns} for lead in leads}
 
 
 importers.register(

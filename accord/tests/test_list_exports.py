@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from accord.activities import services as activities
+from accord.core import importers
 from accord.identity.models import Role
-from accord.sales.models import Product
+from accord.sales.models import LeadSource, LeadStatus, Product
 from accord.sales.services import leads, products
 from accord.sales.services import quotes as quote_services
 from accord.sales.tests.test_quotes import make_deal
@@ -52,6 +53,55 @@ def test_csv_for_excel_and_xlsx_in_the_users_language(login, manager, owner):
     header = [c.value for c in sheet[1]]
     message = sheet[2][header.index("Wiadomość")]
     assert (message.value, message.data_type) == ("=1+2", "s")
+
+
+def test_the_screens_export_writes_labels_and_local_times_which_an_import_reads_back(login, manager, owner, settings):
+    settings.TIME_ZONE = "Europe/Warsaw"
+    lead = leads.create_lead(
+        actor=owner,
+        data={"last_name": "Wójcik", "email": "zofia@example.pl", "source": "referral", "status": "qualified"},
+    )
+    manager.language = "pl"
+    manager.save(update_fields=["language"])
+    client = login(manager)
+
+    with translation.override("en"):
+        excel = client.get(reverse("sales:lead-export"), {"format": "csv_excel"})
+        workbook = client.get(reverse("sales:lead-export"), {"format": "xlsx"})
+
+    row = next(csv.DictReader(io.StringIO(b"".join(excel.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    with translation.override("pl"):
+        assert (row["Źródło"], row["Status"]) == (str(LeadSource.REFERRAL.label), str(LeadStatus.QUALIFIED.label))
+    assert row["Źródło"] != "referral"
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    header = [c.value for c in sheet[1]]
+    received = sheet[2][len(header) - 1]  # the last column: when the lead came in
+    assert received.data_type == "d"
+    assert received.value == timezone.localtime(lead.created_at).replace(tzinfo=None, second=0, microsecond=0)
+
+    with translation.override("en"):  # read back on an English screen
+        importer = importers.get("leads")
+        assert importer is not None
+        mapping = importer.propose(list(row), None)
+        report = importer.run([(2, row)], mapping, actor=owner, owner=owner)
+
+    assert (report.unchanged, report.failed, report.errors) == (1, 0, [])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv_excel", "xlsx"])
+def test_an_export_sends_back_the_pages_token_so_the_menu_knows_the_download_started(login, manager, owner, fmt):
+    leads.create_lead(actor=owner, data={"last_name": "Wójcik"})
+    client = login(manager)
+
+    asked = client.get(reverse("sales:lead-export"), {"format": fmt, "status": "new", "download_token": "abc123XYZ"})
+    plain = client.get(reverse("sales:lead-export"), {"format": fmt})
+    forged = client.get(reverse("sales:lead-export"), {"format": fmt, "download_token": "<script>"})
+
+    assert asked.status_code == 200
+    assert asked.cookies["accord_download"].value == "abc123XYZ"
+    assert asked.cookies["accord_download"]["max-age"] == 120
+    assert "accord_download" not in plain.cookies
+    assert "accord_download" not in forged.cookies
 
 
 def test_an_unknown_format_is_a_bad_request(login, manager):

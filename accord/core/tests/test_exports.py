@@ -154,7 +154,7 @@ def test_xlsx_human_headers_and_sheet_name_follow_the_language():
     assert [[c.value for c in row] for row in book.worksheets[0].iter_rows()] == [["Imię"], ["Gżegżółka"]]
 
 
-def test_xlsx_keeps_numbers_as_numbers_and_the_rest_as_text():
+def test_xlsx_keeps_numbers_as_numbers_dates_as_dates_and_the_rest_as_text():
     rows = [
         {
             "name": "+48 601 234 567",
@@ -173,7 +173,7 @@ def test_xlsx_keeps_numbers_as_numbers_and_the_rest_as_text():
     assert cells == [
         [("+48 601 234 567", "s"), (1234.5, "n"), ("2025-03-01T09:30:00+00:00", "s")],
         [("true", "s"), (-3, "n"), (None, "n")],
-        [("wine; cheese", "s"), (2.5, "n"), ("2025-03-01", "s")],
+        [("wine; cheese", "s"), (2.5, "n"), (datetime.datetime(2025, 3, 1), "d")],
     ]
 
 
@@ -191,3 +191,59 @@ def test_xlsx_file_is_rewound_and_readable():
         sheet = load(stream)
 
     assert [c.value for c in next(sheet.iter_rows(min_row=2))] == ["Kowalski", None, None]
+
+
+# --- as people read them ---------------------------------------------------------------------------------
+
+HUMAN_COLUMNS = [
+    exports.Column("code", lambda r: r["code"], "Source", shown=lambda r: r["label"]),
+    exports.Column("amount", lambda r: r["amount"], "Amount"),
+    exports.Column("when", lambda r: r["when"], "When"),
+    exports.Column("day", lambda r: r["day"], "Day"),
+]
+HUMAN_ROW = {
+    "code": "referral",
+    "label": "Polecenie",
+    "amount": decimal.Decimal("1234.50"),
+    "when": datetime.datetime(2025, 3, 1, 9, 30, 15, tzinfo=datetime.UTC),
+    "day": datetime.date(2025, 3, 2),
+}
+
+
+def test_csv_for_excel_writes_labels_local_times_and_the_languages_decimal_comma(settings):
+    settings.TIME_ZONE = "Europe/Warsaw"
+
+    with translation.override("pl"):
+        data = exports.csv_bytes(HUMAN_COLUMNS, [HUMAN_ROW], excel=True, human=True)
+
+    assert data.decode("utf-8-sig").splitlines() == [
+        "Source;Amount;When;Day",
+        "Polecenie;1234,50;2025-03-01 10:30;2025-03-02",
+    ]
+
+
+def test_plain_csv_and_machine_exports_keep_codes_points_and_instants(settings):
+    settings.TIME_ZONE = "Europe/Warsaw"
+
+    with translation.override("pl"):
+        plain = exports.csv_bytes(HUMAN_COLUMNS, [HUMAN_ROW], human=True)
+        machine = exports.csv_bytes(HUMAN_COLUMNS, [HUMAN_ROW])
+
+    assert plain.decode().splitlines()[1] == "Polecenie,1234.50,2025-03-01 10:30,2025-03-02"
+    assert machine.decode().splitlines()[1] == "referral,1234.50,2025-03-01T09:30:15+00:00,2025-03-02"
+
+
+def test_a_human_xlsx_has_real_date_and_time_cells_in_local_time(settings):
+    settings.TIME_ZONE = "Europe/Warsaw"
+    out = io.BytesIO()
+
+    exports.write_xlsx(HUMAN_COLUMNS, [HUMAN_ROW], out, human=True)
+
+    row = next(load(io.BytesIO(out.getvalue())).iter_rows(min_row=2))
+    assert [(c.value, c.data_type) for c in row] == [
+        ("Polecenie", "s"),
+        (1234.5, "n"),
+        (datetime.datetime(2025, 3, 1, 10, 30), "d"),
+        (datetime.datetime(2025, 3, 2), "d"),
+    ]
+    assert (row[2].number_format, row[3].number_format) == ("yyyy-mm-dd hh:mm", "yyyy-mm-dd")

@@ -81,7 +81,13 @@ def test_bad_rows_are_reported_by_line_and_field_and_nothing_is_stored(owner, tm
     run = accord("import", "contacts", str(_two_hundred(tmp_path)), "--owner", "owner")
 
     assert run.status == 1
-    assert run.out.splitlines() == ["Rows read: 200", "Created: 198", "Updated: 0", "Unchanged: 0", "Failed: 2"]
+    assert run.out.splitlines() == [
+        "Rows read: 200",
+        "Would be created: 198",
+        "Would be changed: 0",
+        "Unchanged: 0",
+        "Failed: 2",
+    ]
     assert run.err.splitlines() == [
         "line 51: emails.0.email: x@ is not an e-mail address.",
         "line 151: phones.0.number: 12 is not a valid phone number.",
@@ -127,8 +133,8 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(owner, make_contac
     assert run.status == 0
     assert run.out.splitlines() == [
         "Rows read: 3",
-        "Created: 2",
-        "Updated: 1",
+        "Would be created: 2",
+        "Would be changed: 1",
         "Unchanged: 0",
         "Failed: 0",
         "Dry run: nothing was written.",
@@ -441,7 +447,7 @@ def test_owner_column_names_the_owner_and_unknown_usernames_fail(owner, teammate
 
     run = accord("import", "contacts", str(path), "--owner", "owner", "--partial")
 
-    assert run.err.splitlines() == ["line 3: owner: No user named ghost."]
+    assert run.err.splitlines() == ["line 3: owner: No user ghost: write a username, e-mail or full name."]
     assert dict(Contact.objects.values_list("last_name", "owner__username")) == {
         "Nowak": "teammate",
         "Zieliński": "owner",
@@ -517,9 +523,9 @@ def test_every_reason_of_a_row_is_reported(owner, tmp_path):
     run = accord("import", "contacts", str(path), "--owner", "owner")
 
     assert sorted(run.err.splitlines()[:-1]) == [
-        "line 2: birthday: Enter a date as YYYY-MM-DD.",
+        "line 2: birthday: Enter a date as DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY.",
         "line 2: emails.0.email: a@ is not an e-mail address.",
-        "line 2: owner: No user named ghost.",
+        "line 2: owner: No user ghost: write a username, e-mail or full name.",
         "line 2: phones.0.number: 12 is not a valid phone number.",
     ]
 

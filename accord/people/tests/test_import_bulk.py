@@ -49,7 +49,13 @@ def test_every_malformed_row_is_reported_by_line_and_reason_and_nothing_is_writt
     run = accord("import", "contacts", str(path), "--owner", "owner")
 
     assert run.status == 1
-    assert run.out.splitlines()[:5] == ["Rows read: 500", "Created: 495", "Updated: 0", "Unchanged: 0", "Failed: 5"]
+    assert run.out.splitlines()[:5] == [
+        "Rows read: 500",
+        "Would be created: 495",
+        "Would be changed: 0",
+        "Unchanged: 0",
+        "Failed: 5",
+    ]
     # Data rows start on line 2: row i is on line i + 2.
     assert run.err.splitlines()[:5] == [
         "line 101: emails.0.email: broken@ is not an e-mail address.",
@@ -111,8 +117,8 @@ def test_dry_run_of_a_long_file_counts_everything_and_writes_nothing(owner, tmp_
     assert run.status == 0
     assert run.out.splitlines() == [
         "Rows read: 260",
-        "Created: 260",
-        "Updated: 0",
+        "Would be created: 260",
+        "Would be changed: 0",
         "Unchanged: 0",
         "Failed: 0",
         "Companies created: 7",

@@ -12,6 +12,7 @@ from accord.core import access, search
 from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
 from accord.core.models import entity_label
+from accord.core.phones import format_phone
 from accord.sales.models import Lead, LeadSource, LeadStatus, ScoringRule
 from accord.sales.services import leads as lead_services
 
@@ -68,9 +69,19 @@ def lead_columns() -> list[Column]:
         Column("company_name", lambda lead: lead.company_name, _("Company")),
         Column("job_title", lambda lead: lead.job_title, _("Job title")),
         Column("email", lambda lead: lead.email, _("E-mail")),
-        Column("phone", lambda lead: lead.phone, _("Phone")),
-        Column("source", lambda lead: lead.source, _("Source")),
-        Column("status", lambda lead: lead.status, _("Status")),
+        Column("phone", lambda lead: format_phone(lead.phone) if lead.phone else "", _("Phone")),
+        Column(
+            "source",
+            lambda lead: lead.source,
+            _("Source"),
+            choices=LeadSource,
+        ),
+        Column(
+            "status",
+            lambda lead: lead.status,
+            _("Status"),
+            choices=LeadStatus,
+        ),
         Column("score", lambda lead: lead.score, _("Score")),
         Column("message", lambda lead: lead.message, _("Message")),
         Column("owner", lambda lead: lead.owner.username, _("Owner")),

@@ -75,7 +75,7 @@ def test_a_dry_run_writes_nothing_and_an_owner_is_required(owner, tmp_path):
     dry = accord("import_leads", str(path), "--owner", "owner", "--dry-run")
     without_owner = accord("import_leads", str(path))
 
-    assert "Created: 3" in dry.out
+    assert "Would be created: 3" in dry.out
     assert "Dry run: nothing was written." in dry.out
     assert without_owner.status == 1
     assert "--owner" in without_owner.err
@@ -110,7 +110,11 @@ def test_the_separator_and_encoding_can_be_given_on_the_command_line(owner, tmp_
     detected = accord("import", "leads", str(path), "--owner", "owner", "--dry-run")
     given = accord("import", "leads", str(path), "--owner", "owner", "--delimiter", ";", "--encoding", "windows-1250")
 
-    assert detected.out.splitlines()[:3] == ["Read as Windows-1250 (Central European).", "Rows read: 1", "Created: 1"]
+    assert detected.out.splitlines()[:3] == [
+        "Read as Windows-1250 (Central European).",
+        "Rows read: 1",
+        "Would be created: 1",
+    ]
     assert given.out.splitlines()[0] == "Ignored columns: Nazwisko,E-mail"
     assert given.err.splitlines()[0] == (
         "line 2: last_name: Give at least a name, a company, an e-mail or a phone number."

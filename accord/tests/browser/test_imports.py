@@ -116,3 +116,55 @@ def test_a_windows_1250_semicolon_file_with_polish_letters_imports_from_the_scre
         phone_page.goto(f"{base}{path}")
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone_page, "imports-06-phone-summary")
+
+
+def test_the_preview_of_a_wide_file_scrolls_inside_its_box_not_the_page(
+    page: Any, phone_page: Any, live_server: Any, rep: User, tmp_path: Path
+) -> None:
+    base = live_server.url
+    file = tmp_path / "szerokie.csv"
+    long_email = "bardzo.dlugi.adres.poczty.elektronicznej.dzialu.zakupow@przedsiebiorstwo-handlowe.example"
+    file.write_text(
+        "Imię;Nazwisko;E-mail;Telefon;Firma;Stanowisko;Dział;Uwagi;Tagi\n"
+        f"Konstantynopolitańczykowianeczka;Brzęczyszczykiewicz;{long_email};601 234 567;"
+        "Przedsiębiorstwo Handlowo-Usługowe Wielobranżowe Sp. z o.o.;Pełnomocnik zarządu ds. zakupów;"
+        "Dział Zaopatrzenia i Logistyki;" + "Uwaga " * 40 + ";hurt, detal, eksport\n"
+        f"Anna;Mąka;{long_email}@;12;;;;;\n",
+        encoding="utf-8",
+    )
+
+    for tab, width in ((page, 1366), (phone_page, 390)):
+        log_in(tab, base)
+        tab.goto(f"{base}/imports/contacts/new/")
+        tab.set_input_files("#id_file", str(file))
+        tab.get_by_role("button", name="Upload and continue").click()
+        tab.get_by_role("button", name="Preview").click()
+        expect(tab.locator("table.import-preview")).to_contain_text("Brzęczyszczykiewicz")
+        tab.locator("details.import-lines summary").click()
+
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        box = tab.locator("table.import-preview").locator("xpath=..")
+        assert box.evaluate("e => e.getBoundingClientRect().right") <= width
+
+
+def test_the_export_menu_says_preparing_until_the_download_starts(page: Any, live_server: Any, rep: User) -> None:
+    Role.objects.filter(code=Role.SALES_REP).update(can_export=True)
+    Contact.objects.create(first_name="Zofia", last_name="Wójcik", owner=rep)
+    base = live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/contacts/")
+    page.locator("details.menu summary", has_text="Export").click()
+    link = page.locator("a[download][href*='format=xlsx']")
+    page.evaluate(
+        """() => { window.seen = []; const link = document.querySelector("a[download][href*='format=xlsx']");
+        new MutationObserver(() => window.seen.push(link.textContent.trim()))
+          .observe(link, {childList: true, characterData: true, subtree: true}); }"""
+    )
+
+    with page.expect_download() as download:
+        link.click()
+
+    assert download.value.suggested_filename.endswith(".xlsx")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
+    expect(link).to_have_text("Excel (XLSX)")
+    assert page.evaluate("window.seen") == ["Preparing…", "Excel (XLSX)"]

@@ -334,3 +334,42 @@
     }
   });
 })();
+
+// Exports: "Preparing…" from the click until the file starts to download (the response carries
+// back the token sent with the request as a cookie), so a slow export is not clicked again.
+(function () {
+  "use strict";
+  var COOKIE = "accord_download";
+  function cookie() {
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(COOKIE + "=") === 0; })[0];
+    return found ? found.slice(COOKIE.length + 1) : "";
+  }
+  document.addEventListener("click", function (event) {
+    // Every export link: the export menu's and the lists' (a download link with a format).
+    var link = event.target.closest && event.target.closest("a[data-export], a[download][href*='format=']");
+    if (!link) { return; }
+    if (link.getAttribute("aria-disabled") === "true") { event.preventDefault(); return; }
+    var token = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    var url = new URL(link.href, window.location.href);
+    url.searchParams.set("download_token", token);
+    link.href = url.toString();
+    // The label: the export menu's span, or the link's last text.
+    var label = link.querySelector(".export-label") ||
+      Array.prototype.filter.call(link.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); }).pop();
+    var text = label ? label.textContent : "";
+    link.setAttribute("aria-disabled", "true");
+    link.setAttribute("aria-busy", "true");
+    link.classList.add("export-preparing");
+    if (label && document.body.dataset.preparing) { label.textContent = document.body.dataset.preparing; }
+    var started = Date.now();
+    var timer = window.setInterval(function () {
+      if (cookie() !== token && Date.now() - started < 120000) { return; }
+      window.clearInterval(timer);
+      document.cookie = COOKIE + "=; Max-Age=0; path=/; SameSite=Lax";
+      link.removeAttribute("aria-disabled");
+      link.removeAttribute("aria-busy");
+      link.classList.remove("export-preparing");
+      if (label) { label.textContent = text; }
+    }, 250);
+  });
+})();
