@@ -18,7 +18,6 @@ accepts both.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime
 import decimal
@@ -59,17 +58,45 @@ FORMATS: dict[str, Any] = {
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A spreadsheet may split a CSV cell on either list separator (Excel in Poland uses ";", in
+# England ","), whatever separator the file was written with: every piece is judged on its own.
+_PIECES = re.compile(r"([,;])")
+
+
+def _formula_like(piece: str) -> bool:
+    return bool(piece) and piece.startswith(_TRIGGERS) and not _HARMLESS.match(piece)
+
+
 def neutralise(value: str) -> str:
-    if value and value.startswith(_TRIGGERS) and not _HARMLESS.match(value):
-        return "'" + value
-    return value
+    """A leading apostrophe on the value, and on each piece of it between commas or semicolons,
+    that a spreadsheet would take for a formula ("=1+1", "Zz;=HYPERLINK(...)")."""
+    if not value:
+        return value
+    parts = _PIECES.split(value)
+    return "".join("'" + part if i % 2 == 0 and _formula_like(part) else part for i, part in enumerate(parts))
 
 
 def restore(value: str) -> str:
     """Undo ``neutralise``, so an exported "=SUM" cell re-imports as itself."""
-    if value.startswith("'") and neutralise(value[1:]) == value:
-        return value[1:]
-    return value
+    parts = _PIECES.split(value)
+    restored = "".join(
+        part[1:] if i % 2 == 0 and part.startswith("'") and _formula_like(part[1:]) else part
+        for i, part in enumerate(parts)
+    )
+    return restored if neutralise(restored) == value else value
+
+
+def _csv_row(cells: Sequence[str], delimiter: str) -> str:
+    """One CSV line. A cell holding either list separator is quoted, whichever the file uses, so a
+    spreadsheet set to the other one does not split it into cells of its own (a plain number such
+    as "1234,50" in a semicolon file is left as Excel in that language reads it)."""
+    out = []
+    for cell in cells:
+        own = any(ch in cell for ch in (delimiter, '"', "\r", "\n"))
+        if own or (any(ch in cell for ch in ",;") and not _HARMLESS.match(cell)):
+            cell = '"' + cell.replace('"', '""') + '"'
+        out.append(cell)
+    return delimiter.join(out) + "\r\n"
 
 
 @dataclass(frozen=True)
@@ -120,11 +147,6 @@ def cell_text(value: Any, *, decimal_separator: str = ".") -> str:
     return str(value)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_stream(
     columns: Sequence[Column], rows: Iterable[Any], *, excel: bool = False, human: bool = False
 ) -> Iterator[bytes]:
@@ -146,15 +168,15 @@ def _csv_chunks(
     human: bool,
     context: tuple[str | None, Any],
 ) -> Iterator[bytes]:
-    writer = csv.writer(_Echo(), delimiter=";" if excel else ",")
+    delimiter = ";" if excel else ","
     language, zone = context
     with translation.override(language):
         separator = str(get_format("DECIMAL_SEPARATOR")) if excel else "."
-    yield ((_BOM if excel else "") + writer.writerow([neutralise(h) for h in header])).encode()
+    yield ((_BOM if excel else "") + _csv_row([neutralise(h) for h in header], delimiter)).encode()
     for row in rows:
         with _in_force(language, zone):
             cells = [cell_text(c.read(row, human=human), decimal_separator=separator) for c in columns]
-        yield writer.writerow([neutralise(cell) for cell in cells]).encode()
+        yield _csv_row([neutralise(cell) for cell in cells], delimiter).encode()
 
 
 @contextlib.contextmanager

@@ -247,3 +247,29 @@ def test_a_human_xlsx_has_real_date_and_time_cells_in_local_time(settings):
         (datetime.datetime(2025, 3, 2), "d"),
     ]
     assert (row[2].number_format, row[3].number_format) == ("yyyy-mm-dd hh:mm", "yyyy-mm-dd")
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        ("Zz;=1+1;x", "Zz;'=1+1;x"),
+        ("a,=HYPERLINK(1),b", "a,'=HYPERLINK(1),b"),
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+48 601 234 567", "+48 601 234 567"),
+        ("Kowalski; Nowak", "Kowalski; Nowak"),
+        ("-5,50", "-5,50"),
+    ],
+)
+def test_every_piece_a_spreadsheet_could_split_off_is_defused_and_reads_back(value, sent):
+    assert exports.neutralise(value) == sent
+    assert exports.restore(sent) == value
+
+
+def test_a_cell_with_either_list_separator_is_quoted_in_both_csv_kinds():
+    columns = [exports.Column("name", lambda r: r), exports.Column("n", lambda r: 1)]
+
+    plain = b"".join(exports.csv_stream(columns, ["Zz;=1+1;x", "a,b", 'say "hi"']))
+    excel = b"".join(exports.csv_stream(columns, ["Zz;=1+1;x", "a,b"], excel=True))
+
+    assert plain.decode().splitlines() == ["name,n", '"Zz;\'=1+1;x",1', '"a,b",1', '"say ""hi""",1']
+    assert excel.decode().lstrip("\ufeff").splitlines() == ["name;n", '"Zz;\'=1+1;x";1', '"a,b";1']
