@@ -256,6 +256,9 @@ def _enter_stage(deal: Deal, stage: Stage, *, lost_reason: LostReason | None, lo
         raise ValidationError({"stage": [_("That stage belongs to another pipeline.")]})
     if stage.kind == StageKind.LOST and lost_reason is None:
         raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    archived = lost_reason is not None and not lost_reason.active and lost_reason.pk != deal.lost_reason_id
+    if stage.kind == StageKind.LOST and archived:
+        raise ValidationError({"lost_reason": [_("This reason is archived: choose another one.")]})
     deal.stage = stage
     deal.status = stage.kind
     deal.probability = stage.probability
@@ -285,6 +288,9 @@ def create_deal(
     if actor is not None and not checked:
         access.require_create(actor)
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
+    if not pipeline.active:
+        # The screens offer only active pipelines; the API and imports are held to the same rule.
+        raise ValidationError({"pipeline": [_("This pipeline is archived: choose another one.")]})
     stage = stage or first_stage(pipeline)
     deal = Deal(pipeline=pipeline, stage=stage)
     extra, errors = _apply(None if checked else actor, deal, data, creating=True)
