@@ -279,7 +279,9 @@ class CsvTable(Table):
         try:
             first = next(lines, "")
             self.delimiter = delimiter or sniff_delimiter(first)
-            self._reader = csv.reader(itertools.chain([first], lines), delimiter=self.delimiter)
+            # Strict: a quotation mark never closed is an error naming its line, not the rest of
+            # the file silently read as one cell.
+            self._reader = csv.reader(itertools.chain([first], lines), delimiter=self.delimiter, strict=True)
             header = next((cells for cells in self._reader if any(c.strip() for c in cells)), None)
         except (UnicodeDecodeError, csv.Error) as exc:
             self._file.close()
@@ -325,6 +327,14 @@ class CsvTable(Table):
             return ImportFileError(
                 _("Line %(line)d is not %(encoding)s text: choose the file's encoding.")
                 % {"line": line, "encoding": encoding_label(self.encoding or UTF8)}
+            )
+        if "unexpected end of data" in str(exc):
+            return ImportFileError(
+                _(
+                    "Line %(line)d opens a quotation mark that is never closed, so the rest of the file "
+                    "would be read as one cell. Close the quotation mark or remove it."
+                )
+                % {"line": line}
             )
         return ImportFileError(_("Line %(line)d cannot be read: %(reason)s") % {"line": line, "reason": exc})
 

@@ -132,3 +132,22 @@ def test_first_lines_show_the_text_as_the_encoding_decodes_it(tmp_path):
 
     assert tables.first_lines(path, "utf-8") == ["a;b", "Gżegżółka;Łódź"]
     assert tables.first_lines(path, "cp1250")[1] == "GĹĽegĹĽĂłĹ‚ka;Ĺ\ufffdĂłdĹş"  # a wrong guess shows
+
+
+def test_a_quotation_mark_never_closed_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, b'name,note\nAnna,fine\nJan,"starts here\nEwa,lost\nOla,lost too\n')
+
+    with pytest.raises(ImportFileError) as caught, open_table(path) as table:
+        list(table)
+
+    assert "Line 3" in str(caught.value)
+    assert "never closed" in str(caught.value)
+
+
+def test_quoted_notes_over_several_lines_still_read_and_keep_the_line_numbers(tmp_path):
+    path = write(tmp_path, b'name,note\nJan,"two\nlines"\nEwa,"x"\n')
+
+    with open_table(path) as table:
+        found = list(table)
+
+    assert found == [(2, {"name": "Jan", "note": "two\nlines"}), (4, {"name": "Ewa", "note": "x"})]
