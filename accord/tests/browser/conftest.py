@@ -127,3 +127,16 @@ def shot() -> Any:
         return path
 
     return take
+
+
+@pytest.fixture
+def rep(transactional_db: Any) -> Any:
+    """Kasia, a sales rep in team North, who signs in with ``helpers.log_in``."""
+    from accord.identity.models import Role, Team, User
+    from accord.tests.browser.helpers import PASSWORD
+
+    user = User.objects.create_user(
+        username="kasia", password=PASSWORD, first_name="Kasia", role=Role.objects.get(code=Role.SALES_REP)
+    )
+    user.teams.add(Team.objects.create(name="North"))
+    return User.objects.select_related("role").get(pk=user.pk)

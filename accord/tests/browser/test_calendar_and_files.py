@@ -4,7 +4,6 @@ on a phone, and attaching files to a contact by choosing them and by dropping th
 from __future__ import annotations
 
 import datetime
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,9 @@ from playwright.sync_api import expect
 from accord.activities import services as activities
 from accord.activities.models import Task
 from accord.core import attachments
-from accord.identity.models import Role, Team, User
+from accord.identity.models import User
 from accord.people import services as people
-
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def rep(transactional_db: Any) -> User:
-    team = Team.objects.create(name="North")
-    user = User.objects.create_user(
-        username="kasia", password=PASSWORD, first_name="Kasia", role=Role.objects.get(code=Role.SALES_REP)
-    )
-    user.teams.add(team)
-    return User.objects.select_related("role").get(pk=user.pk)
+from accord.tests.browser.helpers import log_in
 
 
 @pytest.fixture
@@ -39,14 +27,6 @@ def storage(settings: Any, tmp_path: Path) -> Path:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
     }
     return location
-
-
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "kasia")
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/my-day/$"))
 
 
 def local(day: datetime.date, hour: int) -> datetime.datetime:

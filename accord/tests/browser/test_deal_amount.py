@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from accord.identity.models import Role, Team, User
+from accord.identity.models import User
 from accord.sales.models import Deal
+from accord.tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def rep(transactional_db: Any) -> User:
-    user = User.objects.create_user(
-        username="kasia", password=PASSWORD, first_name="Kasia", role=Role.objects.get(code=Role.SALES_REP)
-    )
-    user.teams.add(Team.objects.create(name="North"))
-    return user
 
 
 def test_the_typed_amount_stays_when_the_first_line_comes_and_the_lines_total_is_offered(
     page: Any, live_server: Any, rep: User, shot: Any
 ):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "kasia")
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/my-day/$"))
+    log_in(page, live_server.url)
 
     # Given a deal whose amount was typed: 48,000 PLN.
     page.goto(f"{live_server.url}/sales/deals/new/")

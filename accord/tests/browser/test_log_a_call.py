@@ -10,28 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accord.activities.models import Interaction, Task
-from accord.identity.models import Role, Team, User
+from accord.identity.models import User
 from accord.people import services as people
+from accord.tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def rep(transactional_db: Any) -> User:
-    user = User.objects.create_user(
-        username="kasia", password=PASSWORD, first_name="Kasia", role=Role.objects.get(code=Role.SALES_REP)
-    )
-    user.teams.add(Team.objects.create(name="North"))
-    return user
-
-
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "kasia")
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/my-day/$"))
 
 
 def test_log_a_call_shows_only_what_the_channel_records(page: Any, live_server: Any, rep: User, shot: Any):

@@ -3,36 +3,18 @@ width, My day's stat cards line up, and Log a call's contact search covers no in
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from accord.identity.models import Role, Team, User
+from accord.identity.models import User
 from accord.people import services as people
 from accord.sales.models import LostReason, Stage
 from accord.sales.services import deals
+from accord.tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def rep(transactional_db: Any) -> User:
-    user = User.objects.create_user(
-        username="kasia", password=PASSWORD, first_name="Kasia", role=Role.objects.get(code=Role.SALES_REP)
-    )
-    user.teams.add(Team.objects.create(name="North"))
-    return user
-
-
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "kasia")
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/my-day/$"))
 
 
 def box(page: Any, selector: str) -> dict[str, float]:
