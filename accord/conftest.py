@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +192,14 @@ class ApiClient:
 @pytest.fixture
 def api(db: Any) -> Callable[[User | None], ApiClient]:
     return ApiClient
+
+
+@pytest.fixture
+def private_files(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded files go to a temporary private storage; returns its folder."""
+    location = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+    }
+    return location

@@ -22,23 +22,14 @@ from accord.core.models import AuditEntry, CustomFieldDefinition, ImportJob, Imp
 from accord.people.models import Company, Contact
 from accord.sales.models import Lead
 
+pytestmark = pytest.mark.usefixtures("private_files")  # uploads go to a temporary private storage
+
 POLISH_EXCEL = (
     "Imię;Nazwisko;E-mail;Telefon;Miasto\r\n"
     "Grzegorz;Gżegżółka;G.Gzegzolka@Example.PL;601 234 567;Łódź\r\n"
     "Świętosław;Źdźbło;zdzblo@example.pl;22 123 45 67;Kraków\r\n"
     "Anna;Mąka;anna@;12;Gdańsk\r\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings: Any, tmp_path: Path) -> Path:
-    """Uploaded files go to a temporary private storage."""
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
 
 
 @pytest.fixture

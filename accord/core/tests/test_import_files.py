@@ -20,6 +20,8 @@ from accord.core import import_jobs, importers, tables
 from accord.core.models import ImportJob
 from accord.core.tables import ImportFileError, open_table
 
+pytestmark = pytest.mark.usefixtures("private_files")  # uploads go to a temporary private storage
+
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -93,16 +95,6 @@ def workbook(
 def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with open_table(path) as table:
         return table.headers, [values for _line, values in table]
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings: Any, tmp_path: Path) -> Path:
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
 
 
 def stored_files(location: Path) -> list[Path]:

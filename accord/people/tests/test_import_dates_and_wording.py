@@ -4,8 +4,6 @@ a dry run, and an import a bad row stopped, say what would be created or changed
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,15 +13,7 @@ from accord.core.models import CustomFieldDefinition
 from accord.people.models import Contact
 from accord.testing import run_command as accord
 
-
-@pytest.fixture(autouse=True)
-def private_files(settings: Any, tmp_path: Path) -> Path:
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
+pytestmark = pytest.mark.usefixtures("private_files")  # uploads go to a temporary private storage
 
 
 def test_birthdays_and_custom_dates_are_read_in_each_accepted_format(owner, tmp_path):

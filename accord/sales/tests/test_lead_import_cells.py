@@ -18,6 +18,8 @@ from accord.sales.models import Lead, LeadSource
 from accord.sales.services import leads as lead_services
 from accord.testing import run_command as accord
 
+pytestmark = pytest.mark.usefixtures("private_files")  # uploads go to a temporary private storage
+
 
 def named(make_user: Any, username: str, first_name: str, last_name: str, email: str = "") -> User:
     user = make_user(username=username)
@@ -30,16 +32,6 @@ def leads() -> importers.Importer:
     found = importers.get("leads")
     assert found is not None
     return found
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings: Any, tmp_path: Path) -> Path:
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
 
 
 def polish(choice: Any) -> str:
