@@ -201,14 +201,22 @@ def _chunk_with_retries(pk: Any) -> bool:
             time.sleep(delay)
 
 
+def _locked_job(pk: Any) -> BulkJob | None:
+    """The job, locked for this transaction and marked running, if there is still work in it."""
+    job = BulkJob.objects.select_for_update(of=("self",)).select_related("user", "user__role").filter(pk=pk).first()
+    if job is None or job.state not in (BulkJobState.QUEUED, BulkJobState.RUNNING):
+        return None
+    _start_running(job)
+    return job
+
+
 def fail_chunk(pk: Any, exc: Exception) -> bool:
     """Count the next chunk's records as failed because of ``exc`` and move the cursor past
     them; whether there is more to do. Errors here (the database still refusing) go up."""
     with transaction.atomic():
-        job = BulkJob.objects.select_for_update(of=("self",)).select_related("user", "user__role").filter(pk=pk).first()
-        if job is None or job.state not in (BulkJobState.QUEUED, BulkJobState.RUNNING):
+        job = _locked_job(pk)
+        if job is None:
             return False
-        _start_running(job)
         with translation.override(job.language or settings.LANGUAGE_CODE):
             items = _next_items(job)
             if items:
@@ -235,10 +243,9 @@ def fail_chunk(pk: Any, exc: Exception) -> bool:
 def process_chunk(pk: Any) -> bool:
     """Do the next chunk of the job in one transaction; whether there is more to do."""
     with transaction.atomic():
-        job = BulkJob.objects.select_for_update(of=("self",)).select_related("user", "user__role").filter(pk=pk).first()
-        if job is None or job.state not in (BulkJobState.QUEUED, BulkJobState.RUNNING):
+        job = _locked_job(pk)
+        if job is None:
             return False
-        _start_running(job)
         with translation.override(job.language or settings.LANGUAGE_CODE):
             items = _next_items(job)
             if items:

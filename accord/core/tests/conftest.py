@@ -11,14 +11,9 @@ from django.test import Client
 
 
 @pytest.fixture
-def storage_dir(settings: Any, tmp_path: Path) -> Path:
+def storage_dir(private_files: Path) -> Path:
     """Point the default file storage at a fresh directory and return it."""
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
+    return private_files
 
 
 def stored_files(location: Path) -> list[Path]:

@@ -20,13 +20,8 @@ from accord.tests.browser.helpers import log_in
 
 
 @pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Path:
-    location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
+def storage(private_files: Path) -> Path:
+    return private_files
 
 
 def local(day: datetime.date, hour: int) -> datetime.datetime:
