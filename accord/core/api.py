@@ -3,6 +3,7 @@ tags, the current user)."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import typing
@@ -62,6 +63,15 @@ class StrictSchema(Schema):
         # A field holding nested schemas is left to them: each checks its own fields.
         if not _holds_schema(cls, info.field_name) and _has_nul(value):
             raise ValueError(_("Text cannot contain NUL characters."))
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _times_in_utc(cls, value: Any) -> Any:
+        """Times with an offset are kept in UTC: ISO 8601 allows offsets such as +23:21 that
+        PostgreSQL refuses to store."""
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.UTC)
         return value
 
 

@@ -276,3 +276,10 @@ def test_only_meetings_and_visits_can_be_entered_ahead(owner, make_contact):
     assert refused.value.message_dict == {
         "occurred_at": ["Only meetings and visits can be entered ahead; for anything else, add a task instead."]
     }
+
+
+def test_a_time_with_any_offset_iso_8601_allows_is_stored_in_utc(api, owner):
+    response = api(owner).post("/tasks", {"title": "Call back", "due_at": "2038-02-13T04:11:28.575+23:21"})
+
+    assert response.status_code == 201
+    assert response.json()["due_at"] == "2038-02-12T04:50:28.575000Z"
