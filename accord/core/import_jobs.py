@@ -37,7 +37,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.core import access, importers
+from accord.core import access, dryrun, importers
 from accord.core.events import emit
 from accord.core.importers import Importer, ImportReport, Outcome, RowError
 from accord.core.models import ImportJob, ImportMapping, ImportState
@@ -438,7 +438,7 @@ def run(pk: Any) -> ImportJob | None:
                 ImportJob.objects.filter(pk=pk).update(total=total)
                 job.total = total
                 publish_progress(pk, 0)
-                with _open(job, path) as table:
+                with dryrun.isolated() if job.dry_run else contextlib.nullcontext(), _open(job, path) as table:
                     report = importer.run(
                         table,
                         job.mapping,
