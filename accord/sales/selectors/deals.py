@@ -15,14 +15,6 @@ from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, 
 from accord.core.models import entity_label
 from accord.sales.models import Deal, DealContact, DealLine, DealStageChange, DealStatus
 
-
-def _search(qs: QuerySet[Deal], text: str) -> QuerySet[Deal]:
-    words = [w for w in search.query_terms(text).split(" ") if w]
-    for word in words:
-        qs = qs.filter(search_text__contains=word)
-    return qs
-
-
 DEAL_LIST = ListSpec[Deal](
     entity=entity_label(Deal),
     filters=[
@@ -45,7 +37,7 @@ DEAL_LIST = ListSpec[Deal](
         Sort("name", "name"),
     ],
     default_sort="-updated",
-    search=_search,
+    search=search.matching,
 )
 
 
