@@ -81,7 +81,7 @@ def test_no_sequence_of_requests_makes_the_api_fail(bearer: str, role: str) -> N
         # Each sequence starts from the same records: what one wrote is rolled back before the
         # next, so a replayed sequence meets the same answers (Hypothesis insists on it).
         def setup(self) -> None:
-            self.savepoint = transaction.savepoint()
+            self.savepoint = transaction.savepoint_create()
 
         def teardown(self) -> None:
             transaction.savepoint_rollback(self.savepoint)
