@@ -54,6 +54,7 @@ checks: install
 		$(ACCORD) check --deploy --fail-level WARNING
 	$(BIN)/python scripts/check_translations.py
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_reads.py
 
 test-sqlite: install
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -m "not browser" -n 2 -q $(PYTEST_ARGS)

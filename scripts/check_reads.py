@@ -3,7 +3,8 @@
 Reads belong in an app's selectors, where the access policy scopes them (DESIGN.md, "Inside an
 app"); a view, endpoint or form that writes ``Contact.objects.filter(...)`` skips the policy
 without anyone noticing. This check reads the source (no Django needed) and flags every
-``<anything>.objects``, ``._default_manager`` and ``._base_manager`` in those modules.
+``<anything>.objects``, ``._default_manager`` and ``._base_manager`` in those modules, and every call
+of Django's ``get_object_or_404`` / ``get_list_or_404`` (a read through the model's manager too).
 
 One form is allowed: ``Model.objects.none()``, the empty placeholder a form field declares and its
 ``__init__`` replaces with a selector's queryset; it reads nothing.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 # Module names (file stems or package names) that only parse, authorize and call.
 KINDS = ("views", "api", "forms")
 SKIPPED_DIRS = frozenset({"tests", "migrations", "__pycache__"})
@@ -50,17 +52,23 @@ def _allowed(node: ast.Attribute, parents: dict[ast.AST, ast.AST]) -> bool:
 def problems_in(source: str, filename: str) -> Iterator[str]:
     tree = ast.parse(source, filename=filename)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    found = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and node.attr in MANAGERS and not _allowed(node, parents)
-    ]
-    for node in sorted(found, key=lambda n: (n.lineno, n.col_offset)):
-        owner = ast.unparse(node.value)
+    found: list[tuple[ast.expr, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in MANAGERS and not _allowed(node, parents):
+            found.append((node, f"{ast.unparse(node.value)}.{node.attr}"))
+        elif isinstance(node, ast.Call) and _name_of(node.func) in SHORTCUTS:
+            found.append((node, f"{_name_of(node.func)}()"))
+    for node, what in sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset)):
         yield (
-            f"{filename}:{node.lineno}:{node.col_offset + 1}: {owner}.{node.attr} read in a view, API or "
+            f"{filename}:{node.lineno}:{node.col_offset + 1}: {what} read in a view, API or "
             "form module; read through a selector (scoped by core.access) instead"
         )
+
+
+def _name_of(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
 
 
 def modules(paths: Iterable[Path]) -> Iterator[Path]:

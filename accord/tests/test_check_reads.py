@@ -28,7 +28,7 @@ from accord.people.models import Contact
 def contact_detail(request, pk):
     contact = Contact.objects.filter(pk=pk).first()
     others = type(contact)._default_manager.all()
-    return contact, others
+    return contact, others, shortcuts.get_object_or_404(Contact, pk=pk)
 """
 
 THROUGH_A_SELECTOR = """
@@ -56,9 +56,10 @@ def test_a_view_reading_through_a_manager_is_flagged(check: ModuleType, tmp_path
 
     assert status == 1
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(": ", 1)[0].rsplit(":", 2)[1:] for line in lines] == [["6", "15"], ["7", "14"]]
+    assert [line.split(": ", 1)[0].rsplit(":", 2)[1:] for line in lines] == [["6", "15"], ["7", "14"], ["8", "29"]]
     assert "Contact.objects read in a view, API or form module" in lines[0]
     assert "type(contact)._default_manager read" in lines[1]
+    assert "get_object_or_404() read" in lines[2]
 
 
 def test_a_clean_view_and_an_empty_form_placeholder_pass(check: ModuleType, tmp_path: Path, capsys) -> None:
