@@ -1,4 +1,4 @@
-"""Fail when a view, API or form module reads the database through a model manager.
+"""Fail when a view, API, form or panel module reads the database through a model manager.
 
 Reads belong in an app's selectors, where the access policy scopes them (DESIGN.md, "Inside an
 app"); a view, endpoint or form that writes ``Contact.objects.filter(...)`` skips the policy
@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
-# Module names (file stems or package names) that only parse, authorize and call.
-KINDS = ("views", "api", "forms")
+# Module names (file stems or package names) that only parse, authorize and call; panels build a
+# page's context as views do.
+KINDS = ("views", "api", "forms", "panels")
 SKIPPED_DIRS = frozenset({"tests", "migrations", "__pycache__"})
 
 
