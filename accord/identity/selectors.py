@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accord.core import access
 from accord.identity.models import ApiToken, Role, Team, Territory, User
 from accord.identity.services.common import require_admin
 
@@ -181,6 +182,6 @@ def token_or_404(viewer: Any, pk: Any) -> ApiToken:
     """An API token ``viewer`` may revoke: their own, anyone's for an administrator. Someone else's
     token is as absent as a missing one."""
     qs = ApiToken.objects.all()
-    if not (viewer.is_superuser or viewer.role.is_admin):
+    if not access.is_admin(viewer):
         qs = qs.filter(user_id=viewer.pk)
     return _or_404(qs, pk)

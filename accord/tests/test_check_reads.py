@@ -98,3 +98,10 @@ def test_selectors_and_services_may_read(check: ModuleType, tmp_path: Path) -> N
     (app / "selectors.py").write_text(DIRECT_READ)
 
     assert check.main([str(tmp_path)]) == 0
+
+
+def test_no_view_api_form_or_panel_of_accord_reads_through_a_manager(check: ModuleType, capsys) -> None:
+    status = check.main([])
+
+    assert capsys.readouterr().out == ""
+    assert status == 0
