@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from accord.core import access, idempotency
 from accord.core import selectors as core_selectors
 from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
-from accord.identity.selectors import find_user
+from accord.identity.selectors import find_territory, find_user
 from accord.people.models import Company, Contact
 from accord.sales import selectors
 from accord.sales.models import Deal, Lead
@@ -148,6 +148,7 @@ class DealIn(StrictSchema):
     next_step: str = ""
     description: str = ""
     owner_id: uuid.UUID | None = None
+    territory_id: uuid.UUID | None = Field(None, description="Left out on a new deal: the company's territory.")
     external_id: str | None = None
     lines: list[LineSchema] | None = None
 
@@ -164,6 +165,7 @@ class DealPatch(StrictSchema):
     next_step: str | None = None
     description: str | None = None
     owner_id: uuid.UUID | None = None
+    territory_id: uuid.UUID | None = None
     lines: list[LineSchema] | None = None
 
 
@@ -197,6 +199,7 @@ class DealOut(Schema):
     description: str
     owner: UserRef
     team_id: uuid.UUID | None
+    territory_id: uuid.UUID | None
     closed_at: datetime.datetime | None
     lost_reason: str | None
     lines: list[LineOut]
@@ -427,6 +430,12 @@ def _deal_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]])
         data["company"] = _visible(request, Company, given["company_id"], "company_id", errors)
     if given.get("owner_id"):
         data["owner"] = _owner(request, given["owner_id"], errors)
+    if "territory_id" in given:
+        data["territory"] = None
+        if given["territory_id"] is not None:
+            data["territory"] = find_territory(given["territory_id"])
+            if data["territory"] is None:
+                errors["territory_id"] = [_("No such record.")]
     if "contacts" in given and given["contacts"] is not None:
         people = []
         for i, item in enumerate(given["contacts"]):

@@ -123,3 +123,21 @@ def test_a_lead_is_placed_only_in_a_team_of_the_actor(owner, team_south):
 
     assert refused.value.message_dict["team"] == ["You may only place records in your own teams."]
     assert not Lead.objects.exists()
+
+
+def test_the_deal_api_places_a_deal_in_a_territory_under_the_same_rule_as_the_form(
+    api, field_rep, territory_mazovia, territory_silesia
+):
+    refused = api(field_rep).post("/deals", {"name": "Elsewhere", "territory_id": str(territory_silesia.pk)})
+    created = api(field_rep).post("/deals", {"name": "At home", "territory_id": str(territory_mazovia.pk)})
+    unknown = api(field_rep).patch(
+        f"/deals/{created.json()['id']}", {"territory_id": "00000000-0000-0000-0000-000000000000"}
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["territory"] == ["You may only place records in your own territories."]
+    assert created.status_code == 201
+    assert created.json()["territory_id"] == str(territory_mazovia.pk)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == {"territory_id": ["No such record."]}
+    assert list(Deal.objects.values_list("name", flat=True)) == ["At home"]
