@@ -15,7 +15,7 @@ from accord.core.models import Tag
 from accord.sales.models import PriceList, Product
 from accord.sales.services.products import vat_rates
 
-_UPPER = {"style": "text-transform:uppercase", "maxlength": "3", "autocapitalize": "characters"}
+_UPPER = {"class": "uppercase", "maxlength": "3", "autocapitalize": "characters"}
 
 
 def _rate_choices() -> list[tuple[str, str]]:
