@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -113,6 +114,8 @@ def test_the_main_screens_and_their_interactions_break_no_rule_of_the_policy(
         "/account/",
         "/notifications/",
         "/api/v1/docs",
+        f"/{settings.ADMIN_URL}",
+        f"/{settings.ADMIN_URL}identity/team/",
     ]
     for path in screens:
         page.goto(f"{base}{path}")
