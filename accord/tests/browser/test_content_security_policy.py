@@ -173,6 +173,18 @@ def test_the_main_screens_and_their_interactions_break_no_rule_of_the_policy(
     page.select_option("select[name='product']", product)
     expect(page.locator("input[name='unit_price']")).not_to_have_value("")
 
+    # SortableJS drags a stage (it styles the dragged element through the CSSOM).
+    page.goto(f"{base}/sales/settings/pipelines/{pipeline.pk}/")
+    handles = page.locator(".stage-item .handle")
+    start, target = handles.nth(0).bounding_box(), handles.nth(1).bounding_box()
+    with page.expect_navigation():  # the page reloads once the new order is saved
+        page.mouse.move(start["x"] + 5, start["y"] + 5)
+        page.mouse.down()
+        page.mouse.move(target["x"] + 5, target["y"] + 10, steps=12)
+        page.mouse.move(target["x"] + 5, target["y"] + 20, steps=5)
+        page.mouse.up()
+    settle(page)
+
     # The deal page's timeline and history load through htmx.
     page.goto(f"{base}/sales/deals/{deal.pk}/")
     settle(page)
