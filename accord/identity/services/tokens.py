@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import AccessDenied
-from accord.identity.models import ApiToken, User, hash_token
+from accord.core.jsonrows import precompiled
+from accord.identity.models import ApiToken, Team, User, hash_token
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 - a prefix that marks Accord tokens, not a secret
 
@@ -76,13 +80,45 @@ def revoke_token(*, token: ApiToken, actor: User | None = None) -> ApiToken:
     return locked
 
 
+def _ids_of(through: Any, column: str) -> Subquery:
+    """The ``column`` ids of the token's user in a many-to-many table, as one comma-separated text."""
+    return Subquery(
+        through.objects.filter(user_id=OuterRef("user_id"))
+        .values("user_id")
+        .annotate(ids=StringAgg(Cast(column, CharField()), Value(",")))
+        .values("ids")
+    )
+
+
+def _access_columns() -> dict[str, Any]:
+    return {
+        "member_of": _ids_of(User.teams.through, "team_id"),
+        "manager_of": _ids_of(Team.managers.through, "team_id"),
+        "territory_list": _ids_of(User.territories.through, "territory_id"),
+    }
+
+
+def _id_set(text: str | None) -> frozenset:
+    return frozenset(uuid.UUID(part) for part in text.split(",")) if text else frozenset()
+
+
 def authenticate_token(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute)."""
+    """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute).
+
+    Every request reads the token afresh, so a revoked or expired token, a deactivated user and a
+    changed role or team take effect on the next request; the user, their role, teams and
+    territories (what the access policy asks) come in that same query."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token: Any = ApiToken.objects.select_related("user", "user__role").filter(key_hash=hash_token(raw)).first()
+    token: Any = (
+        ApiToken.objects.select_related("user", "user__role")
+        .annotate(**precompiled("token:access", ApiToken, _access_columns))
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
     if token is None or not token.is_usable or not token.user.is_active:
         return None
+    token.user.prime_access(_id_set(token.member_of), _id_set(token.manager_of), _id_set(token.territory_list))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
