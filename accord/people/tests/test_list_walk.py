@@ -113,9 +113,7 @@ def test_a_rep_sees_only_their_teams_rows_on_every_path(people, owner, outsider)
 
     assert seen
     assert not Contact.objects.filter(pk__in=seen, owner=outsider).exists()
-    assert seen == set(
-        Contact.objects.filter(preferred_language="de", team__name="North").values_list("pk", flat=True)
-    )
+    assert seen == set(Contact.objects.filter(preferred_language="de", team__name="North").values_list("pk", flat=True))
 
 
 def test_a_rare_filter_is_looked_up_through_its_index_and_sorted(people, admin_user):
