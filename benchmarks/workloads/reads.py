@@ -283,12 +283,12 @@ def b3_search(data: Dataset, pools_seed: int = 7) -> dict[str, Any]:
         else:
             selective.append(_typo(rng, last))
     selective = [q for q in selective if len(q) >= 3]
-    unselective = ["gmail", "ann", "nowa", "ska", "mail", "ova", "son", "wp.pl"]
+    unselective = ["gmail", "ann", "nowa", "ska", "mail", "ova", "son", "wp.pl", "sp. z o.o."]
     rep = Browser(data.reps[0])
     admin = Browser(_admin())
 
     def typed(query: str, browser: Browser = rep) -> Any:
-        return browser.get(f"/search/?q={query}", **{"HX-Request": "true"})
+        return browser.get(f"/search/?{urlencode({'q': query})}", **{"HX-Request": "true"})
 
     return {
         "selective_rep": timed(typed, selective).as_dict(),
