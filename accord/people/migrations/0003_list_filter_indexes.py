@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def planner_statistics(apps, schema_editor):
+    """SQLite's planner knows nothing of an index ANALYZE has not read (it then takes it for a
+    selective one); PostgreSQL's statistics are per column and already there."""
+    from accord.core import dbstats
+
+    dbstats.refresh(schema_editor.connection.alias)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("people", "0002_search_indexes"),
@@ -35,4 +43,5 @@ class Migration(migrations.Migration):
             model_name="contact",
             index=models.Index(condition=models.Q(("primary_email", "")), fields=["id"], name="contact_no_email_idx"),
         ),
+        migrations.RunPython(planner_statistics, migrations.RunPython.noop),
     ]
