@@ -35,5 +35,5 @@ def visible_tags(user: Any) -> models.QuerySet[Tag]:
     # contacts and companies (0.6 s at a million contacts) for each list page's tag filter.
     used = Q(pk__in=[])
     for model, field in _tagged_models():
-        used |= Exists(access.scope(user, model._default_manager.all()).filter(**{field: OuterRef("pk")}))
+        used |= Q(Exists(access.scope(user, model._default_manager.all()).filter(**{field: OuterRef("pk")})))
     return Tag.objects.filter(used)
