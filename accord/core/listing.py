@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connections, models
@@ -359,6 +359,7 @@ class _Segment:
     order: list[Any]
     path: str | None = None
     down: bool = False
+    nulls_of: str | None = None  # the sort column whose NULL block this is (``path`` None)
 
 
 def _segments(sort: Sort, position: tuple[Any, Any] | None, descending: bool, forwards: bool) -> list[_Segment]:
@@ -381,7 +382,7 @@ def _segments(sort: Sort, position: tuple[Any, Any] | None, descending: bool, fo
         return _Segment(where, values_order, path, down)
 
     def by_id(where: Q) -> _Segment:
-        return _Segment(where, nulls_order, None, down)
+        return _Segment(where, nulls_order, None, down, path)
 
     if not sort.nullable:
         where = (
@@ -467,8 +468,34 @@ def _read_segment(queryset: models.QuerySet[M], segment: _Segment, want: int, wa
         return rows
     rest = ordered.filter(_position_q(segment, value, pk, through=False))
     expected = _estimate(rest)
-    order = _unindexed(segment.order) if expected is None or expected <= SORT_AT_MOST else segment.order
-    return rows + list(rest.order_by(*order)[: want - len(rows)])
+    if expected is not None and expected > SORT_AT_MOST:
+        return rows + list(rest.order_by(*segment.order)[: want - len(rows)])
+    # The rows after the bound, asked with the sort column and the id hidden from the planner
+    # (the segment's rows are those after the bound, which lies inside it): SQLite, which has no
+    # histograms, otherwise takes a range of the sort index for cheaper than a rare value's index.
+    hidden = _Segment(Q(), [], "_walk_key" if segment.path else None, segment.down)
+    after: models.QuerySet[Any] = queryset.alias(
+        _walk_key=Coalesce(F(segment.path or "pk"), F(segment.path or "pk")), _walk_id=Coalesce(F("pk"), F("pk"))
+    )
+    if segment.path is None:
+        after = after.filter(**{f"{segment.nulls_of}__isnull": True})
+    else:
+        after = after.filter(_walk_key__isnull=False)
+    after = after.filter(_hidden_id(_position_q(hidden, value, pk, through=False)))
+    return rows + list(after.order_by(*_unindexed(segment.order))[: want - len(rows)])
+
+
+def _hidden_id(condition: Q) -> Q:
+    """``condition`` with its conditions on the id asked of ``_walk_id`` instead."""
+    children: list[Any] = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            children.append(_hidden_id(child))
+        else:
+            name, value = cast(tuple[str, Any], child)
+            children.append((name.replace("pk", "_walk_id", 1) if name.startswith("pk") else name, value))
+    hidden = Q(*children, _connector=condition.connector, _negated=condition.negated)
+    return hidden
 
 
 @dataclass
