@@ -16,11 +16,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connections, models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -124,6 +125,10 @@ class ListSpec(Generic[M]):
     default_sort: str
     search: Callable[[models.QuerySet[M], str], models.QuerySet[M]] | None = None
     custom_fields: bool = False
+    # For large tables with many filters: how many rows of the sort order a filtered page reads
+    # before it asks the filters' own indexes instead (0: leave the plan to the database). See
+    # ``paginate``.
+    walk: int = 0
 
     def __post_init__(self) -> None:
         # Every list selects rows by key (``?id=..&id=..``): a selection of ticked rows is then
@@ -352,10 +357,15 @@ def _range_q(path: str, value: Any, pk: Any, *, forwards: bool, descending: bool
 
 @dataclass(frozen=True)
 class _Segment:
-    """A stretch of the list that one index range scan reads in order."""
+    """A stretch of the list that one index range scan reads in order: by (``path``, id), or by id
+    alone when ``path`` is None (the NULL block of a nullable sort); ``down`` when the values
+    read decrease."""
 
     where: Q
     order: list[Any]
+    path: str | None = None
+    down: bool = False
+    nulls_of: str | None = None  # the sort column whose NULL block this is (``path`` None)
 
 
 def _segments(sort: Sort, position: tuple[Any, Any] | None, descending: bool, forwards: bool) -> list[_Segment]:
@@ -373,25 +383,125 @@ def _segments(sort: Sort, position: tuple[Any, Any] | None, descending: bool, fo
     values_order = [field_order, id_order]
     nulls_order = [id_order]
     id_op = "lt" if down else "gt"
+
+    def by_values(where: Q) -> _Segment:
+        return _Segment(where, values_order, path, down)
+
+    def by_id(where: Q) -> _Segment:
+        return _Segment(where, nulls_order, None, down, path)
+
     if not sort.nullable:
         where = (
             Q()
             if position is None
             else _range_q(path, position[0], position[1], forwards=forwards, descending=descending)
         )
-        return [_Segment(where, values_order)]
+        return [by_values(where)]
     values = Q(**{f"{path}__isnull": False})
     nulls = Q(**{f"{path}__isnull": True})
     if position is None:
-        blocks = [_Segment(values, values_order), _Segment(nulls, nulls_order)]
+        blocks = [by_values(values), by_id(nulls)]
         return blocks if forwards else blocks[::-1]
     value, pk = position
     if value is None:
-        after_in_nulls = _Segment(nulls & Q(**{f"pk__{id_op}": pk}), nulls_order)
+        after_in_nulls = by_id(nulls & Q(**{f"pk__{id_op}": pk}))
         # Forwards, the NULL block is the last; backwards, the whole non-null block still lies ahead.
-        return [after_in_nulls] if forwards else [after_in_nulls, _Segment(values, values_order)]
-    in_values = _Segment(_range_q(path, value, pk, forwards=forwards, descending=descending), values_order)
-    return [in_values, _Segment(nulls, nulls_order)] if forwards else [in_values]
+        return [after_in_nulls] if forwards else [after_in_nulls, by_values(values)]
+    in_values = by_values(_range_q(path, value, pk, forwards=forwards, descending=descending))
+    return [in_values, by_id(nulls)] if forwards else [in_values]
+
+
+# A filtered page that found too few rows in the first ``ListSpec.walk`` rows of its sort order
+# has its remaining rows looked up through the filters' indexes and sorted, when the database
+# expects at most this many of them; more than that, and reading on in the sort order finds them
+# sooner.
+SORT_AT_MOST = 20_000
+
+
+def _position_q(segment: _Segment, value: Any, pk: Any, *, through: bool) -> Q:
+    """The rows of ``segment``'s order up to and including (value, pk) (``through``), or those
+    strictly after it. Both carry a plain bound on the sort column, so that an index range scan
+    starts or stops there."""
+    if segment.path is None:
+        if through:
+            return Q(pk__gte=pk) if segment.down else Q(pk__lte=pk)
+        return Q(pk__lt=pk) if segment.down else Q(pk__gt=pk)
+    path = segment.path
+    if through:
+        op = "gt" if segment.down else "lt"
+        return Q(**{f"{path}__{op}e": value}) & (Q(**{f"{path}__{op}": value}) | Q(**{path: value, f"pk__{op}e": pk}))
+    op = "lt" if segment.down else "gt"
+    return Q(**{f"{path}__{op}e": value}) & (Q(**{f"{path}__{op}": value}) | Q(**{path: value, f"pk__{op}": pk}))
+
+
+def _unindexed(order: Sequence[Any]) -> list[Any]:
+    """``order`` as expressions no index provides, so that the database finds the rows through
+    the filters' indexes and sorts them, instead of reading the sort column's index in order and
+    testing every row against the filters."""
+    plain = []
+    for item in order:
+        if isinstance(item, str):
+            name, descending = item.removeprefix("-"), item.startswith("-")
+        else:  # F(path).asc() / .desc()
+            name, descending = item.expression.name, item.descending
+        expression = Coalesce(F(name), F(name))
+        plain.append(expression.desc() if descending else expression.asc())
+    return plain
+
+
+def _read_segment(queryset: models.QuerySet[M], segment: _Segment, want: int, walk: int) -> list[M]:
+    """Up to ``want`` rows of ``queryset`` in ``segment``, in its order.
+
+    Without filters (or with ``walk`` 0) that is one query, which reads the sort column's index in
+    order. With filters, the database guesses how far along that index it must read to find
+    ``want`` matches, and guesses wrong when the filters match few rows or the rows they match lie
+    far along the order (a sales rep filtering on another team's owner reads all million contacts
+    to find none). So the index is read for ``walk`` rows at most; if those hold too few matches,
+    the rest are looked up through the filters' own indexes and sorted, unless the database
+    expects more than ``SORT_AT_MOST`` of them (then reading on in order finds them soon).
+    """
+    ordered = queryset.filter(segment.where)
+    if walk <= 0 or not queryset.query.where:
+        return list(ordered.order_by(*segment.order)[:want])
+    columns = ["pk"] if segment.path is None else [segment.path, "pk"]
+    every = queryset.model._default_manager.filter(segment.where).order_by(*segment.order)
+    bound = list(every.values_list(*columns)[walk - 1 : walk])
+    if not bound:  # the whole segment is shorter than the walk
+        return list(ordered.order_by(*segment.order)[:want])
+    value, pk = (None, bound[0][0]) if segment.path is None else bound[0]
+    rows = list(ordered.filter(_position_q(segment, value, pk, through=True)).order_by(*segment.order)[:want])
+    if len(rows) >= want:
+        return rows
+    rest = ordered.filter(_position_q(segment, value, pk, through=False))
+    expected = _estimate(rest)
+    if expected is not None and expected > SORT_AT_MOST:
+        return rows + list(rest.order_by(*segment.order)[: want - len(rows)])
+    # The rows after the bound, asked with the sort column and the id hidden from the planner
+    # (the segment's rows are those after the bound, which lies inside it): SQLite, which has no
+    # histograms, otherwise takes a range of the sort index for cheaper than a rare value's index.
+    hidden = _Segment(Q(), [], "_walk_key" if segment.path else None, segment.down)
+    after: models.QuerySet[Any] = queryset.alias(
+        _walk_key=Coalesce(F(segment.path or "pk"), F(segment.path or "pk")), _walk_id=Coalesce(F("pk"), F("pk"))
+    )
+    if segment.path is None:
+        after = after.filter(**{f"{segment.nulls_of}__isnull": True})
+    else:
+        after = after.filter(_walk_key__isnull=False)
+    after = after.filter(_hidden_id(_position_q(hidden, value, pk, through=False)))
+    return rows + list(after.order_by(*_unindexed(segment.order))[: want - len(rows)])
+
+
+def _hidden_id(condition: Q) -> Q:
+    """``condition`` with its conditions on the id asked of ``_walk_id`` instead."""
+    children: list[Any] = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            children.append(_hidden_id(child))
+        else:
+            name, value = cast(tuple[str, Any], child)
+            children.append((name.replace("pk", "_walk_id", 1) if name.startswith("pk") else name, value))
+    hidden = Q(*children, _connector=condition.connector, _negated=condition.negated)
+    return hidden
 
 
 @dataclass
@@ -412,7 +522,7 @@ def paginate(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) 
     wanted = query.limit + 1
     rows: list[M] = []
     for segment in _segments(sort, position, descending, forwards=not backwards):
-        rows.extend(queryset.filter(segment.where).order_by(*segment.order)[: wanted - len(rows)])
+        rows.extend(_read_segment(queryset, segment, wanted - len(rows), spec.walk))
         if len(rows) >= wanted:
             break
     has_more = len(rows) > query.limit

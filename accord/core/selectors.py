@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accord.core import access
@@ -61,9 +61,12 @@ def visible_tags(user: Any) -> models.QuerySet[Tag]:
     "to be dismissed"), so another team's labels are not shown."""
     if access.sees_all(user):
         return Tag.objects.all()
+    # Asked per tag ("is there one visible record with it?"), which stops at the first such
+    # record: collecting the tags of every visible record instead read all of a sales rep's
+    # contacts and companies (0.6 s at a million contacts) for each list page's tag filter.
     used = Q(pk__in=[])
     for model, field in _tagged_models():
-        used |= Q(pk__in=access.scope(user, model._default_manager.all()).values(field))
+        used |= Q(Exists(access.scope(user, model._default_manager.all()).filter(**{field: OuterRef("pk")})))
     return Tag.objects.filter(used)
 
 

@@ -95,6 +95,7 @@ CONTACT_LIST = ListSpec[Contact](
     default_sort="name",
     search=search.matching,
     custom_fields=True,
+    walk=5_000,
 )
 
 COMPANY_LIST = ListSpec[Company](

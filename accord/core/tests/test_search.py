@@ -1,6 +1,8 @@
 """Search: one normal form for the index and the query, substring and typo-tolerant matching,
 scoped by the access policy, on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm) alike."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -389,3 +391,25 @@ def test_control_characters_in_a_query_are_ignored(owner, make_contact):
 
     assert search.normalize("a\x00b\tc") == "a b c"
     assert [h.obj for h in hits] == [contact]
+
+
+# --- words the trigram index cannot narrow -----------------------------------------------------------
+
+
+def test_words_without_three_letters_in_a_row_are_checked_on_rows_not_asked_of_the_index(
+    owner, make_contact, make_company
+):
+    """ "sp. z o.o." has only the trigrams of one- and two-letter words, which most rows share: asked
+    of pg_trgm's index it returned 80,000 of a million contacts for a search wanting a hundred."""
+    stalbud = make_company(owner, name="Stalbud Sp. z o.o.")
+    make_company(owner, name="Stalbud S.A.")
+    visible = access.scope(owner, Company.objects.all())
+
+    for word in ["sp.", "z", "o.o."]:
+        sql = str(visible.filter(search._pg_contains(visible, word)).query)
+        assert not re.search(r'"search_text"(::text)? LIKE', sql), sql
+    assert list(search.matching(visible, "sp. z o.o.")) == [stalbud]
+    assert [h.obj for h in search.ranked(visible, "Sp. z o.o.", label=lambda c: [c.name])] == [stalbud]
+    # A word with a run of three letters still asks the index for that run.
+    sql = str(visible.filter(search._pg_contains(visible, "o.o.stal")).query)
+    assert re.search(r'"search_text"(::text)? LIKE', sql)
