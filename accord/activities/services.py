@@ -15,6 +15,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.activities.events import Reminder, ReminderDue, RemindersDue
 from accord.activities.models import (
     CHANNEL_FIELDS,
     CalendarFeed,
@@ -407,21 +408,18 @@ def fire_due_reminders(*, now: datetime.datetime | None = None, batch_size: int 
                 continue
             Task.objects.filter(pk__in=[task.pk for task in tasks]).update(reminded_at=now)
             if len(tasks) == 1:
-                emit("activities.task.reminder_due", obj=tasks[0], payload=_reminder(tasks[0]))
+                emit(ReminderDue(**_reminder(tasks[0])), obj=tasks[0])
             else:
-                emit(
-                    "activities.task.reminders_due",
-                    payload={"owner_id": str(owner_id), "tasks": [_reminder(task) for task in tasks]},
-                )
+                emit(RemindersDue(owner_id=owner_id, tasks=[Reminder(**_reminder(task)) for task in tasks]))
             fired += len(tasks)
     return fired
 
 
 def _reminder(task: Task) -> dict[str, Any]:
     return {
-        "id": str(task.pk),
+        "id": task.pk,
         "title": task.title,
-        "owner_id": str(task.owner_id),
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "remind_at": task.remind_at.isoformat() if task.remind_at else None,
+        "owner_id": task.owner_id,
+        "due_at": task.due_at,
+        "remind_at": task.remind_at,
     }

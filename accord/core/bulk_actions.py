@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -38,10 +38,14 @@ from django.utils.translation import ngettext
 from accord.core import customfields, mass
 from accord.core.access import Action
 from accord.core.errors import message_dict
+from accord.core.event_types import BULK_EVENTS
 from accord.core.events import emit
 from accord.core.listing import ListQuery, apply, parse
 from accord.core.lists import ListScreen, editable_fields
 from accord.core.models import Tag
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 SAMPLE_SIZE = 5
 ACTIONS = ("owner", "tag_add", "tag_remove", "field", "delete")
@@ -322,10 +326,22 @@ def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[
     return {obj.pk: obj for obj in rows}
 
 
-def announce(actor: Any, screen: ListScreen, action: str, count: int, filters: Any, **payload: Any) -> None:
-    """The event of a bulk action that changed ``count`` records."""
+def announce(
+    actor: User | None,
+    screen: ListScreen,
+    action: str,
+    count: int,
+    filters: dict[str, Any],
+    *,
+    ids: list[Any] | None = None,
+    job_id: Any = None,
+    **payload: Any,
+) -> None:
+    """The event of a bulk action that changed ``count`` records: those of ``ids`` (in the
+    request), or those the job ``job_id`` lists as changed (core/event_types.py)."""
     if count:
-        emit(f"{screen.entity}.bulk_{action}", actor=actor, payload={"count": count, "filters": filters, **payload})
+        event = BULK_EVENTS[action](count=count, filters=filters, ids=ids, job_id=job_id, **payload)
+        emit(event, entity=screen.entity, actor=actor)
 
 
 @transaction.atomic
@@ -345,9 +361,9 @@ def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
         )
         raise ValidationError({"selection": [message % {"limit": limit}]})
     records = locked_records(selection.screen, actor, keys)
-    count = sum(1 for obj in records.values() if change.apply(actor, obj))
-    announce(actor, selection.screen, change.action, count, selection.query.raw, **change.payload)
-    return count
+    changed = [pk for pk, obj in records.items() if change.apply(actor, obj)]
+    announce(actor, selection.screen, change.action, len(changed), selection.query.raw, ids=changed, **change.payload)
+    return len(changed)
 
 
 def add_tag(*, actor: Any, selection: Selection, tag: str) -> int:

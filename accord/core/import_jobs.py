@@ -37,7 +37,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.core import access, importers
+from accord.core import access, changes, importers
+from accord.core.event_types import ImportFinished
 from accord.core.events import emit
 from accord.core.importers import Importer, ImportReport, Outcome, RowError
 from accord.core.models import ImportJob, ImportMapping, ImportState
@@ -438,7 +439,7 @@ def run(pk: Any) -> ImportJob | None:
                 ImportJob.objects.filter(pk=pk).update(total=total)
                 job.total = total
                 publish_progress(pk, 0)
-                with _open(job, path) as table:
+                with _open(job, path) as table, changes.audit_batch() as batch:
                     report = importer.run(
                         table,
                         job.mapping,
@@ -453,11 +454,13 @@ def run(pk: Any) -> ImportJob | None:
         except Exception:
             log.exception("import %s failed", pk)
             return _crashed(job, _("The import stopped on an unexpected error; nothing more was written."))
-        return _finished(job, report)
+        return _finished(job, report, audit_batch=batch.key)
 
 
 @transaction.atomic
-def _finished(job: ImportJob, report: ImportReport) -> ImportJob:
+def _finished(job: ImportJob, report: ImportReport, *, audit_batch: str) -> ImportJob:
+    """Record the run's outcome; its event names the audit batch of every record it wrote
+    (an import may write a million: the event cannot list them)."""
     job.state, job.finished_at = ImportState.FINISHED, timezone.now()
     job.written = report.written
     job.read, job.created, job.updated = report.read, report.created, report.updated
@@ -465,19 +468,16 @@ def _finished(job: ImportJob, report: ImportReport) -> ImportJob:
     job.errors = [[e.line, e.field, e.message] for e in report.errors[:MAX_ERRORS]]
     job.version += 1
     job.save()
-    emit(
-        "core.import.finished",
-        obj=job,
-        actor=job.user,
-        payload={
-            "importer": job.importer,
-            "dry_run": job.dry_run,
-            "written": job.written,
-            "created": job.created,
-            "updated": job.updated,
-            "failed": job.failed,
-        },
+    finished = ImportFinished(
+        importer=job.importer,
+        dry_run=job.dry_run,
+        written=job.written,
+        created=job.created,
+        updated=job.updated,
+        failed=job.failed,
+        audit_batch=audit_batch if job.written else None,
     )
+    emit(finished, obj=job, actor=job.user)
     return job
 
 

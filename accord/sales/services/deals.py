@@ -18,6 +18,7 @@ from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.people.models import Company, Contact
+from accord.sales.events import StageChanged
 from accord.sales.models import (
     AmountSource,
     Deal,
@@ -237,16 +238,10 @@ def _record_stage_change(deal: Deal, from_stage: Stage | None, actor: Any) -> De
         currency=deal.currency,
         probability=deal.probability,
     )
-    emit(
-        "sales.deal.stage_changed",
-        obj=deal,
-        actor=actor,
-        payload={
-            "change_id": str(change.pk),
-            "from_stage_id": str(from_stage.pk) if from_stage else None,
-            "to_stage_id": str(deal.stage_id),
-        },
+    changed = StageChanged(
+        change_id=change.pk, from_stage_id=from_stage.pk if from_stage else None, to_stage_id=deal.stage_id
     )
+    emit(changed, obj=deal, actor=actor)
     return change
 
 

@@ -25,6 +25,7 @@ from accord.people import duplicates
 from accord.people import services as people
 from accord.people.models import Company, Contact, Source
 from accord.people.validators import normalize_phone
+from accord.sales.events import LeadConverted
 from accord.sales.models import Deal, Lead, LeadSource, LeadStatus, ScoringRule, WebForm, WebFormSubmission
 from accord.sales.services import deals as deal_services
 
@@ -326,16 +327,12 @@ def convert_lead(
     locked.version += 1
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before)
-    emit(
-        "sales.lead.converted",
-        obj=locked,
-        actor=actor,
-        payload={
-            "contact_id": str(contact.pk) if contact else None,
-            "company_id": str(company.pk) if company else None,
-            "deal_id": str(deal.pk) if deal else None,
-        },
+    converted = LeadConverted(
+        contact_id=contact.pk if contact else None,
+        company_id=company.pk if company else None,
+        deal_id=deal.pk if deal else None,
     )
+    emit(converted, obj=locked, actor=actor)
     return Conversion(locked, contact, company, deal, matched_contact, matched_company)
 
 

@@ -28,6 +28,7 @@ from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.core.sequences import next_value
 from accord.people.models import Address, Contact
+from accord.sales.events import QuoteAccepted, QuoteDeclined, QuoteIssued, QuoteRevised, QuoteSent
 from accord.sales.models import Deal, DealLine, DealStatus, Quote, QuoteLine, QuoteStatus, SellerDetails
 from accord.sales.services.lines import line_snapshot, totals
 
@@ -281,7 +282,7 @@ def create_from_deal(
     if locked.status != DealStatus.OPEN:
         raise ValidationError({"deal": [_("This deal is closed: reopen it before quoting.")]})
     quote = _new_quote(actor=actor, deal=locked, number=quote_number(), revision=1, data=data or {}, seller=seller)
-    emit("sales.quote.issued", obj=quote, actor=actor, payload={"deal_id": str(locked.pk), "number": quote.label})
+    emit(QuoteIssued(deal_id=locked.pk, number=quote.label), obj=quote, actor=actor)
     return quote
 
 
@@ -307,7 +308,7 @@ def revise(
     )
     for earlier in siblings.exclude(pk=new.pk).filter(status__in=OPEN_STATUSES):
         _set_status(actor, earlier, QuoteStatus.SUPERSEDED)
-    emit("sales.quote.revised", obj=new, actor=actor, payload={"deal_id": str(new.deal_id), "number": new.label})
+    emit(QuoteRevised(deal_id=new.deal_id, number=new.label), obj=new, actor=actor)
     return new
 
 
@@ -388,7 +389,7 @@ def send(
             subject=_("Quote %(number)s sent to %(to)s") % {"number": locked.label, "to": to},
             body=body,
         )
-        emit("sales.quote.sent", obj=locked, actor=actor, payload={"deal_id": str(locked.deal_id), "to": to})
+        emit(QuoteSent(deal_id=locked.deal_id, to=to), obj=locked, actor=actor)
     return locked
 
 
@@ -423,12 +424,7 @@ def accept(
     deal.version += 1
     deal.save()
     changes.record_update(actor=actor, obj=deal, before=before, extra={"accepted_quote": locked.label})
-    emit(
-        "sales.quote.accepted",
-        obj=locked,
-        actor=actor,
-        payload={"deal_id": str(deal.pk), "number": locked.label, "net_total": str(locked.net_total)},
-    )
+    emit(QuoteAccepted(deal_id=deal.pk, number=locked.label, net_total=locked.net_total), obj=locked, actor=actor)
     _on_timeline(
         actor,
         locked,
@@ -452,7 +448,7 @@ def decline(*, actor: Any, quote: Quote, note: str = "", expected_version: int |
         raise ValidationError({"status": [_("Only a sent quote can be declined.")]})
     _set_status(actor, locked, QuoteStatus.DECLINED, decided_at=timezone.now(), decision_note=note.strip()[:300])
     deal = locked.deal
-    emit("sales.quote.declined", obj=locked, actor=actor, payload={"deal_id": str(deal.pk), "number": locked.label})
+    emit(QuoteDeclined(deal_id=deal.pk, number=locked.label), obj=locked, actor=actor)
     _on_timeline(
         actor,
         locked,
