@@ -25,6 +25,7 @@ from accord.core.api import (
     wants_total,
 )
 from accord.core.listing import apply
+from accord.core.requests import AuthedRequest
 from accord.identity.models import User
 from accord.people.models import Company, Contact
 
@@ -190,7 +191,7 @@ def list_interactions(request: HttpRequest) -> Any:
 
 
 @router.post("/interactions", response={201: InteractionOut, **ERRORS}, tags=["interactions"])
-def create_interaction(request: HttpRequest, payload: InteractionIn) -> Any:
+def create_interaction(request: AuthedRequest, payload: InteractionIn) -> Any:
     def run() -> Interaction:
         return services.log_interaction(actor=request.user, data=_interaction_data(request, payload))
 
@@ -213,7 +214,7 @@ def get_interaction(request: HttpRequest, interaction_id: uuid.UUID, response: H
 
 @router.patch("/interactions/{uuid:interaction_id}", response={200: InteractionOut, **ERRORS}, tags=["interactions"])
 def update_interaction(
-    request: HttpRequest, interaction_id: uuid.UUID, payload: InteractionPatch, response: HttpResponse
+    request: AuthedRequest, interaction_id: uuid.UUID, payload: InteractionPatch, response: HttpResponse
 ) -> Any:
     interaction = selectors.interaction_detail(request.user, interaction_id)
     services.update_interaction(
@@ -228,7 +229,7 @@ def update_interaction(
 
 
 @router.delete("/interactions/{uuid:interaction_id}", response={204: None, **ERRORS}, tags=["interactions"])
-def delete_interaction(request: HttpRequest, interaction_id: uuid.UUID) -> Any:
+def delete_interaction(request: AuthedRequest, interaction_id: uuid.UUID) -> Any:
     interaction = selectors.interaction_detail(request.user, interaction_id)
     services.delete_interaction(actor=request.user, interaction=interaction, expected_version=expected_version(request))
     return Status(204, None)
@@ -255,7 +256,7 @@ def list_tasks(request: HttpRequest) -> Any:
 
 
 @router.post("/tasks", response={201: TaskOut, **ERRORS}, tags=["tasks"])
-def create_task(request: HttpRequest, payload: TaskIn) -> Any:
+def create_task(request: AuthedRequest, payload: TaskIn) -> Any:
     def run() -> Task:
         return services.create_task(actor=request.user, data=_task_data(request, payload))
 
@@ -275,7 +276,7 @@ def get_task(request: HttpRequest, task_id: uuid.UUID, response: HttpResponse) -
 
 
 @router.patch("/tasks/{uuid:task_id}", response={200: TaskOut, **ERRORS}, tags=["tasks"])
-def update_task(request: HttpRequest, task_id: uuid.UUID, payload: TaskPatch, response: HttpResponse) -> Any:
+def update_task(request: AuthedRequest, task_id: uuid.UUID, payload: TaskPatch, response: HttpResponse) -> Any:
     task = selectors.task_detail(request.user, task_id)
     services.update_task(
         actor=request.user,
@@ -289,7 +290,7 @@ def update_task(request: HttpRequest, task_id: uuid.UUID, payload: TaskPatch, re
 
 
 @router.delete("/tasks/{uuid:task_id}", response={204: None, **ERRORS}, tags=["tasks"])
-def delete_task(request: HttpRequest, task_id: uuid.UUID) -> Any:
+def delete_task(request: AuthedRequest, task_id: uuid.UUID) -> Any:
     task = selectors.task_detail(request.user, task_id)
     services.delete_task(actor=request.user, task=task, expected_version=expected_version(request))
     return Status(204, None)

@@ -6,7 +6,7 @@ import datetime
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -30,6 +30,9 @@ from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.people.models import Company, Contact, ContactCompany
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 CALL_FIELDS = ("duration_seconds", "outcome")
 # Meetings and visits may be entered ahead, as appointments for the calendar; every other channel
@@ -63,7 +66,7 @@ class TaskData(TypedDict, total=False):
     status: str
 
 
-def _require_party_visible(actor: Any, data: Any, errors: dict[str, list[str]]) -> None:
+def _require_party_visible(actor: User | None, data: Any, errors: dict[str, list[str]]) -> None:
     """A user can only attach records to customers they can see."""
     for name, model in (("contact", Contact), ("company", Company)):
         party = data.get(name)
@@ -96,7 +99,7 @@ def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
 
 
 def _apply_interaction(
-    actor: Any, interaction: Interaction, data: Mapping[str, Any], creating: bool
+    actor: User | None, interaction: Interaction, data: Mapping[str, Any], creating: bool
 ) -> list[Contact] | None:
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
@@ -180,7 +183,7 @@ def _apply_interaction(
 
 
 @transaction.atomic
-def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Interaction:
+def log_interaction(*, actor: User | None, data: Mapping[str, Any], related: Any = None) -> Interaction:
     """Log a call, e-mail, meeting, visit, chat, SMS, letter, fax, web form, social post or note."""
     if actor is not None:
         access.require_create(actor)
@@ -201,7 +204,7 @@ def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None)
 
 @transaction.atomic
 def update_interaction(
-    *, actor: Any, interaction: Interaction, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, interaction: Interaction, data: Mapping[str, Any], expected_version: int | None = None
 ) -> Interaction:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if actor is not None:
@@ -224,7 +227,7 @@ def update_interaction(
 
 
 @transaction.atomic
-def delete_interaction(*, actor: Any, interaction: Interaction, expected_version: int | None = None) -> None:
+def delete_interaction(*, actor: User | None, interaction: Interaction, expected_version: int | None = None) -> None:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -238,7 +241,7 @@ def delete_interaction(*, actor: Any, interaction: Interaction, expected_version
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool) -> None:
+def _apply_task(actor: User | None, task: Task, data: Mapping[str, Any], creating: bool) -> None:
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
     for name in ("title", "description", "due_at", "remind_at", "priority", "contact", "company"):
@@ -258,9 +261,12 @@ def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool)
         else:
             task.owner = owner
             task.team_id = owner.primary_team_id
-    elif creating:
+    elif creating and actor is not None:
         task.owner = actor
-        task.team_id = actor.primary_team_id if actor is not None else None
+        task.team_id = actor.primary_team_id
+    elif creating:
+        # The system (a rule, an import) has nobody to give the task to unless it says.
+        errors["owner"] = [_("Choose an owner.")]
     if creating and task.contact is not None:
         task.territory_id = task.contact.territory_id
     if not task.title:
@@ -280,7 +286,7 @@ def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool)
 
 
 @transaction.atomic
-def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Task:
+def create_task(*, actor: User | None, data: Mapping[str, Any], related: Any = None) -> Task:
     if actor is not None:
         access.require_create(actor)
     task = Task(created_by=actor)
@@ -294,7 +300,9 @@ def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> 
 
 
 @transaction.atomic
-def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_version: int | None = None) -> Task:
+def update_task(
+    *, actor: User | None, task: Task, data: Mapping[str, Any], expected_version: int | None = None
+) -> Task:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
@@ -309,7 +317,9 @@ def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_ver
     return locked
 
 
-def reschedule_task(*, actor: Any, task: Task, due_at: datetime.datetime, expected_version: int | None = None) -> Task:
+def reschedule_task(
+    *, actor: User | None, task: Task, due_at: datetime.datetime, expected_version: int | None = None
+) -> Task:
     """Move a task to another time (a drag on the calendar); its reminder moves with it, the same
     time ahead, and will be sent again."""
     data: dict[str, Any] = {"due_at": due_at}
@@ -329,16 +339,16 @@ def _set_status(task: Task, status: str) -> None:
     task.completed_at = timezone.now() if status == TaskStatus.DONE else None
 
 
-def complete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> Task:
+def complete_task(*, actor: User | None, task: Task, expected_version: int | None = None) -> Task:
     return update_task(actor=actor, task=task, data={"status": TaskStatus.DONE}, expected_version=expected_version)
 
 
-def reopen_task(*, actor: Any, task: Task) -> Task:
+def reopen_task(*, actor: User | None, task: Task) -> Task:
     return update_task(actor=actor, task=task, data={"status": TaskStatus.OPEN})
 
 
 @transaction.atomic
-def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
+def delete_task(*, actor: User | None, task: Task, expected_version: int | None = None) -> None:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -348,7 +358,7 @@ def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) 
 
 
 @transaction.atomic
-def reset_calendar_feed(*, actor: Any) -> CalendarFeed:
+def reset_calendar_feed(*, actor: User) -> CalendarFeed:
     """Give the user a new secret calendar feed URL; the previous one stops working at once."""
     if not getattr(actor, "is_active", False):
         raise access.AccessDenied()

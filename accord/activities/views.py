@@ -28,6 +28,7 @@ from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
 from accord.core.redirects import safe_next
+from accord.core.requests import AuthedRequest
 from accord.identity.models import User
 from accord.identity.selectors import assignable_users
 from accord.people.models import Company, Contact
@@ -59,7 +60,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def log_interaction(request: HttpRequest) -> HttpResponse:
+def log_interaction(request: AuthedRequest) -> HttpResponse:
     """Log an interaction from the composer of a 360° page; answers with the refreshed panel."""
     party = party_from_request(request, request.POST)
     form = InteractionForm(request.POST)
@@ -118,7 +119,7 @@ def party_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def interaction_new(request: HttpRequest) -> HttpResponse:
+def interaction_new(request: AuthedRequest) -> HttpResponse:
     """Log an interaction from anywhere ("Log a call" in the New menu): choose who it was with,
     then the channel's fields; preset by ``channel`` and ``direction`` (an outbound call)."""
     access.require_create(request.user)
@@ -195,7 +196,7 @@ def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 @login_required
-def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def interaction_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     interaction = selectors.interaction_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, interaction):
         raise AccessDenied()
@@ -280,7 +281,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_create(request: HttpRequest) -> HttpResponse:
+def task_create(request: AuthedRequest) -> HttpResponse:
     if not access.can_create(request.user):
         raise AccessDenied()
     party = None
@@ -313,7 +314,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def task_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     task = selectors.task_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, task):
         raise AccessDenied()
@@ -359,7 +360,7 @@ def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
+def task_toggle(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Tick a task done (or open it again) from any list; HTMX swaps the row."""
     task = selectors.task_detail(request.user, pk)
     if task.status == TaskStatus.DONE:

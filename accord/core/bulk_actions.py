@@ -77,7 +77,7 @@ class Selection:
         return not self.query.is_filtered()
 
 
-def select(*, actor: Any, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
+def select(*, actor: User, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
     """The records a list's parameters select, as ``actor`` sees them."""
     query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS)
     for name in screen.keeps:
@@ -107,7 +107,7 @@ class Preview:
         return self.allowed - self.changing
 
 
-def preview(*, actor: Any, selection: Selection, action: str, change: RowChange | None = None) -> Preview:
+def preview(*, actor: User, selection: Selection, action: str, change: RowChange | None = None) -> Preview:
     """How many records the action would change, how many already are as asked (given the
     ``change``, once its inputs are known), how many it skips, and the first few it changes."""
     screen = selection.screen
@@ -138,7 +138,7 @@ def require_intent(*, selection: Selection, confirmed: bool, everything: bool) -
 
 
 @transaction.atomic
-def change_owner(*, actor: Any, selection: Selection, owner: Any) -> int:
+def change_owner(*, actor: User, selection: Selection, owner: User) -> int:
     """Give the selected records ``actor`` may change to ``owner``; set-based (see the module)."""
     if selection.screen.assignable is None:
         raise ValidationError({"new_owner": [_("Records of this list have no owner.")]})
@@ -153,12 +153,12 @@ def sync_limit() -> int:
     return int(settings.ACCORD_BULK_SYNC_LIMIT)
 
 
-def targets(*, actor: Any, selection: Selection, action: str) -> QuerySet[Any]:
+def targets(*, actor: User, selection: Selection, action: str) -> QuerySet[Any]:
     """The selected records ``actor`` may change (or delete), in key order."""
     return selection.screen.changeable(actor, action_of(action), selection.queryset).order_by("pk")
 
 
-def exceeds_sync_limit(*, actor: Any, selection: Selection, action: str) -> bool:
+def exceeds_sync_limit(*, actor: User, selection: Selection, action: str) -> bool:
     """Whether a row-by-row action on this selection is too large for one request."""
     limit = sync_limit()
     return (
@@ -218,7 +218,7 @@ def row_change(screen: ListScreen, action: str, inputs: Mapping[str, Any]) -> Ro
             raise ValidationError({"__all__": [_("Records of this list cannot be deleted here.")]})
         remove = screen.delete
 
-        def delete_one(actor: Any, obj: Any) -> bool:
+        def delete_one(actor: User, obj: Any) -> bool:
             remove(actor, obj)
             return True
 
@@ -242,14 +242,14 @@ def _tag_change(screen: ListScreen, action: str, name: str) -> RowChange:
             return queryset.exclude(pk__in=tagged(queryset).values("pk"))
         return tagged(queryset)
 
-    def add(actor: Any, obj: Any) -> bool:
+    def add(actor: User, obj: Any) -> bool:
         names = [t.name for t in obj.tags.all()]
         if folded in {n.casefold() for n in names}:
             return False
         update(actor, obj, {"tags": [*names, name]})
         return True
 
-    def remove(actor: Any, obj: Any) -> bool:
+    def remove(actor: User, obj: Any) -> bool:
         names = [t.name for t in obj.tags.all()]
         kept = [n for n in names if n.casefold() != folded]
         if kept == names:
@@ -276,7 +276,7 @@ def _field_change(screen: ListScreen, field: str, raw: Any) -> RowChange:
         data = {name: cleaned}
         current = lambda obj: getattr(obj, name)  # noqa: E731
 
-    def set_one(actor: Any, obj: Any) -> bool:
+    def set_one(actor: User, obj: Any) -> bool:
         if current(obj) == cleaned:
             return False  # already as asked
         before = getattr(obj, "version", None)
@@ -315,7 +315,7 @@ def _custom_equals(key: str, value: Any) -> Q:
     return Q(**{path: value})
 
 
-def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+def locked_records(screen: ListScreen, actor: User, keys: Sequence[Any]) -> dict[Any, Any]:
     """The records of ``keys`` that still exist, locked for this transaction in key order (so two
     jobs over the same records wait for each other instead of deadlocking), with what the
     changes read of them (tags) read under the lock."""
@@ -345,7 +345,7 @@ def announce(
 
 
 @transaction.atomic
-def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
+def change_rows(*, actor: User, selection: Selection, change: RowChange) -> int:
     """Apply ``change`` to the selected records ``actor`` may change, all in this transaction: the
     first record a service refuses rolls everything back. At most ``sync_limit()`` records."""
     limit = sync_limit()
@@ -366,22 +366,22 @@ def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
     return len(changed)
 
 
-def add_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+def add_tag(*, actor: User, selection: Selection, tag: str) -> int:
     """Tag the selected records; records that already have the tag are left alone."""
     return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "tag_add", {"tag": tag}))
 
 
-def remove_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+def remove_tag(*, actor: User, selection: Selection, tag: str) -> int:
     change = row_change(selection.screen, "tag_remove", {"tag": tag})
     return change_rows(actor=actor, selection=selection, change=change)
 
 
-def set_field(*, actor: Any, selection: Selection, field: str, value: Any) -> int:
+def set_field(*, actor: User, selection: Selection, field: str, value: Any) -> int:
     """Set one whitelisted field on the selected records through the list's update service."""
     change = row_change(selection.screen, "field", {"field": field, "value": value})
     return change_rows(actor=actor, selection=selection, change=change)
 
 
-def delete(*, actor: Any, selection: Selection) -> int:
+def delete(*, actor: User, selection: Selection) -> int:
     """Delete the selected records ``actor`` may delete, each through the list's delete service."""
     return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "delete", {}))

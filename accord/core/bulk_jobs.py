@@ -33,7 +33,7 @@ import datetime
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -53,6 +53,9 @@ from accord.core.errors import Conflict, message_dict
 from accord.core.event_types import NotifyRequested
 from accord.core.events import emit
 from accord.core.models import BulkItemOutcome, BulkJob, BulkJobItem, BulkJobState
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,7 @@ def screen_of(job: BulkJob) -> lists.ListScreen:
 
 
 @transaction.atomic
-def start(*, actor: Any, selection: Selection, change: RowChange) -> BulkJob:
+def start(*, actor: User, selection: Selection, change: RowChange) -> BulkJob:
     """Freeze the records ``change`` is to be made to and queue the job for the worker."""
     now = timezone.now()
     job = BulkJob.objects.create(
@@ -150,7 +153,7 @@ def enqueue(pk: Any) -> None:
 
 
 @transaction.atomic
-def resume(*, actor: Any, job: BulkJob) -> BulkJob:
+def resume(*, actor: User, job: BulkJob) -> BulkJob:
     """Queue a stopped job again; it goes on from its cursor."""
     locked = visible_jobs(actor).select_for_update(of=("self",)).get(pk=job.pk)
     if locked.state != BulkJobState.STOPPED:

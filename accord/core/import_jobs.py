@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -53,6 +53,9 @@ from accord.core.tables import (
 )
 from accord.core.tables import first_lines as decoded_lines
 
+if TYPE_CHECKING:
+    from accord.identity.models import User
+
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".txt", ".tsv", *XLSX_SUFFIXES)
@@ -68,7 +71,7 @@ def max_upload_bytes() -> int:
     return int(settings.ACCORD_IMPORT_MAX_BYTES)
 
 
-def require_import(actor: Any) -> None:
+def require_import(actor: User) -> None:
     """Importing creates records: only those who may create records import."""
     access.require_create(actor)
 
@@ -164,7 +167,9 @@ def _read_headers(job: ImportJob, importer: Importer, *, encoding: str, delimite
 
 
 @transaction.atomic
-def upload(*, actor: Any, importer: Importer, file: UploadedFile, encoding: str = "", delimiter: str = "") -> ImportJob:
+def upload(
+    *, actor: User, importer: Importer, file: UploadedFile, encoding: str = "", delimiter: str = ""
+) -> ImportJob:
     """Step 1: keep the file and read its headers; the mapping is proposed (a remembered one first)."""
     require_import(actor)
     name = Path(file.name or "").name
@@ -208,7 +213,7 @@ def _editable(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def reread(*, actor: Any, job: ImportJob, encoding: str, delimiter: str) -> ImportJob:
+def reread(*, actor: User, job: ImportJob, encoding: str, delimiter: str) -> ImportJob:
     """Read the file again with another encoding or separator (the mapping stays if the headers do)."""
     job = _locked(actor, job)
     _editable(job)
@@ -223,7 +228,7 @@ def reread(*, actor: Any, job: ImportJob, encoding: str, delimiter: str) -> Impo
 
 
 @transaction.atomic
-def set_mapping(*, actor: Any, job: ImportJob, mapping: Mapping[str, str], partial: bool) -> ImportJob:
+def set_mapping(*, actor: User, job: ImportJob, mapping: Mapping[str, str], partial: bool) -> ImportJob:
     """Step 2: which column feeds which field; remembered for the next file with these headers."""
     job = _locked(actor, job)
     _editable(job)
@@ -279,7 +284,7 @@ def remembered_at(job: ImportJob) -> datetime.datetime | None:
     return found.updated_at if found is not None else None
 
 
-def _locked(actor: Any, job: ImportJob) -> ImportJob:
+def _locked(actor: User, job: ImportJob) -> ImportJob:
     require_import(actor)
     return visible_jobs(actor).select_for_update(of=("self",)).get(pk=job.pk)
 
@@ -312,7 +317,7 @@ class Preview:
     lines: list[str]  # the file's first lines as decoded, so a wrong encoding shows
 
 
-def preview(*, actor: Any, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
+def preview(*, actor: User, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
     """Step 3: the first rows as they will be stored, each bad row with its reasons.
 
     The rows really go through the importer, in a transaction rolled back at the end, so the
@@ -359,7 +364,7 @@ def preview(*, actor: Any, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview
 
 
 @transaction.atomic
-def start(*, actor: Any, job: ImportJob, dry_run: bool, partial: bool | None = None) -> ImportJob:
+def start(*, actor: User, job: ImportJob, dry_run: bool, partial: bool | None = None) -> ImportJob:
     """Step 4: queue the dry run or the import for the worker."""
     job = _locked(actor, job)
     _editable(job)

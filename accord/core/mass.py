@@ -10,7 +10,7 @@ the audit batch the entries were written in rather than listing the records (the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,10 +24,13 @@ from accord.core.event_types import RecordsReassigned
 from accord.core.events import emit
 from accord.core.models import entity_label
 
+if TYPE_CHECKING:
+    from accord.identity.models import User
+
 UNSET: Any = object()
 
 
-def may_own(user: Any) -> bool:
+def may_own(user: User) -> bool:
     """Whether ``user`` may be given records: active, and in a role that changes records (a
     read-only user could not work on what they were given)."""
     role = getattr(user, "role", None)
@@ -44,7 +47,7 @@ def owners(users: QuerySet[Any]) -> QuerySet[Any]:
 
 
 @transaction.atomic
-def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNSET) -> int:
+def reassign(*, actor: User | None, queryset: QuerySet[Any], owner: User, team: Any = UNSET) -> int:
     """Give every record of ``queryset`` that ``actor`` may change to ``owner`` (and to ``team``,
     by default the owner's own team). Records already theirs are left alone. Returns how many
     records changed.

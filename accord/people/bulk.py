@@ -125,7 +125,7 @@ def clean_tags(names: Iterable[Any]) -> list[str]:
 class Preparer:
     """Checks service-shaped ``data`` for a new contact (see ``services.create_contact``)."""
 
-    def __init__(self, *, actor: Any = None) -> None:
+    def __init__(self, *, actor: User | None = None) -> None:
         self.actor = actor
         self.phone = PhoneNormalizer(settings.DEFAULT_COUNTRY)
         definitions = customfields.definitions(CONTACT)
@@ -584,7 +584,9 @@ def _unchanged(contact: Contact, data: Mapping[str, Any], lists: Mapping[str, An
     return not ("custom" in data and preparer.custom(data["custom"] or {}, existing=contact.custom) != contact.custom)
 
 
-def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | ValidationError]) -> list[UpsertResult]:
+def upsert_contacts(
+    *, actor: User | None, records: Sequence[Mapping[str, Any] | ValidationError]
+) -> list[UpsertResult]:
     """Create or update one contact per record, matched on ``external_id``, as ``actor``.
 
     Each record is service-shaped data with its ``external_id`` (and optionally the ``version`` it
