@@ -133,7 +133,7 @@ def _parties(request: HttpRequest, given: dict[str, Any], errors: dict[str, list
     return data
 
 
-def _interaction_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
+def _interaction_data(request: HttpRequest, payload: Any) -> services.InteractionData:
     given = payload.model_dump(exclude_unset=True)
     errors: dict[str, list[str]] = {}
     data = {k: v for k, v in given.items() if k not in {"contact_id", "company_id", "participant_ids", "version"}}
@@ -146,10 +146,10 @@ def _interaction_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
         data["participants"] = people
     if errors:
         raise ValidationError(errors)
-    return data
+    return services.interaction_data(data)
 
 
-def _task_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
+def _task_data(request: HttpRequest, payload: Any) -> services.TaskData:
     given = payload.model_dump(exclude_unset=True)
     errors: dict[str, list[str]] = {}
     data = {k: v for k, v in given.items() if k not in {"contact_id", "company_id", "owner_id", "version", "status"}}
@@ -163,7 +163,7 @@ def _task_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
         data["status"] = given["status"]
     if errors:
         raise ValidationError(errors)
-    return data
+    return services.task_data(data)
 
 
 def _etag(response: HttpResponse, obj: Any) -> None:

@@ -6,7 +6,7 @@ import datetime
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ from accord.activities.models import (
     Task,
     TaskStatus,
 )
-from accord.core import access, changes
+from accord.core import access, changes, typeddata
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
@@ -64,6 +64,16 @@ class TaskData(TypedDict, total=False):
     contact: Contact | None
     company: Company | None
     status: str
+
+
+def interaction_data(data: Mapping[str, Any]) -> InteractionData:
+    """Data whose keys are known only at run time (an API body) as ``InteractionData``."""
+    return cast(InteractionData, typeddata.checked(data, InteractionData))
+
+
+def task_data(data: Mapping[str, Any]) -> TaskData:
+    """Data whose keys are known only at run time (an API body, a list's bulk edit) as ``TaskData``."""
+    return cast(TaskData, typeddata.checked(data, TaskData))
 
 
 def _require_party_visible(actor: User | None, data: Any, errors: dict[str, list[str]]) -> None:
@@ -183,7 +193,7 @@ def _apply_interaction(
 
 
 @transaction.atomic
-def log_interaction(*, actor: User | None, data: Mapping[str, Any], related: Any = None) -> Interaction:
+def log_interaction(*, actor: User | None, data: InteractionData, related: Any = None) -> Interaction:
     """Log a call, e-mail, meeting, visit, chat, SMS, letter, fax, web form, social post or note."""
     if actor is not None:
         access.require_create(actor)
@@ -204,7 +214,7 @@ def log_interaction(*, actor: User | None, data: Mapping[str, Any], related: Any
 
 @transaction.atomic
 def update_interaction(
-    *, actor: User | None, interaction: Interaction, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, interaction: Interaction, data: InteractionData, expected_version: int | None = None
 ) -> Interaction:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if actor is not None:
@@ -266,7 +276,7 @@ def _apply_task(actor: User | None, task: Task, data: Mapping[str, Any], creatin
         task.team_id = actor.primary_team_id
     elif creating:
         # The system (a rule, an import) has nobody to give the task to unless it says.
-        errors["owner"] = [_("Choose an owner.")]
+        errors["owner"] = [_("This field is required.")]
     if creating and task.contact is not None:
         task.territory_id = task.contact.territory_id
     if not task.title:
@@ -286,7 +296,7 @@ def _apply_task(actor: User | None, task: Task, data: Mapping[str, Any], creatin
 
 
 @transaction.atomic
-def create_task(*, actor: User | None, data: Mapping[str, Any], related: Any = None) -> Task:
+def create_task(*, actor: User | None, data: TaskData, related: Any = None) -> Task:
     if actor is not None:
         access.require_create(actor)
     task = Task(created_by=actor)
@@ -300,9 +310,7 @@ def create_task(*, actor: User | None, data: Mapping[str, Any], related: Any = N
 
 
 @transaction.atomic
-def update_task(
-    *, actor: User | None, task: Task, data: Mapping[str, Any], expected_version: int | None = None
-) -> Task:
+def update_task(*, actor: User | None, task: Task, data: TaskData, expected_version: int | None = None) -> Task:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
@@ -322,7 +330,7 @@ def reschedule_task(
 ) -> Task:
     """Move a task to another time (a drag on the calendar); its reminder moves with it, the same
     time ahead, and will be sent again."""
-    data: dict[str, Any] = {"due_at": due_at}
+    data: TaskData = {"due_at": due_at}
     if task.remind_at is not None and task.due_at is not None:
         data["remind_at"] = task.remind_at + (due_at - task.due_at)
     return update_task(actor=actor, task=task, data=data, expected_version=expected_version)

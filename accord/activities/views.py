@@ -68,7 +68,7 @@ def log_interaction(request: AuthedRequest) -> HttpResponse:
         data: dict[str, Any] = form.interaction_data()
         data["contact" if isinstance(party, Contact) else "company"] = party
         try:
-            services.log_interaction(actor=request.user, data=data)
+            services.log_interaction(actor=request.user, data=services.interaction_data(data))
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -143,7 +143,7 @@ def interaction_new(request: AuthedRequest) -> HttpResponse:
             data: dict[str, Any] = form.interaction_data()
             data["contact" if isinstance(party, Contact) else "company"] = party
             try:
-                services.log_interaction(actor=request.user, data=data)
+                services.log_interaction(actor=request.user, data=services.interaction_data(data))
             except ValidationError as exc:
                 form.apply_errors(exc)
             else:
@@ -212,7 +212,7 @@ def interaction_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
                 services.update_interaction(
                     actor=request.user,
                     interaction=interaction,
-                    data=form.interaction_data(),
+                    data=services.interaction_data(form.interaction_data()),
                     expected_version=form.cleaned_data.get("version"),
                 )
             except Conflict as exc:
@@ -296,7 +296,7 @@ def task_create(request: AuthedRequest) -> HttpResponse:
             if party is not None:
                 data["contact" if isinstance(party, Contact) else "company"] = party
             try:
-                services.create_task(actor=request.user, data=data)
+                services.create_task(actor=request.user, data=services.task_data(data))
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:

@@ -356,7 +356,7 @@ class ContactCreatedOut(ContactOut):
 def create_contact(request: AuthedRequest, payload: ContactIn) -> Any:
     def run() -> Any:
         data = _party_data(request, payload, CONTACT_INPUT)
-        contact = services.create_contact(actor=request.user, data=data)
+        contact = services.create_contact(actor=request.user, data=services.contact_data(data))
         found = duplicates.contact_duplicates(
             request.user,
             first_name=contact.first_name,
@@ -422,7 +422,7 @@ def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: Conta
     services.update_contact(
         actor=request.user,
         contact=contact,
-        data=data,
+        data=services.contact_data(data),
         expected_version=expected_version(request, payload.version),
     )
     contact = selectors.contact_detail(request.user, contact_id)
@@ -500,7 +500,7 @@ class CompanyCreatedOut(CompanyOut):
 def create_company(request: AuthedRequest, payload: CompanyIn) -> Any:
     def run() -> Any:
         data = _party_data(request, payload, COMPANY_INPUT)
-        company = services.create_company(actor=request.user, data=data)
+        company = services.create_company(actor=request.user, data=services.company_data(data))
         found = duplicates.company_duplicates(
             request.user,
             name=company.name,
@@ -542,7 +542,7 @@ def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: Compa
     services.update_company(
         actor=request.user,
         company=company,
-        data=data,
+        data=services.company_data(data),
         expected_version=expected_version(request, payload.version),
     )
     company = selectors.company_detail(request.user, company_id)

@@ -654,10 +654,12 @@ def upsert_contacts(
         try:
             with transaction.atomic():
                 if contact is None:
-                    result.id = services.create_contact(actor=actor, data=data).pk
+                    result.id = services.create_contact(actor=actor, data=services.contact_data(data)).pk
                     result.status = "created"
                 else:
-                    saved = services.update_contact(actor=actor, contact=contact, data=data, expected_version=version)
+                    saved = services.update_contact(
+                        actor=actor, contact=contact, data=services.contact_data(data), expected_version=version
+                    )
                     result.status = "updated" if saved.version != contact.version else "unchanged"
         except ValidationError as exc:
             result.errors = message_dict(exc)

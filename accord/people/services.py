@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accord.core import access, changes, customfields, search
+from accord.core import access, changes, customfields, search, typeddata
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.models import Tag, entity_label
@@ -99,6 +99,16 @@ class CompanyData(PartyData, total=False):
     size: str
     website: str
     country: str
+
+
+def contact_data(data: Mapping[str, Any]) -> ContactData:
+    """Data whose keys are known only at run time (an API body, an import row) as ``ContactData``."""
+    return cast(ContactData, typeddata.checked(data, ContactData))
+
+
+def company_data(data: Mapping[str, Any]) -> CompanyData:
+    """Data whose keys are known only at run time (an API body, an import row) as ``CompanyData``."""
+    return cast(CompanyData, typeddata.checked(data, CompanyData))
 
 
 CONTACT_FIELDS = (
@@ -524,7 +534,7 @@ def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -
 
 
 @transaction.atomic
-def create_contact(*, actor: User | None, data: Mapping[str, Any], checked: bool = False) -> Contact:
+def create_contact(*, actor: User | None, data: ContactData, checked: bool = False) -> Contact:
     """Create a contact. ``actor`` None is the system (imports run by an admin, demo data).
     ``checked``: the caller already decided that ``actor`` may make this record (converting a lead
     they may change); the actor is recorded as its author but not asked again."""
@@ -545,7 +555,7 @@ def create_contact(*, actor: User | None, data: Mapping[str, Any], checked: bool
 
 @transaction.atomic
 def update_contact(
-    *, actor: User | None, contact: Contact, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, contact: Contact, data: ContactData, expected_version: int | None = None
 ) -> Contact:
     """Change a contact. A stale ``expected_version`` raises Conflict and writes nothing."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -639,7 +649,7 @@ def _prepare_company(
 
 
 @transaction.atomic
-def create_company(*, actor: User | None, data: Mapping[str, Any], checked: bool = False) -> Company:
+def create_company(*, actor: User | None, data: CompanyData, checked: bool = False) -> Company:
     """Create a company; ``actor`` and ``checked`` as for ``create_contact``."""
     if actor is not None and not checked:
         access.require_create(actor)
@@ -658,7 +668,7 @@ def create_company(*, actor: User | None, data: Mapping[str, Any], checked: bool
 
 @transaction.atomic
 def update_company(
-    *, actor: User | None, company: Company, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, company: Company, data: CompanyData, expected_version: int | None = None
 ) -> Company:
     locked = Company.objects.select_for_update().get(pk=company.pk)
     if actor is not None:

@@ -725,7 +725,9 @@ def deal_log(request: AuthedRequest, pk: Any) -> HttpResponse:
         if isinstance(party, Company) and contacts:
             data["contact"] = contacts[0]
         try:
-            logged = activities.log_interaction(actor=request.user, data=data, related=deal)
+            logged = activities.log_interaction(
+                actor=request.user, data=activities.interaction_data(data), related=deal
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:

@@ -289,5 +289,5 @@ def test_the_system_creating_a_task_without_an_owner_gets_an_error_naming_the_ow
     with pytest.raises(ValidationError) as caught:
         services.create_task(actor=None, data={"title": "Call back"})
 
-    assert caught.value.message_dict["owner"] == ["Choose an owner."]
+    assert caught.value.message_dict["owner"] == ["This field is required."]
     assert not Task.objects.exists()

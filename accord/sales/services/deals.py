@@ -112,7 +112,7 @@ def _apply(
         deal.team_id = actor.primary_team_id
     elif creating:
         # The system (an import, a conversion run by no one) has nobody to give the deal to.
-        errors["owner"] = [_("Choose an owner.")]
+        errors["owner"] = [_("This field is required.")]
     if "territory" in data:
         deal.territory = data["territory"]
     if "company" in data:

@@ -254,11 +254,11 @@ def _on_timeline(
 ) -> None:
     """Put what happened to the quote on the deal's timeline (and its customer's), as an interaction
     related to the deal, when the deal has a contact or company the actor may see."""
-    from accord.activities.services import log_interaction
+    from accord.activities.services import InteractionData, log_interaction
 
     deal = quote.deal
     contact = first_contact(deal)
-    data: dict[str, Any] = {"channel": channel, "direction": direction, "subject": subject[:200], "body": body}
+    data: InteractionData = {"channel": channel, "direction": direction, "subject": subject[:200], "body": body}
     if contact is not None and access.can_view(actor, contact):
         data["contact"] = contact
     if deal.company is not None and access.can_view(actor, deal.company):

@@ -333,5 +333,5 @@ def test_the_system_creating_a_deal_without_an_owner_gets_an_error_naming_the_ow
     with pytest.raises(ValidationError) as caught:
         deals.create_deal(actor=None, data={"name": "Nobody's", "company": acme})
 
-    assert caught.value.message_dict["owner"] == ["Choose an owner."]
+    assert caught.value.message_dict["owner"] == ["This field is required."]
     assert not Deal.objects.exists()
