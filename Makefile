@@ -53,6 +53,8 @@ checks: install
 		ALLOWED_HOSTS=crm.example.com DATABASE_URL=sqlite:///:memory: \
 		$(ACCORD) check --deploy --fail-level WARNING
 	$(BIN)/python scripts/check_translations.py
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_reads.py
 
 test-sqlite: install
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -m "not browser" -n 2 -q $(PYTEST_ARGS)

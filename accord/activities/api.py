@@ -13,7 +13,8 @@ from ninja import Router, Schema, Status
 
 from accord.activities import selectors, services
 from accord.activities.models import Interaction, Task
-from accord.core import access, idempotency
+from accord.core import idempotency
+from accord.core import selectors as core_selectors
 from accord.core.api import (
     ERRORS,
     PageOut,
@@ -26,8 +27,9 @@ from accord.core.api import (
 )
 from accord.core.listing import apply
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
+from accord.identity.selectors import find_user
 from accord.people.models import Company, Contact
+from accord.people.selectors import visible_contacts
 
 router = Router(tags=["activities"])
 
@@ -125,7 +127,7 @@ def _parties(request: HttpRequest, given: dict[str, Any], errors: dict[str, list
             if given[key] is None:
                 data[key[:-3]] = None
                 continue
-            obj = access.scope(request.user, model.objects.all()).filter(pk=given[key]).first()
+            obj = core_selectors.find_visible(request.user, model, given[key])
             if obj is None:
                 errors[key] = [_("No such record.")]
             else:
@@ -140,7 +142,7 @@ def _interaction_data(request: HttpRequest, payload: Any) -> services.Interactio
     data.update(_parties(request, given, errors))
     if "participant_ids" in given and given["participant_ids"] is not None:
         ids = given["participant_ids"]
-        people = list(access.scope(request.user, Contact.objects.all()).filter(pk__in=ids))
+        people = list(visible_contacts(request.user).filter(pk__in=ids))
         if len(people) != len(set(ids)):
             errors["participant_ids"] = [_("Some of these contacts do not exist.")]
         data["participants"] = people
@@ -155,7 +157,7 @@ def _task_data(request: HttpRequest, payload: Any) -> services.TaskData:
     data = {k: v for k, v in given.items() if k not in {"contact_id", "company_id", "owner_id", "version", "status"}}
     data.update(_parties(request, given, errors))
     if given.get("owner_id") is not None:
-        owner = User.objects.filter(pk=given["owner_id"]).first()
+        owner = find_user(given["owner_id"])
         if owner is None:
             errors["owner_id"] = [_("No such user.")]
         data["owner"] = owner

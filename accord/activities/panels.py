@@ -10,6 +10,7 @@ from accord.activities import selectors
 from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel
 from accord.core import access, panels
+from accord.core import selectors as core_selectors
 from accord.core.models import entity_label
 from accord.identity.selectors import assignable_users
 from accord.people.models import Company, Contact
@@ -25,9 +26,9 @@ COMPOSER_CHANNELS = [
 def party_from_request(request: HttpRequest, data: Any) -> Contact | Company:
     """The contact or company named by ``contact=`` or ``company=``, if the user may see it."""
     if data.get("contact"):
-        return access.get_visible(request.user, Contact.objects.all(), pk=data["contact"])
+        return core_selectors.visible_one(request.user, Contact, data["contact"])
     if data.get("company"):
-        return access.get_visible(request.user, Company.objects.all(), pk=data["company"])
+        return core_selectors.visible_one(request.user, Company, data["company"])
     raise Http404
 
 

@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.activities.models import (
+    CalendarFeed,
     Direction,
     Interaction,
     InteractionChannel,
@@ -159,10 +163,29 @@ def timeline(party: Contact | Company, *, cursor: str = "", channel: str = "") -
     return Page(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, limit=query.limit)
 
 
+def interactions_about(user: Any, obj: models.Model, *, limit: int = 20) -> list[Interaction]:
+    """The newest interactions logged about ``obj`` (a deal, a lead: the record they were logged
+    ``related`` to) that ``user`` may see, newest first. Http404 when ``user`` may not see ``obj``.
+
+    Each interaction is visible by its own rule (its contact's, its company's, its author's), not by
+    ``obj``'s: a teammate's deal may have a call logged on a contact of another team, and seeing the
+    deal does not open that call."""
+    if not access.can_view(user, obj):
+        raise Http404
+    kind = ContentType.objects.get_for_model(obj)
+    qs = visible_interactions(user).filter(related_type=kind, related_id=obj.pk)
+    return list(_interaction_rows(qs).order_by("-occurred_at", "-id")[:limit])
+
+
 def open_tasks_of(user: Any, party: Contact | Company, limit: int = 10) -> list[Task]:
     field = "contact" if isinstance(party, Contact) else "company"
     qs = visible_tasks(user).filter(**{field: party}, status=TaskStatus.OPEN).select_related("owner")
     return list(qs.order_by("due_at", "id")[:limit])
+
+
+def calendar_feed_of(user: Any) -> CalendarFeed | None:
+    """The user's own calendar subscription, if they made one."""
+    return CalendarFeed.objects.filter(user=user).first()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from accord.activities.forms import InteractionForm, TaskForm
 from accord.activities.models import InteractionChannel, TaskStatus
 from accord.activities.panels import party_from_request, tasks_context, timeline_context
 from accord.core import access, exports, lists, search
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -29,8 +30,7 @@ from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
 from accord.core.redirects import safe_next
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
-from accord.identity.selectors import assignable_users
+from accord.identity.selectors import active_users, assignable_users
 from accord.people.models import Company, Contact
 from accord.people.selectors import visible_companies, visible_contacts
 
@@ -94,9 +94,9 @@ def _party_of(request: HttpRequest, raw: str) -> Contact | Company | None:
     except ValueError:
         return None
     if kind == "contact":
-        return access.scope(request.user, Contact.objects.all()).filter(pk=key).first()
+        return core_selectors.find_visible(request.user, Contact, key)
     if kind == "company":
-        return access.scope(request.user, Company.objects.all()).filter(pk=key).first()
+        return core_selectors.find_visible(request.user, Company, key)
     return None
 
 
@@ -273,7 +273,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "statuses": TaskStatus.choices,
-            "owners": User.objects.filter(is_active=True),
+            "owners": active_users(),
             "next_link": urlencode([*_flat(base), ("cursor", page.next_cursor)]) if page.next_cursor else "",
             "prev_link": urlencode([*_flat(base), ("before", page.prev_cursor)]) if page.prev_cursor else "",
         },

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.activities import calendar, feeds, services
+from accord.activities import calendar, feeds, selectors, services
 from accord.activities.models import CalendarFeed
 from accord.core import access
 from accord.core.access import AccessDenied
@@ -104,7 +104,7 @@ def _locale() -> dict[str, Any]:
 
 
 def _feed_of(user: Any) -> CalendarFeed | None:
-    return CalendarFeed.objects.filter(user=user).first()
+    return selectors.calendar_feed_of(user)
 
 
 @login_required

@@ -250,6 +250,22 @@ def can_place_in_team(user: Any, team: Any) -> bool:
     return team is not None and team.pk in user.visible_team_ids
 
 
+def can_place_in_territory(user: Any, territory: Any) -> bool:
+    """May ``user`` put a record in ``territory`` (None: in none)? A role that sees records by
+    territory only in one of its own territories: a record placed elsewhere would leave their sight
+    with the change saved. For every other role a territory does not decide what they see, so any."""
+    role = _role(user)
+    if role is None:
+        return False
+    if user.is_superuser or role.is_admin or role.visibility != "territory":
+        return True
+    return territory is not None and territory.pk in user.territory_ids
+
+
+def territory_refused() -> str:
+    return _("You may only place records in your own territories.")
+
+
 def can_reassign(user: Any) -> bool:
     """May ``user`` give records to other users at all (the lists' "Change owner", the API's
     reassign)? Taking a record oneself needs no permission; handing a set over does."""

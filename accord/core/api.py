@@ -20,8 +20,7 @@ from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, Validatio
 from accord.core.errors import BadRequest
 from accord.core.global_search import search_all
 from accord.core.listing import ListQuery, ListSpec, parse
-from accord.core.models import CustomFieldDefinition
-from accord.core.selectors import visible_tags
+from accord.core.selectors import custom_field_definitions, visible_tags
 
 T = TypeVar("T")
 
@@ -258,10 +257,7 @@ class CustomFieldOut(Schema):
 
 @router.get("/custom-fields", response=list[CustomFieldOut], summary="Custom field definitions")
 def custom_fields(request: HttpRequest, entity: str | None = None) -> Any:
-    qs = CustomFieldDefinition.objects.filter(active=True)
-    if entity:
-        qs = qs.filter(entity=entity)
-    return list(qs)
+    return list(custom_field_definitions(entity=entity or "", active=True))
 
 
 class TagOut(Schema):

@@ -44,9 +44,10 @@ class DemoContext:
 
 def demo_logins() -> list[tuple[str, str]]:
     """The demo users that exist (and still have the demo password), for ``accord run`` to print."""
-    from accord.identity.models import User
+    from django.contrib.auth import get_user_model
 
-    users = User.objects.filter(username__in=DEMO_USERNAMES, is_active=True).select_related("role")
+    # By name (AUTH_USER_MODEL): core sits below identity and imports none of it.
+    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES, is_active=True).select_related("role")
     found = {u.username: u for u in users}
     return [
         (name, found[name].role.name)

@@ -77,13 +77,6 @@ class Row:
     note: str = ""  # what a merge did: "Merged in: ...", "Merged into ..."
 
 
-def for_record(obj: models.Model, *, limit: int = 100) -> list[Row]:
-    """The newest ``limit`` entries of ``obj``'s audit trail, ready to show. The caller has checked
-    that the user may see ``obj``."""
-    entries = AuditEntry.objects.filter(entity=entity_label(obj), object_id=obj.pk).select_related("actor")
-    return rows(entries[:limit], model=type(obj), obj=obj)
-
-
 def rows(entries: Iterable[AuditEntry], *, model: type[models.Model], obj: models.Model | None = None) -> list[Row]:
     """Display rows for audit entries of one model, newest first as given."""
     entries = list(entries)

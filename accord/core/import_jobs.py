@@ -37,7 +37,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.core import access, changes, importers
+from accord.core import access, changes, dryrun, importers
 from accord.core.event_types import ImportFinished
 from accord.core.events import emit
 from accord.core.importers import Importer, ImportReport, Outcome, RowError
@@ -444,7 +444,11 @@ def run(pk: Any) -> ImportJob | None:
                 ImportJob.objects.filter(pk=pk).update(total=total)
                 job.total = total
                 publish_progress(pk, 0)
-                with _open(job, path) as table, changes.audit_batch() as batch:
+                with (
+                    dryrun.isolated() if job.dry_run else contextlib.nullcontext(),
+                    _open(job, path) as table,
+                    changes.audit_batch() as batch,
+                ):
                     report = importer.run(
                         table,
                         job.mapping,

@@ -187,6 +187,12 @@ def parse(
 ) -> ListQuery:
     """Parse list parameters. ``strict`` (the API) rejects unknown parameters; the UI drops them."""
     errors: dict[str, list[str]] = {}
+    # No database column stores a NUL character (PostgreSQL refuses it in any text): a parameter
+    # carrying one is refused (the API) or dropped (the UI) before anything is asked of it.
+    refused = [name for name in params if any("\x00" in v for v in _raw_values(params, name))]
+    if refused:
+        errors.update({str(name): [_("Text cannot contain NUL characters.")] for name in refused})
+        params = {name: _raw_values(params, name) for name in params if name not in refused}
     query = ListQuery(limit=default_limit)
     filter_map = spec.filter_map()
     wants_custom = spec.custom_fields and any(str(name).startswith("cf.") for name in params)

@@ -149,11 +149,14 @@ def _fts_phrase(term: str) -> str:
 
 
 def matching(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
-    """Rows whose search text contains the query (every word of it, in any order)."""
+    """Rows whose search text contains the query (every word of it, in any order), found through
+    the model's search index. Only models registered with the search service have one."""
+    model = queryset.model
+    if not is_searchable(model):
+        raise ValueError(f"{model._meta.label} is not registered with the search service")
     words = [w for w in query_terms(query).split(" ") if w]
     if not words:
         return queryset
-    model = queryset.model
     table = model._meta.db_table
     if _vendor(model) == "sqlite":
         long_words = [w for w in words if len(w) >= 3]

@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accord.core import access
-from accord.core.models import Tag
+from accord.core import history as history_rows
+from accord.core.models import AuditEntry, CustomFieldDefinition, SavedView, Tag, entity_label
+
+M = TypeVar("M", bound=models.Model)
+
+
+# --- any record, through the policy ----------------------------------------------------------------------
+
+
+def visible(user: Any, model: type[M]) -> QuerySet[M]:
+    """Every record of ``model`` that ``user`` may see (for screens written once for several
+    models, such as the contact and company pages)."""
+    return access.scope(user, model._default_manager.all())
+
+
+def visible_one(user: Any, model: type[M], pk: Any) -> M:
+    """One record of ``model`` that ``user`` may see; Http404 for one out of sight, missing or
+    named by a malformed key."""
+    return access.get_visible(user, model._default_manager.all(), pk=pk)
+
+
+def find_visible(user: Any, model: type[M], pk: Any) -> M | None:
+    """Like ``visible_one``, but None instead of Http404: for a field of a form or a request body
+    naming a related record, whose error then names the field."""
+    if pk in (None, ""):
+        return None
+    try:
+        return visible(user, model).filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
 
 
 def _tagged_models() -> list[tuple[type[models.Model], str]]:
@@ -34,3 +65,64 @@ def visible_tags(user: Any) -> models.QuerySet[Tag]:
     for model, field in _tagged_models():
         used |= Q(pk__in=access.scope(user, model._default_manager.all()).values(field))
     return Tag.objects.filter(used)
+
+
+def all_tags() -> QuerySet[Tag]:
+    """Every tag, for the catalogue's price lists: a price list applies to every company with its
+    tag, whoever can see those companies."""
+    return Tag.objects.all()
+
+
+def find_tag(pk: Any) -> Tag | None:
+    try:
+        return Tag.objects.filter(pk=pk).first() if pk not in (None, "") else None
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def custom_field_definitions(*, entity: str = "", active: bool | None = None) -> QuerySet[CustomFieldDefinition]:
+    """Custom field definitions (settings: the same for everyone), of one entity or all."""
+    qs = CustomFieldDefinition.objects.all()
+    if entity:
+        qs = qs.filter(entity=entity)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def custom_field_definition(pk: Any) -> CustomFieldDefinition:
+    """One custom field definition; Http404 when there is none."""
+    return _get_or_404(CustomFieldDefinition.objects.all(), pk)
+
+
+def saved_view(user: Any, pk: Any) -> SavedView:
+    """A saved list view ``user`` may see: their own or a shared one, any for an administrator
+    (who may delete them). Http404 otherwise."""
+    qs = SavedView.objects.all()
+    if not access.is_admin(user):
+        qs = qs.filter(Q(user_id=user.pk) | Q(shared=True))
+    return _get_or_404(qs, pk)
+
+
+def _get_or_404(qs: QuerySet[M], pk: Any) -> M:
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+# --- the audit trail ------------------------------------------------------------------------------------
+
+
+def audit_entries(user: Any, obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
+    """The newest ``limit`` audit entries of ``obj``, as stored (the API's history). Http404 when
+    ``user`` may not see ``obj``: its history is as out of sight as the record."""
+    if not access.can_view(user, obj):
+        raise Http404
+    entries = AuditEntry.objects.filter(entity=entity_label(obj), object_id=obj.pk).select_related("actor")
+    return list(entries.order_by("-at", "-id")[:limit])
+
+
+def history(user: Any, obj: models.Model, *, limit: int = 100) -> list[history_rows.Row]:
+    """``obj``'s History card: the newest ``limit`` audit entries as rows ready to show."""
+    return history_rows.rows(audit_entries(user, obj, limit=limit), model=type(obj), obj=obj)

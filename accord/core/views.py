@@ -10,15 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, global_search, services, workers
+from accord.core import access, global_search, selectors, services, workers
 from accord.core.access import AccessDenied
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
-from accord.core.models import CustomFieldDefinition, SavedView
 from accord.core.redirects import safe_next, safe_path
 from accord.core.requests import AuthedRequest
 from accord.core.settings_forms import CustomFieldForm
@@ -72,7 +71,7 @@ def saved_view_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
-    view = get_object_or_404(SavedView, pk=pk)
+    view = selectors.saved_view(request.user, pk)
     services.delete_view(actor=request.user, view=view)
     messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
     return redirect(safe_next(request, "/"))
@@ -89,7 +88,7 @@ def _require_admin(request: HttpRequest) -> None:
 @login_required
 def custom_field_list(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    definitions = CustomFieldDefinition.objects.all()
+    definitions = selectors.custom_field_definitions()
     return render(
         request,
         "core/custom_fields.html",
@@ -100,7 +99,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def custom_field_edit(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_admin(request)
-    definition = get_object_or_404(CustomFieldDefinition, pk=pk) if pk else None
+    definition = selectors.custom_field_definition(pk) if pk else None
     if request.method == "POST":
         form = CustomFieldForm(request.POST, editing=definition is not None)
         if form.is_valid():

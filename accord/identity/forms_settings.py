@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accord.identity import selectors
 from accord.identity.forms import NewPasswordForm
 from accord.identity.forms_account import PreferencesMixin
 from accord.identity.models import Reach, Role, Team, Territory, Visibility
@@ -35,13 +36,13 @@ class UserForm(PreferencesMixin):
         label=_("Phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
     role = forms.ModelChoiceField(
-        label=_("Role"), queryset=Role.objects.order_by("name"), to_field_name="code", empty_label=None
+        label=_("Role"), queryset=selectors.role_choices(), to_field_name="code", empty_label=None
     )
     teams = forms.ModelMultipleChoiceField(
-        label=_("Teams"), queryset=Team.objects.order_by("name"), required=False, widget=_checkboxes()
+        label=_("Teams"), queryset=selectors.team_choices(), required=False, widget=_checkboxes()
     )
     territories = forms.ModelMultipleChoiceField(
-        label=_("Territories"), queryset=Territory.objects.order_by("name"), required=False, widget=_checkboxes()
+        label=_("Territories"), queryset=selectors.territory_choices(), required=False, widget=_checkboxes()
     )
     password = forms.CharField(
         label=_("Password"),

@@ -6,13 +6,19 @@ services do for writes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accord.core import access
 from accord.identity.models import ApiToken, Role, Team, Territory, User
 from accord.identity.services.common import require_admin
+
+M = TypeVar("M", bound=models.Model)
 
 
 def assignable_users(user: Any) -> QuerySet[User] | None:
@@ -100,3 +106,82 @@ def active_users() -> QuerySet[User]:
 def tokens_of(user: Any) -> QuerySet[ApiToken]:
     """A user's API tokens, newest first: the owner's own list, or an administrator's view of it."""
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+# --- choices and references: the same for every user --------------------------------------------------
+
+
+def team_choices() -> QuerySet[Team]:
+    """Every team by name, for filters and pickers."""
+    return Team.objects.order_by("name")
+
+
+def territory_choices() -> QuerySet[Territory]:
+    """Every territory by name, for filters and pickers."""
+    return Territory.objects.order_by("name")
+
+
+def role_choices() -> QuerySet[Role]:
+    """Every role by name, for filters and pickers."""
+    return Role.objects.order_by("name")
+
+
+def _one(qs: QuerySet[M], pk: Any) -> M | None:
+    if pk in (None, ""):
+        return None
+    try:
+        return qs.filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def find_user(pk: Any, *, active: bool = False) -> User | None:
+    """The user ``pk`` names (only an active one with ``active``), with their role; None when there
+    is none or ``pk`` is malformed. Whether the caller may give them records is ``access``'s."""
+    qs = User.objects.select_related("role")
+    return _one(qs.filter(is_active=True) if active else qs, pk)
+
+
+def find_team(pk: Any) -> Team | None:
+    return _one(Team.objects.all(), pk)
+
+
+def find_territory(pk: Any) -> Territory | None:
+    return _one(Territory.objects.all(), pk)
+
+
+def user_or_404(viewer: Any, pk: Any) -> User:
+    """One user for the administration screens, with their role (administrators only)."""
+    require_admin(viewer)
+    return _or_404(User.objects.select_related("role"), pk)
+
+
+def _or_404(qs: QuerySet[M], pk: Any) -> M:
+    found = _one(qs, pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def team_or_404(viewer: Any, pk: Any) -> Team:
+    require_admin(viewer)
+    return _or_404(Team.objects.all(), pk)
+
+
+def territory_or_404(viewer: Any, pk: Any) -> Territory:
+    require_admin(viewer)
+    return _or_404(Territory.objects.all(), pk)
+
+
+def role_or_404(viewer: Any, pk: Any) -> Role:
+    require_admin(viewer)
+    return _or_404(Role.objects.all(), pk)
+
+
+def token_or_404(viewer: Any, pk: Any) -> ApiToken:
+    """An API token ``viewer`` may revoke: their own, anyone's for an administrator. Someone else's
+    token is as absent as a missing one."""
+    qs = ApiToken.objects.all()
+    if not access.is_admin(viewer):
+        qs = qs.filter(user_id=viewer.pk)
+    return _or_404(qs, pk)

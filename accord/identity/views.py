@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
@@ -25,9 +24,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accord.core.forms import apply_errors
-from accord.identity import services
+from accord.identity import selectors, services
 from accord.identity.forms import CodeForm, LoginForm, NewPasswordForm
-from accord.identity.models import RecoveryCodeDevice, User
+from accord.identity.models import RecoveryCodeDevice
 from accord.identity.services import twofactor
 
 # Between the password and the code: whose password was right, and until when it counts.
@@ -96,9 +95,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(_next_url(request, next_url))
     else:
         pending = _pending(request)
-        found = (
-            User.objects.select_related("role").filter(pk=pending["user"], is_active=True).first() if pending else None
-        )
+        found = selectors.find_user(pending["user"], active=True) if pending else None
         if pending is None or found is None:
             messages.error(request, _("Your sign-in took too long: log in again."))
             return redirect("identity:login")
@@ -173,8 +170,8 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     """Choose a new password from the link an administrator had e-mailed. The link works once:
     the token is derived from the password it replaces."""
     try:
-        user: Any = get_user_model()._default_manager.get(pk=force_str(urlsafe_base64_decode(uidb64)))
-    except (ValueError, TypeError, OverflowError, ValidationError, User.DoesNotExist):
+        user: Any = selectors.find_user(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError):
         user = None
     valid = user is not None and user.is_active and default_token_generator.check_token(user, token)
     form = NewPasswordForm(request.POST or None)

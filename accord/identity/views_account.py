@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -19,12 +19,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from accord.core import access
 from accord.core.forms import apply_errors
 from accord.core.redirects import safe_next
 from accord.identity import selectors, services
 from accord.identity.forms_account import AuthenticatorForm, PasswordChangeForm, ProfileForm, ProofForm, TokenForm
-from accord.identity.models import ApiToken
 from accord.identity.services import twofactor
 from accord.identity.views import set_language_cookie
 
@@ -123,9 +121,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
     """The owner revokes their token; an administrator may revoke anyone's (from the user's page)."""
-    token = get_object_or_404(ApiToken, pk=pk)
-    if token.user_id != request.user.pk and not access.is_admin(request.user):
-        raise Http404  # someone else's token is as absent as a missing one
+    token = selectors.token_or_404(request.user, pk)
     services.revoke_token(actor=request.user, token=token)  # type: ignore[arg-type]
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect(safe_next(request, "/account/#tokens"))

@@ -13,7 +13,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -22,13 +22,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accord.core import access, history
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.identity import selectors, services
 from accord.identity.forms_settings import AdminPasswordForm, RoleForm, TeamForm, TerritoryForm, UserForm
-from accord.identity.models import Role, Team, Territory, User
+from accord.identity.models import User
 from accord.identity.services import twofactor
 
 PAGE_SIZE = 50
@@ -45,8 +46,8 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
             messages.error(request, problem)
 
 
-def _history(obj: Any) -> list[history.Row]:
-    return history.for_record(obj, limit=50) if obj is not None and obj.pk else []
+def _history(request: HttpRequest, obj: Any) -> list[history.Row]:
+    return core_selectors.history(request.user, obj, limit=50) if obj is not None and obj.pk else []
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     }
     if params["active"] not in selectors.ACTIVE_FILTERS:
         params["active"] = "active"
-    team = Team.objects.filter(pk=params["team"]).first() if _is_uuid(params["team"]) else None
+    team = selectors.find_team(params["team"]) if _is_uuid(params["team"]) else None
     rows = selectors.users(request.user, search=params["q"], role=params["role"], team=team, active=params["active"])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {k: v for k, v in params.items() if v and not (k == "active" and v == "active")}
@@ -71,8 +72,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "users": page.object_list,
         "params": params,
-        "roles": Role.objects.order_by("name"),
-        "teams": Team.objects.order_by("name"),
+        "roles": selectors.role_choices(),
+        "teams": selectors.team_choices(),
         "total": page.paginator.count,
         "prev_link": urlencode({**query, "page": page.previous_page_number()}) if page.has_previous() else "",
         "next_link": urlencode({**query, "page": page.next_page_number()}) if page.has_next() else "",
@@ -127,7 +128,7 @@ def _user_page(request: HttpRequest, user: User, status: int = 200, **forms: Any
         "mail_configured": services.mail_configured(),
         "tokens": selectors.tokens_of(user),
         "recovery_codes_left": twofactor.recovery_codes_left(user),
-        "history_rows": _history(user),
+        "history_rows": _history(request, user),
         "is_self": user.pk == request.user.pk,
     }
     return render(request, "identity/settings/user_detail.html", context, status=status)
@@ -155,7 +156,7 @@ def user_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def user_set_active(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    user = get_object_or_404(User.objects.select_related("role"), pk=pk)
+    user = selectors.user_or_404(request.user, pk)
     active = request.POST.get("active") == "1"
     try:
         services.set_active(actor=request.user, user=user, active=active)  # type: ignore[arg-type]
@@ -195,7 +196,7 @@ def user_set_password(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def user_send_reset(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = selectors.user_or_404(request.user, pk)
     path = reverse(
         "identity:password-reset",
         kwargs={
@@ -218,7 +219,7 @@ def user_send_reset(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def user_reset_two_factor(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    user = get_object_or_404(User.objects.select_related("role"), pk=pk)
+    user = selectors.user_or_404(request.user, pk)
     twofactor.reset(actor=request.user, user=user)  # type: ignore[arg-type]
     messages.success(
         request,
@@ -259,7 +260,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    team = get_object_or_404(Team, pk=pk)
+    team = selectors.team_or_404(request.user, pk)
     form = TeamForm(request.POST or None, initial=TeamForm.initial_for(team))
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,7 +279,7 @@ def team_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         else:
             messages.success(request, _("The team was saved."))
             return redirect("identity:access-teams")
-    context = {"form": form, "obj": team, "history_rows": _history(team), "kind": "team"}
+    context = {"form": form, "obj": team, "history_rows": _history(request, team), "kind": "team"}
     return render(request, "identity/settings/group_form.html", context, status=422 if form.errors else 200)
 
 
@@ -286,7 +287,7 @@ def team_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def team_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    team = get_object_or_404(Team, pk=pk)
+    team = selectors.team_or_404(request.user, pk)
     try:
         services.delete_team(actor=request.user, team=team)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -327,7 +328,7 @@ def territory_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def territory_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    territory = get_object_or_404(Territory, pk=pk)
+    territory = selectors.territory_or_404(request.user, pk)
     form = TerritoryForm(request.POST or None, initial=TerritoryForm.initial_for(territory))
     if request.method == "POST" and form.is_valid():
         try:
@@ -349,7 +350,7 @@ def territory_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     context = {
         "form": form,
         "obj": territory,
-        "history_rows": _history(territory),
+        "history_rows": _history(request, territory),
         "kind": "territory",
     }
     return render(request, "identity/settings/group_form.html", context, status=422 if form.errors else 200)
@@ -359,7 +360,7 @@ def territory_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def territory_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    territory = get_object_or_404(Territory, pk=pk)
+    territory = selectors.territory_or_404(request.user, pk)
     try:
         services.delete_territory(actor=request.user, territory=territory)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -381,7 +382,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def role_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
     _require_admin(request)
-    role = get_object_or_404(Role, pk=pk) if pk else None
+    role = selectors.role_or_404(request.user, pk) if pk else None
     form = RoleForm(request.POST or None, initial=RoleForm.initial_for(role), editing=role is not None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -401,7 +402,7 @@ def role_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
     context = {
         "form": form,
         "role": role,
-        "history_rows": _history(role),
+        "history_rows": _history(request, role),
         "user_count": role.users.filter(is_active=True).count() if role else 0,
     }
     return render(request, "identity/settings/role_form.html", context, status=422 if form.errors else 200)
@@ -411,7 +412,7 @@ def role_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
 @require_POST
 def role_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    role = get_object_or_404(Role, pk=pk)
+    role = selectors.role_or_404(request.user, pk)
     try:
         services.delete_role(actor=request.user, role=role)  # type: ignore[arg-type]
     except ValidationError as exc:

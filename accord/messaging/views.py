@@ -6,13 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.core.htmx import is_htmx
-from accord.messaging import services
-from accord.messaging.models import Message, MessageChannel
+from accord.messaging import selectors, services
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    notifications = Message.objects.filter(recipient_user_id=request.user.pk, channel=MessageChannel.IN_APP)[:100]
+    notifications = selectors.notifications(request.user)
     template = "messaging/_notification_menu.html" if is_htmx(request) else "messaging/inbox.html"
     return render(request, template, {"notifications": notifications, "unread": services.unread_count(request.user)})
 
@@ -35,7 +34,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def open_notification(request: HttpRequest, pk: str) -> HttpResponse:
-    message = Message.objects.filter(pk=pk, recipient_user_id=request.user.pk).first()
+    message = selectors.notification(request.user, pk)
     if message is None:
         return redirect("messaging:inbox")
     services.mark_read(user=request.user, message_ids=[message.pk])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accord.core import access, idempotency
+from accord.core import selectors as core_selectors
 from accord.core.api import (
     ERRORS,
     PageOut,
@@ -24,10 +26,10 @@ from accord.core.api import (
     wants_total,
 )
 from accord.core.listing import apply, parse
-from accord.core.models import AuditEntry, entity_label
+from accord.core.models import AuditEntry
 from accord.core.phones import format_phone
 from accord.core.requests import AuthedRequest
-from accord.identity.models import Team, Territory, User
+from accord.identity import selectors as identity_selectors
 from accord.people import duplicates, mass, merging, selectors, services
 from accord.people.models import Company, Contact
 
@@ -233,10 +235,10 @@ class AuditOut(Schema):
 # --- input -> service data ----------------------------------------------------------------------------
 
 
-def _resolve(model: type[Any], pk: uuid.UUID | None, field: str, errors: dict[str, list[str]]) -> Any:
+def _resolve(find: Callable[[Any], Any], pk: uuid.UUID | None, field: str, errors: dict[str, list[str]]) -> Any:
     if pk is None:
         return None
-    obj = model.objects.filter(pk=pk).first()
+    obj = find(pk)
     if obj is None:
         errors[field] = [_("No such record.")]
     return obj
@@ -245,7 +247,7 @@ def _resolve(model: type[Any], pk: uuid.UUID | None, field: str, errors: dict[st
 def _assignable_owner(request: HttpRequest, pk: uuid.UUID, errors: dict[str, list[str]]) -> Any:
     """The user ``pk`` names when the caller may give records to them; otherwise the error the
     service gives, the same whether the user exists or not."""
-    owner = User.objects.filter(pk=pk).first()
+    owner = identity_selectors.find_user(pk)
     if owner is None or not access.can_assign_to(request.user, owner):
         errors["owner_id"] = [access.owner_refused()]
         return None
@@ -270,9 +272,9 @@ def _party_data(request: HttpRequest, payload: OwnershipIn, fields: tuple[str, .
         if owner is not None:
             data["owner"] = owner
     if "team_id" in given:
-        data["team"] = _resolve(Team, given["team_id"], "team_id", errors)
+        data["team"] = _resolve(identity_selectors.find_team, given["team_id"], "team_id", errors)
     if "territory_id" in given:
-        data["territory"] = _resolve(Territory, given["territory_id"], "territory_id", errors)
+        data["territory"] = _resolve(identity_selectors.find_territory, given["territory_id"], "territory_id", errors)
     if "companies" in given:
         links = []
         visible = selectors.visible_companies(request.user)
@@ -319,12 +321,7 @@ def _etag(response: HttpResponse, obj: Any) -> HttpResponse:
 
 
 def _history(request: HttpRequest, model: type[Any], pk: uuid.UUID) -> list[AuditEntry]:
-    access.get_visible(request.user, model._default_manager.all(), pk=pk)
-    return list(
-        AuditEntry.objects.filter(entity=entity_label(model), object_id=pk)
-        .select_related("actor")
-        .order_by("-at")[:200]
-    )
+    return core_selectors.audit_entries(request.user, core_selectors.visible_one(request.user, model, pk))
 
 
 # --- contacts -------------------------------------------------------------------------------------------
@@ -395,17 +392,17 @@ def _reassign(request: AuthedRequest, spec: Any, queryset: Any, payload: Reassig
         raise access.AccessDenied()
     errors: dict[str, list[str]] = {}
     owner = _assignable_owner(request, payload.owner_id, errors)
-    team = _resolve(Team, payload.team_id, "team_id", errors) if payload.team_id else mass.UNSET
+    team = _resolve(identity_selectors.find_team, payload.team_id, "team_id", errors) if payload.team_id else mass.UNSET
     if errors:
         raise ValidationError(errors)
-    selection = apply(spec, query, access.scope(request.user, queryset))
+    selection = apply(spec, query, queryset)
     return {"count": mass.reassign(actor=request.user, queryset=selection, owner=owner, team=team)}
 
 
 @contacts_router.post("/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered contacts to an owner")
 def reassign_contacts(request: AuthedRequest, payload: ReassignIn) -> Any:
     """Every contact matching ``filters`` (the list's filters) that you may change goes to the owner."""
-    return _reassign(request, selectors.CONTACT_LIST, Contact.objects.all(), payload)
+    return _reassign(request, selectors.CONTACT_LIST, selectors.visible_contacts(request.user), payload)
 
 
 @contacts_router.get("/{uuid:contact_id}", response={200: ContactOut, **ERRORS})
@@ -432,7 +429,7 @@ def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: Conta
 
 @contacts_router.delete("/{uuid:contact_id}", response={204: None, **ERRORS})
 def delete_contact(request: AuthedRequest, contact_id: uuid.UUID) -> Any:
-    contact = access.get_visible(request.user, Contact.objects.all(), pk=contact_id)
+    contact = core_selectors.visible_one(request.user, Contact, contact_id)
     services.delete_contact(actor=request.user, contact=contact, expected_version=expected_version(request))
     return Status(204, None)
 
@@ -453,7 +450,7 @@ def contact_duplicates(request: HttpRequest, contact_id: uuid.UUID) -> Any:
 
 @contacts_router.post("/{uuid:contact_id}/merge", response={200: ContactOut, **ERRORS})
 def merge_contacts(request: AuthedRequest, contact_id: uuid.UUID, payload: MergeIn) -> Any:
-    survivor = access.get_visible(request.user, Contact.objects.all(), pk=contact_id)
+    survivor = core_selectors.visible_one(request.user, Contact, contact_id)
     others = list(selectors.visible_contacts(request.user).filter(pk__in=payload.duplicate_ids))
     if len(others) != len(set(payload.duplicate_ids)):
         raise ValidationError({"duplicate_ids": [_("Some of these contacts do not exist.")]})
@@ -525,7 +522,7 @@ def create_company(request: AuthedRequest, payload: CompanyIn) -> Any:
     "/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered companies to an owner"
 )
 def reassign_companies(request: AuthedRequest, payload: ReassignIn) -> Any:
-    return _reassign(request, selectors.COMPANY_LIST, Company.objects.all(), payload)
+    return _reassign(request, selectors.COMPANY_LIST, selectors.visible_companies(request.user), payload)
 
 
 @companies_router.get("/{uuid:company_id}", response={200: CompanyOut, **ERRORS})
@@ -552,7 +549,7 @@ def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: Compa
 
 @companies_router.delete("/{uuid:company_id}", response={204: None, **ERRORS})
 def delete_company(request: AuthedRequest, company_id: uuid.UUID) -> Any:
-    company = access.get_visible(request.user, Company.objects.all(), pk=company_id)
+    company = core_selectors.visible_one(request.user, Company, company_id)
     services.delete_company(actor=request.user, company=company, expected_version=expected_version(request))
     return Status(204, None)
 
@@ -574,7 +571,7 @@ def company_duplicates(request: HttpRequest, company_id: uuid.UUID) -> Any:
 
 @companies_router.post("/{uuid:company_id}/merge", response={200: CompanyOut, **ERRORS})
 def merge_companies(request: AuthedRequest, company_id: uuid.UUID, payload: MergeIn) -> Any:
-    survivor = access.get_visible(request.user, Company.objects.all(), pk=company_id)
+    survivor = core_selectors.visible_one(request.user, Company, company_id)
     others = list(selectors.visible_companies(request.user).filter(pk__in=payload.duplicate_ids))
     if len(others) != len(set(payload.duplicate_ids)):
         raise ValidationError({"duplicate_ids": [_("Some of these companies do not exist.")]})

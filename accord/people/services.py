@@ -276,7 +276,12 @@ def _ownership(
         else:
             obj.team = team
     if "territory" in data:
-        obj.territory = data["territory"]
+        territory = data["territory"]
+        moved = (territory.pk if territory is not None else None) != obj.territory_id
+        if actor is not None and moved and not access.can_place_in_territory(actor, territory):
+            errors["territory"] = [access.territory_refused()]
+        else:
+            obj.territory = territory
 
 
 # --- writing children --------------------------------------------------------------------------------

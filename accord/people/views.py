@@ -20,16 +20,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, customfields, exports, history, lists, panels, search
+from accord.core import access, customfields, exports, lists, panels, search
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListSpec, parse
 from accord.core.models import entity_label
-from accord.core.selectors import visible_tags
-from accord.identity.models import User
-from accord.identity.selectors import assignable_users
+from accord.identity.selectors import active_users, assignable_users
 from accord.people import duplicates, merging, selectors, services
 from accord.people.forms import ROW_CHOICES, CompanyForm, ContactForm, company_initial, contact_initial, rows_of
 from accord.people.models import Company, CompanySize, Contact, Language, Source
@@ -141,8 +140,8 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
         "query": query,
         "page": page,
         "total": total,
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
-        "tags": visible_tags(request.user)[:300],
+        "owners": active_users(),
+        "tags": core_selectors.visible_tags(request.user)[:300],
         "languages": Language.choices,
         "sources": Source.choices,
         "sizes": CompanySize.choices,
@@ -218,8 +217,9 @@ def _custom_display(kind: Kind, obj: Any) -> list[tuple[str, str]]:
 
 @login_required
 def history_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
-    obj = access.get_visible(request.user, kind.model.objects.all(), pk=pk)
-    return render(request, "core/_history.html", {"history_rows": history.for_record(obj), "obj": obj})
+    obj = core_selectors.visible_one(request.user, kind.model, pk)
+    rows = core_selectors.history(request.user, obj)
+    return render(request, "core/_history.html", {"history_rows": rows, "obj": obj})
 
 
 # --- create and edit --------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def edit_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def delete_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
-    obj = access.get_visible(request.user, kind.model.objects.all(), pk=pk)
+    obj = core_selectors.visible_one(request.user, kind.model, pk)
     version = request.POST.get("version")
     try:
         kind.delete(request.user, obj, int(version) if version and version.isdigit() else None)
@@ -383,7 +383,7 @@ def merge_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
     obj = kind.detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, obj):
         raise AccessDenied()
-    visible = access.scope(request.user, kind.model.objects.all())
+    visible = core_selectors.visible(request.user, kind.model)
     if request.method == "POST":
         ids = [i for i in request.POST.getlist("duplicate") if _is_uuid(i)]
         others = list(visible.filter(pk__in=ids).exclude(pk=obj.pk))

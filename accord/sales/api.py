@@ -13,12 +13,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from accord.core import access, idempotency
+from accord.core import selectors as core_selectors
 from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
+from accord.identity.selectors import find_territory, find_user
 from accord.people.models import Company, Contact
 from accord.sales import selectors
-from accord.sales.models import Deal, Lead, LostReason, Pipeline, Product, Stage
+from accord.sales.models import Deal, Lead
+from accord.sales.selectors import products as product_selectors
+from accord.sales.selectors import settings as settings_selectors
 from accord.sales.services import deals as deal_services
 from accord.sales.services import leads as lead_services
 from accord.sales.services import products as product_services
@@ -146,6 +149,7 @@ class DealIn(StrictSchema):
     next_step: str = ""
     description: str = ""
     owner_id: uuid.UUID | None = None
+    territory_id: uuid.UUID | None = Field(None, description="Left out on a new deal: the company's territory.")
     external_id: str | None = None
     lines: list[LineSchema] | None = None
 
@@ -162,6 +166,7 @@ class DealPatch(StrictSchema):
     next_step: str | None = None
     description: str | None = None
     owner_id: uuid.UUID | None = None
+    territory_id: uuid.UUID | None = None
     lines: list[LineSchema] | None = None
 
 
@@ -195,6 +200,7 @@ class DealOut(Schema):
     description: str
     owner: UserRef
     team_id: uuid.UUID | None
+    territory_id: uuid.UUID | None
     closed_at: datetime.datetime | None
     lost_reason: str | None
     lines: list[LineOut]
@@ -298,7 +304,7 @@ class ProductOut(Schema):
 def _visible(request: HttpRequest, model: type[Any], pk: Any, field: str, errors: dict[str, list[str]]) -> Any:
     if pk is None:
         return None
-    obj = access.scope(request.user, model.objects.all()).filter(pk=pk).first()
+    obj = core_selectors.find_visible(request.user, model, pk)
     if obj is None:
         errors[field] = [_("No such record.")]
     return obj
@@ -309,7 +315,7 @@ def _owner(request: HttpRequest, pk: Any, errors: dict[str, list[str]]) -> Any:
     answer for them and for a user that does not exist."""
     if pk is None:
         return None
-    user = User.objects.filter(pk=pk, is_active=True).first()
+    user = find_user(pk, active=True)
     if user is None or not access.can_assign_to(request.user, user):
         errors["owner_id"] = [access.owner_refused()]
         return None
@@ -425,6 +431,12 @@ def _deal_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]])
         data["company"] = _visible(request, Company, given["company_id"], "company_id", errors)
     if given.get("owner_id"):
         data["owner"] = _owner(request, given["owner_id"], errors)
+    if "territory_id" in given:
+        data["territory"] = None
+        if given["territory_id"] is not None:
+            data["territory"] = find_territory(given["territory_id"])
+            if data["territory"] is None:
+                errors["territory_id"] = [_("No such record.")]
     if "contacts" in given and given["contacts"] is not None:
         people = []
         for i, item in enumerate(given["contacts"]):
@@ -437,7 +449,7 @@ def _deal_data(request: HttpRequest, payload: Any, errors: dict[str, list[str]])
         for i, item in enumerate(given["lines"]):
             product = None
             if item.get("product_id"):
-                product = Product.objects.filter(pk=item["product_id"]).first()
+                product = product_selectors.find_product(item["product_id"])
                 if product is None:
                     errors[f"lines.{i}.product_id"] = [_("No such product.")]
             lines.append({**{k: v for k, v in item.items() if k != "product_id"}, "product": product})
@@ -462,8 +474,8 @@ def create_deal(request: AuthedRequest, payload: DealIn) -> Any:
     def run() -> Deal:
         errors: dict[str, list[str]] = {}
         data = _deal_data(request, payload, errors)
-        pipeline = Pipeline.objects.filter(pk=payload.pipeline_id).first() if payload.pipeline_id else None
-        stage = Stage.objects.filter(pk=payload.stage_id).first() if payload.stage_id else None
+        pipeline = settings_selectors.find_pipeline(payload.pipeline_id)
+        stage = settings_selectors.find_stage(payload.stage_id)
         if payload.pipeline_id and pipeline is None:
             errors["pipeline_id"] = [_("No such pipeline.")]
         if payload.stage_id and stage is None:
@@ -509,12 +521,12 @@ def move_deal(request: AuthedRequest, deal_id: uuid.UUID, payload: MoveIn) -> An
     """Move a deal to a stage (and between two cards of its column). Lost needs a reason."""
     deal = selectors.deal_detail(request.user, deal_id)
     errors: dict[str, list[str]] = {}
-    stage = Stage.objects.filter(pk=payload.stage_id).first()
+    stage = settings_selectors.find_stage(payload.stage_id)
     if stage is None:
         errors["stage_id"] = [_("No such stage.")]
     reason = None
     if payload.lost_reason_id:
-        reason = LostReason.objects.filter(pk=payload.lost_reason_id).first()
+        reason = settings_selectors.find_lost_reason(payload.lost_reason_id)
         if reason is None:
             errors["lost_reason_id"] = [_("No such reason.")]
     neighbours = {}
@@ -549,7 +561,7 @@ def delete_deal(request: AuthedRequest, deal_id: uuid.UUID) -> Any:
 
 @router.get("/pipelines", response=list[PipelineOut], tags=["deals"])
 def list_pipelines(request: HttpRequest) -> Any:
-    return list(Pipeline.objects.filter(active=True).prefetch_related("stages"))
+    return list(settings_selectors.pipelines(active=True, with_stages=True))
 
 
 @router.get(
@@ -576,14 +588,14 @@ def create_product(request: AuthedRequest, payload: ProductIn) -> Any:
 
 @router.get("/products/{uuid:product_id}", response={200: ProductOut, **ERRORS}, tags=["products"])
 def get_product(request: HttpRequest, product_id: uuid.UUID) -> Any:
-    return access.get_visible(request.user, Product.objects.prefetch_related("prices"), pk=product_id)
+    return product_selectors.product_detail(request.user, product_id)
 
 
 @router.patch("/products/{uuid:product_id}", response={200: ProductOut, **ERRORS}, tags=["products"])
 def update_product(request: AuthedRequest, product_id: uuid.UUID, payload: ProductPatch) -> Any:
-    product = access.get_visible(request.user, Product.objects.all(), pk=product_id)
+    product = product_selectors.product_detail(request.user, product_id)
     data = payload.model_dump(exclude_unset=True, exclude={"version"})
     product_services.update_product(
         actor=request.user, product=product, data=data, expected_version=expected_version(request, payload.version)
     )
-    return Product.objects.prefetch_related("prices").get(pk=product_id)
+    return product_selectors.product_detail(request.user, product_id)

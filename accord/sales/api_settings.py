@@ -15,29 +15,25 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accord.core import access, idempotency
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied
 from accord.core.api import ERRORS, StrictSchema, UserRef, expected_version
-from accord.core.models import Tag
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
+from accord.identity.selectors import find_user
 from accord.sales.api import router as sales_router
 from accord.sales.models import (
     AutomationRule,
-    LostReason,
     Pipeline,
     PriceList,
-    PriceListItem,
-    Product,
-    ScoringRule,
     Stage,
-    WebForm,
 )
+from accord.sales.selectors import products as product_selectors
+from accord.sales.selectors import settings as settings_selectors
 from accord.sales.services import admin_settings as services
 from accord.sales.services import pipelines as pipeline_services
 from accord.sales.services import products as product_services
@@ -126,7 +122,7 @@ class StageOrderIn(StrictSchema):
 
 
 def _pipeline(pk: Any) -> Pipeline:
-    return Pipeline.objects.prefetch_related("stages").get(pk=pk)
+    return settings_selectors.pipeline_or_404(pk, with_stages=True)
 
 
 def create_pipeline(request: AuthedRequest, payload: PipelineIn) -> Any:
@@ -160,7 +156,7 @@ sales_router.add_api_operation(
 
 @router.get("/pipelines/{uuid:pipeline_id}", response={200: PipelineDetailOut, **ERRORS}, tags=["deals"])
 def get_pipeline(request: HttpRequest, pipeline_id: uuid.UUID, response: HttpResponse) -> Any:
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     _etag(response, pipeline)
     return pipeline
 
@@ -169,7 +165,7 @@ def get_pipeline(request: HttpRequest, pipeline_id: uuid.UUID, response: HttpRes
 def update_pipeline(
     request: AuthedRequest, pipeline_id: uuid.UUID, payload: PipelinePatch, response: HttpResponse
 ) -> Any:
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     pipeline_services.update_pipeline(
         actor=request.user,
         pipeline=pipeline,
@@ -183,7 +179,7 @@ def update_pipeline(
 
 @router.post("/pipelines/{uuid:pipeline_id}/stages", response={201: StageDetailOut, **ERRORS}, tags=["deals"])
 def add_stage(request: AuthedRequest, pipeline_id: uuid.UUID, payload: StageIn) -> Any:
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     return _create(
         request,
         payload,
@@ -195,7 +191,7 @@ def add_stage(request: AuthedRequest, pipeline_id: uuid.UUID, payload: StageIn) 
 @router.post("/pipelines/{uuid:pipeline_id}/stages/order", response={200: PipelineDetailOut, **ERRORS}, tags=["deals"])
 def reorder_stages(request: AuthedRequest, pipeline_id: uuid.UUID, payload: StageOrderIn) -> Any:
     """Put the stages in this order: every stage id of the pipeline, once."""
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     pipeline_services.reorder_stages(
         actor=request.user,
         pipeline=pipeline,
@@ -206,7 +202,7 @@ def reorder_stages(request: AuthedRequest, pipeline_id: uuid.UUID, payload: Stag
 
 
 def _stage(pipeline_id: uuid.UUID, stage_id: uuid.UUID) -> Stage:
-    return get_object_or_404(Stage, pk=stage_id, pipeline_id=pipeline_id)
+    return settings_selectors.stage_or_404(stage_id, pipeline=pipeline_id)
 
 
 @router.patch(
@@ -259,8 +255,7 @@ class LostReasonPatch(StrictSchema):
 
 @router.get("/lost-reasons", response={200: list[LostReasonOut], **ERRORS})
 def list_lost_reasons(request: HttpRequest, active: bool | None = None) -> Any:
-    reasons = LostReason.objects.order_by("position", "name")
-    return list(reasons if active is None else reasons.filter(active=active))
+    return list(settings_selectors.lost_reasons(active=active))
 
 
 @router.post("/lost-reasons", response={201: LostReasonOut, **ERRORS})
@@ -276,7 +271,7 @@ def create_lost_reason(request: AuthedRequest, payload: LostReasonIn) -> Any:
 
 @router.get("/lost-reasons/{uuid:reason_id}", response={200: LostReasonOut, **ERRORS})
 def get_lost_reason(request: HttpRequest, reason_id: uuid.UUID, response: HttpResponse) -> Any:
-    reason = get_object_or_404(LostReason, pk=reason_id)
+    reason = settings_selectors.lost_reason_or_404(reason_id)
     _etag(response, reason)
     return reason
 
@@ -287,7 +282,7 @@ def update_lost_reason(
 ) -> Any:
     reason = services.save_lost_reason(
         actor=request.user,
-        reason=get_object_or_404(LostReason, pk=reason_id),
+        reason=settings_selectors.lost_reason_or_404(reason_id),
         data=_given(payload),
         expected_version=expected_version(request, payload.version),
     )
@@ -299,7 +294,7 @@ def update_lost_reason(
 def delete_lost_reason(request: AuthedRequest, reason_id: uuid.UUID) -> Any:
     services.delete_lost_reason(
         actor=request.user,
-        reason=get_object_or_404(LostReason, pk=reason_id),
+        reason=settings_selectors.lost_reason_or_404(reason_id),
         expected_version=expected_version(request),
     )
     return Status(204, None)
@@ -349,7 +344,7 @@ class ScorePreviewOut(Schema):
 @router.get("/scoring-rules", response={200: list[ScoringRuleOut], **ERRORS}, tags=["leads"])
 def list_scoring_rules(request: HttpRequest) -> Any:
     _require_admin(request)
-    return list(ScoringRule.objects.order_by("field", "value"))
+    return list(settings_selectors.scoring_rules())
 
 
 @router.post("/scoring-rules", response={201: ScoringRuleOut, **ERRORS}, tags=["leads"])
@@ -373,7 +368,7 @@ def preview_score(request: HttpRequest, payload: ScorePreviewIn) -> Any:
 @router.get("/scoring-rules/{uuid:rule_id}", response={200: ScoringRuleOut, **ERRORS}, tags=["leads"])
 def get_scoring_rule(request: HttpRequest, rule_id: uuid.UUID, response: HttpResponse) -> Any:
     _require_admin(request)
-    rule = get_object_or_404(ScoringRule, pk=rule_id)
+    rule = settings_selectors.scoring_rule_or_404(rule_id)
     _etag(response, rule)
     return rule
 
@@ -385,7 +380,7 @@ def update_scoring_rule(
     _require_admin(request)
     rule = services.save_scoring_rule(
         actor=request.user,
-        rule=get_object_or_404(ScoringRule, pk=rule_id),
+        rule=settings_selectors.scoring_rule_or_404(rule_id),
         data=_given(payload),
         expected_version=expected_version(request, payload.version),
     )
@@ -396,9 +391,8 @@ def update_scoring_rule(
 @router.delete("/scoring-rules/{uuid:rule_id}", response={204: None, **ERRORS}, tags=["leads"])
 def delete_scoring_rule(request: AuthedRequest, rule_id: uuid.UUID) -> Any:
     _require_admin(request)
-    services.delete_scoring_rule(
-        actor=request.user, rule=get_object_or_404(ScoringRule, pk=rule_id), expected_version=expected_version(request)
-    )
+    rule = settings_selectors.scoring_rule_or_404(rule_id)
+    services.delete_scoring_rule(actor=request.user, rule=rule, expected_version=expected_version(request))
     return Status(204, None)
 
 
@@ -465,7 +459,7 @@ def _web_form_data(payload: Any, *, creating: bool) -> dict[str, Any]:
         if name in data and data[name] is None:
             data[name] = ""  # null clears an optional text, as it does on contacts
     if payload.owner_id is not None:
-        owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
+        owner = find_user(payload.owner_id, active=True)
         if owner is None:
             raise ValidationError({"owner_id": [_("No such user.")]})
         data["owner"] = owner
@@ -475,7 +469,7 @@ def _web_form_data(payload: Any, *, creating: bool) -> dict[str, Any]:
 @router.get("/web-forms", response={200: list[WebFormOut], **ERRORS}, tags=["leads"])
 def list_web_forms(request: HttpRequest) -> Any:
     _require_admin(request)
-    return list(WebForm.objects.select_related("owner").order_by("name"))
+    return list(settings_selectors.web_forms())
 
 
 @router.post("/web-forms", response={201: WebFormOut, **ERRORS}, tags=["leads"])
@@ -491,7 +485,7 @@ def create_web_form(request: AuthedRequest, payload: WebFormIn) -> Any:
 @router.get("/web-forms/{uuid:form_id}", response={200: WebFormOut, **ERRORS}, tags=["leads"])
 def get_web_form(request: HttpRequest, form_id: uuid.UUID, response: HttpResponse) -> Any:
     _require_admin(request)
-    form = get_object_or_404(WebForm.objects.select_related("owner"), pk=form_id)
+    form = settings_selectors.web_form_or_404(form_id)
     _etag(response, form)
     return form
 
@@ -501,7 +495,7 @@ def update_web_form(request: AuthedRequest, form_id: uuid.UUID, payload: WebForm
     _require_admin(request)
     form = services.save_web_form(
         actor=request.user,
-        form=get_object_or_404(WebForm, pk=form_id),
+        form=settings_selectors.web_form_or_404(form_id),
         data=_web_form_data(payload, creating=False),
         expected_version=expected_version(request, payload.version),
     )
@@ -513,7 +507,7 @@ def update_web_form(request: AuthedRequest, form_id: uuid.UUID, payload: WebForm
 def delete_web_form(request: AuthedRequest, form_id: uuid.UUID) -> Any:
     _require_admin(request)
     services.delete_web_form(
-        actor=request.user, form=get_object_or_404(WebForm, pk=form_id), expected_version=expected_version(request)
+        actor=request.user, form=settings_selectors.web_form_or_404(form_id), expected_version=expected_version(request)
     )
     return Status(204, None)
 
@@ -565,11 +559,11 @@ def _rule_data(payload: Any, *, creating: bool) -> dict[str, Any]:
     data = {k: v for k, v in given.items() if k not in {"pipeline_id", "stage_id"}}
     errors: dict[str, list[str]] = {}
     if "pipeline_id" in given:
-        data["pipeline"] = Pipeline.objects.filter(pk=given["pipeline_id"]).first() if given["pipeline_id"] else None
+        data["pipeline"] = settings_selectors.find_pipeline(given["pipeline_id"])
         if given["pipeline_id"] and data["pipeline"] is None:
             errors["pipeline_id"] = [_("No such pipeline.")]
     if "stage_id" in given:
-        data["stage"] = Stage.objects.filter(pk=given["stage_id"]).first() if given["stage_id"] else None
+        data["stage"] = settings_selectors.find_stage(given["stage_id"])
         if given["stage_id"] and data["stage"] is None:
             errors["stage_id"] = [_("No such stage.")]
     if errors:
@@ -591,7 +585,7 @@ def _rule_errors(exc: ValidationError) -> ValidationError:
 @router.get("/automation-rules", response={200: list[AutomationRuleOut], **ERRORS}, tags=["deals"])
 def list_automation_rules(request: HttpRequest) -> Any:
     _require_admin(request)
-    return list(AutomationRule.objects.order_by("name"))
+    return list(settings_selectors.automation_rules())
 
 
 @router.post("/automation-rules", response={201: AutomationRuleOut, **ERRORS}, tags=["deals"])
@@ -608,7 +602,7 @@ def create_automation_rule(request: AuthedRequest, payload: AutomationRuleIn) ->
 @router.get("/automation-rules/{uuid:rule_id}", response={200: AutomationRuleOut, **ERRORS}, tags=["deals"])
 def get_automation_rule(request: HttpRequest, rule_id: uuid.UUID, response: HttpResponse) -> Any:
     _require_admin(request)
-    rule = get_object_or_404(AutomationRule, pk=rule_id)
+    rule = settings_selectors.automation_rule_or_404(rule_id)
     _etag(response, rule)
     return rule
 
@@ -621,7 +615,7 @@ def update_automation_rule(
     try:
         rule = services.save_automation_rule(
             actor=request.user,
-            rule=get_object_or_404(AutomationRule, pk=rule_id),
+            rule=settings_selectors.automation_rule_or_404(rule_id),
             data=_rule_data(payload, creating=False),
             expected_version=expected_version(request, payload.version),
         )
@@ -636,7 +630,7 @@ def delete_automation_rule(request: AuthedRequest, rule_id: uuid.UUID) -> Any:
     _require_admin(request)
     services.delete_automation_rule(
         actor=request.user,
-        rule=get_object_or_404(AutomationRule, pk=rule_id),
+        rule=settings_selectors.automation_rule_or_404(rule_id),
         expected_version=expected_version(request),
     )
     return Status(204, None)
@@ -707,7 +701,7 @@ class PriceIn(StrictSchema):
 def _price_list_data(payload: Any, *, creating: bool) -> dict[str, Any]:
     data = payload.model_dump(exclude_unset=not creating, exclude={"version", "tag_id"})
     if payload.tag_id is not None:
-        tag = Tag.objects.filter(pk=payload.tag_id).first()
+        tag = core_selectors.find_tag(payload.tag_id)
         if tag is None:
             raise ValidationError({"tag_id": [_("No such tag.")]})
         data["tag"] = tag
@@ -717,14 +711,12 @@ def _price_list_data(payload: Any, *, creating: bool) -> dict[str, Any]:
 
 
 def _price_list(request: HttpRequest, pk: Any) -> PriceList:
-    return access.get_visible(
-        request.user, PriceList.objects.select_related("tag").prefetch_related("items__product"), pk=pk
-    )
+    return product_selectors.price_list_detail(request.user, pk, with_items=True)
 
 
 @router.get("/price-lists", response={200: list[PriceListOut], **ERRORS}, tags=["products"])
 def list_price_lists(request: HttpRequest) -> Any:
-    lists = access.scope(request.user, PriceList.objects.select_related("tag")).order_by("-priority", "name")
+    lists = product_selectors.price_lists(request.user)
     return list(lists.prefetch_related("items__product"))
 
 
@@ -781,24 +773,24 @@ def delete_price_list(request: AuthedRequest, list_id: uuid.UUID) -> Any:
 def set_price_list_item(request: AuthedRequest, list_id: uuid.UUID, product_id: uuid.UUID, payload: PriceIn) -> Any:
     """Give a product its price on this list (adding it or changing it); PUT is idempotent by nature."""
     price_list = _price_list(request, list_id)
-    product = access.get_visible(request.user, Product.objects.all(), pk=product_id)
-    item = product_services.set_price_list_item(
+    product = product_selectors.product_detail(request.user, product_id)
+    product_services.set_price_list_item(
         actor=request.user,
         price_list=price_list,
         product=product,
         price=payload.price,
         expected_version=expected_version(request, payload.version),
     )
-    return PriceListItem.objects.select_related("product").get(pk=item.pk)
+    return product_selectors.price_list_item(price_list, product)
 
 
 @router.delete("/price-lists/{uuid:list_id}/items/{uuid:product_id}", response={204: None, **ERRORS}, tags=["products"])
 def remove_price_list_item(request: AuthedRequest, list_id: uuid.UUID, product_id: uuid.UUID) -> Any:
     price_list = _price_list(request, list_id)
-    product = access.get_visible(request.user, Product.objects.all(), pk=product_id)
+    product = product_selectors.product_detail(request.user, product_id)
     if not product_services.can_change_catalogue(request.user):
         raise AccessDenied()
-    if not PriceListItem.objects.filter(price_list=price_list, product=product).exists():
+    if product_selectors.price_list_item(price_list, product) is None:
         raise Http404
     product_services.remove_price_list_item(
         actor=request.user, price_list=price_list, product=product, expected_version=expected_version(request)

@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accord.identity.models import Territory, User
+from accord.identity.selectors import territory_choices
 from accord.sales.models import Deal, LostReason, Pipeline, Product, Stage
+from accord.sales.selectors import products as product_selectors
+from accord.sales.selectors import settings as settings_selectors
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -40,20 +43,16 @@ class DealForm(forms.Form):
 
     def __init__(self, *args: Any, assignable: Any = None, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        pipelines = Pipeline.objects.filter(active=True)
+        pipelines = settings_selectors.pipelines(active=True)
         pipeline_field = cast(forms.ModelChoiceField, self.fields["pipeline"])
         pipeline_field.queryset = pipelines
         pipeline_field.empty_label = _("The default pipeline")
-        stages = (
-            Stage.objects.filter(pipeline__active=True)
-            .select_related("pipeline")
-            .order_by("pipeline__position", "position")
-        )
+        stages = settings_selectors.all_stages(active=True)
         stage_field = cast(forms.ModelChoiceField, self.fields["stage"])
         stage_field.queryset = stages
         stage_field.empty_label = _("Its first stage")
         territory_field = cast(forms.ModelChoiceField, self.fields["territory"])
-        territory_field.queryset = Territory.objects.all()
+        territory_field.queryset = territory_choices()
         territory_field.empty_label = _("The company's territory")
         if assignable is None:
             del self.fields["owner"]
@@ -131,7 +130,7 @@ class LoseForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["reason"]).queryset = LostReason.objects.filter(active=True)
+        cast(forms.ModelChoiceField, self.fields["reason"]).queryset = settings_selectors.lost_reasons(active=True)
 
 
 class LineForm(forms.Form):
@@ -152,9 +151,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["product"]).queryset = Product.objects.filter(active=True).order_by(
-            "name"
-        )
+        cast(forms.ModelChoiceField, self.fields["product"]).queryset = product_selectors.active_products()
 
     def line_data(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accord.core.forms import collect_rows
-from accord.core.models import Tag
+from accord.core.selectors import all_tags
 from accord.sales.models import PriceList, Product
+from accord.sales.selectors import products as product_selectors
 from accord.sales.services.products import vat_rates
 
 _UPPER = {"style": "text-transform:uppercase", "maxlength": "3", "autocapitalize": "characters"}
@@ -98,7 +99,7 @@ class PriceListForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     tag = forms.ModelChoiceField(
         label=_("For companies tagged"),
-        queryset=Tag.objects.all(),
+        queryset=all_tags(),
         help_text=_("Companies with this tag pay the prices of this list."),
     )
     currency = forms.CharField(label=_("Currency"), max_length=3, widget=forms.TextInput(attrs=_UPPER))
@@ -132,6 +133,6 @@ class PriceListForm(forms.Form):
 
 class PriceListItemForm(forms.Form):
     product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.filter(active=True), empty_label=_("Choose a product…")
+        label=_("Product"), queryset=product_selectors.active_products(), empty_label=_("Choose a product…")
     )
     price = forms.CharField(label=_("Price"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"}))

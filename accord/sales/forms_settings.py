@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accord.identity.models import User
+from accord.identity.selectors import active_users
 from accord.sales.models import (
     AutomationRule,
     LeadSource,
     LostReason,
-    Pipeline,
     RuleAction,
     RuleTrigger,
     ScoringRule,
@@ -21,6 +21,7 @@ from accord.sales.models import (
     StageKind,
     WebForm,
 )
+from accord.sales.selectors import settings as settings_selectors
 from accord.sales.services.admin_settings import DEFAULT_WEBFORM_FIELDS, WEBFORM_FIELDS
 
 FIELD_LABELS = {
@@ -141,7 +142,7 @@ class WebFormForm(forms.Form):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
-        owner.queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        owner.queryset = active_users()
 
     @staticmethod
     def initial_for(form: WebForm | None, user: Any) -> dict[str, Any]:
@@ -191,7 +192,7 @@ class AutomationRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups: list[tuple[str, list[tuple[str, str]]]] = []
         self.stages: dict[str, Stage] = {}
-        for pipeline in Pipeline.objects.filter(active=True).prefetch_related("stages"):
+        for pipeline in settings_selectors.pipelines(active=True, with_stages=True):
             options = []
             for stage in pipeline.stages.all():
                 self.stages[str(stage.pk)] = stage

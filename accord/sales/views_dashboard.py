@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from accord.core import access, exports
 from accord.core.access import AccessDenied
 from accord.core.exports import Column
-from accord.identity.models import Team, User
-from accord.sales.models import Pipeline
+from accord.identity.selectors import active_users, team_choices
 from accord.sales.selectors import forecast as selectors
+from accord.sales.selectors import settings as settings_selectors
 
 GROUP_LABELS = {"month": gettext_lazy("By month"), "owner": gettext_lazy("By owner"), "team": gettext_lazy("By team")}
 # The export's header of the grouping column.
@@ -49,9 +49,9 @@ def _filter_context(request: HttpRequest, flt: selectors.SalesFilter, errors: di
         "filter": flt,
         "filter_errors": errors,
         "periods": [(key, str(label)) for key, label in selectors.PERIODS.items()],
-        "pipelines": Pipeline.objects.filter(active=True).order_by("position", "name"),
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
-        "teams": Team.objects.order_by("name"),
+        "pipelines": settings_selectors.pipelines(active=True),
+        "owners": active_users(),
+        "teams": team_choices(),
         "query_string": urlencode(flt.as_params()),
     }
 

@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -25,10 +24,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.activities import selectors as activity_selectors
 from accord.activities import services as activities
 from accord.activities.forms import InteractionForm
-from accord.activities.models import Interaction, InteractionChannel
-from accord.core import access, exports, history, lists
+from accord.activities.models import InteractionChannel
+from accord.core import access, exports, lists
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -37,14 +38,15 @@ from accord.core.listing import ListQuery, parse
 from accord.core.redirects import safe_path
 from accord.core.requests import AuthedRequest
 from accord.core.templatetags.accord import icon
-from accord.identity.models import Team, Territory, User
-from accord.identity.selectors import assignable_users
+from accord.identity.selectors import active_users, assignable_users, team_choices, territory_choices
 from accord.people.models import Company, Contact
 from accord.sales import selectors
 from accord.sales.forms_deals import DealForm, LineForm, LoseForm, line_as_input
-from accord.sales.models import AmountSource, Deal, DealStatus, LostReason, Pipeline, Product, Stage, StageKind
+from accord.sales.models import AmountSource, Deal, DealStatus, Pipeline, Stage, StageKind
 from accord.sales.selectors import board as board_selectors
 from accord.sales.selectors import deals as deal_selectors
+from accord.sales.selectors import products as product_selectors
+from accord.sales.selectors import settings as settings_selectors
 from accord.sales.services import deals as services
 from accord.sales.services.lines import totals as line_totals
 from accord.sales.services.pricing import price_for
@@ -73,9 +75,9 @@ def _back(request: HttpRequest, deal: Deal | None = None) -> str:
 
 def _filter_choices() -> dict[str, Any]:
     return {
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
-        "teams": Team.objects.order_by("name"),
-        "territories": Territory.objects.order_by("name"),
+        "owners": active_users(),
+        "teams": team_choices(),
+        "territories": territory_choices(),
     }
 
 
@@ -94,7 +96,7 @@ def _pipeline(pk: Any) -> Pipeline:
             return services.default_pipeline()
         except ValidationError as exc:
             raise Http404 from exc
-    return get_object_or_404(Pipeline, pk=pk)
+    return settings_selectors.pipeline_or_404(pk)
 
 
 class CardRenderer:
@@ -200,11 +202,11 @@ def board(request: HttpRequest, pipeline: Any = None) -> HttpResponse:
         {
             "board": the_board,
             "pipeline": current,
-            "pipelines": Pipeline.objects.filter(active=True),
+            "pipelines": settings_selectors.pipelines(active=True),
             "query": query,
             "filter_string": urlencode(_flat(filters)),
             "is_filtered": bool(filters),
-            "lost_reasons": LostReason.objects.filter(active=True),
+            "lost_reasons": settings_selectors.lost_reasons(active=True),
             "can_change": access.can_edit_any(request.user),
             **_filter_choices(),
         },
@@ -215,13 +217,13 @@ def board(request: HttpRequest, pipeline: Any = None) -> HttpResponse:
 def board_column(request: HttpRequest, pipeline: Any, stage: Any) -> HttpResponse:
     """The next page of a column's cards ("show more")."""
     current = _pipeline(pipeline)
-    column_stage = get_object_or_404(Stage, pk=stage, pipeline=current)
+    column_stage = settings_selectors.stage_or_404(stage, pipeline=current)
     query = _board_query(request)
     page = board_selectors.column_page(request.user, current, column_stage, query, cursor=request.GET.get("cursor", ""))
     filters = board_selectors.board_query(query).raw
     cards = CardRenderer(
         request,
-        list(current.stages.order_by("position")),
+        settings_selectors.stages_of(current),
         can_change=access.can_edit_any(request.user),
         user=request.user,
     )
@@ -261,15 +263,15 @@ def _move_error(request: HttpRequest, deal: Deal, message: str, status: int, **e
 @require_POST
 def deal_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Move a deal to another stage (drag and drop, the "Move to stage" select, the stage bar)."""
-    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
-    stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position"))
+    deal = deal_selectors.deal_for(request.user, pk)
+    stages = settings_selectors.stages_of(deal.pipeline_id)
     wanted = _uuid_or_none(request.POST.get("stage"))
     stage = next((s for s in stages if s.pk == wanted), None)
     if stage is None:
         return _move_error(request, deal, _("Choose a stage of this deal's pipeline."), 422)
     reason = None
     if request.POST.get("lost_reason"):
-        reason = LostReason.objects.filter(pk=_uuid_or_none(request.POST["lost_reason"]), active=True).first()
+        reason = settings_selectors.find_lost_reason(_uuid_or_none(request.POST["lost_reason"]), active=True)
     if stage.kind == StageKind.LOST and reason is None:
         return _move_error(
             request, deal, _("Say why the deal was lost."), 422, errors={"lost_reason": [_("Choose a reason.")]}
@@ -295,7 +297,7 @@ def deal_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     except ValidationError as exc:
         return _move_error(request, deal, " ".join(_messages_of(exc)), 422)
     if _wants_fragment(request):
-        moved = Deal.objects.select_related("owner", "company").only(*board_selectors.CARD_FIELDS).get(pk=moved.pk)
+        moved = board_selectors.card(request.user, moved.pk)
         renderer = CardRenderer(
             request, stages, can_change=True, next_path=reverse("sales:board", args=[moved.pipeline_id])
         )
@@ -317,7 +319,7 @@ def _uuid_or_none(raw: Any) -> Any:
 @login_required
 @require_POST
 def deal_win(request: AuthedRequest, pk: Any) -> HttpResponse:
-    deal = access.get_visible(request.user, Deal.objects.select_related("pipeline"), pk=pk)
+    deal = deal_selectors.deal_for(request.user, pk, related=("pipeline",))
     try:
         services.win_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
     except Conflict as exc:
@@ -388,8 +390,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "statuses": DealStatus.choices,
-            "pipelines": Pipeline.objects.all(),
-            "stages": Stage.objects.select_related("pipeline").order_by("pipeline__position", "position"),
+            "pipelines": settings_selectors.pipelines(),
+            "stages": settings_selectors.all_stages(),
             "sort_links": {
                 s.name: _query_string(
                     query, sort=("-" + s.name if query.sort == s.name else s.name), cursor=None, before=None
@@ -416,18 +418,10 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
 # --- a deal's page ------------------------------------------------------------------------------------
 
 
-def _deal_interactions(deal: Deal, limit: int = 20) -> list[Interaction]:
-    kind = ContentType.objects.get_for_model(Deal)
-    return list(
-        Interaction.objects.filter(related_type=kind, related_id=deal.pk)
-        .select_related("author", "contact", "company")
-        .order_by("-occurred_at", "-id")[:limit]
-    )
-
-
 def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
     lines = list(deal.lines.all())
-    stages = list(deal.pipeline.stages.order_by("position"))
+    stages = settings_selectors.stages_of(deal.pipeline_id)
+    contacts = deal_selectors.deal_contacts(request.user, deal)
     can_change = access.can(request.user, Action.CHANGE, deal)
     current = next((s for s in stages if s.pk == deal.stage_id), deal.stage)
     summary = line_totals(lines)
@@ -444,11 +438,11 @@ def _detail_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str,
         "open_stages": [s for s in stages if s.kind == StageKind.OPEN],
         "current_stage": current,
         "history": deal_selectors.stage_history(deal),
-        "interactions": _deal_interactions(deal),
-        "contacts": [link.contact for link in deal.contact_links.all()],
+        "interactions": activity_selectors.interactions_about(request.user, deal),
+        "contacts": contacts,
         "can_change": can_change,
         "can_delete": access.can(request.user, Action.DELETE, deal),
-        "can_log": access.can_create(request.user) and bool(deal.company_id or deal.contact_links.all()),
+        "can_log": access.can_create(request.user) and bool(deal.company_id or contacts),
         "lose_form": LoseForm(initial={"version": deal.version}),
         "line_form": extra.pop("line_form", None) or LineForm(initial={"version": deal.version, "quantity": 1}),
         "log_form": extra.pop("log_form", None)
@@ -465,8 +459,9 @@ def deal_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def deal_history(request: HttpRequest, pk: Any) -> HttpResponse:
-    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
-    return render(request, "core/_history.html", {"history_rows": history.for_record(deal), "obj": deal})
+    deal = deal_selectors.deal_for(request.user, pk)
+    rows = core_selectors.history(request.user, deal)
+    return render(request, "core/_history.html", {"history_rows": rows, "obj": deal})
 
 
 # --- create, edit, delete -------------------------------------------------------------------------------
@@ -475,7 +470,7 @@ def deal_history(request: HttpRequest, pk: Any) -> HttpResponse:
 def _company_for(request: HttpRequest, raw: Any) -> Company | None:
     if not raw:
         return None
-    company = access.scope(request.user, Company.objects.all()).filter(pk=raw).first()
+    company = core_selectors.find_visible(request.user, Company, raw)
     if company is None:
         raise ValidationError({"company": [_("No such company.")]})
     return company
@@ -520,11 +515,7 @@ def deal_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     else:
         initial = DealForm.initial_for(deal, request.user)
         if deal is None:
-            company = (
-                access.scope(request.user, Company.objects.all())
-                .filter(pk=_uuid_or_none(request.GET.get("company")))
-                .first()
-            )
+            company = core_selectors.find_visible(request.user, Company, _uuid_or_none(request.GET.get("company")))
             if company is not None:
                 initial.update(company=company.pk, company_name=company.name, name=company.name)
             initial["pipeline"] = _uuid_or_none(request.GET.get("pipeline"))
@@ -543,13 +534,13 @@ def deal_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
 
 def _contact_from(request: HttpRequest, raw: Any) -> Contact | None:
     pk = _uuid_or_none(raw)
-    return access.scope(request.user, Contact.objects.all()).filter(pk=pk).first() if pk else None
+    return core_selectors.find_visible(request.user, Contact, pk) if pk else None
 
 
 @login_required
 @require_POST
 def deal_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
-    deal = access.get_visible(request.user, Deal.objects.all(), pk=pk)
+    deal = deal_selectors.deal_for(request.user, pk)
     try:
         services.delete_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
     except Conflict as exc:
@@ -690,8 +681,8 @@ def line_remove(request: AuthedRequest, pk: Any, index: int) -> HttpResponse:
 def line_price(request: HttpRequest, pk: Any) -> HttpResponse:
     """The price, VAT rate and description a chosen product brings to the line form (the product
     picker fills them in; the user may still change them)."""
-    deal = access.get_visible(request.user, Deal.objects.select_related("company"), pk=pk)
-    product = Product.objects.filter(pk=_uuid_or_none(request.GET.get("product")), active=True).first()
+    deal = deal_selectors.deal_for(request.user, pk, related=("company",))
+    product = product_selectors.find_product(_uuid_or_none(request.GET.get("product")), active=True)
     price: decimal.Decimal | None = None
     if product is not None:
         price = price_for(product, deal.currency, deal.company)
@@ -713,7 +704,9 @@ def line_price(request: HttpRequest, pk: Any) -> HttpResponse:
 def deal_log(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Log an interaction about this deal, on the timeline of its company (or first contact)."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
-    contacts = [link.contact for link in deal.contact_links.all()]
+    # Only contacts the user may see: logging on one out of sight would add to a timeline they
+    # cannot open.
+    contacts = deal_selectors.deal_contacts(request.user, deal)
     party: Any = deal.company or (contacts[0] if contacts else None)
     if party is None:
         messages.error(request, _("Link a company or a contact to the deal first."))

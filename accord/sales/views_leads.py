@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -24,13 +24,13 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
-from accord.identity.selectors import assignable_users
+from accord.identity.selectors import active_users, assignable_users
 from accord.people import duplicates
 from accord.sales import selectors
 from accord.sales.forms_leads import ConvertForm, LeadForm
 from accord.sales.models import LeadSource, LeadStatus, WebForm
 from accord.sales.selectors import leads as lead_selectors
+from accord.sales.selectors import settings as settings_selectors
 from accord.sales.services import leads as services
 from accord.sales.services.admin_settings import origin_allowed
 
@@ -53,7 +53,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "statuses": LeadStatus.choices,
             "sources": LeadSource.choices,
-            "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+            "owners": active_users(),
             "next_link": urlencode([*_flat(base), ("cursor", page.next_cursor)]) if page.next_cursor else "",
             "prev_link": urlencode([*_flat(base), ("before", page.prev_cursor)]) if page.prev_cursor else "",
         },
@@ -208,7 +208,7 @@ def _client_address(request: HttpRequest) -> str | None:
 @xframe_options_exempt  # may be shown in an <iframe> on that website
 def webform(request: HttpRequest, key: str) -> HttpResponse:
     """The public form: GET shows it (for an iframe or a link), POST creates a lead."""
-    form = get_object_or_404(WebForm, key=key, active=True)
+    form = settings_selectors.public_web_form(key)
     errors: dict[str, list[str]] = {}
     own = f"{request.scheme}://{request.get_host()}"
     if request.method == "POST" and not origin_allowed(

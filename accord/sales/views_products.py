@@ -11,21 +11,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, history, lists
+from accord.core import history, lists
+from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
 from accord.core.requests import AuthedRequest
-from accord.sales import selectors
 from accord.sales.forms_products import PriceListForm, PriceListItemForm, ProductForm, price_rows_for, row_errors
-from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
+from accord.sales.models import PriceList, Product
+from accord.sales.selectors import products as selectors
 from accord.sales.services import products as services
 
 HUNDRED = decimal.Decimal(100)
@@ -37,19 +37,19 @@ def _require_editor(request: AuthedRequest) -> None:
 
 
 def _get_product(request: HttpRequest, pk: Any) -> Product:
-    return access.get_visible(request.user, Product.objects.prefetch_related("prices"), pk=pk)
+    return selectors.product_detail(request.user, pk)
 
 
 def _get_price_list(request: HttpRequest, pk: Any) -> PriceList:
-    return access.get_visible(request.user, PriceList.objects.select_related("tag"), pk=pk)
+    return selectors.price_list_detail(request.user, pk)
 
 
 def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, values in params.items() for v in values]
 
 
-def _history(obj: Any) -> list[history.Row]:
-    return history.for_record(obj, limit=50)
+def _history(request: HttpRequest, obj: Any) -> list[history.Row]:
+    return core_selectors.history(request.user, obj, limit=50)
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -99,11 +99,7 @@ def margins(product: Product) -> list[dict[str, Any]]:
 @login_required
 def product_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     product = _get_product(request, pk)
-    items = (
-        PriceListItem.objects.filter(product=product)
-        .select_related("price_list", "price_list__tag")
-        .order_by("price_list__name")
-    )
+    items = selectors.price_list_items(product=product)
     return render(
         request,
         "sales/product_detail.html",
@@ -111,7 +107,7 @@ def product_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             "product": product,
             "prices": margins(product),
             "items": items,
-            "history_rows": _history(product),
+            "history_rows": _history(request, product),
             "can_edit": services.can_change_catalogue(request.user),
         },
     )
@@ -178,11 +174,7 @@ def product_active(request: AuthedRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def pricelist_list(request: AuthedRequest) -> HttpResponse:
-    lists = (
-        PriceList.objects.select_related("tag")
-        .annotate(item_count=Count("items"))
-        .order_by("-active", "-priority", "name")
-    )
+    lists = selectors.price_lists(request.user, with_counts=True)
     return render(
         request,
         "sales/pricelist_list.html",
@@ -237,13 +229,8 @@ def pricelist_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             else:
                 messages.success(request, _("The price was saved."))
                 return redirect("sales:pricelist-detail", pk=price_list.pk)
-    items = list(
-        PriceListItem.objects.filter(price_list=price_list).select_related("product").order_by("product__name")
-    )
-    catalogue = {
-        p.product_id: p.price
-        for p in ProductPrice.objects.filter(product_id__in=[i.product_id for i in items], currency=price_list.currency)
-    }
+    items = selectors.price_list_items(price_list=price_list)
+    catalogue = selectors.catalogue_prices([i.product_id for i in items], price_list.currency)
     rows = []
     for item in items:
         listed = catalogue.get(item.product_id)
@@ -259,7 +246,7 @@ def pricelist_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             "rows": rows,
             "item_form": item_form,
             "can_edit": can_edit,
-            "history_rows": _history(price_list),
+            "history_rows": _history(request, price_list),
         },
         status=422 if item_form.is_bound and item_form.errors else 200,
     )
@@ -270,7 +257,7 @@ def pricelist_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
 def pricelist_item_remove(request: AuthedRequest, pk: Any, product_pk: Any) -> HttpResponse:
     _require_editor(request)
     price_list = _get_price_list(request, pk)
-    product = access.get_visible(request.user, Product.objects.all(), pk=product_pk)
+    product = selectors.product_detail(request.user, product_pk)
     services.remove_price_list_item(actor=request.user, price_list=price_list, product=product)
     messages.success(request, _("%(product)s was taken off the list.") % {"product": product.name})
     return redirect("sales:pricelist-detail", pk=price_list.pk)

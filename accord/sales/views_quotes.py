@@ -20,7 +20,7 @@ from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
 from accord.core.requests import AuthedRequest
-from accord.identity.models import User
+from accord.identity.selectors import active_users
 from accord.sales import selectors as sales_selectors
 from accord.sales.forms_quotes import DecisionForm, QuoteForm, SendForm
 from accord.sales.models import Deal, Quote, QuoteStatus
@@ -69,7 +69,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "statuses": QuoteStatus.choices,
             "expired_filter": base.get("expired", [""])[0],
-            "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+            "owners": active_users(),
             "next_link": urlencode([*_flat(base), ("cursor", page.next_cursor)]) if page.next_cursor else "",
             "prev_link": urlencode([*_flat(base), ("before", page.prev_cursor)]) if page.prev_cursor else "",
         },

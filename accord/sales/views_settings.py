@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,7 +35,8 @@ from accord.sales.forms_settings import (
     StageForm,
     WebFormForm,
 )
-from accord.sales.models import AutomationRule, LostReason, Pipeline, ScoringRule, SellerDetails, Stage, WebForm
+from accord.sales.models import WebForm
+from accord.sales.selectors import settings as selectors
 from accord.sales.services import admin_settings as services
 from accord.sales.services import pipelines as pipeline_services
 from accord.sales.services import quotes as quote_services
@@ -72,41 +73,42 @@ def _generic_form(
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
+    counts = selectors.active_counts()
     sections = [
         {
             "url": reverse("sales:settings-pipelines"),
             "icon": "layout",
             "title": pgettext("sales pipeline", "Pipelines and stages"),
             "text": _("The steps deals move through, their order and win probability."),
-            "count": Pipeline.objects.filter(active=True).count(),
+            "count": counts["pipelines"],
         },
         {
             "url": reverse("sales:settings-lost-reasons"),
             "icon": "lost",
             "title": _("Lost reasons"),
             "text": _("What a rep picks when a deal is lost, for the win/loss analysis."),
-            "count": LostReason.objects.filter(active=True).count(),
+            "count": counts["lost_reasons"],
         },
         {
             "url": reverse("sales:settings-scoring"),
             "icon": "target",
             "title": _("Lead scoring"),
             "text": _("Points a lead earns for its source, e-mail domain, job title and more."),
-            "count": ScoringRule.objects.filter(active=True).count(),
+            "count": counts["scoring_rules"],
         },
         {
             "url": reverse("sales:settings-webforms"),
             "icon": "code",
             "title": _("Web forms"),
             "text": _("Forms for your website that turn visitors into leads."),
-            "count": WebForm.objects.filter(active=True).count(),
+            "count": counts["web_forms"],
         },
         {
             "url": reverse("sales:settings-automation"),
             "icon": "zap",
             "title": _("Automation"),
             "text": _("Tasks and reminders created when deals enter a stage or stand still."),
-            "count": AutomationRule.objects.filter(active=True).count(),
+            "count": counts["automation_rules"],
         },
         {
             "url": reverse("sales:settings-seller"),
@@ -143,9 +145,7 @@ def pipelines(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The pipeline was created with the usual stages; adjust them below."))
             return redirect("sales:settings-pipeline-detail", pk=pipeline.pk)
-    rows = Pipeline.objects.annotate(
-        stage_count=Count("stages", distinct=True), deal_count=Count("deals", distinct=True)
-    ).order_by("-active", "position", "name")
+    rows = selectors.pipelines_for_settings()
     return render(
         request,
         "sales/settings_pipelines.html",
@@ -157,7 +157,7 @@ def pipelines(request: AuthedRequest) -> HttpResponse:
 @login_required
 def pipeline_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    pipeline = get_object_or_404(Pipeline, pk=pk)
+    pipeline = selectors.pipeline_or_404(pk)
     rename = PipelineForm(initial={"name": pipeline.name, "version": pipeline.version})
     add = StageForm(initial={"kind": "open", "probability": 50})
     status = 200
@@ -219,7 +219,7 @@ def pipeline_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
 def stage_reorder(request: AuthedRequest, pk: Any) -> HttpResponse:
     """The order after a drag: every stage id of the pipeline, in order (``order`` repeated)."""
     _require_admin(request)
-    pipeline = get_object_or_404(Pipeline, pk=pk)
+    pipeline = selectors.pipeline_or_404(pk)
     try:
         pipeline_services.reorder_stages(actor=request.user, pipeline=pipeline, order=request.POST.getlist("order"))
     except ValidationError as exc:
@@ -236,7 +236,7 @@ def stage_reorder(request: AuthedRequest, pk: Any) -> HttpResponse:
 def stage_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Up/down buttons: the keyboard's way to reorder."""
     _require_admin(request)
-    stage = get_object_or_404(Stage, pk=pk)
+    stage = selectors.stage_or_404(pk)
     offset = -1 if request.POST.get("direction") == "up" else 1
     pipeline_services.move_stage(actor=request.user, stage=stage, offset=offset)
     return redirect(f"{reverse('sales:settings-pipeline-detail', args=[stage.pipeline_id])}#stage-{stage.pk}")
@@ -245,7 +245,7 @@ def stage_move(request: AuthedRequest, pk: Any) -> HttpResponse:
 @login_required
 def stage_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
+    stage = selectors.stage_or_404(pk)
     back = reverse("sales:settings-pipeline-detail", args=[stage.pipeline_id])
     form = StageForm(request.POST or None, initial=StageForm.initial_for(stage))
     if request.method == "POST" and form.is_valid():
@@ -278,7 +278,7 @@ def stage_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
 @require_POST
 def stage_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    stage = get_object_or_404(Stage, pk=pk)
+    stage = selectors.stage_or_404(pk)
     try:
         pipeline_services.delete_stage(actor=request.user, stage=stage)
     except ValidationError as exc:
@@ -307,7 +307,7 @@ def lost_reasons(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The reason was added."))
             return redirect("sales:settings-lost-reasons")
-    reasons = LostReason.objects.annotate(deal_count=Count("deals")).order_by("position", "name")
+    reasons = selectors.lost_reasons_for_settings()
     return render(
         request,
         "sales/settings_lost_reasons.html",
@@ -319,7 +319,7 @@ def lost_reasons(request: AuthedRequest) -> HttpResponse:
 @login_required
 def lost_reason_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    reason = get_object_or_404(LostReason, pk=pk)
+    reason = selectors.lost_reason_or_404(pk)
     form = LostReasonForm(request.POST or None, initial=LostReasonForm.initial_for(reason))
     if request.method == "POST" and form.is_valid():
         try:
@@ -350,7 +350,7 @@ def lost_reason_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
 @require_POST
 def lost_reason_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    reason = get_object_or_404(LostReason, pk=pk)
+    reason = selectors.lost_reason_or_404(pk)
     services.move_lost_reason(
         actor=request.user, reason=reason, offset=-1 if request.POST.get("direction") == "up" else 1
     )
@@ -361,7 +361,7 @@ def lost_reason_move(request: AuthedRequest, pk: Any) -> HttpResponse:
 @require_POST
 def lost_reason_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    reason = get_object_or_404(LostReason, pk=pk)
+    reason = selectors.lost_reason_or_404(pk)
     try:
         services.delete_lost_reason(actor=request.user, reason=reason)
     except ValidationError as exc:
@@ -399,7 +399,7 @@ def scoring(request: AuthedRequest) -> HttpResponse:
         request,
         "sales/settings_scoring.html",
         {
-            "rules": ScoringRule.objects.order_by("-active", "field", "value"),
+            "rules": selectors.scoring_rules(order=("-active", "field", "value")),
             "form": form,
             "preview": preview,
             "result": result,
@@ -421,7 +421,7 @@ def scoring_rescore(request: AuthedRequest) -> HttpResponse:
 @login_required
 def scoring_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    rule = get_object_or_404(ScoringRule, pk=pk)
+    rule = selectors.scoring_rule_or_404(pk)
     form = ScoringRuleForm(request.POST or None, initial=ScoringRuleForm.initial_for(rule))
     if request.method == "POST" and form.is_valid():
         try:
@@ -449,7 +449,7 @@ def scoring_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
 @require_POST
 def scoring_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    services.delete_scoring_rule(actor=request.user, rule=get_object_or_404(ScoringRule, pk=pk))
+    services.delete_scoring_rule(actor=request.user, rule=selectors.scoring_rule_or_404(pk))
     messages.success(request, _("The rule was deleted."))
     return redirect("sales:settings-scoring")
 
@@ -479,7 +479,7 @@ def webforms(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The form was created: paste its snippet on your website."))
             return redirect("sales:settings-webform-detail", pk=created.pk)
-    rows = WebForm.objects.select_related("owner").annotate(lead_count=Count("leads")).order_by("-active", "name")
+    rows = selectors.web_forms_for_settings()
     return render(
         request,
         "sales/settings_webforms.html",
@@ -491,7 +491,7 @@ def webforms(request: AuthedRequest) -> HttpResponse:
 @login_required
 def webform_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    web_form = get_object_or_404(WebForm.objects.select_related("owner"), pk=pk)
+    web_form = selectors.web_form_or_404(pk)
     form = WebFormForm(request.POST or None, initial=WebFormForm.initial_for(web_form, request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -526,7 +526,7 @@ def webform_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
 @require_POST
 def webform_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    services.delete_web_form(actor=request.user, form=get_object_or_404(WebForm, pk=pk))
+    services.delete_web_form(actor=request.user, form=selectors.web_form_or_404(pk))
     messages.success(request, _("The form was deleted; its leads stay."))
     return redirect("sales:settings-webforms")
 
@@ -537,14 +537,14 @@ def webform_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
 @login_required
 def automation(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    rules = AutomationRule.objects.select_related("pipeline", "stage").order_by("-active", "name")
+    rules = selectors.automation_rules(for_settings=True)
     return render(request, "sales/settings_automation.html", {"rules": rules})
 
 
 @login_required
 def automation_edit(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_admin(request)
-    rule = get_object_or_404(AutomationRule, pk=pk) if pk else None
+    rule = selectors.automation_rule_or_404(pk) if pk else None
     form = AutomationRuleForm(request.POST or None, initial=AutomationRuleForm.initial_for(rule))
     if request.method == "POST" and form.is_valid():
         try:
@@ -573,7 +573,7 @@ def automation_edit(request: AuthedRequest, pk: Any = None) -> HttpResponse:
 @require_POST
 def automation_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
-    services.delete_automation_rule(actor=request.user, rule=get_object_or_404(AutomationRule, pk=pk))
+    services.delete_automation_rule(actor=request.user, rule=selectors.automation_rule_or_404(pk))
     messages.success(request, _("The rule was deleted."))
     return redirect("sales:settings-automation")
 
@@ -585,7 +585,7 @@ def automation_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
 def seller(request: AuthedRequest) -> HttpResponse:
     """The selling company's details new quotes print; until saved, the environment's."""
     _require_admin(request)
-    stored = SellerDetails.objects.order_by("created_at").first()
+    stored = selectors.seller_details()
     initial: dict[str, Any] = {**quote_services.seller_details(), "version": stored.version if stored else None}
     form = SellerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

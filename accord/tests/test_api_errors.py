@@ -56,3 +56,18 @@ def test_unknown_api_path_is_json_404_without_credentials(api: Any) -> None:
 
     assert response.status_code == 404
     assert response.json()["message"] == "Not found. API paths have no trailing slash: /api/v1/contacts"
+
+
+@pytest.mark.parametrize("path", ["/companies", "/contacts", "/products", "/deals", "/leads", "/quotes", "/tasks"])
+@pytest.mark.parametrize("param", ["q", "name"])
+def test_a_nul_character_in_a_list_parameter_is_refused_by_name(api, admin_user, path, param):
+    response = api(admin_user).get(path, {param: "ab\x00c"})
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][param][0] == "Text cannot contain NUL characters."
+
+
+def test_a_nul_character_in_a_screens_search_is_dropped(login, admin_user):
+    response = login(admin_user).get("/companies/", {"q": "ab\x00c", "name": "x\x00"})
+
+    assert response.status_code == 200

@@ -9,10 +9,14 @@ import decimal
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
+from accord.activities.selectors import interactions_about
 from accord.core import services as core_services
 from accord.core.models import AuditEntry, entity_label
+from accord.core.selectors import audit_entries
+from accord.core.selectors import history as history_of
 from accord.people import merging
 from accord.people import services as people
 from accord.people.models import Contact
@@ -249,3 +253,17 @@ def test_a_products_history_shows_its_prices_and_yes_no(login, admin_user):
         ("Prices", "PLN: 1,000.00", "EUR: 300.00, PLN: 1,250.50"),
     ]
     assert ("VAT (%)", "", "23.00") in changes(rows[1])
+
+
+def test_the_history_and_the_calls_about_a_record_out_of_sight_are_404(owner, outsider, make_contact):
+    contact = make_contact(owner, first_name="Anna", last_name="Nowak")
+    deal = deals.create_deal(actor=owner, data={"name": "North deal", "amount": D("10"), "currency": "PLN"})
+
+    assert [row.title for row in history_of(owner, contact)] == ["Created"]
+    assert [e.action for e in audit_entries(owner, deal)] == ["create"]
+    assert interactions_about(owner, deal) == []
+    for read in (lambda: history_of(outsider, contact), lambda: audit_entries(outsider, deal)):
+        with pytest.raises(Http404):
+            read()
+    with pytest.raises(Http404):
+        interactions_about(outsider, deal)

@@ -164,6 +164,16 @@ def test_others_cannot_delete_my_saved_view(login, owner, teammate):
 
     response = login(teammate).post(f"/views/{view.pk}/delete/")
 
+    # Not shared, the view is out of the teammate's sight: as absent as a missing one.
+    assert response.status_code == 404
+    assert SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_others_cannot_delete_a_view_shared_with_them(login, owner, teammate):
+    view = core.save_view(actor=owner, entity="people.contact", name="Ours", query="source=import", shared=True)
+
+    response = login(teammate).post(f"/views/{view.pk}/delete/")
+
     assert response.status_code == 403
     assert SavedView.objects.filter(pk=view.pk).exists()
 

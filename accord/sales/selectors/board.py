@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, F, QuerySet, Sum
 
-from accord.core import money
+from accord.core import access, money
 from accord.core.listing import ListQuery, Page, apply, paginate
 from accord.sales.models import Deal, DealStatus, Pipeline, Stage, StageKind
 from accord.sales.selectors.deals import DEAL_LIST, visible_deals
@@ -124,6 +124,11 @@ def column_totals(qs: QuerySet[Deal], currency: str) -> tuple[dict[Any, ColumnTo
         totals.amount = money.quantize(totals.amount)
         totals.weighted = money.quantize(totals.weighted)
     return result, missing
+
+
+def card(user: Any, pk: Any) -> Deal:
+    """One deal as its board card shows it (after a move)."""
+    return access.get_visible(user, Deal.objects.select_related("owner", "company").only(*CARD_FIELDS), pk=pk)
 
 
 def board(user: Any, pipeline: Pipeline, query: ListQuery, *, with_cards: bool = True) -> Board:

@@ -30,7 +30,7 @@ LEAD_LIST = ListSpec[Lead](
     ],
     sorts=[Sort("created", "created_at", kind="datetime"), Sort("score", "score", kind="int")],
     default_sort="-created",
-    search=lambda qs, text: qs.filter(search_text__contains=search.query_terms(text)),
+    search=search.matching,
 )
 
 

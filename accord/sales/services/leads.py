@@ -129,13 +129,20 @@ def _apply(actor: User | None, lead: Lead, data: Mapping[str, Any], *, creating:
             errors["owner"] = [access.owner_refused()]
         else:
             lead.owner = owner
-            lead.team_id = owner.primary_team_id if "team" not in data else getattr(data["team"], "pk", None)
+            lead.team_id = owner.primary_team_id
     elif creating:
         if actor is None:
             errors["owner"] = [_("This field is required.")]
         else:
             lead.owner = actor
             lead.team_id = actor.primary_team_id
+    if "team" in data:
+        team = data["team"]
+        moved = creating or (team.pk if team is not None else None) != lead.team_id
+        if actor is not None and moved and not access.can_place_in_team(actor, team):
+            errors["team"] = [_("You may only place records in your own teams.")]
+        else:
+            lead.team = team
     try:
         lead.full_clean(
             exclude=["owner", "team", "territory", "contact", "company", "deal", "web_form"],

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from accord.activities import services as activities
 from accord.activities.models import Interaction
 from accord.core.models import AuditEntry
 from accord.sales.models import Deal, DealLine, LostReason, Pipeline, Stage
@@ -403,6 +404,44 @@ def test_read_only_user_sees_but_cannot_change(login, viewer, north_deal):
     assert not DealLine.objects.exists()
     assert not Interaction.objects.exists()
     assert client.get("/sales/deals/new/").status_code == 403
+
+
+def test_deal_page_shows_only_the_linked_contacts_and_calls_the_user_may_see(
+    login, owner, outsider, admin_user, make_contact
+):
+    # Given a north deal naming a north contact and a south one, with a call logged on each
+    vera = make_contact(owner, first_name="Vera", last_name="Visible")
+    hanna = make_contact(outsider, first_name="Hanna", last_name="Hidden")
+    deal = make_deal(admin_user, "Shared deal", owner=owner, team=owner.teams.get(), contacts=[vera, hanna])
+    for contact, subject in ((vera, "Call with Vera"), (hanna, "Call with Hanna")):
+        activities.log_interaction(
+            actor=admin_user, data={"channel": "phone", "subject": subject, "contact": contact}, related=deal
+        )
+
+    # When the deal's owner opens it
+    page = login(owner).get(f"/sales/deals/{deal.pk}/").content.decode()
+
+    # Then the south contact and the call logged on her stay out of sight
+    assert "Vera Visible" in page
+    assert "Call with Vera" in page
+    assert "Hanna Hidden" not in page
+    assert "Call with Hanna" not in page
+    # while an administrator, who sees everyone, sees both
+    full = login(admin_user).get(f"/sales/deals/{deal.pk}/").content.decode()
+    assert all(text in full for text in ("Hanna Hidden", "Call with Hanna", "Vera Visible", "Call with Vera"))
+
+
+def test_logging_on_a_deal_skips_the_linked_contacts_out_of_sight(login, owner, outsider, admin_user, make_contact):
+    hanna = make_contact(outsider, first_name="Hanna", last_name="Hidden")
+    vera = make_contact(owner, first_name="Vera", last_name="Visible")
+    deal = make_deal(admin_user, "Shared deal", owner=owner, team=owner.teams.get(), contacts=[hanna, vera])
+
+    response = login(owner).post(
+        f"/sales/deals/{deal.pk}/log/", {"channel": "phone", "direction": "out", "subject": "Budget"}
+    )
+
+    assert response.status_code == 302
+    assert Interaction.objects.get().contact == vera
 
 
 def test_anonymous_is_sent_to_log_in(north_deal):

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
@@ -23,9 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if the database has users")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from accord.identity.models import User
-
-        if options["if_empty"] and User.objects.exists():
+        if options["if_empty"] and get_user_model().objects.exists():
             self.stdout.write("The database already has users; no demo data loaded.")
             return
         if options["size"] <= 0:
