@@ -18,7 +18,7 @@ from django.db import connection
 
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
-from benchmarks.workloads import load, mass, reads, sales, writes
+from benchmarks.workloads import api_endpoints, load, mass, reads, sales, writes
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -139,6 +139,10 @@ def table(results: dict[str, Any]) -> str:
     for row in results["verdicts"]:
         met = "—" if row["met"] is None else ("yes" if row["met"] else "NO")
         lines.append(f"{row['name']:<34} {row['measured']:>14} {row['target']:>14}  {met}")
+    endpoints = results["workloads"].get("B5", {}).get("endpoints")
+    if endpoints:
+        lines.append("B5 per endpoint, in-process server time (ms) and queries per request:")
+        lines.extend(api_endpoints.table(endpoints))
     for name, figures in results["workloads"].items():
         reason = figures.get("skipped") or figures.get("failed")
         if reason:

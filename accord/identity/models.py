@@ -172,6 +172,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # RecoveryCod
         rows = list(members.union(managers, all=True))
         return frozenset(t for t, managed in rows if not managed), frozenset(t for t, managed in rows if managed)
 
+    def prime_access(self, teams: frozenset, managed: frozenset, territories: frozenset) -> None:
+        """Set what ``_teams`` and ``territory_ids`` would read, when a query that loaded the user
+        (the API's token lookup) read them in the same round trip."""
+        self.__dict__["_teams"] = (teams, managed)
+        self.__dict__["territory_ids"] = territories
+
     @property
     def team_ids(self) -> frozenset:
         return self._teams[0]

@@ -332,12 +332,11 @@ def _history(request: HttpRequest, model: type[Any], pk: uuid.UUID) -> list[Audi
 )
 def list_contacts(request: HttpRequest) -> Any:
     query = list_query(request, selectors.CONTACT_LIST)
-    page = selectors.contact_page(request.user, query)
-    prefetched = selectors.with_contact_details(page.items)
+    page = selectors.contact_records_page(request.user, query)
     exact = wants_exact_total(request)
     total = selectors.contact_total(request.user, query, exact=exact) if wants_total(request) else None
     return {
-        "items": prefetched,
+        "items": page.items,
         "next_cursor": page.next_cursor,
         "prev_cursor": page.prev_cursor,
         "total": total.value if total else None,

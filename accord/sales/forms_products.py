@@ -16,7 +16,7 @@ from accord.sales.models import PriceList, Product
 from accord.sales.selectors import products as product_selectors
 from accord.sales.services.products import vat_rates
 
-_UPPER = {"style": "text-transform:uppercase", "maxlength": "3", "autocapitalize": "characters"}
+_UPPER = {"class": "uppercase", "maxlength": "3", "autocapitalize": "characters"}
 
 
 def _rate_choices() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.csp import CSP, build_policy
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -209,6 +210,21 @@ def _client_address(request: HttpRequest) -> str | None:
 def webform(request: HttpRequest, key: str) -> HttpResponse:
     """The public form: GET shows it (for an iframe or a link), POST creates a lead."""
     form = settings_selectors.public_web_form(key)
+    response = _webform(request, form)
+    response["Content-Security-Policy"] = build_policy(_webform_policy(form))
+    return response
+
+
+def _webform_policy(form: WebForm) -> dict[str, Any]:
+    """Accord's policy, except where the form lives on the company's website: only that website
+    (or any, when none is named) may show it in a frame, and the thanks may redirect there."""
+    policy = {k: v for k, v in settings.SECURE_CSP.items() if k not in ("frame-ancestors", "form-action")}
+    if form.allowed_origin:
+        policy["frame-ancestors"] = [CSP.SELF, form.allowed_origin]
+    return policy
+
+
+def _webform(request: HttpRequest, form: WebForm) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     own = f"{request.scheme}://{request.get_host()}"
     if request.method == "POST" and not origin_allowed(
@@ -228,16 +244,12 @@ def webform(request: HttpRequest, key: str) -> HttpResponse:
             errors = exc.message_dict
         else:
             return _thanks(request, form)
-    response = render(
+    return render(
         request,
         "sales/webform_public.html",
         {"form": form, "errors": errors, "data": request.POST if request.method == "POST" else {}},
         status=422 if errors else 200,
     )
-    if form.allowed_origin:
-        # Only the company's own website may show the form in a frame.
-        response["Content-Security-Policy"] = f"frame-ancestors 'self' {form.allowed_origin}"
-    return response
 
 
 def _thanks(request: HttpRequest, form: WebForm) -> HttpResponse:

@@ -25,12 +25,18 @@ from accord.core import access
 from accord.identity import services as identity
 from accord.people.models import Contact
 from benchmarks.dataset import Dataset
+from benchmarks.measure import samples
+from benchmarks.workloads import api_endpoints
 
 # How long wrk runs: 30 s at full scale, 8 s on a small dataset (--quick), unless set.
 _DURATION_SET = os.environ.get("ACCORD_BENCH_LOAD_SECONDS")
 CONNECTIONS = int(os.environ.get("ACCORD_BENCH_LOAD_CONNECTIONS", "16"))
 WEB_WORKERS = int(os.environ.get("ACCORD_BENCH_WEB_WORKERS", "3"))
 WEB_THREADS = int(os.environ.get("ACCORD_BENCH_WEB_THREADS", "2"))
+# The load's mix of requests (the shares SCRIPT draws).
+MIX = {"get": 0.6, "list": 0.2, "patch": 0.1, "post": 0.1}
+# Requests of each kind timed in-process for the per-endpoint breakdown (half on a small dataset).
+BREAKDOWN_RUNS = 400
 
 SCRIPT = """
 local ids = {%(ids)s}
@@ -153,6 +159,12 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
         server.wait(timeout=30)
         Path(script).unlink(missing_ok=True)
         Contact.objects.filter(external_id__startswith="load-").delete()
+    # Apart from the load: what one request of each kind costs the server, and its queries.
+    try:
+        caller = api_endpoints.ApiCaller(token, ids)
+        endpoints = api_endpoints.measure(caller, samples(data.scale, BREAKDOWN_RUNS))
+    finally:
+        Contact.objects.filter(external_id__startswith="load-").delete()
     match = re.search(
         r"RESULT p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) requests=(\d+) seconds=([\d.]+) non2xx=(\d+) fivexx=(\d+)", out
     )
@@ -167,6 +179,8 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
         "p99_ms": round(float(p99), 2),
         "non_2xx": int(non2xx),
         "server_errors": int(fivexx),
+        "endpoints": endpoints,
+        "mix_server_time": api_endpoints.mix_estimate(endpoints, MIX),
         "server": {"workers": WEB_WORKERS, "threads": WEB_THREADS, "connections": CONNECTIONS, "seconds": duration},
     }
 

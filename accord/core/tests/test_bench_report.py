@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import runner  # noqa: E402
 from benchmarks.targets import verdicts  # noqa: E402
-from benchmarks.workloads import load  # noqa: E402
+from benchmarks.workloads import api_endpoints, load  # noqa: E402
 
 
 def test_quick_run_names_its_scaled_sizes():
@@ -34,3 +34,28 @@ def test_without_wrk_the_load_workload_is_skipped_and_the_report_keeps_the_rest(
     text = runner.table(results)
     assert "B7 reassign 300k contacts" in text
     assert "B5: skipped — wrk is not installed" in text
+
+
+def test_the_load_report_breaks_the_api_down_by_endpoint():
+    row = {"requests": 200, "p50_ms": 8.0, "p95_ms": 15.8, "p99_ms": 17.8, "mean_ms": 10.1, "cpu_p50_ms": 2.1}
+    endpoints = {
+        "get": {**row, "queries_per_request": 2.0},
+        "list": {**row, "mean_ms": 47.6, "queries_per_request": 3.0},
+        "patch": {**row, "mean_ms": 43.2, "queries_per_request": 14.0},
+        "post": {**row, "mean_ms": 162.3, "queries_per_request": 25.0},
+    }
+    figures = {"B5": {"requests_per_s": 38.8, "p95_ms": 637, "p99_ms": 698, "endpoints": endpoints}}
+
+    text = runner.table({"workloads": figures, "verdicts": verdicts(figures, "postgresql")})
+
+    lines = text.splitlines()
+    assert "B5 per endpoint, in-process server time (ms) and queries per request:" in lines
+    get_line = next(line for line in lines if line.split()[:1] == ["get"])
+    assert get_line.split() == ["get", "200", "8.00", "15.80", "17.80", "2.10", "2"]
+    assert [line.split()[0] for line in lines if line.split()[:1] in (["list"], ["patch"], ["post"])] == [
+        "list",
+        "patch",
+        "post",
+    ]
+    mix = api_endpoints.mix_estimate(endpoints, load.MIX)
+    assert mix["mean_ms"] == round(0.6 * 10.1 + 0.2 * 47.6 + 0.1 * 43.2 + 0.1 * 162.3, 2)

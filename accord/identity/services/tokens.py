@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import AccessDenied
-from accord.identity.models import ApiToken, User, hash_token
+from accord.core.jsonrows import precompiled
+from accord.core.prepared import PreparedQuery
+from accord.identity.models import ApiToken, Role, Team, User, hash_token
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 - a prefix that marks Accord tokens, not a secret
 
@@ -76,11 +81,77 @@ def revoke_token(*, token: ApiToken, actor: User | None = None) -> ApiToken:
     return locked
 
 
+def _ids_of(through: Any, column: str) -> Subquery:
+    """The ``column`` ids of the token's user in a many-to-many table, as one comma-separated text."""
+    return Subquery(
+        through.objects.filter(user_id=OuterRef("user_id"))
+        .values("user_id")
+        .annotate(ids=StringAgg(Cast(column, CharField()), Value(",")))
+        .values("ids")
+    )
+
+
+def _access_columns() -> dict[str, Any]:
+    return {
+        "member_of": _ids_of(User.teams.through, "team_id"),
+        "manager_of": _ids_of(Team.managers.through, "team_id"),
+        "territory_list": _ids_of(User.territories.through, "territory_id"),
+    }
+
+
+def _id_set(text: str | None) -> frozenset:
+    return frozenset(uuid.UUID(part) for part in text.split(",")) if text else frozenset()
+
+
+def _fields(model: Any) -> list[Any]:
+    return list(model._meta.concrete_fields)
+
+
+def _token_query(key_hash: str) -> Any:
+    """The token, its user and role (every column) and the user's teams and territories."""
+    return (
+        ApiToken.objects.annotate(**precompiled("token:access", ApiToken, _access_columns))
+        .filter(key_hash=key_hash)
+        .values_list(
+            *_TOKEN_FIELDS,
+            *[f"user__{f.name}" for f in _fields(User)],
+            *[f"user__role__{f.name}" for f in _fields(Role)],
+            "member_of",
+            "manager_of",
+            "territory_list",
+        )[:1]
+    )
+
+
+_TOKEN_FIELDS = ("id", "user_id", "last_used_at", "expires_at", "revoked_at")
+_TOKEN_QUERY = PreparedQuery("token", _token_query, "key_hash")
+
+
+def _load_token(key_hash: str) -> Any:
+    row = _TOKEN_QUERY.fetchone(key_hash=key_hash)
+    if row is None:
+        return None
+    users, roles = _fields(User), _fields(Role)
+    at = len(_TOKEN_FIELDS)
+    token = ApiToken.from_db("default", list(_TOKEN_FIELDS), row[:at])
+    user = User.from_db("default", [f.attname for f in users], row[at : at + len(users)])
+    at += len(users)
+    role = Role.from_db("default", [f.attname for f in roles], row[at : at + len(roles)])
+    user.role = role
+    user.prime_access(_id_set(row[-3]), _id_set(row[-2]), _id_set(row[-1]))
+    token.user = user
+    return token
+
+
 def authenticate_token(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute)."""
+    """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute).
+
+    Every request reads the token afresh, so a revoked or expired token, a deactivated user and a
+    changed role or team take effect on the next request; the user, their role, teams and
+    territories (what the access policy asks) come in that same query, whose SQL is built once."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token: Any = ApiToken.objects.select_related("user", "user__role").filter(key_hash=hash_token(raw)).first()
+    token = _load_token(hash_token(raw))
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()

@@ -52,6 +52,43 @@
     }
   });
 
+  // Focusing the search box again shows the hits for what it holds (htmx's trigger filters would
+  // need eval, which the Content-Security-Policy forbids).
+  document.addEventListener("focusin", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("[data-search-again]") && box.value.length > 0 && window.htmx) {
+      window.htmx.trigger(box, "search-again");
+    }
+  });
+  // A picker's input sends what is typed as "q" ([data-lookup-q]), whatever its own name.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var input = event.detail.elt;
+    if (input && input.hasAttribute && input.hasAttribute("data-lookup-q")) {
+      event.detail.parameters.q = input.value;
+    }
+  });
+
+  // --- Behaviours that would otherwise be inline handlers (the policy allows none) -------------
+  // A filter's select sends its form when changed.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (select && select.form) { select.form.submit(); }
+  });
+  // A select whose options are addresses goes there when changed.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-navigate]");
+    if (select && select.value) { window.location.href = select.value; }
+  });
+  // "Cancel" and "Go back" return to the previous page; without one, they follow their link.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-back]");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    if (window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
   // --- Mobile navigation ------------------------------------------------------------------------
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-nav-toggle]")) {

@@ -1,0 +1,424 @@
+"""A strict Content-Security-Policy on every page: the header forbids inline scripts, inline styles
+and eval, and no page relies on them (no ``style=``, no ``on*=`` handler, no inline ``<script>``,
+no ``<style>`` block, no ``javascript:`` link).
+
+Every URL of the web screens is requested as an administrator over the demo data (plus an import,
+a bulk change, a notification and a saved view), as a full page and as an htmx fragment."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+pytestmark = pytest.mark.usefixtures("private_files")
+
+# Screens that answer an administrator's GET with something other than an HTML page (files, feeds,
+# JSON, actions that only take POST, redirects); their answers are checked for the header only. A
+# new screen is checked as a page unless it is listed here.
+NOT_PAGES = {
+    "access-role-delete",
+    "access-team-delete",
+    "access-territory-delete",
+    "access-user-active",
+    "access-user-password",
+    "access-user-reset-link",
+    "access-user-two-factor",
+    "attachment-delete",
+    "attachment-download",
+    "attachment-upload",
+    "bulk-job-resume",
+    "calendar-events",
+    "calendar-feed",
+    "calendar-feed-reset",
+    "calendar-move",
+    "company-delete",
+    "company-export",
+    "contact-delete",
+    "contact-export",
+    "deal-amount-from-lines",
+    "deal-delete",
+    "deal-export",
+    "deal-line-price",
+    "deal-line-remove",
+    "deal-log",
+    "deal-move",
+    "deal-win",
+    "health",
+    "home",
+    "import-failed-rows",
+    "import-job",
+    "import-progress",
+    "import-run",
+    "interaction-export",
+    "interaction-log",
+    "lead-delete",
+    "lead-export",
+    "lead-status",
+    "list-look",
+    "login",
+    "logout",
+    "mark-read",
+    "open",
+    "password-change",
+    "pricelist-delete",
+    "pricelist-item-remove",
+    "product-active",
+    "product-export",
+    "quote-accept",
+    "quote-create",
+    "quote-decline",
+    "quote-edit",
+    "quote-export",
+    "quote-pdf",
+    "quote-revise",
+    "recovery-codes",
+    "saved-view-create",
+    "saved-view-delete",
+    "set-language",
+    "settings-automation-delete",
+    "settings-lost-reason-delete",
+    "settings-lost-reason-move",
+    "settings-scoring-delete",
+    "settings-scoring-rescore",
+    "settings-stage-delete",
+    "settings-stage-move",
+    "settings-stage-reorder",
+    "settings-webform-delete",
+    "task-export",
+    "task-toggle",
+    "token-create",
+    "token-revoke",
+    "two-factor-disable",
+}
+
+
+def _attribute_problem(name: str, value: str) -> str | None:
+    """Why a strict policy blocks this attribute ("" when it says so itself), or None."""
+    if name == "style" or name.startswith("on"):
+        return ""
+    if name in ("href", "src", "action", "formaction") and value.lower().startswith("javascript:"):
+        return ""
+    if (name in ("hx-vals", "hx-vars") and value.startswith("js:")) or name.startswith(("hx-on", "data-hx-on")):
+        return " (needs eval)"
+    # A trigger's filter, click[ctrlKey], is evaluated; a from:/target: selector's brackets are not.
+    if name == "hx-trigger" and "[" in re.sub(r"\b(from|target):\S+", "", value):
+        return " (a trigger filter needs eval)"
+    return None
+
+
+class InlineFinder(HTMLParser):
+    """Collects everything a strict policy would block in a document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            problem = _attribute_problem(name, (value or "").strip())
+            if problem is not None:
+                self.found.append(f"<{tag} {name}={value!r}>{problem}")
+        values = dict(attrs)
+        if tag == "script" and not values.get("src") and values.get("type") != "application/json":
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style> block")
+
+
+def inline_code(html: str) -> list[str]:
+    finder = InlineFinder()
+    finder.feed(html)
+    return finder.found
+
+
+def policy(response: Any) -> dict[str, list[str]]:
+    header = response.get("Content-Security-Policy", "")
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def policy_problems(response: Any) -> list[str]:
+    directives = policy(response)
+    if not directives:
+        return ["no Content-Security-Policy header"]
+    problems = []
+    for name in ("script-src", "style-src"):
+        sources = directives.get(name, directives.get("default-src"))
+        if sources is None:
+            problems.append(f"{name} is not restricted")
+        elif "'unsafe-inline'" in sources or "'unsafe-eval'" in sources or "*" in sources:
+            problems.append(f"{name} allows {sources}")
+    for name, sources in directives.items():
+        if "'unsafe-inline'" in sources or "'unsafe-eval'" in sources:
+            problems.append(f"{name} allows {sources}")
+    if directives.get("object-src") != ["'none'"]:
+        problems.append("object-src is not 'none'")
+    return problems
+
+
+def _patterns(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[tuple[str, str, str]]:
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            found += _patterns(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            found.append((prefix + str(p.pattern), p.name or "", namespace))
+    return found
+
+
+def screen_routes() -> list[tuple[str, str]]:
+    """(route, name) of every URL except the API's and Django's admin."""
+    from django.conf import settings
+
+    return [
+        (route, name)
+        for route, name, _ns in _patterns(get_resolver().url_patterns)
+        if not route.startswith(("api", "^api", settings.ADMIN_URL))
+    ]
+
+
+@pytest.fixture
+def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
+    from accord.core import bulk_actions, bulk_jobs, import_jobs, importers, lists
+    from accord.core.models import Attachment, SavedView
+    from accord.identity import services as identity
+    from accord.identity.models import Role, Team, Territory
+    from accord.messaging.models import Message
+    from accord.people.models import Company, Contact
+    from accord.sales.models import (
+        AutomationRule,
+        Deal,
+        Lead,
+        LostReason,
+        PriceList,
+        Product,
+        Quote,
+        ScoringRule,
+        WebForm,
+    )
+
+    call_command("demo", "--size", "0.02", "--seed", "7", stdout=io.StringIO())
+    importer = importers.get("contacts")
+    assert importer is not None
+    job = import_jobs.upload(
+        actor=admin_user,
+        importer=importer,
+        file=SimpleUploadedFile("people.csv", b"First name;Last name\r\nAnna;Nowak\r\n", content_type="text/csv"),
+    )
+    screen = lists.get("contact")
+    selection = bulk_actions.select(actor=admin_user, screen=screen, params={})
+    bulk = bulk_jobs.start(
+        actor=admin_user, selection=selection, change=bulk_actions.row_change(screen, "tag_add", {"tag": "Fair"})
+    )
+    token, _raw = identity.create_token(user=admin_user, name="t")
+    deal = Deal.objects.filter(lines__isnull=False).order_by("created_at").first()
+    assert deal is not None
+    pipeline = deal.pipeline
+    contact = Contact.objects.order_by("created_at").first()
+    uid = urlsafe_base64_encode(force_bytes(admin_user.pk))
+    ids: dict[str, Any] = {
+        "contact": contact.pk,
+        "company": Company.objects.order_by("created_at").first().pk,
+        "deal": deal.pk,
+        "pipeline": pipeline.pk,
+        "stage": pipeline.stages.order_by("position").first().pk,
+        "lead": Lead.objects.filter(converted_at__isnull=True).order_by("created_at").first().pk,
+        "quote": Quote.objects.order_by("created_at").first().pk,
+        "product": Product.objects.order_by("created_at").first().pk,
+        "pricelist": PriceList.objects.order_by("created_at").first().pk,
+        "reason": LostReason.objects.order_by("position").first().pk,
+        "scoring": ScoringRule.objects.order_by("pk").first().pk,
+        "webform": WebForm.objects.order_by("created_at").first(),
+        "automation": AutomationRule.objects.order_by("created_at").first().pk,
+        "import": job.pk,
+        "bulk": bulk.pk,
+        "token": token.pk,
+        "user": admin_user.pk,
+        "team": Team.objects.order_by("name").first().pk,
+        "territory": Territory.objects.order_by("name").first().pk,
+        "role": Role.objects.get(code=Role.SALES_REP).pk,
+        "uid": uid,
+        "reset_token": default_token_generator.make_token(admin_user),
+        "saved_view": SavedView.objects.create(user=admin_user, entity="contact", name="Mine", query="owner=me").pk,
+        "message": Message.objects.create(
+            channel="in_app", idempotency_key="csp-test", recipient_user=admin_user, subject="Hi", url="/my-day/"
+        ).pk,
+        # Files are downloads, not pages: any id shows the header on the answer.
+        "attachment": Attachment.objects.values_list("pk", flat=True).first() or uuid.uuid4(),
+    }
+    from accord.activities.models import Interaction, Task
+    from accord.core.models import CustomFieldDefinition
+
+    ids["task"] = Task.objects.order_by("created_at").first().pk
+    ids["interaction"] = Interaction.objects.order_by("created_at").first().pk
+    ids["custom_field"] = CustomFieldDefinition.objects.order_by("created_at").first().pk
+    return ids
+
+
+def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
+    """The route with its parameters filled from the demo's records."""
+    by_name = {
+        "token-revoke": "token",
+        "access-user": "user",
+        "access-team": "team",
+        "access-territory": "territory",
+        "access-role": "role",
+        "saved-view": "saved_view",
+        "bulk-job": "bulk",
+        "custom-field": "custom_field",
+        "attachment": "attachment",
+        "import": "import",
+        "contact": "contact",
+        "company": "company",
+        "interaction": "interaction",
+        "task": "task",
+        "lead": "lead",
+        "board": "pipeline",
+        "deal-line": "deal",
+        "deal": "deal",
+        "quote": "quote",
+        "product": "product",
+        "pricelist": "pricelist",
+        "settings-pipeline": "pipeline",
+        "settings-stage": "stage",
+        "settings-lost-reason": "reason",
+        "settings-scoring": "scoring",
+        "settings-webform": "webform",
+        "settings-automation": "automation",
+        "open": "message",
+    }
+    key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
+    values = {
+        "<uuid:pk>": ids.get(key) if key else None,
+        "<uuid:pipeline>": ids["pipeline"],
+        "<uuid:stage>": ids["stage"],
+        "<uuid:deal_pk>": ids["deal"],
+        "<uuid:product_pk>": ids["product"],
+        "<int:index>": 0,
+        "<slug:key>": "contact",
+        "<slug:name>": "contacts",
+        "<str:entity>": "contact",
+        "<uuid:record_id>": ids["contact"],
+        "<str:key>": ids["webform"].key,
+        "<str:token>": "x",
+        "<uidb64>": ids["uid"],
+        "<token>": ids["reset_token"],
+    }
+    url = "/" + route + {"timeline": f"?contact={ids['contact']}", "list-bulk": "?action=tag_add"}.get(name, "")
+    for placeholder, value in values.items():
+        if placeholder in url:
+            if value is None:
+                return None
+            url = url.replace(placeholder, str(getattr(value, "pk", value)))
+    return url
+
+
+def test_every_screen_sends_a_strict_policy_and_needs_no_inline_code(admin_user, world):
+    client = Client()
+    client.force_login(admin_user)
+    problems: dict[str, list[str]] = {}
+    pages: set[str] = set()
+
+    for route, name in screen_routes():
+        url = url_for(route, name, world)
+        assert url is not None, f"no record for {route} ({name})"
+        assert "<" not in url, f"no value for a parameter of {route} ({name})"
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            found = policy_problems(response)
+            is_html = response.get("Content-Type", "").startswith("text/html")
+            if response.status_code == 200 and is_html and not response.streaming:
+                pages.add(name)
+                found += inline_code(response.content.decode())
+            if found:
+                problems[f"{url} {headers or ''}"] = found
+
+    missed = {name for _route, name in screen_routes()} - pages - NOT_PAGES
+    assert missed == set()
+    assert sorted(pages & NOT_PAGES) == []
+    assert problems == {}
+
+
+def test_the_login_and_public_pages_send_the_policy_too(world, admin_user):
+    anonymous = Client()
+    urls = ["/login/", f"/password/reset/{world['uid']}/{world['reset_token']}/", f"/sales/f/{world['webform'].key}/"]
+    problems = {}
+    for url in urls:
+        response = anonymous.get(url)
+        found = policy_problems(response)
+        assert response.status_code == 200, url
+        found += inline_code(response.content.decode())
+        if found:
+            problems[url] = found
+
+    assert problems == {}
+
+
+def test_a_public_web_forms_thanks_page_needs_no_inline_style(world):
+    form = world["webform"]
+    response = Client().post(
+        f"/sales/f/{form.key}/",
+        {"first_name": "Ala", "last_name": "Nowak", "email": "ala@example.com", "consent": "1"},
+    )
+
+    from accord.sales.models import Lead
+
+    assert response.status_code == 200
+    assert Lead.objects.filter(email="ala@example.com").exists()  # the thanks page, not the form again
+    assert policy_problems(response) == []
+    assert inline_code(response.content.decode()) == []
+
+
+def test_the_error_pages_need_no_inline_code(client, admin_user):
+    from django.template.loader import render_to_string
+
+    for name in ("403.html", "404.html", "500.html"):
+        assert inline_code(render_to_string(name)) == [], name
+
+
+def test_htmx_evaluates_no_code_and_injects_no_styles(admin_user):
+    import json
+
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get("/my-day/").content.decode()
+
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'", html).group(1))
+    assert (config["allowEval"], config["includeIndicatorStyles"], config["allowScriptTags"]) == (False, False, False)
+
+
+def test_no_template_carries_inline_code():
+    """Templates a GET does not reach (a form shown again with its errors, the recovery codes shown
+    once) are held to the same rule."""
+    from pathlib import Path
+
+    import accord
+
+    root = Path(accord.__file__).parent
+    # Markup a company pastes into its own website (shown here as text): its styles are that
+    # website's business.
+    for_other_sites = {"_settings_embed_form.html", "_settings_embed_iframe.html"}
+    found = {
+        str(path.relative_to(root)): problems
+        for path in sorted(root.glob("**/templates/**/*.html"))
+        if path.name not in for_other_sites and (problems := inline_code(path.read_text()))
+    }
+
+    assert found == {}
