@@ -124,7 +124,7 @@ def make_company(db: Any) -> Callable[..., Any]:
 
     def make(owner: User, **data: Any) -> Any:
         data.setdefault("name", f"Company {next(_counter)}")
-        return services.create_company(actor=owner, data=data)
+        return services.create_company(actor=owner, data=services.company_data(data))
 
     return make
 
@@ -136,7 +136,7 @@ def make_contact(db: Any) -> Callable[..., Any]:
     def make(owner: User, **data: Any) -> Any:
         data.setdefault("first_name", "Jan")
         data.setdefault("last_name", f"Kowalski{next(_counter)}")
-        return services.create_contact(actor=owner, data=data)
+        return services.create_contact(actor=owner, data=services.contact_data(data))
 
     return make
 

@@ -26,6 +26,7 @@ from accord.core.api import (
     wants_total,
 )
 from accord.core.listing import apply
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import find_user
 from accord.people.models import Company, Contact
 from accord.people.selectors import visible_contacts
@@ -134,7 +135,7 @@ def _parties(request: HttpRequest, given: dict[str, Any], errors: dict[str, list
     return data
 
 
-def _interaction_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
+def _interaction_data(request: HttpRequest, payload: Any) -> services.InteractionData:
     given = payload.model_dump(exclude_unset=True)
     errors: dict[str, list[str]] = {}
     data = {k: v for k, v in given.items() if k not in {"contact_id", "company_id", "participant_ids", "version"}}
@@ -147,10 +148,10 @@ def _interaction_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
         data["participants"] = people
     if errors:
         raise ValidationError(errors)
-    return data
+    return services.interaction_data(data)
 
 
-def _task_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
+def _task_data(request: HttpRequest, payload: Any) -> services.TaskData:
     given = payload.model_dump(exclude_unset=True)
     errors: dict[str, list[str]] = {}
     data = {k: v for k, v in given.items() if k not in {"contact_id", "company_id", "owner_id", "version", "status"}}
@@ -164,7 +165,7 @@ def _task_data(request: HttpRequest, payload: Any) -> dict[str, Any]:
         data["status"] = given["status"]
     if errors:
         raise ValidationError(errors)
-    return data
+    return services.task_data(data)
 
 
 def _etag(response: HttpResponse, obj: Any) -> None:
@@ -192,7 +193,7 @@ def list_interactions(request: HttpRequest) -> Any:
 
 
 @router.post("/interactions", response={201: InteractionOut, **ERRORS}, tags=["interactions"])
-def create_interaction(request: HttpRequest, payload: InteractionIn) -> Any:
+def create_interaction(request: AuthedRequest, payload: InteractionIn) -> Any:
     def run() -> Interaction:
         return services.log_interaction(actor=request.user, data=_interaction_data(request, payload))
 
@@ -215,7 +216,7 @@ def get_interaction(request: HttpRequest, interaction_id: uuid.UUID, response: H
 
 @router.patch("/interactions/{uuid:interaction_id}", response={200: InteractionOut, **ERRORS}, tags=["interactions"])
 def update_interaction(
-    request: HttpRequest, interaction_id: uuid.UUID, payload: InteractionPatch, response: HttpResponse
+    request: AuthedRequest, interaction_id: uuid.UUID, payload: InteractionPatch, response: HttpResponse
 ) -> Any:
     interaction = selectors.interaction_detail(request.user, interaction_id)
     services.update_interaction(
@@ -230,7 +231,7 @@ def update_interaction(
 
 
 @router.delete("/interactions/{uuid:interaction_id}", response={204: None, **ERRORS}, tags=["interactions"])
-def delete_interaction(request: HttpRequest, interaction_id: uuid.UUID) -> Any:
+def delete_interaction(request: AuthedRequest, interaction_id: uuid.UUID) -> Any:
     interaction = selectors.interaction_detail(request.user, interaction_id)
     services.delete_interaction(actor=request.user, interaction=interaction, expected_version=expected_version(request))
     return Status(204, None)
@@ -257,7 +258,7 @@ def list_tasks(request: HttpRequest) -> Any:
 
 
 @router.post("/tasks", response={201: TaskOut, **ERRORS}, tags=["tasks"])
-def create_task(request: HttpRequest, payload: TaskIn) -> Any:
+def create_task(request: AuthedRequest, payload: TaskIn) -> Any:
     def run() -> Task:
         return services.create_task(actor=request.user, data=_task_data(request, payload))
 
@@ -277,7 +278,7 @@ def get_task(request: HttpRequest, task_id: uuid.UUID, response: HttpResponse) -
 
 
 @router.patch("/tasks/{uuid:task_id}", response={200: TaskOut, **ERRORS}, tags=["tasks"])
-def update_task(request: HttpRequest, task_id: uuid.UUID, payload: TaskPatch, response: HttpResponse) -> Any:
+def update_task(request: AuthedRequest, task_id: uuid.UUID, payload: TaskPatch, response: HttpResponse) -> Any:
     task = selectors.task_detail(request.user, task_id)
     services.update_task(
         actor=request.user,
@@ -291,7 +292,7 @@ def update_task(request: HttpRequest, task_id: uuid.UUID, payload: TaskPatch, re
 
 
 @router.delete("/tasks/{uuid:task_id}", response={204: None, **ERRORS}, tags=["tasks"])
-def delete_task(request: HttpRequest, task_id: uuid.UUID) -> Any:
+def delete_task(request: AuthedRequest, task_id: uuid.UUID) -> Any:
     task = selectors.task_detail(request.user, task_id)
     services.delete_task(actor=request.user, task=task, expected_version=expected_version(request))
     return Status(204, None)

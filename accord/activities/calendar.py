@@ -207,7 +207,7 @@ def parse_local(raw: str, *, field: str = "start") -> datetime.datetime:
     return value
 
 
-def move(*, actor: Any, kind: str, pk: Any, start: datetime.datetime, expected_version: int) -> Item:
+def move(*, actor: User | None, kind: str, pk: Any, start: datetime.datetime, expected_version: int) -> Item:
     """Move a task's due time (its reminder keeps its distance) or a meeting's time. A drag always
     carries the version it was made on: a stale one raises Conflict and moves nothing."""
     if kind == TASK:

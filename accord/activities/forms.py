@@ -18,6 +18,7 @@ from accord.activities.models import (
     TaskPriority,
     channels_with,
 )
+from accord.activities.services import TaskData
 from accord.core.forms import apply_errors, message_dict
 from accord.identity.models import User
 
@@ -127,8 +128,8 @@ class TaskForm(forms.Form):
     def due_shortcuts(self) -> list[tuple[str, str]]:
         return due_shortcuts()
 
-    def task_data(self) -> dict[str, Any]:
-        data = {
+    def task_data(self) -> TaskData:
+        data: TaskData = {
             "title": self.cleaned_data["title"],
             "due_at": self.cleaned_data.get("due_at"),
             "remind_at": self.cleaned_data.get("remind_at"),

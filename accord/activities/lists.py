@@ -63,7 +63,7 @@ TASKS = register(
                 ),
             ),
         ],
-        update=lambda actor, task, data: services.update_task(actor=actor, task=task, data=data),
+        update=lambda actor, task, data: services.update_task(actor=actor, task=task, data=services.task_data(data)),
         delete=lambda actor, task: services.delete_task(actor=actor, task=task),
         owner_word="assignee",
         keeps=("all",),

@@ -6,7 +6,7 @@ import datetime
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.activities.events import Reminder, ReminderDue, RemindersDue
 from accord.activities.models import (
     CHANNEL_FIELDS,
     CalendarFeed,
@@ -24,11 +25,14 @@ from accord.activities.models import (
     Task,
     TaskStatus,
 )
-from accord.core import access, changes
+from accord.core import access, changes, typeddata
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.people.models import Company, Contact, ContactCompany
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 CALL_FIELDS = ("duration_seconds", "outcome")
 # Meetings and visits may be entered ahead, as appointments for the calendar; every other channel
@@ -62,7 +66,17 @@ class TaskData(TypedDict, total=False):
     status: str
 
 
-def _require_party_visible(actor: Any, data: Any, errors: dict[str, list[str]]) -> None:
+def interaction_data(data: Mapping[str, Any]) -> InteractionData:
+    """Data whose keys are known only at run time (an API body) as ``InteractionData``."""
+    return cast(InteractionData, typeddata.checked(data, InteractionData))
+
+
+def task_data(data: Mapping[str, Any]) -> TaskData:
+    """Data whose keys are known only at run time (an API body, a list's bulk edit) as ``TaskData``."""
+    return cast(TaskData, typeddata.checked(data, TaskData))
+
+
+def _require_party_visible(actor: User | None, data: Any, errors: dict[str, list[str]]) -> None:
     """A user can only attach records to customers they can see."""
     for name, model in (("contact", Contact), ("company", Company)):
         party = data.get(name)
@@ -95,7 +109,7 @@ def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
 
 
 def _apply_interaction(
-    actor: Any, interaction: Interaction, data: Mapping[str, Any], creating: bool
+    actor: User | None, interaction: Interaction, data: Mapping[str, Any], creating: bool
 ) -> list[Contact] | None:
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
@@ -179,7 +193,7 @@ def _apply_interaction(
 
 
 @transaction.atomic
-def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Interaction:
+def log_interaction(*, actor: User | None, data: InteractionData, related: Any = None) -> Interaction:
     """Log a call, e-mail, meeting, visit, chat, SMS, letter, fax, web form, social post or note."""
     if actor is not None:
         access.require_create(actor)
@@ -200,7 +214,7 @@ def log_interaction(*, actor: Any, data: Mapping[str, Any], related: Any = None)
 
 @transaction.atomic
 def update_interaction(
-    *, actor: Any, interaction: Interaction, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, interaction: Interaction, data: InteractionData, expected_version: int | None = None
 ) -> Interaction:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if actor is not None:
@@ -223,7 +237,7 @@ def update_interaction(
 
 
 @transaction.atomic
-def delete_interaction(*, actor: Any, interaction: Interaction, expected_version: int | None = None) -> None:
+def delete_interaction(*, actor: User | None, interaction: Interaction, expected_version: int | None = None) -> None:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -237,7 +251,7 @@ def delete_interaction(*, actor: Any, interaction: Interaction, expected_version
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool) -> None:
+def _apply_task(actor: User | None, task: Task, data: Mapping[str, Any], creating: bool) -> None:
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
     for name in ("title", "description", "due_at", "remind_at", "priority", "contact", "company"):
@@ -257,9 +271,12 @@ def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool)
         else:
             task.owner = owner
             task.team_id = owner.primary_team_id
-    elif creating:
+    elif creating and actor is not None:
         task.owner = actor
-        task.team_id = actor.primary_team_id if actor is not None else None
+        task.team_id = actor.primary_team_id
+    elif creating:
+        # The system (a rule, an import) has nobody to give the task to unless it says.
+        errors["owner"] = [_("This field is required.")]
     if creating and task.contact is not None:
         task.territory_id = task.contact.territory_id
     if not task.title:
@@ -279,7 +296,7 @@ def _apply_task(actor: Any, task: Task, data: Mapping[str, Any], creating: bool)
 
 
 @transaction.atomic
-def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> Task:
+def create_task(*, actor: User | None, data: TaskData, related: Any = None) -> Task:
     if actor is not None:
         access.require_create(actor)
     task = Task(created_by=actor)
@@ -293,7 +310,7 @@ def create_task(*, actor: Any, data: Mapping[str, Any], related: Any = None) -> 
 
 
 @transaction.atomic
-def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_version: int | None = None) -> Task:
+def update_task(*, actor: User | None, task: Task, data: TaskData, expected_version: int | None = None) -> Task:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
@@ -308,10 +325,12 @@ def update_task(*, actor: Any, task: Task, data: Mapping[str, Any], expected_ver
     return locked
 
 
-def reschedule_task(*, actor: Any, task: Task, due_at: datetime.datetime, expected_version: int | None = None) -> Task:
+def reschedule_task(
+    *, actor: User | None, task: Task, due_at: datetime.datetime, expected_version: int | None = None
+) -> Task:
     """Move a task to another time (a drag on the calendar); its reminder moves with it, the same
     time ahead, and will be sent again."""
-    data: dict[str, Any] = {"due_at": due_at}
+    data: TaskData = {"due_at": due_at}
     if task.remind_at is not None and task.due_at is not None:
         data["remind_at"] = task.remind_at + (due_at - task.due_at)
     return update_task(actor=actor, task=task, data=data, expected_version=expected_version)
@@ -328,16 +347,16 @@ def _set_status(task: Task, status: str) -> None:
     task.completed_at = timezone.now() if status == TaskStatus.DONE else None
 
 
-def complete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> Task:
+def complete_task(*, actor: User | None, task: Task, expected_version: int | None = None) -> Task:
     return update_task(actor=actor, task=task, data={"status": TaskStatus.DONE}, expected_version=expected_version)
 
 
-def reopen_task(*, actor: Any, task: Task) -> Task:
+def reopen_task(*, actor: User | None, task: Task) -> Task:
     return update_task(actor=actor, task=task, data={"status": TaskStatus.OPEN})
 
 
 @transaction.atomic
-def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
+def delete_task(*, actor: User | None, task: Task, expected_version: int | None = None) -> None:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -347,7 +366,7 @@ def delete_task(*, actor: Any, task: Task, expected_version: int | None = None) 
 
 
 @transaction.atomic
-def reset_calendar_feed(*, actor: Any) -> CalendarFeed:
+def reset_calendar_feed(*, actor: User) -> CalendarFeed:
     """Give the user a new secret calendar feed URL; the previous one stops working at once."""
     if not getattr(actor, "is_active", False):
         raise access.AccessDenied()
@@ -407,21 +426,18 @@ def fire_due_reminders(*, now: datetime.datetime | None = None, batch_size: int 
                 continue
             Task.objects.filter(pk__in=[task.pk for task in tasks]).update(reminded_at=now)
             if len(tasks) == 1:
-                emit("activities.task.reminder_due", obj=tasks[0], payload=_reminder(tasks[0]))
+                emit(ReminderDue(**_reminder(tasks[0])), obj=tasks[0])
             else:
-                emit(
-                    "activities.task.reminders_due",
-                    payload={"owner_id": str(owner_id), "tasks": [_reminder(task) for task in tasks]},
-                )
+                emit(RemindersDue(owner_id=owner_id, tasks=[Reminder(**_reminder(task)) for task in tasks]))
             fired += len(tasks)
     return fired
 
 
 def _reminder(task: Task) -> dict[str, Any]:
     return {
-        "id": str(task.pk),
+        "id": task.pk,
         "title": task.title,
-        "owner_id": str(task.owner_id),
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "remind_at": task.remind_at.isoformat() if task.remind_at else None,
+        "owner_id": task.owner_id,
+        "due_at": task.due_at,
+        "remind_at": task.remind_at,
     }

@@ -29,6 +29,7 @@ from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
 from accord.core.redirects import safe_next
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import active_users, assignable_users
 from accord.people.models import Company, Contact
 from accord.people.selectors import visible_companies, visible_contacts
@@ -59,7 +60,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def log_interaction(request: HttpRequest) -> HttpResponse:
+def log_interaction(request: AuthedRequest) -> HttpResponse:
     """Log an interaction from the composer of a 360° page; answers with the refreshed panel."""
     party = party_from_request(request, request.POST)
     form = InteractionForm(request.POST)
@@ -67,7 +68,7 @@ def log_interaction(request: HttpRequest) -> HttpResponse:
         data: dict[str, Any] = form.interaction_data()
         data["contact" if isinstance(party, Contact) else "company"] = party
         try:
-            services.log_interaction(actor=request.user, data=data)
+            services.log_interaction(actor=request.user, data=services.interaction_data(data))
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -118,7 +119,7 @@ def party_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def interaction_new(request: HttpRequest) -> HttpResponse:
+def interaction_new(request: AuthedRequest) -> HttpResponse:
     """Log an interaction from anywhere ("Log a call" in the New menu): choose who it was with,
     then the channel's fields; preset by ``channel`` and ``direction`` (an outbound call)."""
     access.require_create(request.user)
@@ -142,7 +143,7 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
             data: dict[str, Any] = form.interaction_data()
             data["contact" if isinstance(party, Contact) else "company"] = party
             try:
-                services.log_interaction(actor=request.user, data=data)
+                services.log_interaction(actor=request.user, data=services.interaction_data(data))
             except ValidationError as exc:
                 form.apply_errors(exc)
             else:
@@ -195,7 +196,7 @@ def _flat(params: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 @login_required
-def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def interaction_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     interaction = selectors.interaction_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, interaction):
         raise AccessDenied()
@@ -211,7 +212,7 @@ def interaction_edit(request: HttpRequest, pk: Any) -> HttpResponse:
                 services.update_interaction(
                     actor=request.user,
                     interaction=interaction,
-                    data=form.interaction_data(),
+                    data=services.interaction_data(form.interaction_data()),
                     expected_version=form.cleaned_data.get("version"),
                 )
             except Conflict as exc:
@@ -280,7 +281,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_create(request: HttpRequest) -> HttpResponse:
+def task_create(request: AuthedRequest) -> HttpResponse:
     if not access.can_create(request.user):
         raise AccessDenied()
     party = None
@@ -295,7 +296,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
             if party is not None:
                 data["contact" if isinstance(party, Contact) else "company"] = party
             try:
-                services.create_task(actor=request.user, data=data)
+                services.create_task(actor=request.user, data=services.task_data(data))
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -313,7 +314,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def task_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     task = selectors.task_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, task):
         raise AccessDenied()
@@ -359,7 +360,7 @@ def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
+def task_toggle(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Tick a task done (or open it again) from any list; HTMX swaps the row."""
     task = selectors.task_detail(request.user, pk)
     if task.status == TaskStatus.DONE:

@@ -27,6 +27,7 @@ from accord.activities.models import CalendarFeed
 from accord.core import access
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
+from accord.core.requests import AuthedRequest
 
 VIEWS = {"month": "dayGridMonth", "week": "timeGridWeek", "day": "timeGridDay", "list": "listWeek"}
 
@@ -179,7 +180,7 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
-def calendar_move(request: HttpRequest) -> JsonResponse:
+def calendar_move(request: AuthedRequest) -> JsonResponse:
     """Move an item dragged to another day or time; answers with it as it now is.
 
     The move must carry the version the calendar showed: a drag made on an old picture of the item
@@ -217,7 +218,7 @@ def calendar_move(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
-def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
+def calendar_feed_reset(request: AuthedRequest) -> HttpResponse:
     had_one = _feed_of(request.user) is not None
     services.reset_calendar_feed(actor=request.user)
     messages.success(

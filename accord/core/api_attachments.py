@@ -20,6 +20,7 @@ from accord.core.api import ERRORS, PageOut, UserRef, expected_version
 from accord.core.errors import BadRequest
 from accord.core.listing import ListSpec, Sort, paginate, parse
 from accord.core.models import Attachment
+from accord.core.requests import AuthedRequest
 
 router = Router(tags=["attachments"])
 
@@ -79,7 +80,7 @@ def list_attachments(request: HttpRequest, entity: str, record_id: uuid.UUID) ->
 
 @router.post("/attachments", response={201: AttachmentOut, **ERRORS}, summary="Attach a file (multipart)")
 def upload_attachment(
-    request: HttpRequest, entity: Form[str], record_id: Form[uuid.UUID], file: File[UploadedFile]
+    request: AuthedRequest, entity: Form[str], record_id: Form[uuid.UUID], file: File[UploadedFile]
 ) -> Any:
     """Refused with 422 on ``file`` when it is empty, larger than the limit or refused by the virus
     scanner. Accepts ``Idempotency-Key``: a retry with the same key and file returns the first answer."""
@@ -123,7 +124,7 @@ def download_attachment(request: HttpRequest, attachment_id: uuid.UUID) -> Any:
 
 
 @router.delete("/attachments/{uuid:attachment_id}", response={204: None, **ERRORS}, summary="Delete an attachment")
-def delete_attachment(request: HttpRequest, attachment_id: uuid.UUID) -> Any:
+def delete_attachment(request: AuthedRequest, attachment_id: uuid.UUID) -> Any:
     attachment, _record = attachments.visible_attachment(request.user, attachment_id)
     attachments.remove_attachment(actor=request.user, attachment=attachment, expected_version=expected_version(request))
     return Status(204, None)

@@ -20,4 +20,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        from accord.core import event_types  # noqa: F401 - registers the core's event payloads
+
         post_migrate.connect(_repair_search_indexes, sender=self, dispatch_uid="accord-search-repair")
+        # Every app's ``events`` module registers its payloads, so any stored event can be read.
+        autodiscover_modules("events")

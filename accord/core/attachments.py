@@ -28,7 +28,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -45,6 +45,9 @@ from accord.core import access, changes, panels
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import check_version
 from accord.core.models import Attachment, entity_label
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +319,7 @@ def _storage_name() -> str:
     return f"{STORAGE_PREFIX}/{timezone.now():%Y-%m-%d}/{uuid.uuid4().hex}"
 
 
-def attach_received(*, actor: Any, record: models.Model, incoming: Received) -> Attachment:
+def attach_received(*, actor: User | None, record: models.Model, incoming: Received) -> Attachment:
     """Store a received file and attach it to ``record``: the audit entry and the event commit
     with the row; a failed transaction deletes the stored file again."""
     if actor is not None:
@@ -347,7 +350,7 @@ def attach_received(*, actor: Any, record: models.Model, incoming: Received) -> 
     return attachment
 
 
-def attach_file(*, actor: Any, record: models.Model, upload: File, file_name: str | None = None) -> Attachment:
+def attach_file(*, actor: User | None, record: models.Model, upload: File, file_name: str | None = None) -> Attachment:
     """Check, scan, store and attach one uploaded file."""
     if actor is not None:
         _require_attach(actor, record)
@@ -355,7 +358,7 @@ def attach_file(*, actor: Any, record: models.Model, upload: File, file_name: st
         return attach_received(actor=actor, record=record, incoming=incoming)
 
 
-def remove_attachment(*, actor: Any, attachment: Attachment, expected_version: int | None = None) -> None:
+def remove_attachment(*, actor: User | None, attachment: Attachment, expected_version: int | None = None) -> None:
     """Delete an attachment (audited); its stored file goes once the deletion has committed."""
     with transaction.atomic():
         locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -38,10 +38,14 @@ from django.utils.translation import ngettext
 from accord.core import customfields, mass
 from accord.core.access import Action
 from accord.core.errors import message_dict
+from accord.core.event_types import BULK_EVENTS
 from accord.core.events import emit
 from accord.core.listing import ListQuery, apply, parse
 from accord.core.lists import ListScreen, editable_fields
 from accord.core.models import Tag
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 SAMPLE_SIZE = 5
 ACTIONS = ("owner", "tag_add", "tag_remove", "field", "delete")
@@ -73,7 +77,7 @@ class Selection:
         return not self.query.is_filtered()
 
 
-def select(*, actor: Any, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
+def select(*, actor: User, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
     """The records a list's parameters select, as ``actor`` sees them."""
     query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS)
     for name in screen.keeps:
@@ -103,7 +107,7 @@ class Preview:
         return self.allowed - self.changing
 
 
-def preview(*, actor: Any, selection: Selection, action: str, change: RowChange | None = None) -> Preview:
+def preview(*, actor: User, selection: Selection, action: str, change: RowChange | None = None) -> Preview:
     """How many records the action would change, how many already are as asked (given the
     ``change``, once its inputs are known), how many it skips, and the first few it changes."""
     screen = selection.screen
@@ -134,7 +138,7 @@ def require_intent(*, selection: Selection, confirmed: bool, everything: bool) -
 
 
 @transaction.atomic
-def change_owner(*, actor: Any, selection: Selection, owner: Any) -> int:
+def change_owner(*, actor: User, selection: Selection, owner: User) -> int:
     """Give the selected records ``actor`` may change to ``owner``; set-based (see the module)."""
     if selection.screen.assignable is None:
         raise ValidationError({"new_owner": [_("Records of this list have no owner.")]})
@@ -149,12 +153,12 @@ def sync_limit() -> int:
     return int(settings.ACCORD_BULK_SYNC_LIMIT)
 
 
-def targets(*, actor: Any, selection: Selection, action: str) -> QuerySet[Any]:
+def targets(*, actor: User, selection: Selection, action: str) -> QuerySet[Any]:
     """The selected records ``actor`` may change (or delete), in key order."""
     return selection.screen.changeable(actor, action_of(action), selection.queryset).order_by("pk")
 
 
-def exceeds_sync_limit(*, actor: Any, selection: Selection, action: str) -> bool:
+def exceeds_sync_limit(*, actor: User, selection: Selection, action: str) -> bool:
     """Whether a row-by-row action on this selection is too large for one request."""
     limit = sync_limit()
     return (
@@ -214,7 +218,7 @@ def row_change(screen: ListScreen, action: str, inputs: Mapping[str, Any]) -> Ro
             raise ValidationError({"__all__": [_("Records of this list cannot be deleted here.")]})
         remove = screen.delete
 
-        def delete_one(actor: Any, obj: Any) -> bool:
+        def delete_one(actor: User, obj: Any) -> bool:
             remove(actor, obj)
             return True
 
@@ -238,14 +242,14 @@ def _tag_change(screen: ListScreen, action: str, name: str) -> RowChange:
             return queryset.exclude(pk__in=tagged(queryset).values("pk"))
         return tagged(queryset)
 
-    def add(actor: Any, obj: Any) -> bool:
+    def add(actor: User, obj: Any) -> bool:
         names = [t.name for t in obj.tags.all()]
         if folded in {n.casefold() for n in names}:
             return False
         update(actor, obj, {"tags": [*names, name]})
         return True
 
-    def remove(actor: Any, obj: Any) -> bool:
+    def remove(actor: User, obj: Any) -> bool:
         names = [t.name for t in obj.tags.all()]
         kept = [n for n in names if n.casefold() != folded]
         if kept == names:
@@ -272,7 +276,7 @@ def _field_change(screen: ListScreen, field: str, raw: Any) -> RowChange:
         data = {name: cleaned}
         current = lambda obj: getattr(obj, name)  # noqa: E731
 
-    def set_one(actor: Any, obj: Any) -> bool:
+    def set_one(actor: User, obj: Any) -> bool:
         if current(obj) == cleaned:
             return False  # already as asked
         before = getattr(obj, "version", None)
@@ -311,7 +315,7 @@ def _custom_equals(key: str, value: Any) -> Q:
     return Q(**{path: value})
 
 
-def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+def locked_records(screen: ListScreen, actor: User, keys: Sequence[Any]) -> dict[Any, Any]:
     """The records of ``keys`` that still exist, locked for this transaction in key order (so two
     jobs over the same records wait for each other instead of deadlocking), with what the
     changes read of them (tags) read under the lock."""
@@ -322,14 +326,26 @@ def locked_records(screen: ListScreen, actor: Any, keys: Sequence[Any]) -> dict[
     return {obj.pk: obj for obj in rows}
 
 
-def announce(actor: Any, screen: ListScreen, action: str, count: int, filters: Any, **payload: Any) -> None:
-    """The event of a bulk action that changed ``count`` records."""
+def announce(
+    actor: User | None,
+    screen: ListScreen,
+    action: str,
+    count: int,
+    filters: dict[str, Any],
+    *,
+    ids: list[Any] | None = None,
+    job_id: Any = None,
+    **payload: Any,
+) -> None:
+    """The event of a bulk action that changed ``count`` records: those of ``ids`` (in the
+    request), or those the job ``job_id`` lists as changed (core/event_types.py)."""
     if count:
-        emit(f"{screen.entity}.bulk_{action}", actor=actor, payload={"count": count, "filters": filters, **payload})
+        event = BULK_EVENTS[action](count=count, filters=filters, ids=ids, job_id=job_id, **payload)
+        emit(event, entity=screen.entity, actor=actor)
 
 
 @transaction.atomic
-def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
+def change_rows(*, actor: User, selection: Selection, change: RowChange) -> int:
     """Apply ``change`` to the selected records ``actor`` may change, all in this transaction: the
     first record a service refuses rolls everything back. At most ``sync_limit()`` records."""
     limit = sync_limit()
@@ -345,27 +361,27 @@ def change_rows(*, actor: Any, selection: Selection, change: RowChange) -> int:
         )
         raise ValidationError({"selection": [message % {"limit": limit}]})
     records = locked_records(selection.screen, actor, keys)
-    count = sum(1 for obj in records.values() if change.apply(actor, obj))
-    announce(actor, selection.screen, change.action, count, selection.query.raw, **change.payload)
-    return count
+    changed = [pk for pk, obj in records.items() if change.apply(actor, obj)]
+    announce(actor, selection.screen, change.action, len(changed), selection.query.raw, ids=changed, **change.payload)
+    return len(changed)
 
 
-def add_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+def add_tag(*, actor: User, selection: Selection, tag: str) -> int:
     """Tag the selected records; records that already have the tag are left alone."""
     return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "tag_add", {"tag": tag}))
 
 
-def remove_tag(*, actor: Any, selection: Selection, tag: str) -> int:
+def remove_tag(*, actor: User, selection: Selection, tag: str) -> int:
     change = row_change(selection.screen, "tag_remove", {"tag": tag})
     return change_rows(actor=actor, selection=selection, change=change)
 
 
-def set_field(*, actor: Any, selection: Selection, field: str, value: Any) -> int:
+def set_field(*, actor: User, selection: Selection, field: str, value: Any) -> int:
     """Set one whitelisted field on the selected records through the list's update service."""
     change = row_change(selection.screen, "field", {"field": field, "value": value})
     return change_rows(actor=actor, selection=selection, change=change)
 
 
-def delete(*, actor: Any, selection: Selection) -> int:
+def delete(*, actor: User, selection: Selection) -> int:
     """Delete the selected records ``actor`` may delete, each through the list's delete service."""
     return change_rows(actor=actor, selection=selection, change=row_change(selection.screen, "delete", {}))

@@ -33,7 +33,7 @@ import datetime
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -50,8 +50,12 @@ from accord.core import access, bulk_actions, lists
 from accord.core.backoff import Backoff
 from accord.core.bulk_actions import RowChange, Selection
 from accord.core.errors import Conflict, message_dict
+from accord.core.event_types import NotifyRequested
 from accord.core.events import emit
 from accord.core.models import BulkItemOutcome, BulkJob, BulkJobItem, BulkJobState
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +104,7 @@ def screen_of(job: BulkJob) -> lists.ListScreen:
 
 
 @transaction.atomic
-def start(*, actor: Any, selection: Selection, change: RowChange) -> BulkJob:
+def start(*, actor: User, selection: Selection, change: RowChange) -> BulkJob:
     """Freeze the records ``change`` is to be made to and queue the job for the worker."""
     now = timezone.now()
     job = BulkJob.objects.create(
@@ -149,7 +153,7 @@ def enqueue(pk: Any) -> None:
 
 
 @transaction.atomic
-def resume(*, actor: Any, job: BulkJob) -> BulkJob:
+def resume(*, actor: User, job: BulkJob) -> BulkJob:
     """Queue a stopped job again; it goes on from its cursor."""
     locked = visible_jobs(actor).select_for_update(of=("self",)).get(pk=job.pk)
     if locked.state != BulkJobState.STOPPED:
@@ -336,7 +340,7 @@ def _finish(job: BulkJob) -> None:
     job.save()
     screen = screen_of(job)
     payload = {k: v for k, v in job.inputs.items() if k in ("tag", "field")}
-    bulk_actions.announce(job.user, screen, job.action, job.changed, job.filters, job_id=str(job.pk), **payload)
+    bulk_actions.announce(job.user, screen, job.action, job.changed, job.filters, job_id=job.pk, **payload)
     _notify(job, finished=True)
 
 
@@ -382,18 +386,15 @@ def _notify(job: BulkJob, *, finished: bool) -> None:
         else:
             subject = _("Bulk change stopped: %(records)s") % {"records": title}
             body = job.message
-    emit(
-        "messaging.notify_requested",
-        obj=job,
-        payload={
-            "user_id": str(user.pk),
-            "subject": subject,
-            "body": body,
-            "url": job_url(job),
-            # Once per ending: a job stopped, resumed and finished says both.
-            "idempotency_key": f"bulk-job:{job.pk}:{'finished' if finished else f'stopped:{job.done}'}",
-        },
+    request = NotifyRequested(
+        user_id=user.pk,
+        subject=subject,
+        body=body,
+        url=job_url(job),
+        # Once per ending: a job stopped, resumed and finished says both.
+        idempotency_key=f"bulk-job:{job.pk}:{'finished' if finished else f'stopped:{job.done}'}",
     )
+    emit(request, obj=job)
 
 
 def describe_action(job: BulkJob) -> str:
@@ -467,6 +468,14 @@ def _field_label(model: Any, labels: Mapping[str, Any], name: str) -> str:
         return str(model._meta.get_field(name).verbose_name).capitalize()
     except FieldDoesNotExist:
         return name
+
+
+def changed_ids(job_id: Any) -> QuerySet[Any, Any]:
+    """The keys of the records the job changed (its bulk event names the job): its items with
+    the outcome "changed". Kept until the job is pruned (``prune``)."""
+    return BulkJobItem.objects.filter(job_id=job_id, outcome=BulkItemOutcome.CHANGED).values_list(
+        "object_id", flat=True
+    )
 
 
 def percent(job: BulkJob) -> int:

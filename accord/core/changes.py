@@ -2,22 +2,35 @@
 
 A service takes a ``snapshot`` of a record before changing it and calls ``record_update`` after; the
 audit entry keeps each changed field as ``[before, after]`` and an event tells the consumers.
+
+An operation over many records (a mass reassignment, an import) runs inside ``audit_batch()``:
+every audit entry written meanwhile, by ``record_*`` or in bulk, gets a key that starts with the
+batch's 24 hex digits (``new_entry_id``). The operation's one event names the batch, and
+``batch_entries`` finds exactly its entries again, however many records it changed: a list of
+300,000 ids would not fit an event, a range of keys on the audit table's primary key does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
 from django.utils import timezone
 
 from accord.core import ids
+from accord.core.event_types import RecordCreated, RecordDeleted, RecordsMerged, RecordUpdated
 from accord.core.events import emit
 from accord.core.models import AuditAction, AuditEntry, entity_label
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 Snapshot = dict[str, Any]
 
@@ -72,8 +85,48 @@ def diff(before: Snapshot, after: Snapshot) -> dict[str, list[Any]]:
     return changes
 
 
-def _entry(*, actor: Any, action: str, obj: models.Model, changes: dict[str, Any]) -> AuditEntry:
+@dataclass
+class AuditBatch:
+    """The audit entries of one operation: keys ``key`` + an 8-hex-digit number counted up."""
+
+    key: str  # 24 hex digits: the first 96 bits of a time-ordered key (core/ids.py)
+    written: int = 0  # numbers handed out so far (entries rolled back with a savepoint included)
+
+    def next_id(self) -> uuid.UUID:
+        self.written += 1
+        return uuid.UUID(f"{self.key}{self.written:08x}")
+
+
+_batch: contextvars.ContextVar[AuditBatch | None] = contextvars.ContextVar("audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[AuditBatch]:
+    """Give every audit entry written inside the block a key of one new batch."""
+    batch = AuditBatch(key=ids.uuid7().hex[:24])
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+
+
+def new_entry_id() -> uuid.UUID:
+    """The key of the next audit entry: in the current batch if there is one, else a fresh one."""
+    batch = _batch.get()
+    return batch.next_id() if batch is not None else ids.uuid7()
+
+
+def batch_entries(key: str) -> models.QuerySet[AuditEntry]:
+    """The audit entries of the batch ``key`` (as an event carries it): a range of primary keys."""
+    if len(key) != 24 or any(c not in "0123456789abcdef" for c in key):
+        raise ValueError(f"not an audit batch: {key!r}")
+    return AuditEntry.objects.filter(id__gte=uuid.UUID(f"{key}00000000"), id__lte=uuid.UUID(f"{key}ffffffff"))
+
+
+def _entry(*, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any]) -> AuditEntry:
     return AuditEntry.objects.create(
+        id=new_entry_id(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         entity=entity_label(obj),
@@ -83,37 +136,39 @@ def _entry(*, actor: Any, action: str, obj: models.Model, changes: dict[str, Any
     )
 
 
-def record_create(*, actor: Any, obj: models.Model, extra: Mapping[str, Any] | None = None) -> None:
+def record_create(*, actor: User | None, obj: models.Model, extra: Mapping[str, Any] | None = None) -> None:
     state = snapshot(obj, extra=extra)
     _entry(actor=actor, action=AuditAction.CREATE, obj=obj, changes={k: [None, v] for k, v in state.items()})
-    emit(f"{entity_label(obj)}.created", obj=obj, actor=actor)
+    emit(RecordCreated(), obj=obj, actor=actor)
 
 
 def record_update(
-    *, actor: Any, obj: models.Model, before: Snapshot, extra: Mapping[str, Any] | None = None
+    *, actor: User | None, obj: models.Model, before: Snapshot, extra: Mapping[str, Any] | None = None
 ) -> dict[str, list[Any]]:
     """Audit and announce an update; returns the changes (empty: nothing was recorded)."""
     changes = diff(before, snapshot(obj, extra=extra))
     if changes:
         _entry(actor=actor, action=AuditAction.UPDATE, obj=obj, changes=changes)
-        emit(f"{entity_label(obj)}.updated", obj=obj, actor=actor, payload={"fields": sorted(changes)})
+        emit(RecordUpdated(fields=sorted(changes)), obj=obj, actor=actor)
     return changes
 
 
-def record_delete(*, actor: Any, obj: models.Model, before: Snapshot) -> None:
+def record_delete(*, actor: User | None, obj: models.Model, before: Snapshot) -> None:
     _entry(actor=actor, action=AuditAction.DELETE, obj=obj, changes={k: [v, None] for k, v in before.items()})
-    emit(f"{entity_label(obj)}.deleted", obj=obj, actor=actor)
+    emit(RecordDeleted(), obj=obj, actor=actor)
 
 
-def record_merge(*, actor: Any, survivor: models.Model, merged: Iterable[models.Model], moved: dict[str, int]) -> None:
+def record_merge(
+    *, actor: User | None, survivor: models.Model, merged: Iterable[models.Model], moved: dict[str, int]
+) -> None:
     """Audit a merge on the survivor, and one delete-by-merge entry for each record merged in."""
     merged = list(merged)
-    ids = [str(m.pk) for m in merged]
+    merged_ids = [str(m.pk) for m in merged]
     _entry(
         actor=actor,
         action=AuditAction.MERGE,
         obj=survivor,
-        changes={"merged": [None, [str(m) for m in merged]], "merged_ids": [None, ids], "moved": [None, moved]},
+        changes={"merged": [None, [str(m) for m in merged]], "merged_ids": [None, merged_ids], "moved": [None, moved]},
     )
     for loser in merged:
         _entry(
@@ -122,15 +177,16 @@ def record_merge(*, actor: Any, survivor: models.Model, merged: Iterable[models.
             obj=loser,
             changes={"merged_into": [None, str(survivor.pk)]},
         )
-    emit(f"{entity_label(survivor)}.merged", obj=survivor, actor=actor, payload={"merged_ids": ids})
+    emit(RecordsMerged(merged_ids=[m.pk for m in merged]), obj=survivor, actor=actor)
 
 
-def record_bulk_update(*, actor: Any, queryset: models.QuerySet[Any], values: Mapping[str, Any]) -> int:
+def record_bulk_update(*, actor: User | None, queryset: models.QuerySet[Any], values: Mapping[str, Any]) -> int:
     """Audit a mass change before it is made: one entry per row of ``queryset`` saying each field's
     ``[before, after]``, written by one INSERT ... SELECT, so 300,000 rows cost one statement.
 
     ``values`` maps field names (plain or foreign-key fields) to their new value; the caller then
-    runs the UPDATE in the same transaction.
+    runs the UPDATE in the same transaction. Inside ``audit_batch()`` the entries take the batch's
+    next keys, so ``batch_entries`` finds them.
     """
     model = queryset.model
     connection = connections[queryset.db]
@@ -148,17 +204,19 @@ def record_bulk_update(*, actor: Any, queryset: models.QuerySet[Any], values: Ma
         pieces.append((name, before))
         params.append(jsonable(new))
     # Time-ordered keys, as every other row gets (core/ids.py): one fresh key's first 96 bits
-    # followed by the row's number in this statement, so the entries land in key order at the
-    # edge of the index instead of at random places in it.
-    key_prefix = ids.uuid7().hex[:24]
+    # (the batch's, in a batch) followed by the row's number, so the entries land in key order at
+    # the edge of the index instead of at random places in it.
+    batch = _batch.get()
+    key_prefix = batch.key if batch is not None else ids.uuid7().hex[:24]
+    offset = batch.written if batch is not None else 0
     if connection.vendor == "postgresql":
         pairs = ", ".join(f"'{name}', jsonb_build_array({before}, %s::text)" for name, before in pieces)
         changes_sql = f"jsonb_build_object({pairs})"
-        new_id = "(%s || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid"
+        new_id = f"(%s || lpad(to_hex(row_number() OVER () + {offset:d}), 8, '0'))::uuid"
     else:
         pairs = ", ".join(f"'{name}', json_array({before}, %s)" for name, before in pieces)
-        changes_sql, new_id = f"json_object({pairs})", "%s || printf('%%08x', row_number() OVER ())"
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
+        changes_sql, new_id = f"json_object({pairs})", f"%s || printf('%%08x', row_number() OVER () + {offset:d})"
+    actor_id: Any = actor.pk if actor is not None and actor.pk else None
     if connection.vendor == "sqlite" and actor_id is not None:
         actor_id = actor_id.hex
     sql = (
@@ -170,7 +228,9 @@ def record_bulk_update(*, actor: Any, queryset: models.QuerySet[Any], values: Ma
     at = now if connection.vendor == "postgresql" else now.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_prefix, at, actor_id, entity_label(model), *params, *id_params])
-        return cursor.rowcount
+        if batch is not None:
+            batch.written += cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def _text_sql(column: str, uuid_column: bool, vendor: str) -> str:

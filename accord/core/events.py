@@ -1,5 +1,16 @@
 """Emitting events inside a write's transaction, and dispatching them to consumers after commit.
 
+Every event name has one payload class (``EventPayload``), registered by name when its module is
+imported (each app keeps its own in ``<app>/events.py``; the core's are in ``core/event_types.py``).
+A service emits an instance: the class checks the fields when it is built (a missing, unknown or
+wrongly typed field raises ``pydantic.ValidationError``), so a bad event raises before anything is
+written and the service's transaction rolls back whole. The payload is stored as JSON; a consumer
+reads it back typed with ``SomePayload.of(event)``. Fields added to a payload later get defaults,
+so rows already in the event table still load.
+
+A few payloads are families: ``<app>.<model>.created`` exists for every model, so its class is
+registered by the name's last part (``suffix``) and stands for any installed model's label in front.
+
 Apps register consumers with ``@on("activities.task.reminder_due")`` in a module their AppConfig
 imports at start-up. A consumer must be idempotent: an event whose dispatch failed half-way is
 offered again, to every consumer of its name.
@@ -12,19 +23,109 @@ import logging
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from pydantic import BaseModel, ConfigDict
 
 from accord.core.models import Event, entity_label
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+class UnknownEvent(LookupError):
+    """No payload class is registered for this event name."""
+
+
+class EventPayload(BaseModel):
+    """What one kind of event says. Subclasses set ``name`` (one event) or ``suffix`` (the family
+    ``<app>.<model>.<suffix>``) and declare the fields; building one checks them strictly (an id
+    is a ``UUID``, not a string that looks like one), reading a stored one converts the JSON back."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: ClassVar[str] = ""
+    suffix: ClassVar[str] = ""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.name and cls.suffix:
+            raise TypeError(f"{cls.__qualname__} sets both a name and a suffix")
+        if cls.name:
+            _register(_payloads, cls.name, cls)
+        elif cls.suffix:
+            _register(_families, cls.suffix, cls)
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        """The event's payload as this class reads it; a TypeError if the event is another kind."""
+        payload = load(event)
+        if not isinstance(payload, cls):
+            raise TypeError(f"{event.name} carries {type(payload).__qualname__}, not {cls.__qualname__}")
+        return payload
+
+
+_payloads: dict[str, type[EventPayload]] = {}
+_families: dict[str, type[EventPayload]] = {}
+
+
+def _register(registry: dict[str, type[EventPayload]], key: str, cls: type[EventPayload]) -> None:
+    known = registry.get(key)
+    if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise TypeError(f"event {key!r} already has the payload {known.__module__}.{known.__qualname__}")
+    registry[key] = cls
+
+
+def payload_type(name: str) -> type[EventPayload]:
+    """The payload class of an event name; ``UnknownEvent`` if none is registered."""
+    if name in _payloads:
+        return _payloads[name]
+    entity, _dot, suffix = name.rpartition(".")
+    family = _families.get(suffix)
+    if family is not None and entity:
+        try:
+            apps.get_model(entity)
+        except (LookupError, ValueError):
+            pass
+        else:
+            return family
+    raise UnknownEvent(f"no payload class is registered for the event {name!r}")
+
+
+def registered() -> dict[str, type[EventPayload]]:
+    """Every payload class by its name (families by ``*.<suffix>``), for checks and tests."""
+    return {**_payloads, **{f"*.{suffix}": cls for suffix, cls in _families.items()}}
+
+
+def load(event: Event) -> EventPayload:
+    """The stored payload of ``event``, typed; old rows load as long as their fields still exist."""
+    return payload_type(event.name).model_validate(event.payload or {}, strict=False)
+
+
+def name_of(payload: EventPayload, *, obj: Model | None = None, entity: str | None = None) -> str:
+    """The event name ``payload`` is emitted under: its class's name, or for a family the
+    record's entity (``entity``, else ``obj``'s) followed by the suffix."""
+    cls = type(payload)
+    if cls.name:
+        return cls.name
+    label = entity or (entity_label(obj) if obj is not None else "")
+    if not cls.suffix or not label:
+        raise TypeError(f"{cls.__qualname__} needs the entity it is about (obj= or entity=)")
+    name = f"{label}.{cls.suffix}"
+    if payload_type(name) is not cls:
+        raise UnknownEvent(f"{name!r} is not an event of {cls.__qualname__}")
+    return name
 
 
 def on(*names: str) -> Callable[[Handler], Handler]:
@@ -61,14 +162,23 @@ def _enqueue_dispatch() -> None:
         log.exception("could not enqueue event dispatch")
 
 
-def emit(name: str, *, obj: Model | None = None, actor: Any = None, payload: dict | None = None) -> Event:
-    """Append an event in the current transaction; dispatch is nudged once the transaction commits."""
+def emit(
+    payload: EventPayload, *, obj: Model | None = None, actor: User | None = None, entity: str | None = None
+) -> Event:
+    """Append ``payload``'s event in the current transaction; dispatch is nudged once the
+    transaction commits. ``obj`` is the record it is about; ``entity`` names the records of a
+    family event about many (``people.contact`` for ``people.contact.reassigned``)."""
+    if not isinstance(payload, EventPayload):
+        raise TypeError(f"emit() takes an EventPayload, not {type(payload).__qualname__}")
+    name = name_of(payload, obj=obj, entity=entity)
+    # Checked again as stored: an instance made with model_construct() skipped its validation.
+    data = type(payload).model_validate(dict(payload), strict=True).model_dump(mode="json")
     event = Event.objects.create(
         name=name,
-        entity=entity_label(obj) if obj is not None else "",
+        entity=entity_label(obj) if obj is not None else (entity or ""),
         object_id=obj.pk if obj is not None else None,
         actor=actor if getattr(actor, "pk", None) else None,
-        payload=payload or {},
+        payload=data,
     )
     if name in _handlers:
         # One nudge per transaction is enough however many events it appends.

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -37,7 +37,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.core import access, dryrun, importers
+from accord.core import access, changes, dryrun, importers
+from accord.core.event_types import ImportFinished
 from accord.core.events import emit
 from accord.core.importers import Importer, ImportReport, Outcome, RowError
 from accord.core.models import ImportJob, ImportMapping, ImportState
@@ -51,6 +52,9 @@ from accord.core.tables import (
     open_table,
 )
 from accord.core.tables import first_lines as decoded_lines
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,7 @@ def max_upload_bytes() -> int:
     return int(settings.ACCORD_IMPORT_MAX_BYTES)
 
 
-def require_import(actor: Any) -> None:
+def require_import(actor: User) -> None:
     """Importing creates records: only those who may create records import."""
     access.require_create(actor)
 
@@ -163,7 +167,9 @@ def _read_headers(job: ImportJob, importer: Importer, *, encoding: str, delimite
 
 
 @transaction.atomic
-def upload(*, actor: Any, importer: Importer, file: UploadedFile, encoding: str = "", delimiter: str = "") -> ImportJob:
+def upload(
+    *, actor: User, importer: Importer, file: UploadedFile, encoding: str = "", delimiter: str = ""
+) -> ImportJob:
     """Step 1: keep the file and read its headers; the mapping is proposed (a remembered one first)."""
     require_import(actor)
     name = Path(file.name or "").name
@@ -207,7 +213,7 @@ def _editable(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def reread(*, actor: Any, job: ImportJob, encoding: str, delimiter: str) -> ImportJob:
+def reread(*, actor: User, job: ImportJob, encoding: str, delimiter: str) -> ImportJob:
     """Read the file again with another encoding or separator (the mapping stays if the headers do)."""
     job = _locked(actor, job)
     _editable(job)
@@ -222,7 +228,7 @@ def reread(*, actor: Any, job: ImportJob, encoding: str, delimiter: str) -> Impo
 
 
 @transaction.atomic
-def set_mapping(*, actor: Any, job: ImportJob, mapping: Mapping[str, str], partial: bool) -> ImportJob:
+def set_mapping(*, actor: User, job: ImportJob, mapping: Mapping[str, str], partial: bool) -> ImportJob:
     """Step 2: which column feeds which field; remembered for the next file with these headers."""
     job = _locked(actor, job)
     _editable(job)
@@ -278,7 +284,7 @@ def remembered_at(job: ImportJob) -> datetime.datetime | None:
     return found.updated_at if found is not None else None
 
 
-def _locked(actor: Any, job: ImportJob) -> ImportJob:
+def _locked(actor: User, job: ImportJob) -> ImportJob:
     require_import(actor)
     return visible_jobs(actor).select_for_update(of=("self",)).get(pk=job.pk)
 
@@ -311,7 +317,7 @@ class Preview:
     lines: list[str]  # the file's first lines as decoded, so a wrong encoding shows
 
 
-def preview(*, actor: Any, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
+def preview(*, actor: User, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
     """Step 3: the first rows as they will be stored, each bad row with its reasons.
 
     The rows really go through the importer, in a transaction rolled back at the end, so the
@@ -358,7 +364,7 @@ def preview(*, actor: Any, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview
 
 
 @transaction.atomic
-def start(*, actor: Any, job: ImportJob, dry_run: bool, partial: bool | None = None) -> ImportJob:
+def start(*, actor: User, job: ImportJob, dry_run: bool, partial: bool | None = None) -> ImportJob:
     """Step 4: queue the dry run or the import for the worker."""
     job = _locked(actor, job)
     _editable(job)
@@ -438,7 +444,11 @@ def run(pk: Any) -> ImportJob | None:
                 ImportJob.objects.filter(pk=pk).update(total=total)
                 job.total = total
                 publish_progress(pk, 0)
-                with dryrun.isolated() if job.dry_run else contextlib.nullcontext(), _open(job, path) as table:
+                with (
+                    dryrun.isolated() if job.dry_run else contextlib.nullcontext(),
+                    _open(job, path) as table,
+                    changes.audit_batch() as batch,
+                ):
                     report = importer.run(
                         table,
                         job.mapping,
@@ -453,11 +463,13 @@ def run(pk: Any) -> ImportJob | None:
         except Exception:
             log.exception("import %s failed", pk)
             return _crashed(job, _("The import stopped on an unexpected error; nothing more was written."))
-        return _finished(job, report)
+        return _finished(job, report, audit_batch=batch.key)
 
 
 @transaction.atomic
-def _finished(job: ImportJob, report: ImportReport) -> ImportJob:
+def _finished(job: ImportJob, report: ImportReport, *, audit_batch: str) -> ImportJob:
+    """Record the run's outcome; its event names the audit batch of every record it wrote
+    (an import may write a million: the event cannot list them)."""
     job.state, job.finished_at = ImportState.FINISHED, timezone.now()
     job.written = report.written
     job.read, job.created, job.updated = report.read, report.created, report.updated
@@ -465,19 +477,16 @@ def _finished(job: ImportJob, report: ImportReport) -> ImportJob:
     job.errors = [[e.line, e.field, e.message] for e in report.errors[:MAX_ERRORS]]
     job.version += 1
     job.save()
-    emit(
-        "core.import.finished",
-        obj=job,
-        actor=job.user,
-        payload={
-            "importer": job.importer,
-            "dry_run": job.dry_run,
-            "written": job.written,
-            "created": job.created,
-            "updated": job.updated,
-            "failed": job.failed,
-        },
+    finished = ImportFinished(
+        importer=job.importer,
+        dry_run=job.dry_run,
+        written=job.written,
+        created=job.created,
+        updated=job.updated,
+        failed=job.failed,
+        audit_batch=audit_batch if job.written else None,
     )
+    emit(finished, obj=job, actor=job.user)
     return job
 
 

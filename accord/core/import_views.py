@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from accord.core.errors import message_dict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.models import ImportJob, ImportState
+from accord.core.requests import AuthedRequest
 from accord.core.tables import DELIMITERS, ENCODINGS
 
 ERRORS_SHOWN = 100  # rows of errors on the summary; the download has them all
@@ -96,7 +97,7 @@ def _importer(name: str) -> importers.Importer:
     return found
 
 
-def _job(request: HttpRequest, pk: Any) -> tuple[ImportJob, importers.Importer]:
+def _job(request: AuthedRequest, pk: Any) -> tuple[ImportJob, importers.Importer]:
     import_jobs.require_import(request.user)
     job = import_jobs.job_for(request.user, pk)
     return job, import_jobs.importer_of(job)
@@ -110,7 +111,7 @@ def _steps(current: int) -> list[dict[str, Any]]:
 
 
 @login_required
-def start(request: HttpRequest, name: str) -> HttpResponse:
+def start(request: AuthedRequest, name: str) -> HttpResponse:
     """Step 1: the file, and (rarely needed) its encoding and separator."""
     importer = _importer(name)
     import_jobs.require_import(request.user)
@@ -140,7 +141,7 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
-def columns(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def columns(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """Step 2: which column feeds which field; the file read again in another encoding on request."""
     job, importer = _job(request, pk)
     if not import_jobs.can_change(job):
@@ -199,7 +200,7 @@ def _samples(job: ImportJob) -> dict[str, list[str]]:
 
 
 @login_required
-def preview(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def preview(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """Step 3: the first rows as they will be stored, each bad row with its reasons."""
     job, importer = _job(request, pk)
     if not import_jobs.can_change(job):
@@ -229,7 +230,7 @@ def preview(request: HttpRequest, pk: Any) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def run(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def run(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """Step 4: queue the dry run or the import (``dry_run``, ``partial`` from the form)."""
     job, _kind = _job(request, pk)
     partial = request.POST.get("partial")
@@ -270,7 +271,7 @@ def _status_context(job: ImportJob, importer: importers.Importer) -> dict[str, A
 
 
 @login_required
-def job_view(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def job_view(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """Steps 4 and 5: the run's progress, then what it did."""
     job, importer = _job(request, pk)
     if job.state == ImportState.DRAFT:
@@ -282,7 +283,7 @@ def job_view(request: HttpRequest, pk: Any) -> HttpResponseBase:
 
 
 @login_required
-def progress(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def progress(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """The progress bar, polled by htmx while the run runs; the summary once it is done."""
     job, importer = _job(request, pk)
     if not is_htmx(request):
@@ -306,7 +307,7 @@ def _cell(header: str) -> Callable[[Mapping[str, str]], str]:
 
 
 @login_required
-def failed_rows(request: HttpRequest, pk: Any) -> HttpResponseBase:
+def failed_rows(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     """The rows that failed, as the file had them plus their line and reasons, to fix and import."""
     job, importer = _job(request, pk)
     columns = [exports.Column(header, _cell(header), header) for header in job.headers]

@@ -12,12 +12,15 @@ import datetime
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accord.core.tables import Row
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 # Called as rows are done: how many rows were read so far.
 Progress = Callable[[int], None]
@@ -151,7 +154,7 @@ class Run(Protocol):
         rows: Iterable[Row],
         mapping: Mapping[str, str],
         *,
-        actor: Any,
+        actor: User | None,
         owner: Any,
         partial: bool = False,
         dry_run: bool = False,

@@ -86,9 +86,6 @@ class ListScreen:
     def entity(self) -> str:
         return self.spec.entity
 
-    def column_map(self) -> dict[str, Column]:
-        return {c.key: c for c in self.columns}
-
     def default_columns(self) -> list[str]:
         return [c.key for c in self.columns if c.default or c.fixed]
 

@@ -3,12 +3,14 @@ filtered set to another owner.
 
 The set is changed by SQL statements over the whole selection, not record by record, so handing
 300,000 contacts to a new rep takes seconds; every record still gets its audit entry (owner and
-team, before and after) and its version bump, and one event announces the change.
+team, before and after) and its version bump, and one event announces the change. The event names
+the audit batch the entries were written in rather than listing the records (there may be 300,000):
+``core.changes.batch_entries(event.audit_batch)`` gives one entry per record changed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,13 +20,17 @@ from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import Action
+from accord.core.event_types import RecordsReassigned
 from accord.core.events import emit
 from accord.core.models import entity_label
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 UNSET: Any = object()
 
 
-def may_own(user: Any) -> bool:
+def may_own(user: User) -> bool:
     """Whether ``user`` may be given records: active, and in a role that changes records (a
     read-only user could not work on what they were given)."""
     role = getattr(user, "role", None)
@@ -41,7 +47,7 @@ def owners(users: QuerySet[Any]) -> QuerySet[Any]:
 
 
 @transaction.atomic
-def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNSET) -> int:
+def reassign(*, actor: User | None, queryset: QuerySet[Any], owner: User, team: Any = UNSET) -> int:
     """Give every record of ``queryset`` that ``actor`` may change to ``owner`` (and to ``team``,
     by default the owner's own team). Records already theirs are left alone. Returns how many
     records changed.
@@ -63,12 +69,10 @@ def reassign(*, actor: Any, queryset: QuerySet[Any], owner: Any, team: Any = UNS
     target = target.exclude(Q(owner=owner) & (Q(team_id=team_id) if team_id else Q(team__isnull=True)))
     # The UPDATE must not depend on the columns it changes: pin the selection to its keys first.
     keys = queryset.model.objects.filter(pk__in=target.values("pk"))
-    changes.record_bulk_update(actor=actor, queryset=keys, values={"owner": owner.pk, "team": team_id})
+    with changes.audit_batch() as batch:
+        changes.record_bulk_update(actor=actor, queryset=keys, values={"owner": owner.pk, "team": team_id})
     count = keys.update(owner=owner, team_id=team_id, version=F("version") + 1, updated_at=timezone.now())
     if count:
-        emit(
-            f"{entity_label(queryset.model)}.reassigned",
-            actor=actor,
-            payload={"count": count, "owner_id": str(owner.pk), "team_id": str(team_id) if team_id else None},
-        )
+        event = RecordsReassigned(count=count, owner_id=owner.pk, team_id=team_id, audit_batch=batch.key)
+        emit(event, entity=entity_label(queryset.model), actor=actor)
     return count

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from accord.core import access, changes
 from accord.core.access import AccessDenied
 from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 
 def custom_field_entities() -> list[tuple[str, str]]:
@@ -28,7 +31,7 @@ def custom_field_entities() -> list[tuple[str, str]]:
 @transaction.atomic
 def save_view(
     *,
-    actor: Any,
+    actor: User,
     entity: str,
     name: str,
     query: str,
@@ -56,7 +59,7 @@ def save_view(
 
 
 @transaction.atomic
-def save_list_look(*, actor: Any, entity: str, columns: Sequence[str], density: str) -> ListPreference:
+def save_list_look(*, actor: User, entity: str, columns: Sequence[str], density: str) -> ListPreference:
     """Remember the columns and density ``actor`` chose for a list (the caller cleans them)."""
     preference, _created = ListPreference.objects.update_or_create(
         user=actor, entity=entity, defaults={"columns": list(columns), "density": density}
@@ -65,7 +68,7 @@ def save_list_look(*, actor: Any, entity: str, columns: Sequence[str], density: 
 
 
 @transaction.atomic
-def delete_view(*, actor: Any, view: SavedView) -> None:
+def delete_view(*, actor: User, view: SavedView) -> None:
     if view.user_id != actor.pk and not access.is_admin(actor):
         raise AccessDenied()
     view.delete()
@@ -85,7 +88,7 @@ def _clean_choices(field_type: str, choices: list[str]) -> list[str]:
 @transaction.atomic
 def create_custom_field(
     *,
-    actor: Any,
+    actor: User | None,
     entity: str,
     label: str,
     field_type: str,
@@ -121,7 +124,7 @@ def create_custom_field(
 @transaction.atomic
 def update_custom_field(
     *,
-    actor: Any,
+    actor: User | None,
     definition: CustomFieldDefinition,
     label: str,
     choices: list[str] | None = None,

@@ -19,6 +19,7 @@ from accord.core.access import AccessDenied
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.redirects import safe_next, safe_path
+from accord.core.requests import AuthedRequest
 from accord.core.settings_forms import CustomFieldForm
 
 
@@ -43,7 +44,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
+def saved_view_create(request: AuthedRequest) -> HttpResponse:
     entity = request.POST.get("entity", "")
     path = safe_path(request.POST.get("path"), "/")
     try:
@@ -69,7 +70,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def saved_view_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     view = selectors.saved_view(request.user, pk)
     services.delete_view(actor=request.user, view=view)
     messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
@@ -96,7 +97,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def custom_field_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def custom_field_edit(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_admin(request)
     definition = selectors.custom_field_definition(pk) if pk else None
     if request.method == "POST":

@@ -17,6 +17,7 @@ from accord.core import attachments
 from accord.core.access import AccessDenied
 from accord.core.htmx import is_htmx
 from accord.core.redirects import safe_next
+from accord.core.requests import AuthedRequest
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -43,7 +44,7 @@ def _answer(request: HttpRequest, record: Any, errors: list[str], done: str) -> 
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, entity: str, record_id: Any) -> HttpResponse:
+def upload(request: AuthedRequest, entity: str, record_id: Any) -> HttpResponse:
     record = attachments.visible_record(request.user, entity, record_id)
     if not attachments.can_attach(request.user, record):
         raise AccessDenied()
@@ -70,7 +71,7 @@ def download(request: HttpRequest, pk: Any) -> FileResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     attachment, record = attachments.visible_attachment(request.user, pk)
     attachments.remove_attachment(actor=request.user, attachment=attachment)
     return _answer(request, record, [], _("Deleted %(name)s.") % {"name": attachment.file_name})

@@ -22,6 +22,7 @@ from accord.core.errors import message_dict
 from accord.core.htmx import is_htmx
 from accord.core.models import BulkJob, BulkJobState, Density, as_uuid
 from accord.core.redirects import safe_next
+from accord.core.requests import AuthedRequest
 from accord.core.selectors import visible_tags
 
 
@@ -33,7 +34,7 @@ def _back(screen: lists.ListScreen, selection: bulk_actions.Selection) -> str:
 
 
 def _run(
-    request: HttpRequest, screen: lists.ListScreen, action: str, selection: bulk_actions.Selection
+    request: AuthedRequest, screen: lists.ListScreen, action: str, selection: bulk_actions.Selection
 ) -> int | BulkJob:
     """Carry out a confirmed action: how many records changed, or the background job that will."""
     actor = request.user
@@ -61,7 +62,7 @@ def _done_message(action: str, count: int) -> str:
 
 
 @login_required
-def bulk_view(request: HttpRequest, key: str, action: str = "") -> HttpResponse:
+def bulk_view(request: AuthedRequest, key: str, action: str = "") -> HttpResponse:
     """GET: what the action would change (how many, how many skipped, a sample) and its inputs;
     POST: do it, once confirmed."""
     screen = lists.get(key)
@@ -165,7 +166,7 @@ def _chosen_owner(screen: lists.ListScreen, request: HttpRequest, selection: bul
 
 @login_required
 @require_POST
-def look_view(request: HttpRequest, key: str) -> HttpResponse:
+def look_view(request: AuthedRequest, key: str) -> HttpResponse:
     """Remember which columns and density this user wants for this list."""
     screen = lists.get(key)
     look = lists.clean_look(screen, request.POST.getlist("columns"), request.POST.get("density", Density.COMFORTABLE))
@@ -213,7 +214,7 @@ def bulk_job_progress(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulk_job_resume(request: HttpRequest, pk: Any) -> HttpResponse:
+def bulk_job_resume(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Go on with a job that stopped, from the record it stopped at."""
     job = bulk_jobs.job_for(request.user, pk)
     try:

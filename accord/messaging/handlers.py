@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -10,6 +11,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accord.activities.events import ReminderDue, RemindersDue
+from accord.core.event_types import NotifyRequested
 from accord.core.events import on
 from accord.core.models import Event
 from accord.identity.models import User
@@ -26,13 +29,14 @@ def remind_task_owner(event: Event) -> None:
 
     if event.object_id is None:
         return
+    due = ReminderDue.of(event)
     task = Task.objects.filter(pk=event.object_id).select_related("contact", "company").first()
     if task is None:
         return  # deleted since; nothing to remind of
-    owner = User.objects.filter(pk=event.payload.get("owner_id")).first()
+    owner = User.objects.filter(pk=due.owner_id).first()
     if owner is None or not owner.is_active:
         return
-    _remind_one(owner, task, remind_at=event.payload.get("remind_at"))
+    _remind_one(owner, task, remind_at=due.remind_at)
 
 
 @on("activities.task.reminders_due")
@@ -41,16 +45,17 @@ def remind_task_owner_of_several(event: Event) -> None:
     leads to My day, instead of one notification each."""
     from accord.activities.models import Task
 
-    listed = event.payload.get("tasks") or []
-    owner = User.objects.filter(pk=event.payload.get("owner_id")).first()
+    due = RemindersDue.of(event)
+    listed = due.tasks
+    owner = User.objects.filter(pk=due.owner_id).first()
     if owner is None or not owner.is_active or not listed:
         return
-    found = Task.objects.filter(pk__in=[item["id"] for item in listed]).select_related("contact", "company")
+    found = Task.objects.filter(pk__in=[item.id for item in listed]).select_related("contact", "company")
     tasks = sorted(found, key=lambda task: (task.due_at is None, task.due_at or task.created_at, task.title))
     if not tasks:
         return  # all deleted since
     if len(tasks) == 1:
-        remind_at = next(item.get("remind_at") for item in listed if item["id"] == str(tasks[0].pk))
+        remind_at = next(item.remind_at for item in listed if item.id == tasks[0].pk)
         _remind_one(owner, tasks[0], remind_at=remind_at)
         return
     with translation.override(owner.language or None):
@@ -73,7 +78,7 @@ def remind_task_owner_of_several(event: Event) -> None:
         )
 
 
-def _remind_one(owner: User, task: Any, *, remind_at: str | None) -> None:
+def _remind_one(owner: User, task: Any, *, remind_at: datetime.datetime | None) -> None:
     with translation.override(owner.language or None):
         body = _due(task)
         party = task.contact or task.company
@@ -84,7 +89,9 @@ def _remind_one(owner: User, task: Any, *, remind_at: str | None) -> None:
             subject=_("Reminder: %(title)s") % {"title": task.title},
             body=body,
             url=reverse("activities:task-edit", args=[task.pk]),
-            idempotency_key=f"task-reminder:{task.pk}:{remind_at}",
+            # As the payload stored it before it was typed, so an event offered again after an
+            # upgrade finds the notification it made.
+            idempotency_key=f"task-reminder:{task.pk}:{remind_at.isoformat() if remind_at else None}",
             related=task,
         )
 
@@ -107,32 +114,32 @@ def _digest_line(task: Any) -> str:
 def notify_requested(event: Event) -> None:
     """Another app asks for an in-app notification (apps above messaging cannot import it).
 
-    Payload: ``user_id``, ``subject``, ``body``, ``url``, ``idempotency_key`` and optionally the
-    record it is about as ``related_entity`` ("sales.deal") and ``related_id``.
+    The payload (``NotifyRequested``) names the user, the text, a link, the idempotency key and
+    optionally the record it is about as ``related_entity`` ("sales.deal") and ``related_id``.
     """
     from django.apps import apps
     from django.core.exceptions import ValidationError
 
-    payload = event.payload
-    user = User.objects.filter(pk=payload.get("user_id")).first()
-    if user is None or not user.is_active or not payload.get("idempotency_key"):
+    request = NotifyRequested.of(event)
+    user = User.objects.filter(pk=request.user_id).first()
+    if user is None or not user.is_active:
         return
     related = None
-    if payload.get("related_entity") and payload.get("related_id"):
+    if request.related_entity and request.related_id:
         try:
-            model = apps.get_model(payload["related_entity"])
+            model = apps.get_model(request.related_entity)
         except (LookupError, ValueError):
             model = None
         if model is not None:
             try:
-                related = model._default_manager.filter(pk=payload["related_id"]).first()
+                related = model._default_manager.filter(pk=request.related_id).first()
             except (ValueError, ValidationError):
                 related = None  # not an id of that model: notify without the link
     services.notify(
         user=user,
-        subject=str(payload.get("subject", "")),
-        body=str(payload.get("body", "")),
-        url=str(payload.get("url", "")),
-        idempotency_key=str(payload["idempotency_key"]),
+        subject=request.subject,
+        body=request.body,
+        url=request.url,
+        idempotency_key=request.idempotency_key,
         related=related,
     )

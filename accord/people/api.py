@@ -28,6 +28,7 @@ from accord.core.api import (
 from accord.core.listing import apply, parse
 from accord.core.models import AuditEntry
 from accord.core.phones import format_phone
+from accord.core.requests import AuthedRequest
 from accord.identity import selectors as identity_selectors
 from accord.people import duplicates, mass, merging, selectors, services
 from accord.people.models import Company, Contact
@@ -348,10 +349,10 @@ class ContactCreatedOut(ContactOut):
 
 
 @contacts_router.post("", response={201: ContactCreatedOut, **ERRORS})
-def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
+def create_contact(request: AuthedRequest, payload: ContactIn) -> Any:
     def run() -> Any:
         data = _party_data(request, payload, CONTACT_INPUT)
-        contact = services.create_contact(actor=request.user, data=data)
+        contact = services.create_contact(actor=request.user, data=services.contact_data(data))
         found = duplicates.contact_duplicates(
             request.user,
             first_name=contact.first_name,
@@ -381,7 +382,7 @@ class ReassignOut(Schema):
     count: int
 
 
-def _reassign(request: HttpRequest, spec: Any, queryset: Any, payload: ReassignIn) -> dict[str, int]:
+def _reassign(request: AuthedRequest, spec: Any, queryset: Any, payload: ReassignIn) -> dict[str, int]:
     try:
         query = parse(spec, payload.filters, strict=True)
     except ValidationError as exc:
@@ -398,7 +399,7 @@ def _reassign(request: HttpRequest, spec: Any, queryset: Any, payload: ReassignI
 
 
 @contacts_router.post("/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered contacts to an owner")
-def reassign_contacts(request: HttpRequest, payload: ReassignIn) -> Any:
+def reassign_contacts(request: AuthedRequest, payload: ReassignIn) -> Any:
     """Every contact matching ``filters`` (the list's filters) that you may change goes to the owner."""
     return _reassign(request, selectors.CONTACT_LIST, selectors.visible_contacts(request.user), payload)
 
@@ -411,13 +412,13 @@ def get_contact(request: HttpRequest, contact_id: uuid.UUID, response: HttpRespo
 
 
 @contacts_router.patch("/{uuid:contact_id}", response={200: ContactOut, **ERRORS})
-def update_contact(request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch, response: HttpResponse) -> Any:
+def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: ContactPatch, response: HttpResponse) -> Any:
     contact = selectors.contact_detail(request.user, contact_id)
     data = _party_data(request, payload, CONTACT_INPUT)
     services.update_contact(
         actor=request.user,
         contact=contact,
-        data=data,
+        data=services.contact_data(data),
         expected_version=expected_version(request, payload.version),
     )
     contact = selectors.contact_detail(request.user, contact_id)
@@ -426,7 +427,7 @@ def update_contact(request: HttpRequest, contact_id: uuid.UUID, payload: Contact
 
 
 @contacts_router.delete("/{uuid:contact_id}", response={204: None, **ERRORS})
-def delete_contact(request: HttpRequest, contact_id: uuid.UUID) -> Any:
+def delete_contact(request: AuthedRequest, contact_id: uuid.UUID) -> Any:
     contact = core_selectors.visible_one(request.user, Contact, contact_id)
     services.delete_contact(actor=request.user, contact=contact, expected_version=expected_version(request))
     return Status(204, None)
@@ -447,7 +448,7 @@ def contact_duplicates(request: HttpRequest, contact_id: uuid.UUID) -> Any:
 
 
 @contacts_router.post("/{uuid:contact_id}/merge", response={200: ContactOut, **ERRORS})
-def merge_contacts(request: HttpRequest, contact_id: uuid.UUID, payload: MergeIn) -> Any:
+def merge_contacts(request: AuthedRequest, contact_id: uuid.UUID, payload: MergeIn) -> Any:
     survivor = core_selectors.visible_one(request.user, Contact, contact_id)
     others = list(selectors.visible_contacts(request.user).filter(pk__in=payload.duplicate_ids))
     if len(others) != len(set(payload.duplicate_ids)):
@@ -492,10 +493,10 @@ class CompanyCreatedOut(CompanyOut):
 
 
 @companies_router.post("", response={201: CompanyCreatedOut, **ERRORS})
-def create_company(request: HttpRequest, payload: CompanyIn) -> Any:
+def create_company(request: AuthedRequest, payload: CompanyIn) -> Any:
     def run() -> Any:
         data = _party_data(request, payload, COMPANY_INPUT)
-        company = services.create_company(actor=request.user, data=data)
+        company = services.create_company(actor=request.user, data=services.company_data(data))
         found = duplicates.company_duplicates(
             request.user,
             name=company.name,
@@ -519,7 +520,7 @@ def create_company(request: HttpRequest, payload: CompanyIn) -> Any:
 @companies_router.post(
     "/reassign", response={200: ReassignOut, **ERRORS}, summary="Give filtered companies to an owner"
 )
-def reassign_companies(request: HttpRequest, payload: ReassignIn) -> Any:
+def reassign_companies(request: AuthedRequest, payload: ReassignIn) -> Any:
     return _reassign(request, selectors.COMPANY_LIST, selectors.visible_companies(request.user), payload)
 
 
@@ -531,13 +532,13 @@ def get_company(request: HttpRequest, company_id: uuid.UUID, response: HttpRespo
 
 
 @companies_router.patch("/{uuid:company_id}", response={200: CompanyOut, **ERRORS})
-def update_company(request: HttpRequest, company_id: uuid.UUID, payload: CompanyPatch, response: HttpResponse) -> Any:
+def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: CompanyPatch, response: HttpResponse) -> Any:
     company = selectors.company_detail(request.user, company_id)
     data = _party_data(request, payload, COMPANY_INPUT)
     services.update_company(
         actor=request.user,
         company=company,
-        data=data,
+        data=services.company_data(data),
         expected_version=expected_version(request, payload.version),
     )
     company = selectors.company_detail(request.user, company_id)
@@ -546,7 +547,7 @@ def update_company(request: HttpRequest, company_id: uuid.UUID, payload: Company
 
 
 @companies_router.delete("/{uuid:company_id}", response={204: None, **ERRORS})
-def delete_company(request: HttpRequest, company_id: uuid.UUID) -> Any:
+def delete_company(request: AuthedRequest, company_id: uuid.UUID) -> Any:
     company = core_selectors.visible_one(request.user, Company, company_id)
     services.delete_company(actor=request.user, company=company, expected_version=expected_version(request))
     return Status(204, None)
@@ -568,7 +569,7 @@ def company_duplicates(request: HttpRequest, company_id: uuid.UUID) -> Any:
 
 
 @companies_router.post("/{uuid:company_id}/merge", response={200: CompanyOut, **ERRORS})
-def merge_companies(request: HttpRequest, company_id: uuid.UUID, payload: MergeIn) -> Any:
+def merge_companies(request: AuthedRequest, company_id: uuid.UUID, payload: MergeIn) -> Any:
     survivor = core_selectors.visible_one(request.user, Company, company_id)
     others = list(selectors.visible_companies(request.user).filter(pk__in=payload.duplicate_ids))
     if len(others) != len(set(payload.duplicate_ids)):

@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accord.core import access, idempotency
 from accord.core.api import ERRORS, StrictSchema
+from accord.core.requests import AuthedRequest
 from accord.people import bulk
 from accord.people.api import CONTACT_INPUT, ContactPatch, _party_data
 
@@ -50,7 +50,7 @@ class UpsertOut(Schema):
     response={200: UpsertOut, **ERRORS},
     summary="Create or update up to 500 contacts by external id",
 )
-def upsert_contacts(request: HttpRequest, payload: ContactUpsertBatch) -> Any:
+def upsert_contacts(request: AuthedRequest, payload: ContactUpsertBatch) -> Any:
     """Each record is matched on ``external_id``: created when no contact has it, otherwise updated
     (``version`` in a record is checked as If-Match would be). Sending the same batch again changes
     nothing. Records fail one by one (``status`` "failed" with per-field ``errors``) without

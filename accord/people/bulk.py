@@ -35,7 +35,9 @@ from accord.core.errors import Conflict, message_dict
 from accord.core.events import emit
 from accord.core.ids import uuid7
 from accord.core.models import AuditAction, AuditEntry, Tag, entity_label
+from accord.identity.models import User
 from accord.people import services
+from accord.people.events import CompaniesImported, ContactsImported, ContactsUpserted
 from accord.people.models import (
     Channel,
     Company,
@@ -123,7 +125,7 @@ def clean_tags(names: Iterable[Any]) -> list[str]:
 class Preparer:
     """Checks service-shaped ``data`` for a new contact (see ``services.create_contact``)."""
 
-    def __init__(self, *, actor: Any = None) -> None:
+    def __init__(self, *, actor: User | None = None) -> None:
         self.actor = actor
         self.phone = PhoneNormalizer(settings.DEFAULT_COUNTRY)
         definitions = customfields.definitions(CONTACT)
@@ -340,11 +342,17 @@ class Writer:
     """Writes batches of ``NewContact`` in one statement per table, in the caller's transaction."""
 
     def __init__(
-        self, *, actor: Any = None, event: str = "people.contact.imported", companies: QuerySet[Company] | None = None
+        self,
+        *,
+        actor: User | None = None,
+        announce: bool = True,
+        companies: QuerySet[Company] | None = None,
     ) -> None:
+        """``announce``: emit ``people.contact.imported`` for each batch written (the upsert
+        announces its whole batch itself)."""
         self.actor = actor
-        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
-        self.event = event
+        self.actor_id = actor.pk if actor is not None and actor.pk else None
+        self.announce = announce
         self.companies = Companies(companies)
         self._tags: dict[str, uuid.UUID] = {}
         self._owners: dict[Any, tuple[str, str | None]] = {}
@@ -405,7 +413,8 @@ class Writer:
         bulk.insert_values(ContactCompany, ["id", "contact", "company", "job_title", "department", "is_primary"], links)
         bulk.insert_values(Contact.tags.through, ["contact", "tag"], tagged)
         bulk.insert_values(AuditEntry, AUDIT_COLUMNS, audit)
-        emit(self.event, actor=self.actor, payload={"count": len(rows), "ids": [str(c.id) for c in contacts]})
+        if self.announce:
+            emit(ContactsImported(count=len(rows), ids=[c.id for c in contacts]), actor=self.actor)
         return Written(contacts=len(rows), companies=made)
 
     def _audit(self, c: NewContact, team_id: Any, companies: list[str], now: datetime.datetime) -> tuple:
@@ -436,7 +445,8 @@ class Writer:
         }
         changed = {key: [None, value] for key, value in state.items()}
         full_name = f"{c.first_name} {c.last_name}".strip()
-        return (uuid7(), now, self.actor_id, AuditAction.CREATE, CONTACT, c.id, full_name[:200], changed)
+        entry = changes.new_entry_id()
+        return (entry, now, self.actor_id, AuditAction.CREATE, CONTACT, c.id, full_name[:200], changed)
 
     def _missing_companies(self, contacts: Sequence[NewContact], now: datetime.datetime) -> int:
         """Create the companies the batch names that do not exist yet, owned by the first contact's
@@ -480,15 +490,15 @@ class Writer:
                 "tags": [],
             }
             changed = {key: [None, value] for key, value in state.items()}
-            audit.append((uuid7(), now, self.actor_id, AuditAction.CREATE, COMPANY, pk, name[:200], changed))
+            entry = changes.new_entry_id()
+            audit.append((entry, now, self.actor_id, AuditAction.CREATE, COMPANY, pk, name[:200], changed))
         if not new:
             return 0
         bulk.insert_values(Company, COMPANY_COLUMNS, new.values())
         bulk.insert_values(AuditEntry, AUDIT_COLUMNS, audit)
         for key, row in new.items():
             self.companies.known[key] = (row[0], row[1])
-        ids = [str(row[0]) for row in new.values()]
-        emit("people.company.imported", actor=self.actor, payload={"count": len(new), "ids": ids})
+        emit(CompaniesImported(count=len(new), ids=[row[0] for row in new.values()]), actor=self.actor)
         return len(new)
 
     def _tag_ids(self, names: set[str]) -> dict[str, uuid.UUID]:
@@ -574,7 +584,9 @@ def _unchanged(contact: Contact, data: Mapping[str, Any], lists: Mapping[str, An
     return not ("custom" in data and preparer.custom(data["custom"] or {}, existing=contact.custom) != contact.custom)
 
 
-def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | ValidationError]) -> list[UpsertResult]:
+def upsert_contacts(
+    *, actor: User | None, records: Sequence[Mapping[str, Any] | ValidationError]
+) -> list[UpsertResult]:
     """Create or update one contact per record, matched on ``external_id``, as ``actor``.
 
     Each record is service-shaped data with its ``external_id`` (and optionally the ``version`` it
@@ -634,7 +646,7 @@ def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | Validat
                 slow.append((result, data, None))
             else:
                 fresh.append((result, new))
-    Writer(actor=actor, event="people.contact.upserted").write([new for _, new in fresh])
+    Writer(actor=actor, announce=False).write([new for _, new in fresh])
     for result, new in fresh:
         result.status, result.id = "created", new.id
     for result, data, contact in slow:
@@ -642,10 +654,12 @@ def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | Validat
         try:
             with transaction.atomic():
                 if contact is None:
-                    result.id = services.create_contact(actor=actor, data=data).pk
+                    result.id = services.create_contact(actor=actor, data=services.contact_data(data)).pk
                     result.status = "created"
                 else:
-                    saved = services.update_contact(actor=actor, contact=contact, data=data, expected_version=version)
+                    saved = services.update_contact(
+                        actor=actor, contact=contact, data=services.contact_data(data), expected_version=version
+                    )
                     result.status = "updated" if saved.version != contact.version else "unchanged"
         except ValidationError as exc:
             result.errors = message_dict(exc)
@@ -653,4 +667,7 @@ def upsert_contacts(*, actor: Any, records: Sequence[Mapping[str, Any] | Validat
             result.errors = {"version": [_("Someone else changed this record; load it again.")]}
         except (AccessDenied, Http404):
             result.errors = {"external_id": [_("This external id belongs to a record you may not change.")]}
+    changed = [result.id for result in results if result.status in ("created", "updated") and result.id is not None]
+    if changed:
+        emit(ContactsUpserted(count=len(changed), ids=changed), actor=actor)
     return results

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,9 @@ from accord.core.importers import ImportReport, Observer, Progress
 from accord.core.tables import Row
 from accord.people import importing, selectors
 from accord.people.importing import Kind
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 # What the services' error keys are about: "emails.0.email" comes from the e-mail columns.
 ERROR_FIELDS = {
@@ -39,7 +42,7 @@ def _run(kind: Kind) -> importers.Run:
         rows: Iterable[Row],
         mapping: Mapping[str, str],
         *,
-        actor: Any,
+        actor: User | None,
         owner: Any,
         partial: bool = False,
         dry_run: bool = False,

@@ -913,9 +913,9 @@ class _ContactImporter(_Importer):
 
     def _write(self, record: PartyModel | None, data: Mapping[str, Any]) -> PartyModel:
         if record is None:
-            return services.create_contact(actor=self.actor, data=data)
+            return services.create_contact(actor=self.actor, data=services.contact_data(data))
         assert isinstance(record, Contact)
-        return services.update_contact(actor=self.actor, contact=record, data=data)
+        return services.update_contact(actor=self.actor, contact=record, data=services.contact_data(data))
 
 
 class _CompanyImporter(_Importer):
@@ -980,6 +980,6 @@ class _CompanyImporter(_Importer):
 
     def _write(self, record: PartyModel | None, data: Mapping[str, Any]) -> PartyModel:
         if record is None:
-            return services.create_company(actor=self.actor, data=data)
+            return services.create_company(actor=self.actor, data=services.company_data(data))
         assert isinstance(record, Company)
-        return services.update_company(actor=self.actor, company=record, data=data)
+        return services.update_company(actor=self.actor, company=record, data=services.company_data(data))

@@ -45,7 +45,9 @@ CONTACTS = register(
             EditableField("source", _("Source"), lambda: _choice(Source.choices)),
             EditableField("preferred_language", _("Language"), lambda: _choice(Language.choices)),
         ],
-        update=lambda actor, contact, data: services.update_contact(actor=actor, contact=contact, data=data),
+        update=lambda actor, contact, data: services.update_contact(
+            actor=actor, contact=contact, data=services.contact_data(data)
+        ),
         delete=lambda actor, contact: services.delete_contact(actor=actor, contact=contact),
         prefetch=["tags"],
     )
@@ -78,7 +80,9 @@ COMPANIES = register(
             EditableField("size", _("Size"), lambda: _choice(CompanySize.choices)),
             EditableField("industry", _("Industry"), lambda: forms.CharField(max_length=80, required=False)),
         ],
-        update=lambda actor, company, data: services.update_company(actor=actor, company=company, data=data),
+        update=lambda actor, company, data: services.update_company(
+            actor=actor, company=company, data=services.company_data(data)
+        ),
         delete=lambda actor, company: services.delete_company(actor=actor, company=company),
         prefetch=["tags"],
     )

@@ -9,7 +9,7 @@ survivor already says is overwritten. The duplicates are then deleted, recorded 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +20,9 @@ from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.people import services
 from accord.people.models import Address, Company, Contact, EmailAddress, PartyModel, PhoneNumber
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 CONTACT_FILL = (
     "first_name",
@@ -68,7 +71,7 @@ def _lock(model: type[Any], survivor: Any, others: Sequence[Any]) -> tuple[Any, 
     return locked[survivor.pk], [locked[o.pk] for o in others]
 
 
-def _check(actor: Any, survivor: Any, others: Sequence[Any]) -> None:
+def _check(actor: User | None, survivor: Any, others: Sequence[Any]) -> None:
     if actor is not None:
         access.require(actor, Action.CHANGE, survivor)
         for other in others:
@@ -79,7 +82,9 @@ def _check(actor: Any, survivor: Any, others: Sequence[Any]) -> None:
         raise ValidationError({"duplicates": [_("A record cannot be merged into itself.")]})
 
 
-def _merge(actor: Any, model: type[Any], survivor: Any, duplicates: Sequence[Any], expected_version: int | None) -> Any:
+def _merge(
+    actor: User | None, model: type[Any], survivor: Any, duplicates: Sequence[Any], expected_version: int | None
+) -> Any:
     survivor, others = _lock(model, survivor, duplicates)
     _check(actor, survivor, others)
     check_version(survivor, expected_version)
@@ -105,7 +110,7 @@ def _merge(actor: Any, model: type[Any], survivor: Any, duplicates: Sequence[Any
 
 @transaction.atomic
 def merge_contacts(
-    *, actor: Any, survivor: Contact, duplicates: Sequence[Contact], expected_version: int | None = None
+    *, actor: User | None, survivor: Contact, duplicates: Sequence[Contact], expected_version: int | None = None
 ) -> Contact:
     contact, before = _merge(actor, Contact, survivor, duplicates, expected_version)
     if not contact.company_links.filter(is_primary=True).exists():
@@ -120,7 +125,7 @@ def merge_contacts(
 
 @transaction.atomic
 def merge_companies(
-    *, actor: Any, survivor: Company, duplicates: Sequence[Company], expected_version: int | None = None
+    *, actor: User | None, survivor: Company, duplicates: Sequence[Company], expected_version: int | None = None
 ) -> Company:
     company, before = _merge(actor, Company, survivor, duplicates, expected_version)
     company.search_text = services.company_search_text(company)

@@ -8,12 +8,13 @@ and asks to confirm; an unfiltered list needs the explicit "all records" choice.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from accord.core.requests import AuthedRequest
 from accord.core.views_lists import bulk_view
 from accord.people.views import Kind
 
 
 @login_required
-def reassign_view(request: HttpRequest, kind: Kind) -> HttpResponse:
+def reassign_view(request: AuthedRequest, kind: Kind) -> HttpResponse:
     return bulk_view(request, kind.name, "owner")

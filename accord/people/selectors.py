@@ -147,10 +147,6 @@ def contact_records_page(user: Any, query: ListQuery) -> Page[Contact]:
     return page
 
 
-def contact_count(user: Any, query: ListQuery) -> int:
-    return apply(CONTACT_LIST, query, visible_contacts(user)).count()
-
-
 def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
     """How many contacts the list holds: exact, or an estimate when counting would be slow."""
     return total(apply(CONTACT_LIST, query, visible_contacts(user)), exact=exact)
@@ -159,10 +155,6 @@ def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
 def company_page(user: Any, query: ListQuery) -> Page[Company]:
     qs = apply(COMPANY_LIST, query, visible_companies(user))
     return paginate(COMPANY_LIST, query, qs.select_related("owner").prefetch_related("tags"))
-
-
-def company_count(user: Any, query: ListQuery) -> int:
-    return apply(COMPANY_LIST, query, visible_companies(user)).count()
 
 
 def company_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:

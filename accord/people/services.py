@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,10 +19,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accord.core import access, changes, customfields, search
+from accord.core import access, changes, customfields, search, typeddata
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.models import Tag, entity_label
+from accord.identity.models import User
 from accord.people.models import (
     Address,
     AddressLabel,
@@ -98,6 +99,16 @@ class CompanyData(PartyData, total=False):
     size: str
     website: str
     country: str
+
+
+def contact_data(data: Mapping[str, Any]) -> ContactData:
+    """Data whose keys are known only at run time (an API body, an import row) as ``ContactData``."""
+    return cast(ContactData, typeddata.checked(data, ContactData))
+
+
+def company_data(data: Mapping[str, Any]) -> CompanyData:
+    """Data whose keys are known only at run time (an API body, an import row) as ``CompanyData``."""
+    return cast(CompanyData, typeddata.checked(data, CompanyData))
 
 
 CONTACT_FIELDS = (
@@ -235,7 +246,7 @@ def _model_errors(
 
 
 def _ownership(
-    actor: Any, obj: PartyModel, data: Mapping[str, Any], errors: dict[str, list[str]], *, creating: bool
+    actor: User | None, obj: PartyModel, data: Mapping[str, Any], errors: dict[str, list[str]], *, creating: bool
 ) -> None:
     """Apply owner, team and territory from ``data`` after checking the actor may assign them."""
     if "owner" in data and data["owner"] is not None:
@@ -426,7 +437,7 @@ def _lists_snapshot(obj: PartyModel) -> dict[str, Any]:
 
 
 def _prepare_contact(
-    actor: Any, contact: Contact, data: Mapping[str, Any], *, creating: bool
+    actor: User | None, contact: Contact, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Apply ``data`` to the unsaved ``contact``; return the cleaned lists and every error found."""
     errors: dict[str, list[str]] = {}
@@ -528,7 +539,7 @@ def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -
 
 
 @transaction.atomic
-def create_contact(*, actor: Any, data: Mapping[str, Any], checked: bool = False) -> Contact:
+def create_contact(*, actor: User | None, data: ContactData, checked: bool = False) -> Contact:
     """Create a contact. ``actor`` None is the system (imports run by an admin, demo data).
     ``checked``: the caller already decided that ``actor`` may make this record (converting a lead
     they may change); the actor is recorded as its author but not asked again."""
@@ -549,7 +560,7 @@ def create_contact(*, actor: Any, data: Mapping[str, Any], checked: bool = False
 
 @transaction.atomic
 def update_contact(
-    *, actor: Any, contact: Contact, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, contact: Contact, data: ContactData, expected_version: int | None = None
 ) -> Contact:
     """Change a contact. A stale ``expected_version`` raises Conflict and writes nothing."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -576,7 +587,7 @@ def update_contact(
 
 
 @transaction.atomic
-def delete_contact(*, actor: Any, contact: Contact, expected_version: int | None = None) -> None:
+def delete_contact(*, actor: User | None, contact: Contact, expected_version: int | None = None) -> None:
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -590,7 +601,7 @@ def delete_contact(*, actor: Any, contact: Contact, expected_version: int | None
 
 
 def _prepare_company(
-    actor: Any, company: Company, data: Mapping[str, Any], *, creating: bool
+    actor: User | None, company: Company, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     for name in COMPANY_FIELDS:
@@ -643,7 +654,7 @@ def _prepare_company(
 
 
 @transaction.atomic
-def create_company(*, actor: Any, data: Mapping[str, Any], checked: bool = False) -> Company:
+def create_company(*, actor: User | None, data: CompanyData, checked: bool = False) -> Company:
     """Create a company; ``actor`` and ``checked`` as for ``create_contact``."""
     if actor is not None and not checked:
         access.require_create(actor)
@@ -662,7 +673,7 @@ def create_company(*, actor: Any, data: Mapping[str, Any], checked: bool = False
 
 @transaction.atomic
 def update_company(
-    *, actor: Any, company: Company, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, company: Company, data: CompanyData, expected_version: int | None = None
 ) -> Company:
     locked = Company.objects.select_for_update().get(pk=company.pk)
     if actor is not None:
@@ -695,7 +706,7 @@ def refresh_contacts_of(company: Company) -> None:
 
 
 @transaction.atomic
-def delete_company(*, actor: Any, company: Company, expected_version: int | None = None) -> None:
+def delete_company(*, actor: User | None, company: Company, expected_version: int | None = None) -> None:
     locked = Company.objects.select_for_update().get(pk=company.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)

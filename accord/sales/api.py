@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from accord.core import access, idempotency
 from accord.core import selectors as core_selectors
 from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import find_territory, find_user
 from accord.people.models import Company, Contact
 from accord.sales import selectors
@@ -349,7 +350,7 @@ def list_leads(request: HttpRequest) -> Any:
 
 
 @router.post("/leads", response={201: LeadOut, **ERRORS}, tags=["leads"])
-def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
+def create_lead(request: AuthedRequest, payload: LeadIn) -> Any:
     def run() -> Lead:
         errors: dict[str, list[str]] = {}
         data = _lead_data(request, payload, errors)
@@ -373,7 +374,7 @@ def get_lead(request: HttpRequest, lead_id: uuid.UUID, response: HttpResponse) -
 
 
 @router.patch("/leads/{uuid:lead_id}", response={200: LeadOut, **ERRORS}, tags=["leads"])
-def update_lead(request: HttpRequest, lead_id: uuid.UUID, payload: LeadPatch, response: HttpResponse) -> Any:
+def update_lead(request: AuthedRequest, lead_id: uuid.UUID, payload: LeadPatch, response: HttpResponse) -> Any:
     lead = selectors.lead_detail(request.user, lead_id)
     errors: dict[str, list[str]] = {}
     data = _lead_data(request, payload, errors)
@@ -388,13 +389,13 @@ def update_lead(request: HttpRequest, lead_id: uuid.UUID, payload: LeadPatch, re
 
 
 @router.delete("/leads/{uuid:lead_id}", response={204: None, **ERRORS}, tags=["leads"])
-def delete_lead(request: HttpRequest, lead_id: uuid.UUID) -> Any:
+def delete_lead(request: AuthedRequest, lead_id: uuid.UUID) -> Any:
     lead_services.delete_lead(actor=request.user, lead=selectors.lead_detail(request.user, lead_id))
     return Status(204, None)
 
 
 @router.post("/leads/{uuid:lead_id}/convert", response={200: ConvertOut, **ERRORS}, tags=["leads"])
-def convert_lead(request: HttpRequest, lead_id: uuid.UUID, payload: ConvertIn) -> Any:
+def convert_lead(request: AuthedRequest, lead_id: uuid.UUID, payload: ConvertIn) -> Any:
     lead = selectors.lead_detail(request.user, lead_id)
     errors: dict[str, list[str]] = {}
     contact = _visible(request, Contact, payload.contact_id, "contact_id", errors)
@@ -469,7 +470,7 @@ def list_deals(request: HttpRequest) -> Any:
 
 
 @router.post("/deals", response={201: DealOut, **ERRORS}, tags=["deals"])
-def create_deal(request: HttpRequest, payload: DealIn) -> Any:
+def create_deal(request: AuthedRequest, payload: DealIn) -> Any:
     def run() -> Deal:
         errors: dict[str, list[str]] = {}
         data = _deal_data(request, payload, errors)
@@ -501,7 +502,7 @@ def get_deal(request: HttpRequest, deal_id: uuid.UUID, response: HttpResponse) -
 
 
 @router.patch("/deals/{uuid:deal_id}", response={200: DealOut, **ERRORS}, tags=["deals"])
-def update_deal(request: HttpRequest, deal_id: uuid.UUID, payload: DealPatch, response: HttpResponse) -> Any:
+def update_deal(request: AuthedRequest, deal_id: uuid.UUID, payload: DealPatch, response: HttpResponse) -> Any:
     deal = selectors.deal_detail(request.user, deal_id)
     errors: dict[str, list[str]] = {}
     data = _deal_data(request, payload, errors)
@@ -516,7 +517,7 @@ def update_deal(request: HttpRequest, deal_id: uuid.UUID, payload: DealPatch, re
 
 
 @router.post("/deals/{uuid:deal_id}/move", response={200: DealOut, **ERRORS}, tags=["deals"])
-def move_deal(request: HttpRequest, deal_id: uuid.UUID, payload: MoveIn) -> Any:
+def move_deal(request: AuthedRequest, deal_id: uuid.UUID, payload: MoveIn) -> Any:
     """Move a deal to a stage (and between two cards of its column). Lost needs a reason."""
     deal = selectors.deal_detail(request.user, deal_id)
     errors: dict[str, list[str]] = {}
@@ -549,7 +550,7 @@ def move_deal(request: HttpRequest, deal_id: uuid.UUID, payload: MoveIn) -> Any:
 
 
 @router.delete("/deals/{uuid:deal_id}", response={204: None, **ERRORS}, tags=["deals"])
-def delete_deal(request: HttpRequest, deal_id: uuid.UUID) -> Any:
+def delete_deal(request: AuthedRequest, deal_id: uuid.UUID) -> Any:
     deal = selectors.deal_detail(request.user, deal_id)
     deal_services.delete_deal(actor=request.user, deal=deal, expected_version=expected_version(request))
     return Status(204, None)
@@ -576,7 +577,7 @@ def list_products(request: HttpRequest) -> Any:
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS}, tags=["products"])
-def create_product(request: HttpRequest, payload: ProductIn) -> Any:
+def create_product(request: AuthedRequest, payload: ProductIn) -> Any:
     return idempotency.respond(
         request,
         payload=payload.model_dump(mode="json"),
@@ -591,7 +592,7 @@ def get_product(request: HttpRequest, product_id: uuid.UUID) -> Any:
 
 
 @router.patch("/products/{uuid:product_id}", response={200: ProductOut, **ERRORS}, tags=["products"])
-def update_product(request: HttpRequest, product_id: uuid.UUID, payload: ProductPatch) -> Any:
+def update_product(request: AuthedRequest, product_id: uuid.UUID, payload: ProductPatch) -> Any:
     product = product_selectors.product_detail(request.user, product_id)
     data = payload.model_dump(exclude_unset=True, exclude={"version"})
     product_services.update_product(

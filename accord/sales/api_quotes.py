@@ -16,6 +16,7 @@ from ninja import Router, Schema
 
 from accord.core import idempotency
 from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
+from accord.core.requests import AuthedRequest
 from accord.sales import selectors as sales_selectors
 from accord.sales.models import Quote
 from accord.sales.pdf import render_quote
@@ -162,7 +163,7 @@ def get_quote(request: HttpRequest, quote_id: uuid.UUID, response: HttpResponse)
 
 
 @router.post("/deals/{uuid:deal_id}/quotes", response={201: QuoteOut, **ERRORS})
-def create_quote(request: HttpRequest, deal_id: uuid.UUID, payload: QuoteIn) -> Any:
+def create_quote(request: AuthedRequest, deal_id: uuid.UUID, payload: QuoteIn) -> Any:
     """A new quote (revision 1) with the deal's lines and customer."""
     deal = sales_selectors.deal_detail(request.user, deal_id)
 
@@ -176,7 +177,7 @@ def create_quote(request: HttpRequest, deal_id: uuid.UUID, payload: QuoteIn) -> 
 
 
 @router.patch("/quotes/{uuid:quote_id}", response={200: QuoteOut, **ERRORS})
-def update_quote(request: HttpRequest, quote_id: uuid.UUID, payload: QuotePatch, response: HttpResponse) -> Any:
+def update_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: QuotePatch, response: HttpResponse) -> Any:
     """Change a draft's validity, terms or customer block; a sent quote is immutable (422: revise it)."""
     quote = selectors.quote_detail(request.user, quote_id)
     services.update_draft(
@@ -191,7 +192,7 @@ def update_quote(request: HttpRequest, quote_id: uuid.UUID, payload: QuotePatch,
 
 
 @router.post("/quotes/{uuid:quote_id}/revise", response={201: QuoteOut, **ERRORS})
-def revise_quote(request: HttpRequest, quote_id: uuid.UUID, payload: ReviseIn) -> Any:
+def revise_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: ReviseIn) -> Any:
     """A new revision with the deal's current lines; the earlier open revisions are superseded."""
     quote = selectors.quote_detail(request.user, quote_id)
 
@@ -210,7 +211,7 @@ def revise_quote(request: HttpRequest, quote_id: uuid.UUID, payload: ReviseIn) -
 
 
 @router.post("/quotes/{uuid:quote_id}/send", response={200: QuoteOut, **ERRORS})
-def send_quote(request: HttpRequest, quote_id: uuid.UUID, payload: SendIn) -> Any:
+def send_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: SendIn) -> Any:
     """E-mail the PDF (to the deal's contact when ``to`` is empty) and mark the quote sent. A mail
     server that refuses it is a 422 and the quote stays a draft."""
     quote = selectors.quote_detail(request.user, quote_id)
@@ -234,7 +235,7 @@ def send_quote(request: HttpRequest, quote_id: uuid.UUID, payload: SendIn) -> An
 
 
 @router.post("/quotes/{uuid:quote_id}/accept", response={200: QuoteOut, **ERRORS})
-def accept_quote(request: HttpRequest, quote_id: uuid.UUID, payload: AcceptIn) -> Any:
+def accept_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: AcceptIn) -> Any:
     """The customer accepted: the deal takes the quote's amount (and is won with ``win_deal``)."""
     quote = selectors.quote_detail(request.user, quote_id)
     return idempotency.respond(
@@ -253,7 +254,7 @@ def accept_quote(request: HttpRequest, quote_id: uuid.UUID, payload: AcceptIn) -
 
 
 @router.post("/quotes/{uuid:quote_id}/decline", response={200: QuoteOut, **ERRORS})
-def decline_quote(request: HttpRequest, quote_id: uuid.UUID, payload: DeclineIn) -> Any:
+def decline_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: DeclineIn) -> Any:
     quote = selectors.quote_detail(request.user, quote_id)
     return idempotency.respond(
         request,

@@ -23,6 +23,7 @@ from accord.core import access, idempotency
 from accord.core import selectors as core_selectors
 from accord.core.access import AccessDenied
 from accord.core.api import ERRORS, StrictSchema, UserRef, expected_version
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import find_user
 from accord.sales.api import router as sales_router
 from accord.sales.models import (
@@ -124,7 +125,7 @@ def _pipeline(pk: Any) -> Pipeline:
     return settings_selectors.pipeline_or_404(pk, with_stages=True)
 
 
-def create_pipeline(request: HttpRequest, payload: PipelineIn) -> Any:
+def create_pipeline(request: AuthedRequest, payload: PipelineIn) -> Any:
     def run() -> Pipeline:
         if payload.stages is None:
             return pipeline_services.create_pipeline(
@@ -162,7 +163,7 @@ def get_pipeline(request: HttpRequest, pipeline_id: uuid.UUID, response: HttpRes
 
 @router.patch("/pipelines/{uuid:pipeline_id}", response={200: PipelineDetailOut, **ERRORS}, tags=["deals"])
 def update_pipeline(
-    request: HttpRequest, pipeline_id: uuid.UUID, payload: PipelinePatch, response: HttpResponse
+    request: AuthedRequest, pipeline_id: uuid.UUID, payload: PipelinePatch, response: HttpResponse
 ) -> Any:
     pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     pipeline_services.update_pipeline(
@@ -177,7 +178,7 @@ def update_pipeline(
 
 
 @router.post("/pipelines/{uuid:pipeline_id}/stages", response={201: StageDetailOut, **ERRORS}, tags=["deals"])
-def add_stage(request: HttpRequest, pipeline_id: uuid.UUID, payload: StageIn) -> Any:
+def add_stage(request: AuthedRequest, pipeline_id: uuid.UUID, payload: StageIn) -> Any:
     pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     return _create(
         request,
@@ -188,7 +189,7 @@ def add_stage(request: HttpRequest, pipeline_id: uuid.UUID, payload: StageIn) ->
 
 
 @router.post("/pipelines/{uuid:pipeline_id}/stages/order", response={200: PipelineDetailOut, **ERRORS}, tags=["deals"])
-def reorder_stages(request: HttpRequest, pipeline_id: uuid.UUID, payload: StageOrderIn) -> Any:
+def reorder_stages(request: AuthedRequest, pipeline_id: uuid.UUID, payload: StageOrderIn) -> Any:
     """Put the stages in this order: every stage id of the pipeline, once."""
     pipeline = settings_selectors.pipeline_or_404(pipeline_id)
     pipeline_services.reorder_stages(
@@ -208,7 +209,7 @@ def _stage(pipeline_id: uuid.UUID, stage_id: uuid.UUID) -> Stage:
     "/pipelines/{uuid:pipeline_id}/stages/{uuid:stage_id}", response={200: StageDetailOut, **ERRORS}, tags=["deals"]
 )
 def update_stage(
-    request: HttpRequest, pipeline_id: uuid.UUID, stage_id: uuid.UUID, payload: StagePatch, response: HttpResponse
+    request: AuthedRequest, pipeline_id: uuid.UUID, stage_id: uuid.UUID, payload: StagePatch, response: HttpResponse
 ) -> Any:
     stage = pipeline_services.update_stage(
         actor=request.user,
@@ -221,7 +222,7 @@ def update_stage(
 
 
 @router.delete("/pipelines/{uuid:pipeline_id}/stages/{uuid:stage_id}", response={204: None, **ERRORS}, tags=["deals"])
-def delete_stage(request: HttpRequest, pipeline_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
+def delete_stage(request: AuthedRequest, pipeline_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
     pipeline_services.delete_stage(
         actor=request.user, stage=_stage(pipeline_id, stage_id), expected_version=expected_version(request)
     )
@@ -258,7 +259,7 @@ def list_lost_reasons(request: HttpRequest, active: bool | None = None) -> Any:
 
 
 @router.post("/lost-reasons", response={201: LostReasonOut, **ERRORS})
-def create_lost_reason(request: HttpRequest, payload: LostReasonIn) -> Any:
+def create_lost_reason(request: AuthedRequest, payload: LostReasonIn) -> Any:
     data = payload.model_dump(exclude_none=True)
     return _create(
         request,
@@ -277,7 +278,7 @@ def get_lost_reason(request: HttpRequest, reason_id: uuid.UUID, response: HttpRe
 
 @router.patch("/lost-reasons/{uuid:reason_id}", response={200: LostReasonOut, **ERRORS})
 def update_lost_reason(
-    request: HttpRequest, reason_id: uuid.UUID, payload: LostReasonPatch, response: HttpResponse
+    request: AuthedRequest, reason_id: uuid.UUID, payload: LostReasonPatch, response: HttpResponse
 ) -> Any:
     reason = services.save_lost_reason(
         actor=request.user,
@@ -290,7 +291,7 @@ def update_lost_reason(
 
 
 @router.delete("/lost-reasons/{uuid:reason_id}", response={204: None, **ERRORS})
-def delete_lost_reason(request: HttpRequest, reason_id: uuid.UUID) -> Any:
+def delete_lost_reason(request: AuthedRequest, reason_id: uuid.UUID) -> Any:
     services.delete_lost_reason(
         actor=request.user,
         reason=settings_selectors.lost_reason_or_404(reason_id),
@@ -347,7 +348,7 @@ def list_scoring_rules(request: HttpRequest) -> Any:
 
 
 @router.post("/scoring-rules", response={201: ScoringRuleOut, **ERRORS}, tags=["leads"])
-def create_scoring_rule(request: HttpRequest, payload: ScoringRuleIn) -> Any:
+def create_scoring_rule(request: AuthedRequest, payload: ScoringRuleIn) -> Any:
     return _create(
         request,
         payload,
@@ -374,7 +375,7 @@ def get_scoring_rule(request: HttpRequest, rule_id: uuid.UUID, response: HttpRes
 
 @router.patch("/scoring-rules/{uuid:rule_id}", response={200: ScoringRuleOut, **ERRORS}, tags=["leads"])
 def update_scoring_rule(
-    request: HttpRequest, rule_id: uuid.UUID, payload: ScoringRulePatch, response: HttpResponse
+    request: AuthedRequest, rule_id: uuid.UUID, payload: ScoringRulePatch, response: HttpResponse
 ) -> Any:
     _require_admin(request)
     rule = services.save_scoring_rule(
@@ -388,7 +389,7 @@ def update_scoring_rule(
 
 
 @router.delete("/scoring-rules/{uuid:rule_id}", response={204: None, **ERRORS}, tags=["leads"])
-def delete_scoring_rule(request: HttpRequest, rule_id: uuid.UUID) -> Any:
+def delete_scoring_rule(request: AuthedRequest, rule_id: uuid.UUID) -> Any:
     _require_admin(request)
     rule = settings_selectors.scoring_rule_or_404(rule_id)
     services.delete_scoring_rule(actor=request.user, rule=rule, expected_version=expected_version(request))
@@ -472,7 +473,7 @@ def list_web_forms(request: HttpRequest) -> Any:
 
 
 @router.post("/web-forms", response={201: WebFormOut, **ERRORS}, tags=["leads"])
-def create_web_form(request: HttpRequest, payload: WebFormIn) -> Any:
+def create_web_form(request: AuthedRequest, payload: WebFormIn) -> Any:
     return _create(
         request,
         payload,
@@ -490,7 +491,7 @@ def get_web_form(request: HttpRequest, form_id: uuid.UUID, response: HttpRespons
 
 
 @router.patch("/web-forms/{uuid:form_id}", response={200: WebFormOut, **ERRORS}, tags=["leads"])
-def update_web_form(request: HttpRequest, form_id: uuid.UUID, payload: WebFormPatch, response: HttpResponse) -> Any:
+def update_web_form(request: AuthedRequest, form_id: uuid.UUID, payload: WebFormPatch, response: HttpResponse) -> Any:
     _require_admin(request)
     form = services.save_web_form(
         actor=request.user,
@@ -503,7 +504,7 @@ def update_web_form(request: HttpRequest, form_id: uuid.UUID, payload: WebFormPa
 
 
 @router.delete("/web-forms/{uuid:form_id}", response={204: None, **ERRORS}, tags=["leads"])
-def delete_web_form(request: HttpRequest, form_id: uuid.UUID) -> Any:
+def delete_web_form(request: AuthedRequest, form_id: uuid.UUID) -> Any:
     _require_admin(request)
     services.delete_web_form(
         actor=request.user, form=settings_selectors.web_form_or_404(form_id), expected_version=expected_version(request)
@@ -588,7 +589,7 @@ def list_automation_rules(request: HttpRequest) -> Any:
 
 
 @router.post("/automation-rules", response={201: AutomationRuleOut, **ERRORS}, tags=["deals"])
-def create_automation_rule(request: HttpRequest, payload: AutomationRuleIn) -> Any:
+def create_automation_rule(request: AuthedRequest, payload: AutomationRuleIn) -> Any:
     def run() -> AutomationRule:
         try:
             return services.save_automation_rule(actor=request.user, rule=None, data=_rule_data(payload, creating=True))
@@ -608,7 +609,7 @@ def get_automation_rule(request: HttpRequest, rule_id: uuid.UUID, response: Http
 
 @router.patch("/automation-rules/{uuid:rule_id}", response={200: AutomationRuleOut, **ERRORS}, tags=["deals"])
 def update_automation_rule(
-    request: HttpRequest, rule_id: uuid.UUID, payload: AutomationRulePatch, response: HttpResponse
+    request: AuthedRequest, rule_id: uuid.UUID, payload: AutomationRulePatch, response: HttpResponse
 ) -> Any:
     _require_admin(request)
     try:
@@ -625,7 +626,7 @@ def update_automation_rule(
 
 
 @router.delete("/automation-rules/{uuid:rule_id}", response={204: None, **ERRORS}, tags=["deals"])
-def delete_automation_rule(request: HttpRequest, rule_id: uuid.UUID) -> Any:
+def delete_automation_rule(request: AuthedRequest, rule_id: uuid.UUID) -> Any:
     _require_admin(request)
     services.delete_automation_rule(
         actor=request.user,
@@ -720,7 +721,7 @@ def list_price_lists(request: HttpRequest) -> Any:
 
 
 @router.post("/price-lists", response={201: PriceListOut, **ERRORS}, tags=["products"])
-def create_price_list(request: HttpRequest, payload: PriceListIn) -> Any:
+def create_price_list(request: AuthedRequest, payload: PriceListIn) -> Any:
     def run() -> PriceList:
         if not product_services.can_change_catalogue(request.user):
             raise AccessDenied()
@@ -739,7 +740,9 @@ def get_price_list(request: HttpRequest, list_id: uuid.UUID, response: HttpRespo
 
 
 @router.patch("/price-lists/{uuid:list_id}", response={200: PriceListOut, **ERRORS}, tags=["products"])
-def update_price_list(request: HttpRequest, list_id: uuid.UUID, payload: PriceListPatch, response: HttpResponse) -> Any:
+def update_price_list(
+    request: AuthedRequest, list_id: uuid.UUID, payload: PriceListPatch, response: HttpResponse
+) -> Any:
     price_list = _price_list(request, list_id)
     if not product_services.can_change_catalogue(request.user):
         raise AccessDenied()
@@ -755,7 +758,7 @@ def update_price_list(request: HttpRequest, list_id: uuid.UUID, payload: PriceLi
 
 
 @router.delete("/price-lists/{uuid:list_id}", response={204: None, **ERRORS}, tags=["products"])
-def delete_price_list(request: HttpRequest, list_id: uuid.UUID) -> Any:
+def delete_price_list(request: AuthedRequest, list_id: uuid.UUID) -> Any:
     product_services.delete_price_list(
         actor=request.user, price_list=_price_list(request, list_id), expected_version=expected_version(request)
     )
@@ -767,7 +770,7 @@ def delete_price_list(request: HttpRequest, list_id: uuid.UUID) -> Any:
     response={200: PriceListItemOut, **ERRORS},
     tags=["products"],
 )
-def set_price_list_item(request: HttpRequest, list_id: uuid.UUID, product_id: uuid.UUID, payload: PriceIn) -> Any:
+def set_price_list_item(request: AuthedRequest, list_id: uuid.UUID, product_id: uuid.UUID, payload: PriceIn) -> Any:
     """Give a product its price on this list (adding it or changing it); PUT is idempotent by nature."""
     price_list = _price_list(request, list_id)
     product = product_selectors.product_detail(request.user, product_id)
@@ -782,7 +785,7 @@ def set_price_list_item(request: HttpRequest, list_id: uuid.UUID, product_id: uu
 
 
 @router.delete("/price-lists/{uuid:list_id}/items/{uuid:product_id}", response={204: None, **ERRORS}, tags=["products"])
-def remove_price_list_item(request: HttpRequest, list_id: uuid.UUID, product_id: uuid.UUID) -> Any:
+def remove_price_list_item(request: AuthedRequest, list_id: uuid.UUID, product_id: uuid.UUID) -> Any:
     price_list = _price_list(request, list_id)
     product = product_selectors.product_detail(request.user, product_id)
     if not product_services.can_change_catalogue(request.user):

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from accord.core.events import on
 from accord.core.models import Event
+from accord.sales.events import StageChanged
 from accord.sales.models import Deal
 from accord.sales.services import automation
 
@@ -16,10 +17,9 @@ def run_stage_rules(event: Event) -> None:
     """A deal entered a stage: give its owner the tasks and reminders the rules ask for."""
     if event.object_id is None:
         return
+    changed = StageChanged.of(event)
     automation.apply_stage_rules(
-        deal_id=event.object_id,
-        to_stage_id=event.payload.get("to_stage_id"),
-        change_id=event.payload.get("change_id") or event.pk,
+        deal_id=event.object_id, to_stage_id=changed.to_stage_id, change_id=changed.change_id or event.pk
     )
 
 

@@ -278,7 +278,7 @@ def _run(
     rows: Iterable[Row],
     mapping: Mapping[str, str],
     *,
-    actor: Any,
+    actor: User | None,
     owner: Any,
     partial: bool = False,
     dry_run: bool = False,

@@ -36,6 +36,7 @@ from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
 from accord.core.redirects import safe_path
+from accord.core.requests import AuthedRequest
 from accord.core.templatetags.accord import icon
 from accord.identity.selectors import active_users, assignable_users, team_choices, territory_choices
 from accord.people.models import Company, Contact
@@ -260,7 +261,7 @@ def _move_error(request: HttpRequest, deal: Deal, message: str, status: int, **e
 
 @login_required
 @require_POST
-def deal_move(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Move a deal to another stage (drag and drop, the "Move to stage" select, the stage bar)."""
     deal = deal_selectors.deal_for(request.user, pk)
     stages = settings_selectors.stages_of(deal.pipeline_id)
@@ -317,7 +318,7 @@ def _uuid_or_none(raw: Any) -> Any:
 
 @login_required
 @require_POST
-def deal_win(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_win(request: AuthedRequest, pk: Any) -> HttpResponse:
     deal = deal_selectors.deal_for(request.user, pk, related=("pipeline",))
     try:
         services.win_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
@@ -332,7 +333,7 @@ def deal_win(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def deal_lose(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_lose(request: AuthedRequest, pk: Any) -> HttpResponse:
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
     form = LoseForm(request.POST or None, initial={"version": deal.version})
@@ -476,7 +477,7 @@ def _company_for(request: HttpRequest, raw: Any) -> Company | None:
 
 
 @login_required
-def deal_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def deal_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     deal = deal_selectors.deal_page_detail(request.user, pk) if pk else None
     if deal is None:
         access.require_create(request.user)
@@ -538,7 +539,7 @@ def _contact_from(request: HttpRequest, raw: Any) -> Contact | None:
 
 @login_required
 @require_POST
-def deal_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     deal = deal_selectors.deal_for(request.user, pk)
     try:
         services.delete_deal(actor=request.user, deal=deal, expected_version=_version(request.POST.get("version")))
@@ -552,7 +553,7 @@ def deal_delete(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- product lines ------------------------------------------------------------------------------------------
 
 
-def _save_lines(request: HttpRequest, deal: Deal, lines: list[dict[str, Any]], version: int | None) -> str | None:
+def _save_lines(request: AuthedRequest, deal: Deal, lines: list[dict[str, Any]], version: int | None) -> str | None:
     """Write the deal's lines; the error to show, if any."""
     try:
         services.update_deal(actor=request.user, deal=deal, data={"lines": lines}, expected_version=version)
@@ -564,7 +565,7 @@ def _save_lines(request: HttpRequest, deal: Deal, lines: list[dict[str, Any]], v
 
 
 @login_required
-def line_form(request: HttpRequest, pk: Any, index: int | None = None) -> HttpResponse:
+def line_form(request: AuthedRequest, pk: Any, index: int | None = None) -> HttpResponse:
     """Add a line (``index`` None) or change one; GET shows the form on its own page."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
@@ -634,7 +635,7 @@ def _money(amount: decimal.Decimal, currency: str) -> str:
 
 @login_required
 @require_POST
-def deal_amount_from_lines(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_amount_from_lines(request: AuthedRequest, pk: Any) -> HttpResponse:
     """ "Use the lines' total": the deal's amount follows its product lines from now on."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
@@ -661,7 +662,7 @@ def deal_amount_from_lines(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def line_remove(request: HttpRequest, pk: Any, index: int) -> HttpResponse:
+def line_remove(request: AuthedRequest, pk: Any, index: int) -> HttpResponse:
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
     lines = list(deal.lines.all())
@@ -700,7 +701,7 @@ def line_price(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
+def deal_log(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Log an interaction about this deal, on the timeline of its company (or first contact)."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
     # Only contacts the user may see: logging on one out of sight would add to a timeline they
@@ -717,7 +718,9 @@ def deal_log(request: HttpRequest, pk: Any) -> HttpResponse:
         if isinstance(party, Company) and contacts:
             data["contact"] = contacts[0]
         try:
-            logged = activities.log_interaction(actor=request.user, data=data, related=deal)
+            logged = activities.log_interaction(
+                actor=request.user, data=activities.interaction_data(data), related=deal
+            )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:

@@ -24,6 +24,7 @@ from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import active_users, assignable_users
 from accord.people import duplicates
 from accord.sales import selectors
@@ -77,7 +78,7 @@ def lead_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def lead_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def lead_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     lead = selectors.lead_detail(request.user, pk) if pk else None
     if lead is None and not access.can_create(request.user):
         raise AccessDenied()
@@ -111,7 +112,7 @@ def lead_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_status(request: HttpRequest, pk: Any) -> HttpResponse:
+def lead_status(request: AuthedRequest, pk: Any) -> HttpResponse:
     lead = selectors.lead_detail(request.user, pk)
     try:
         services.update_lead(actor=request.user, lead=lead, data={"status": request.POST.get("status", "")})
@@ -124,7 +125,7 @@ def lead_status(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def lead_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     lead = selectors.lead_detail(request.user, pk)
     services.delete_lead(actor=request.user, lead=lead)
     messages.success(request, _("The lead was deleted."))
@@ -132,7 +133,7 @@ def lead_delete(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def lead_convert(request: HttpRequest, pk: Any) -> HttpResponse:
+def lead_convert(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Show what the lead will become (matching an existing contact and company where one fits),
     then convert it."""
     lead = selectors.lead_detail(request.user, pk)

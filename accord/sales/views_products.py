@@ -22,6 +22,7 @@ from accord.core.access import AccessDenied
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
+from accord.core.requests import AuthedRequest
 from accord.sales.forms_products import PriceListForm, PriceListItemForm, ProductForm, price_rows_for, row_errors
 from accord.sales.models import PriceList, Product
 from accord.sales.selectors import products as selectors
@@ -30,7 +31,7 @@ from accord.sales.services import products as services
 HUNDRED = decimal.Decimal(100)
 
 
-def _require_editor(request: HttpRequest) -> None:
+def _require_editor(request: AuthedRequest) -> None:
     if not services.can_change_catalogue(request.user):
         raise AccessDenied()
 
@@ -55,7 +56,7 @@ def _history(request: HttpRequest, obj: Any) -> list[history.Row]:
 
 
 @login_required
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: AuthedRequest) -> HttpResponse:
     query = parse(selectors.PRODUCT_LIST, request.GET, strict=False, default_limit=settings.ACCORD_PAGE_SIZE)
     page = selectors.product_page(query)
     base = dict(query.raw)
@@ -96,7 +97,7 @@ def margins(product: Product) -> list[dict[str, Any]]:
 
 
 @login_required
-def product_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def product_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     product = _get_product(request, pk)
     items = selectors.price_list_items(product=product)
     return render(
@@ -113,7 +114,7 @@ def product_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def product_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def product_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_editor(request)
     product = _get_product(request, pk) if pk else None
     errors_by_row: dict[int, dict[str, list[str]]] = {}
@@ -152,7 +153,7 @@ def product_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def product_active(request: HttpRequest, pk: Any) -> HttpResponse:
+def product_active(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Deactivate (or bring back) a product: it stays on past deals but cannot be put on new ones."""
     _require_editor(request)
     product = _get_product(request, pk)
@@ -172,7 +173,7 @@ def product_active(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def pricelist_list(request: HttpRequest) -> HttpResponse:
+def pricelist_list(request: AuthedRequest) -> HttpResponse:
     lists = selectors.price_lists(request.user, with_counts=True)
     return render(
         request,
@@ -182,7 +183,7 @@ def pricelist_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pricelist_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def pricelist_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_editor(request)
     price_list = _get_price_list(request, pk) if pk else None
     if request.method == "POST":
@@ -208,7 +209,7 @@ def pricelist_form(request: HttpRequest, pk: Any = None) -> HttpResponse:
 
 
 @login_required
-def pricelist_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def pricelist_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     price_list = _get_price_list(request, pk)
     can_edit = services.can_change_catalogue(request.user)
     item_form = PriceListItemForm()
@@ -253,7 +254,7 @@ def pricelist_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def pricelist_item_remove(request: HttpRequest, pk: Any, product_pk: Any) -> HttpResponse:
+def pricelist_item_remove(request: AuthedRequest, pk: Any, product_pk: Any) -> HttpResponse:
     _require_editor(request)
     price_list = _get_price_list(request, pk)
     product = selectors.product_detail(request.user, product_pk)
@@ -264,7 +265,7 @@ def pricelist_item_remove(request: HttpRequest, pk: Any, product_pk: Any) -> Htt
 
 @login_required
 @require_POST
-def pricelist_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def pricelist_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_editor(request)
     price_list = _get_price_list(request, pk)
     services.delete_price_list(actor=request.user, price_list=price_list)

@@ -19,6 +19,7 @@ from accord.core import access, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
+from accord.core.requests import AuthedRequest
 from accord.identity.selectors import active_users
 from accord.sales import selectors as sales_selectors
 from accord.sales.forms_quotes import DecisionForm, QuoteForm, SendForm
@@ -123,7 +124,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
 
 @login_required
 @require_POST
-def quote_create(request: HttpRequest, deal_pk: Any) -> HttpResponse:
+def quote_create(request: AuthedRequest, deal_pk: Any) -> HttpResponse:
     """Make a quote from the deal's lines (the "Create quote" button on the deal's page)."""
     deal = sales_selectors.deal_detail(request.user, deal_pk)
     try:
@@ -137,7 +138,7 @@ def quote_create(request: HttpRequest, deal_pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def quote_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     quote = selectors.quote_detail(request.user, pk)
     form = QuoteForm(request.POST)
     if form.is_valid():
@@ -168,7 +169,7 @@ def quote_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def quote_send(request: HttpRequest, pk: Any) -> HttpResponse:
+def quote_send(request: AuthedRequest, pk: Any) -> HttpResponse:
     """The send form, its recipient taken from the deal's contact; a mail server that refuses the
     message leaves the quote a draft and says so on the form."""
     quote = selectors.quote_detail(request.user, pk)
@@ -225,7 +226,7 @@ def quote_send(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_accept(request: HttpRequest, pk: Any) -> HttpResponse:
+def quote_accept(request: AuthedRequest, pk: Any) -> HttpResponse:
     quote = selectors.quote_detail(request.user, pk)
     form = DecisionForm(request.POST)
     form.is_valid()
@@ -246,7 +247,7 @@ def quote_accept(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_decline(request: HttpRequest, pk: Any) -> HttpResponse:
+def quote_decline(request: AuthedRequest, pk: Any) -> HttpResponse:
     quote = selectors.quote_detail(request.user, pk)
     form = DecisionForm(request.POST)
     form.is_valid()
@@ -263,7 +264,7 @@ def quote_decline(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_revise(request: HttpRequest, pk: Any) -> HttpResponse:
+def quote_revise(request: AuthedRequest, pk: Any) -> HttpResponse:
     """A new revision with the deal's current lines (how a sent quote is changed)."""
     quote = selectors.quote_detail(request.user, pk)
     try:

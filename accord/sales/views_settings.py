@@ -22,6 +22,7 @@ from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
+from accord.core.requests import AuthedRequest
 from accord.sales.forms_settings import (
     FIELD_LABELS,
     AutomationRuleForm,
@@ -131,7 +132,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pipelines(request: HttpRequest) -> HttpResponse:
+def pipelines(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     form = PipelineCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +155,7 @@ def pipelines(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pipeline_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def pipeline_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     pipeline = selectors.pipeline_or_404(pk)
     rename = PipelineForm(initial={"name": pipeline.name, "version": pipeline.version})
@@ -215,7 +216,7 @@ def pipeline_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def stage_reorder(request: HttpRequest, pk: Any) -> HttpResponse:
+def stage_reorder(request: AuthedRequest, pk: Any) -> HttpResponse:
     """The order after a drag: every stage id of the pipeline, in order (``order`` repeated)."""
     _require_admin(request)
     pipeline = selectors.pipeline_or_404(pk)
@@ -232,7 +233,7 @@ def stage_reorder(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def stage_move(request: HttpRequest, pk: Any) -> HttpResponse:
+def stage_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Up/down buttons: the keyboard's way to reorder."""
     _require_admin(request)
     stage = selectors.stage_or_404(pk)
@@ -242,7 +243,7 @@ def stage_move(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def stage_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def stage_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     stage = selectors.stage_or_404(pk)
     back = reverse("sales:settings-pipeline-detail", args=[stage.pipeline_id])
@@ -275,7 +276,7 @@ def stage_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def stage_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def stage_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     stage = selectors.stage_or_404(pk)
     try:
@@ -291,7 +292,7 @@ def stage_delete(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def lost_reasons(request: HttpRequest) -> HttpResponse:
+def lost_reasons(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     form = LostReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -316,7 +317,7 @@ def lost_reasons(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def lost_reason_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def lost_reason_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     reason = selectors.lost_reason_or_404(pk)
     form = LostReasonForm(request.POST or None, initial=LostReasonForm.initial_for(reason))
@@ -347,7 +348,7 @@ def lost_reason_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def lost_reason_move(request: HttpRequest, pk: Any) -> HttpResponse:
+def lost_reason_move(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     reason = selectors.lost_reason_or_404(pk)
     services.move_lost_reason(
@@ -358,7 +359,7 @@ def lost_reason_move(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def lost_reason_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def lost_reason_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     reason = selectors.lost_reason_or_404(pk)
     try:
@@ -378,7 +379,7 @@ def _rule_data(form: ScoringRuleForm) -> dict[str, Any]:
 
 
 @login_required
-def scoring(request: HttpRequest) -> HttpResponse:
+def scoring(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     form = ScoringRuleForm(request.POST or None, initial={"active": True, "points": 10})
     if request.method == "POST" and form.is_valid():
@@ -409,7 +410,7 @@ def scoring(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def scoring_rescore(request: HttpRequest) -> HttpResponse:
+def scoring_rescore(request: AuthedRequest) -> HttpResponse:
     """Score every open lead again under today's rules (new and edited rules apply to new leads only)."""
     _require_admin(request)
     changed = services.rescore_leads(actor=request.user)
@@ -418,7 +419,7 @@ def scoring_rescore(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scoring_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def scoring_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     rule = selectors.scoring_rule_or_404(pk)
     form = ScoringRuleForm(request.POST or None, initial=ScoringRuleForm.initial_for(rule))
@@ -446,7 +447,7 @@ def scoring_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def scoring_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def scoring_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     services.delete_scoring_rule(actor=request.user, rule=selectors.scoring_rule_or_404(pk))
     messages.success(request, _("The rule was deleted."))
@@ -467,7 +468,7 @@ def embed_snippets(request: HttpRequest, form: WebForm) -> dict[str, str]:
 
 
 @login_required
-def webforms(request: HttpRequest) -> HttpResponse:
+def webforms(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     form = WebFormForm(request.POST or None, initial=WebFormForm.initial_for(None, request.user))
     if request.method == "POST" and form.is_valid():
@@ -488,7 +489,7 @@ def webforms(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def webform_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def webform_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     web_form = selectors.web_form_or_404(pk)
     form = WebFormForm(request.POST or None, initial=WebFormForm.initial_for(web_form, request.user))
@@ -523,7 +524,7 @@ def webform_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def webform_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def webform_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     services.delete_web_form(actor=request.user, form=selectors.web_form_or_404(pk))
     messages.success(request, _("The form was deleted; its leads stay."))
@@ -541,7 +542,7 @@ def automation(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def automation_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
+def automation_edit(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     _require_admin(request)
     rule = selectors.automation_rule_or_404(pk) if pk else None
     form = AutomationRuleForm(request.POST or None, initial=AutomationRuleForm.initial_for(rule))
@@ -570,7 +571,7 @@ def automation_edit(request: HttpRequest, pk: Any = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def automation_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def automation_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     _require_admin(request)
     services.delete_automation_rule(actor=request.user, rule=selectors.automation_rule_or_404(pk))
     messages.success(request, _("The rule was deleted."))
@@ -581,7 +582,7 @@ def automation_delete(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def seller(request: HttpRequest) -> HttpResponse:
+def seller(request: AuthedRequest) -> HttpResponse:
     """The selling company's details new quotes print; until saved, the environment's."""
     _require_admin(request)
     stored = selectors.seller_details()

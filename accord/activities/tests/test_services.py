@@ -283,3 +283,11 @@ def test_a_time_with_any_offset_iso_8601_allows_is_stored_in_utc(api, owner):
 
     assert response.status_code == 201
     assert response.json()["due_at"] == "2038-02-12T04:50:28.575000Z"
+
+
+def test_the_system_creating_a_task_without_an_owner_gets_an_error_naming_the_owner(db):
+    with pytest.raises(ValidationError) as caught:
+        services.create_task(actor=None, data={"title": "Call back"})
+
+    assert caught.value.message_dict["owner"] == ["This field is required."]
+    assert not Task.objects.exists()

@@ -12,6 +12,24 @@ from accord.core.models import Event, Tag
 
 HAPPENED = "tests.thing.happened"
 OTHER = "tests.other.happened"
+NOBODY = "tests.nobody.listens"
+
+
+class Happened(events.EventPayload):
+    name = HAPPENED
+    n: int = 0
+    bad: bool = False
+    fields: list[str] = []
+
+
+class OtherHappened(events.EventPayload):
+    name = OTHER
+    n: int = 0
+    source: str = ""
+
+
+class NobodyListens(events.EventPayload):
+    name = NOBODY
 
 
 @pytest.fixture
@@ -42,17 +60,18 @@ def pending():
 def test_an_event_records_what_happened_to_which_record_and_who_did_it(owner, make_contact):
     contact = make_contact(owner)
 
-    event = events.emit(HAPPENED, obj=contact, actor=owner, payload={"fields": ["last_name"]})
+    event = events.emit(Happened(fields=["last_name"]), obj=contact, actor=owner)
 
     event.refresh_from_db()
     assert (event.name, event.entity, event.object_id) == (HAPPENED, "people.contact", contact.pk)
     assert event.actor == owner
-    assert event.payload == {"fields": ["last_name"]}
+    assert event.payload == {"n": 0, "bad": False, "fields": ["last_name"]}
+    assert Happened.of(event) == Happened(fields=["last_name"])
     assert (event.dispatched_at, event.failed_at, event.attempts) == (None, None, 0)
 
 
 def test_an_event_of_the_system_has_no_actor_or_record(db):
-    event = events.emit(HAPPENED, actor=None)
+    event = events.emit(NobodyListens(), actor=None)
 
     event.refresh_from_db()
     assert (event.entity, event.object_id, event.actor, event.payload) == ("", None, None, {})
@@ -64,7 +83,7 @@ def test_an_event_emitted_in_a_rolled_back_transaction_leaves_nothing(owner, mak
 
     @transaction.atomic
     def write_that_fails():
-        events.emit(HAPPENED, obj=contact, actor=owner)
+        events.emit(Happened(), obj=contact, actor=owner)
         raise RuntimeError("the write failed after the event was appended")
 
     with pytest.raises(RuntimeError):
@@ -86,8 +105,8 @@ def test_dispatch_offers_each_event_to_each_consumer_once_and_marks_it(db, consu
         seen.append(("second", event.payload["n"]))
 
     for n in range(3):
-        events.emit(HAPPENED, payload={"n": n})
-    events.emit(OTHER, payload={"n": 3})
+        events.emit(Happened(n=n))
+    events.emit(OtherHappened(n=3))
 
     dispatched = events.dispatch_pending()
     again = events.dispatch_pending()
@@ -115,7 +134,7 @@ def test_registering_a_consumer_twice_still_calls_it_once(db, consumers):
 
     consumers(HAPPENED)(count)
     consumers(HAPPENED)(count)
-    event = events.emit(HAPPENED)
+    event = events.emit(Happened())
 
     events.dispatch_pending()
 
@@ -124,7 +143,7 @@ def test_registering_a_consumer_twice_still_calls_it_once(db, consumers):
 
 
 def test_events_nobody_consumes_are_marked_dispatched(db):
-    event = events.emit("tests.nobody.listens")
+    event = events.emit(NobodyListens())
 
     events.dispatch_pending()
 
@@ -136,7 +155,7 @@ def test_dispatch_works_through_more_events_than_one_batch(db, consumers):
     seen = []
     consumers(HAPPENED)(lambda event: seen.append(event.payload["n"]))
     for n in range(7):
-        events.emit(HAPPENED, payload={"n": n})
+        events.emit(Happened(n=n))
 
     dispatched = events.dispatch_pending(batch_size=3)
 
@@ -147,12 +166,12 @@ def test_dispatch_works_through_more_events_than_one_batch(db, consumers):
 def test_a_failing_consumer_leaves_its_event_pending_and_others_are_dispatched(db, consumers):
     @consumers(HAPPENED)
     def fragile(event):
-        if event.payload.get("bad"):
+        if Happened.of(event).bad:
             raise ValueError("the mail server said no")
 
-    good_before = events.emit(HAPPENED, payload={"n": 1})
-    bad = events.emit(HAPPENED, payload={"bad": True})
-    good_after = events.emit(HAPPENED, payload={"n": 2})
+    good_before = events.emit(Happened(n=1))
+    bad = events.emit(Happened(bad=True))
+    good_after = events.emit(Happened(n=2))
 
     dispatched = events.dispatch_pending()
 
@@ -180,7 +199,7 @@ def test_a_failed_event_is_offered_again_on_the_next_dispatch(db, consumers):
         if outcome is not None:
             raise outcome
 
-    event = events.emit(HAPPENED)
+    event = events.emit(Happened())
     now = timezone.now()
 
     assert events.dispatch_pending(now=now) == 0
@@ -209,7 +228,7 @@ def test_after_the_last_allowed_attempt_the_event_is_marked_failed(db, consumers
         calls.append(event.pk)
         raise RuntimeError(f"attempt {len(calls)}")
 
-    event = events.emit(HAPPENED)
+    event = events.emit(Happened())
 
     for hour in range(5):
         events.dispatch_pending(now=timezone.now() + datetime.timedelta(hours=7 * hour))
@@ -230,8 +249,8 @@ def test_a_consumers_writes_roll_back_when_its_dispatch_fails(db, consumers):
         if event.payload["n"] == 2:
             raise RuntimeError("half-way")
 
-    events.emit(HAPPENED, payload={"n": 1})
-    events.emit(HAPPENED, payload={"n": 2})
+    events.emit(Happened(n=1))
+    events.emit(Happened(n=2))
 
     events.dispatch_pending()
 
@@ -247,7 +266,7 @@ def test_an_earlier_consumers_writes_roll_back_when_a_later_one_fails(db, consum
     def fails(event):
         raise RuntimeError("second consumer failed")
 
-    event = events.emit(HAPPENED)
+    event = events.emit(Happened())
 
     events.dispatch_pending()
 
@@ -261,13 +280,13 @@ def test_an_event_emitted_by_a_consumer_is_dispatched_in_the_same_run(db, consum
 
     @consumers(HAPPENED)
     def cascade(event):
-        events.emit(OTHER, payload={"from": str(event.pk)})
+        events.emit(OtherHappened(source=str(event.pk)))
 
     @consumers(OTHER)
     def record(event):
-        seen.append(event.payload["from"])
+        seen.append(OtherHappened.of(event).source)
 
-    first = events.emit(HAPPENED)
+    first = events.emit(Happened())
 
     dispatched = events.dispatch_pending()
 
@@ -283,7 +302,7 @@ def test_a_commit_nudges_one_dispatch_however_many_events_it_appended(
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         for n in range(3):
-            events.emit(HAPPENED, payload={"n": n})
+            events.emit(Happened(n=n))
 
     assert len(callbacks) == 1
     assert seen == [0, 1, 2]
@@ -292,6 +311,6 @@ def test_a_commit_nudges_one_dispatch_however_many_events_it_appended(
 
 def test_events_nobody_consumes_nudge_no_dispatch(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        events.emit("tests.nobody.listens")
+        events.emit(NobodyListens())
 
     assert callbacks == []

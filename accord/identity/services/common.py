@@ -18,7 +18,7 @@ from accord.identity.models import User
 Errors = dict[str, list[str]]
 
 
-def require_admin(actor: Any) -> None:
+def require_admin(actor: User | None) -> None:
     """Only administrators change users, teams, roles and territories; ``None`` is the system
     (the command line, demo data, migrations)."""
     if actor is not None and not access.is_admin(actor):

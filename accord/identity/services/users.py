@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accord.core import changes
 from accord.core.events import emit
+from accord.identity.events import PasswordResetSent
 from accord.identity.models import Role, Team, Territory, User
 from accord.identity.services.common import (
     Errors,
@@ -301,4 +302,4 @@ def send_password_reset(*, actor: User | None, user: User, link: str) -> None:
     message = EmailMessage(subject=subject, body=body, to=[user.email])
     mailers.default.send_messages([message])
     with transaction.atomic():
-        emit("identity.user.password_reset_sent", obj=user, actor=actor)
+        emit(PasswordResetSent(), obj=user, actor=actor)

@@ -1,7 +1,11 @@
 """Other apps ask for in-app notifications through the event log; messaging delivers each once."""
 
+import uuid
+
+import pydantic
 import pytest
 
+from accord.core.event_types import NotifyRequested
 from accord.core.events import dispatch_pending, emit
 from accord.core.models import Event
 from accord.messaging.models import Message, MessageChannel
@@ -11,19 +15,19 @@ pytestmark = pytest.mark.django_db
 
 def request(user, key="k-1", **extra):
     payload = {
-        "user_id": str(user.pk),
+        "user_id": user.pk,
         "subject": "Call Acme again",
         "body": "Nothing has happened for 7 days.",
         "url": "/sales/deals/1/",
         "idempotency_key": key,
     }
     payload.update(extra)
-    return emit("messaging.notify_requested", payload=payload)
+    return emit(NotifyRequested(**payload))
 
 
 def test_a_notification_request_lands_in_the_users_inbox_once(owner, teammate, make_company):
     acme = make_company(owner, name="Acme")
-    request(owner, related_entity="people.company", related_id=str(acme.pk))
+    request(owner, related_entity="people.company", related_id=acme.pk)
 
     dispatch_pending()
     Event.objects.update(dispatched_at=None)  # offered again after a crash
@@ -40,15 +44,24 @@ def test_a_notification_request_lands_in_the_users_inbox_once(owner, teammate, m
     assert not Message.objects.filter(recipient_user=teammate).exists()
 
 
-def test_requests_for_missing_or_deactivated_users_or_without_a_key_are_dropped(owner, teammate):
+def test_requests_for_deactivated_users_are_dropped_and_unknown_records_are_not_linked(owner, teammate):
     teammate.is_active = False
     teammate.save()
     request(teammate)
-    request(owner, key="")
-    request(owner, key="k-2", related_entity="nosuch.model", related_id="1")
-    request(owner, key="k-3", related_entity="people.company", related_id="not-a-uuid")
+    request(owner, key="k-2", related_entity="nosuch.model", related_id=uuid.uuid4())
+    request(owner, key="k-3", related_entity="people.company", related_id=uuid.uuid4())
 
     dispatch_pending()
 
     assert sorted(Message.objects.values_list("idempotency_key", "related_entity")) == [("k-2", ""), ("k-3", "")]
     assert not Event.objects.filter(dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    "extra", [{"key": ""}, {"related_id": "not-a-uuid"}, {"user_id": "someone"}], ids=["no key", "bad id", "bad user"]
+)
+def test_a_request_without_a_key_or_with_a_malformed_id_is_refused_when_asked(owner, extra):
+    with pytest.raises(pydantic.ValidationError):
+        request(owner, **extra)
+
+    assert not Event.objects.exists()

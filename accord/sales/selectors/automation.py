@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet
 
 from accord.core import access
-from accord.sales.models import AutomationRule, AutomationRun
+from accord.sales.models import AutomationRule
 
 
 def rules_with_runs(user: Any) -> QuerySet[AutomationRule]:
@@ -21,15 +21,4 @@ def rules_with_runs(user: Any) -> QuerySet[AutomationRule]:
         AutomationRule.objects.select_related("pipeline", "stage")
         .annotate(run_count=Count("runs"), last_fired_at=Max("runs__at"))
         .order_by("name")
-    )
-
-
-def recent_runs(user: Any, rule: AutomationRule, limit: int = 20) -> QuerySet[AutomationRun]:
-    """The latest firings of ``rule`` for deals ``user`` may see, newest first."""
-    from accord.sales.selectors.deals import visible_deals
-
-    return (
-        AutomationRun.objects.filter(rule=rule, deal__in=visible_deals(user))
-        .select_related("deal")
-        .order_by("-at")[:limit]
     )

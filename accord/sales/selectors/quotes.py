@@ -78,11 +78,6 @@ def quote_detail(user: Any, pk: Any) -> Quote:
     return access.get_visible(user, _rows(visible_quotes(user)).prefetch_related("lines"), pk=pk)
 
 
-def deal_quotes(user: Any, deal: Deal) -> list[Quote]:
-    """A deal's quotes, newest number first and the latest revision first within it."""
-    return list(_rows(visible_quotes(user).filter(deal=deal)).order_by("-number", "-revision"))
-
-
 def revisions(quote: Quote) -> list[Quote]:
     return list(Quote.objects.filter(number=quote.number).order_by("-revision"))
 

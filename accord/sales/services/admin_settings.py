@@ -4,7 +4,7 @@ automation rules. Each change is one transaction with its audit entry and event.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -19,15 +19,16 @@ from accord.sales.models import (
     Lead,
     LeadSource,
     LostReason,
-    Pipeline,
     RuleAction,
     RuleTrigger,
     ScoringRule,
     SellerDetails,
-    Stage,
     WebForm,
 )
 from accord.sales.services import leads as lead_services
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -63,7 +64,7 @@ AUTOMATION_FIELDS = (
 )
 
 
-def require_admin(actor: Any) -> None:
+def require_admin(actor: User | None) -> None:
     if actor is not None and not access.is_admin(actor):
         raise AccessDenied()
 
@@ -73,7 +74,7 @@ Check = Callable[[Any, Mapping[str, Any], dict[str, list[str]]], None]
 
 def _save(
     *,
-    actor: Any,
+    actor: User | None,
     model: type[M],
     obj: M | None,
     data: Mapping[str, Any],
@@ -116,7 +117,7 @@ def _save(
 
 
 @transaction.atomic
-def _delete(*, actor: Any, obj: models.Model, expected_version: int | None = None) -> None:
+def _delete(*, actor: User | None, obj: models.Model, expected_version: int | None = None) -> None:
     require_admin(actor)
     locked: Any = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     check_version(locked, expected_version)
@@ -134,7 +135,7 @@ def _check_lost_reason(reason: LostReason, data: Mapping[str, Any], errors: dict
 
 @transaction.atomic
 def save_lost_reason(
-    *, actor: Any, reason: LostReason | None, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, reason: LostReason | None, data: Mapping[str, Any], expected_version: int | None = None
 ) -> LostReason:
     given = dict(data)
     if reason is None and "position" not in given:
@@ -152,7 +153,7 @@ def save_lost_reason(
 
 
 @transaction.atomic
-def move_lost_reason(*, actor: Any, reason: LostReason, offset: int) -> None:
+def move_lost_reason(*, actor: User | None, reason: LostReason, offset: int) -> None:
     """Move a reason one place up (-1) or down (+1) in the list a rep picks from."""
     require_admin(actor)
     ordered = list(LostReason.objects.select_for_update().order_by("position", "name"))
@@ -170,7 +171,7 @@ def move_lost_reason(*, actor: Any, reason: LostReason, offset: int) -> None:
             changes.record_update(actor=actor, obj=row, before=before)
 
 
-def delete_lost_reason(*, actor: Any, reason: LostReason, expected_version: int | None = None) -> None:
+def delete_lost_reason(*, actor: User | None, reason: LostReason, expected_version: int | None = None) -> None:
     """Remove a reason no deal was lost for; one that was used is switched off instead."""
     require_admin(actor)
     if reason.deals.exists():
@@ -200,7 +201,7 @@ def _check_scoring(rule: ScoringRule, data: Mapping[str, Any], errors: dict[str,
 
 @transaction.atomic
 def save_scoring_rule(
-    *, actor: Any, rule: ScoringRule | None, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, rule: ScoringRule | None, data: Mapping[str, Any], expected_version: int | None = None
 ) -> ScoringRule:
     given = dict(data)
     if isinstance(given.get("value"), str):
@@ -216,11 +217,11 @@ def save_scoring_rule(
     )
 
 
-def delete_scoring_rule(*, actor: Any, rule: ScoringRule, expected_version: int | None = None) -> None:
+def delete_scoring_rule(*, actor: User | None, rule: ScoringRule, expected_version: int | None = None) -> None:
     _delete(actor=actor, obj=rule, expected_version=expected_version)
 
 
-def rescore_leads(*, actor: Any) -> int:
+def rescore_leads(*, actor: User | None) -> int:
     """Score every open lead again after the rules changed; returns how many scores changed."""
     require_admin(actor)
     return lead_services.rescore_all()
@@ -289,7 +290,7 @@ def _check_webform(form: WebForm, data: Mapping[str, Any], errors: dict[str, lis
 
 @transaction.atomic
 def save_web_form(
-    *, actor: Any, form: WebForm | None, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, form: WebForm | None, data: Mapping[str, Any], expected_version: int | None = None
 ) -> WebForm:
     given = dict(data)
     if form is None and "fields" not in given:
@@ -307,7 +308,7 @@ def save_web_form(
     )
 
 
-def delete_web_form(*, actor: Any, form: WebForm, expected_version: int | None = None) -> None:
+def delete_web_form(*, actor: User | None, form: WebForm, expected_version: int | None = None) -> None:
     """Delete a form; its leads stay (they forget which form brought them)."""
     _delete(actor=actor, obj=form, expected_version=expected_version)
 
@@ -343,7 +344,7 @@ def _check_automation(rule: AutomationRule, data: Mapping[str, Any], errors: dic
 
 @transaction.atomic
 def save_automation_rule(
-    *, actor: Any, rule: AutomationRule | None, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, rule: AutomationRule | None, data: Mapping[str, Any], expected_version: int | None = None
 ) -> AutomationRule:
     return _save(
         actor=actor,
@@ -356,14 +357,8 @@ def save_automation_rule(
     )
 
 
-def delete_automation_rule(*, actor: Any, rule: AutomationRule, expected_version: int | None = None) -> None:
+def delete_automation_rule(*, actor: User | None, rule: AutomationRule, expected_version: int | None = None) -> None:
     _delete(actor=actor, obj=rule, expected_version=expected_version)
-
-
-def stage_choices() -> list[tuple[Pipeline, list[Stage]]]:
-    """Active pipelines with their stages, for the "when a deal enters…" picker."""
-    pipelines = list(Pipeline.objects.filter(active=True).prefetch_related("stages"))
-    return [(p, list(p.stages.all())) for p in pipelines]
 
 
 def origin_allowed(form: WebForm, *, origin: str, referer: str, own_origin: str) -> bool:
@@ -389,7 +384,9 @@ def _check_seller(details: SellerDetails, data: Mapping[str, Any], errors: dict[
 
 
 @transaction.atomic
-def save_seller_details(*, actor: Any, data: Mapping[str, Any], expected_version: int | None = None) -> SellerDetails:
+def save_seller_details(
+    *, actor: User | None, data: Mapping[str, Any], expected_version: int | None = None
+) -> SellerDetails:
     """Keep the selling company's details that new quotes print (the first save replaces the
     environment's ``ACCORD_SELLER_*`` values)."""
     current = SellerDetails.objects.order_by("created_at").first()

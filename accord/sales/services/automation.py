@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from accord.activities import services as activities
+from accord.core.event_types import NotifyRequested
 from accord.core.events import emit
 from accord.sales.models import AutomationRule, AutomationRun, Deal, DealStatus, RuleAction, RuleTrigger
 
@@ -99,19 +100,16 @@ def _request_notification(rule: AutomationRule, deal: Deal, occasion: str) -> No
     with override(owner.language or None):
         subject = f"{rule.task_title} · {deal.name}"
         body = _("Automation rule “%(rule)s”.") % {"rule": rule.name}
-    emit(
-        "messaging.notify_requested",
-        obj=deal,
-        payload={
-            "user_id": str(owner.pk),
-            "subject": subject,
-            "body": body,
-            "url": _deal_url(deal),
-            "idempotency_key": f"automation:{rule.pk}:{deal.pk}:{occasion}",
-            "related_entity": "sales.deal",
-            "related_id": str(deal.pk),
-        },
+    request = NotifyRequested(
+        user_id=owner.pk,
+        subject=subject,
+        body=body,
+        url=_deal_url(deal),
+        idempotency_key=f"automation:{rule.pk}:{deal.pk}:{occasion}",
+        related_entity="sales.deal",
+        related_id=deal.pk,
     )
+    emit(request, obj=deal)
 
 
 def stage_rules(pipeline_id: Any, stage_id: Any) -> QuerySet[AutomationRule]:
@@ -235,18 +233,16 @@ def _request_digest(rule: AutomationRule, deals: list[Deal], *, now: datetime.da
         url = reverse("sales:deal-list") + f"?owner={owner.pk}&status=open&sort=updated"
     except NoReverseMatch:
         url = ""
-    emit(
-        "messaging.notify_requested",
-        payload={
-            "user_id": str(owner.pk),
-            "subject": subject[:200],
-            "body": body,
-            "url": url,
-            # The runs it reports are unique per deal and occasion and commit with it: one key per
-            # rule, owner and job time cannot collide with another digest of the same deals.
-            "idempotency_key": f"automation-digest:{rule.pk}:{owner.pk}:{now.isoformat()}",
-        },
+    request = NotifyRequested(
+        user_id=owner.pk,
+        subject=subject[:200],
+        body=body,
+        url=url,
+        # The runs it reports are unique per deal and occasion and commit with it: one key per
+        # rule, owner and job time cannot collide with another digest of the same deals.
+        idempotency_key=f"automation-digest:{rule.pk}:{owner.pk}:{now.isoformat()}",
     )
+    emit(request)
 
 
 def note_interaction(*, deal_id: Any, when: datetime.datetime) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,8 @@ from accord.core import access, changes, money, search
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
-from accord.people.models import Company, Contact
+from accord.people.models import Contact
+from accord.sales.events import StageChanged
 from accord.sales.models import (
     AmountSource,
     Deal,
@@ -30,6 +31,9 @@ from accord.sales.models import (
     StageKind,
 )
 from accord.sales.services.lines import LineIn, clean_lines, line_snapshot, totals
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 DEAL_FIELDS = (
     "name",
@@ -67,7 +71,7 @@ def deal_search_text(deal: Deal) -> str:
 
 
 def _apply(
-    actor: Any, deal: Deal, data: Mapping[str, Any], *, creating: bool
+    actor: User | None, deal: Deal, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Put ``data`` on the unsaved ``deal``; return the cleaned child lists and every error found."""
     errors: dict[str, list[str]] = {}
@@ -103,9 +107,12 @@ def _apply(
         else:
             deal.owner = owner
             deal.team_id = owner.primary_team_id
-    elif creating:
+    elif creating and actor is not None:
         deal.owner = actor
-        deal.team_id = actor.primary_team_id if actor is not None else None
+        deal.team_id = actor.primary_team_id
+    elif creating:
+        # The system (an import, a conversion run by no one) has nobody to give the deal to.
+        errors["owner"] = [_("This field is required.")]
     if "territory" in data:
         territory = data["territory"]
         moved = (territory.pk if territory is not None else None) != deal.territory_id
@@ -231,7 +238,7 @@ def _children_snapshot(deal: Deal) -> dict[str, Any]:
     }
 
 
-def _record_stage_change(deal: Deal, from_stage: Stage | None, actor: Any) -> DealStageChange:
+def _record_stage_change(deal: Deal, from_stage: Stage | None, actor: User | None) -> DealStageChange:
     change = DealStageChange.objects.create(
         deal=deal,
         from_stage=from_stage,
@@ -242,16 +249,10 @@ def _record_stage_change(deal: Deal, from_stage: Stage | None, actor: Any) -> De
         currency=deal.currency,
         probability=deal.probability,
     )
-    emit(
-        "sales.deal.stage_changed",
-        obj=deal,
-        actor=actor,
-        payload={
-            "change_id": str(change.pk),
-            "from_stage_id": str(from_stage.pk) if from_stage else None,
-            "to_stage_id": str(deal.stage_id),
-        },
+    changed = StageChanged(
+        change_id=change.pk, from_stage_id=from_stage.pk if from_stage else None, to_stage_id=deal.stage_id
     )
+    emit(changed, obj=deal, actor=actor)
     return change
 
 
@@ -280,7 +281,7 @@ def _enter_stage(deal: Deal, stage: Stage, *, lost_reason: LostReason | None, lo
 @transaction.atomic
 def create_deal(
     *,
-    actor: Any,
+    actor: User | None,
     data: Mapping[str, Any],
     pipeline: Pipeline | None = None,
     stage: Stage | None = None,
@@ -314,7 +315,9 @@ def create_deal(
 
 
 @transaction.atomic
-def update_deal(*, actor: Any, deal: Deal, data: Mapping[str, Any], expected_version: int | None = None) -> Deal:
+def update_deal(
+    *, actor: User | None, deal: Deal, data: Mapping[str, Any], expected_version: int | None = None
+) -> Deal:
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
@@ -337,7 +340,7 @@ def update_deal(*, actor: Any, deal: Deal, data: Mapping[str, Any], expected_ver
 @transaction.atomic
 def move_deal(
     *,
-    actor: Any,
+    actor: User | None,
     deal: Deal,
     stage: Stage,
     after: Deal | None = None,
@@ -401,7 +404,7 @@ def _renumber(stage: Stage) -> None:
     )
 
 
-def win_deal(*, actor: Any, deal: Deal, expected_version: int | None = None) -> Deal:
+def win_deal(*, actor: User | None, deal: Deal, expected_version: int | None = None) -> Deal:
     stage = deal.pipeline.stages.filter(kind=StageKind.WON).order_by("position").first()
     if stage is None:
         raise ValidationError({"stage": [_("The pipeline %(name)s has no won stage.") % {"name": deal.pipeline}]})
@@ -409,7 +412,7 @@ def win_deal(*, actor: Any, deal: Deal, expected_version: int | None = None) -> 
 
 
 def lose_deal(
-    *, actor: Any, deal: Deal, reason: LostReason | None, note: str = "", expected_version: int | None = None
+    *, actor: User | None, deal: Deal, reason: LostReason | None, note: str = "", expected_version: int | None = None
 ) -> Deal:
     stage = deal.pipeline.stages.filter(kind=StageKind.LOST).order_by("position").first()
     if stage is None:
@@ -420,7 +423,7 @@ def lose_deal(
 
 
 @transaction.atomic
-def delete_deal(*, actor: Any, deal: Deal, expected_version: int | None = None) -> None:
+def delete_deal(*, actor: User | None, deal: Deal, expected_version: int | None = None) -> None:
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -438,7 +441,3 @@ def touch_activity(deal_ids: Sequence[Any], when: Any) -> int:
         .filter(Q(last_activity_at__lt=when) | Q(last_activity_at__isnull=True))
         .update(last_activity_at=when)
     )
-
-
-def open_deal_value(company: Company) -> decimal.Decimal:
-    return Deal.objects.filter(company=company, status="open").aggregate(m=Max("amount"))["m"] or decimal.Decimal(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -25,8 +25,12 @@ from accord.people import duplicates
 from accord.people import services as people
 from accord.people.models import Company, Contact, Source
 from accord.people.validators import normalize_phone
+from accord.sales.events import LeadConverted
 from accord.sales.models import Deal, Lead, LeadSource, LeadStatus, ScoringRule, WebForm, WebFormSubmission
 from accord.sales.services import deals as deal_services
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 LEAD_FIELDS = (
     "first_name",
@@ -90,7 +94,7 @@ def score(lead: Lead, rules: list[ScoringRule] | None = None) -> int:
     return total
 
 
-def _apply(actor: Any, lead: Lead, data: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
+def _apply(actor: User | None, lead: Lead, data: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in LEAD_FIELDS:
         if name in data:
@@ -155,7 +159,9 @@ def _apply(actor: Any, lead: Lead, data: Mapping[str, Any], *, creating: bool) -
 
 
 @transaction.atomic
-def create_lead(*, actor: Any, data: Mapping[str, Any], web_form: WebForm | None = None, consent: bool = False) -> Lead:
+def create_lead(
+    *, actor: User | None, data: Mapping[str, Any], web_form: WebForm | None = None, consent: bool = False
+) -> Lead:
     if actor is not None:
         access.require_create(actor)
     lead = Lead(source=data.get("source") or LeadSource.OTHER)
@@ -177,7 +183,9 @@ def create_lead(*, actor: Any, data: Mapping[str, Any], web_form: WebForm | None
 
 
 @transaction.atomic
-def update_lead(*, actor: Any, lead: Lead, data: Mapping[str, Any], expected_version: int | None = None) -> Lead:
+def update_lead(
+    *, actor: User | None, lead: Lead, data: Mapping[str, Any], expected_version: int | None = None
+) -> Lead:
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
@@ -197,7 +205,7 @@ def update_lead(*, actor: Any, lead: Lead, data: Mapping[str, Any], expected_ver
 
 
 @transaction.atomic
-def delete_lead(*, actor: Any, lead: Lead) -> None:
+def delete_lead(*, actor: User | None, lead: Lead) -> None:
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
     if actor is not None:
         access.require(actor, Action.DELETE, locked)
@@ -253,7 +261,7 @@ class Conversion:
 @transaction.atomic
 def convert_lead(
     *,
-    actor: Any,
+    actor: User | None,
     lead: Lead,
     create_deal: bool = True,
     deal_name: str = "",
@@ -333,20 +341,16 @@ def convert_lead(
     locked.version += 1
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before)
-    emit(
-        "sales.lead.converted",
-        obj=locked,
-        actor=actor,
-        payload={
-            "contact_id": str(contact.pk) if contact else None,
-            "company_id": str(company.pk) if company else None,
-            "deal_id": str(deal.pk) if deal else None,
-        },
+    converted = LeadConverted(
+        contact_id=contact.pk if contact else None,
+        company_id=company.pk if company else None,
+        deal_id=deal.pk if deal else None,
     )
+    emit(converted, obj=locked, actor=actor)
     return Conversion(locked, contact, company, deal, matched_contact, matched_company)
 
 
-def _matching_contact(actor: Any, lead: Lead) -> Contact | None:
+def _matching_contact(actor: User | None, lead: Lead) -> Contact | None:
     found = duplicates.contact_duplicates(
         actor,
         first_name=lead.first_name,
@@ -358,7 +362,7 @@ def _matching_contact(actor: Any, lead: Lead) -> Contact | None:
     return strong[0].record if strong else None
 
 
-def _matching_company(actor: Any, lead: Lead) -> Company | None:
+def _matching_company(actor: User | None, lead: Lead) -> Company | None:
     found = duplicates.company_duplicates(actor, name=lead.company_name)
     exact = [d for d in found if duplicates.company_key(d.record.name) == duplicates.company_key(lead.company_name)]
     return exact[0].record if exact else None

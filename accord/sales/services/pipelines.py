@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,15 +15,23 @@ from accord.core.access import AccessDenied
 from accord.core.errors import check_version
 from accord.sales.models import Deal, DealStageChange, Pipeline, Stage, StageKind
 
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
-def _require_admin(actor: Any) -> None:
+
+def _require_admin(actor: User | None) -> None:
     if actor is not None and not access.is_admin(actor):
         raise AccessDenied()
 
 
 @transaction.atomic
 def save_pipeline(
-    *, actor: Any, pipeline: Pipeline | None, name: str, stages: Sequence[Mapping[str, Any]], is_default: bool = False
+    *,
+    actor: User | None,
+    pipeline: Pipeline | None,
+    name: str,
+    stages: Sequence[Mapping[str, Any]],
+    is_default: bool = False,
 ) -> Pipeline:
     """Create or change a pipeline with its stages in order. A stage that is left out is removed,
     which is refused while deals stand in it. Each pipeline keeps one won and one lost stage."""
@@ -147,7 +155,7 @@ def _clean_stage(
 
 @transaction.atomic
 def update_pipeline(
-    *, actor: Any, pipeline: Pipeline, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, pipeline: Pipeline, data: Mapping[str, Any], expected_version: int | None = None
 ) -> Pipeline:
     """Rename a pipeline, make it the default, or archive it (it leaves the board and new deals;
     its deals keep their stages)."""
@@ -192,7 +200,7 @@ def update_pipeline(
     return locked
 
 
-def create_pipeline(*, actor: Any, name: str, is_default: bool = False) -> Pipeline:
+def create_pipeline(*, actor: User | None, name: str, is_default: bool = False) -> Pipeline:
     """A new pipeline starts with the usual stages, which the admin then renames and reorders."""
     from accord.sales.defaults import STAGES
 
@@ -209,7 +217,7 @@ def _renumber(pipeline: Pipeline, ordered: Sequence[Any]) -> None:
     Stage.objects.bulk_update([Stage(pk=pk, position=position) for position, pk in placed], ["position"])
 
 
-def _touch(actor: Any, pipeline: Pipeline, before: Any) -> None:
+def _touch(actor: User | None, pipeline: Pipeline, before: Any) -> None:
     after = _stages_extra(pipeline)
     if changes.snapshot(pipeline, extra=after) == before:
         return
@@ -219,7 +227,7 @@ def _touch(actor: Any, pipeline: Pipeline, before: Any) -> None:
 
 
 @transaction.atomic
-def add_stage(*, actor: Any, pipeline: Pipeline, data: Mapping[str, Any]) -> Stage:
+def add_stage(*, actor: User | None, pipeline: Pipeline, data: Mapping[str, Any]) -> Stage:
     """Add a stage; an open one goes after the last open stage, before won and lost."""
     _require_admin(actor)
     locked = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
@@ -246,7 +254,9 @@ def add_stage(*, actor: Any, pipeline: Pipeline, data: Mapping[str, Any]) -> Sta
 
 
 @transaction.atomic
-def update_stage(*, actor: Any, stage: Stage, data: Mapping[str, Any], expected_version: int | None = None) -> Stage:
+def update_stage(
+    *, actor: User | None, stage: Stage, data: Mapping[str, Any], expected_version: int | None = None
+) -> Stage:
     """Rename a stage, change its win probability or its kind (open, won, lost)."""
     _require_admin(actor)
     pipeline = Pipeline.objects.select_for_update().get(pk=stage.pipeline_id)
@@ -276,7 +286,7 @@ def update_stage(*, actor: Any, stage: Stage, data: Mapping[str, Any], expected_
 
 @transaction.atomic
 def reorder_stages(
-    *, actor: Any, pipeline: Pipeline, order: Sequence[Any], expected_version: int | None = None
+    *, actor: User | None, pipeline: Pipeline, order: Sequence[Any], expected_version: int | None = None
 ) -> Pipeline:
     """Put the pipeline's stages in the given order (every stage id, once)."""
     _require_admin(actor)
@@ -292,7 +302,7 @@ def reorder_stages(
     return locked
 
 
-def move_stage(*, actor: Any, stage: Stage, offset: int) -> Pipeline:
+def move_stage(*, actor: User | None, stage: Stage, offset: int) -> Pipeline:
     """Move a stage one place up (-1) or down (+1): the keyboard's way to reorder."""
     order = [str(pk) for pk in Stage.objects.filter(pipeline_id=stage.pipeline_id).values_list("pk", flat=True)]
     index = order.index(str(stage.pk))
@@ -302,7 +312,7 @@ def move_stage(*, actor: Any, stage: Stage, offset: int) -> Pipeline:
 
 
 @transaction.atomic
-def delete_stage(*, actor: Any, stage: Stage, expected_version: int | None = None) -> None:
+def delete_stage(*, actor: User | None, stage: Stage, expected_version: int | None = None) -> None:
     """Remove a stage no deal has ever stood in; the pipeline keeps its won and lost stages."""
     _require_admin(actor)
     pipeline = Pipeline.objects.select_for_update().get(pk=stage.pipeline_id)

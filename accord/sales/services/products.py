@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,9 @@ from accord.core import changes, money
 from accord.core.access import AccessDenied
 from accord.core.errors import BadRequest, check_version
 from accord.sales.models import PriceList, PriceListItem, Product, ProductPrice
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 PRODUCT_FIELDS = ("sku", "name", "description", "unit", "unit_cost", "cost_currency", "vat_rate", "category", "active")
 # The VAT rates a product may carry (ACCORD_VAT_RATES overrides them for other countries).
@@ -27,7 +30,7 @@ def vat_rates() -> list[decimal.Decimal]:
     return sorted({decimal.Decimal(str(rate)).quantize(decimal.Decimal("0.01")) for rate in configured})
 
 
-def can_change_catalogue(actor: Any) -> bool:
+def can_change_catalogue(actor: User | None) -> bool:
     """Whether ``actor`` may change products and price lists (screens ask before offering it)."""
     try:
         _require_catalogue_rights(actor)
@@ -36,7 +39,7 @@ def can_change_catalogue(actor: Any) -> bool:
     return actor is not None and bool(getattr(actor, "is_authenticated", False))
 
 
-def _require_catalogue_rights(actor: Any) -> None:
+def _require_catalogue_rights(actor: User | None) -> None:
     """The catalogue is the company's, not a rep's: admins and managers keep it."""
     if actor is None:
         return
@@ -123,7 +126,7 @@ def _price_snapshot(product: Product) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_product(*, actor: Any, data: Mapping[str, Any]) -> Product:
+def create_product(*, actor: User | None, data: Mapping[str, Any]) -> Product:
     _require_catalogue_rights(actor)
     product = Product()
     prices, errors = _apply(product, data, creating=True)
@@ -137,7 +140,7 @@ def create_product(*, actor: Any, data: Mapping[str, Any]) -> Product:
 
 @transaction.atomic
 def update_product(
-    *, actor: Any, product: Product, data: Mapping[str, Any], expected_version: int | None = None
+    *, actor: User | None, product: Product, data: Mapping[str, Any], expected_version: int | None = None
 ) -> Product:
     _require_catalogue_rights(actor)
     locked = Product.objects.select_for_update().get(pk=product.pk)
@@ -160,7 +163,7 @@ def update_product(
 @transaction.atomic
 def save_price_list(
     *,
-    actor: Any,
+    actor: User | None,
     price_list: PriceList | None,
     data: Mapping[str, Any],
     items: Mapping[Product, Any] | None = None,
@@ -241,7 +244,12 @@ def _clean_item_price(raw: Any, errors: dict[str, list[str]]) -> decimal.Decimal
 
 @transaction.atomic
 def set_price_list_item(
-    *, actor: Any, price_list: PriceList, product: Product | None, price: Any, expected_version: int | None = None
+    *,
+    actor: User | None,
+    price_list: PriceList,
+    product: Product | None,
+    price: Any,
+    expected_version: int | None = None,
 ) -> PriceListItem:
     """Give ``product`` its price on this list (adding it, or changing the price it had)."""
     _require_catalogue_rights(actor)
@@ -269,7 +277,7 @@ def set_price_list_item(
 
 @transaction.atomic
 def remove_price_list_item(
-    *, actor: Any, price_list: PriceList, product: Product, expected_version: int | None = None
+    *, actor: User | None, price_list: PriceList, product: Product, expected_version: int | None = None
 ) -> None:
     """Take ``product`` off the list: its customers pay the catalogue price again."""
     _require_catalogue_rights(actor)
@@ -285,7 +293,7 @@ def remove_price_list_item(
 
 
 @transaction.atomic
-def delete_price_list(*, actor: Any, price_list: PriceList, expected_version: int | None = None) -> None:
+def delete_price_list(*, actor: User | None, price_list: PriceList, expected_version: int | None = None) -> None:
     _require_catalogue_rights(actor)
     locked = PriceList.objects.select_for_update().get(pk=price_list.pk)
     check_version(locked, expected_version)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,8 +28,12 @@ from accord.core.errors import check_version
 from accord.core.events import emit
 from accord.core.sequences import next_value
 from accord.people.models import Address, Contact
+from accord.sales.events import QuoteAccepted, QuoteDeclined, QuoteIssued, QuoteRevised, QuoteSent
 from accord.sales.models import Deal, DealLine, DealStatus, Quote, QuoteLine, QuoteStatus, SellerDetails
 from accord.sales.services.lines import line_snapshot, totals
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +204,7 @@ def missing_seller_details(quote: Quote | None = None) -> list[str]:
 
 def _new_quote(
     *,
-    actor: Any,
+    actor: User | None,
     deal: Deal,
     number: str,
     revision: int,
@@ -230,7 +234,7 @@ def _new_quote(
     return quote
 
 
-def _require_deal(actor: Any, deal: Deal) -> Deal:
+def _require_deal(actor: User | None, deal: Deal) -> Deal:
     """Lock the deal and check the actor may change it: quotes are acted on through their deal."""
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if actor is not None:
@@ -238,21 +242,23 @@ def _require_deal(actor: Any, deal: Deal) -> Deal:
     return locked
 
 
-def _lock(actor: Any, quote: Quote, expected_version: int | None) -> Quote:
+def _lock(actor: User | None, quote: Quote, expected_version: int | None) -> Quote:
     _require_deal(actor, quote.deal)
     locked = Quote.objects.select_for_update().select_related("deal").get(pk=quote.pk)
     check_version(locked, expected_version)
     return locked
 
 
-def _on_timeline(actor: Any, quote: Quote, *, channel: str, subject: str, body: str = "", direction: str = "") -> None:
+def _on_timeline(
+    actor: User | None, quote: Quote, *, channel: str, subject: str, body: str = "", direction: str = ""
+) -> None:
     """Put what happened to the quote on the deal's timeline (and its customer's), as an interaction
     related to the deal, when the deal has a contact or company the actor may see."""
-    from accord.activities.services import log_interaction
+    from accord.activities.services import InteractionData, log_interaction
 
     deal = quote.deal
     contact = first_contact(deal)
-    data: dict[str, Any] = {"channel": channel, "direction": direction, "subject": subject[:200], "body": body}
+    data: InteractionData = {"channel": channel, "direction": direction, "subject": subject[:200], "body": body}
     if contact is not None and access.can_view(actor, contact):
         data["contact"] = contact
     if deal.company is not None and access.can_view(actor, deal.company):
@@ -261,7 +267,7 @@ def _on_timeline(actor: Any, quote: Quote, *, channel: str, subject: str, body: 
         log_interaction(actor=actor, data=data, related=deal)
 
 
-def _set_status(actor: Any, quote: Quote, status: str, **fields: Any) -> None:
+def _set_status(actor: User | None, quote: Quote, status: str, **fields: Any) -> None:
     before = changes.snapshot(quote)
     quote.status = status
     for name, value in fields.items():
@@ -273,7 +279,7 @@ def _set_status(actor: Any, quote: Quote, status: str, **fields: Any) -> None:
 
 @transaction.atomic
 def create_from_deal(
-    *, actor: Any, deal: Deal, data: Mapping[str, Any] | None = None, seller: Mapping[str, str] | None = None
+    *, actor: User | None, deal: Deal, data: Mapping[str, Any] | None = None, seller: Mapping[str, str] | None = None
 ) -> Quote:
     """A new quote (revision 1, a new number) with the deal's lines and customer, and the seller
     from the settings (``seller`` stands in when the settings name none: the demo's company)."""
@@ -281,13 +287,13 @@ def create_from_deal(
     if locked.status != DealStatus.OPEN:
         raise ValidationError({"deal": [_("This deal is closed: reopen it before quoting.")]})
     quote = _new_quote(actor=actor, deal=locked, number=quote_number(), revision=1, data=data or {}, seller=seller)
-    emit("sales.quote.issued", obj=quote, actor=actor, payload={"deal_id": str(locked.pk), "number": quote.label})
+    emit(QuoteIssued(deal_id=locked.pk, number=quote.label), obj=quote, actor=actor)
     return quote
 
 
 @transaction.atomic
 def revise(
-    *, actor: Any, quote: Quote, data: Mapping[str, Any] | None = None, expected_version: int | None = None
+    *, actor: User | None, quote: Quote, data: Mapping[str, Any] | None = None, expected_version: int | None = None
 ) -> Quote:
     """A new revision of the quote's number with the deal's current lines; the earlier open
     revisions become superseded. What was sent stays as it was sent."""
@@ -307,12 +313,14 @@ def revise(
     )
     for earlier in siblings.exclude(pk=new.pk).filter(status__in=OPEN_STATUSES):
         _set_status(actor, earlier, QuoteStatus.SUPERSEDED)
-    emit("sales.quote.revised", obj=new, actor=actor, payload={"deal_id": str(new.deal_id), "number": new.label})
+    emit(QuoteRevised(deal_id=new.deal_id, number=new.label), obj=new, actor=actor)
     return new
 
 
 @transaction.atomic
-def update_draft(*, actor: Any, quote: Quote, data: Mapping[str, Any], expected_version: int | None = None) -> Quote:
+def update_draft(
+    *, actor: User | None, quote: Quote, data: Mapping[str, Any], expected_version: int | None = None
+) -> Quote:
     """Change a draft's validity, terms or customer block. A sent quote is never changed."""
     locked = _lock(actor, quote, expected_version)
     if locked.status != QuoteStatus.DRAFT:
@@ -339,7 +347,7 @@ def _mail(quote: Quote, *, to: str, subject: str, body: str, pdf: bytes) -> Emai
 
 def send(
     *,
-    actor: Any,
+    actor: User | None,
     quote: Quote,
     to: str,
     subject: str = "",
@@ -388,13 +396,13 @@ def send(
             subject=_("Quote %(number)s sent to %(to)s") % {"number": locked.label, "to": to},
             body=body,
         )
-        emit("sales.quote.sent", obj=locked, actor=actor, payload={"deal_id": str(locked.deal_id), "to": to})
+        emit(QuoteSent(deal_id=locked.deal_id, to=to), obj=locked, actor=actor)
     return locked
 
 
 @transaction.atomic
 def accept(
-    *, actor: Any, quote: Quote, note: str = "", win: bool = False, expected_version: int | None = None
+    *, actor: User | None, quote: Quote, note: str = "", win: bool = False, expected_version: int | None = None
 ) -> Quote:
     """The customer accepted this revision: the others of its number are superseded, the deal is
     worth the quote's net total, and the deal's audit trail says which quote was accepted. ``win``
@@ -423,12 +431,7 @@ def accept(
     deal.version += 1
     deal.save()
     changes.record_update(actor=actor, obj=deal, before=before, extra={"accepted_quote": locked.label})
-    emit(
-        "sales.quote.accepted",
-        obj=locked,
-        actor=actor,
-        payload={"deal_id": str(deal.pk), "number": locked.label, "net_total": str(locked.net_total)},
-    )
+    emit(QuoteAccepted(deal_id=deal.pk, number=locked.label, net_total=locked.net_total), obj=locked, actor=actor)
     _on_timeline(
         actor,
         locked,
@@ -445,14 +448,14 @@ def accept(
 
 
 @transaction.atomic
-def decline(*, actor: Any, quote: Quote, note: str = "", expected_version: int | None = None) -> Quote:
+def decline(*, actor: User | None, quote: Quote, note: str = "", expected_version: int | None = None) -> Quote:
     """The customer said no to this revision (the deal stays open for a new one)."""
     locked = _lock(actor, quote, expected_version)
     if locked.status != QuoteStatus.SENT:
         raise ValidationError({"status": [_("Only a sent quote can be declined.")]})
     _set_status(actor, locked, QuoteStatus.DECLINED, decided_at=timezone.now(), decision_note=note.strip()[:300])
     deal = locked.deal
-    emit("sales.quote.declined", obj=locked, actor=actor, payload={"deal_id": str(deal.pk), "number": locked.label})
+    emit(QuoteDeclined(deal_id=deal.pk, number=locked.label), obj=locked, actor=actor)
     _on_timeline(
         actor,
         locked,

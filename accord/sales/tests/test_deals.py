@@ -325,3 +325,13 @@ def test_changing_only_a_lines_product_or_vat_rate_is_a_new_version_with_an_audi
     assert (stored.product_id, stored.vat_rate) == (
         (gadget.pk, D("23")) if change == "product" else (widget.pk, D("8"))
     )
+
+
+def test_the_system_creating_a_deal_without_an_owner_gets_an_error_naming_the_owner(owner, make_company):
+    acme = make_company(owner, name="Acme")
+
+    with pytest.raises(ValidationError) as caught:
+        deals.create_deal(actor=None, data={"name": "Nobody's", "company": acme})
+
+    assert caught.value.message_dict["owner"] == ["This field is required."]
+    assert not Deal.objects.exists()

@@ -1,0 +1,38 @@
+"""The payloads of people's own events (its records' created, updated, merged... events are the
+core's families, core/event_types.py).
+
+Contacts and companies written in bulk (people/bulk.py) are announced one event per batch, listing
+the records: a batch is bounded (an import's chunk, an API upsert's records), so the ids fit.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from accord.core.events import EventPayload
+
+
+class ContactsImported(EventPayload):
+    """New contacts an import wrote in one batch (on the fast path; the rows the services wrote
+    one by one have their own ``people.contact.created`` / ``updated`` events)."""
+
+    name = "people.contact.imported"
+    count: int
+    ids: list[uuid.UUID]
+
+
+class CompaniesImported(EventPayload):
+    """Companies created in one batch because imported contacts named them."""
+
+    name = "people.company.imported"
+    count: int
+    ids: list[uuid.UUID]
+
+
+class ContactsUpserted(EventPayload):
+    """One upsert batch (the bulk API): ``ids`` are every contact it created or updated (events
+    stored before updates were included list only the contacts created in bulk)."""
+
+    name = "people.contact.upserted"
+    count: int
+    ids: list[uuid.UUID]
