@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accord.identity import services as identity
 from accord.identity.models import Role, Team, Territory, User
@@ -39,6 +40,14 @@ def _default_roles(request: pytest.FixtureRequest) -> None:
         from accord.sales.defaults import ensure_defaults
 
         ensure_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    """A request in another language switches this thread's language; the next test starts in
+    the site's own language whatever the last one did."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
