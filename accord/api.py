@@ -35,9 +35,9 @@ from accord.identity.auth import api_auth
 from accord.people.api import companies_router, contacts_router
 from accord.people.api_bulk import router as bulk_router
 from accord.sales.api import router as sales_router
-from accord.sales.api_forecast import router as sales_forecast_router
-from accord.sales.api_quotes import router as sales_quotes_router
-from accord.sales.api_settings import router as sales_settings_router
+from accord.sales.api.forecast import router as sales_forecast_router
+from accord.sales.api.quotes import router as sales_quotes_router
+from accord.sales.api.settings import router as sales_settings_router
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import pytest
 
 from accord.activities.api import TaskPatch
 from accord.sales.api import DealPatch, LeadPatch
-from accord.sales.api_settings import LostReasonPatch, PipelinePatch, WebFormPatch
+from accord.sales.api.settings import LostReasonPatch, PipelinePatch, WebFormPatch
 from accord.sales.models import WebForm
 
 

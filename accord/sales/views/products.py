@@ -23,7 +23,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.listing import parse
 from accord.core.requests import AuthedRequest
-from accord.sales.forms_products import PriceListForm, PriceListItemForm, ProductForm, price_rows_for, row_errors
+from accord.sales.forms.products import PriceListForm, PriceListItemForm, ProductForm, price_rows_for, row_errors
 from accord.sales.models import PriceList, Product
 from accord.sales.selectors import products as selectors
 from accord.sales.services import products as services

@@ -41,7 +41,7 @@ from accord.core.templatetags.accord import icon
 from accord.identity.selectors import active_users, assignable_users, team_choices, territory_choices
 from accord.people.models import Company, Contact
 from accord.sales import selectors
-from accord.sales.forms_deals import DealForm, LineForm, LoseForm, line_as_input
+from accord.sales.forms.deals import DealForm, LineForm, LoseForm, line_as_input
 from accord.sales.models import AmountSource, Deal, DealStatus, Pipeline, Stage, StageKind
 from accord.sales.selectors import board as board_selectors
 from accord.sales.selectors import deals as deal_selectors

@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.sales import views_products as products
-from accord.sales import views_settings as settings
+from accord.sales.views import products as products
+from accord.sales.views import settings as settings
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("products/", products.product_list, name="product-list"),

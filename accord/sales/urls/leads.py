@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.sales import views_leads as views
+from accord.sales.views import leads as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("leads/", views.lead_list, name="lead-list"),

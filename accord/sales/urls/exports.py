@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.sales import views_exports as views
+from accord.sales.views import exports as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("leads/export/", views.lead_export, name="lead-export"),

@@ -22,7 +22,7 @@ from accord.core.forms import apply_errors
 from accord.core.requests import AuthedRequest
 from accord.identity.selectors import active_users
 from accord.sales import selectors as sales_selectors
-from accord.sales.forms_quotes import DecisionForm, QuoteForm, SendForm
+from accord.sales.forms.quotes import DecisionForm, QuoteForm, SendForm
 from accord.sales.models import Deal, Quote, QuoteStatus
 from accord.sales.pdf import number, render_quote
 from accord.sales.selectors import quotes as selectors

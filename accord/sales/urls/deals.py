@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.sales import views_deals as views
+from accord.sales.views import deals as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", views.board, name="board"),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.sales import views_quotes as views
+from accord.sales.views import quotes as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/", views.quote_list, name="quote-list"),

@@ -23,7 +23,7 @@ from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.requests import AuthedRequest
-from accord.sales.forms_settings import (
+from accord.sales.forms.settings import (
     FIELD_LABELS,
     AutomationRuleForm,
     LostReasonForm,

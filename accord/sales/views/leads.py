@@ -28,7 +28,7 @@ from accord.core.requests import AuthedRequest
 from accord.identity.selectors import active_users, assignable_users
 from accord.people import duplicates
 from accord.sales import selectors
-from accord.sales.forms_leads import ConvertForm, LeadForm
+from accord.sales.forms.leads import ConvertForm, LeadForm
 from accord.sales.models import LeadSource, LeadStatus, WebForm
 from accord.sales.selectors import leads as lead_selectors
 from accord.sales.selectors import settings as settings_selectors

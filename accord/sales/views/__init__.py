@@ -1,0 +1,1 @@
+"""The sales screens, one module per part: leads, deals, quotes, products, settings, dashboard, exports."""
