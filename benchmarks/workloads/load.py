@@ -109,14 +109,25 @@ def _wait(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"the server at {url} did not come up")
 
 
+def _breakdown(data: Dataset, token: str, ids: list[Any]) -> dict[str, Any]:
+    """Apart from the load: what one request of each kind costs the server, and its queries."""
+    try:
+        caller = api_endpoints.ApiCaller(token, ids)
+        endpoints = api_endpoints.measure(caller, samples(data.scale, BREAKDOWN_RUNS))
+    finally:
+        Contact.objects.filter(external_id__startswith="load-").delete()
+    return {"endpoints": endpoints, "mix_server_time": api_endpoints.mix_estimate(endpoints, MIX)}
+
+
 def b5_api_load(data: Dataset) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        # Skipped, not fatal: the other workloads' figures are still measured and written.
-        return {"skipped": "wrk is not installed (apt-get install wrk)"}
-    duration = int(_DURATION_SET) if _DURATION_SET else (30 if data.scale >= 0.5 else 8)
     rep = data.reps[0]
     ids = list(access.scope(rep, Contact.objects.all()).order_by("?").values_list("pk", flat=True)[:2000])
     _, token = identity.create_token(user=rep, name="load test")
+    if shutil.which("wrk") is None:
+        # The load run is skipped, not fatal: the per-endpoint costs and the other workloads'
+        # figures are still measured and written.
+        return {"skipped": "wrk is not installed (apt-get install wrk)", **_breakdown(data, token, ids)}
+    duration = int(_DURATION_SET) if _DURATION_SET else (30 if data.scale >= 0.5 else 8)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": _database_url(), "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
@@ -159,12 +170,7 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
         server.wait(timeout=30)
         Path(script).unlink(missing_ok=True)
         Contact.objects.filter(external_id__startswith="load-").delete()
-    # Apart from the load: what one request of each kind costs the server, and its queries.
-    try:
-        caller = api_endpoints.ApiCaller(token, ids)
-        endpoints = api_endpoints.measure(caller, samples(data.scale, BREAKDOWN_RUNS))
-    finally:
-        Contact.objects.filter(external_id__startswith="load-").delete()
+    breakdown = _breakdown(data, token, ids)
     match = re.search(
         r"RESULT p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) requests=(\d+) seconds=([\d.]+) non2xx=(\d+) fivexx=(\d+)", out
     )
@@ -179,8 +185,7 @@ def b5_api_load(data: Dataset) -> dict[str, Any]:
         "p99_ms": round(float(p99), 2),
         "non_2xx": int(non2xx),
         "server_errors": int(fivexx),
-        "endpoints": endpoints,
-        "mix_server_time": api_endpoints.mix_estimate(endpoints, MIX),
+        **breakdown,
         "server": {"workers": WEB_WORKERS, "threads": WEB_THREADS, "connections": CONNECTIONS, "seconds": duration},
     }
 

@@ -3,11 +3,13 @@ reported as skipped while the others keep their figures."""
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from accord.people.services import create_contact  # noqa: E402
 from benchmarks import runner  # noqa: E402
 from benchmarks.targets import verdicts  # noqa: E402
 from benchmarks.workloads import api_endpoints, load  # noqa: E402
@@ -23,17 +25,25 @@ def test_quick_run_names_its_scaled_sizes():
     assert "B7 reassign 300k contacts" in [row["name"] for row in verdicts(figures, "sqlite")]
 
 
-def test_without_wrk_the_load_workload_is_skipped_and_the_report_keeps_the_rest(monkeypatch, tmp_path, db):
+def test_without_wrk_the_load_is_skipped_and_the_report_keeps_the_rest_and_the_endpoint_costs(
+    monkeypatch, tmp_path, owner
+):
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no wrk on it
+    monkeypatch.setattr(load, "BREAKDOWN_RUNS", 20)
+    for name in ("Nowak", "Lis", "Kos"):
+        create_contact(actor=owner, data={"last_name": name})
 
-    b5 = load.b5_api_load(data=None)  # type: ignore[arg-type]
+    b5 = load.b5_api_load(data=SimpleNamespace(reps=[owner], scale=0.05))  # type: ignore[arg-type]
 
-    assert b5 == {"skipped": "wrk is not installed (apt-get install wrk)"}
+    assert b5["skipped"] == "wrk is not installed (apt-get install wrk)"
+    assert set(b5["endpoints"]) == {"get", "list", "patch", "post"}
+    assert all(row["requests"] == 20 for row in b5["endpoints"].values())
     figures = {"B5": b5, "B7": {"reassign_seconds": 1.5, "role_change_ms": 10}}
     results = {"workloads": figures, "verdicts": verdicts(figures, "postgresql")}
     text = runner.table(results)
     assert "B7 reassign 300k contacts" in text
     assert "B5: skipped — wrk is not installed" in text
+    assert "B5 per endpoint, in-process server time (ms) and queries per request:" in text
 
 
 def test_the_load_report_breaks_the_api_down_by_endpoint():
