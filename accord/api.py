@@ -27,13 +27,13 @@ from accord import __version__
 from accord.activities.api import router as activities_router
 from accord.core.access import AccessDenied
 from accord.core.api import router as core_router
-from accord.core.api_attachments import router as attachments_router
+from accord.core.api.attachments import router as attachments_router
 from accord.core.errors import BadRequest, Conflict, message_dict
 from accord.core.idempotency import IdempotencyMismatch
 from accord.core.middleware import too_large_message
 from accord.identity.auth import api_auth
 from accord.people.api import companies_router, contacts_router
-from accord.people.api_bulk import router as bulk_router
+from accord.people.api.bulk import router as bulk_router
 from accord.sales.api import router as sales_router
 from accord.sales.api.forecast import router as sales_forecast_router
 from accord.sales.api.quotes import router as sales_quotes_router

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accord.activities import views, views_calendar
+from accord.activities import views
+from accord.activities.views import calendar as views_calendar
 
 app_name = "activities"
 

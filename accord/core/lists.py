@@ -5,7 +5,7 @@ declares a ``ListScreen`` and registers it here: its columns (the user may hide 
 keeps the choice), its export and the bulk actions it offers. Core knows none of the lists; the
 apps register theirs when they load. One set of template partials (core/_list_*.html) and one
 script give every list the same export menu, column chooser, row checkboxes and bulk-action bar,
-and one view (core/views_lists.py) confirms and runs bulk actions through core/bulk_actions.py.
+and one view (core/views/lists.py) confirms and runs bulk actions through core/bulk_actions.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from accord.core import import_views, views, views_attachments, views_lists
+from accord.core import views
+from accord.core.views import attachments as views_attachments
+from accord.core.views import imports as import_views
+from accord.core.views import lists as views_lists
 
 app_name = "core"
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from accord.identity import views, views_account, views_settings
+from accord.identity import views
+from accord.identity.views import access as views_settings
+from accord.identity.views import account as views_account
 
 app_name = "identity"
 

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from accord.people import reassign_views, views
+from accord.people import views
 from accord.people.views import COMPANY, CONTACT, kind_view
+from accord.people.views import reassign as reassign_views
 
 app_name = "people"
 

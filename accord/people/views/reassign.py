@@ -1,6 +1,6 @@
 """Handing a filtered list of companies or contacts to another owner, from the list's screen.
 
-The page is the lists' shared "Change owner" bulk action (core/views_lists.py) at the address it
+The page is the lists' shared "Change owner" bulk action (core/views/lists.py) at the address it
 has always had: it keeps every filter of the list, says how many records change and shows a few,
 and asks to confirm; an unfiltered list needs the explicit "all records" choice.
 """
@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 
 from accord.core.requests import AuthedRequest
-from accord.core.views_lists import bulk_view
+from accord.core.views.lists import bulk_view
 from accord.people.views import Kind
 
 

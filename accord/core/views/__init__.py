@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from accord.core import access, global_search, selectors, services, workers
 from accord.core.access import AccessDenied
 from accord.core.forms import apply_errors
+from accord.core.forms.settings import CustomFieldForm
 from accord.core.htmx import is_htmx
 from accord.core.redirects import safe_next, safe_path
 from accord.core.requests import AuthedRequest
-from accord.core.settings_forms import CustomFieldForm
 
 
 def health(request: HttpRequest) -> JsonResponse:

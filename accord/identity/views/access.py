@@ -28,7 +28,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.identity import selectors, services
-from accord.identity.forms_settings import AdminPasswordForm, RoleForm, TeamForm, TerritoryForm, UserForm
+from accord.identity.forms.access import AdminPasswordForm, RoleForm, TeamForm, TerritoryForm, UserForm
 from accord.identity.models import User
 from accord.identity.services import twofactor
 

@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 from accord.core.forms import apply_errors
 from accord.core.redirects import safe_next
 from accord.identity import selectors, services
-from accord.identity.forms_account import AuthenticatorForm, PasswordChangeForm, ProfileForm, ProofForm, TokenForm
+from accord.identity.forms.account import AuthenticatorForm, PasswordChangeForm, ProfileForm, ProofForm, TokenForm
 from accord.identity.services import twofactor
 from accord.identity.views import set_language_cookie
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.identity import selectors
 from accord.identity.forms import NewPasswordForm
-from accord.identity.forms_account import PreferencesMixin
+from accord.identity.forms.account import PreferencesMixin
 from accord.identity.models import Reach, Role, Team, Territory, Visibility
 from accord.identity.selectors import active_users
 
