@@ -262,8 +262,22 @@ def can_place_in_territory(user: Any, territory: Any) -> bool:
     return territory is not None and territory.pk in user.territory_ids
 
 
-def territory_refused() -> str:
-    return _("You may only place records in your own territories.")
+def placement_refused(user: Any, obj: Any, field: str, value: Any, *, creating: bool = False) -> list[str] | None:
+    """Why ``user`` may not put ``obj`` in team or territory ``value`` (``field``: "team" or
+    "territory"), or None when they may. The one check every service makes before placing a record:
+    a value sent back as it was read is no move; ``user`` None (the system) may place anywhere. A
+    new record is always placed in a team (it must land in one the creator may use), but only in a
+    territory when it names one."""
+    if user is None:
+        return None
+    moved = (value.pk if value is not None else None) != getattr(obj, f"{field}_id")
+    if field == "team":
+        if (creating or moved) and not can_place_in_team(user, value):
+            return [_("You may only place records in your own teams.")]
+        return None
+    if moved and not can_place_in_territory(user, value):
+        return [_("You may only place records in your own territories.")]
+    return None
 
 
 def can_reassign(user: Any) -> bool:

@@ -266,22 +266,12 @@ def _ownership(
         obj.owner = actor
         if "team" not in data:
             obj.team_id = actor.primary_team_id
-    if "team" in data:
-        team = data["team"]
-        # A team sent back as it was read is no placement; a new one must be a team the actor may
-        # write to, else the record would leave their sight with the change saved.
-        moved = creating or (team.pk if team is not None else None) != obj.team_id
-        if actor is not None and moved and not access.can_place_in_team(actor, team):
-            errors["team"] = [_("You may only place records in your own teams.")]
-        else:
-            obj.team = team
-    if "territory" in data:
-        territory = data["territory"]
-        moved = (territory.pk if territory is not None else None) != obj.territory_id
-        if actor is not None and moved and not access.can_place_in_territory(actor, territory):
-            errors["territory"] = [access.territory_refused()]
-        else:
-            obj.territory = territory
+    for field in ("team", "territory"):
+        if field in data:
+            if refused := access.placement_refused(actor, obj, field, data[field], creating=creating):
+                errors[field] = refused
+            else:
+                setattr(obj, field, data[field])
 
 
 # --- writing children --------------------------------------------------------------------------------

@@ -114,12 +114,10 @@ def _apply(
         # The system (an import, a conversion run by no one) has nobody to give the deal to.
         errors["owner"] = [_("This field is required.")]
     if "territory" in data:
-        territory = data["territory"]
-        moved = (territory.pk if territory is not None else None) != deal.territory_id
-        if actor is not None and moved and not access.can_place_in_territory(actor, territory):
-            errors["territory"] = [access.territory_refused()]
+        if refused := access.placement_refused(actor, deal, "territory", data["territory"]):
+            errors["territory"] = refused
         else:
-            deal.territory = territory
+            deal.territory = data["territory"]
     if "company" in data:
         company = data["company"]
         if company is not None and actor is not None and not access.can_view(actor, company):

@@ -137,12 +137,10 @@ def _apply(actor: User | None, lead: Lead, data: Mapping[str, Any], *, creating:
             lead.owner = actor
             lead.team_id = actor.primary_team_id
     if "team" in data:
-        team = data["team"]
-        moved = creating or (team.pk if team is not None else None) != lead.team_id
-        if actor is not None and moved and not access.can_place_in_team(actor, team):
-            errors["team"] = [_("You may only place records in your own teams.")]
+        if refused := access.placement_refused(actor, lead, "team", data["team"], creating=creating):
+            errors["team"] = refused
         else:
-            lead.team = team
+            lead.team = data["team"]
     try:
         lead.full_clean(
             exclude=["owner", "team", "territory", "contact", "company", "deal", "web_form"],
