@@ -88,19 +88,24 @@ def _register(registry: dict[str, type[EventPayload]], key: str, cls: type[Event
 
 
 def payload_type(name: str) -> type[EventPayload]:
-    """The payload class of an event name; ``UnknownEvent`` if none is registered."""
+    """The payload class of an event name; raises ``UnknownEvent`` if none is registered."""
     if name in _payloads:
         return _payloads[name]
     entity, _dot, suffix = name.rpartition(".")
     family = _families.get(suffix)
-    if family is not None and entity:
-        try:
-            apps.get_model(entity)
-        except (LookupError, ValueError):
-            pass
-        else:
-            return family
+    if family is not None and _is_model(entity):
+        return family
     raise UnknownEvent(f"no payload class is registered for the event {name!r}")
+
+
+def _is_model(label: str) -> bool:
+    """Whether ``label`` ("people.contact") names an installed model: a family's events are known
+    only for a model's changes."""
+    try:
+        apps.get_model(label)
+    except (LookupError, ValueError):
+        return False
+    return True
 
 
 def registered() -> dict[str, type[EventPayload]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from accord.core import dryrun, import_jobs, importers
 from accord.identity.models import User
@@ -100,9 +100,11 @@ def test_inside_an_open_transaction_the_block_runs_in_place(owner):
 def test_without_room_for_the_copy_the_block_runs_in_place_and_says_so(owner, monkeypatch, caplog):
     monkeypatch.setattr(dryrun, "HEADROOM", 10**12)
 
+    before = connection.settings_dict["NAME"]
     with caplog.at_level(logging.WARNING, logger="accord.core.dryrun"), dryrun.isolated() as on_copy:
-        pass
+        inside = connections["default"].settings_dict["NAME"]
 
     assert on_copy is False
+    assert inside == before  # the block ran on the database itself
     # PostgreSQL needs no copy, so it never looks for room.
     assert ("no room" in caplog.text) is (connection.vendor == "sqlite")
