@@ -75,7 +75,7 @@ lock: $(BIN)/python
 	$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --extra dev --generate-hashes -o requirements.lock pyproject.toml
 
 messages: install
-	$(ACCORD) makemessages --locale pl --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'benchmarks/*' --ignore 'scripts/*'
+	$(ACCORD) makemessages --locale pl --locale lt --locale ro --locale ru --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'benchmarks/*' --ignore 'scripts/*'
 	$(BIN)/python scripts/compile_translations.py
 
 clean:

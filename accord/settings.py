@@ -216,7 +216,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("pl", "Polski")]
+# Each name in its own language, as the language switch shows it.
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("lt", "Lietuvių"), ("ro", "Română"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Where a locale's date formats differ from what its users write (accord/formats/<lang>/formats.py).
 FORMAT_MODULE_PATH = ["accord.formats"]
