@@ -3,6 +3,7 @@ attached to them; paged, it still shows every entry once, newest first, however 
 wherever times tie."""
 
 import datetime
+import re
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -144,3 +145,43 @@ def test_a_malformed_cursor_or_key_is_a_clear_refusal_not_a_crash(login, owner, 
         assert response.status_code == 400, cursor
         assert "cursor" in response.content.decode()
     assert client.get(url, {"contact": "not-a-uuid"}).status_code == 404
+
+
+def test_show_older_answers_with_the_panels_entries_alone_and_the_page_shows_the_same_entries(
+    login, owner, make_contact
+):
+    """The entries are a partial of the panel ("activities/_timeline.html#items"): in place on the
+    contact's page, alone for "Show older"."""
+    contact = make_contact(owner)
+    start = timezone.now() - datetime.timedelta(days=10)
+    for n in range(selectors.TIMELINE_PAGE_SIZE + 3):
+        when = start + datetime.timedelta(hours=n)
+        data = {"channel": "note", "contact": contact, "subject": f"entry-{n:03}", "occurred_at": when}
+        services.log_interaction(actor=owner, data=data)
+    client = login(owner)
+    first = selectors.timeline(contact)
+
+    page = client.get(reverse("people:contact-detail", args=[contact.pk])).content.decode()
+    more = client.get(
+        reverse("activities:timeline"),
+        {"contact": contact.pk, "cursor": first.next_cursor},
+        headers={"HX-Request": "true"},
+    )
+
+    panel = more.templates[0]
+    assert (panel.origin.template_name, panel.name) == ("activities/_timeline.html", "items")
+    older = more.content.decode()
+    # "Show older": the three oldest entries, and nothing of the panel or the page around them
+    assert [f"entry-{n:03}" for n in (2, 1, 0)] == re.findall(r"<span>(entry-\d+)</span>", older)
+    assert older.count('<li class="timeline-item">') == 3
+    assert "<html" not in older
+    assert 'id="timeline-panel"' not in older
+    assert "data-composer" not in older
+    # The page: the newest entries in the same markup, in the panel's list, with the way to older ones
+    newest = re.findall(r"<span>(entry-\d+)</span>", page)
+    assert newest[0] == f"entry-{selectors.TIMELINE_PAGE_SIZE + 2:03}"
+    assert len(newest) == selectors.TIMELINE_PAGE_SIZE
+    assert '<ol class="timeline" id="timeline-items">' in page
+    assert page.count('<li class="timeline-item">') == selectors.TIMELINE_PAGE_SIZE
+    assert 'id="timeline-more"' in page
+    assert 'id="timeline-more"' not in older

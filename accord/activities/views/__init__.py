@@ -54,7 +54,8 @@ def timeline(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as exc:  # a cursor that was not one of ours
         return HttpResponseBadRequest(" ".join(exc.messages))
-    template = "activities/_timeline_items.html" if request.GET.get("cursor") else "activities/_timeline.html"
+    # "Show older" asks for the next entries alone: the part of the panel marked "items".
+    template = "activities/_timeline.html#items" if request.GET.get("cursor") else "activities/_timeline.html"
     return render(request, template, {"ctx": context})
 
 

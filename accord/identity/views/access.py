@@ -78,7 +78,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "prev_link": urlencode({**query, "page": page.previous_page_number()}) if page.has_previous() else "",
         "next_link": urlencode({**query, "page": page.next_page_number()}) if page.has_next() else "",
     }
-    template = "identity/settings/_user_results.html" if is_htmx(request) else "identity/settings/users.html"
+    # htmx asks for the results alone: the part of the page marked "results".
+    template = "identity/settings/users.html#results" if is_htmx(request) else "identity/settings/users.html"
     return render(request, template, context)
 
 

@@ -157,7 +157,7 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     }
     template = f"people/{kind.name}_list.html"
     if htmx:
-        template = f"people/_{kind.name}_results.html"
+        template += "#results"  # the rows alone: the part of the page marked "results"
         context["total_out_of_band"] = True  # the count in the page's header follows the filters
     return render(request, template, context)
 

@@ -383,7 +383,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         request,
         # Filters apply as they change: htmx asks for the rows alone, and the count, export links
         # and saved views in the page's head follow out of band.
-        "sales/_deal_results.html" if htmx else "sales/deal_list.html",
+        "sales/deal_list.html#results" if htmx else "sales/deal_list.html",
         {
             **lists.context(request, lists.get("deal"), query, total=total, oob=htmx),
             "total_out_of_band": htmx,
