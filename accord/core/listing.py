@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from accord.core import customfields, search
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 RESERVED = {"q", "sort", "cursor", "before", "limit"}
 
@@ -505,8 +506,8 @@ def _hidden_id(condition: Q) -> Q:
 
 
 @dataclass
-class Page(Generic[M]):
-    items: list[M]
+class Page(Generic[T]):
+    items: list[T]
     next_cursor: str | None
     prev_cursor: str | None
     limit: int

@@ -3,9 +3,13 @@ lives in core; normalising what users type stays with the contacts (accord.peopl
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 
+# Parsing a number costs about 40 µs; a list or an API page shows the same numbers again and again.
+@lru_cache(maxsize=8192)
 def format_phone(e164: str) -> str:
     """E.164 as people read it: +48 601 234 567 (anything unparsable as given)."""
     try:

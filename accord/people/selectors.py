@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -33,6 +34,8 @@ from accord.people.models import (
     PhoneNumber,
     Source,
 )
+
+P = TypeVar("P", Contact, Company)
 
 
 def _tag_filter(model: type[Contact] | type[Company]) -> Filter:
@@ -138,13 +141,12 @@ def contact_page(user: Any, query: ListQuery) -> Page[Contact]:
     return paginate(CONTACT_LIST, query, _contact_rows(qs))
 
 
-def contact_records_page(user: Any, query: ListQuery) -> Page[Contact]:
+def contact_records_page(user: Any, query: ListQuery) -> Page[Record[Contact]]:
     """A page of whole contact records (the API's list): the page, then every list of its contacts
     in one more query."""
     qs = apply(CONTACT_LIST, query, visible_contacts(user))
     page = paginate(CONTACT_LIST, query, qs.select_related("owner"))
-    with_contact_details(page.items)
-    return page
+    return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
 def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
@@ -155,6 +157,13 @@ def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
 def company_page(user: Any, query: ListQuery) -> Page[Company]:
     qs = apply(COMPANY_LIST, query, visible_companies(user))
     return paginate(COMPANY_LIST, query, qs.select_related("owner").prefetch_related("tags"))
+
+
+def company_records_page(user: Any, query: ListQuery) -> Page[Record[Company]]:
+    """A page of whole company records (the API's list), their lists in one more query."""
+    qs = apply(COMPANY_LIST, query, visible_companies(user))
+    page = paginate(COMPANY_LIST, query, qs.select_related("owner"))
+    return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
 def company_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
@@ -218,8 +227,43 @@ def _by_position(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["position"], str(r["id"]).replace("-", "")))
 
 
-def _attach_lists(obj: Contact | Company, row: dict[str, Any]) -> None:
-    """Turn the JSON columns of ``row`` into the record's prefetched lists."""
+@dataclass(frozen=True, slots=True)
+class PartyLists:
+    """A record's lists as plain rows, each sorted as its model's ordering says (what the API
+    writes out, without a model instance per row)."""
+
+    emails: list[dict[str, Any]]
+    phones: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    tags: list[dict[str, Any]]
+    companies: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Record(Generic[P]):
+    """A contact or company (its owner, team and territory loaded) with its lists."""
+
+    obj: P
+    lists: PartyLists
+
+
+def _party_lists(row: dict[str, Any]) -> PartyLists:
+    """The lists the JSON columns of ``row`` hold."""
+    companies = row.get("json_companies")
+    return PartyLists(
+        emails=_by_position(load_rows(row["json_emails"])),
+        phones=_by_position(load_rows(row["json_phones"])),
+        addresses=_by_position(load_rows(row["json_addresses"])),
+        tags=sorted(load_rows(row["json_tags"]), key=lambda r: (r["name"], str(r["id"]).replace("-", ""))),
+        companies=sorted(
+            load_rows(companies),
+            key=lambda r: (not r["is_primary"], r["company_sort_name"], str(r["id"]).replace("-", "")),
+        ),
+    )
+
+
+def _attach_lists(obj: Contact | Company, lists: PartyLists) -> None:
+    """Hand the record its lists as if prefetched."""
     fk = "contact_id" if isinstance(obj, Contact) else "company_id"
     set_prefetched(
         obj,
@@ -228,7 +272,7 @@ def _attach_lists(obj: Contact | Company, row: dict[str, Any]) -> None:
             EmailAddress(
                 id=uuid.UUID(r["id"]), email=r["email"], label=r["label"], position=r["position"], **{fk: obj.pk}
             )
-            for r in _by_position(load_rows(row["json_emails"]))
+            for r in lists.emails
         ],
     )
     set_prefetched(
@@ -238,7 +282,7 @@ def _attach_lists(obj: Contact | Company, row: dict[str, Any]) -> None:
             PhoneNumber(
                 id=uuid.UUID(r["id"]), number=r["number"], label=r["label"], position=r["position"], **{fk: obj.pk}
             )
-            for r in _by_position(load_rows(row["json_phones"]))
+            for r in lists.phones
         ],
     )
     set_prefetched(
@@ -251,20 +295,15 @@ def _attach_lists(obj: Contact | Company, row: dict[str, Any]) -> None:
                 **{name: r[name] for name in _ADDRESS_FIELDS},
                 **{fk: obj.pk},
             )
-            for r in _by_position(load_rows(row["json_addresses"]))
+            for r in lists.addresses
         ],
     )
-    tags = sorted(load_rows(row["json_tags"]), key=lambda r: (r["name"], str(r["id"]).replace("-", "")))
     set_prefetched(
         obj,
         "tags",
-        [Tag.from_db(None, ["id", "name", "color"], [uuid.UUID(r["id"]), r["name"], r["color"]]) for r in tags],
+        [Tag.from_db(None, ["id", "name", "color"], [uuid.UUID(r["id"]), r["name"], r["color"]]) for r in lists.tags],
     )
     if isinstance(obj, Contact):
-        links = sorted(
-            load_rows(row["json_companies"]),
-            key=lambda r: (not r["is_primary"], r["company_sort_name"], str(r["id"]).replace("-", "")),
-        )
         set_prefetched(
             obj,
             "company_links",
@@ -281,23 +320,20 @@ def _attach_lists(obj: Contact | Company, row: dict[str, Any]) -> None:
                     department=r["department"],
                     is_primary=bool(r["is_primary"]),
                 )
-                for r in links
+                for r in lists.companies
             ],
         )
 
 
-def _with_lists(records: list[Any]) -> list[Any]:
-    """Load the lists of ``records`` (of one model) in one query."""
+def _records(records: list[P]) -> list[Record[P]]:
+    """``records`` (of one model) with their lists, read in one query."""
     if not records:
-        return records
+        return []
     model = type(records[0])
     columns = _lists(model)
-    rows = {
-        row["pk"]: row for row in model._default_manager.filter(pk__in=[r.pk for r in records]).values("pk", **columns)
-    }
-    for record in records:
-        _attach_lists(record, rows[record.pk])
-    return records
+    found: Any = model._default_manager.filter(pk__in=[r.pk for r in records]).values("pk", **columns)
+    rows: dict[Any, dict[str, Any]] = {row["pk"]: row for row in found}
+    return [Record(record, _party_lists(rows[record.pk])) for record in records]
 
 
 _RELATED: tuple[tuple[str, type[Any]], ...] = (("owner", User), ("team", Team), ("territory", Territory))
@@ -325,7 +361,7 @@ def _detail_query(model: type[Contact] | type[Company]) -> PreparedQuery:
 _DETAIL_QUERIES = {Contact: _detail_query(Contact), Company: _detail_query(Company)}
 
 
-def _detail(user: Any, model: type[Contact] | type[Company], pk: Any) -> Any:
+def _record(user: Any, model: type[P], pk: Any) -> Record[P]:
     """The record ``pk`` if ``user`` may see it (the access policy's ``can_view``, which decides
     exactly as its ``scope`` filter does), else Http404; with its lists, in one query whose SQL
     is built once."""
@@ -353,8 +389,13 @@ def _detail(user: Any, model: type[Contact] | type[Company], pk: Any) -> Any:
         )
     if not access.can_view(user, record):
         raise Http404
-    _attach_lists(record, dict(zip(_lists(model), row[at:], strict=True)))
-    return record
+    return Record(record, _party_lists(dict(zip(_lists(model), row[at:], strict=True))))
+
+
+def _detail(user: Any, model: type[P], pk: Any) -> P:
+    found = _record(user, model, pk)
+    _attach_lists(found.obj, found.lists)
+    return found.obj
 
 
 def contact_detail(user: Any, pk: Any) -> Contact:
@@ -367,13 +408,14 @@ def company_detail(user: Any, pk: Any) -> Company:
     return _detail(user, Company, pk)
 
 
-def with_contact_details(contacts: list[Contact]) -> list[Contact]:
-    """Load what a full contact record shows (the API's list) for a page of contacts: one query."""
-    return _with_lists(contacts)
+def contact_record(user: Any, pk: Any) -> Record[Contact]:
+    """A contact the user may see with its lists as plain rows (what the API writes out): one query."""
+    return _record(user, Contact, pk)
 
 
-def with_company_details(companies: list[Company]) -> list[Company]:
-    return _with_lists(companies)
+def company_record(user: Any, pk: Any) -> Record[Company]:
+    """A company the user may see with its lists as plain rows: one query."""
+    return _record(user, Company, pk)
 
 
 def company_people(user: Any, company: Company, limit: int = 50) -> list[ContactCompany]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -31,6 +31,7 @@ from accord.core.phones import format_phone
 from accord.core.requests import AuthedRequest
 from accord.identity import selectors as identity_selectors
 from accord.people import duplicates, mass, merging, selectors, services
+from accord.people.api import records
 from accord.people.models import Company, Contact
 
 contacts_router = Router(tags=["contacts"])
@@ -315,11 +316,6 @@ def _warnings(found: list[duplicates.Duplicate]) -> list[dict[str, Any]]:
     ]
 
 
-def _etag(response: HttpResponse, obj: Any) -> HttpResponse:
-    response["ETag"] = f'"{obj.version}"'
-    return response
-
-
 def _history(request: HttpRequest, model: type[Any], pk: uuid.UUID) -> list[AuditEntry]:
     return core_selectors.audit_entries(request.user, core_selectors.visible_one(request.user, model, pk))
 
@@ -335,13 +331,16 @@ def list_contacts(request: HttpRequest) -> Any:
     page = selectors.contact_records_page(request.user, query)
     exact = wants_exact_total(request)
     total = selectors.contact_total(request.user, query, exact=exact) if wants_total(request) else None
-    return {
-        "items": page.items,
-        "next_cursor": page.next_cursor,
-        "prev_cursor": page.prev_cursor,
-        "total": total.value if total else None,
-        "total_is_estimate": total.estimated if total else None,
-    }
+    return records.respond(
+        request,
+        {
+            "items": [records.contact_body(record) for record in page.items],
+            "next_cursor": page.next_cursor,
+            "prev_cursor": page.prev_cursor,
+            "total": total.value if total else None,
+            "total_is_estimate": total.estimated if total else None,
+        },
+    )
 
 
 class ContactCreatedOut(ContactOut):
@@ -365,7 +364,7 @@ def create_contact(request: AuthedRequest, payload: ContactIn) -> Any:
 
     def serialize(result: Any) -> Any:
         contact, found = result
-        body = ContactOut.from_orm(selectors.contact_detail(request.user, contact.pk)).model_dump(mode="json")
+        body = records.as_json(records.contact_body(selectors.contact_record(request.user, contact.pk)))
         body["warnings"] = _warnings(found)
         return body
 
@@ -405,14 +404,13 @@ def reassign_contacts(request: AuthedRequest, payload: ReassignIn) -> Any:
 
 
 @contacts_router.get("/{uuid:contact_id}", response={200: ContactOut, **ERRORS})
-def get_contact(request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse) -> Any:
-    contact = selectors.contact_detail(request.user, contact_id)
-    _etag(response, contact)
-    return contact
+def get_contact(request: HttpRequest, contact_id: uuid.UUID) -> Any:
+    record = selectors.contact_record(request.user, contact_id)
+    return records.respond(request, records.contact_body(record), etag=record.obj.version)
 
 
 @contacts_router.patch("/{uuid:contact_id}", response={200: ContactOut, **ERRORS})
-def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: ContactPatch, response: HttpResponse) -> Any:
+def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: ContactPatch) -> Any:
     contact = selectors.contact_detail(request.user, contact_id)
     data = _party_data(request, payload, CONTACT_INPUT)
     services.update_contact(
@@ -421,9 +419,8 @@ def update_contact(request: AuthedRequest, contact_id: uuid.UUID, payload: Conta
         data=services.contact_data(data),
         expected_version=expected_version(request, payload.version),
     )
-    contact = selectors.contact_detail(request.user, contact_id)
-    _etag(response, contact)
-    return contact
+    record = selectors.contact_record(request.user, contact_id)
+    return records.respond(request, records.contact_body(record), etag=record.obj.version)
 
 
 @contacts_router.delete("/{uuid:contact_id}", response={204: None, **ERRORS})
@@ -459,7 +456,7 @@ def merge_contacts(request: AuthedRequest, contact_id: uuid.UUID, payload: Merge
         duplicates=others,
         expected_version=expected_version(request, payload.version),
     )
-    return selectors.contact_detail(request.user, contact_id)
+    return records.respond(request, records.contact_body(selectors.contact_record(request.user, contact_id)))
 
 
 @contacts_router.get("/{uuid:contact_id}/history", response={200: list[AuditOut], **ERRORS})
@@ -475,17 +472,19 @@ def contact_history(request: HttpRequest, contact_id: uuid.UUID) -> Any:
 )
 def list_companies(request: HttpRequest) -> Any:
     query = list_query(request, selectors.COMPANY_LIST)
-    page = selectors.company_page(request.user, query)
-    prefetched = selectors.with_company_details(page.items)
+    page = selectors.company_records_page(request.user, query)
     exact = wants_exact_total(request)
     total = selectors.company_total(request.user, query, exact=exact) if wants_total(request) else None
-    return {
-        "items": prefetched,
-        "next_cursor": page.next_cursor,
-        "prev_cursor": page.prev_cursor,
-        "total": total.value if total else None,
-        "total_is_estimate": total.estimated if total else None,
-    }
+    return records.respond(
+        request,
+        {
+            "items": [records.company_body(record) for record in page.items],
+            "next_cursor": page.next_cursor,
+            "prev_cursor": page.prev_cursor,
+            "total": total.value if total else None,
+            "total_is_estimate": total.estimated if total else None,
+        },
+    )
 
 
 class CompanyCreatedOut(CompanyOut):
@@ -510,7 +509,7 @@ def create_company(request: AuthedRequest, payload: CompanyIn) -> Any:
 
     def serialize(result: Any) -> Any:
         company, found = result
-        body = CompanyOut.from_orm(selectors.company_detail(request.user, company.pk)).model_dump(mode="json")
+        body = records.as_json(records.company_body(selectors.company_record(request.user, company.pk)))
         body["warnings"] = _warnings(found)
         return body
 
@@ -525,14 +524,13 @@ def reassign_companies(request: AuthedRequest, payload: ReassignIn) -> Any:
 
 
 @companies_router.get("/{uuid:company_id}", response={200: CompanyOut, **ERRORS})
-def get_company(request: HttpRequest, company_id: uuid.UUID, response: HttpResponse) -> Any:
-    company = selectors.company_detail(request.user, company_id)
-    _etag(response, company)
-    return company
+def get_company(request: HttpRequest, company_id: uuid.UUID) -> Any:
+    record = selectors.company_record(request.user, company_id)
+    return records.respond(request, records.company_body(record), etag=record.obj.version)
 
 
 @companies_router.patch("/{uuid:company_id}", response={200: CompanyOut, **ERRORS})
-def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: CompanyPatch, response: HttpResponse) -> Any:
+def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: CompanyPatch) -> Any:
     company = selectors.company_detail(request.user, company_id)
     data = _party_data(request, payload, COMPANY_INPUT)
     services.update_company(
@@ -541,9 +539,8 @@ def update_company(request: AuthedRequest, company_id: uuid.UUID, payload: Compa
         data=services.company_data(data),
         expected_version=expected_version(request, payload.version),
     )
-    company = selectors.company_detail(request.user, company_id)
-    _etag(response, company)
-    return company
+    record = selectors.company_record(request.user, company_id)
+    return records.respond(request, records.company_body(record), etag=record.obj.version)
 
 
 @companies_router.delete("/{uuid:company_id}", response={204: None, **ERRORS})
@@ -580,7 +577,7 @@ def merge_companies(request: AuthedRequest, company_id: uuid.UUID, payload: Merg
         duplicates=others,
         expected_version=expected_version(request, payload.version),
     )
-    return selectors.company_detail(request.user, company_id)
+    return records.respond(request, records.company_body(selectors.company_record(request.user, company_id)))
 
 
 @companies_router.get("/{uuid:company_id}/history", response={200: list[AuditOut], **ERRORS})
