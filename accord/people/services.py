@@ -281,8 +281,9 @@ def _party_filter(obj: PartyModel) -> dict[str, Any]:
     return {"contact": obj} if isinstance(obj, Contact) else {"company": obj}
 
 
-def _write_emails(obj: PartyModel, emails: list[EmailIn]) -> None:
-    EmailAddress.objects.filter(**_party_filter(obj)).delete()
+def _write_emails(obj: PartyModel, emails: list[EmailIn], *, creating: bool = False) -> None:
+    if not creating:
+        EmailAddress.objects.filter(**_party_filter(obj)).delete()
     EmailAddress.objects.bulk_create(
         EmailAddress(**_party_filter(obj), email=e["email"], label=e.get("label", EmailLabel.WORK), position=i)
         for i, e in enumerate(emails)
@@ -290,8 +291,9 @@ def _write_emails(obj: PartyModel, emails: list[EmailIn]) -> None:
     obj.primary_email = emails[0]["email"] if emails else ""
 
 
-def _write_phones(obj: PartyModel, phones: list[PhoneIn]) -> None:
-    PhoneNumber.objects.filter(**_party_filter(obj)).delete()
+def _write_phones(obj: PartyModel, phones: list[PhoneIn], *, creating: bool = False) -> None:
+    if not creating:
+        PhoneNumber.objects.filter(**_party_filter(obj)).delete()
     PhoneNumber.objects.bulk_create(
         PhoneNumber(**_party_filter(obj), number=p["number"], label=p.get("label", PhoneLabel.MOBILE), position=i)
         for i, p in enumerate(phones)
@@ -299,15 +301,17 @@ def _write_phones(obj: PartyModel, phones: list[PhoneIn]) -> None:
     obj.primary_phone = phones[0]["number"] if phones else ""
 
 
-def _write_addresses(obj: PartyModel, addresses: list[AddressIn]) -> None:
-    Address.objects.filter(**_party_filter(obj)).delete()
+def _write_addresses(obj: PartyModel, addresses: list[AddressIn], *, creating: bool = False) -> None:
+    if not creating:
+        Address.objects.filter(**_party_filter(obj)).delete()
     Address.objects.bulk_create(
         Address(**_party_filter(obj), **address, position=i) for i, address in enumerate(addresses)
     )
 
 
-def _write_tags(obj: PartyModel, names: list[str]) -> None:
-    """Set the record's tags by name, creating tags that do not exist yet (names match in any case)."""
+def _write_tags(obj: PartyModel, names: list[str]) -> list[str]:
+    """Set the record's tags by name, creating tags that do not exist yet (names match in any case);
+    returns the names as the tags spell them."""
     existing: dict[str, Tag] = {}
     if names:
         matches = Q()
@@ -321,10 +325,12 @@ def _write_tags(obj: PartyModel, names: list[str]) -> None:
             tag = existing[name.casefold()] = Tag.objects.create(name=name)
         tags.append(tag)
     obj.tags.set(tags)
+    return [tag.name for tag in tags]
 
 
-def _write_company_links(contact: Contact, links: list[CompanyLinkIn]) -> None:
-    ContactCompany.objects.filter(contact=contact).delete()
+def _write_company_links(contact: Contact, links: list[CompanyLinkIn], *, creating: bool = False) -> None:
+    if not creating:
+        ContactCompany.objects.filter(contact=contact).delete()
     primary_set = False
     rows = []
     for link in links:
@@ -483,19 +489,24 @@ def _prepare_contact(
     return lists, errors
 
 
-def _current_lists(obj: PartyModel) -> dict[str, Any]:
-    """The record's child lists in the shape the cleaners produce, to skip rewriting equal ones."""
+def _current_lists(obj: PartyModel, names: Iterable[str]) -> dict[str, Any]:
+    """The record's child lists ``names`` in the shape the cleaners produce, to skip rewriting
+    equal ones (a change that names no list reads none)."""
     party = _party_filter(obj)
-    current: dict[str, Any] = {
-        "emails": [{"email": e.email, "label": e.label} for e in EmailAddress.objects.filter(**party)],
-        "phones": [{"number": p.number, "label": p.label} for p in PhoneNumber.objects.filter(**party)],
-        "addresses": [
+    wanted = set(names)
+    current: dict[str, Any] = {}
+    if "emails" in wanted:
+        current["emails"] = [{"email": e.email, "label": e.label} for e in EmailAddress.objects.filter(**party)]
+    if "phones" in wanted:
+        current["phones"] = [{"number": p.number, "label": p.label} for p in PhoneNumber.objects.filter(**party)]
+    if "addresses" in wanted:
+        current["addresses"] = [
             {f: getattr(a, f) for f in ("label", "street", "postal_code", "city", "region", "country")}
             for a in Address.objects.filter(**party)
-        ],
-        "tags": sorted(t.name for t in obj.tags.all()),
-    }
-    if isinstance(obj, Contact):
+        ]
+    if "tags" in wanted:
+        current["tags"] = sorted(t.name for t in obj.tags.all())
+    if "companies" in wanted and isinstance(obj, Contact):
         current["companies"] = [
             (link.company_id, link.job_title, link.department, link.is_primary)
             for link in ContactCompany.objects.filter(contact=obj).order_by("-is_primary", "id")
@@ -511,21 +522,57 @@ def _links_key(links: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -> None:
-    """Write the child lists that were given and differ from what is stored."""
-    current = {} if creating else _current_lists(obj)
+def _write_lists(obj: PartyModel, lists: Mapping[str, Any], *, creating: bool) -> list[str]:
+    """Write the child lists that were given and differ from what is stored; returns the record's
+    tag names as stored when its tags were written."""
+    current = {} if creating else _current_lists(obj, lists)
+    tags: list[str] = []
     if "emails" in lists and lists["emails"] != current.get("emails"):
-        _write_emails(obj, lists["emails"])
+        _write_emails(obj, lists["emails"], creating=creating)
     if "phones" in lists and lists["phones"] != current.get("phones"):
-        _write_phones(obj, lists["phones"])
+        _write_phones(obj, lists["phones"], creating=creating)
     if "addresses" in lists and lists["addresses"] != current.get("addresses"):
-        _write_addresses(obj, lists["addresses"])
+        _write_addresses(obj, lists["addresses"], creating=creating)
     if "tags" in lists and sorted(lists["tags"]) != current.get("tags"):
-        _write_tags(obj, lists["tags"])
+        tags = _write_tags(obj, lists["tags"])
     if "companies" in lists and isinstance(obj, Contact):
         wanted = _links_key(lists["companies"])
         if sorted(wanted, key=lambda k: not k[3]) != current.get("companies"):
-            _write_company_links(obj, lists["companies"])
+            _write_company_links(obj, lists["companies"], creating=creating)
+    return tags
+
+
+def _new_lists_snapshot(obj: PartyModel, lists: Mapping[str, Any], tags: list[str]) -> dict[str, Any]:
+    """What ``_lists_snapshot`` reads back from a record just created with ``lists``, without
+    reading it back (``tags``: the names ``_write_tags`` stored)."""
+    state: dict[str, Any] = {
+        "emails": [e["email"] for e in lists.get("emails", [])],
+        "phones": [p["number"] for p in lists.get("phones", [])],
+        "addresses": [str(Address(**a)) for a in lists.get("addresses", [])],
+        "tags": sorted(tags),
+    }
+    if isinstance(obj, Contact):
+        state["companies"] = [
+            f"{link['company'].name} ({link['job_title']})" if link.get("job_title") else link["company"].name
+            for link in _stored_order(lists.get("companies", []))
+        ]
+    return state
+
+
+def _stored_order(links: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Company links in the order ``ContactCompany`` reads them back: the main one (the first
+    marked, else the first given) first, then by the company's sort name."""
+    primary = next((i for i, link in enumerate(links) if link.get("is_primary")), 0)
+    ordered = sorted(enumerate(links), key=lambda pair: (pair[0] != primary, pair[1]["company"].sort_name))
+    return [link for _, link in ordered]
+
+
+def _set_primaries(obj: PartyModel, lists: Mapping[str, Any]) -> None:
+    """The record's first e-mail and phone, kept on its own row for lists and search."""
+    if "emails" in lists:
+        obj.primary_email = lists["emails"][0]["email"] if lists["emails"] else ""
+    if "phones" in lists:
+        obj.primary_phone = lists["phones"][0]["number"] if lists["phones"] else ""
 
 
 @transaction.atomic
@@ -540,11 +587,19 @@ def create_contact(*, actor: User | None, data: ContactData, checked: bool = Fal
     if errors:
         raise ValidationError(errors)
     contact.sort_name = sort_name(contact.last_name, contact.first_name)
-    contact.save()
-    _write_lists(contact, lists, creating=True)
-    contact.search_text = contact_search_text(contact)
-    contact.save(update_fields=["search_text", "primary_email", "primary_phone"])
-    changes.record_create(actor=actor, obj=contact, extra=_lists_snapshot(contact))
+    # Everything the row keeps of its lists is known before they are written: one INSERT, and
+    # neither the lists nor the audit's view of them read back.
+    _set_primaries(contact, lists)
+    contact.search_text = contact_document(
+        contact.full_name,
+        [e["email"] for e in lists.get("emails", [])],
+        [p["number"] for p in lists.get("phones", [])],
+        [link["company"].name for link in _stored_order(lists.get("companies", []))],
+        contact.external_id,
+    )
+    contact.save(force_insert=True)
+    tags = _write_lists(contact, lists, creating=True)
+    changes.record_create(actor=actor, obj=contact, extra=_new_lists_snapshot(contact, lists, tags))
     return contact
 
 
@@ -653,11 +708,14 @@ def create_company(*, actor: User | None, data: CompanyData, checked: bool = Fal
     if errors:
         raise ValidationError(errors)
     company.sort_name = sort_name(company.name)
-    company.save()
-    _write_lists(company, lists, creating=True)
-    company.search_text = company_search_text(company)
-    company.save(update_fields=["search_text", "primary_email", "primary_phone"])
-    changes.record_create(actor=actor, obj=company, extra=_lists_snapshot(company))
+    # As for a contact: one INSERT, the lists not read back.
+    _set_primaries(company, lists)
+    company.search_text = company_document(
+        company, [e["email"] for e in lists.get("emails", [])], [p["number"] for p in lists.get("phones", [])]
+    )
+    company.save(force_insert=True)
+    tags = _write_lists(company, lists, creating=True)
+    changes.record_create(actor=actor, obj=company, extra=_new_lists_snapshot(company, lists, tags))
     return company
 
 
