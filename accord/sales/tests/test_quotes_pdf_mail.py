@@ -244,7 +244,9 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
     assert inbox.envelopes[0].rcpt_tos == ["zofia@zolta.example"]
-    assert message["Subject"] == f"Quote {quote.number}"
+    # The customer reads Polish: the subject left empty is written in it, as the PDF is.
+    assert message["Subject"] == f"Oferta {quote.number}"
+    assert message["Content-Language"] == "pl"
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     assert "Dzień dobry, oto oferta." in body.get_content()
