@@ -57,7 +57,7 @@ def test_the_pdf_carries_number_customer_polish_text_and_totals(owner, customer)
     assert "8,02" in text
 
 
-def test_without_a_customer_language_the_pdf_is_in_the_users_and_formats_money_so(owner):
+def test_without_a_customer_language_the_pdf_is_in_the_sites_and_formats_money_so(owner):
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
 
     text = pdf_text(render_quote(quote))
