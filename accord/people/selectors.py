@@ -474,6 +474,7 @@ def company_columns() -> list[Column]:
         Column("size", lambda c: c.size, _("Size"), choices=CompanySize),
         Column("website", lambda c: c.website, _("Website")),
         Column("country", lambda c: c.country, _("Country")),
+        Column("preferred_language", lambda c: c.preferred_language, _("Preferred language"), choices=Language),
         Column("email", lambda c: c.primary_email, _("E-mail")),
         Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else "", _("Phone")),
         Column("emails", lambda c: _names(c.emails.all(), "email"), _("All e-mails")),

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from accord.core import languages
+from accord.people import selectors
 from accord.people.models import Company
 from accord.people.selectors import customer_language
 
@@ -117,3 +118,19 @@ def test_a_companys_language_through_the_api(api, owner):
     changed = api(owner).patch(f"/companies/{body['id']}", {"preferred_language": "", "version": body["version"]})
     assert changed.status_code == 200, changed.json()
     assert changed.json()["preferred_language"] == ""
+
+
+def test_a_companys_language_is_exported_and_imported_by_its_name_in_any_language(owner, make_company, tmp_path):
+    from accord.people.tests.test_import import write_csv
+    from accord.testing import run_command as accord
+
+    exported = make_company(owner, name="Vilniaus Duona UAB", preferred_language="lt")
+    column = next(c for c in selectors.company_columns() if c.name == "preferred_language")
+    assert column.read(exported, human=False) == "lt"
+    path = write_csv(tmp_path / "firmy.csv", "Nazwa;Język\nCluj Lemn SRL;Rumuński\nMoskva Trade;Russian\n")
+
+    run = accord("import", "companies", str(path), "--owner", "owner")
+
+    assert run.status == 0, run.err
+    languages_by_name = dict(Company.objects.values_list("name", "preferred_language"))
+    assert languages_by_name == {"Vilniaus Duona UAB": "lt", "Cluj Lemn SRL": "ro", "Moskva Trade": "ru"}
