@@ -134,3 +134,16 @@ def test_a_companys_language_is_exported_and_imported_by_its_name_in_any_languag
     assert run.status == 0, run.err
     languages_by_name = dict(Company.objects.values_list("name", "preferred_language"))
     assert languages_by_name == {"Vilniaus Duona UAB": "lt", "Cluj Lemn SRL": "ro", "Moskva Trade": "ru"}
+
+
+def test_many_companies_language_is_set_at_once_from_the_list(login, manager, owner, make_company):
+    first = make_company(owner, name="Kauno Baldai UAB", country="LT")
+    second = make_company(owner, name="Klaipėdos Uostas AB", country="LT")
+
+    response = login(manager).post(
+        "/lists/company/bulk/",
+        {"action": "field", "field": "preferred_language", "value": "lt", "confirm": "1", "id": [first.pk, second.pk]},
+    )
+
+    assert response.status_code == 302
+    assert set(Company.objects.values_list("preferred_language", flat=True)) == {"lt"}
