@@ -1,4 +1,5 @@
-"""Two years of interactions on every channel, and tasks due around today."""
+"""Two years of interactions on every channel, and tasks due around today, in the language of
+the user who wrote or owns them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accord.activities.models import CHANNEL_FIELDS, Interaction, Task, TaskPriority, TaskStatus
+from accord.core.demo_phrases import BODIES
 from accord.core.demos import DemoContext
 from accord.people.models import Company, Contact
 
@@ -83,7 +85,7 @@ def generate(ctx: DemoContext) -> None:
         for _ in range(rng.choice([0, 1, 2, 3, 4, 4, 5, 6, 8, 10])):
             channel = rng.choices(channels, weights=weights)[0]
             when = now - datetime.timedelta(seconds=rng.randint(600, 730 * 86400))
-            faker = ctx.fakers[rng.choice(list(ctx.fakers))]
+            rng.choice(list(ctx.fakers))  # drawn as when the text was Faker's, so a seed keeps its demo
             author = contact.owner if rng.random() < 0.85 else rng.choice(list(users.values()))
             fits = CHANNEL_FIELDS[channel]
             rows.append(
@@ -96,8 +98,10 @@ def generate(ctx: DemoContext) -> None:
                     if "duration_seconds" in fits
                     else None,
                     outcome=rng.choice(OUTCOMES) if "outcome" in fits else "",
-                    subject=rng.choice(SUBJECTS[channel]),
-                    body=faker.sentence(nb_words=rng.randint(6, 18)) if rng.random() < 0.7 else "",
+                    subject=ctx.say(rng.choice(SUBJECTS[channel]), author),
+                    # As above, the length of Faker's sentence is still drawn (randint); the text
+                    # is one of the author's sentences.
+                    body=ctx.say(ctx.words.choice(BODIES), author) if rng.random() < 0.7 and rng.randint(6, 18) else "",
                     author=author,
                     contact=contact,
                     company=primary_company.get(contact.pk),
@@ -142,7 +146,7 @@ def generate(ctx: DemoContext) -> None:
                     remind_at = due - datetime.timedelta(minutes=rng.choice([15, 30, 60, 120, 24 * 60]))
                 tasks.append(
                     Task(
-                        title=rng.choice(TASKS),
+                        title=ctx.say(rng.choice(TASKS), user),
                         due_at=due,
                         remind_at=remind_at,
                         # A reminder whose time passed before the demo existed was sent back then:
@@ -168,7 +172,7 @@ def generate(ctx: DemoContext) -> None:
         done = due < now - datetime.timedelta(days=3)
         tasks.append(
             Task(
-                title=rng.choice(TASKS),
+                title=ctx.say(rng.choice(TASKS), contact.owner),
                 due_at=due,
                 status=TaskStatus.DONE if done else TaskStatus.OPEN,
                 completed_at=due if done else None,

@@ -46,7 +46,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accord.core import access, bulk_actions, lists
+from accord.core import access, bulk_actions, languages, lists
 from accord.core.backoff import Backoff
 from accord.core.bulk_actions import RowChange, Selection
 from accord.core.errors import Conflict, message_dict
@@ -374,7 +374,7 @@ def _notify(job: BulkJob, *, finished: bool) -> None:
     """Ask messaging (through the event log) to tell the user in the app."""
     user = job.user
     screen = screen_of(job)
-    with translation.override(user.language or job.language or None):
+    with languages.writing_in(languages.first_supported(user.language, job.language)):
         title = str(screen.title)
         if finished:
             values = {"records": title, "changed": intcomma(job.changed), "failed": intcomma(job.failed)}

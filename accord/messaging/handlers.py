@@ -6,12 +6,13 @@ import datetime
 from typing import Any
 
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accord.activities.events import ReminderDue, RemindersDue
+from accord.core import languages
 from accord.core.event_types import NotifyRequested
 from accord.core.events import on
 from accord.core.models import Event
@@ -58,7 +59,7 @@ def remind_task_owner_of_several(event: Event) -> None:
         remind_at = next(item.remind_at for item in listed if item.id == tasks[0].pk)
         _remind_one(owner, tasks[0], remind_at=remind_at)
         return
-    with translation.override(owner.language or None):
+    with languages.writing_to_user(owner):
         titles = ", ".join(task.title for task in tasks)
         subject = ngettext("%(count)d reminder: %(titles)s", "%(count)d reminders: %(titles)s", len(tasks)) % {
             "count": len(tasks),
@@ -79,7 +80,7 @@ def remind_task_owner_of_several(event: Event) -> None:
 
 
 def _remind_one(owner: User, task: Any, *, remind_at: datetime.datetime | None) -> None:
-    with translation.override(owner.language or None):
+    with languages.writing_to_user(owner):
         body = _due(task)
         party = task.contact or task.company
         if party is not None:

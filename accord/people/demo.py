@@ -16,6 +16,7 @@ from django.utils import timezone
 from stdnum.eu import vat as eu_vat
 
 from accord.core import search
+from accord.core.demo_phrases import NOTES
 from accord.core.demos import COUNTRIES, LANGUAGES, DemoContext
 from accord.core.models import CustomFieldDefinition, CustomFieldType, Tag
 from accord.people.models import (
@@ -204,6 +205,7 @@ def generate(ctx: DemoContext) -> None:
             size=rng.choice(CompanySize.values),
             website=f"https://www.{domain}",
             country=country,
+            preferred_language=LANGUAGES[locale],
             owner=owner,
             team_id=owner.primary_team_id,
             territory_id=min(owner.territory_ids, default=None),
@@ -307,6 +309,8 @@ def generate(ctx: DemoContext) -> None:
             primary_phone=number,
             custom={"newsletter": rng.random() < 0.4},
         )
+        if ctx.words.random() < 0.2:
+            contact.notes = ctx.say(ctx.words.choice(NOTES), owner)
         if rng.random() < 0.3:
             contact.custom["customer_since"] = faker.date_between(start_date="-8y", end_date="-1y").isoformat()
         contact.search_text = contact_document(contact.full_name, [email], [number], companies_names, None)

@@ -133,11 +133,17 @@ class CompanyForm(PartyForm):
     size = forms.ChoiceField(required=False, choices=_blank(CompanySize.choices), label=_("Size"))
     website = forms.CharField(required=False, max_length=200, label=_("Website"))
     country = forms.CharField(required=False, max_length=2, label=_("Country"), help_text=_("Two letters, e.g. PL."))
+    preferred_language = forms.ChoiceField(
+        required=False,
+        choices=_blank(Language.choices),
+        label=_("Language"),
+        help_text=_("Quotes and messages to its people are written in it when they name no language of their own."),
+    )
     field_order = ["name"]
 
     def company_data(self) -> dict[str, Any]:
         data = self.party_data()
-        for name in ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country"):
+        for name in ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "preferred_language"):
             data[name] = self.cleaned_data[name]
         return data
 
@@ -161,7 +167,18 @@ def contact_initial(contact: Contact) -> dict[str, Any]:
 def company_initial(company: Company) -> dict[str, Any]:
     initial = {
         name: getattr(company, name)
-        for name in ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "notes")
+        for name in (
+            "name",
+            "vat_id",
+            "nip",
+            "regon",
+            "industry",
+            "size",
+            "website",
+            "country",
+            "preferred_language",
+            "notes",
+        )
     }
     initial.update(tags=", ".join(t.name for t in company.tags.all()), owner=company.owner_id, version=company.version)
     return initial

@@ -166,6 +166,7 @@ _COMPANY_FIELDS: dict[str, tuple[str, ...]] = {
     "size": ("company size", "employees", "wielkość", "liczba pracowników"),
     "website": ("www", "url", "web", "site", "web site", "homepage", "strona", "strona www", "strona internetowa"),
     "country": ("country code", "kraj", "šalis", "țara", "страна"),
+    "preferred_language": ("language", "język", "kalba", "limba", "язык"),
     "city": ("town", "miasto", "miejscowość", "miestas", "oraș", "город"),
     **_COMMON_FIELDS,
 }
@@ -931,6 +932,8 @@ class _CompanyImporter(_Importer):
         self._keep_notes(company, data, values)
         if "size" in values:
             data["size"] = choice_value(CompanySize, values["size"])
+        if "preferred_language" in values:
+            data["preferred_language"] = choice_value(Language, values["preferred_language"])
         if company is None:
             owner = self._owner_for_new(owner, errors)
             if owner is not None:

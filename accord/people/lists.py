@@ -79,6 +79,7 @@ COMPANIES = register(
         fields=[
             EditableField("size", _("Size"), lambda: _choice(CompanySize.choices)),
             EditableField("industry", _("Industry"), lambda: forms.CharField(max_length=80, required=False)),
+            EditableField("preferred_language", _("Language"), lambda: _choice(Language.choices)),
         ],
         update=lambda actor, company, data: services.update_company(
             actor=actor, company=company, data=services.company_data(data)

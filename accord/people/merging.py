@@ -33,7 +33,7 @@ CONTACT_FILL = (
     "classification",
     "notes",
 )
-COMPANY_FILL = ("vat_id", "nip", "regon", "industry", "size", "website", "country", "notes")
+COMPANY_FILL = ("vat_id", "nip", "regon", "industry", "size", "website", "country", "preferred_language", "notes")
 
 
 def _renumber_and_dedupe(model: type[Any], party: dict[str, Any], key: str) -> None:

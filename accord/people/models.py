@@ -97,6 +97,8 @@ class Company(PartyModel):
     size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code, e.g. PL."))
+    # What quotes and messages to its people are written in when a contact names no language.
+    preferred_language = models.CharField(_("preferred language"), max_length=5, choices=Language.choices, blank=True)
 
     audit_exclude: ClassVar[frozenset[str]] = PartyModel.audit_exclude | {"sort_name"}
 

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import access, customfields, search
+from accord.core import access, customfields, languages, search
 from accord.core.exports import Column, walk
 from accord.core.jsonrows import json_rows, load_rows, precompiled, set_prefetched
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, Total, apply, paginate, total
@@ -428,6 +428,24 @@ def company_people(user: Any, company: Company, limit: int = 50) -> list[Contact
     return list(links[:limit])
 
 
+def customer_language(*, contact: Contact | None = None, company: Company | None = None) -> str:
+    """The language Accord writes to a customer in (a quote, an e-mail): the contact's preferred
+    one, else that of their main company, else ``company``'s (the deal's, when the contact works
+    elsewhere or there is none), else the site's. A language the interface has no catalogue for
+    (German, Ukrainian) is passed over for the next."""
+    if contact is not None:
+        if found := languages.supported(contact.preferred_language):
+            return found
+        main = (
+            ContactCompany.objects.filter(contact=contact, is_primary=True)
+            .values_list("company__preferred_language", flat=True)
+            .first()
+        )
+        if found := languages.supported(main):
+            return found
+    return languages.first_supported(company.preferred_language if company is not None else "")
+
+
 # --- export --------------------------------------------------------------------------------------
 
 
@@ -498,6 +516,7 @@ def company_columns() -> list[Column]:
         Column("size", lambda c: c.size, _("Size"), choices=CompanySize),
         Column("website", lambda c: c.website, _("Website")),
         Column("country", lambda c: c.country, _("Country")),
+        Column("preferred_language", lambda c: c.preferred_language, _("Preferred language"), choices=Language),
         Column("email", lambda c: c.primary_email, _("E-mail")),
         Column("phone", lambda c: format_phone(c.primary_phone) if c.primary_phone else "", _("Phone")),
         Column("emails", lambda c: _names(c.emails.all(), "email"), _("All e-mails")),

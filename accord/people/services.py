@@ -99,6 +99,7 @@ class CompanyData(PartyData, total=False):
     size: str
     website: str
     country: str
+    preferred_language: str
 
 
 def contact_data(data: Mapping[str, Any]) -> ContactData:
@@ -123,7 +124,19 @@ CONTACT_FIELDS = (
     "notes",
     "external_id",
 )
-COMPANY_FIELDS = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "notes", "external_id")
+COMPANY_FIELDS = (
+    "name",
+    "vat_id",
+    "nip",
+    "regon",
+    "industry",
+    "size",
+    "website",
+    "country",
+    "preferred_language",
+    "notes",
+    "external_id",
+)
 LIST_KEYS = ("emails", "phones", "addresses", "tags", "companies")
 
 

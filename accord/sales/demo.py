@@ -1,5 +1,6 @@
 """Sales demo data: a product catalogue with a reseller price list, lead scoring rules, a web form,
-automation rules, a second pipeline, leads in every state and deals with their lines and history."""
+automation rules, a second pipeline, leads in every state and deals with their lines and history.
+Deal names, next steps and follow-ups are in the owner's language, and so are leads' messages."""
 
 from __future__ import annotations
 
@@ -228,7 +229,7 @@ def generate(ctx: DemoContext) -> None:
             phone=f"+48{rng.randint(500000000, 899999999)}" if rng.random() < 0.6 else "",
             source=source,
             status=rng.choice(statuses),
-            message=rng.choice(LEAD_MESSAGES),
+            message=ctx.say(rng.choice(LEAD_MESSAGES), owner),
             web_form=web_form if source == "website" else None,
             owner=owner,
             team_id=owner.primary_team_id,
@@ -272,14 +273,14 @@ def generate(ctx: DemoContext) -> None:
         path = open_stages[: reached + 1]
         final = {"open": path[-1], "won": won, "lost": lost}[outcome]
         deal = Deal(
-            name=f"{company.name if company else contact.last_name}: {rng.choice(DEAL_NAMES)}",
+            name=f"{company.name if company else contact.last_name}: {ctx.say(rng.choice(DEAL_NAMES), contact.owner)}",
             pipeline=default,
             stage=final,
             status=outcome,
             currency=currency,
             probability=final.probability,
             company=company,
-            next_step=rng.choice(NEXT_STEPS) if outcome == "open" else "",
+            next_step=ctx.say(rng.choice(NEXT_STEPS), contact.owner) if outcome == "open" else "",
             owner=contact.owner,
             team_id=contact.team_id,
             territory_id=contact.territory_id,
@@ -337,7 +338,8 @@ def generate(ctx: DemoContext) -> None:
             deal.name, company.name if company else "", f"{contact.first_name} {contact.last_name}"
         )
         deals.append(deal)
-        links.append(DealContact(deal=deal, contact=contact, role=rng.choice(["Decision maker", "Buyer", "User", ""])))
+        role = ctx.say(rng.choice(["Decision maker", "Buyer", "User", ""]), deal.owner)
+        links.append(DealContact(deal=deal, contact=contact, role=role))
     Deal.objects.bulk_create(deals, batch_size=1000)
     DealLine.objects.bulk_create(lines, batch_size=2000)
     DealContact.objects.bulk_create(links, batch_size=2000)
@@ -409,7 +411,7 @@ def _follow_up_open_deals(
                     direction="out",
                     occurred_at=last,
                     created_at=last,
-                    subject=rng.choice(FOLLOW_UPS[channel]),
+                    subject=ctx.say(rng.choice(FOLLOW_UPS[channel]), deal.owner),
                     author=deal.owner,
                     contact=contact,
                     company=deal.company,

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from accord.core import languages
+from accord.people import selectors as people_selectors
 from accord.sales.models import Quote
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -51,19 +53,11 @@ SHADE = (243, 246, 250)
 
 
 def quote_language(quote: Quote) -> str:
-    """The customer's language when the deal's first contact has one, else the quote author's
-    (or the deal owner's), else the site's."""
+    """The customer's language (``people.selectors.customer_language``): the deal's first
+    contact's, else their main company's, else the deal's company's, else the site's."""
     from accord.sales.services.quotes import first_contact
 
-    contact = first_contact(quote.deal)
-    for candidate in (
-        contact.preferred_language if contact is not None else "",
-        getattr(quote.created_by, "language", ""),
-        getattr(quote.deal.owner, "language", ""),
-    ):
-        if candidate:
-            return str(candidate)
-    return str(settings.LANGUAGE_CODE)
+    return people_selectors.customer_language(contact=first_contact(quote.deal), company=quote.deal.company)
 
 
 def money(amount: decimal.Decimal, currency: str = "") -> str:
@@ -181,7 +175,7 @@ class QuotePDF(FPDF):
 
 def render_quote(quote: Quote) -> bytes:
     """The quote's PDF, in the customer's language."""
-    with translation.override(quote_language(quote)):
+    with languages.writing_in(quote_language(quote)):
         return _render(quote)
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 
-from accord.core import changes
+from accord.core import changes, languages
 from accord.core.events import emit
 from accord.identity.events import PasswordResetSent
 from accord.identity.models import Role, Team, Territory, User
@@ -293,13 +293,15 @@ def send_password_reset(*, actor: User | None, user: User, link: str) -> None:
         raise ValidationError({"__all__": [_("Reactivate the user first.")]})
     if not user.email:
         raise ValidationError({"email": [_("The user has no e-mail address.")]})
-    subject = _("Choose a new password for %(name)s") % {"name": user.username}
-    body = _(
-        "Hello %(name)s,\n\nan administrator asked Accord to let you choose a new password. "
-        "Open this link within three days to do it:\n\n%(link)s\n\n"
-        "If you did not expect this, tell your administrator."
-    ) % {"name": user.display_name, "link": link}
-    message = EmailMessage(subject=subject, body=body, to=[user.email])
+    # In the user's language, not the administrator's who asked for it.
+    with languages.writing_to_user(user) as language:
+        subject = _("Choose a new password for %(name)s") % {"name": user.username}
+        body = _(
+            "Hello %(name)s,\n\nan administrator asked Accord to let you choose a new password. "
+            "Open this link within three days to do it:\n\n%(link)s\n\n"
+            "If you did not expect this, tell your administrator."
+        ) % {"name": user.display_name, "link": link}
+    message = EmailMessage(subject=subject, body=body, to=[user.email], headers={"Content-Language": language})
     mailers.default.send_messages([message])
     with transaction.atomic():
         emit(PasswordResetSent(), obj=user, actor=actor)

@@ -56,7 +56,15 @@ class LoginView(auth_views.LoginView):
                 "failures": 0,
             }
             return redirect("identity:login-code")
-        return super().form_valid(form)
+        return _speak_their_language(super().form_valid(form), user)
+
+
+def _speak_their_language(response: HttpResponse, user: Any) -> HttpResponse:
+    """Logged in: the language saved on the profile applies from the first page on, whatever this
+    browser remembered (another user's choice, or one made before logging in)."""
+    if user.language:
+        set_language_cookie(response, user.language)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -114,6 +122,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     messages.error(request, _("Too many wrong codes: log in again."))
                     return redirect("identity:login")
         else:
+            logging_in = pending is not None
             if pending is not None:
                 request.session.pop(PENDING_KEY, None)
                 auth_login(request, user, backend=pending["backend"])
@@ -129,7 +138,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     )
                     % {"count": left},
                 )
-            return HttpResponseRedirect(_next_url(request, next_url))
+            response = HttpResponseRedirect(_next_url(request, next_url))
+            return _speak_their_language(response, user) if logging_in else response
     return render(request, "identity/login_code.html", {"form": form, "pending_user": user})
 
 

@@ -196,6 +196,7 @@ class CompanyIn(OwnershipIn):
     size: str = ""
     website: str = ""
     country: str = ""
+    preferred_language: str = ""
 
 
 class CompanyPatch(OwnershipIn):
@@ -208,6 +209,7 @@ class CompanyPatch(OwnershipIn):
     size: str | None = None
     website: str | None = None
     country: str | None = None
+    preferred_language: str | None = None
 
 
 class CompanyOut(PartyOut):
@@ -219,6 +221,7 @@ class CompanyOut(PartyOut):
     size: str
     website: str
     country: str
+    preferred_language: str
 
 
 class MergeIn(StrictSchema):
@@ -301,7 +304,7 @@ CONTACT_INPUT = (
     "preferences",
     "classification",
 )
-COMPANY_INPUT = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country")
+COMPANY_INPUT = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "preferred_language")
 
 
 def _warnings(found: list[duplicates.Duplicate]) -> list[dict[str, Any]]:

@@ -22,9 +22,10 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
+from django.utils.translation import ngettext
 
 from accord.activities import services as activities
+from accord.core import languages
 from accord.core.event_types import NotifyRequested
 from accord.core.events import emit
 from accord.sales.models import AutomationRule, AutomationRun, Deal, DealStatus, RuleAction, RuleTrigger
@@ -65,7 +66,7 @@ def _fire(rule: AutomationRule, deal: Deal, occasion: str, *, now: datetime.date
 def _create_task(rule: AutomationRule, deal: Deal, occasion: str, *, now: datetime.datetime) -> None:
     owner = deal.owner
     contact = deal.contacts.order_by("deal_links__id").first()
-    with override(owner.language or None):
+    with languages.writing_to_user(owner):
         description = _("Created by the automation rule “%(rule)s” for the deal “%(deal)s”.") % {
             "rule": rule.name,
             "deal": deal.name,
@@ -97,7 +98,7 @@ def _deal_url(deal: Deal) -> str:
 def _request_notification(rule: AutomationRule, deal: Deal, occasion: str) -> None:
     """Ask messaging (through the event log; sales does not import it) to remind the owner."""
     owner = deal.owner
-    with override(owner.language or None):
+    with languages.writing_to_user(owner):
         subject = f"{rule.task_title} · {deal.name}"
         body = _("Automation rule “%(rule)s”.") % {"rule": rule.name}
     request = NotifyRequested(
@@ -219,7 +220,7 @@ def _fire_idle_digest(rule: AutomationRule, deals: list[Deal], *, now: datetime.
 
 def _request_digest(rule: AutomationRule, deals: list[Deal], *, now: datetime.datetime) -> None:
     owner = deals[0].owner
-    with override(owner.language or None):
+    with languages.writing_to_user(owner):
         subject = ngettext("%(text)s · %(count)d deal", "%(text)s · %(count)d deals", len(deals)) % {
             "text": rule.task_title,
             "count": len(deals),

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core import access, changes, search
+from accord.core import access, changes, languages, search
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
@@ -339,8 +339,14 @@ def update_draft(
     return locked
 
 
-def _mail(quote: Quote, *, to: str, subject: str, body: str, pdf: bytes) -> EmailMessage:
-    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+def _mail(quote: Quote, *, to: str, subject: str, body: str, pdf: bytes, language: str) -> EmailMessage:
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Content-Language": language},
+    )
     message.attach(f"{quote.label.replace('/', '-')}.pdf", pdf, "application/pdf")
     return message
 
@@ -354,13 +360,14 @@ def send(
     message: str = "",
     expected_version: int | None = None,
 ) -> Quote:
-    """E-mail the quote's PDF to ``to`` and mark it sent.
+    """E-mail the quote's PDF to ``to`` and mark it sent. Both are in the customer's language
+    (``quote_language``); a subject or message left empty gets the default words in it.
 
     The mail goes out while the quote's row is locked and before it is marked sent, in the same
     transaction: a server that refuses it rolls the transaction back, so a quote is never marked
     sent without its mail, and two clicks never send it twice. ``SendFailed`` says why.
     """
-    from accord.sales.pdf import render_quote
+    from accord.sales.pdf import quote_language, render_quote
 
     to = (to or "").strip()
     try:
@@ -374,13 +381,15 @@ def send(
         if is_expired(locked):
             raise ValidationError({"valid_until": [_("This quote has expired: make a new revision.")]})
         pdf = render_quote(locked)
-        subject = subject.strip() or _("Quote %(number)s") % {"number": locked.label}
-        body = message.strip() or _("Please find our quote %(number)s attached.") % {"number": locked.label}
+        with languages.writing_in(quote_language(locked)) as language:
+            subject = subject.strip() or _("Quote %(number)s") % {"number": locked.label}
+            body = message.strip() or _("Please find our quote %(number)s attached.") % {"number": locked.label}
         try:
             mailer = mailers.default
             if hasattr(mailer, "timeout") and mailer.timeout is None:
                 mailer.timeout = MAIL_TIMEOUT
-            mailer.send_messages([_mail(locked, to=to, subject=subject[:200], body=body, pdf=pdf)])
+            mail = _mail(locked, to=to, subject=subject[:200], body=body, pdf=pdf, language=language)
+            mailer.send_messages([mail])
         except Exception as exc:  # smtplib, socket and backend errors alike
             log.warning("quote %s could not be mailed to %s: %s", locked.pk, to, exc)
             raise SendFailed(

@@ -57,7 +57,7 @@ def test_the_pdf_carries_number_customer_polish_text_and_totals(owner, customer)
     assert "8,02" in text
 
 
-def test_without_a_customer_language_the_pdf_is_in_the_users_and_formats_money_so(owner):
+def test_without_a_customer_language_the_pdf_is_in_the_sites_and_formats_money_so(owner):
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
 
     text = pdf_text(render_quote(quote))
@@ -244,7 +244,9 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
     assert inbox.envelopes[0].rcpt_tos == ["zofia@zolta.example"]
-    assert message["Subject"] == f"Quote {quote.number}"
+    # The customer reads Polish: the subject left empty is written in it, as the PDF is.
+    assert message["Subject"] == f"Oferta {quote.number}"
+    assert message["Content-Language"] == "pl"
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     assert "Dzień dobry, oto oferta." in body.get_content()

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core import access, lists
+from accord.core import access, languages, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
@@ -24,7 +25,7 @@ from accord.identity.selectors import active_users
 from accord.sales import selectors as sales_selectors
 from accord.sales.forms.quotes import DecisionForm, QuoteForm, SendForm
 from accord.sales.models import Deal, Quote, QuoteStatus
-from accord.sales.pdf import number, render_quote
+from accord.sales.pdf import day, number, quote_language, render_quote
 from accord.sales.selectors import quotes as selectors
 from accord.sales.services import quotes as services
 from accord.sales.services.lines import totals
@@ -170,8 +171,9 @@ def quote_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def quote_send(request: AuthedRequest, pk: Any) -> HttpResponse:
-    """The send form, its recipient taken from the deal's contact; a mail server that refuses the
-    message leaves the quote a draft and says so on the form."""
+    """The send form, its recipient taken from the deal's contact and its words written in the
+    customer's language (as the PDF is); a mail server that refuses the message leaves the quote a
+    draft and says so on the form."""
     quote = selectors.quote_detail(request.user, pk)
     if not access.can(request.user, Action.CHANGE, quote.deal):
         raise AccessDenied()
@@ -179,6 +181,7 @@ def quote_send(request: AuthedRequest, pk: Any) -> HttpResponse:
         messages.info(request, _("This quote was already sent: make a new revision to send it again."))
         return redirect("sales:quote-detail", pk=quote.pk)
     status = 200
+    language = quote_language(quote)
     if request.method == "POST":
         form = SendForm(request.POST)
         if form.is_valid():
@@ -209,19 +212,18 @@ def quote_send(request: AuthedRequest, pk: Any) -> HttpResponse:
             status = 422
     else:
         seller = request.user
-        form = SendForm(
-            initial={
-                "to": services.recipient_for(quote),
+        with languages.writing_in(language):
+            initial = {
                 "subject": _("Quote %(number)s") % {"number": quote.label},
                 "message": _(
                     "Hello,\n\nplease find attached our quote %(number)s, valid until %(date)s.\n\n"
                     "Kind regards,\n%(name)s"
                 )
-                % {"number": quote.label, "date": quote.valid_until.isoformat(), "name": seller},
-                "version": quote.version,
+                % {"number": quote.label, "date": day(quote.valid_until), "name": seller},
             }
-        )
-    return render(request, "sales/quote_send.html", {"quote": quote, "form": form}, status=status)
+        form = SendForm(initial={**initial, "to": services.recipient_for(quote), "version": quote.version})
+    context = {"quote": quote, "form": form, "language_name": get_language_info(language)["name_translated"]}
+    return render(request, "sales/quote_send.html", context, status=status)
 
 
 @login_required
