@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
+from accord.core.units import unit_label
 
 
 class Product(BaseModel):
@@ -28,6 +29,11 @@ class Product(BaseModel):
         ordering = ["name"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language ("szt." for "pcs" in Polish)."""
+        return unit_label(self.unit)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
+from accord.core.units import unit_label
 
 
 class QuoteStatus(models.TextChoices):
@@ -96,6 +97,11 @@ class QuoteLine(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language ("szt." for "pcs" in Polish)."""
+        return unit_label(self.unit)
 
     def __str__(self) -> str:
         return self.description
