@@ -65,6 +65,8 @@ class WebForm(BaseModel):
     # Per visitor address and form: how many submissions an hour before the form says "later".
     hourly_limit = models.PositiveSmallIntegerField(_("submissions per hour from one address"), default=10)
 
+    history_labels: ClassVar[dict[str, Any]] = {"team": _("Team")}
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("web form")
@@ -153,6 +155,7 @@ class Lead(OwnedModel):
     search_text = models.TextField(blank=True, editable=False)
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
+    history_labels: ClassVar[dict[str, Any]] = {"web_form": _("Web form")}
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -57,6 +57,7 @@ class Quote(BaseModel):
     search_text = models.TextField(blank=True, editable=False)
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
+    history_labels: ClassVar[dict[str, Any]] = {"created_by": pgettext_lazy("record", "Created by")}
 
     # Whoever may see the deal may see its quotes (accord.core.access).
     access_via: ClassVar[tuple[str, ...]] = ("deal",)
