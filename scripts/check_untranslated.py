@@ -106,6 +106,7 @@ USER_ERRORS = frozenset(
         "SendFailed",
         "Rejected",
         "MissingRate",
+        "AccessDenied",
     }
 )
 MESSAGE_LEVELS = frozenset({"debug", "info", "success", "warning", "error"})
@@ -286,7 +287,8 @@ def _name_of(node: ast.expr) -> str:
 
 def _literal_texts(node: ast.expr | None) -> Iterator[tuple[int, str]]:
     """The literal text parts of an expression that would reach the user as they are: a string, an
-    f-string's literal parts, either side of ``+``/``%``, both branches of ``a if c else b``."""
+    f-string's literal parts, either side of ``+``/``%``, both branches of ``a if c else b``, every
+    operand of ``a or b``."""
     if node is None:
         return
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -304,6 +306,9 @@ def _literal_texts(node: ast.expr | None) -> Iterator[tuple[int, str]]:
     elif isinstance(node, ast.IfExp):
         yield from _literal_texts(node.body)
         yield from _literal_texts(node.orelse)
+    elif isinstance(node, ast.BoolOp):
+        for value in node.values:
+            yield from _literal_texts(value)
 
 
 def _choice_labels(node: ast.expr) -> Iterator[tuple[int, str]]:
