@@ -16,7 +16,6 @@ lexer so that ``{% translate %}``, ``{% blocktranslate %}`` … ``{% endblocktra
 
 Python modules (``accord``, without tests, migrations and demo data), by their syntax tree:
 
-- (a lone lower-case token such as ``"closed"`` or ``"people.contact"`` counts as an identifier)
 - ``verbose_name``/``verbose_name_plural``/``help_text``/``label``/``empty_label``/``placeholder``/
   ``title``/``subject``/``success_message``/``error_message`` given as a literal (keyword or
   assignment);
@@ -27,6 +26,9 @@ Python modules (``accord``, without tests, migrations and demo data), by their s
 - ``messages.success/info/warning/error/debug(request, "…")`` and ``messages.add_message``;
 - the text of ``HttpResponse*("…")``;
 - ``"placeholder"``/``"title"``/``"aria-label"`` values in a widget's ``attrs``.
+
+Where a code may stand as well as a text (``label=``, ``title=``, an exception's first argument such
+as ``Rejected("closed")``), a lone lower-case token counts as an identifier.
 
 A string is fine when it has no word left after removing what the allow-list
 (scripts/untranslated_allow.txt) names: identifiers and non-words such as the brand "Accord", "CSV",
@@ -62,8 +64,9 @@ NON_WORDS = [
     re.compile(r"(?<![\w/])/[\w/.-]*"),  # paths
     re.compile(r"(?<![\w.])\.[a-z]{2,4}\b"),  # file extensions
 ]
-# In Python, a lone lower-case token ("closed", "work", "people.contact") is an identifier: a code,
-# a key or a name the program uses, not a text shown as it is.
+# In Python, where a code or a text may stand (``label=``, an exception's first argument), a lone
+# lower-case token ("closed", "work", "people.contact") is an identifier: a code, a key or a name the
+# program uses, not a text shown as it is.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_.:-]*$")
 
 # Template: attributes a reader sees or hears.
@@ -91,6 +94,8 @@ VISIBLE_KEYWORDS = frozenset(
         "error_message",
     }
 )
+# Of those, the names that also carry codes (an app's label, a list's file name, a schema's default).
+CODE_OR_TEXT = frozenset({"label", "title", "subject"})
 VISIBLE_ATTRS_KEYS = frozenset({"placeholder", "title", "aria-label", "alt"})
 # Exceptions whose first argument (HttpError: second) reaches the user as text.
 USER_ERRORS = frozenset(
@@ -226,9 +231,9 @@ class _TextCollector(HTMLParser):
         for name, value in attrs:
             if not value:
                 continue
-            if name in VISIBLE_ATTRIBUTES:
-                self.found.append((line, value))
-            elif name == "value" and tag == "input" and (values.get("type") or "").strip() in BUTTON_INPUT_TYPES:
+            button_type = (values.get("type") or "").strip()
+            is_button_text = name == "value" and tag == "input" and button_type in BUTTON_INPUT_TYPES
+            if name in VISIBLE_ATTRIBUTES or is_button_text:
                 self.found.append((line, value))
         if tag in SKIPPED_ELEMENTS:
             self._skipping.append(tag)
@@ -329,11 +334,14 @@ def _is_choices_class(node: ast.ClassDef) -> bool:
     return any(_name_of(base).endswith("Choices") for base in node.bases)
 
 
-def python_texts(source: str, filename: str = "<source>") -> Iterator[tuple[int, str]]:
+def python_texts(source: str, filename: str = "<source>") -> Iterator[tuple[int, str, bool]]:
+    """Every (line, text, always_text) of a module that reaches the user unmarked. ``always_text`` is
+    False where a program also passes codes and names (``label=``, an exception's reason), so that a
+    lone lower-case token there counts as an identifier."""
     tree = ast.parse(source, filename=filename)
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and _is_choices_class(node):
-            yield from _choices_class(node)
+            yield from _strict(_choices_class(node))
         elif isinstance(node, ast.Call):
             yield from _call_texts(node)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -341,13 +349,22 @@ def python_texts(source: str, filename: str = "<source>") -> Iterator[tuple[int,
             for target in targets:
                 name = _name_of(target) if isinstance(target, (ast.Name, ast.Attribute)) else ""
                 if name in VISIBLE_KEYWORDS:
-                    yield from _literal_texts(node.value)
+                    yield from _tagged(_literal_texts(node.value), name not in CODE_OR_TEXT)
                 elif name.upper().endswith("CHOICES") and node.value is not None:
-                    yield from _choice_labels(node.value)
+                    yield from _strict(_choice_labels(node.value))
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value in VISIBLE_ATTRS_KEYS:
-                    yield from _literal_texts(value)
+                    yield from _strict(_literal_texts(value))
+
+
+def _tagged(texts: Iterable[tuple[int, str]], always_text: bool) -> Iterator[tuple[int, str, bool]]:
+    for line, text in texts:
+        yield line, text, always_text
+
+
+def _strict(texts: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, bool]]:
+    return _tagged(texts, True)
 
 
 def _choices_class(node: ast.ClassDef) -> Iterator[tuple[int, str]]:
@@ -365,34 +382,34 @@ def _choices_class(node: ast.ClassDef) -> Iterator[tuple[int, str]]:
             yield statement.lineno, target.id.replace("_", " ").title()
 
 
-def _call_texts(node: ast.Call) -> Iterator[tuple[int, str]]:
+def _call_texts(node: ast.Call) -> Iterator[tuple[int, str, bool]]:
     name = _name_of(node.func)
     if name in TRANSLATING:
         return
     for keyword in node.keywords:
         if keyword.arg in VISIBLE_KEYWORDS:
-            yield from _literal_texts(keyword.value)
+            yield from _tagged(_literal_texts(keyword.value), keyword.arg not in CODE_OR_TEXT)
         elif keyword.arg == "choices":
-            yield from _choice_labels(keyword.value)
+            yield from _strict(_choice_labels(keyword.value))
         elif keyword.arg == "message" and name in USER_ERRORS:
-            yield from _literal_texts(keyword.value)
+            yield from _strict(_literal_texts(keyword.value))
     if name in USER_ERRORS and node.args:
-        yield from _literal_texts(node.args[0])
+        yield from _tagged(_literal_texts(node.args[0]), False)
     elif name == "HttpError" and len(node.args) >= 2:
-        yield from _literal_texts(node.args[1])
+        yield from _strict(_literal_texts(node.args[1]))
     elif name.startswith("HttpResponse") and node.args:
-        yield from _literal_texts(node.args[0])
+        yield from _strict(_literal_texts(node.args[0]))
     elif isinstance(node.func, ast.Attribute) and _name_of(node.func.value) == "messages":
         if name in MESSAGE_LEVELS and len(node.args) >= 2:
-            yield from _literal_texts(node.args[1])
+            yield from _strict(_literal_texts(node.args[1]))
         elif name == "add_message" and len(node.args) >= 3:
-            yield from _literal_texts(node.args[2])
+            yield from _strict(_literal_texts(node.args[2]))
 
 
 def check_python(path: Path, allow: AllowList, name: str) -> Iterator[Finding]:
     source = path.read_text(encoding="utf-8")
-    for line, text in python_texts(source, name):
-        if IDENTIFIER.match(text.strip()):
+    for line, text, always_text in sorted(python_texts(source, name)):
+        if not always_text and IDENTIFIER.match(text.strip()):
             continue
         if allow.needs_translation(text, name):
             yield Finding(name, line, " ".join(text.split()))
@@ -407,9 +424,8 @@ def files_under(paths: Iterable[Path]) -> Iterator[Path]:
         for candidate in candidates:
             if SKIPPED_DIRS & set(candidate.relative_to(ROOT).parts if candidate.is_relative_to(ROOT) else ()):
                 continue
-            if candidate.suffix == ".py" and candidate.name not in SKIPPED_FILES:
-                yield candidate
-            elif candidate.suffix == ".html" and "templates" in candidate.parts:
+            is_module = candidate.suffix == ".py" and candidate.name not in SKIPPED_FILES
+            if is_module or (candidate.suffix == ".html" and "templates" in candidate.parts):
                 yield candidate
 
 

@@ -201,13 +201,13 @@ class DealLine(LineAmounts, models.Model):
     class Meta:
         ordering = ["position", "id"]
 
+    def __str__(self) -> str:
+        return self.description
+
     @property
     def unit_label(self) -> str:
         """The unit in the reader's language ("szt." for "pcs" in Polish)."""
         return unit_label(self.unit)
-
-    def __str__(self) -> str:
-        return self.description
 
 
 class DealStageChange(models.Model):

@@ -30,13 +30,13 @@ class Product(BaseModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
     @property
     def unit_label(self) -> str:
         """The unit in the reader's language ("szt." for "pcs" in Polish)."""
         return unit_label(self.unit)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.sku})"
 
 
 class ProductPrice(models.Model):
