@@ -25,7 +25,8 @@ Python modules (``accord``, without tests, migrations and demo data), by their s
   ``Conflict``/``HttpError`` and the other exceptions whose text reaches the user (``USER_ERRORS``);
 - ``messages.success/info/warning/error/debug(request, "…")`` and ``messages.add_message``;
 - the text of ``HttpResponse*("…")``;
-- ``"placeholder"``/``"title"``/``"aria-label"`` values in a widget's ``attrs``.
+- ``"placeholder"``/``"title"``/``"aria-label"`` values in a widget's ``attrs``;
+- the values of ``error_messages={…}`` and of a ModelForm Meta's ``labels``/``help_texts``.
 
 Where a code may stand as well as a text (``label=``, ``title=``, an exception's first argument such
 as ``Rejected("closed")``), a lone lower-case token counts as an identifier.
@@ -94,6 +95,8 @@ VISIBLE_KEYWORDS = frozenset(
         "error_message",
     }
 )
+# Dicts whose values are shown: a form's ``error_messages``, a ModelForm Meta's ``labels``/``help_texts``.
+VISIBLE_DICTS = frozenset({"error_messages", "labels", "help_texts"})
 # Of those, the names that also carry codes (an app's label, a list's file name, a schema's default).
 CODE_OR_TEXT = frozenset({"label", "title", "subject"})
 VISIBLE_ATTRS_KEYS = frozenset({"placeholder", "title", "aria-label", "alt"})
@@ -330,6 +333,11 @@ def _choice_labels(node: ast.expr) -> Iterator[tuple[int, str]]:
                 yield from _literal_texts(label)
 
 
+def _dict_values(node: ast.Dict) -> Iterator[tuple[int, str]]:
+    for value in node.values:
+        yield from _literal_texts(value)
+
+
 def _is_choices_class(node: ast.ClassDef) -> bool:
     return any(_name_of(base).endswith("Choices") for base in node.bases)
 
@@ -352,6 +360,8 @@ def python_texts(source: str, filename: str = "<source>") -> Iterator[tuple[int,
                     yield from _tagged(_literal_texts(node.value), name not in CODE_OR_TEXT)
                 elif name.upper().endswith("CHOICES") and node.value is not None:
                     yield from _strict(_choice_labels(node.value))
+                elif name in VISIBLE_DICTS and isinstance(node.value, ast.Dict):
+                    yield from _strict(_dict_values(node.value))
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value in VISIBLE_ATTRS_KEYS:
@@ -391,6 +401,8 @@ def _call_texts(node: ast.Call) -> Iterator[tuple[int, str, bool]]:
             yield from _tagged(_literal_texts(keyword.value), keyword.arg not in CODE_OR_TEXT)
         elif keyword.arg == "choices":
             yield from _strict(_choice_labels(keyword.value))
+        elif keyword.arg in VISIBLE_DICTS and isinstance(keyword.value, ast.Dict):
+            yield from _strict(_dict_values(keyword.value))
         elif keyword.arg == "message" and name in USER_ERRORS:
             yield from _strict(_literal_texts(keyword.value))
     if name in USER_ERRORS and node.args:

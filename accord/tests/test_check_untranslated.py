@@ -93,7 +93,7 @@ class Unit(models.TextChoices):
 
 class ProductForm(forms.Form):
     unit = forms.CharField(label="Unit", widget=forms.TextInput(attrs={"placeholder": "pcs, h"}))
-    kind = forms.ChoiceField(choices=[("a", "Alpha"), ("b", _("Beta"))])
+    kind = forms.ChoiceField(choices=[("a", "Alpha"), ("b", _("Beta"))], error_messages={"required": "Pick one"})
 
     def clean(self):
         messages.success(self.request, "Saved.")
@@ -111,6 +111,7 @@ class Product(models.Model):
         "16: Unit",
         "16: pcs, h",
         "17: Alpha",
+        "17: Pick one",
         "20: Saved.",
         "21: Wrong unit",
         "25: product name",
