@@ -18,7 +18,7 @@ PYTHON := $(shell for p in python3.13 python3.12 python3 python; do \
 
 help:
 	@echo "make run    install, migrate, load demo data (first run), serve on http://localhost:$(PORT)/"
-	@echo "make test   lint, types, migration and deploy checks, tests on SQLite (+ PostgreSQL if DATABASE_URL), browser tests"
+	@echo "make test   lint, types, migration, deploy and translation checks, tests on SQLite (+ PostgreSQL if DATABASE_URL), browser tests"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "Accord needs Python 3.12 or newer (python3.12 or python3.13 on PATH)." >&2; exit 1; fi
@@ -53,6 +53,7 @@ checks: install
 		ALLOWED_HOSTS=crm.example.com DATABASE_URL=sqlite:///:memory: \
 		$(ACCORD) check --deploy --fail-level WARNING
 	$(BIN)/python scripts/check_translations.py
+	$(BIN)/python scripts/check_untranslated.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_reads.py
 

@@ -28,7 +28,7 @@ from accord.activities.api import router as activities_router
 from accord.core.access import AccessDenied
 from accord.core.api import router as core_router
 from accord.core.api.attachments import router as attachments_router
-from accord.core.errors import BadRequest, Conflict, message_dict
+from accord.core.errors import BadRequest, Conflict, input_error_message, message_dict
 from accord.core.idempotency import IdempotencyMismatch
 from accord.core.middleware import too_large_message
 from accord.identity.auth import api_auth
@@ -80,7 +80,7 @@ def _field_path(loc: list[Any] | tuple[Any, ...]) -> str:
 def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        message = input_error_message(error)
         errors.setdefault(_field_path(error.get("loc", ())), []).append(message)
     return _error(request, 422, _("Some fields are invalid."), errors)
 

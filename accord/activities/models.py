@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -101,6 +101,9 @@ class Interaction(BaseModel):
     related_id = models.UUIDField(null=True, blank=True)
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
+    # A link kept for other modules and an importer's key: nothing a reader of the history can use.
+    history_hidden: ClassVar[frozenset[str]] = frozenset({"related_type", "related_id", "external_id"})
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
@@ -173,6 +176,8 @@ class Task(OwnedModel):
     )
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"reminded_at"}
+    history_hidden: ClassVar[frozenset[str]] = frozenset({"related_type", "related_id"})
+    history_labels: ClassVar[dict[str, Any]] = {"created_by": pgettext_lazy("record", "Created by")}
 
     class Meta:
         ordering = ["due_at", "id"]

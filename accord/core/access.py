@@ -55,7 +55,7 @@ class AccessDenied(PermissionDenied):
     """The user may see the record but not do this to it (HTTP 403)."""
 
     def __init__(self, message: str = "") -> None:
-        super().__init__(message or "You are not allowed to do this.")
+        super().__init__(message or _("You are not allowed to do this."))
         self.message = str(self.args[0])
 
 

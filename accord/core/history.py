@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.core.models import AuditAction, AuditEntry, CustomFieldDefinition, CustomFieldType, entity_label
 from accord.core.phones import format_phone
+from accord.core.units import unit_label
 
 # Lists and values services record beside a record's own fields (see ``changes.snapshot(extra=...)``).
 EXTRA_LABELS = {
@@ -319,7 +320,7 @@ def _line(value: Any) -> str:
     if not isinstance(value, Mapping):
         return _plain(value)
     quantity = floatformat(str(value.get("quantity") or 0), "-3")
-    unit = str(value.get("unit") or "")
+    unit = unit_label(str(value.get("unit") or ""))
     sku = str(value.get("sku") or "")
     text = f"{value.get('description', '')}{f' [{sku}]' if sku else ''} × {quantity}{' ' + unit if unit else ''}"
     if value.get("unit_price") not in EMPTY:

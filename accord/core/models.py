@@ -114,7 +114,18 @@ class CustomFieldDefinition(BaseModel):
         verbose_name_plural = _("custom fields")
 
     def __str__(self) -> str:
-        return f"{self.entity}.{self.key}"
+        return self.label
+
+    @property
+    def entity_name(self) -> str:
+        """The records the field belongs to as people read them ("Contacts"), not ``people.contact``."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.entity)
+        except (LookupError, ValueError):
+            return self.entity
+        return str(model._meta.verbose_name_plural).capitalize()
 
 
 class AuditAction(models.TextChoices):

@@ -31,6 +31,14 @@ TRANSLATED = {
     "No decision": _("No decision"),
     "Timing": _("Timing"),
     "Other": _("Other"),
+    # The demo's web form: its visitors read it in their own language until an admin rewrites it.
+    "Website: request a demo": _("Website: request a demo"),
+    "I agree to be contacted about Accord products. I can withdraw this consent at any time.": _(
+        "I agree to be contacted about Accord products. I can withdraw this consent at any time."
+    ),
+    "Thank you! We will get back to you within one working day.": _(
+        "Thank you! We will get back to you within one working day."
+    ),
 }
 
 

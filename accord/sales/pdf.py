@@ -303,7 +303,7 @@ def _render(quote: Quote) -> bytes:
             [
                 str(i),
                 line.description + (f"\n{line.sku}" if line.sku else ""),
-                f"{number(line.quantity)} {line.unit}".strip(),
+                f"{number(line.quantity)} {line.unit_label}".strip(),
                 money(line.unit_price),
                 f"{number(line.discount_percent)}%" if line.discount_percent else "—",
                 f"{number(line.vat_rate)}%",

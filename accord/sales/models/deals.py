@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
+from accord.core.units import unit_label
 from accord.sales.defaults import label as default_label
 from accord.sales.models.leads import LeadSource
 from accord.sales.models.pipelines import Pipeline, Stage
@@ -202,6 +203,11 @@ class DealLine(LineAmounts, models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language ("szt." for "pcs" in Polish)."""
+        return unit_label(self.unit)
 
 
 class DealStageChange(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel, OwnedModel
+from accord.sales.defaults import label as default_label
 
 
 class LeadSource(models.TextChoices):
@@ -64,6 +65,8 @@ class WebForm(BaseModel):
     # Per visitor address and form: how many submissions an hour before the form says "later".
     hourly_limit = models.PositiveSmallIntegerField(_("submissions per hour from one address"), default=10)
 
+    history_labels: ClassVar[dict[str, Any]] = {"team": _("Team")}
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("web form")
@@ -71,6 +74,19 @@ class WebForm(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    # What the visitor reads: the admin's words, or the demo's in the visitor's language.
+    @property
+    def shown_name(self) -> str:
+        return default_label(self.name)
+
+    @property
+    def shown_consent_text(self) -> str:
+        return default_label(self.consent_text)
+
+    @property
+    def shown_success_message(self) -> str:
+        return default_label(self.success_message)
 
     STANDARD_FIELDS = ("first_name", "last_name", "company_name", "email", "phone", "message")
     ALL_FIELDS = ("first_name", "last_name", "company_name", "job_title", "email", "phone", "message")
@@ -139,6 +155,7 @@ class Lead(OwnedModel):
     search_text = models.TextField(blank=True, editable=False)
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
+    history_labels: ClassVar[dict[str, Any]] = {"web_form": _("Web form")}
 
     class Meta:
         ordering = ["-created_at", "-id"]

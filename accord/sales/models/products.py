@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
+from accord.core.units import unit_label
 
 
 class Product(BaseModel):
@@ -31,6 +32,11 @@ class Product(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language ("szt." for "pcs" in Polish)."""
+        return unit_label(self.unit)
 
 
 class ProductPrice(models.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from accord.core.ids import uuid7
 from accord.core.models import BaseModel
+from accord.core.units import unit_label
 
 
 class QuoteStatus(models.TextChoices):
@@ -56,6 +57,7 @@ class Quote(BaseModel):
     search_text = models.TextField(blank=True, editable=False)
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
+    history_labels: ClassVar[dict[str, Any]] = {"created_by": pgettext_lazy("record", "Created by")}
 
     # Whoever may see the deal may see its quotes (accord.core.access).
     access_via: ClassVar[tuple[str, ...]] = ("deal",)
@@ -99,6 +101,11 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language ("szt." for "pcs" in Polish)."""
+        return unit_label(self.unit)
 
 
 class SellerDetails(BaseModel):

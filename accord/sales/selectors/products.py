@@ -49,7 +49,7 @@ def product_columns() -> list[Column]:
         Column("sku", lambda p: p.sku, _("SKU")),
         Column("name", lambda p: p.name, _("Name")),
         Column("category", lambda p: p.category, _("Category")),
-        Column("unit", lambda p: p.unit, _("Unit")),
+        Column("unit", lambda p: p.unit_label, _("Unit")),
         Column("prices", _prices, _("Prices")),
         Column("vat_rate", lambda p: p.vat_rate, _("VAT (%)")),
         Column("unit_cost", lambda p: p.unit_cost, _("Unit cost")),

@@ -168,7 +168,7 @@ def create_lead(
         lead.source = web_form.source
         lead.owner = web_form.owner
         lead.team_id = web_form.team_id or web_form.owner.primary_team_id
-        lead.consent_text = web_form.consent_text
+        lead.consent_text = web_form.shown_consent_text  # the words the visitor agreed to
         lead.consent_given_at = timezone.now() if consent else None
     errors = _apply(actor, lead, data, creating=web_form is None)
     if errors:
