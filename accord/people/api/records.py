@@ -33,7 +33,7 @@ _CONTACT = (
     "preferences",
     "classification",
 )
-_COMPANY = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country")
+_COMPANY = ("name", "vat_id", "nip", "regon", "industry", "size", "website", "country", "preferred_language")
 
 
 def _user(user: User) -> dict[str, Any]:
