@@ -1,4 +1,5 @@
-"""Russian: 31 декабря 2026 г., 31.12.2026 14:30 (Django's own hour has no leading zero), 1 234,56."""
+"""Russian: 31 декабря 2026 and the abbreviated year word, 31.12.2026 14:30 (Django's own hour has no
+leading zero), 1 234,56."""
 
 DATE_FORMAT = "j E Y г."
 TIME_FORMAT = "H:i"
