@@ -371,7 +371,9 @@ def _render(quote: Quote) -> bytes:
     pdf.set_x(pdf.l_margin)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
-    words = _("In words: %(amount)s") % {"amount": amount_in_words(quote.gross_total, quote.currency)}
+    # The hundredths stay on the line of the currency's name ("złotych 88/100").
+    spelled = "\xa0".join(amount_in_words(quote.gross_total, quote.currency).rsplit(" ", 1))
+    words = _("In words: %(amount)s") % {"amount": spelled}
     pdf.multi_cell(width, 5, words, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
 
