@@ -9,6 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
 
+from accord.activities.forms import TaskForm
 from accord.core.forms import DateInput
 from accord.core.money import amount_in_words, currency_sign, format_money
 from accord.sales.forms.deals import DealForm
@@ -216,3 +217,24 @@ def test_an_amount_in_words_in_each_language(language, currency, words):
 )
 def test_words_agree_with_the_number_and_fall_back_to_the_code(language, currency, amount, words):
     assert amount_in_words(D(amount), currency, language=language) == words
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("pl", "31.12.2026 14:30"),
+        ("lt", "2026-12-31 14:30"),
+        ("ro", "31.12.2026, 14:30"),
+        ("ro", "31.12.2026 14:30"),
+        ("ru", "31.12.2026 14:30"),
+        ("pl", "2026-12-31T14:30"),  # what <input type="datetime-local"> sends
+    ],
+)
+def test_a_task_takes_a_due_time_typed_the_languages_way(db, language, typed):
+    with translation.override(language):
+        form = TaskForm(data={"title": "Call back", "priority": "normal", "due_at": typed})
+        valid = form.is_valid()
+
+    assert valid, form.errors
+    due = form.cleaned_data["due_at"].astimezone(zoneinfo.ZoneInfo("Europe/Warsaw"))
+    assert (due.date(), due.hour, due.minute) == (datetime.date(2026, 12, 31), 14, 30)
