@@ -19,9 +19,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
+from django.utils import formats
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accord.core.models import CustomFieldDefinition, CustomFieldType
+from accord.core.money import format_money
 
 TEXT_MAX = 1000
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "on", "tak", "taip", "da", "да"}
@@ -197,10 +200,17 @@ def clean(
     return result
 
 
-def display(definition: CustomFieldDefinition, value: Any) -> str:
-    """A value as a person reads it (also its cell in an export)."""
+def display(definition: CustomFieldDefinition, value: Any, *, localized: bool = False) -> str:
+    """A value as a person reads it (also its cell in an export). ``localized``: dates and money as
+    the active language writes them (31.12.2026, 1 200,50 zł) for a screen; an export keeps ISO dates
+    and "1200.50 PLN", which its import reads back."""
     if _is_blank(value):
         return ""
+    if localized and definition.field_type == CustomFieldType.DATE:
+        day = parse_date(str(value))
+        return formats.date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
+    if localized and definition.field_type == CustomFieldType.MONEY and isinstance(value, Mapping):
+        return format_money(value.get("amount"), str(value.get("currency") or ""))
     if definition.field_type == CustomFieldType.BOOLEAN:
         return _("Yes") if value else _("No")
     if definition.field_type == CustomFieldType.MULTI_CHOICE and isinstance(value, list | tuple):

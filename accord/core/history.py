@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.core.models import AuditAction, AuditEntry, CustomFieldDefinition, CustomFieldType, entity_label
+from accord.core.money import format_money
 from accord.core.phones import format_phone
 from accord.core.units import unit_label
 
@@ -266,7 +267,9 @@ class _Reader:
             return formats.date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
         if isinstance(found, models.DecimalField):
             amount = floatformat(str(value), f"{found.decimal_places}g")
-            return f"{amount} {currency}" if currency and _is_money(found) else amount
+            if currency and _is_money(found):
+                return format_money(value, currency, decimals=found.decimal_places)
+            return amount
         if isinstance(found, models.IntegerField | models.FloatField):
             return _number(value)
         return _plain(value)
@@ -290,7 +293,7 @@ def _custom_value(definition: CustomFieldDefinition | None, value: Any) -> str:
     if kind == CustomFieldType.NUMBER:
         return _number(value)
     if kind == CustomFieldType.MONEY and isinstance(value, Mapping):
-        return f"{floatformat(str(value.get('amount')), '2g')} {value.get('currency', '')}".strip()
+        return format_money(value.get("amount"), str(value.get("currency") or ""))
     return _plain(value)
 
 

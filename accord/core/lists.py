@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core import access, customfields, listing, mass
 from accord.core.access import Action
+from accord.core.forms import DateInput
 from accord.core.listing import ListQuery, ListSpec
 from accord.core.models import CustomFieldDefinition, CustomFieldType, Density, ListPreference, SavedView, as_uuid
 
@@ -114,7 +115,7 @@ def _custom_form_field(definition: CustomFieldDefinition) -> Callable[[], forms.
         if kind == CustomFieldType.BOOLEAN:
             return forms.ChoiceField(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], required=False)
         if kind == CustomFieldType.DATE:
-            return forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+            return forms.CharField(required=False, widget=DateInput())
         if kind == CustomFieldType.MULTI_CHOICE:
             hint = "; ".join(definition.choices)
             return forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": hint}))

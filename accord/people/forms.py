@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.forms import add_custom_fields, collect_rows, custom_values
+from accord.core.forms import DateInput, add_custom_fields, collect_rows, custom_values
 from accord.core.models import entity_label
 from accord.identity.models import User
 from accord.people.models import (
@@ -81,9 +81,7 @@ class ContactForm(PartyForm):
     entity = entity_label(Contact)
     first_name = forms.CharField(required=False, max_length=100, label=_("First name"))
     last_name = forms.CharField(required=False, max_length=100, label=_("Last name"))
-    birthday = forms.DateField(
-        required=False, label=_("Birthday"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    birthday = forms.DateField(required=False, label=_("Birthday"), widget=DateInput())
     preferred_language = forms.ChoiceField(required=False, choices=_blank(Language.choices), label=_("Language"))
     preferred_channel = forms.ChoiceField(required=False, choices=_blank(Channel.choices), label=_("Preferred channel"))
     source = forms.ChoiceField(required=False, choices=Source.choices, label=_("Source"), initial=Source.MANUAL)

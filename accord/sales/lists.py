@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accord.core.access import Action
+from accord.core.forms import DateInput
 from accord.core.lists import Column, EditableField, ListScreen, register
 from accord.identity.selectors import assignable_users
 from accord.sales import selectors
@@ -83,7 +84,7 @@ DEALS = register(
             EditableField(
                 "expected_close",
                 _("Expected close"),
-                lambda: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
+                lambda: forms.DateField(widget=DateInput()),
             ),
             EditableField("next_step", _("Next step"), lambda: forms.CharField(max_length=200, required=False)),
         ],

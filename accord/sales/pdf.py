@@ -1,5 +1,6 @@
 """A quote as a PDF: seller and customer, number and revision, dates, the lines, VAT per rate,
-totals, terms and page numbers, in the customer's language with amounts formatted for it."""
+totals (the total to pay also in words), terms and page numbers, in the customer's language with
+amounts formatted for it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from accord.core import languages
+from accord.core.money import amount_in_words, format_money
 from accord.people import selectors as people_selectors
 from accord.sales.models import Quote
 
@@ -61,9 +63,9 @@ def quote_language(quote: Quote) -> str:
 
 
 def money(amount: decimal.Decimal, currency: str = "") -> str:
-    """An amount as the active language writes it: 1 234,50 PLN in Polish, 1,234.50 PLN in English."""
-    text = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}".strip()
+    """An amount as the active language writes it: 1 234,50 zł in Polish, 1,234.50 PLN in English;
+    without a currency (the table's cells), the number alone."""
+    return format_money(amount, currency)
 
 
 def number(value: decimal.Decimal) -> str:
@@ -359,6 +361,15 @@ def _render(quote: Quote) -> bytes:
         pdf.cell(
             summary_width * 0.5, 7 if bold else 5.5, value, align="R", fill=bold, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
+    # The total to pay written out, as documents in Poland and its neighbours carry it.
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    # The hundredths stay on the line of the currency's name ("złotych 88/100").
+    spelled = "\xa0".join(amount_in_words(quote.gross_total, quote.currency).rsplit(" ", 1))
+    words = _("In words: %(amount)s") % {"amount": spelled}
+    pdf.multi_cell(width, 5, words, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
 
     # Terms and validity.
     pdf.ln(8)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accord.core import global_search
 from accord.core.global_search import PHONE, TEXT, Searchable, Shown
+from accord.core.money import format_money
 from accord.core.phones import format_phone
 from accord.people.models import Company
 from accord.sales.defaults import label as default_label
@@ -27,7 +27,7 @@ EXTERNAL_ID = _("external id")
 
 
 def _amount(value: Any, currency: str) -> str:
-    return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)} {currency}"
+    return format_money(value, currency, decimals=0)
 
 
 def show_leads(leads: Sequence[Lead]) -> dict[Any, Shown]:

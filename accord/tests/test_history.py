@@ -230,7 +230,7 @@ def test_money_and_dates_follow_the_readers_locale(login, owner, make_company):
     rows, _ = history(login(owner), f"/sales/deals/{deal.pk}/history/")
 
     assert changes(rows[0]) == [
-        ("Kwota", "1\xa0200,00 EUR", "15\xa0300,50 EUR"),
+        ("Kwota", "1\xa0200,00\xa0€", "15\xa0300,50\xa0€"),
         ("Przewidywane zamknięcie", "", "30.06.2030"),
     ]
 

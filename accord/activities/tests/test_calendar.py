@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accord.activities import calendar, services
 from accord.activities.models import Interaction, Task, TaskStatus
@@ -263,6 +263,21 @@ def test_without_javascript_the_page_is_a_week_agenda_with_working_links(owner, 
     assert f'href="{reverse("activities:calendar")}" aria-current="page"' in html
     assert "Send the offer" not in next_week.content.decode()
     assert 'id="calendar-config"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "first"), [("pl", datetime.date(2026, 12, 28)), ("en", datetime.date(2026, 12, 27))]
+)
+def test_weeks_start_on_the_languages_first_day(owner, language, first):
+    owner.language = language
+    owner.save(update_fields=["language"])
+
+    with translation.override("en"):  # the request activates the user's language in this thread
+        response = client_for(owner).get(reverse("activities:calendar"), {"date": "2026-12-31"})
+
+    days = [day for day, _items in response.context["agenda"]]
+    assert days == [first + datetime.timedelta(days=n) for n in range(7)]
+    assert response.context["config"]["locale"]["week"]["dow"] == (1 if language == "pl" else 0)
 
 
 def test_the_events_cost_the_same_queries_however_many_items_there_are(owner, make_contact):

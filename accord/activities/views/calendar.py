@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.csp import CSP
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -69,10 +69,17 @@ def event_json(item: calendar.Item, user: Any) -> dict[str, Any]:
     }
 
 
+def first_day_of_week() -> int:
+    """The day weeks start on in the active language (FIRST_DAY_OF_WEEK: 0 Sunday, 1 Monday...)."""
+    return int(formats.get_format("FIRST_DAY_OF_WEEK")) % 7
+
+
 def _week_of(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime, list[datetime.date]]:
-    monday = day - datetime.timedelta(days=day.weekday())
-    days = [monday + datetime.timedelta(days=n) for n in range(7)]
-    start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    """The week around ``day``, from the language's first day of the week."""
+    # date.weekday() counts from Monday (0), FIRST_DAY_OF_WEEK from Sunday (0).
+    first = day - datetime.timedelta(days=(day.weekday() + 1 - first_day_of_week()) % 7)
+    days = [first + datetime.timedelta(days=n) for n in range(7)]
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time.min))
     return start, end, days
 
@@ -81,7 +88,9 @@ def _locale() -> dict[str, Any]:
     """The calendar widget's words in the user's language (its own translations are not loaded)."""
     return {
         "code": translation.get_language() or settings.LANGUAGE_CODE,
-        "week": {"dow": 1, "doy": 4},
+        # Weeks start on the language's first day; weeks of the year are ISO's where they start on
+        # Monday, else the US rule (the week of 1 January is the first).
+        "week": {"dow": first_day_of_week(), "doy": 4 if first_day_of_week() == 1 else 6},
         "buttonText": {
             "prev": _("Previous"),
             "next": _("Next"),

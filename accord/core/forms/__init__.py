@@ -18,6 +18,22 @@ from accord.core.errors import message_dict
 from accord.core.models import CustomFieldDefinition, CustomFieldType
 
 CUSTOM_PREFIX = "cf_"
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">``, its value always written as ISO (2026-12-31).
+
+    The browser shows and takes the date the user's way and sends ISO. Django's DateInput would
+    write the value in the language's first input format (31.12.2026 in Polish), which the browser
+    rejects, showing the field empty. The field itself still accepts the language's way of typing
+    a date (DATE_INPUT_FORMATS in accord/formats), from the API or a browser without date inputs."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%d")
+
+
 YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
 
 
@@ -27,7 +43,7 @@ def custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
     if kind == CustomFieldType.NUMBER:
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if kind == CustomFieldType.DATE:
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+        return forms.CharField(widget=DateInput(), **common)
     if kind == CustomFieldType.BOOLEAN:
         return forms.ChoiceField(choices=YES_NO, **common)
     if kind == CustomFieldType.CHOICE:

@@ -1,4 +1,4 @@
-"""Template helpers: icons, avatars, phone numbers, form fields, relative dates."""
+"""Template helpers: icons, avatars, phone numbers, money, form fields, relative dates."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accord.core import money as money_format
 from accord.core import panels
 from accord.core.models import entity_label
 
@@ -52,6 +53,24 @@ def phone(value: str) -> str:
     from accord.core.phones import format_phone
 
     return format_phone(value) if value else ""
+
+
+@register.filter
+def money(amount: Any, currency: str = "") -> str:
+    """``{{ deal.amount|money:deal.currency }}``: "1 234,56 zł" in Polish, "1,234.56 PLN" in English."""
+    return money_format.format_money(amount, currency)
+
+
+@register.filter
+def money_whole(amount: Any, currency: str = "") -> str:
+    """Like ``money`` rounded to whole units, for totals and cards: "1 235 zł"."""
+    return money_format.format_money(amount, currency, decimals=0)
+
+
+@register.filter
+def currency_sign(currency: str) -> str:
+    """The currency as the active language writes it beside an amount ("zł" for PLN in Polish)."""
+    return money_format.currency_sign(currency)
 
 
 @register.filter

@@ -3,6 +3,7 @@ views, exports, merging."""
 
 import io
 
+from django.utils import translation
 from openpyxl import load_workbook
 
 from accord.core import services as core
@@ -136,6 +137,23 @@ def test_custom_fields_on_form_detail_and_filter(login, admin_user, owner):
     assert "Segment" in detail
     assert "SMB" in detail
     assert "0 records" in filtered
+
+
+def test_custom_dates_and_money_on_a_record_page_are_written_the_readers_way(login, admin_user, owner):
+    core.create_custom_field(actor=admin_user, entity="people.contact", label="Renewal", field_type="date")
+    core.create_custom_field(actor=admin_user, entity="people.contact", label="Budget", field_type="money")
+    client = login(owner)
+    client.post("/contacts/new/", contact_form(cf_renewal="2026-12-31", cf_budget="1234.5 EUR"))
+    contact = Contact.objects.get()
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+
+    with translation.override("en"):  # the request activates Polish in this thread
+        detail = client.get(f"/contacts/{contact.pk}/").content.decode().replace("&nbsp;", "\xa0")
+
+    assert contact.custom == {"renewal": "2026-12-31", "budget": {"amount": "1234.50", "currency": "EUR"}}
+    assert "31.12.2026" in detail
+    assert "1\xa0234,50\xa0€" in detail
 
 
 def test_saved_views_keep_filters_under_a_name(login, owner, make_contact):

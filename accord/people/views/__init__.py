@@ -209,7 +209,7 @@ def detail_view(request: HttpRequest, kind: Kind, pk: Any) -> HttpResponse:
 
 def _custom_display(kind: Kind, obj: Any) -> list[tuple[str, str]]:
     return [
-        (d.label, customfields.display(d, obj.custom.get(d.key)))
+        (d.label, customfields.display(d, obj.custom.get(d.key), localized=True))
         for d in customfields.definitions(kind.entity)
         if obj.custom.get(d.key) not in (None, "", [])
     ]

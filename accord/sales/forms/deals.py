@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accord.core.forms import DateInput
 from accord.identity.models import Territory, User
 from accord.identity.selectors import territory_choices
 from accord.sales.models import Deal, LostReason, Pipeline, Product, Stage
@@ -30,9 +31,7 @@ class DealForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     follow_lines = forms.BooleanField(label=_("Use the product lines' total"), required=False)
     currency = forms.CharField(label=_("Currency"), max_length=3)
-    expected_close = forms.DateField(
-        label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expected_close = forms.DateField(label=_("Expected close"), required=False, widget=DateInput())
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.none(), required=False)
     company = forms.UUIDField(required=False, widget=forms.HiddenInput)

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accord.core.forms import collect_rows
+from accord.core.forms import DateInput, collect_rows
 from accord.core.selectors import all_tags
 from accord.sales.models import PriceList, Product
 from accord.sales.selectors import products as product_selectors
@@ -110,12 +110,8 @@ class PriceListForm(forms.Form):
         initial=0,
         help_text=_("When a company has several lists, the higher priority wins."),
     )
-    valid_from = forms.DateField(
-        label=pgettext_lazy("price list", "Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_until = forms.DateField(
-        label=pgettext_lazy("price list", "Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=pgettext_lazy("price list", "Valid from"), required=False, widget=DateInput())
+    valid_until = forms.DateField(label=pgettext_lazy("price list", "Valid until"), required=False, widget=DateInput())
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

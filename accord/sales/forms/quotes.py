@@ -6,13 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accord.core.forms import DateInput
+
 
 class QuoteForm(forms.Form):
     """The parts of a draft (or of a new revision) a rep may set: validity and terms."""
 
-    valid_until = forms.DateField(
-        label=pgettext_lazy("quote", "Valid until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    valid_until = forms.DateField(label=pgettext_lazy("quote", "Valid until"), widget=DateInput())
     terms = forms.CharField(
         label=_("Terms"),
         required=False,

@@ -579,3 +579,31 @@ def test_a_pipeline_is_named_lejek_sprzedazy_on_every_screen(login, owner):
         assert "Lejek sprzedaży" in page, url
         assert ">Lejek<" not in page, url
         assert "Lejek:" not in page, url
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "amount", "on_the_board"),
+    [
+        ("pl", "PLN", "1\xa0234,56\xa0zł", "1\xa0235\xa0zł"),
+        ("ro", "RON", "1.234,56\xa0lei", "1.235\xa0lei"),
+        ("lt", "EUR", "1\xa0234,56\xa0€", "1\xa0235\xa0€"),
+        ("en", "PLN", "1,234.56 PLN", "1,235 PLN"),
+    ],
+)
+def test_amounts_on_the_deal_page_and_the_board_are_written_the_users_way(
+    login, owner, language, currency, amount, on_the_board
+):
+    deal = make_deal(owner, amount="1234.56", currency=currency, expected_close=datetime.date(2030, 12, 31))
+    owner.language = language
+    owner.save(update_fields=["language"])
+    client = login(owner)
+
+    with translation.override("en"):  # the requests activate the user's language in this thread
+        page = client.get(f"/sales/deals/{deal.pk}/").content.decode().replace("&nbsp;", "\xa0")
+        board = client.get("/sales/board/").content.decode().replace("&nbsp;", "\xa0")
+
+    assert f"<strong data-deal-amount>{amount}</strong>" in page
+    assert f'<strong class="deal-card-amount">{on_the_board}</strong>' in board
+    if language != "en":
+        assert " PLN<" not in board
+        assert "31.12.2030" in page or "2030-12-31" in page

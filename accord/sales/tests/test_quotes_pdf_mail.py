@@ -47,10 +47,11 @@ def test_the_pdf_carries_number_customer_polish_text_and_totals(owner, customer)
     assert "Zażółć gęślą jaźń licence" in text
     assert "ul. Świętokrzyska 12" in text
     assert "Płatność przelewem w ciągu 14 dni." in text
-    # Polish money: a space between thousands, a comma before the grosze.
-    assert "1 955,22 PLN" in text
-    assert "365,66 PLN" in text
-    assert "2 320,88 PLN" in text
+    # Polish money: a space between thousands, a comma before the grosze, "zł" after.
+    assert "1 955,22 zł" in text
+    assert "365,66 zł" in text
+    assert "2 320,88 zł" in text
+    assert "dwa tysiące trzysta dwadzieścia złotych 88/100" in text
     # VAT per rate: 23% on two lines, 8% and 0% on one each.
     assert "1 554,97" in text
     assert "357,64" in text
@@ -64,6 +65,7 @@ def test_without_a_customer_language_the_pdf_is_in_the_sites_and_formats_money_s
 
     assert "Quote" in text
     assert "2,320.88 PLN" in text
+    assert "In words: two thousand, three hundred and twenty zlotys 88/100" in text
     assert "Page 1 of 1" in text
 
 
@@ -86,7 +88,8 @@ def test_a_russian_customer_gets_cyrillic_text_and_russian_number_format(owner, 
     text = pdf_text(render_quote(quote))
 
     assert "Иван Петров" in text
-    assert "2 320,88 PLN" in text
+    assert "2 320,88 zł" in text
+    assert "две тысячи триста двадцать злотых 88/100" in text
 
 
 def test_a_long_quote_runs_over_pages_with_their_numbers(owner):
@@ -256,7 +259,7 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
     ]
     attached = attachments[0].get_content()
     assert quote.number in pdf_text(attached)
-    assert "2 320,88 PLN" in pdf_text(attached)
+    assert "2 320,88 zł" in pdf_text(attached)
     assert Event.objects.filter(name="sales.quote.sent", object_id=quote.pk).exists()
 
 

@@ -18,7 +18,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
 from accord.core.htmx import is_htmx
 from accord.core.listing import ListQuery, parse
+from accord.core.money import format_money
 from accord.core.redirects import safe_path
 from accord.core.requests import AuthedRequest
 from accord.core.templatetags.accord import icon
@@ -148,10 +149,8 @@ class CardRenderer:
             parts.append(
                 f'<div class="deal-card-company">{self.icons["building"]}<span>{escape(deal.company.name)}</span></div>'
             )
-        amount = number_format(deal.amount, decimal_pos=0, use_l10n=True, force_grouping=True)
-        parts.append(
-            f'<div class="deal-card-meta"><strong class="deal-card-amount">{amount} {escape(deal.currency)}</strong>'
-        )
+        amount = escape(format_money(deal.amount, deal.currency, decimals=0))
+        parts.append(f'<div class="deal-card-meta"><strong class="deal-card-amount">{amount}</strong>')
         if deal.expected_close:
             overdue = " overdue" if deal.expected_close < self.today else ""
             day = date_format(deal.expected_close, "j M")
@@ -630,7 +629,7 @@ def line_form(request: AuthedRequest, pk: Any, index: int | None = None) -> Http
 
 
 def _money(amount: decimal.Decimal, currency: str) -> str:
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+    return format_money(amount, currency)
 
 
 @login_required
