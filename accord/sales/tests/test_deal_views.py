@@ -551,7 +551,7 @@ def test_the_line_history_reads_amounts_quantities_and_vat_rates_as_the_lines_ta
     assert "Widget × 2.500 @ 5,040.00, discount 5%, VAT 23%" in english
     assert "5040.000000" not in english
     assert "0.23" not in english
-    assert "Widget [W-1] × 2,500 pcs @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
+    assert "Widget [W-1] × 2,500 szt. @ 5\xa0040,00, rabat 5%, VAT 23%" in polish.replace("&nbsp;", "\xa0")
 
 
 def test_a_pipeline_is_named_lejek_sprzedazy_on_every_screen(login, owner):
