@@ -572,9 +572,21 @@ class Total:
         return not self.exact
 
 
-def total(queryset: models.QuerySet[Any], *, exact: bool = False) -> Total:
+def total(
+    queryset: models.QuerySet[Any],
+    *,
+    exact: bool = False,
+    query: ListQuery | None = None,
+    page: Page[Any] | None = None,
+) -> Total:
     """The number of rows in ``queryset``: exact when asked, or when it is small enough to count in
-    time; otherwise an estimate (PostgreSQL's planner, or a sample of the table on SQLite)."""
+    time; otherwise an estimate (PostgreSQL's planner, or a sample of the table on SQLite).
+
+    Given the ``page`` already read for ``query``: when it is the list's first page and nothing
+    follows it, its rows are all the rows, and nothing is counted (a filter matching a handful of
+    records, or none, costs no second read of them)."""
+    if query is not None and page is not None and not query.cursor and not query.before and page.next_cursor is None:
+        return Total(len(page.items), True)
     if exact:
         return Total(queryset.count(), True)
     estimate = _estimate(queryset)

@@ -149,9 +149,9 @@ def contact_records_page(user: Any, query: ListQuery) -> Page[Record[Contact]]:
     return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
-def contact_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
+def contact_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[Any] | None = None) -> Total:
     """How many contacts the list holds: exact, or an estimate when counting would be slow."""
-    return total(apply(CONTACT_LIST, query, visible_contacts(user)), exact=exact)
+    return total(apply(CONTACT_LIST, query, visible_contacts(user)), exact=exact, query=query, page=page)
 
 
 def company_page(user: Any, query: ListQuery) -> Page[Company]:
@@ -166,8 +166,8 @@ def company_records_page(user: Any, query: ListQuery) -> Page[Record[Company]]:
     return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
-def company_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
-    return total(apply(COMPANY_LIST, query, visible_companies(user)), exact=exact)
+def company_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[Any] | None = None) -> Total:
+    return total(apply(COMPANY_LIST, query, visible_companies(user)), exact=exact, query=query, page=page)
 
 
 # --- a whole record with its lists, in one query ----------------------------------------------------

@@ -333,7 +333,7 @@ def list_contacts(request: HttpRequest) -> Any:
     query = list_query(request, selectors.CONTACT_LIST)
     page = selectors.contact_records_page(request.user, query)
     exact = wants_exact_total(request)
-    total = selectors.contact_total(request.user, query, exact=exact) if wants_total(request) else None
+    total = selectors.contact_total(request.user, query, exact=exact, page=page) if wants_total(request) else None
     return records.respond(
         request,
         {
@@ -477,7 +477,7 @@ def list_companies(request: HttpRequest) -> Any:
     query = list_query(request, selectors.COMPANY_LIST)
     page = selectors.company_records_page(request.user, query)
     exact = wants_exact_total(request)
-    total = selectors.company_total(request.user, query, exact=exact) if wants_total(request) else None
+    total = selectors.company_total(request.user, query, exact=exact, page=page) if wants_total(request) else None
     return records.respond(
         request,
         {

@@ -97,8 +97,9 @@ def test_the_list_says_about_n_records_when_it_estimated_and_offers_the_exact_co
 ):
     client = login(admin_user)
 
-    estimated = client.get("/contacts/?preferred_language=pl").content.decode()
-    exact = client.get("/contacts/?preferred_language=pl&total=exact").content.decode()
+    # Twenty to a page: with all 42 on the first page, the page itself would be the count.
+    estimated = client.get("/contacts/?preferred_language=pl&limit=20").content.decode()
+    exact = client.get("/contacts/?preferred_language=pl&limit=20&total=exact").content.decode()
 
     head = estimated.split('id="list-total"')[1].split("</div>")[0]
     assert "about " in head
@@ -120,8 +121,8 @@ def test_a_filter_change_updates_the_total_in_the_header(login, owner, many):
 def test_the_api_marks_an_estimated_total(api, admin_user, many, small_thresholds):
     client = api(admin_user)
 
-    estimated = client.get("/contacts", {"total": "true"}).json()
-    exact = client.get("/contacts", {"total": "exact"}).json()
+    estimated = client.get("/contacts", {"total": "true", "limit": "10"}).json()
+    exact = client.get("/contacts", {"total": "exact", "limit": "10"}).json()
     without = client.get("/contacts").json()
 
     assert estimated["total_is_estimate"] is True
@@ -136,3 +137,39 @@ def test_the_api_counts_a_small_list_exactly_for_the_user_only(api, outsider, ma
     assert body["total"] == 12
     assert body["total_is_estimate"] is False
     assert len(body["items"]) == 12
+
+
+def test_a_first_page_holding_every_row_is_the_total_and_nothing_is_counted(
+    owner, many, small_thresholds, django_assert_num_queries
+):
+    """A filter matching a few records (or none) needs no count: the first page is all of them, even
+    where the list would otherwise only estimate."""
+    few = query(q="", last_name="", limit="50")
+    page = selectors.contact_page(owner, few)
+    assert page.next_cursor is None
+    with django_assert_num_queries(0):
+        shown = selectors.contact_total(owner, few, page=page)
+    assert shown == listing.Total(30, True)
+
+    nothing = query(preferred_language="ru")
+    empty = selectors.contact_page(owner, nothing)
+    with django_assert_num_queries(0):
+        assert selectors.contact_total(owner, nothing, page=empty) == listing.Total(0, True)
+
+    # A page with more after it, or one further along, says nothing of the whole: counted as before.
+    first = query(limit="10")
+    paged = selectors.contact_page(owner, first)
+    assert paged.next_cursor is not None
+    assert selectors.contact_total(owner, first, page=paged) == selectors.contact_total(owner, first)
+    later = query(limit="50", cursor=paged.next_cursor)
+    rest = selectors.contact_page(owner, later)
+    assert rest.next_cursor is None
+    assert selectors.contact_total(owner, later, page=rest) == selectors.contact_total(owner, later)
+    assert selectors.contact_total(owner, later, page=rest).value != len(rest.items)
+
+
+def test_the_screen_and_the_api_show_a_complete_first_page_as_its_count(owner, many, api, login):
+    body = api(owner).get("/contacts?preferred_language=pl&limit=100&total=true").json()
+    assert (body["total"], body["total_is_estimate"]) == (30, False)
+    html = login(owner).get("/contacts/?preferred_language=pl").content.decode()
+    assert "30" in html

@@ -132,7 +132,7 @@ def _query_string(query: Any, **overrides: Any) -> str:
 def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
     query = _list_query(request, kind)
     page = kind.page(request.user, query)
-    total = kind.total(request.user, query, exact=request.GET.get("total") == "exact")
+    total = kind.total(request.user, query, exact=request.GET.get("total") == "exact", page=page)
     htmx = is_htmx(request)
     context = {
         **lists.context(request, lists.get(kind.name), query, total=total, oob=htmx),

@@ -77,9 +77,9 @@ def deal_list_page(user: Any, query: ListQuery) -> Page[Deal]:
     return paginate(DEAL_LIST, query, qs)
 
 
-def deal_total(user: Any, query: ListQuery, *, exact: bool = False) -> Total:
+def deal_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[Any] | None = None) -> Total:
     """How many deals the filtered list has: exact, or "about N" when counting would take too long."""
-    return total(apply(DEAL_LIST, query, visible_deals(user)), exact=exact)
+    return total(apply(DEAL_LIST, query, visible_deals(user)), exact=exact, query=query, page=page)
 
 
 def deal_columns() -> list[Column]:

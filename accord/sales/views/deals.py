@@ -376,7 +376,7 @@ def _query_string(query: ListQuery, **overrides: Any) -> str:
 def deal_list(request: HttpRequest) -> HttpResponse:
     query = _list_query(request)
     page = deal_selectors.deal_list_page(request.user, query)
-    total = deal_selectors.deal_total(request.user, query, exact=request.GET.get("total") == "exact")
+    total = deal_selectors.deal_total(request.user, query, exact=request.GET.get("total") == "exact", page=page)
     htmx = is_htmx(request)
     return render(
         request,
