@@ -105,7 +105,7 @@ MOMENT = datetime.datetime(2026, 12, 31, 14, 30, tzinfo=zoneinfo.ZoneInfo("Europ
         ("en", "Dec. 31, 2026", "12/31/2026", "12/31/2026 2:30 p.m.", "2:30 p.m."),
         ("pl", "31 grudnia 2026", "31.12.2026", "31.12.2026 14:30", "14:30"),
         ("lt", "2026 m. gruodžio 31 d.", "2026-12-31", "2026-12-31 14:30", "14:30"),
-        ("ro", "31 Decembrie 2026", "31.12.2026", "31.12.2026, 14:30", "14:30"),
+        ("ro", "31 decembrie 2026", "31.12.2026", "31.12.2026, 14:30", "14:30"),
         ("ru", "31 декабря 2026 г.", "31.12.2026", "31.12.2026 14:30", "14:30"),
     ],
 )
@@ -238,3 +238,19 @@ def test_a_task_takes_a_due_time_typed_the_languages_way(db, language, typed):
     assert valid, form.errors
     due = form.cleaned_data["due_at"].astimezone(zoneinfo.ZoneInfo("Europe/Warsaw"))
     assert (due.date(), due.hour, due.minute) == (datetime.date(2026, 12, 31), 14, 30)
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("ro", "31 decembrie 2026"),
+        ("pl", "31 grudnia 2026"),
+        ("ru", "31 декабря 2026 г."),
+        ("lt", "2026 m. gruodžio 31 d."),
+    ],
+)
+def test_a_date_names_its_month_as_the_language_writes_it_inside_a_date(language, written):
+    """Romanian months are lower case inside a date (Django's catalogue capitalises them); Polish,
+    Russian and Lithuanian take the genitive."""
+    with translation.override(language):
+        assert formats.date_format(datetime.date(2026, 12, 31)) == written
