@@ -215,9 +215,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Internationalisation -------------------------------------------------------------------------
-LANGUAGE_CODE = "en"
 # Each name in its own language, as the language switch shows it.
 LANGUAGES = [("en", "English"), ("pl", "Polski"), ("lt", "Lietuvių"), ("ro", "Română"), ("ru", "Русский")]
+# The installation's language: screens of users who chose none and whose browser asks for none of
+# the above, and what customers and users are written to in when nothing else says.
+LANGUAGE_CODE = os.environ.get("ACCORD_LANGUAGE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"ACCORD_LANGUAGE={LANGUAGE_CODE!r} is not one of Accord's languages: {', '.join(dict(LANGUAGES))}"
+    )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Where a locale's date formats differ from what its users write (accord/formats/<lang>/formats.py).
 FORMAT_MODULE_PATH = ["accord.formats"]

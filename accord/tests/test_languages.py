@@ -1,6 +1,9 @@
 """The interface's five languages: each is offered, switches the screens, and counts in its own
 plural forms (the catalogues' completeness is checked by scripts/check_translations.py)."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -57,3 +60,21 @@ def test_the_login_page_speaks_the_chosen_language(client, language: str, log_in
     assert expected in html
     if language != "en":
         assert "Log in to your account" not in html
+
+
+def _settings_with(language: str) -> subprocess.CompletedProcess[str]:
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'accord.settings'; django.setup(); "
+    code += "from django.conf import settings; print(settings.LANGUAGE_CODE)"
+    environment = {**os.environ, "ACCORD_LANGUAGE": language}
+    return subprocess.run(  # noqa: S603 - this interpreter with a fixed script
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_installations_language_comes_from_the_environment_and_must_be_one_of_the_five() -> None:
+    chosen = _settings_with("ro")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.strip() == "ro"
+    refused = _settings_with("de")
+    assert refused.returncode != 0
+    assert "ACCORD_LANGUAGE='de' is not one of Accord's languages: en, pl, lt, ro, ru" in refused.stderr
