@@ -32,8 +32,8 @@ PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sd]|\{[a-z_0-9]*\}")
 LETTERS = re.compile(r"[A-Za-z]")
 
 # Every text of the page, with where it is: its text nodes (hidden ones too, e.g. a closed menu's
-# entries or a list's options), the words it gives assistive technology, the tooltips and the
-# questions asked before deleting.
+# entries or a list's options), the words it gives assistive technology, the tooltips, the
+# questions asked before deleting and the strings of the data its scripts draw (chart labels).
 PAGE_TEXTS = """
 () => {
   const texts = [];
@@ -61,6 +61,17 @@ PAGE_TEXTS = """
       const value = el.getAttribute(name);
       if (value) texts.push([value, where(el) + " @" + name]);
     }
+  }
+  // The data a script draws from (the dashboard's chart labels, the calendar's words), less its
+  // codes ("task", "meeting").
+  const strings = (value, name) => {
+    if (typeof value === "string") {
+      if (!/^[a-z0-9_-]*$/.test(value)) texts.push([value, name]);
+    }
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, name));
+  };
+  for (const el of document.querySelectorAll("script[type='application/json']")) {
+    strings(JSON.parse(el.textContent), "script#" + el.id);
   }
   for (const el of document.querySelectorAll("input[type=submit], input[type=button]")) {
     texts.push([el.value, where(el) + " @value"]);
