@@ -240,6 +240,26 @@ def screens() -> list[str]:
     ]
 
 
+def submitted() -> list[str]:
+    """Forms sent as they stand: three records saved unchanged, two new ones left empty."""
+    from accord.people.models import Company, Contact
+    from accord.sales.models import Deal
+
+    contact = Contact.objects.order_by("created_at").first()
+    company = Company.objects.order_by("created_at").first()
+    deal = Deal.objects.filter(lines__isnull=False).order_by("created_at").first()
+    assert contact is not None
+    assert company is not None
+    assert deal is not None
+    return [
+        f"/contacts/{contact.pk}/edit/",
+        f"/companies/{company.pk}/edit/",
+        f"/sales/deals/{deal.pk}/edit/",
+        "/contacts/new/",
+        "/sales/deals/new/",
+    ]
+
+
 @pytest.mark.parametrize("language", ["pl", "lt", "ro", "ru"])
 def test_the_main_screens_leave_no_english_behind(language: str, page: Any, live_server: Any, demo: None) -> None:
     from accord.identity.models import User
@@ -262,6 +282,16 @@ def test_the_main_screens_leave_no_english_behind(language: str, page: Any, live
         found = untranslated(page.evaluate(PAGE_TEXTS), language, data)
         if found:
             left[path] = found
+
+    # What a form says back: the message after saving, the errors of an empty one.
+    for path in submitted():
+        page.goto(f"{base}{path}")
+        with page.expect_navigation():
+            page.locator("main form button.btn-primary[type=submit]").first.click()
+        page.wait_for_load_state("networkidle")
+        found = untranslated(page.evaluate(PAGE_TEXTS), language, data)
+        if found:
+            left[f"{path} (sent)"] = found
 
     report = "\n".join(f"{path}: {sorted(found)}" for path, found in left.items())
     assert not left, f"English strings on the {language} screens:\n{report}"
