@@ -177,6 +177,13 @@ def screens() -> list[str]:
     assert lead is not None
     assert draft is not None
     assert product is not None
+    # A deal won and one lost, a quote in each state past draft: their badges and reasons.
+    deals = [Deal.objects.filter(status=status).order_by("created_at").first() for status in ("won", "lost")]
+    quotes = [
+        Quote.objects.filter(status=status).order_by("created_at").first()
+        for status in ("sent", "accepted", "declined", "superseded")
+    ]
+    closed = [f"/sales/deals/{d.pk}/" for d in deals if d] + [f"/sales/quotes/{q.pk}/" for q in quotes if q]
     return [
         "/my-day/",
         "/contacts/",
@@ -237,6 +244,7 @@ def screens() -> list[str]:
         "/settings/system/",
         "/imports/contacts/new/",
         "/account/",
+        *closed,
     ]
 
 
