@@ -89,6 +89,20 @@ def test_the_public_web_form_and_its_thanks_speak_the_visitors_language(owner):
         assert english not in page
 
 
+def test_the_demo_web_forms_name_is_polish_on_the_admins_screens(login, admin_user):
+    form = WebForm.objects.create(owner=admin_user, **DEMO_FORM)
+    client = login(polish(admin_user))
+
+    with translation.override("pl"):
+        polish_name = gettext(DEMO_FORM["name"])
+    listed = client.get("/sales/settings/web-forms/").content.decode()
+    detail = client.get(f"/sales/settings/web-forms/{form.pk}/").content.decode()
+
+    assert_translated(listed, DEMO_FORM["name"], polish_name)
+    # The page is headed with it; its edit form keeps the stored words, which the admin may rewrite.
+    assert f"<h1>{polish_name}</h1>" in detail
+
+
 def test_a_web_forms_default_thanks_is_polish(owner):
     form = WebForm.objects.create(name="Kontakt", owner=owner)
     visitor = Client()

@@ -3,9 +3,12 @@ send form offers, whatever the language of the user who sends it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import polib
 import pytest
 from aiosmtpd.controller import Controller
 from django.urls import reverse
@@ -125,3 +128,63 @@ def test_the_send_form_offers_words_in_the_customers_language_and_says_which(log
     assert (romanian, send) == ("Rumuński", "Wyślij")
     assert romanian in page
     assert send in page
+
+
+CATALOGUES = Path(__file__).resolve().parents[2] / "locale"
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sd]")
+# Where the PDF's words come from: its own labels, the units of its lines.
+PDF_SOURCES = ("accord/sales/pdf.py", "accord/core/units.py")
+
+
+def pdf_labels(language: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The English of every label the PDF can print that ``language`` writes differently, each as a
+    case-insensitive whole-word pattern (the party headings are printed in capitals)."""
+    po = polib.pofile(str(CATALOGUES / language / "LC_MESSAGES" / "django.po"))
+    same = {entry.msgstr for entry in po} | {entry.msgid for entry in po if entry.msgstr == entry.msgid}
+    labels = []
+    for entry in po:
+        if entry.obsolete or not any(path in PDF_SOURCES for path, _line in entry.occurrences):
+            continue
+        if entry.msgid in same or len(re.sub(PLACEHOLDER, "", entry.msgid).strip()) < 3:
+            continue
+        words = ".+?".join(re.escape(part.strip()) for part in PLACEHOLDER.split(entry.msgid) if part.strip())
+        labels.append((entry.msgid, re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE | re.DOTALL)))
+    return labels
+
+
+@pytest.mark.parametrize(
+    ("language", "customer"),
+    [("pl", "Hurtownia Wisła"), ("lt", "Vilniaus Duona UAB"), ("ro", "Vinuri Cotnari SRL"), ("ru", "ООО Ромашка")],
+)
+def test_no_label_of_the_pdf_stays_in_english_in_any_language(owner, make_company, settings, language, customer):
+    settings.ACCORD_SELLER = {
+        "name": "Accord Sp. z o.o.",
+        "address": "ul. Długa 5\n31-147 Kraków",
+        "tax_id": "PL6762468032",
+        "email": "biuro@accord.example",
+        "phone": "+48 12 345 67 89",
+        "bank_account": "PL61 1090 1014 0000 0712 1981 2874",
+    }
+    company = make_company(owner, name=customer, preferred_language=language, vat_id="PL5260250274")
+    owner.first_name, owner.last_name = "Jan", "Kowalski"
+    owner.save(update_fields=["first_name", "last_name"])
+    # Descriptions that are no English word: the lines carry every unit the PDF names.
+    lines = [
+        {"description": f"ZX-{n}", "quantity": "2", "unit_price": "100", "vat_rate": "23", "unit": unit}
+        for n, unit in enumerate(["pcs", "h", "day", "month", "year", "user", "licence", "set"])
+    ]
+    lines[0]["discount_percent"] = "5"
+    quote = services.create_from_deal(
+        actor=owner, deal=make_deal(owner, company=company, lines=lines), data={"terms": "—"}
+    )
+
+    with translation.override("en"):  # whoever makes it
+        text = pdf_text(render_quote(quote))
+
+    labels = pdf_labels(language)
+    assert any(msgid == "Total to pay" for msgid, _pattern in labels)
+    left = [msgid for msgid, pattern in labels if pattern.search(text)]
+    assert left == [], f"English left in the {language} PDF: {left}\n{text}"
+    with translation.override(language):
+        for label in ("Total to pay", "Seller", "Bank account", "Tax id", "Terms", "VAT summary"):
+            assert translation.gettext(label).casefold() in text.casefold(), label
