@@ -224,7 +224,7 @@ def _blank(masked: list[str], start: int, end: int) -> None:
 
 class _TextCollector(HTMLParser):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
+        super().__init__(convert_charrefs=False)  # entities (&nbsp;) go to handle_entityref, which ignores them
         self.found: list[tuple[int, str]] = []
         self._skipping: list[str] = []
 
@@ -253,9 +253,6 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping and data.strip():
             self.found.append((self.getpos()[0] + _leading_newlines(data), data))
-
-    def handle_entityref(self, name: str) -> None:  # &nbsp; and friends are not words
-        pass
 
 
 def _leading_newlines(data: str) -> int:

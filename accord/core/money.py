@@ -181,6 +181,8 @@ def amount_in_words(amount: Any, currency: str, *, language: str | None = None) 
     try:
         words = speller.to_currency(units, currency=code, cents=True, separator=_CUT).split(_CUT)[0]
     except (NotImplementedError, KeyError, IndexError):
+        # num2words has no name for this currency in this language (its own error types for it):
+        # the number in words and the ISO code, as the docstring says ("du RON 00/100").
         words = f"{speller.to_cardinal(units)} {code}".strip()
     if language == "ro" and whole == 1:
         words = words.replace("unu ", "un ", 1)  # "un euro", as num2words says "un leu" itself

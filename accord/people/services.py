@@ -301,7 +301,6 @@ def _write_emails(obj: PartyModel, emails: list[EmailIn], *, creating: bool = Fa
         EmailAddress(**_party_filter(obj), email=e["email"], label=e.get("label", EmailLabel.WORK), position=i)
         for i, e in enumerate(emails)
     )
-    obj.primary_email = emails[0]["email"] if emails else ""
 
 
 def _write_phones(obj: PartyModel, phones: list[PhoneIn], *, creating: bool = False) -> None:
@@ -311,7 +310,6 @@ def _write_phones(obj: PartyModel, phones: list[PhoneIn], *, creating: bool = Fa
         PhoneNumber(**_party_filter(obj), number=p["number"], label=p.get("label", PhoneLabel.MOBILE), position=i)
         for i, p in enumerate(phones)
     )
-    obj.primary_phone = phones[0]["number"] if phones else ""
 
 
 def _write_addresses(obj: PartyModel, addresses: list[AddressIn], *, creating: bool = False) -> None:
@@ -632,6 +630,7 @@ def update_contact(
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.last_name, locked.first_name)
+    _set_primaries(locked, lists)
     _write_lists(locked, lists, creating=False)
     after = _lists_snapshot(locked) if touches_lists else None
     if changes.snapshot(locked, extra=after) == before:
@@ -747,6 +746,7 @@ def update_company(
     if errors:
         raise ValidationError(errors)
     locked.sort_name = sort_name(locked.name)
+    _set_primaries(locked, lists)
     _write_lists(locked, lists, creating=False)
     after = _lists_snapshot(locked) if touches_lists else None
     if changes.snapshot(locked, extra=after) == before:
