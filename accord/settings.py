@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accord.activities",
     "accord.messaging",
     "accord.sales",
+    "accord.billing",
 ]
 
 MIDDLEWARE = [
