@@ -59,7 +59,7 @@ def clean_tax_id(value: str, country: str) -> str:
             raise ValueError(_("This is not a valid NIP (10 digits with a correct check digit).")) from None
     if country in EU_COUNTRIES:
         prefix = "EL" if country == "GR" else country
-        compact = eu_vat.compact(text)
+        compact = "".join(c for c in text.upper() if c.isalnum())
         if not compact[:2].isalpha():
             compact = prefix + compact
         try:

@@ -407,7 +407,7 @@ def create_from_order(
     data: Mapping[str, Any] | None = None,
 ) -> Invoice:
     """A draft invoice of an order: of the lines ``line_ids``, else of every line not yet on a VAT
-    invoice. A pro-forma may repeat lines; a VAT invoice never invoices a line twice."""
+    invoice. A VAT invoice never invoices a line twice; a pro-forma may name lines already invoiced."""
     locked = common.lock(actor, Order, order.pk, None)
     if actor is not None:
         access.require_create(actor)
@@ -416,14 +416,14 @@ def create_from_order(
     if kind not in (InvoiceKind.VAT, InvoiceKind.PROFORMA):
         raise ValidationError({"kind": [_("Make a credit or debit note by correcting an issued invoice.")]})
     order_lines = list(OrderLine.objects.filter(order=locked).select_related("product"))
-    done = invoiced_line_ids(locked) if kind == InvoiceKind.VAT else set()
+    done = invoiced_line_ids(locked)
     if line_ids is not None:
         wanted = {str(pk) for pk in line_ids}
         unknown = wanted - {str(line.pk) for line in order_lines}
         if unknown:
             raise ValidationError({"lines": [_("These lines are not the order's.")]})
         chosen = [line for line in order_lines if str(line.pk) in wanted]
-        if any(line.pk in done for line in chosen):
+        if kind == InvoiceKind.VAT and any(line.pk in done for line in chosen):
             raise ValidationError({"lines": [_("Some of these lines are already invoiced.")]})
     else:
         chosen = [line for line in order_lines if line.pk not in done]
