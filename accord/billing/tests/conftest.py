@@ -57,8 +57,7 @@ def make_invoice(owner: Any, customer: Any) -> Any:
 @pytest.fixture
 def accepted_quote(owner: Any, customer: Any, make_contact: Any) -> Any:
     """An accepted quote of ``owner``'s deal with ``customer``: 3 x 199.99 at 23%, 2.5 h x 40.10 at 8%."""
-    from accord.sales.services import deals
-    from accord.sales.services import quotes
+    from accord.sales.services import deals, quotes
 
     contact = make_contact(owner, first_name="Zofia", last_name="Gęślak", emails=[{"email": "zofia@zolta.example"}])
     deal = deals.create_deal(

@@ -84,7 +84,7 @@ def test_an_order_is_invoiced_whole_then_never_twice(owner, accepted_quote):
 
 def test_an_order_is_invoiced_line_by_line(owner, accepted_quote):
     order = orders.create_from_quote(actor=owner, quote=accepted_quote)
-    first, second = order.lines.all()
+    first, _second = order.lines.all()
 
     one = invoices.create_from_order(actor=owner, order=order, line_ids=[first.pk])
     proforma = invoices.create_from_order(actor=owner, order=order, kind=InvoiceKind.PROFORMA)
