@@ -230,7 +230,9 @@ def _render(invoice: Invoice) -> bytes:
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
     spelled = "\xa0".join(amount_in_words(abs(invoice.gross_total), invoice.currency).rsplit(" ", 1))
-    pdf.multi_cell(width, 5, _("In words: %(amount)s") % {"amount": spelled}, align="R")
+    pdf.multi_cell(
+        width, 5, _("In words: %(amount)s") % {"amount": spelled}, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     if in_base and invoice.exchange_rate_day is not None:
         pdf.set_text_color(*INK)
         rate_text = _("VAT in %(base)s: %(amount)s, at %(rate)s %(base)s per 1 %(currency)s of %(date)s%(table)s.") % {
@@ -241,7 +243,7 @@ def _render(invoice: Invoice) -> bytes:
             "date": day(invoice.exchange_rate_day),
             "table": f" ({invoice.exchange_rate_table})" if invoice.exchange_rate_table else "",
         }
-        pdf.multi_cell(width, 5, rate_text, align="R")
+        pdf.multi_cell(width, 5, rate_text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     pdf.ln(6)
     pdf.set_draw_color(*RULE)

@@ -99,7 +99,7 @@ def create_from_quote(*, actor: User | None, quote: Quote) -> Order:
     existing = Order.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
-    locked = Quote.objects.select_for_update().select_related("deal", "deal__company").get(pk=quote.pk)
+    locked = Quote.objects.select_for_update(of=("self",)).select_related("deal", "deal__company").get(pk=quote.pk)
     if actor is not None:
         access.require(actor, Action.VIEW, locked.deal)
         access.require_create(actor)
