@@ -197,7 +197,7 @@ def _draw(pdf: _LetterPDF, letter: Letter) -> None:
         pdf.ln(4)
     pdf.set_font(FONT, "", 10)
     for paragraph in _paragraphs(letter.body):
-        pdf.multi_cell(width, 5, paragraph, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width, 5, paragraph, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2.5)
     if letter.closing:
         pdf.ln(4)
