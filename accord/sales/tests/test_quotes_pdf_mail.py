@@ -139,7 +139,8 @@ def test_the_polish_pdf_names_the_number_one_way_and_the_quote_is_feminine(owner
 def test_long_headings_in_any_language_keep_their_words_whole(headings):
     from fpdf.enums import XPos, YPos
 
-    from accord.sales.pdf import FONT, QuotePDF, font_file, lines_table
+    from accord.core.pdf import FONT, font_file
+    from accord.sales.pdf import QuotePDF, lines_table
 
     pdf = QuotePDF(format="A4", unit="mm")
     pdf.add_font(FONT, "", str(font_file("DejaVuSans.ttf")))
