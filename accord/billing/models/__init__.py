@@ -1,5 +1,18 @@
-"""Billing records: orders, invoices (with their corrections) and payments."""
+"""Billing records: orders, invoices (with their corrections), payments and collections."""
 
+from accord.billing.models.collections import (
+    CollectionActionKind,
+    CollectionLadder,
+    CollectionLevel,
+    CollectionPause,
+    CollectionProfile,
+    CollectionStep,
+    CollectionStepInvoice,
+    CollectionStepState,
+    InvoiceDispute,
+    LatePaymentRate,
+    PromiseToPay,
+)
 from accord.billing.models.invoices import (
     Invoice,
     InvoiceKind,
@@ -13,6 +26,17 @@ from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
 
 __all__ = [
+    "CollectionActionKind",
+    "CollectionLadder",
+    "CollectionLevel",
+    "CollectionPause",
+    "CollectionProfile",
+    "CollectionStep",
+    "CollectionStepInvoice",
+    "CollectionStepState",
+    "InvoiceDispute",
+    "LatePaymentRate",
+    "PromiseToPay",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
