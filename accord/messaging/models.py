@@ -39,12 +39,12 @@ class MessageState(models.TextChoices):
 # ``failed -> queued`` an administrator's "retry now"; a provider may report a bounce after it
 # first reported the message delivered.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    MessageState.QUEUED: frozenset({MessageState.SENDING}),
-    MessageState.SENDING: frozenset({MessageState.SENT, MessageState.QUEUED, MessageState.FAILED}),
-    MessageState.SENT: frozenset({MessageState.DELIVERED, MessageState.BOUNCED}),
-    MessageState.DELIVERED: frozenset({MessageState.BOUNCED}),
-    MessageState.BOUNCED: frozenset(),
-    MessageState.FAILED: frozenset({MessageState.QUEUED}),
+    "queued": frozenset({"sending"}),
+    "sending": frozenset({"sent", "queued", "failed"}),
+    "sent": frozenset({"delivered", "bounced"}),
+    "delivered": frozenset({"bounced"}),
+    "bounced": frozenset(),
+    "failed": frozenset({"queued"}),
 }
 
 
@@ -58,7 +58,8 @@ class IllegalTransition(Exception):
 
 
 def check_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS.get(current, frozenset()):
+    # Plain strings: a TextChoices member hashes by its name, so it would not find "queued".
+    if str(target) not in TRANSITIONS.get(str(current), frozenset()):
         raise IllegalTransition(current, target)
 
 
@@ -71,6 +72,10 @@ class Message(BaseModel):
     kind = models.CharField(_("kind"), max_length=40, blank=True)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    # Who queued it (None: the system); the author of its timeline entry.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     contact = models.ForeignKey(
         "people.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")

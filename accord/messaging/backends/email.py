@@ -33,10 +33,10 @@ def build(message: Message) -> EmailMultiAlternatives:
 
 
 def send(message: Message) -> Sent:
-    mailer = mailers.default
-    if hasattr(mailer, "timeout") and mailer.timeout is None:
-        mailer.timeout = TIMEOUT
     try:
+        mailer = mailers.default
+        if hasattr(mailer, "timeout") and mailer.timeout is None:
+            mailer.timeout = TIMEOUT
         taken = mailer.send_messages([build(message)])
     except Exception as exc:  # smtplib, socket and provider errors alike
         raise DeliveryError(exc.__class__.__name__ + (f": {exc}" if str(exc) else "")) from exc

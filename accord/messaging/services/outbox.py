@@ -111,6 +111,7 @@ def queue_message(
         state=MessageState.QUEUED,
         idempotency_key=key,
         kind=kind[:40],
+        sent_by=actor,
         contact=contact,
         company=company,
         language=languages.first_supported(language),

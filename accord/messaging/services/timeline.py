@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.apps import apps
@@ -10,10 +11,14 @@ from django.db import IntegrityError, transaction
 
 from accord.messaging.models import Message, MessageChannel
 
+log = logging.getLogger(__name__)
+
+# Keyed by the plain values: an Enum member hashes by its name, so a str from the database would
+# not find a TextChoices key.
 INTERACTION_CHANNELS = {
-    MessageChannel.EMAIL: "email",
-    MessageChannel.SMS: "sms",
-    MessageChannel.LETTER: "letter",
+    MessageChannel.EMAIL.value: "email",
+    MessageChannel.SMS.value: "sms",
+    MessageChannel.LETTER.value: "letter",
 }
 
 
@@ -36,7 +41,7 @@ def log_sent(message: Message) -> Any:
     from accord.activities.models import Interaction
     from accord.activities.services import InteractionData, log_interaction
 
-    channel = INTERACTION_CHANNELS.get(message.channel)
+    channel = INTERACTION_CHANNELS.get(str(message.channel))
     if channel is None or (message.contact_id is None and message.company_id is None):
         return None
     external_id = f"messaging.message:{message.pk}"
@@ -54,10 +59,17 @@ def log_sent(message: Message) -> Any:
         data["contact"] = message.contact
     if message.company is not None:
         data["company"] = message.company
+    # The interaction is logged by whoever queued the message, else by the customer's owner.
+    author = message.sent_by or (message.contact.owner if message.contact else None) or message.company.owner  # type: ignore[union-attr]
     try:
         with transaction.atomic():
-            interaction = log_interaction(actor=None, data=data, related=_related(message))
+            interaction = log_interaction(actor=author, data=data, related=_related(message))
     except IntegrityError:
         return Interaction.objects.filter(external_id=external_id).first()
+    except Exception:
+        # The message went out: a timeline that refuses the entry (the author lost access
+        # meanwhile) must not undo recording that, or the message would be sent again.
+        log.warning("message %s: not logged on the timeline", message.pk, exc_info=True)
+        return None
     Message.objects.filter(pk=message.pk).update(interaction_id=interaction.pk)
     return interaction

@@ -17,6 +17,7 @@ from django.utils import translation
 from accord.sales.pdf import render_quote
 from accord.sales.services import quotes as services
 from accord.sales.tests.test_quotes import make_deal
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.tests.test_quotes_pdf_mail import Inbox, free_port, pdf_text, smtp_settings
 
 
@@ -102,6 +103,7 @@ def test_the_e_mail_to_a_romanian_customer_is_in_romanian(polish_rep, make_conta
 
     with smtp_settings(port), translation.override("pl"):
         services.send(actor=polish_rep, quote=quote, to=services.recipient_for(quote))
+        deliver_due()
 
     message = received.messages[0]
     assert received.envelopes[0].rcpt_tos == ["ioana@vin.example"]
