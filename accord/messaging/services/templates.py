@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils.translation import gettext as _
 
 from accord.core import access, changes, languages
@@ -24,9 +24,17 @@ from accord.messaging.models import MessageChannel, MessageTemplate
 if TYPE_CHECKING:
     from accord.identity.models import User
 
-# No loaders, no app libraries, no builtins beyond Django's own: a template cannot include files
-# or load tags. ``debug`` off keeps error pages from showing template source.
+# Django's own tags and filters, less those that reach beyond the variables given: no {% load %},
+# {% include %} or {% extends %} (files), {% url %}, {% debug %} (dumps the context), {% csrf_token %}.
+_BUILTINS = Library()
+_BUILTINS.tags = {
+    name: tag
+    for name, tag in defaulttags.register.tags.items()
+    if name not in {"load", "url", "debug", "csrf_token"}
+}
+_BUILTINS.filters = dict(defaultfilters.register.filters)
 _ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, debug=False, autoescape=True, string_if_invalid="")
+_ENGINE.template_builtins = [_BUILTINS]
 
 # The variables each kind's sample preview is made with.
 SAMPLES: dict[str, dict[str, str]] = {
