@@ -298,7 +298,9 @@ ACCORD_MESSAGE_DOMAIN = os.environ.get("ACCORD_MESSAGE_DOMAIN", "") or (
     ACCORD_EMAIL_FROM.rpartition("@")[2].strip(">").strip() or "accord.localhost"
 )
 # ANYMAIL_WEBHOOK_SECRET ("user:password") guards the provider's tracking webhook (bounces).
-ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")} if os.environ.get("ANYMAIL_WEBHOOK_SECRET") else {}
+ANYMAIL = (
+    {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")} if os.environ.get("ANYMAIL_WEBHOOK_SECRET") else {}
+)
 
 
 def _positive_int(name: str, default: int) -> int:

@@ -110,7 +110,12 @@ class Message(BaseModel):
     interaction_id = models.UUIDField(null=True, blank=True)
 
     # The texts are the message itself, not changes to audit; claims are the workers' bookkeeping.
-    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"body", "body_html", "claimed_at", "claimed_by"}
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {
+        "body",
+        "body_html",
+        "claimed_at",
+        "claimed_by",
+    }
 
     class Meta:
         ordering = ["-created_at", "-id"]

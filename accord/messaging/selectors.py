@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
 from accord.core import access
-
 from accord.messaging.models import Message, MessageChannel, MessageState, MessageTemplate
 
 
@@ -52,7 +51,7 @@ def outbox_message(user: Any, pk: Any) -> Message | None:
 def outbox_counts(user: Any) -> dict[str, int]:
     """How many messages are in each state, for the filter."""
     rows = outbox(user).order_by().values_list("state").annotate(n=Count("pk"))
-    return {state: n for state, n in rows}
+    return dict(rows)
 
 
 def message_templates(user: Any) -> QuerySet[MessageTemplate]:

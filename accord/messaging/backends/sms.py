@@ -11,7 +11,6 @@ similar gateways take. The gateway's id for the message is read from the answer 
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import urllib.error
 import urllib.parse
@@ -73,7 +72,7 @@ class HttpBackend:
             # 4xx other than throttling is the gateway refusing this message: trying again won't help.
             permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
             raise DeliveryError(f"HTTP {exc.code}: {said or exc.reason}", permanent=permanent) from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise DeliveryError(f"the SMS gateway did not answer within {self.timeout:g} s") from exc
         except urllib.error.URLError as exc:
             raise DeliveryError(f"the SMS gateway could not be reached: {exc.reason}") from exc
@@ -115,7 +114,7 @@ NAMED: dict[str, type] = {"http": HttpBackend, "console": ConsoleBackend, "file"
 def backend() -> SmsBackend:
     name = settings.ACCORD_SMS_BACKEND
     cls = NAMED.get(name) or import_string(name)
-    return cls()  # type: ignore[no-any-return]
+    return cls()
 
 
 def send(message: Message) -> Sent:

@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 # {% include %} or {% extends %} (files), {% url %}, {% debug %} (dumps the context), {% csrf_token %}.
 _BUILTINS = Library()
 _BUILTINS.tags = {
-    name: tag
-    for name, tag in defaulttags.register.tags.items()
-    if name not in {"load", "url", "debug", "csrf_token"}
+    name: tag for name, tag in defaulttags.register.tags.items() if name not in {"load", "url", "debug", "csrf_token"}
 }
 _BUILTINS.filters = dict(defaultfilters.register.filters)
 _ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, debug=False, autoescape=True, string_if_invalid="")

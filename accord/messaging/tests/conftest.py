@@ -47,7 +47,11 @@ def smtp_settings(port: int) -> Any:
 def customer(owner: Any, make_company: Any, make_contact: Any) -> tuple[Any, Any]:
     company = make_company(owner, name="Vinuri Ionescu SRL", preferred_language="ro")
     contact = make_contact(
-        owner, first_name="Zofia", last_name="Gęślak", emails=[{"email": "zofia@zolta.example"}], preferred_language="pl"
+        owner,
+        first_name="Zofia",
+        last_name="Gęślak",
+        emails=[{"email": "zofia@zolta.example"}],
+        preferred_language="pl",
     )
     return company, contact
 
@@ -64,3 +68,14 @@ def smtp() -> Iterator[Inbox]:
             yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _message_templates(request: pytest.FixtureRequest) -> None:
+    """A test that flushed the database (the killed-worker test on PostgreSQL) took the seeded
+    templates with it; put them back for the tests that read them."""
+    if "db" in request.fixturenames:
+        from accord.messaging.defaults import ensure_defaults
+
+        request.getfixturevalue("db")
+        ensure_defaults()

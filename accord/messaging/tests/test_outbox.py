@@ -48,7 +48,8 @@ def test_a_queued_e_mail_records_language_message_id_from_and_reply_to(owner, cu
 
     assert (message.state, message.attempts, message.language) == ("queued", 0, "pl")  # the contact's language
     assert (message.from_address, message.reply_to) == ("Biuro <biuro@accord.example>", "sprzedaz@accord.example")
-    assert message.external_id.startswith("<") and message.external_id.endswith("@accord.example>")
+    assert message.external_id.startswith("<")
+    assert message.external_id.endswith("@accord.example>")
 
 
 def test_without_a_contact_the_companys_language_is_recorded(owner, customer):
@@ -230,7 +231,9 @@ def test_letters_wait_in_the_queue(owner, customer):
     assert Message.objects.get().state == "queued"
 
 
-def test_the_worker_is_nudged_when_the_queueing_transaction_commits(owner, customer, smtp, django_capture_on_commit_callbacks):
+def test_the_worker_is_nudged_when_the_queueing_transaction_commits(
+    owner, customer, smtp, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         message = queue(owner, customer)
 

@@ -31,8 +31,10 @@ def test_the_list_filters_by_state(login, owner, admin_user):
     everything = client.get(reverse("messaging:outbox")).content.decode()
     failed = client.get(reverse("messaging:outbox"), {"state": "failed"}).content.decode()
 
-    assert "Waiting one" in everything and "Failed one" in everything
-    assert "Failed one" in failed and "Waiting one" not in failed
+    assert "Waiting one" in everything
+    assert "Failed one" in everything
+    assert "Failed one" in failed
+    assert "Waiting one" not in failed
     assert reverse("messaging:outbox-message", args=[first.pk]) in everything
 
 
@@ -90,8 +92,11 @@ def test_a_providers_bounce_report_marks_the_message_bounced(owner, admin_user):
     tracking.send(
         sender=object,
         event=AnymailTrackingEvent(
-            event_type="bounced", message_id="esp-123", metadata={"accord_message": str(message.pk)},
-            reject_reason="bounced", description="mailbox does not exist",
+            event_type="bounced",
+            message_id="esp-123",
+            metadata={"accord_message": str(message.pk)},
+            reject_reason="bounced",
+            description="mailbox does not exist",
         ),
         esp_name="Mailgun",
     )

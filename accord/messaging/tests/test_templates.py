@@ -110,7 +110,7 @@ def test_an_administrator_lists_edits_and_previews_templates(login, admin_user):
 
     assert reverse("messaging:template-edit", args=[template.pk]) in listed
     assert "Nowa oferta Q-2026-0042/2" in previewed.content.decode()
-    assert MessageTemplate.objects.get(pk=template.pk).subject == "Nowa oferta {{ number }}" 
+    assert MessageTemplate.objects.get(pk=template.pk).subject == "Nowa oferta {{ number }}"
     assert saved.status_code == 302
 
 

@@ -61,7 +61,7 @@ def clean_environment(var: Path, database_url: str, **extra: str) -> dict[str, s
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     var = tmp_path_factory.mktemp("outbox-var")
     path = var / "template.sqlite3"
-    subprocess.run(  # noqa: S603 - our own command
+    subprocess.run(
         [sys.executable, "-m", "accord", "migrate", "--no-input", "--verbosity", "0"],
         env=clean_environment(var, f"sqlite:///{path}"),
         check=True,

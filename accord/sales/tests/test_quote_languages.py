@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django.utils import translation
 
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.pdf import render_quote
 from accord.sales.services import quotes as services
 from accord.sales.tests.test_quotes import make_deal
-from accord.messaging.services.delivery import deliver_due
 from accord.sales.tests.test_quotes_pdf_mail import Inbox, free_port, pdf_text, smtp_settings
 
 

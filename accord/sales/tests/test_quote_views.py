@@ -10,12 +10,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accord.messaging.models import Message
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.models import Deal, Quote
 from accord.sales.services import quotes as services
 from accord.sales.tests.test_quotes import make_deal, sent_quote
 from accord.sales.tests.test_quotes_pdf_mail import free_port
-from accord.messaging.models import Message
-from accord.messaging.services.delivery import deliver_due
 
 
 def test_the_deal_panel_lists_its_quotes_and_offers_to_make_one(rf, owner):
@@ -92,7 +92,12 @@ def test_the_send_form_is_prefilled_with_the_deals_contact_and_sends(login, owne
 
 def test_a_mail_server_that_is_down_leaves_the_quote_sent_and_its_e_mail_queued_for_a_retry(login, owner):
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
-    down = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "127.0.0.1", "port": free_port()}}}
+    down = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port()},
+        }
+    }
 
     with override_settings(MAILERS=down):
         response = login(owner).post(reverse("sales:quote-send", args=[quote.pk]), {"to": "a@example.com"})

@@ -202,7 +202,12 @@ def test_a_mail_server_that_is_down_does_not_hold_up_sending_the_quote(api, owne
 
     client = api(owner)
     quote_id = client.post(f"/deals/{make_deal(owner).pk}/quotes", {}).json()["id"]
-    down = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "127.0.0.1", "port": free_port()}}}
+    down = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port()},
+        }
+    }
 
     with override_settings(MAILERS=down):
         response = client.post(f"/quotes/{quote_id}/send", {"to": "a@example.com"})

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
-from pypdf import PdfReader
-
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accord.core.models import Event
 from accord.messaging.models import Message
@@ -278,9 +277,7 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
     assert message["Message-ID"] == stored.external_id
 
 
-def test_a_mail_server_that_stays_down_fails_the_message_after_the_last_retry_with_the_error_kept(
-    owner, settings
-):
+def test_a_mail_server_that_stays_down_fails_the_message_after_the_last_retry_with_the_error_kept(owner, settings):
     settings.ACCORD_MESSAGE_MAX_ATTEMPTS = 3
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
     dead_port = free_port()  # nothing listens there
