@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import invoices, orders, receivables
+from accord.billing.views import collections, invoices, orders, receivables
 
 app_name = "billing"
 
@@ -23,4 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<uuid:quote_pk>/order/", orders.order_from_quote, name="quote-order"),
     path("quotes/<uuid:quote_pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
     path("receivables/", receivables.receivables_report, name="receivables"),
+    path("collections/", collections.collections_home, name="collections-approvals"),
+    path("collections/calls/", collections.call_list, name="collection-calls"),
+    path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),
+    path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
 ]

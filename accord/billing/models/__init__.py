@@ -1,6 +1,7 @@
 """Billing records: orders, invoices (with their corrections), payments and collections."""
 
 from accord.billing.models.collections import (
+    CallResult,
     CollectionActionKind,
     CollectionLadder,
     CollectionLevel,
@@ -26,6 +27,7 @@ from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
 
 __all__ = [
+    "CallResult",
     "CollectionActionKind",
     "CollectionLadder",
     "CollectionLevel",

@@ -33,6 +33,16 @@ class CollectionActionKind(models.TextChoices):
     HANDOFF = "handoff", pgettext_lazy("collection action", "Hand-off to collection")
 
 
+class CallResult(models.TextChoices):
+    """How a collections call went."""
+
+    PROMISE = "promise", _("Promised to pay")
+    DISPUTE = "dispute", _("Disputes the invoice")
+    PAID = "paid", _("Says it is paid")
+    NO_ANSWER = "no_answer", _("No answer")
+    OTHER = "other", pgettext_lazy("call result", "Other")
+
+
 class CollectionLadder(BaseModel):
     """The levels one group of customers climbs. The default ladder covers every customer whose
     profile names none."""
