@@ -121,7 +121,7 @@ def normalize_bic(value: str) -> str:
     except schwifty_errors.SchwiftyException as exc:
         raise BankingError(_("%(value)s is not a valid BIC.") % {"value": value}, value=value) from exc
     text = str(bic.compact)
-    return text if len(text) == 11 else text + "XXX"  # noqa: PLR2004 (the primary office's branch)
+    return text if len(text) == 11 else text + "XXX"  # 8 characters: the primary office, "XXX"
 
 
 def bic_of(iban: str) -> str | None:

@@ -58,7 +58,7 @@ def parse(content: bytes | str) -> list[Statement]:
 def _field_error(text: str, exc: RuntimeError) -> StatementError:
     # The library raises RuntimeError(message, tag, value) for a field its pattern refuses.
     tag = exc.args[1] if len(exc.args) > 1 else None
-    value = str(exc.args[2]) if len(exc.args) > 2 else ""  # noqa: PLR2004
+    value = str(exc.args[2]) if len(exc.args) > 2 else ""
     first = value.split("\n", 1)[0]
     line = _line_of(text, first)
     tag_id = getattr(tag, "id", "?")
@@ -198,11 +198,10 @@ def _counterparty_account(iban: str, routing: str, number: str) -> str:
     if iban:
         return account(iban)
     routing, number = routing.replace(" ", ""), number.replace(" ", "")
-    if len(routing) == 8 and len(number) == 16 and (routing + number).isdigit():  # noqa: PLR2004
+    if len(routing) == 8 and len(number) == 16 and (routing + number).isdigit():
         # The Polish routing number and account without check digits: the IBAN computes them.
         try:
             return str(IBAN.generate("PL", bank_code=routing, account_code=number).compact)
         except SchwiftyException:
             return routing + number
     return account(routing + number)
-
