@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 NBP_BASE = "PLN"
 TABLES = ("A", "B")
-PLACES = Decimal(10) ** -ExchangeRate._meta.get_field("rate").decimal_places  # type: ignore[operator]
+PLACES = Decimal(10) ** -ExchangeRate._meta.get_field("rate").decimal_places
 RATE_LIMIT = column_limit(ExchangeRate._meta.get_field("rate"))
 IMPORTER = "exchange_rates"
 STALE_AFTER_DAYS = 10  # table B comes weekly; a Christmas or Easter break is shorter than this
