@@ -342,7 +342,7 @@ def _by_customer(index: int, line: PaymentLine, customer: Hashable, book: _Book,
         total += book.left[i]
         if total == line.amount and count > 1:
             allocations, _excess = _allocate(open_items[:count], line.amount, book)
-            reasons = [reason, _("amount equal to the %(count)d oldest open invoices") % {"count": count}]
+            reasons = [reason, _("amount equal to the oldest open invoices together (%(count)d)") % {"count": count}]
             return Proposal(index, MATCHED, 75, tuple(allocations), ZERO, tuple(reasons), customer)
         if total > line.amount:
             break

@@ -495,7 +495,7 @@ def rate_before(
 def rows_summary(result: RatesImport) -> list[str]:
     """What an import did, in lines for the person who ran it."""
     lines = [
-        _("%(created)d rates added, %(updated)d changed, %(unchanged)d already up to date.")
+        _("Rates added: %(created)d, changed: %(updated)d, already up to date: %(unchanged)d.")
         % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
     ]
     if result.first_day is not None and result.last_day is not None:

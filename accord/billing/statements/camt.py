@@ -125,8 +125,8 @@ def _statement(stmt: ET.Element, where: str) -> Statement:
     if opening is not None and closing is not None and opening + booked != closing:
         raise StatementError(
             _(
-                "the bookings do not add up: %(opening)s opening balance and %(count)d bookings make "
-                "%(computed)s, but the closing balance is %(closing)s. The file may be incomplete."
+                "the bookings do not add up: the opening balance %(opening)s plus the bookings (%(count)d) "
+                "makes %(computed)s, but the closing balance is %(closing)s. The file may be incomplete."
             )
             % {"opening": opening, "count": len(lines), "computed": opening + booked, "closing": closing},
             where=where,

@@ -94,8 +94,8 @@ def _statement(block: Any, number: int, text: str) -> Statement:
     if opening_amount + sum((line.amount for line in lines), Decimal(0)) != closing_amount:
         raise StatementError(
             _(
-                "the bookings do not add up: %(opening)s opening balance and %(count)d bookings make "
-                "%(computed)s, but the closing balance is %(closing)s. The file may be incomplete."
+                "the bookings do not add up: the opening balance %(opening)s plus the bookings (%(count)d) "
+                "makes %(computed)s, but the closing balance is %(closing)s. The file may be incomplete."
             )
             % {
                 "opening": opening_amount,

@@ -190,7 +190,7 @@ def test_known_account_paying_the_oldest_invoices_together() -> None:
     [proposal] = match([line("650.00", "", iban=KOWALSKI_IBAN)], items)
 
     assert allocated(proposal) == [("FV/2026/0001", D("200.00")), ("FV/2026/0002", D("450.00"))]
-    assert proposal.reason == "payer's account is the customer's; amount equal to the 2 oldest open invoices"
+    assert proposal.reason == "payer's account is the customer's; amount equal to the oldest open invoices together (2)"
 
 
 def test_known_account_but_no_amount_fits_is_unmatched_with_the_customer() -> None:

@@ -213,10 +213,10 @@ def test_command_imports_and_prints_a_summary(db: Any) -> None:
     call_command("rates", "import", str(ARCHIVE), stdout=out)
 
     assert out.getvalue().splitlines() == [
-        "17 rates added, 0 changed, 0 already up to date.",
+        "Rates added: 17, changed: 0, already up to date: 0.",
         "Days 2026-01-02 to 2026-01-07, currencies: EUR, HUF, IDR, JPY, THB, USD.",
         "Tables: 001/A/NBP/2026, 002/A/NBP/2026, 003/A/NBP/2026.",
-        "0 rates added, 0 changed, 17 already up to date.",
+        "Rates added: 0, changed: 0, already up to date: 17.",
         "Days 2026-01-02 to 2026-01-07, currencies: EUR, HUF, IDR, JPY, THB, USD.",
         "Tables: 001/A/NBP/2026, 002/A/NBP/2026, 003/A/NBP/2026.",
     ]
