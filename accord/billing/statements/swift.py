@@ -79,8 +79,13 @@ def _statement(block: Any, number: int, text: str) -> Statement:
     where = _("statement %(number)d (%(reference)s)") % {"number": number, "reference": reference or "-"}
     if not data.get("account_identification"):
         raise StatementError(_("the :25: field (the account) is missing."), where=where)
-    opening = data.get("final_opening_balance") or data.get("opening_balance")
-    closing = data.get("final_closing_balance") or data.get("closing_balance")
+    # A statement long enough to come in pages has :60M:/:62M: balances on the pages between.
+    opening = (
+        data.get("final_opening_balance") or data.get("intermediate_opening_balance") or data.get("opening_balance")
+    )
+    closing = (
+        data.get("final_closing_balance") or data.get("intermediate_closing_balance") or data.get("closing_balance")
+    )
     if opening is None or not hasattr(opening.amount, "amount"):
         raise StatementError(_("the :60F: field (the opening balance) is missing."), where=where)
     if closing is None or not hasattr(closing.amount, "amount"):

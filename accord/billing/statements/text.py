@@ -15,11 +15,13 @@ from accord.core.tables import guess_single_byte
 from .types import StatementError
 
 _SPACES = re.compile(r"\s+")
+_POLISH = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 
 
 def decode(content: bytes | str) -> str:
     """The file's text: UTF-8 (a byte order mark dropped) when it decodes as such, else the
-    likeliest Central/Eastern European code page (Polish banks still export Windows-1250)."""
+    likeliest Central/Eastern European code page (Polish banks still export Windows-1250, a few
+    the DOS code page 852)."""
     if isinstance(content, str):
         return content.removeprefix("\ufeff")
     if content.startswith(codecs.BOM_UTF8):
@@ -27,7 +29,20 @@ def decode(content: bytes | str) -> str:
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        return content.decode(guess_single_byte(content), errors="replace")
+        pass
+    guessed = guess_single_byte(content)
+    text = content.decode(guessed, errors="replace")
+    if guessed in ("cp1250", "iso8859-2"):
+        # Some Polish banks' MT940 files are still in the DOS code page 852, whose bytes
+        # the Latin-2 code pages read as other symbols: the decoding with more Polish letters wins.
+        dos = content.decode("cp852", errors="replace")
+        if _polish_letters(dos) > _polish_letters(text):
+            return dos
+    return text
+
+
+def _polish_letters(text: str) -> int:
+    return sum(1 for c in text if c in _POLISH)
 
 
 def squeeze(text: str | None) -> str:

@@ -101,6 +101,15 @@ def test_mbank_mt940_with_angle_bracket_subfields() -> None:
     assert third.booking_date == datetime.date(2026, 1, 6)
 
 
+def test_mt940_in_dos_code_page_852() -> None:
+    dos = read("mbank.mt940").decode("utf-8").encode("cp852")
+
+    [statement] = statements.parse(dos)
+
+    assert statement.lines[0].counterparty_name == "Grzegorz Brzęczyszczykiewicz"
+    assert statement.lines[0].title == "Opłata faktury fv/2026/0021 dziękujemy"
+
+
 def test_plain_swift_file_with_two_statements_and_free_text_details() -> None:
     first, second = statements.parse(read("swift_plain.mt940"))
 
@@ -111,6 +120,14 @@ def test_plain_swift_file_with_two_statements_and_free_text_details() -> None:
     assert first.lines[1].end_to_end_id == ""  # NONREF
     assert second.opening_balance == D("11457.90")
     assert second.lines[0].title == "FV/2026/0016 and FV/2026/0017"
+
+
+def test_a_middle_page_with_intermediate_balances() -> None:
+    page = read("mbank.mt940").replace(b":60F:", b":60M:").replace(b":62F:", b":62M:")
+
+    [statement] = statements.parse(page)
+
+    assert (statement.opening_balance, statement.closing_balance) == (D("1000.00"), D("3376.55"))
 
 
 def test_routing_and_account_subfields_make_an_iban_when_38_is_missing() -> None:
