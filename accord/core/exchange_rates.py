@@ -207,6 +207,11 @@ def _parse_xml(data: bytes) -> list[NbpRate]:
             _("the XML is malformed: %(problem)s") % {"problem": exc},
             where=_("line %(line)d, column %(column)d") % {"line": line, "column": column + 1},
         ) from exc
+    except (LookupError, ValueError) as exc:
+        # An encoding Python does not know, or a multi-byte one expat refuses.
+        raise RatesFileError(
+            _("the XML declares an encoding that cannot be read: %(problem)s") % {"problem": exc}
+        ) from exc
     if root.tag != "tabela_kursow":
         raise RatesFileError(_("This XML file is not an NBP exchange rate table (<tabela_kursow>)."))
     number = (root.findtext("numer_tabeli") or "").strip()

@@ -41,6 +41,11 @@ def parse(content: bytes | str) -> list[Statement]:
             _("the XML is malformed: %(problem)s") % {"problem": exc.msg if hasattr(exc, "msg") else exc},
             where=_("line %(line)d, column %(column)d") % {"line": line, "column": column + 1},
         ) from exc
+    except (LookupError, ValueError) as exc:
+        # An encoding Python does not know, or a multi-byte one expat refuses.
+        raise StatementError(
+            _("the XML declares an encoding that cannot be read: %(problem)s") % {"problem": exc}
+        ) from exc
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if not NAMESPACE.fullmatch(namespace):
         raise StatementError(

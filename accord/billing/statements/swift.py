@@ -50,7 +50,8 @@ def parse(content: bytes | str) -> list[Statement]:
         blocks = mt940.parse_statements(text, options=mt940.Options.all())
     except RuntimeError as exc:
         raise _field_error(text, exc) from exc
-    except (ValueError, ArithmeticError, KeyError) as exc:
+    except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError) as exc:
+        # The library trips over some malformed fields in other ways than RuntimeError.
         raise StatementError(_("The MT940 file cannot be read: %(problem)s") % {"problem": exc}) from exc
     return [_statement(block, number, text) for number, block in enumerate(blocks, start=1)]
 

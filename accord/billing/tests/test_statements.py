@@ -231,6 +231,13 @@ def test_malformed_camt053_names_line_and_column() -> None:
         statements.parse(broken)
 
 
+def test_camt053_in_an_unknown_encoding() -> None:
+    broken = read("camt053_v08.xml").replace(b'encoding="UTF-8"', b'encoding="UTF-ZZ"')
+
+    with pytest.raises(StatementError, match="encoding that cannot be read"):
+        statements.parse(broken)
+
+
 def test_camt053_bad_amount_names_the_element() -> None:
     broken = read("camt053_v02_batch.xml").replace(b'<Amt Ccy="PLN">1000.00</Amt>', b'<Amt Ccy="PLN">1 000.x</Amt>')
 

@@ -113,6 +113,11 @@ def test_xml_with_a_doctype_is_refused() -> None:
         parse_nbp(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><tabela_kursow typ="A"/>')
 
 
+def test_xml_in_an_unknown_encoding() -> None:
+    with pytest.raises(RatesFileError, match="encoding that cannot be read"):
+        parse_nbp(XML.read_bytes().replace(b"ISO-8859-2", b"ISO-8859-A"))
+
+
 def test_other_xml_is_refused() -> None:
     with pytest.raises(RatesFileError, match="not an NBP exchange rate table"):
         parse_nbp(b"<rates/>")
