@@ -156,6 +156,13 @@ def number_key(number: str) -> str | None:
     return None
 
 
+def iban_key(account: str | None) -> str:
+    """An account as compared: compact, upper-case, a Polish NRB (26 digits) with its PL. Cheap on
+    purpose (no checksum: ``core.banking`` checks numbers where they are entered)."""
+    text = "".join((account or "").split()).replace("-", "").upper()
+    return "PL" + text if len(text) == 26 and text.isdigit() else text
+
+
 _LEGAL_FORMS = re.compile(
     r"\b(sp z o o|spolka z ograniczona odpowiedzialnoscia|sp j|sp k|spolka jawna|spolka komandytowa|s a|sa|"
     r"spolka akcyjna|gmbh|ag|ltd|llc|inc|s r l|srl|uab|ooo|zao|pp|phu|fhu|ppuh)\b"
@@ -200,7 +207,7 @@ class _Book:
                 continue  # a customer's names and accounts come again on each of their invoices
             seen.add(described)
             for iban in item.customer_ibans:
-                customers_of_iban[iban.replace(" ", "").upper()].add(item.customer_id)
+                customers_of_iban[iban_key(iban)].add(item.customer_id)
             known = self.names.setdefault(item.customer_id, [])
             for name in item.customer_names:
                 if (normalized := normalize_name(name)) and normalized not in known:
@@ -251,7 +258,7 @@ def _match_line(index: int, line: PaymentLine, book: _Book) -> Proposal:
         proposal = _by_numbers(index, line, named, book, currency)
         if proposal is not None:
             return proposal
-    iban = (line.counterparty_iban or "").replace(" ", "").upper()
+    iban = iban_key(line.counterparty_iban)
     customer = book.customer_of_iban.get(iban) if iban else None
     if customer is not None:
         return _by_customer(index, line, customer, book, currency)
@@ -322,7 +329,7 @@ def _by_numbers(index: int, line: PaymentLine, named: list[int], book: _Book, cu
     allocations, excess = _allocate(usable, line.amount, book)
     customers = {items[i].customer_id for i in usable}
     customer = items[usable[0]].customer_id if len(customers) == 1 else None
-    iban = (line.counterparty_iban or "").replace(" ", "").upper()
+    iban = iban_key(line.counterparty_iban)
     payer = book.customer_of_iban.get(iban) if iban else None
     confidence = 95
     if payer is not None and customer is not None:

@@ -180,6 +180,15 @@ def test_known_account_and_exact_amount_match_the_customers_invoice() -> None:
     assert proposal.confidence == 90
 
 
+def test_an_account_kept_as_nrb_is_the_same_account() -> None:
+    nrb = "27 1140 2004 0000 3002 0135 5387"
+
+    [proposal] = match([line("450.00", "", iban=KOWALSKI_IBAN)], [item("FV/2026/0002", "450.00", ibans=(nrb,))])
+
+    assert proposal.status == "matched"
+    assert proposal.customer_id == "kowalski"
+
+
 def test_known_account_paying_the_oldest_invoices_together() -> None:
     items = [
         item("FV/2026/0003", "300.00", due=9),
