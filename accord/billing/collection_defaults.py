@@ -79,7 +79,9 @@ def collection_templates() -> list[dict[str, str]]:
         + str(_("Total to pay: %(amount)s") % {"amount": "{{ total }}"})
         + "\n\n"
         + str(
-            _("Please transfer the amount to our account %(account)s. If you have already paid, please ignore this message.")
+            _(
+                "Please transfer the amount to our account %(account)s. If you have already paid, please ignore this message."
+            )
             % {"account": "{{ account }}"}
         )
         + "\n\n"
@@ -109,7 +111,9 @@ def collection_templates() -> list[dict[str, str]]:
         + regards
     )
     sms = str(
-        _("%(seller)s: invoices %(numbers)s are overdue, %(amount)s to pay. If you have already paid, please ignore this.")
+        _(
+            "%(seller)s: invoices %(numbers)s are overdue, %(amount)s to pay. If you have already paid, please ignore this."
+        )
         % {"seller": "{{ seller }}", "numbers": "{{ numbers }}", "amount": "{{ total }}"}
     )
     return [

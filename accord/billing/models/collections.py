@@ -109,7 +109,8 @@ class CollectionProfile(BaseModel):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(company__isnull=False, contact__isnull=True) | Q(company__isnull=True, contact__isnull=False),
+                condition=Q(company__isnull=False, contact__isnull=True)
+                | Q(company__isnull=True, contact__isnull=False),
                 name="collection_profile_one_customer",
             )
         ]
@@ -281,9 +282,7 @@ class CollectionStepInvoice(models.Model):
     compensation = models.DecimalField(max_digits=14, decimal_places=2, default=decimal.Decimal(0))
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["invoice", "position"], name="one_collection_step_per_level")
-        ]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="one_collection_step_per_level")]
 
     def __str__(self) -> str:
         return f"{self.invoice_id}@{self.position}"

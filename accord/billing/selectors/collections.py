@@ -92,7 +92,9 @@ def promises(user: Any, *, company: Any = None, contact: Any = None, limit: int 
 
 def open_pauses(user: Any) -> list[CollectionPause]:
     return list(
-        of_visible_customers(user, CollectionPause.objects.filter(lifted_at__isnull=True).select_related("company", "contact"))[:200]
+        of_visible_customers(
+            user, CollectionPause.objects.filter(lifted_at__isnull=True).select_related("company", "contact")
+        )[:200]
     )
 
 

@@ -45,7 +45,6 @@ from accord.billing.models import (
     Invoice,
     InvoiceDispute,
     InvoiceKind,
-    InvoiceStatus,
     LatePaymentRate,
     PaymentAllocation,
     PromiseToPay,
@@ -131,25 +130,31 @@ def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None 
         for company_id, contact_id in customers:
             q |= Q(company_id=company_id) if company_id else Q(company__isnull=True, contact_id=contact_id)
         queryset = queryset.filter(q)
-    return queryset.order_by("company_id", "contact_id", "due_date", "id").values(
-        "id",
-        "number",
-        "company_id",
-        "contact_id",
-        "due_date",
-        "currency",
-        "gross_total",
-        "gross_total_base",
-        "corrections_total",
-        "paid_amount",
-    ).iterator(chunk_size=2000)
+    return (
+        queryset.order_by("company_id", "contact_id", "due_date", "id")
+        .values(
+            "id",
+            "number",
+            "company_id",
+            "contact_id",
+            "due_date",
+            "currency",
+            "gross_total",
+            "gross_total_base",
+            "corrections_total",
+            "paid_amount",
+        )
+        .iterator(chunk_size=2000)
+    )
 
 
 def _key(row: Mapping[str, Any]) -> CustomerKey:
     return (row["company_id"], None) if row["company_id"] else (None, row["contact_id"])
 
 
-def _chunks(today: datetime.date, customers: Sequence[CustomerKey] | None) -> Iterator[list[tuple[CustomerKey, list[dict[str, Any]]]]]:
+def _chunks(
+    today: datetime.date, customers: Sequence[CustomerKey] | None
+) -> Iterator[list[tuple[CustomerKey, list[dict[str, Any]]]]]:
     grouped = itertools.groupby(_overdue_rows(today, customers), key=_key)
     while True:
         chunk = [(key, list(rows)) for key, rows in itertools.islice(grouped, CHUNK)]
@@ -169,6 +174,7 @@ class _Context:
     taken: dict[Any, list[planner.TakenStep]]
     awaiting: set[Any]
     payments: dict[Any, list[late_payment.Settlement]]
+    names: dict[CustomerKey, str]
 
 
 def _by_customer(rows: Any, value: str) -> dict[CustomerKey, Any]:
@@ -185,7 +191,8 @@ def _read_context(today: datetime.date, chunk: list[tuple[CustomerKey, list[dict
     invoice_ids = [row["id"] for _key, rows in chunk for row in rows]
     party = Q(company_id__in=company_ids) | Q(contact_id__in=contact_ids)
     profiles = {
-        ((p.company_id, None) if p.company_id else (None, p.contact_id)): p for p in CollectionProfile.objects.filter(party)
+        ((p.company_id, None) if p.company_id else (None, p.contact_id)): p
+        for p in CollectionProfile.objects.filter(party)
     }
     promises = _by_customer(
         PromiseToPay.objects.filter(party, promised_on__gte=today).values("company_id", "contact_id", "promised_on"),
@@ -220,7 +227,12 @@ def _read_context(today: datetime.date, chunk: list[tuple[CustomerKey, list[dict
         "invoice_id", "amount", "payment__received_on"
     ):
         payments[row["invoice_id"]].append(late_payment.Settlement(row["payment__received_on"], row["amount"]))
-    return _Context(profiles, promises, pauses, disputed, dict(taken), awaiting, dict(payments))
+    names: dict[CustomerKey, str] = {
+        (pk, None): name for pk, name in Company.objects.filter(pk__in=company_ids).values_list("pk", "name")
+    }
+    for person in Contact.objects.filter(pk__in=contact_ids).only("first_name", "last_name"):
+        names[(None, person.pk)] = str(person)
+    return _Context(profiles, promises, pauses, disputed, dict(taken), awaiting, dict(payments), names)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -248,10 +260,7 @@ class RunReport:
     steps: list[StepReport] = field(default_factory=list)
     held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def taken(self) -> int:
-        return sum(1 for step in self.steps if step.taken)
+    taken: int = 0
 
 
 def run(
@@ -302,7 +311,7 @@ def run(
                 level = levels[(ladder_key if ladder_key in ladders else "", planned.level.position)]
                 step_rows = [by_id[invoice_id] for invoice_id in planned.invoice_ids]
                 entry = StepReport(
-                    customer=str(key[0] or key[1]),
+                    customer=context.names.get(key) or str(key[0] or key[1]),
                     action=level.action,
                     position=level.position,
                     invoices=[row["number"] for row in step_rows],
@@ -324,6 +333,7 @@ def run(
                         payments=context.payments,
                         rates=known_rates,
                     )
+                    report.taken += int(entry.taken)
                 except Exception as exc:  # one customer's failure does not stop the run for the others
                     log.exception("collection step failed for %s", key)
                     report.errors.append(f"{key[0] or key[1]}: {exc}")
@@ -520,7 +530,9 @@ def message_context(step: CollectionStep, company: Company | None, contact: Cont
     }
 
 
-def _queue_message(step: CollectionStep, company: Company | None, contact: Contact | None, *, actor: User | None) -> Any:
+def _queue_message(
+    step: CollectionStep, company: Company | None, contact: Contact | None, *, actor: User | None
+) -> Any:
     from accord.messaging import services as messaging
     from accord.messaging.services.templates import TemplateMissing, render
     from accord.people.selectors import customer_language
@@ -754,13 +766,15 @@ def lift_pause(*, actor: User | None, source: str = "", paused: CollectionPause 
 
 
 def _decide(actor: User, step: CollectionStep) -> tuple[CollectionStep, Company | None, Contact | None]:
-    locked = CollectionStep.objects.select_for_update().select_related("company", "contact").get(pk=step.pk)
+    locked = CollectionStep.objects.select_for_update(of=("self",)).select_related("company", "contact").get(pk=step.pk)
     party = locked.company or locked.contact
     if party is None or not access.can_view(actor, party):
         raise CollectionStep.DoesNotExist
     owner_id = getattr(party, "owner_id", None)
     role = getattr(actor, "role", None)
-    if not (actor.is_superuser or (role is not None and role.is_admin) or owner_id == actor.id or access.sees_all(actor)):
+    if not (
+        actor.is_superuser or (role is not None and role.is_admin) or owner_id == actor.id or access.sees_all(actor)
+    ):
         raise PermissionDenied(_("Only the customer's owner or an administrator decides this step."))
     if locked.state != CollectionStepState.AWAITING_APPROVAL:
         raise ValidationError({"state": [_("This step was already decided.")]})
@@ -794,7 +808,6 @@ def reject_step(*, actor: User, step: CollectionStep) -> CollectionStep:
     return locked
 
 
-
 # --- the collections call ---------------------------------------------------------------------
 
 
@@ -825,7 +838,7 @@ def log_call(
     from accord.activities.models import CallOutcome, Direction, InteractionChannel, Task, TaskStatus
 
     today = today or timezone.localdate()
-    locked = CollectionStep.objects.select_for_update().select_related("company", "contact").get(pk=step.pk)
+    locked = CollectionStep.objects.select_for_update(of=("self",)).select_related("company", "contact").get(pk=step.pk)
     company, contact = locked.company, locked.contact
     _require(actor, company, contact)
     if locked.action != CollectionActionKind.CALL:
@@ -836,7 +849,13 @@ def log_call(
         if promised_on is None:
             raise ValidationError({"promised_on": [_("Enter the date the customer promised to pay by.")]})
         record_promise(
-            actor=actor, company=company, contact=contact, promised_on=promised_on, amount=amount, note=note, today=today
+            actor=actor,
+            company=company,
+            contact=contact,
+            promised_on=promised_on,
+            amount=amount,
+            note=note,
+            today=today,
         )
     elif result == CallResult.DISPUTE:
         reason = (dispute_reason or note).strip()

@@ -120,7 +120,12 @@ def test_without_email_or_phone_the_reminder_is_a_letter(invoice: Any) -> None:
 
 def test_a_paid_invoice_takes_no_step(owner: Any, invoice: Any, reachable: Any) -> None:
     payments.record_payment(
-        actor=owner, amount=invoice.gross_total, currency="PLN", received_on=day(1), invoice=invoice, company=invoice.company
+        actor=owner,
+        amount=invoice.gross_total,
+        currency="PLN",
+        received_on=day(1),
+        invoice=invoice,
+        company=invoice.company,
     )
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
@@ -136,7 +141,9 @@ def test_a_promise_to_pay_holds_the_ladder_until_its_day(owner: Any, invoice: An
     assert collections.run(today=day(7)).taken == 1  # the promise was broken
 
 
-def test_a_disputed_invoice_waits_and_the_others_go_on(owner: Any, invoice: Any, make_invoice: Any, reachable: Any) -> None:
+def test_a_disputed_invoice_waits_and_the_others_go_on(
+    owner: Any, invoice: Any, make_invoice: Any, reachable: Any
+) -> None:
     other = invoices.issue(
         actor=owner,
         invoice=make_invoice(issue_date=ISSUED.isoformat(), sale_date=ISSUED.isoformat(), payment_terms_days=14),
@@ -150,7 +157,7 @@ def test_a_disputed_invoice_waits_and_the_others_go_on(owner: Any, invoice: Any,
     assert {line.invoice_id for line in CollectionStepInvoice_all()} == {invoice.pk, other.pk}
 
 
-def CollectionStepInvoice_all() -> list[Any]:  # noqa: N802 - reads as the model it lists
+def CollectionStepInvoice_all() -> list[Any]:
     from accord.billing.models import CollectionStepInvoice
 
     return list(CollectionStepInvoice.objects.all())
