@@ -80,7 +80,8 @@ def collection_templates() -> list[dict[str, str]]:
         + "\n\n"
         + str(
             _(
-                "Please transfer the amount to our account %(account)s. If you have already paid, please ignore this message."
+                "Please transfer the amount to our account %(account)s."
+                " If you have already paid, please ignore this message."
             )
             % {"account": "{{ account }}"}
         )
@@ -112,7 +113,8 @@ def collection_templates() -> list[dict[str, str]]:
     )
     sms = str(
         _(
-            "%(seller)s: invoices %(numbers)s are overdue, %(amount)s to pay. If you have already paid, please ignore this."
+            "%(seller)s: invoices %(numbers)s are overdue, %(amount)s to pay."
+            " If you have already paid, please ignore this."
         )
         % {"seller": "{{ seller }}", "numbers": "{{ numbers }}", "amount": "{{ total }}"}
     )

@@ -130,7 +130,7 @@ def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None 
         for company_id, contact_id in customers:
             q |= Q(company_id=company_id) if company_id else Q(company__isnull=True, contact_id=contact_id)
         queryset = queryset.filter(q)
-    return (
+    rows: Iterator[dict[str, Any]] = (  # type: ignore[assignment]
         queryset.order_by("company_id", "contact_id", "due_date", "id")
         .values(
             "id",
@@ -146,6 +146,7 @@ def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None 
         )
         .iterator(chunk_size=2000)
     )
+    return rows
 
 
 def _key(row: Mapping[str, Any]) -> CustomerKey:
@@ -223,10 +224,10 @@ def _read_context(today: datetime.date, chunk: list[tuple[CustomerKey, list[dict
             day = max(day, timezone.localdate(row["step__decided_at"]))
         taken[row["invoice_id"]].append(planner.TakenStep(row["position"], day))
     payments: dict[Any, list[late_payment.Settlement]] = defaultdict(list)
-    for row in PaymentAllocation.objects.filter(invoice_id__in=invoice_ids).values(
+    for invoice_id, amount, received_on in PaymentAllocation.objects.filter(invoice_id__in=invoice_ids).values_list(
         "invoice_id", "amount", "payment__received_on"
     ):
-        payments[row["invoice_id"]].append(late_payment.Settlement(row["payment__received_on"], row["amount"]))
+        payments[invoice_id].append(late_payment.Settlement(received_on, amount))
     names: dict[CustomerKey, str] = {
         (pk, None): name for pk, name in Company.objects.filter(pk__in=company_ids).values_list("pk", "name")
     }
@@ -487,7 +488,7 @@ def _channels(step: CollectionStep, company: Company | None, contact: Contact | 
     """Where the step's message can go, the level's channel first: e-mail -> SMS -> letter."""
     from accord.billing.services.common import customer_block
 
-    person = contact or (company.contacts.order_by("created_at").first() if company is not None else None)  # type: ignore[attr-defined]
+    person = contact or (company.contacts.order_by("created_at").first() if company is not None else None)
     email = (person.primary_email if person else "") or (company.primary_email if company else "")
     phone = (person.primary_phone if person else "") or (company.primary_phone if company else "")
     block = customer_block(company, contact)
@@ -509,7 +510,7 @@ def message_context(step: CollectionStep, company: Company | None, contact: Cont
         {
             "number": line.invoice.number,
             "due_date": line.invoice.due_date,
-            "days_overdue": (step.day - line.invoice.due_date).days,
+            "days_overdue": (step.day - line.invoice.due_date).days if line.invoice.due_date else 0,
             "outstanding": format_money(line.outstanding, currency),
             "interest": format_money(line.interest, currency) if line.interest else "",
             "compensation": format_money(line.compensation, currency) if line.compensation else "",
