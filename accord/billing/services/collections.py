@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,7 +130,7 @@ def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None 
         for company_id, contact_id in customers:
             q |= Q(company_id=company_id) if company_id else Q(company__isnull=True, contact_id=contact_id)
         queryset = queryset.filter(q)
-    rows: Iterator[dict[str, Any]] = (  # type: ignore[assignment]
+    rows = (
         queryset.order_by("company_id", "contact_id", "due_date", "id")
         .values(
             "id",
@@ -146,7 +146,7 @@ def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None 
         )
         .iterator(chunk_size=2000)
     )
-    return rows
+    return cast(Iterator[dict[str, Any]], rows)
 
 
 def _key(row: Mapping[str, Any]) -> CustomerKey:
