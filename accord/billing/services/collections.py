@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ from accord.billing.models import (
 )
 from accord.billing.models.invoices import UNPAID
 from accord.core import access, changes, languages
-from accord.core.access import Action
+from accord.core.access import AccessDenied, Action
 from accord.core.events import EventPayload, emit
 from accord.core.models import ExchangeRate
 from accord.core.money import format_money
@@ -770,13 +771,13 @@ def _decide(actor: User, step: CollectionStep) -> tuple[CollectionStep, Company 
     locked = CollectionStep.objects.select_for_update(of=("self",)).select_related("company", "contact").get(pk=step.pk)
     party = locked.company or locked.contact
     if party is None or not access.can_view(actor, party):
-        raise CollectionStep.DoesNotExist
+        raise Http404
     owner_id = getattr(party, "owner_id", None)
     role = getattr(actor, "role", None)
     if not (
         actor.is_superuser or (role is not None and role.is_admin) or owner_id == actor.id or access.sees_all(actor)
     ):
-        raise PermissionDenied(_("Only the customer's owner or an administrator decides this step."))
+        raise AccessDenied(_("Only the customer's owner or an administrator decides this step."))
     if locked.state != CollectionStepState.AWAITING_APPROVAL:
         raise ValidationError({"state": [_("This step was already decided.")]})
     return locked, locked.company, locked.contact

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from accord.activities.models import Task
 from accord.billing.models import (
@@ -182,7 +183,7 @@ def test_a_key_accounts_letter_waits_for_the_owner(
     assert collections.run(today=day(30)).taken == 0
     with pytest.raises(PermissionDenied):
         collections.approve_step(actor=teammate, step=letter)
-    with pytest.raises(CollectionStep.DoesNotExist):
+    with pytest.raises(Http404):
         collections.approve_step(actor=outsider, step=letter)
     collections.reject_step(actor=owner, step=letter)
     letter.refresh_from_db()
