@@ -14,8 +14,14 @@ What is guaranteed:
   commit) in which the message was delivered but the row still says ``sending``: after the lease
   it is sent again. The copy carries the same Message-ID header, made when the message was
   queued, so mail clients and servers that deduplicate by it, and any reader, recognise it.
-  Outside that window a message is never sent twice: ``sent`` is recorded only by the worker
-  whose claim still stands, and nobody takes a ``sent`` row again.
+  The same holds for a send that outlasts its lease (a server answering slower than
+  ``ACCORD_MESSAGE_LEASE_SECONDS``, kept well above the backends' timeouts): another worker may
+  take the message meanwhile, and only the worker whose claim still stands records the outcome.
+- Outside those windows a message is never sent twice: workers claim it one at a time, and
+  nobody takes a ``sent``, ``delivered``, ``bounced`` or ``failed`` row again (a failed message
+  goes out again only when an administrator asks, "Retry now").
+- SMS gateways have no Message-ID; a resent SMS is the same text again. The gateway's id of the
+  copy that was recorded is kept.
 """
 
 from __future__ import annotations

@@ -71,10 +71,10 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database the ``accord`` processes share with this test."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, transactional_db: Any) -> str:
+    """A database the ``accord`` processes share with this test (on PostgreSQL the test database
+    itself, hence transactional: the processes see only committed rows)."""
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")  # the processes see only committed rows
         s = connection.settings_dict
         password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
         return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
@@ -157,3 +157,42 @@ def test_a_worker_killed_mid_send_loses_nothing_and_only_the_message_in_flight_i
     assert {message_id for message_id, n in received.items() if n > 1} == {ours["Message 3"]}
     assert received[ours["Message 3"]] == 2  # the one in flight, sent again under the same Message-ID
     assert len(inbox.messages) == COUNT + 1
+
+
+class CountingInbox:
+    def __init__(self) -> None:
+        self.message_ids: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
+        self.message_ids.append(str(parsed["Message-ID"]))
+        return "250 Message accepted for delivery"
+
+
+def test_workers_sending_at_once_send_each_message_exactly_once(tmp_path: Path, database_url: str):
+    inbox = CountingInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = clean_environment(
+        tmp_path,
+        database_url,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+    )
+    try:
+        seed = SEED.replace(f"range(1, {COUNT} + 1)", "range(1, 31)")
+        subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "accord", "shell", "-c", seed], env=env, check=True, timeout=120
+        )
+        workers = [subprocess.Popen(SEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(3)]  # noqa: S603
+        for worker in workers:
+            _out, err = worker.communicate(timeout=180)
+            assert worker.returncode == 0, err.decode()
+    finally:
+        controller.stop()
+
+    counts = Counter(inbox.message_ids)
+    assert len(counts) == 30
+    assert set(counts.values()) == {1}
