@@ -27,4 +27,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collections/calls/", collections.call_list, name="collection-calls"),
     path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),
     path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
+    path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
 ]

@@ -212,3 +212,32 @@ def test_two_runs_at_once_take_each_step_once(owner: Any, make_invoice: Any, cus
     assert failures == []
     assert CollectionStep.objects.count() == 6
     assert Message.objects.filter(kind="payment_reminder").count() == 6
+
+
+@pytest.mark.django_db
+def test_the_case_for_the_debt_collector_holds_invoices_messages_and_history(
+    owner: Any, outsider: Any, invoice: Any, login: Any, client: Any
+) -> None:
+    import zipfile
+
+    from pypdf import PdfReader
+
+    for offset in (3, 10, 21, 30, 60):
+        collections.run(today=day(offset))
+    handoff = CollectionStep.objects.get(action="handoff")
+    collections.approve_step(actor=owner, step=handoff)
+    url = reverse("billing:collection-case", args=["company", invoice.company_id])
+    assert login(outsider).get(url).status_code == 404
+    client.logout()
+    response = login(owner).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert f"invoices/{invoice.number.replace('/', '-')}.pdf" in names
+    assert len([n for n in names if n.startswith("messages/")]) == 3  # e-mail or letter, SMS or letter, letter
+    summary = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read("summary.pdf"))).pages)
+    assert invoice.number in summary
+    assert "Żółta Łódź" in summary
+    history = archive.read("history.csv").decode()
+    assert history.count("\n") >= 6  # the header and five steps

@@ -115,3 +115,23 @@ def call_log(request: AuthedRequest, pk: Any) -> HttpResponse:
     else:
         messages.success(request, _("The call was logged."))
     return redirect("billing:collection-calls")
+
+
+@login_required
+def handoff_package(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
+    """The case for a lawyer or a debt collector, as one ZIP (the customer must be in sight)."""
+    from accord.billing import handoff
+    from accord.core import selectors as core_selectors
+    from accord.people.models import Company, Contact
+
+    model = {"company": Company, "contact": Contact}.get(kind)
+    party = core_selectors.find_visible(request.user, model, pk) if model is not None else None
+    if party is None:
+        raise Http404
+    content = handoff.package(
+        company=party if kind == "company" else None, contact=party if kind == "contact" else None
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="collection-case-{party.pk}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -64,4 +64,6 @@ class Command(BaseCommand):
         for error in report.errors:
             self.stderr.write(error)
         if report.errors:
-            raise CommandError(_("%(count)s steps failed; the others were taken.") % {"count": len(report.errors)})
+            raise CommandError(
+                _("Steps that failed: %(count)s; the others were taken.") % {"count": len(report.errors)}
+            )
