@@ -124,8 +124,11 @@ def handoff_package(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
     from accord.core import selectors as core_selectors
     from accord.people.models import Company, Contact
 
-    model = {"company": Company, "contact": Contact}.get(kind)
-    party = core_selectors.find_visible(request.user, model, pk) if model is not None else None
+    party: Company | Contact | None = None
+    if kind == "company":
+        party = core_selectors.find_visible(request.user, Company, pk)
+    elif kind == "contact":
+        party = core_selectors.find_visible(request.user, Contact, pk)
     if party is None:
         raise Http404
     content = handoff.package(
