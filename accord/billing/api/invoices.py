@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 
 from accord.billing.api.common import LineIn, LineOut, lines, parties
 from accord.billing.api.payments import PaymentOut, payment_out
-from accord.billing.models import Invoice, InvoiceSeries, Payment
+from accord.billing.models import Invoice, Payment
 from accord.billing.pdf import file_name, render_invoice
 from accord.billing.selectors import invoices as selectors
 from accord.billing.selectors import orders as order_selectors
@@ -217,7 +217,7 @@ def _out(request: HttpRequest, invoice: Invoice) -> dict[str, Any]:
 def _fields(given: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     data = {k: v for k, v in given.items() if k not in ("series_id", "company_id", "contact_id", "lines", "line_ids")}
     if given.get("series_id") is not None:
-        series = InvoiceSeries.objects.filter(pk=given["series_id"]).first()
+        series = selectors.series_detail(given["series_id"])
         if series is None:
             errors["series_id"] = [_("No such record.")]
         data["series"] = series

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from accord.billing import countries
@@ -105,6 +106,7 @@ def _decimal(
         errors[name] = [_("Enter a number.")]
         return None
     column = OrderLine._meta.get_field(name)
+    assert isinstance(column, models.DecimalField)
     limit = money.column_limit(column)
     if not money.fits(number, limit):
         errors[name] = [money.too_large_message(limit)]

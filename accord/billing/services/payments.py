@@ -170,7 +170,7 @@ def allocate(
     left, owed = locked.unallocated, target.outstanding
     if amount in (None, ""):
         value: decimal.Decimal | None = min(left, owed)
-        if value <= 0:
+        if value is None or value <= 0:
             raise ValidationError(
                 {"amount": [_("Nothing to allocate: the payment is used up or the invoice is paid.")]}
             )

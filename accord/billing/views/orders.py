@@ -60,7 +60,7 @@ def order_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     can_change = access.can(request.user, Action.CHANGE, order)
     invoiced = invoice_services.invoiced_line_ids(order)
     for line in lines:
-        line.invoiced = line.pk in invoiced  # type: ignore[attr-defined]
+        line.invoiced = line.pk in invoiced
     return render(
         request,
         "billing/order_detail.html",
