@@ -159,6 +159,8 @@ class InvoiceFields(StrictSchema):
     buyer_country: str | None = None
     buyer_tax_id: str | None = None
     notes: str | None = None
+    # The number of the exchange-rate table the rate comes from (NBP "045/A/NBP/2026"), as printed.
+    exchange_rate_table: str | None = None
 
 
 class InvoiceIn(InvoiceFields):

@@ -72,6 +72,7 @@ DRAFT_FIELDS = (
     "buyer_tax_id",
     "notes",
     "correction_reason",
+    "exchange_rate_table",
     "lines",
 )
 
@@ -171,7 +172,12 @@ def _apply(invoice: Invoice, data: Mapping[str, Any], errors: dict[str, list[str
     for name in ("issue_date", "sale_date"):
         if name in data:
             setattr(invoice, name, _date(data, name, errors))
-    for name, limit in (("place_of_issue", 100), ("buyer_name", 200), ("correction_reason", 300)):
+    for name, limit in (
+        ("place_of_issue", 100),
+        ("buyer_name", 200),
+        ("correction_reason", 300),
+        ("exchange_rate_table", 40),
+    ):
         if name in data:
             setattr(invoice, name, common.text(data, name, errors, limit))
     for name in ("buyer_address", "notes"):
