@@ -105,6 +105,10 @@ def record_payment(
     if invoice is not None:
         if actor is not None and not access.can_view(actor, invoice):
             errors["invoice"] = [_("Choose an invoice you can see.")]
+        elif invoice.currency != currency and "currency" not in errors:
+            errors["currency"] = [
+                _("The invoice is in %(currency)s: record the payment in it.") % {"currency": invoice.currency}
+            ]
         elif company is None and contact is None:
             company, contact = invoice.company, invoice.contact
     common.check_parties(actor, company, contact, errors)
@@ -129,14 +133,6 @@ def record_payment(
     emit(PaymentRecorded(amount=payment.amount, currency=payment.currency), obj=payment, actor=actor)
     if invoice is not None:
         fresh = Invoice.objects.get(pk=invoice.pk)
-        if fresh.currency != currency:
-            raise ValidationError(
-                {
-                    "currency": [
-                        _("The invoice is in %(currency)s: record the payment in it.") % {"currency": fresh.currency}
-                    ]
-                }
-            )
         due = fresh.outstanding
         if due > 0:
             allocate(actor=actor, payment=payment, invoice=fresh, amount=min(due, value))

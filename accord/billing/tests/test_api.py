@@ -196,3 +196,24 @@ def test_filters_and_sorts_of_the_invoice_list(as_owner, customer):
     assert [i["id"] for i in as_owner.get("/invoices", {"sort": "created"}).json()["items"]] == [a["id"], b["id"]]
     assert as_owner.get("/invoices", {"overdue": "true"}).json()["items"] == []
     assert as_owner.get("/invoices", {"status": "bogus"}).status_code == 400
+
+
+def test_the_lists_read_a_fixed_number_of_queries(as_owner, customer, owner, django_assert_max_num_queries):
+    from accord.billing.services import invoices as invoice_services
+    from accord.billing.services import payments as payment_services
+
+    def add_one() -> None:
+        invoice = invoice_services.issue(
+            actor=owner,
+            invoice=invoice_services.create_invoice(actor=owner, data={"company": customer, "lines": [LINE]}),
+        )
+        payment_services.record_payment(actor=owner, amount="10", currency="PLN", invoice=invoice)
+
+    add_one()
+    with django_assert_max_num_queries(40) as few:
+        as_owner.get("/invoices")
+    for _i in range(5):
+        add_one()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = as_owner.get("/invoices").json()
+    assert len(body["items"]) == 6
