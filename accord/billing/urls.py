@@ -20,7 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<uuid:pk>/", orders.order_detail, name="order-detail"),
     path("orders/<uuid:pk>/status/", orders.order_status, name="order-status"),
     path("orders/<uuid:pk>/invoice/", orders.order_invoice, name="order-invoice"),
-    path("quotes/<uuid:quote_pk>/order/", orders.order_from_quote, name="quote-order"),
-    path("quotes/<uuid:quote_pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
+    path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
+    path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
     path("receivables/", receivables.receivables_report, name="receivables"),
 ]
