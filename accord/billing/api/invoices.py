@@ -379,3 +379,38 @@ def invoice_pdf(request: HttpRequest, invoice_id: uuid.UUID) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{file_name(invoice)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class SeriesOut(Schema):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    pattern: str
+    is_default: bool
+
+
+class SeriesIn(StrictSchema):
+    code: str
+    name: str = ""
+    kind: Literal["invoice", "proforma", "correction"]
+    pattern: str = ""
+
+
+@router.get("/invoice-series", response={200: list[SeriesOut], **ERRORS})
+def list_series(request: HttpRequest) -> Any:
+    """The numbering series: a code, the kind of invoices it numbers and its pattern."""
+    return selectors.series_list()
+
+
+@router.post("/invoice-series", response={201: SeriesOut, **ERRORS})
+def create_series(request: AuthedRequest, payload: SeriesIn) -> Any:
+    """A new numbering series (administrators): ``pattern`` with {code}, {year}, {month}, {number}."""
+    return idempotency.respond(
+        request,
+        payload=payload.model_dump(mode="json"),
+        run=lambda: services.create_series(
+            actor=request.user, code=payload.code, name=payload.name, kind=payload.kind, pattern=payload.pattern
+        ),
+        serialize=lambda s: SeriesOut.from_orm(s).model_dump(mode="json"),
+    )

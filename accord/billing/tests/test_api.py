@@ -217,3 +217,21 @@ def test_the_lists_read_a_fixed_number_of_queries(as_owner, customer, owner, dja
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = as_owner.get("/invoices").json()
     assert len(body["items"]) == 6
+
+
+def test_series_are_listed_and_made_by_administrators(api, owner, admin_user, customer):
+    made = api(admin_user).post(
+        "/invoice-series", {"code": "exp", "kind": "invoice", "pattern": "{code}/{number:05d}/{year}"}
+    )
+    refused = api(owner).post("/invoice-series", {"code": "own", "kind": "invoice"})
+    bad = api(admin_user).post("/invoice-series", {"code": "bad", "kind": "invoice", "pattern": "{year}"})
+
+    assert made.status_code == 201, made.json()
+    assert refused.status_code == 403
+    assert bad.status_code == 422
+    assert "pattern" in bad.json()["errors"]
+    codes = [s["code"] for s in api(owner).get("/invoice-series").json()]
+    assert "EXP" in codes
+    draft = new_invoice(api(owner), customer, series_id=made.json()["id"])
+    issued = api(owner).post(f"/invoices/{draft['id']}/issue", {}).json()
+    assert issued["number"].startswith("EXP/00001/")
