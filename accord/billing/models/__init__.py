@@ -11,6 +11,7 @@ from accord.billing.models.invoices import (
 )
 from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
+from accord.billing.models.products import ProductBilling
 
 __all__ = [
     "Invoice",
@@ -25,5 +26,6 @@ __all__ = [
     "PaymentAllocation",
     "PaymentMethod",
     "PaymentSource",
+    "ProductBilling",
     "SeriesKind",
 ]

@@ -489,6 +489,11 @@ def update_draft(
     given = {k: v for k, v in data.items() if k in DRAFT_FIELDS}
     if locked.is_correction:
         given.pop("lines", None)  # a correction's lines are set by correct()
+    elif "lines" in given and locked.order_id is not None:
+        # The lines say which of the order's lines are invoiced: typed anew, they would not.
+        raise ValidationError(
+            {"lines": [_("This draft was made from an order: delete it and invoice the order's lines you want.")]}
+        )
     lines = _apply(locked, given, errors)
     if errors:
         raise ValidationError(errors)

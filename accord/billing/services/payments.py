@@ -80,7 +80,8 @@ def record_payment(
 ) -> Payment:
     """Record money received. With ``invoice`` it pays that invoice as far as it is due and the
     rest stays the customer's credit; the payer defaults to the invoice's customer. A payment with
-    an ``external_id`` (a bank transaction's id) already recorded is returned as it is."""
+    an ``external_id`` (a bank transaction's id) already recorded is returned as it is. A payment
+    from a bank statement may have no customer yet (``allocate`` pays an invoice with it later)."""
     external_id = (external_id or "").strip()
     if external_id:
         existing = Payment.objects.filter(external_id=external_id).first()
@@ -111,7 +112,8 @@ def record_payment(
             ]
         elif company is None and contact is None:
             company, contact = invoice.company, invoice.contact
-    common.check_parties(actor, company, contact, errors)
+    # A bank statement's line may not be matched to a customer yet: it is recorded all the same.
+    common.check_parties(actor, company, contact, errors, required=source != PaymentSource.BANK)
     if errors:
         raise ValidationError(errors)
     assert value is not None

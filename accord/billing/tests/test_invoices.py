@@ -400,3 +400,17 @@ def test_the_exchange_rate_table_is_kept_as_given(make_invoice, owner):
     invoice = services.issue(actor=owner, invoice=draft)
 
     assert invoice.exchange_rate_table == "045/A/NBP/2026"
+
+
+def test_a_draft_made_from_an_order_keeps_its_lines(owner, accepted_quote):
+    from accord.billing.services import orders
+
+    order = orders.create_from_quote(actor=owner, quote=accepted_quote)
+    draft = services.create_from_order(actor=owner, order=order)
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_draft(
+            actor=owner, invoice=draft, data={"lines": [{"description": "X", "unit_price": "1", "vat_rate": "23"}]}
+        )
+    assert "lines" in caught.value.message_dict
+    assert services.update_draft(actor=owner, invoice=draft, data={"notes": "Dostawa 1/2"}).notes == "Dostawa 1/2"
