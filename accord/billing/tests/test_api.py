@@ -235,3 +235,18 @@ def test_series_are_listed_and_made_by_administrators(api, owner, admin_user, cu
     draft = new_invoice(api(owner), customer, series_id=made.json()["id"])
     issued = api(owner).post(f"/invoices/{draft['id']}/issue", {}).json()
     assert issued["number"].startswith("EXP/00001/")
+
+
+def test_a_manager_marks_a_product_as_annex_15_goods(api, owner, manager, customer):
+    from accord.sales.models import Product
+
+    steel = Product.objects.create(sku="STAL-2", name="Stal", vat_rate=D("23"))
+
+    path, body = f"/products/{steel.pk}/billing", {"split_payment_goods": True}
+    assert api(owner)._call("put", path, body).status_code == 403
+    marked = api(manager)._call("put", path, body)
+    assert marked.json() == {"product_id": str(steel.pk), "split_payment_goods": True}
+    invoice = new_invoice(api(owner), customer, lines=[{"product_id": str(steel.pk), "unit_price": "20000"}])
+    assert invoice["lines"][0]["split_payment_goods"] is True
+    issued = api(owner).post(f"/invoices/{invoice['id']}/issue", {}).json()
+    assert issued["split_payment"] is True
