@@ -25,7 +25,8 @@ class LineIn(StrictSchema):
     unit_price: decimal.Decimal | None = None
     discount_percent: decimal.Decimal = decimal.Decimal(0)
     vat_rate: str = ""
-    split_payment_goods: bool = False
+    # Left out: as the product's billing settings say (Annex 15 goods).
+    split_payment_goods: bool | None = None
 
 
 class LineOut(Schema):

@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 
 from accord.billing.api.common import LineIn, LineOut, lines, parties
 from accord.billing.api.payments import PaymentOut, payment_out
-from accord.billing.models import Invoice, InvoiceSeries, Payment
+from accord.billing.models import Invoice, Payment
 from accord.billing.pdf import file_name, render_invoice
 from accord.billing.selectors import invoices as selectors
 from accord.billing.selectors import orders as order_selectors
@@ -159,6 +159,8 @@ class InvoiceFields(StrictSchema):
     buyer_country: str | None = None
     buyer_tax_id: str | None = None
     notes: str | None = None
+    # The number of the exchange-rate table the rate comes from (NBP "045/A/NBP/2026"), as printed.
+    exchange_rate_table: str | None = None
 
 
 class InvoiceIn(InvoiceFields):
@@ -217,7 +219,7 @@ def _out(request: HttpRequest, invoice: Invoice) -> dict[str, Any]:
 def _fields(given: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     data = {k: v for k, v in given.items() if k not in ("series_id", "company_id", "contact_id", "lines", "line_ids")}
     if given.get("series_id") is not None:
-        series = InvoiceSeries.objects.filter(pk=given["series_id"]).first()
+        series = selectors.series_detail(given["series_id"])
         if series is None:
             errors["series_id"] = [_("No such record.")]
         data["series"] = series
@@ -377,3 +379,38 @@ def invoice_pdf(request: HttpRequest, invoice_id: uuid.UUID) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{file_name(invoice)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class SeriesOut(Schema):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    pattern: str
+    is_default: bool
+
+
+class SeriesIn(StrictSchema):
+    code: str
+    name: str = ""
+    kind: Literal["invoice", "proforma", "correction"]
+    pattern: str = ""
+
+
+@router.get("/invoice-series", response={200: list[SeriesOut], **ERRORS})
+def list_series(request: HttpRequest) -> Any:
+    """The numbering series: a code, the kind of invoices it numbers and its pattern."""
+    return selectors.series_list()
+
+
+@router.post("/invoice-series", response={201: SeriesOut, **ERRORS})
+def create_series(request: AuthedRequest, payload: SeriesIn) -> Any:
+    """A new numbering series (administrators): ``pattern`` with {code}, {year}, {month}, {number}."""
+    return idempotency.respond(
+        request,
+        payload=payload.model_dump(mode="json"),
+        run=lambda: services.create_series(
+            actor=request.user, code=payload.code, name=payload.name, kind=payload.kind, pattern=payload.pattern
+        ),
+        serialize=lambda s: SeriesOut.from_orm(s).model_dump(mode="json"),
+    )

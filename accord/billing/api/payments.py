@@ -19,6 +19,7 @@ from accord.billing.selectors import payments as selectors
 from accord.billing.services import payments as services
 from accord.core import idempotency
 from accord.core.api import ERRORS, PageOut, StrictSchema, expected_version, list_parameters, list_query
+from accord.core.money import base_currency
 from accord.core.requests import AuthedRequest
 
 router = Router(tags=["payments"])
@@ -105,7 +106,7 @@ def record_payment(request: AuthedRequest, payload: PaymentIn) -> Any:
         invoice: Invoice | None = visible(request, Invoice, payload.invoice_id, "invoice_id", errors)
         if errors:
             raise ValidationError(errors)
-        currency = payload.currency or (invoice.currency if invoice is not None else "")
+        currency = payload.currency or (invoice.currency if invoice is not None else base_currency())
         return services.record_payment(
             actor=request.user,
             amount=payload.amount,

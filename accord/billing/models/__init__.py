@@ -25,6 +25,7 @@ from accord.billing.models.invoices import (
 )
 from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
+from accord.billing.models.products import ProductBilling
 
 __all__ = [
     "CallResult",
@@ -50,6 +51,7 @@ __all__ = [
     "PaymentAllocation",
     "PaymentMethod",
     "PaymentSource",
+    "ProductBilling",
     "PromiseToPay",
     "SeriesKind",
 ]

@@ -76,7 +76,13 @@ def invoice_query(params: Mapping[str, Any], *, strict: bool = False) -> ListQue
 
 def invoice_page(user: Any, query: ListQuery, *, with_lines: bool = False) -> Page[Invoice]:
     qs = _rows(apply(INVOICE_LIST, query, visible_invoices(user)))
-    return paginate(INVOICE_LIST, query, qs.prefetch_related("lines") if with_lines else qs)
+    if with_lines:  # the API's list shows each invoice whole: lines, payments, corrections
+        qs = qs.prefetch_related(
+            "lines",
+            Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("payment")),
+            Prefetch("corrections", queryset=Invoice.objects.order_by("created_at")),
+        )
+    return paginate(INVOICE_LIST, query, qs)
 
 
 def invoice_detail(user: Any, pk: Any) -> Invoice:

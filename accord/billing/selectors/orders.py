@@ -55,7 +55,7 @@ def order_query(params: Mapping[str, Any], *, strict: bool = False) -> ListQuery
 
 def order_page(user: Any, query: ListQuery, *, with_lines: bool = False) -> Page[Order]:
     qs = _rows(apply(ORDER_LIST, query, visible_orders(user)))
-    return paginate(ORDER_LIST, query, qs.prefetch_related("lines") if with_lines else qs)
+    return paginate(ORDER_LIST, query, qs.prefetch_related("lines", "invoices") if with_lines else qs)
 
 
 def order_detail(user: Any, pk: Any) -> Order:

@@ -72,6 +72,7 @@ DRAFT_FIELDS = (
     "buyer_tax_id",
     "notes",
     "correction_reason",
+    "exchange_rate_table",
     "lines",
 )
 
@@ -171,7 +172,12 @@ def _apply(invoice: Invoice, data: Mapping[str, Any], errors: dict[str, list[str
     for name in ("issue_date", "sale_date"):
         if name in data:
             setattr(invoice, name, _date(data, name, errors))
-    for name, limit in (("place_of_issue", 100), ("buyer_name", 200), ("correction_reason", 300)):
+    for name, limit in (
+        ("place_of_issue", 100),
+        ("buyer_name", 200),
+        ("correction_reason", 300),
+        ("exchange_rate_table", 40),
+    ):
         if name in data:
             setattr(invoice, name, common.text(data, name, errors, limit))
     for name in ("buyer_address", "notes"):
@@ -483,6 +489,11 @@ def update_draft(
     given = {k: v for k, v in data.items() if k in DRAFT_FIELDS}
     if locked.is_correction:
         given.pop("lines", None)  # a correction's lines are set by correct()
+    elif "lines" in given and locked.order_id is not None:
+        # The lines say which of the order's lines are invoiced: typed anew, they would not.
+        raise ValidationError(
+            {"lines": [_("This draft was made from an order: delete it and invoice the order's lines you want.")]}
+        )
     lines = _apply(locked, given, errors)
     if errors:
         raise ValidationError(errors)

@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from accord.billing import countries
 from accord.billing.models import OrderLine
 from accord.billing.models.lines import HUNDRED, line_net, line_vat
+from accord.billing.services.products import split_payment_products
 from accord.core import money
 from accord.core.money import quantize
 from accord.sales.models import Product
@@ -105,6 +107,7 @@ def _decimal(
         errors[name] = [_("Enter a number.")]
         return None
     column = OrderLine._meta.get_field(name)
+    assert isinstance(column, models.DecimalField)
     limit = money.column_limit(column)
     if not money.fits(number, limit):
         errors[name] = [money.too_large_message(limit)]
@@ -143,6 +146,7 @@ def clean_lines(
     keyed ``lines.<i>.<field>``."""
     lines: list[LineIn] = []
     errors: dict[str, list[str]] = {}
+    annex_15 = split_payment_products(item.get("product") for item in items if isinstance(item.get("product"), Product))
     for i, item in enumerate(items):
         here: dict[str, list[str]] = {}
         product = item.get("product")
@@ -190,7 +194,10 @@ def clean_lines(
             unit=unit,
             product=product,
             sku=str(item.get("sku") or (product.sku if product else ""))[:60],
-            split_payment_goods=bool(item.get("split_payment_goods", False)),
+            # Given, or as the product's billing settings say.
+            split_payment_goods=bool(item["split_payment_goods"])
+            if item.get("split_payment_goods") is not None
+            else (product is not None and product.pk in annex_15),
             order_line=item.get("order_line"),
             corrects_line=item.get("corrects_line"),
         )

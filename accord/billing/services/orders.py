@@ -128,6 +128,9 @@ def create_from_quote(*, actor: User | None, quote: Quote) -> Order:
     order.save()
     products = {p.sku: p for p in _products([line.sku for line in locked.lines.all() if line.sku])}
     from accord.billing import countries
+    from accord.billing.services.products import split_payment_products
+
+    annex_15 = split_payment_products(products.values())
 
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -140,6 +143,7 @@ def create_from_quote(*, actor: User | None, quote: Quote) -> Order:
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
             vat_rate=countries.rate_code(line.vat_rate),
+            split_payment_goods=line.sku in products and products[line.sku].pk in annex_15,
             net=line.net,
             vat=line.vat,
             gross=line.gross,

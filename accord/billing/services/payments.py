@@ -80,7 +80,8 @@ def record_payment(
 ) -> Payment:
     """Record money received. With ``invoice`` it pays that invoice as far as it is due and the
     rest stays the customer's credit; the payer defaults to the invoice's customer. A payment with
-    an ``external_id`` (a bank transaction's id) already recorded is returned as it is."""
+    an ``external_id`` (a bank transaction's id) already recorded is returned as it is. A payment
+    from a bank statement may have no customer yet (``allocate`` pays an invoice with it later)."""
     external_id = (external_id or "").strip()
     if external_id:
         existing = Payment.objects.filter(external_id=external_id).first()
@@ -105,9 +106,14 @@ def record_payment(
     if invoice is not None:
         if actor is not None and not access.can_view(actor, invoice):
             errors["invoice"] = [_("Choose an invoice you can see.")]
+        elif invoice.currency != currency and "currency" not in errors:
+            errors["currency"] = [
+                _("The invoice is in %(currency)s: record the payment in it.") % {"currency": invoice.currency}
+            ]
         elif company is None and contact is None:
             company, contact = invoice.company, invoice.contact
-    common.check_parties(actor, company, contact, errors)
+    # A bank statement's line may not be matched to a customer yet: it is recorded all the same.
+    common.check_parties(actor, company, contact, errors, required=source != PaymentSource.BANK)
     if errors:
         raise ValidationError(errors)
     assert value is not None
@@ -129,14 +135,6 @@ def record_payment(
     emit(PaymentRecorded(amount=payment.amount, currency=payment.currency), obj=payment, actor=actor)
     if invoice is not None:
         fresh = Invoice.objects.get(pk=invoice.pk)
-        if fresh.currency != currency:
-            raise ValidationError(
-                {
-                    "currency": [
-                        _("The invoice is in %(currency)s: record the payment in it.") % {"currency": fresh.currency}
-                    ]
-                }
-            )
         due = fresh.outstanding
         if due > 0:
             allocate(actor=actor, payment=payment, invoice=fresh, amount=min(due, value))
@@ -170,7 +168,7 @@ def allocate(
     left, owed = locked.unallocated, target.outstanding
     if amount in (None, ""):
         value: decimal.Decimal | None = min(left, owed)
-        if value <= 0:
+        if value is None or value <= 0:
             raise ValidationError(
                 {"amount": [_("Nothing to allocate: the payment is used up or the invoice is paid.")]}
             )

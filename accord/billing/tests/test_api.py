@@ -196,3 +196,57 @@ def test_filters_and_sorts_of_the_invoice_list(as_owner, customer):
     assert [i["id"] for i in as_owner.get("/invoices", {"sort": "created"}).json()["items"]] == [a["id"], b["id"]]
     assert as_owner.get("/invoices", {"overdue": "true"}).json()["items"] == []
     assert as_owner.get("/invoices", {"status": "bogus"}).status_code == 400
+
+
+def test_the_lists_read_a_fixed_number_of_queries(as_owner, customer, owner, django_assert_max_num_queries):
+    from accord.billing.services import invoices as invoice_services
+    from accord.billing.services import payments as payment_services
+
+    def add_one() -> None:
+        invoice = invoice_services.issue(
+            actor=owner,
+            invoice=invoice_services.create_invoice(actor=owner, data={"company": customer, "lines": [LINE]}),
+        )
+        payment_services.record_payment(actor=owner, amount="10", currency="PLN", invoice=invoice)
+
+    add_one()
+    with django_assert_max_num_queries(40) as few:
+        as_owner.get("/invoices")
+    for _i in range(5):
+        add_one()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = as_owner.get("/invoices").json()
+    assert len(body["items"]) == 6
+
+
+def test_series_are_listed_and_made_by_administrators(api, owner, admin_user, customer):
+    made = api(admin_user).post(
+        "/invoice-series", {"code": "exp", "kind": "invoice", "pattern": "{code}/{number:05d}/{year}"}
+    )
+    refused = api(owner).post("/invoice-series", {"code": "own", "kind": "invoice"})
+    bad = api(admin_user).post("/invoice-series", {"code": "bad", "kind": "invoice", "pattern": "{year}"})
+
+    assert made.status_code == 201, made.json()
+    assert refused.status_code == 403
+    assert bad.status_code == 422
+    assert "pattern" in bad.json()["errors"]
+    codes = [s["code"] for s in api(owner).get("/invoice-series").json()]
+    assert "EXP" in codes
+    draft = new_invoice(api(owner), customer, series_id=made.json()["id"])
+    issued = api(owner).post(f"/invoices/{draft['id']}/issue", {}).json()
+    assert issued["number"].startswith("EXP/00001/")
+
+
+def test_a_manager_marks_a_product_as_annex_15_goods(api, owner, manager, customer):
+    from accord.sales.models import Product
+
+    steel = Product.objects.create(sku="STAL-2", name="Stal", vat_rate=D("23"))
+
+    path, body = f"/products/{steel.pk}/billing", {"split_payment_goods": True}
+    assert api(owner)._call("put", path, body).status_code == 403
+    marked = api(manager)._call("put", path, body)
+    assert marked.json() == {"product_id": str(steel.pk), "split_payment_goods": True}
+    invoice = new_invoice(api(owner), customer, lines=[{"product_id": str(steel.pk), "unit_price": "20000"}])
+    assert invoice["lines"][0]["split_payment_goods"] is True
+    issued = api(owner).post(f"/invoices/{invoice['id']}/issue", {}).json()
+    assert issued["split_payment"] is True

@@ -380,3 +380,37 @@ def test_a_draft_or_a_proforma_is_not_corrected(make_invoice, owner):
     for invoice in (make_invoice(), proforma):
         with pytest.raises(ValidationError):
             services.correct(actor=owner, invoice=invoice, lines=[{"line": line.pk, "quantity": "1"}], reason="x")
+
+
+def test_another_country_has_its_own_vat_rates(make_invoice, settings):
+    settings.ACCORD_BILLING_COUNTRY = "LT"
+
+    with pytest.raises(ValidationError) as caught:
+        make_invoice(lines=[{"description": "Paslauga", "quantity": "1", "unit_price": "100", "vat_rate": "23"}])
+    invoice = make_invoice(lines=[{"description": "Paslauga", "quantity": "1", "unit_price": "100", "vat_rate": "21"}])
+
+    assert "lines.0.vat_rate" in caught.value.message_dict
+    assert invoice.vat_total == D("21.00")
+
+
+def test_the_exchange_rate_table_is_kept_as_given(make_invoice, owner):
+    rates(("2026-03-06", "4.3"))
+    draft = make_invoice(currency="EUR", sale_date="2026-03-09", exchange_rate_table="045/A/NBP/2026")
+
+    invoice = services.issue(actor=owner, invoice=draft)
+
+    assert invoice.exchange_rate_table == "045/A/NBP/2026"
+
+
+def test_a_draft_made_from_an_order_keeps_its_lines(owner, accepted_quote):
+    from accord.billing.services import orders
+
+    order = orders.create_from_quote(actor=owner, quote=accepted_quote)
+    draft = services.create_from_order(actor=owner, order=order)
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_draft(
+            actor=owner, invoice=draft, data={"lines": [{"description": "X", "unit_price": "1", "vat_rate": "23"}]}
+        )
+    assert "lines" in caught.value.message_dict
+    assert services.update_draft(actor=owner, invoice=draft, data={"notes": "Dostawa 1/2"}).notes == "Dostawa 1/2"

@@ -110,3 +110,54 @@ def test_a_draft_order_is_not_invoiced(owner, customer):
     with pytest.raises(ValidationError) as caught:
         invoices.create_from_order(actor=owner, order=order)
     assert "order" in caught.value.message_dict
+
+
+def test_a_draft_orders_lines_change_and_a_confirmed_orders_do_not(owner, customer):
+    order = orders.create_order(
+        actor=owner,
+        data={
+            "company": customer,
+            "lines": [{"description": "A", "quantity": "1", "unit_price": "10", "vat_rate": "23"}],
+        },
+    )
+
+    changed = orders.update_order(
+        actor=owner,
+        order=order,
+        data={"lines": [{"description": "B", "quantity": "2", "unit_price": "10", "vat_rate": "8"}]},
+        expected_version=1,
+    )
+    assert (changed.version, changed.gross_total) == (2, D("21.60"))
+    confirmed = orders.set_status(actor=owner, order=changed, status="confirmed")
+    with pytest.raises(ValidationError):
+        orders.update_order(actor=owner, order=confirmed, data={"lines": []})
+    assert (
+        orders.update_order(actor=owner, order=confirmed, data={"notes": "Dostawa w piątek"}).notes
+        == "Dostawa w piątek"
+    )
+
+
+def test_annex_15_products_flag_their_lines_for_split_payment(owner, manager, customer, accepted_quote):
+    from accord.billing.services import products
+    from accord.core.access import AccessDenied
+    from accord.sales.models import Product
+
+    steel = Product.objects.create(sku="STAL-1", name="Stal", vat_rate=D("23"), unit="kg")
+    with pytest.raises(AccessDenied):
+        products.set_split_payment(actor=owner, product=steel, value=True)
+    products.set_split_payment(actor=manager, product=steel, value=True)
+
+    order = orders.create_order(
+        actor=owner,
+        data={
+            "company": customer,
+            "lines": [
+                {"product": steel, "quantity": "2", "unit_price": "10"},
+                {"product": steel, "quantity": "1", "unit_price": "10", "split_payment_goods": False},
+                {"description": "Transport", "unit_price": "5", "vat_rate": "23"},
+            ],
+        },
+    )
+
+    assert [line.split_payment_goods for line in order.lines.all()] == [True, False, False]
+    assert order.lines.first().vat_rate == "23"

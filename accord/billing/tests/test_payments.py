@@ -129,3 +129,23 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue(issued, owner):
     assert invoice_selectors.display_status(fresh) == "issued"
     payments.record_payment(actor=owner, amount="1230", currency="PLN", invoice=old)
     assert not invoice_selectors.visible_invoices(owner).filter(invoice_selectors.overdue_q()).exists()
+
+
+def test_a_bank_payment_without_a_customer_yet_is_kept_and_allocated_later(issued, owner):
+    invoice = issued()
+
+    payment = payments.record_payment(
+        actor=None, amount="1230", currency="PLN", source="bank", external_id="T-9", reference="FV/2026/0001"
+    )
+    payments.allocate(actor=None, payment=payment, invoice=invoice)
+
+    invoice.refresh_from_db()
+    assert (payment.company_id, invoice.status) == (None, InvoiceStatus.PAID)
+
+
+def test_a_payment_in_another_currency_than_its_invoice_is_refused(issued, owner):
+    with pytest.raises(ValidationError) as caught:
+        payments.record_payment(actor=owner, amount="10", currency="EUR", invoice=issued())
+
+    assert "currency" in caught.value.message_dict
+    assert Payment.objects.count() == 0

@@ -41,7 +41,7 @@ def company_for(request: HttpRequest, raw: Any) -> Company | None:
 
 def line_errors(exc: ValidationError) -> list[str]:
     """The errors of line rows as a person reads them: "Line 2: Enter a number."."""
-    found = []
+    found: list[str] = []
     for key, problems in message_dict(exc).items():
         parts = key.split(".")
         if parts[0] == "lines" and len(parts) >= 2 and parts[1].isdigit():

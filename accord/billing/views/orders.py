@@ -60,7 +60,7 @@ def order_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     can_change = access.can(request.user, Action.CHANGE, order)
     invoiced = invoice_services.invoiced_line_ids(order)
     for line in lines:
-        line.invoiced = line.pk in invoiced  # type: ignore[attr-defined]
+        line.invoiced = line.pk in invoiced
     return render(
         request,
         "billing/order_detail.html",
@@ -150,9 +150,9 @@ def order_invoice(request: AuthedRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_from_quote(request: AuthedRequest, quote_pk: Any) -> HttpResponse:
+def order_from_quote(request: AuthedRequest, pk: Any) -> HttpResponse:
     """ "Create order" on an accepted quote's page; the quote's order if it has one already."""
-    quote = quote_selectors.quote_detail(request.user, quote_pk)
+    quote = quote_selectors.quote_detail(request.user, pk)
     try:
         order = services.create_from_quote(actor=request.user, quote=quote)
     except ValidationError as exc:
@@ -163,10 +163,10 @@ def order_from_quote(request: AuthedRequest, quote_pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def invoice_from_quote(request: AuthedRequest, quote_pk: Any) -> HttpResponse:
+def invoice_from_quote(request: AuthedRequest, pk: Any) -> HttpResponse:
     """ "Create invoice" on an accepted quote's page: its order (made if need be), then a draft
     invoice of the order's lines not yet invoiced."""
-    quote = quote_selectors.quote_detail(request.user, quote_pk)
+    quote = quote_selectors.quote_detail(request.user, pk)
     try:
         order = services.create_from_quote(actor=request.user, quote=quote)
         invoice = invoice_services.create_from_order(actor=request.user, order=order)

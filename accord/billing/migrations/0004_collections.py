@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_default_series'),
+        ('billing', '0003_product_billing_settings'),
         ('people', '0004_company_preferred_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

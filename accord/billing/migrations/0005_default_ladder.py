@@ -13,5 +13,5 @@ def create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0003_collections"), ("messaging", "0003_default_quote_templates")]
+    dependencies = [("billing", "0004_collections"), ("messaging", "0003_default_quote_templates")]
     operations = [migrations.RunPython(create, migrations.RunPython.noop)]
