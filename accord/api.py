@@ -25,6 +25,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord import __version__
 from accord.activities.api import router as activities_router
+from accord.billing.api import router as billing_router
 from accord.core.access import AccessDenied
 from accord.core.api import router as core_router
 from accord.core.api.attachments import router as attachments_router
@@ -181,3 +182,4 @@ api.add_router("/", sales_router)
 api.add_router("/", sales_quotes_router)
 api.add_router("/", sales_forecast_router)
 api.add_router("/", sales_settings_router)
+api.add_router("/", billing_router)

@@ -63,6 +63,10 @@ NOT_PAGES = {
     "import-run",
     "interaction-export",
     "interaction-log",
+    "invoice-delete",
+    "invoice-issue",
+    "invoice-pay",
+    "invoice-pdf",
     "lead-delete",
     "lead-export",
     "lead-status",
@@ -71,6 +75,8 @@ NOT_PAGES = {
     "logout",
     "mark-read",
     "open",
+    "order-invoice",
+    "order-status",
     "password-change",
     "pricelist-delete",
     "pricelist-item-remove",
@@ -81,6 +87,8 @@ NOT_PAGES = {
     "quote-decline",
     "quote-edit",
     "quote-export",
+    "quote-invoice",
+    "quote-order",
     "quote-pdf",
     "quote-revise",
     "recovery-codes",
@@ -269,6 +277,12 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["task"] = Task.objects.order_by("created_at").first().pk
     ids["interaction"] = Interaction.objects.order_by("created_at").first().pk
     ids["custom_field"] = CustomFieldDefinition.objects.order_by("created_at").first().pk
+    from accord.billing.services import invoices, orders
+
+    line = {"description": "X", "unit_price": "1", "vat_rate": "23"}
+    billed = {"company": Company.objects.order_by("created_at").first(), "lines": [line]}
+    ids["invoice"] = invoices.create_invoice(actor=admin_user, data=billed).pk
+    ids["order"] = orders.create_order(actor=admin_user, data=billed).pk
     return ids
 
 
@@ -303,6 +317,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "settings-webform": "webform",
         "settings-automation": "automation",
         "open": "message",
+        "invoice": "invoice",
+        "order": "order",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

@@ -55,6 +55,8 @@ def log_sent(message: Message) -> Any:
         "body": message.body,
         "external_id": external_id,
     }
+    if message.sent_at is not None:
+        data["occurred_at"] = message.sent_at  # on the timeline when it went out, not when logged
     if message.contact is not None:
         data["contact"] = message.contact
     if message.company is not None:

@@ -1,0 +1,1 @@
+"""Every write of billing: orders, invoices and their corrections, payments and allocations."""

@@ -1,0 +1,31 @@
+"""URLs of the billing screens."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from accord.billing.views import collections, invoices, orders, receivables
+
+app_name = "billing"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("invoices/", invoices.invoice_list, name="invoice-list"),
+    path("invoices/new/", invoices.invoice_create, name="invoice-create"),
+    path("invoices/<uuid:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("invoices/<uuid:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<uuid:pk>/issue/", invoices.invoice_issue, name="invoice-issue"),
+    path("invoices/<uuid:pk>/delete/", invoices.invoice_delete, name="invoice-delete"),
+    path("invoices/<uuid:pk>/pay/", invoices.invoice_pay, name="invoice-pay"),
+    path("invoices/<uuid:pk>/correct/", invoices.invoice_correct, name="invoice-correct"),
+    path("orders/", orders.order_list, name="order-list"),
+    path("orders/new/", orders.order_create, name="order-create"),
+    path("orders/<uuid:pk>/", orders.order_detail, name="order-detail"),
+    path("orders/<uuid:pk>/status/", orders.order_status, name="order-status"),
+    path("orders/<uuid:pk>/invoice/", orders.order_invoice, name="order-invoice"),
+    path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
+    path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
+    path("receivables/", receivables.receivables_report, name="receivables"),
+    path("collections/", collections.collections_home, name="collections-approvals"),
+    path("collections/calls/", collections.call_list, name="collection-calls"),
+    path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),
+    path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
+    path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
+]

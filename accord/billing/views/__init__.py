@@ -1,0 +1,1 @@
+"""Billing screens: invoices, orders and receivables. Views parse and call services/selectors."""
