@@ -95,10 +95,14 @@ def collect_batch(*, actor: User | None, day: datetime.date | None = None) -> Pr
             return PrintBatch.objects.filter(day=day, state=PrintBatchState.OPEN).first()
         batch = _open_batch(actor, day)
         check_transition(MessageState.QUEUED, MessageState.SENDING)
+        pks = list(pending.values_list("pk", flat=True))
+        if not pks:
+            # A concurrent call gathered them while this one waited for the day's batch.
+            return batch
         # Checked again in the UPDATE: a letter a concurrent call took meanwhile is no longer
         # queued and in no batch, and stays where that call put it.
         moving = Message.objects.filter(
-            pk__in=list(pending.values_list("pk", flat=True)),
+            pk__in=pks,
             channel=MessageChannel.LETTER,
             state=MessageState.QUEUED,
             print_batch__isnull=True,
