@@ -82,9 +82,7 @@ class PrintBatch(BaseModel):
     day = models.DateField(_("day"))
     # The day's first, second... batch: a day's letters queued after its batch was printed.
     number = models.PositiveSmallIntegerField(_("number"), default=1)
-    state = models.CharField(
-        _("state"), max_length=10, choices=PrintBatchState.choices, default=PrintBatchState.OPEN
-    )
+    state = models.CharField(_("state"), max_length=10, choices=PrintBatchState.choices, default=PrintBatchState.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

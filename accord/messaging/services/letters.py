@@ -15,7 +15,7 @@ so a user may download or post it only when every letter in it is to a customer 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 
 from accord.core import access, changes, languages
 from accord.core.access import AccessDenied
-from accord.messaging.selectors import may_print, visible_letters, waiting_letters
 from accord.messaging.letters import Letter, LetterError, render_batch
 from accord.messaging.models import (
     Message,
@@ -36,6 +35,7 @@ from accord.messaging.models import (
     PrintBatchState,
     check_transition,
 )
+from accord.messaging.selectors import may_print, visible_letters, waiting_letters
 
 if TYPE_CHECKING:
     import datetime
@@ -244,7 +244,9 @@ def post_batch(*, actor: User | None, batch: PrintBatch) -> PrintBatch:
         _require_whole_batch(actor, locked)
         if locked.state == PrintBatchState.POSTED:
             when = formats.date_format(timezone.localtime(locked.posted_at), "SHORT_DATETIME_FORMAT")
-            raise ValidationError({"state": [_("This batch was already marked as posted (%(when)s).") % {"when": when}]})
+            raise ValidationError(
+                {"state": [_("This batch was already marked as posted (%(when)s).") % {"when": when}]}
+            )
         if locked.state == PrintBatchState.OPEN:
             raise ValidationError({"state": [_("Download and print the batch before marking it as posted.")]})
         now = timezone.now()

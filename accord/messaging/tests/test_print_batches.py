@@ -18,8 +18,8 @@ from accord.activities.models import Interaction
 from accord.core.access import AccessDenied
 from accord.messaging.letters import ADDRESS_HEIGHT, ADDRESS_LEFT, ADDRESS_TOP, ADDRESS_WIDTH
 from accord.messaging.models import Message, PrintBatch
-from accord.messaging.services import queue_message
 from accord.messaging.services import letters as printing
+from accord.messaging.services import queue_message
 from accord.messaging.services.delivery import claim
 from accord.messaging.tests.test_letters import _positions
 
@@ -63,14 +63,17 @@ def north_letter(owner: Any, customer: tuple[Any, Any]) -> Message:
 @pytest.fixture
 def south_letter(outsider: Any, make_company: Any) -> Message:
     company = make_company(outsider, name="Южный клиент")
-    return letter(outsider, "reminder:south", to="Южный клиент\nул. Ленина 1\n101000 Москва", company=company, language="ru")
+    return letter(
+        outsider, "reminder:south", to="Южный клиент\nул. Ленина 1\n101000 Москва", company=company, language="ru"
+    )
 
 
 def test_collecting_puts_every_waiting_letter_in_the_days_batch_once(admin_user, north_letter, south_letter):
     batch = printing.collect_batch(actor=admin_user, day=DAY)
     again = printing.collect_batch(actor=admin_user, day=DAY)
 
-    assert batch is not None and again is not None
+    assert batch is not None
+    assert again is not None
     assert again.pk == batch.pk
     assert PrintBatch.objects.count() == 1
     stored = PrintBatch.objects.get()
@@ -99,7 +102,8 @@ def test_a_letter_queued_after_printing_goes_into_the_days_next_batch(admin_user
 
     second = printing.collect_batch(actor=admin_user, day=DAY)
 
-    assert second is not None and second.pk != first.pk
+    assert second is not None
+    assert second.pk != first.pk
     assert (second.number, second.letter_count) == (2, 1)
     assert Message.objects.get(pk=later.pk).print_batch_id == second.pk
     first.refresh_from_db()
@@ -124,7 +128,8 @@ def test_a_batch_a_concurrent_call_committed_first_is_taken_not_duplicated(admin
 
     batch = printing.collect_batch(actor=admin_user, day=DAY)
 
-    assert batch is not None and batch.pk == theirs.pk
+    assert batch is not None
+    assert batch.pk == theirs.pk
     assert PrintBatch.objects.count() == 1
     assert Message.objects.get(pk=north_letter.pk).print_batch_id == theirs.pk
 
@@ -308,7 +313,8 @@ def test_a_sales_rep_may_not_print(owner, north_letter):
 def test_a_manager_gathers_only_letters_to_customers_of_the_teams_they_manage(manager, north_letter, south_letter):
     batch = printing.collect_batch(actor=manager, day=DAY)
 
-    assert batch is not None and batch.letter_count == 1
+    assert batch is not None
+    assert batch.letter_count == 1
     assert Message.objects.get(pk=south_letter.pk).state == "queued"
 
 
