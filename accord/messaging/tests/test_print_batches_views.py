@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accord.activities.models import Interaction
@@ -162,3 +164,24 @@ def test_an_unknown_batch_is_not_found(login, admin_user):
     assert (
         client.get(reverse("messaging:print-batch", args=["0193a4f2-0000-7000-8000-000000000000"])).status_code == 404
     )
+
+
+def test_the_batch_page_reads_the_same_number_of_queries_for_one_letter_or_many(
+    login, admin_user, owner, customer, django_assert_max_num_queries
+):
+    company, contact = customer
+    letter(owner, "first", to="Zofia Gęślak\nul. Długa 5/7\n31-147 Kraków", contact=contact, company=company)
+    batch = printing.collect_batch(actor=admin_user)
+    assert batch is not None
+    client = login(admin_user)
+    url = reverse("messaging:print-batch", args=[batch.pk])
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(5):
+        letter(owner, f"more:{n}", to=f"Customer {n}\nStreet {n}\n00-00{n} Town", contact=contact, company=company)
+    printing.collect_batch(actor=admin_user)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(url)
