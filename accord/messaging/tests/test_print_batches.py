@@ -331,3 +331,18 @@ def test_a_manager_may_not_download_or_post_a_batch_holding_another_teams_letter
 
     assert PrintBatch.objects.get().state == "open"
     assert Message.objects.get(pk=south_letter.pk).state == "sending"
+
+
+def test_a_letter_about_a_record_names_it_as_its_reference(admin_user, owner, customer):
+    company, contact = customer
+    letter(owner, "about", to="Zofia Gęślak\nul. Długa 5/7\n31-147 Kraków", contact=contact, related=company)
+    batch = printing.collect_batch(actor=admin_user, day=DAY)
+    assert batch is not None
+
+    page = PdfReader(io.BytesIO(printing.batch_pdf(batch))).pages[0]
+
+    reference = [(x, y) for text, x, y in _positions(page) if text == "Vinuri Ionescu SRL"]
+    assert reference
+    x, y = reference[0]
+    assert x < 30  # on the left, above the text, where the place and date are on the right
+    assert ADDRESS_TOP + ADDRESS_HEIGHT < y < 98.46

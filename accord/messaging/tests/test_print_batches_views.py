@@ -53,7 +53,7 @@ def test_the_list_says_how_many_letters_wait_and_prepare_gathers_them(login, adm
     batch = PrintBatch.objects.get()
     assert prepared.redirect_chain[-1][0] == reverse("messaging:print-batch", args=[batch.pk])
     body = prepared.content.decode()
-    assert "2 letters were put in today" in body
+    assert "Today&#x27;s batch holds 2 letters." in body
     assert "Zofia Gęślak" in body
     assert "South Ltd" in body
     assert reverse("people:contact-detail", args=[north_letter.contact_id]) in body

@@ -68,23 +68,22 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_prepare(request: AuthedRequest) -> HttpResponse:
     _require_printer(request)
-    before = selectors.waiting_letter_count(request.user)
     try:
         batch = services.collect_batch(actor=request.user)
     except ValidationError as exc:
         _report(request, exc)
         return redirect("messaging:print-batches")
-    if batch is None or not before:
+    if batch is None:
         messages.info(request, _("No letters are waiting to be printed."))
         return redirect("messaging:print-batches")
     messages.success(
         request,
         ngettext(
-            "%(count)d letter was put in today's batch.",
-            "%(count)d letters were put in today's batch.",
-            before,
+            "Today's batch holds %(count)d letter.",
+            "Today's batch holds %(count)d letters.",
+            batch.letter_count,
         )
-        % {"count": before},
+        % {"count": batch.letter_count},
     )
     return redirect("messaging:print-batch", pk=batch.pk)
 
