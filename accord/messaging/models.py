@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.models import BaseModel
 
@@ -68,9 +69,9 @@ def check_transition(current: str, target: str) -> None:
 
 
 class PrintBatchState(models.TextChoices):
-    OPEN = "open", _("Open")
-    PRINTED = "printed", _("Printed")
-    POSTED = "posted", _("Posted")
+    OPEN = "open", pgettext_lazy("print batch state", "Open")
+    PRINTED = "printed", pgettext_lazy("print batch state", "Printed")
+    POSTED = "posted", pgettext_lazy("print batch state", "Posted")
 
 
 class PrintBatch(BaseModel):
