@@ -141,15 +141,17 @@ def test_two_collects_at_once_make_one_batch(admin_user, owner, make_contact, mo
     contact = make_contact(owner)
     for n in range(6):
         letter(owner, f"r:{n}", to=f"Customer {n}\nStreet {n}\n00-00{n} Town", contact=contact)
-    # Both calls have seen the waiting letters and found no batch before either makes one.
-    both_inside = threading.Barrier(2, timeout=10)
-    real_open = printing._open_batch
+    # Both calls have looked for the day's open batch and found none before either inserts one:
+    # the second insert waits for the first to commit, meets the constraint, and takes that batch.
+    both_looked = threading.Barrier(2, timeout=10)
+    real_save = PrintBatch.save
 
-    def open_together(actor: Any, day: datetime.date) -> PrintBatch:
-        both_inside.wait()
-        return real_open(actor, day)
+    def save_together(self: PrintBatch, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("force_insert"):
+            both_looked.wait()
+        real_save(self, *args, **kwargs)
 
-    monkeypatch.setattr(printing, "_open_batch", open_together)
+    monkeypatch.setattr(PrintBatch, "save", save_together)
     results: list[Any] = []
     errors: list[BaseException] = []
 

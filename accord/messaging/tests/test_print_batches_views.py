@@ -3,12 +3,14 @@ mark it posted and take a letter out; a sales rep sees none of it."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from accord.activities.models import Interaction
 from accord.messaging.models import Message, PrintBatch
@@ -185,3 +187,26 @@ def test_the_batch_page_reads_the_same_number_of_queries_for_one_letter_or_many(
 
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def test_a_double_sided_download_leaves_the_back_of_each_one_page_letter_blank(login, admin_user, north_letter):
+    batch = printing.collect_batch(actor=admin_user)
+    assert batch is not None
+    client = login(admin_user)
+
+    page = client.get(reverse("messaging:print-batch", args=[batch.pk])).content.decode()
+    single = client.post(reverse("messaging:print-batch-pdf", args=[batch.pk]))
+    double = client.post(reverse("messaging:print-batch-pdf", args=[batch.pk]), {"duplex": "1"})
+
+    assert 'name="duplex"' in page
+    assert len(PdfReader(io.BytesIO(single.content)).pages) == 1
+    assert len(PdfReader(io.BytesIO(double.content)).pages) == 2
+
+
+def test_the_outbox_shows_a_letters_print_batch(login, admin_user, north_letter):
+    batch = printing.collect_batch(actor=admin_user)
+    assert batch is not None
+
+    page = login(admin_user).get(reverse("messaging:outbox-message", args=[north_letter.pk])).content.decode()
+
+    assert reverse("messaging:print-batch", args=[batch.pk]) in page
