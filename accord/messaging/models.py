@@ -5,6 +5,10 @@ E-mail and SMS wait in ``queued`` until a worker claims them (``sending``), hand
 backend and records the outcome: ``sent`` (the server or gateway took it), later ``delivered`` or
 ``bounced`` when the provider says so, or ``failed`` after the last retry. ``idempotency_key`` is
 unique, so a consumer that runs twice for one occasion queues one message.
+
+Letters are never claimed by workers: a user puts the queued ones into the day's ``PrintBatch``
+(``sending``), prints it as one PDF and marks it posted (``sent``); a letter taken out of its batch
+before posting is ``failed`` with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.models import BaseModel
 
@@ -63,6 +68,46 @@ def check_transition(current: str, target: str) -> None:
         raise IllegalTransition(current, target)
 
 
+class PrintBatchState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("print batch state", "Open")
+    PRINTED = "printed", pgettext_lazy("print batch state", "Printed")
+    POSTED = "posted", pgettext_lazy("print batch state", "Posted")
+
+
+class PrintBatch(BaseModel):
+    """The letters of one day printed together as one PDF and posted together: ``open`` while
+    letters are being gathered into it, ``printed`` once it was first downloaded (a letter added
+    later goes into the day's next batch, so what was printed stays what is posted), ``posted``
+    when somebody took the envelopes to the post office. One open batch per day, by constraint."""
+
+    day = models.DateField(_("day"))
+    # The day's first, second... batch: a day's letters queued after its batch was printed.
+    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    state = models.CharField(_("state"), max_length=10, choices=PrintBatchState.choices, default=PrintBatchState.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    printed_at = models.DateTimeField(_("printed"), null=True, blank=True)
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept in step by the services as letters come in and are taken out.
+    letter_count = models.PositiveIntegerField(_("letters"), default=0)
+
+    class Meta:
+        ordering = ["-day", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "number"], name="print_batch_day_number"),
+            models.UniqueConstraint(fields=["day"], condition=Q(state="open"), name="print_batch_one_open_per_day"),
+        ]
+        verbose_name = _("print batch")
+        verbose_name_plural = _("print batches")
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} #{self.number}"
+
+
 class Message(BaseModel):
     """One message to one recipient on one channel, with its delivery state and attempts."""
 
@@ -108,6 +153,15 @@ class Message(BaseModel):
     # entry it made there (logged once, however often asked).
     timeline_subject = models.CharField(max_length=200, blank=True)
     interaction_id = models.UUIDField(null=True, blank=True)
+    # A letter's print batch, from the moment it is gathered into one until it is posted.
+    print_batch = models.ForeignKey(
+        PrintBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
+        verbose_name=_("print batch"),
+    )
 
     # The texts are the message itself, not changes to audit; claims are the workers' bookkeeping.
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {

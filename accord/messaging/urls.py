@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accord.messaging.views import notifications, outbox
+from accord.messaging.views import letters, notifications, outbox
 
 app_name = "messaging"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("templates/", outbox.template_list, name="templates"),
     path("templates/new/", outbox.template_edit, name="template-new"),
     path("templates/<uuid:pk>/", outbox.template_edit, name="template-edit"),
+    path("letters/", letters.batch_list, name="print-batches"),
+    path("letters/prepare/", letters.batch_prepare, name="print-prepare"),
+    path("letters/<uuid:pk>/", letters.batch_detail, name="print-batch"),
+    path("letters/<uuid:pk>/pdf/", letters.batch_download, name="print-batch-pdf"),
+    path("letters/<uuid:pk>/posted/", letters.batch_post, name="print-batch-post"),
+    path("letters/letter/<uuid:pk>/remove/", letters.letter_remove, name="print-letter-remove"),
     # A provider's delivery and bounce reports (django-anymail: /notifications/anymail/<esp>/tracking/).
     path("anymail/", include("anymail.urls")),
 ]

@@ -43,7 +43,8 @@ from accord.messaging.models import Message, MessageChannel, MessageState, check
 
 log = logging.getLogger(__name__)
 
-# Channels a worker sends. Letters wait for the print queue, which is not built yet.
+# Channels a worker sends. Letters are never claimed: people print and post them in batches
+# (services/letters.py), and a letter in a batch stays ``sending`` until its batch is posted.
 SENT_BY_WORKERS = (MessageChannel.EMAIL, MessageChannel.SMS)
 
 
