@@ -46,6 +46,8 @@ def _sent_in_the_past(today: datetime.date) -> None:
 
     recent = today - datetime.timedelta(days=3)
     for step in CollectionStep.objects.filter(message_id__isnull=False).order_by("day"):
+        if step.message_id is None:
+            continue
         message = Message.objects.filter(pk=step.message_id, state=MessageState.QUEUED).first()
         if message is None or (message.channel == MessageChannel.LETTER and step.day >= recent):
             continue
@@ -153,13 +155,12 @@ def generate(ctx: DemoContext) -> None:
     if overdue:
         key = overdue[0].company
         CollectionProfile.objects.get_or_create(company=key, defaults={"key_account": True})
+    owners = [inv.company.owner if inv.company is not None else None for inv in overdue]
     if len(overdue) > 2:
-        collections.open_dispute(
-            actor=overdue[1].company.owner, invoice=overdue[1], reason="The delivery was incomplete."
-        )
+        collections.open_dispute(actor=owners[1], invoice=overdue[1], reason="The delivery was incomplete.")
     if len(overdue) > 3:
         collections.record_promise(
-            actor=overdue[2].company.owner,
+            actor=owners[2],
             company=overdue[2].company,
             promised_on=today + datetime.timedelta(days=4),
             note="Will pay on Friday.",
@@ -172,4 +173,12 @@ def generate(ctx: DemoContext) -> None:
             continue  # the worker runs the ladder on working days
         steps += collections.run(today=day, keep_steps=False).taken
     _sent_in_the_past(today)
-    ctx.log(f"  {made_orders} orders, {len(issued)} invoices ({paid} paid, {partly} in part), {steps} collection steps")
+    # The last days' letters wait in today's print batch, ready to print and post.
+    from accord.messaging.services import letters
+
+    batch = letters.collect_batch(actor=ctx.data["users"].get("admin"))
+    printed = batch.letter_count if batch is not None else 0
+    ctx.log(
+        f"  {made_orders} orders, {len(issued)} invoices ({paid} paid, {partly} in part), "
+        f"{steps} collection steps, {printed} letters to print"
+    )

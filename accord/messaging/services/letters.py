@@ -15,7 +15,8 @@ so a user may download or post it only when every letter in it is to a customer 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -140,10 +141,22 @@ def _locked(batch: PrintBatch) -> PrintBatch:
 # --- the PDF ---------------------------------------------------------------------------------------------
 
 
+# Where the selling company's details come from: the Sales settings register theirs (sales sits
+# above messaging and cannot be imported here); without them, the ACCORD_SELLER_* settings.
+_seller_source: Callable[[], Mapping[str, Any]] | None = None
+
+
+def set_seller_source(source: Callable[[], Mapping[str, Any]]) -> None:
+    """Let an app above messaging supply the seller's details (name, address) letters print."""
+    global _seller_source
+    _seller_source = source
+
+
 def letter_sender() -> list[str]:
-    """The sender's block: the selling company's name and address lines, as the settings give
-    them (``ACCORD_SELLER_NAME``, ``ACCORD_SELLER_ADDRESS`` with lines separated by "|")."""
-    seller = getattr(settings, "ACCORD_SELLER", {}) or {}
+    """The sender's block: the selling company's name and address lines, as the Sales settings
+    keep them, else as the settings give them (``ACCORD_SELLER_NAME``, ``ACCORD_SELLER_ADDRESS``
+    with lines separated by "|")."""
+    seller = (_seller_source() if _seller_source is not None else None) or getattr(settings, "ACCORD_SELLER", {}) or {}
     name = str(seller.get("name") or "").strip()
     address = [line.strip() for line in str(seller.get("address") or "").splitlines() if line.strip()]
     return [name, *address] if name else address
