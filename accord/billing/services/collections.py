@@ -18,6 +18,7 @@ import datetime
 import decimal
 import itertools
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -77,6 +78,14 @@ class CollectionStepTaken(EventPayload):
     position: int
     state: str
     invoice_ids: list[str]
+
+
+class CollectionStepsTaken(EventPayload):
+    """The collections run took these steps together (a chunk of customers)."""
+
+    name = "billing.collection.steps"
+    count: int
+    ids: list[uuid.UUID]
 
 
 class CollectionHandedOff(EventPayload):
@@ -273,13 +282,18 @@ def run(
     keep_steps: bool = True,
 ) -> RunReport:
     """Take today's collection steps (or, with ``dry_run``, only say which). Safe to run again
-    and from several workers at once: a step already taken is not taken again."""
+    and from several workers at once: a step already taken is not taken again.
+
+    A chunk of customers' steps is written together (their messages in one INSERT, their steps
+    in another, in one transaction); if another run took one of them meanwhile, the chunk is
+    taken again one step at a time, each skipping what is already taken."""
     today = today or timezone.localdate()
     report = RunReport(today=today, dry_run=dry_run)
     ladders, levels = _ladders()
-    known_rates = rates()
+    cache = _RunCache(rates=rates())
     for chunk in _chunks(today, customers):
         context = _read_context(today, chunk)
+        planned: list[_Planned] = []
         for key, rows in chunk:
             report.customers += 1
             profile = context.profiles.get(key)
@@ -297,7 +311,7 @@ def run(
                     id=row["id"],
                     number=row["number"],
                     due_date=row["due_date"],
-                    outstanding=row["gross_total"] + row["corrections_total"] - row["paid_amount"],
+                    outstanding=_outstanding(row),
                     disputed=row["id"] in context.disputed,
                 )
                 for row in rows
@@ -309,9 +323,9 @@ def run(
             for held in plan.held:
                 report.held[held.hold.value] += 1
             by_id = {row["id"]: row for row in rows}
-            for planned in plan.steps:
-                level = levels[(ladder_key if ladder_key in ladders else "", planned.level.position)]
-                step_rows = [by_id[invoice_id] for invoice_id in planned.invoice_ids]
+            for step in plan.steps:
+                level = levels[(ladder_key if ladder_key in ladders else "", step.level.position)]
+                step_rows = [by_id[invoice_id] for invoice_id in step.invoice_ids]
                 entry = StepReport(
                     customer=context.names.get(key) or str(key[0] or key[1]),
                     action=level.action,
@@ -319,27 +333,74 @@ def run(
                     invoices=[row["number"] for row in step_rows],
                     owed=sum((_outstanding(row) for row in step_rows), ZERO),
                     currency=step_rows[0]["currency"],
-                    needs_approval=planned.needs_approval,
+                    needs_approval=step.needs_approval,
                 )
                 if keep_steps:
                     report.steps.append(entry)
-                if dry_run:
-                    continue
+                planned.append(_Planned(key, level, step_rows, step.needs_approval, entry))
+        if dry_run or not planned:
+            continue
+        try:
+            with transaction.atomic():
+                failed = _take_steps(today, planned, context.payments, cache)
+        except IntegrityError:
+            # Another run took some of these steps: take them one at a time, skipping those.
+            failed = {}
+            for item in planned:
                 try:
-                    entry.taken = _take_step(
-                        today=today,
-                        key=key,
-                        level=level,
-                        rows=step_rows,
-                        needs_approval=planned.needs_approval,
-                        payments=context.payments,
-                        rates=known_rates,
-                    )
-                    report.taken += int(entry.taken)
-                except Exception as exc:  # one customer's failure does not stop the run for the others
-                    log.exception("collection step failed for %s", key)
-                    report.errors.append(f"{key[0] or key[1]}: {exc}")
+                    item.entry.taken = _take_step(today, item, context.payments, cache)
+                except Exception as exc:  # one customer's failure does not stop the others
+                    log.exception("collection step failed for %s", item.key)
+                    failed[item.key] = str(exc)
+        else:
+            for item in planned:
+                item.entry.taken = item.key not in failed
+        report.taken += sum(1 for item in planned if item.entry.taken)
+        report.errors.extend(f"{key[0] or key[1]}: {problem}" for key, problem in failed.items())
     return report
+
+
+@dataclass
+class _Planned:
+    key: CustomerKey
+    level: Any
+    rows: list[dict[str, Any]]
+    needs_approval: bool
+    entry: StepReport
+
+
+@dataclass
+class _RunCache:
+    """What a run reads once: the interest rates, the euro rate of each day asked, the seller,
+    the message templates."""
+
+    rates: list[late_payment.InterestRate]
+    euro: dict[datetime.date, decimal.Decimal | None] = field(default_factory=dict)
+    seller: dict[str, str] | None = None
+    templates: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+
+    def euro_rate(self, day: datetime.date) -> decimal.Decimal | None:
+        if day not in self.euro:
+            self.euro[day] = _euro_rate(day)
+        return self.euro[day]
+
+    def seller_details(self) -> dict[str, str]:
+        if self.seller is None:
+            from accord.sales.services.quotes import seller_details
+
+            self.seller = dict(seller_details())
+        return self.seller
+
+    def template(self, kind: str, channel: str, language: str) -> Any:
+        from accord.messaging.services.templates import TemplateMissing, find
+
+        key = (kind, channel, language)
+        if key not in self.templates:
+            try:
+                self.templates[key] = find(kind, channel, language)
+            except TemplateMissing:
+                self.templates[key] = None
+        return self.templates[key]
 
 
 def _outstanding(row: Mapping[str, Any]) -> decimal.Decimal:
@@ -358,7 +419,7 @@ def _charges(
     row: Mapping[str, Any],
     today: datetime.date,
     payments: Mapping[Any, list[late_payment.Settlement]],
-    known_rates: list[late_payment.InterestRate],
+    cache: _RunCache,
 ) -> tuple[decimal.Decimal, decimal.Decimal]:
     """Statutory interest to ``today`` and the recovery compensation, in the invoice's currency
     (compensation only for invoices in the base currency, where the law's bands apply)."""
@@ -368,76 +429,267 @@ def _charges(
             amount=amount,
             due_date=row["due_date"],
             until=today,
-            rates=known_rates,
+            rates=cache.rates,
             payments=payments.get(row["id"], ()),
         ).total
     except late_payment.LatePaymentError:
         interest = ZERO
     compensation = ZERO
     if row["currency"] == settings.DEFAULT_CURRENCY:
-        euro = _euro_rate(late_payment.compensation_rate_day(row["due_date"]))
+        euro = cache.euro_rate(late_payment.compensation_rate_day(row["due_date"]))
         if euro is not None:
             compensation = late_payment.compensation(amount, euro)[1]
     return interest, compensation
 
 
+def _parties(keys: Sequence[CustomerKey]) -> tuple[dict[Any, Company], dict[Any, Contact]]:
+    """The customers of ``keys`` with what messages to them need (owner, addresses, the company's
+    people with their e-mail and phone), in four queries whatever their number."""
+    from accord.people.models import Address, ContactCompany
+
+    addresses = Prefetch("addresses", queryset=Address.objects.order_by("position", "id"))
+    people = Prefetch(
+        "contact_links", queryset=ContactCompany.objects.select_related("contact").order_by("contact__created_at")
+    )
+    company_ids = [key[0] for key in keys if key[0]]
+    contact_ids = [key[1] for key in keys if key[1]]
+    companies = {
+        c.pk: c
+        for c in Company.objects.filter(pk__in=company_ids).select_related("owner").prefetch_related(addresses, people)
+    }
+    contacts = {
+        c.pk: c for c in Contact.objects.filter(pk__in=contact_ids).select_related("owner").prefetch_related(addresses)
+    }
+    return companies, contacts
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """Where a customer can be written to."""
+
+    email: str
+    phone: str
+    postal: str  # the name and the address lines, as the envelope's window shows them
+    language: str
+
+
+def _reach(company: Company | None, contact: Contact | None) -> _Reach:
+    from accord.people.selectors import customer_language
+
+    person = contact
+    if person is None and company is not None:
+        links = list(company.contact_links.all())
+        person = links[0].contact if links else None
+    email = (person.primary_email if person else "") or (company.primary_email if company else "")
+    phone = (person.primary_phone if person else "") or (company.primary_phone if company else "")
+    party = company or contact
+    found = list(party.addresses.all()) if party is not None else []
+    postal = ""
+    if found:
+        address = found[0]
+        lines = [p for p in (address.street, f"{address.postal_code} {address.city}".strip()) if p]
+        if lines:
+            postal = "\n".join([str(party)[:200], *lines])
+    return _Reach(email, phone, postal, customer_language(contact=contact, company=company))
+
+
+CHANNEL_ORDER = {"email": ["email", "sms", "letter"], "sms": ["sms", "email", "letter"], "letter": ["letter"]}
+
+
+def message_context(
+    step: CollectionStep,
+    company: Company | None,
+    contact: Contact | None,
+    lines: Sequence[Any],
+    seller: Mapping[str, str],
+) -> dict[str, Any]:
+    """The template variables of a collections message (``lines``: the step's invoices, each
+    with its ``invoice``), written in the active language."""
+    currency = step.currency
+    ordered = sorted(lines, key=lambda line: (line.invoice.due_date or step.day, line.invoice.number))
+    invoices = [
+        {
+            "number": line.invoice.number,
+            "due_date": line.invoice.due_date,
+            "days_overdue": (step.day - line.invoice.due_date).days if line.invoice.due_date else 0,
+            "outstanding": format_money(line.outstanding, currency),
+            "interest": format_money(line.interest, currency) if line.interest else "",
+            "compensation": format_money(line.compensation, currency) if line.compensation else "",
+        }
+        for line in ordered
+    ]
+    return {
+        "customer": str(company or contact or ""),
+        "seller": seller.get("name") or settings.ACCORD_NAME,
+        "account": seller.get("bank_account", ""),
+        "numbers": ", ".join(line.invoice.number for line in ordered),
+        "total": format_money(step.owed, currency),
+        "interest": format_money(step.interest, currency) if step.interest else "",
+        "compensation": format_money(step.compensation, currency) if step.compensation else "",
+        "to_pay": format_money(step.owed + step.interest + step.compensation, currency),
+        "days": DEMAND_DAYS,
+        "invoices": invoices,
+    }
+
+
+def _outgoing(
+    step: CollectionStep,
+    company: Company | None,
+    contact: Contact | None,
+    lines: Sequence[Any],
+    cache: _RunCache,
+) -> Any:
+    """The step's message for the outbox, on the first channel the customer can be reached by."""
+    from accord.messaging.services import Outgoing
+    from accord.messaging.services.templates import render_template
+
+    reach = _reach(company, contact)
+    kind = step.template_kind or "payment_reminder"
+    addresses = {"email": reach.email, "sms": reach.phone, "letter": reach.postal}
+    channels = [c for c in CHANNEL_ORDER[step.action] if addresses[c]]
+    if not channels:
+        raise ValidationError(_("The customer has no e-mail address, phone number or postal address to write to."))
+    for channel in channels:
+        template = cache.template(kind, channel, reach.language)
+        if template is None:
+            continue
+        with languages.writing_in(reach.language):
+            rendered = render_template(template, message_context(step, company, contact, lines, cache.seller_details()))
+        return Outgoing(
+            channel=channel,
+            to=addresses[channel],
+            subject=rendered.subject or rendered.text[:60],
+            body=rendered.text,
+            body_html=rendered.html,
+            idempotency_key=f"collections:{step.pk}",
+            kind=kind,
+            language=rendered.language,
+            contact=contact,
+            company=company,
+            related=step,
+        )
+    raise ValidationError(_("No message template for %(kind)s.") % {"kind": kind})
+
+
+def _new_step(
+    today: datetime.date,
+    item: _Planned,
+    company: Company | None,
+    contact: Contact | None,
+    payments: Mapping[Any, list[late_payment.Settlement]],
+    cache: _RunCache,
+) -> tuple[CollectionStep, list[CollectionStepInvoice]]:
+    """The step and its invoices' lines, not saved yet."""
+    charges = {row["id"]: _charges(row, today, payments, cache) for row in item.rows}
+    step = CollectionStep(
+        company=company,
+        contact=contact if company is None else None,
+        level=item.level,
+        position=item.level.position,
+        action=item.level.action,
+        template_kind=item.level.template_kind,
+        day=today,
+        state=CollectionStepState.AWAITING_APPROVAL if item.needs_approval else CollectionStepState.DONE,
+        owed=sum((_outstanding(row) for row in item.rows), ZERO),
+        interest=sum((charges[row["id"]][0] for row in item.rows), ZERO),
+        compensation=sum((charges[row["id"]][1] for row in item.rows), ZERO),
+        currency=item.rows[0]["currency"],
+    )
+    lines = []
+    for row in item.rows:
+        line = CollectionStepInvoice(
+            step=step,
+            invoice_id=row["id"],
+            position=item.level.position,
+            outstanding=_outstanding(row),
+            interest=charges[row["id"]][0],
+            compensation=charges[row["id"]][1],
+        )
+        # What the message prints of the invoice, without reading it again.
+        line.invoice = Invoice(pk=row["id"], number=row["number"], due_date=row["due_date"])
+        lines.append(line)
+    return step, lines
+
+
+MESSAGE_ACTIONS = (CollectionActionKind.EMAIL, CollectionActionKind.SMS, CollectionActionKind.LETTER)
+
+
+def _take_steps(
+    today: datetime.date,
+    planned: list[_Planned],
+    payments: Mapping[Any, list[late_payment.Settlement]],
+    cache: _RunCache,
+) -> dict[CustomerKey, str]:
+    """Write a chunk's steps together, inside the caller's transaction; returns the customers
+    whose step could not be taken, with why (they are left out, the others are written)."""
+    from accord.messaging import services as messaging
+
+    companies, contacts = _parties([item.key for item in planned])
+    failed: dict[CustomerKey, str] = {}
+    steps: list[CollectionStep] = []
+    lines: list[CollectionStepInvoice] = []
+    outgoing: list[Any] = []
+    messaged: list[CollectionStep] = []
+    after: list[tuple[CollectionStep, Company | None, Contact | None]] = []
+    for item in planned:
+        company = companies.get(item.key[0]) if item.key[0] else None
+        contact = contacts.get(item.key[1]) if item.key[1] else None
+        step, step_lines = _new_step(today, item, company, contact, payments, cache)
+        if step.state == CollectionStepState.DONE and step.action in MESSAGE_ACTIONS:
+            try:
+                outgoing.append(_outgoing(step, company, contact, step_lines, cache))
+            except ValidationError as exc:
+                failed[item.key] = "; ".join(exc.messages)
+                continue
+            messaged.append(step)
+        else:
+            after.append((step, company, contact))
+        steps.append(step)
+        lines.extend(step_lines)
+    for step, message in zip(messaged, messaging.queue_many(actor=None, items=outgoing), strict=True):
+        step.message_id = message.pk
+    CollectionStep.objects.bulk_create(steps)
+    CollectionStepInvoice.objects.bulk_create(lines)
+    ids = changes.record_created_many(actor=None, objs=steps)
+    for step, company, contact in after:
+        if step.state == CollectionStepState.AWAITING_APPROVAL:
+            _ask_for_approval(step, company, contact)
+        else:
+            _perform(step, company, contact, actor=None)
+    if ids:
+        emit(CollectionStepsTaken(count=len(ids), ids=ids))
+    return failed
+
+
 def _customer(key: CustomerKey) -> tuple[Company | None, Contact | None]:
-    company = Company.objects.filter(pk=key[0]).first() if key[0] else None
-    contact = Contact.objects.filter(pk=key[1]).first() if key[1] else None
-    return company, contact
+    companies, contacts = _parties([key])
+    return companies.get(key[0]) if key[0] else None, contacts.get(key[1]) if key[1] else None
 
 
 def _take_step(
-    *,
     today: datetime.date,
-    key: CustomerKey,
-    level: Any,
-    rows: list[dict[str, Any]],
-    needs_approval: bool,
+    item: _Planned,
     payments: Mapping[Any, list[late_payment.Settlement]],
-    rates: list[late_payment.InterestRate],
+    cache: _RunCache,
 ) -> bool:
-    """Write the step and do it, in one transaction; False when another run took it first."""
-    company, contact = _customer(key)
-    charges = {row["id"]: _charges(row, today, payments, rates) for row in rows}
+    """Write one step and do it, in one transaction; False when another run took it first."""
+    company, contact = _customer(item.key)
     try:
         with transaction.atomic():
-            step = CollectionStep.objects.create(
-                company=company,
-                contact=contact if company is None else None,
-                level=level,
-                position=level.position,
-                action=level.action,
-                template_kind=level.template_kind,
-                day=today,
-                state=CollectionStepState.AWAITING_APPROVAL if needs_approval else CollectionStepState.DONE,
-                owed=sum((_outstanding(row) for row in rows), ZERO),
-                interest=sum((charges[row["id"]][0] for row in rows), ZERO),
-                compensation=sum((charges[row["id"]][1] for row in rows), ZERO),
-                currency=rows[0]["currency"],
-            )
-            CollectionStepInvoice.objects.bulk_create(
-                CollectionStepInvoice(
-                    step=step,
-                    invoice_id=row["id"],
-                    position=level.position,
-                    outstanding=_outstanding(row),
-                    interest=charges[row["id"]][0],
-                    compensation=charges[row["id"]][1],
-                )
-                for row in rows
-            )
+            step, lines = _new_step(today, item, company, contact, payments, cache)
+            step.save()
+            CollectionStepInvoice.objects.bulk_create(lines)
             changes.record_create(actor=None, obj=step)
-            if needs_approval:
+            if step.state == CollectionStepState.AWAITING_APPROVAL:
                 _ask_for_approval(step, company, contact)
             else:
-                _perform(step, company, contact, actor=None)
+                _perform(step, company, contact, actor=None, lines=lines, cache=cache)
             emit(
                 CollectionStepTaken(
                     action=step.action,
                     position=step.position,
                     state=step.state,
-                    invoice_ids=[str(row["id"]) for row in rows],
+                    invoice_ids=[str(row["id"]) for row in item.rows],
                 ),
                 obj=step,
             )
@@ -469,102 +721,43 @@ def _ask_for_approval(step: CollectionStep, company: Company | None, contact: Co
         )
 
 
-def _perform(step: CollectionStep, company: Company | None, contact: Contact | None, *, actor: User | None) -> None:
+def _perform(
+    step: CollectionStep,
+    company: Company | None,
+    contact: Contact | None,
+    *,
+    actor: User | None,
+    lines: Sequence[Any] | None = None,
+    cache: _RunCache | None = None,
+) -> None:
     """Do what the step says: queue its message, make its call task, or hand the customer over."""
-    if step.action in (CollectionActionKind.EMAIL, CollectionActionKind.SMS, CollectionActionKind.LETTER):
-        message = _queue_message(step, company, contact, actor=actor)
-        step.message_id = message.pk if message is not None else None
+    from accord.messaging import services as messaging
+
+    if step.action in MESSAGE_ACTIONS:
+        if lines is None:
+            lines = list(step.invoices.select_related("invoice"))
+        item = _outgoing(step, company, contact, lines, cache or _RunCache(rates=[]))
+        message = messaging.queue_message(
+            actor=actor,
+            channel=item.channel,
+            to=item.to,
+            subject=item.subject,
+            body=item.body,
+            body_html=item.body_html,
+            idempotency_key=item.idempotency_key,
+            kind=item.kind,
+            language=item.language,
+            contact=contact,
+            company=company,
+            related=step,
+        )
+        step.message_id = message.pk
     elif step.action == CollectionActionKind.CALL:
         task = _call_task(step, company, contact, actor=actor)
         step.task_id = task.pk if task is not None else None
     elif step.action == CollectionActionKind.HANDOFF:
         hand_off(actor=actor, company=company, contact=contact, day=step.day, checked=True)
     step.save(update_fields=["message_id", "task_id", "updated_at"])
-
-
-# --- messages ---------------------------------------------------------------------------------
-
-
-def _channels(step: CollectionStep, company: Company | None, contact: Contact | None) -> list[tuple[str, str]]:
-    """Where the step's message can go, the level's channel first: e-mail -> SMS -> letter."""
-    from accord.billing.services.common import customer_block
-
-    person = contact or (company.contacts.order_by("created_at").first() if company is not None else None)
-    email = (person.primary_email if person else "") or (company.primary_email if company else "")
-    phone = (person.primary_phone if person else "") or (company.primary_phone if company else "")
-    block = customer_block(company, contact)
-    postal = "\n".join(line for line in [block["name"], *block.get("address", "").splitlines()] if line.strip())
-    has_address = bool(block.get("address", "").strip())
-    options = {"email": email, "sms": phone, "letter": postal if has_address else ""}
-    order = {"email": ["email", "sms", "letter"], "sms": ["sms", "email", "letter"], "letter": ["letter"]}
-    return [(channel, options[channel]) for channel in order[step.action] if options[channel]]
-
-
-def message_context(step: CollectionStep, company: Company | None, contact: Contact | None) -> dict[str, Any]:
-    """The template variables of a collections message, written in the active language."""
-    from accord.sales.services.quotes import seller_details
-
-    seller = seller_details()
-    lines = list(step.invoices.select_related("invoice").order_by("invoice__due_date", "invoice__number"))
-    currency = step.currency
-    invoices = [
-        {
-            "number": line.invoice.number,
-            "due_date": line.invoice.due_date,
-            "days_overdue": (step.day - line.invoice.due_date).days if line.invoice.due_date else 0,
-            "outstanding": format_money(line.outstanding, currency),
-            "interest": format_money(line.interest, currency) if line.interest else "",
-            "compensation": format_money(line.compensation, currency) if line.compensation else "",
-        }
-        for line in lines
-    ]
-    return {
-        "customer": str(company or contact or ""),
-        "seller": seller.get("name") or settings.ACCORD_NAME,
-        "account": seller.get("bank_account", ""),
-        "numbers": ", ".join(line.invoice.number for line in lines),
-        "total": format_money(step.owed, currency),
-        "interest": format_money(step.interest, currency) if step.interest else "",
-        "compensation": format_money(step.compensation, currency) if step.compensation else "",
-        "to_pay": format_money(step.owed + step.interest + step.compensation, currency),
-        "days": DEMAND_DAYS,
-        "invoices": invoices,
-    }
-
-
-def _queue_message(
-    step: CollectionStep, company: Company | None, contact: Contact | None, *, actor: User | None
-) -> Any:
-    from accord.messaging import services as messaging
-    from accord.messaging.services.templates import TemplateMissing, render
-    from accord.people.selectors import customer_language
-
-    channels = _channels(step, company, contact)
-    if not channels:
-        raise ValidationError(_("The customer has no e-mail address, phone number or postal address to write to."))
-    language = customer_language(contact=contact, company=company)
-    kind = step.template_kind or "payment_reminder"
-    for channel, address in channels:
-        with languages.writing_in(language):
-            try:
-                rendered = render(kind, channel, language, message_context(step, company, contact))
-            except TemplateMissing:
-                continue
-        return messaging.queue_message(
-            actor=actor,
-            channel=channel,
-            to=address,
-            subject=rendered.subject or rendered.text[:60],
-            body=rendered.text,
-            body_html=rendered.html,
-            idempotency_key=f"collections:{step.pk}",
-            kind=kind,
-            language=rendered.language,
-            contact=contact,
-            company=company,
-            related=step,
-        )
-    raise ValidationError(_("No message template for %(kind)s.") % {"kind": kind})
 
 
 # --- calls ------------------------------------------------------------------------------------

@@ -140,11 +140,21 @@ def test_no_answer_moves_the_call_to_the_next_working_day(owner: Any, invoice: A
 
 @pytest.mark.django_db
 def test_a_run_that_lost_the_race_takes_nothing(invoice: Any) -> None:
-    """Two runs planned the same step; the one that writes second finds it taken and does nothing."""
-    from accord.billing.services.collections import _ladders, _outstanding, _take_step, rates
+    """Two runs planned the same step; the one that writes second finds it taken: its chunk
+    fails as a whole and, taken again one step at a time, writes nothing."""
+    from django.db import IntegrityError
+
+    from accord.billing.services.collections import (
+        StepReport,
+        _ladders,
+        _Planned,
+        _RunCache,
+        _take_step,
+        _take_steps,
+        rates,
+    )
 
     _ladders_by_key, levels = _ladders()
-    level = levels[("", 1)]
     row = {
         "id": invoice.pk,
         "number": invoice.number,
@@ -157,18 +167,14 @@ def test_a_run_that_lost_the_race_takes_nothing(invoice: Any) -> None:
         "corrections_total": invoice.corrections_total,
         "paid_amount": invoice.paid_amount,
     }
-    assert _outstanding(row) == invoice.gross_total
-    kwargs = {
-        "today": day(3),
-        "key": (invoice.company_id, None),
-        "level": level,
-        "rows": [row],
-        "needs_approval": False,
-        "payments": {},
-        "rates": rates(),
-    }
-    assert _take_step(**kwargs) is True
-    assert _take_step(**kwargs) is False
+    entry = StepReport("c", "email", 1, [invoice.number], invoice.gross_total, "PLN", False)
+    item = _Planned((invoice.company_id, None), levels[("", 1)], [row], False, entry)
+    cache = _RunCache(rates=rates())
+    with transaction.atomic():
+        assert _take_steps(day(3), [item], {}, cache) == {}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _take_steps(day(3), [item], {}, cache)
+    assert _take_step(day(3), item, {}, cache) is False
     assert CollectionStep.objects.count() == 1
     assert Message.objects.filter(kind="payment_reminder").count() == 1
 

@@ -2,18 +2,22 @@
 
 from accord.messaging.services.notifications import mark_read, notify, unread_count
 from accord.messaging.services.outbox import (
+    Outgoing,
     OutgoingAttachment,
     mark_delivered,
+    queue_many,
     queue_message,
     record_bounce,
     retry_now,
 )
 
 __all__ = [
+    "Outgoing",
     "OutgoingAttachment",
     "mark_delivered",
     "mark_read",
     "notify",
+    "queue_many",
     "queue_message",
     "record_bounce",
     "retry_now",

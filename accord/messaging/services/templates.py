@@ -8,6 +8,7 @@ the HTML text with it, so a customer's name cannot inject markup.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,15 @@ def find(kind: str, channel: str, language: str) -> MessageTemplate:
     raise TemplateMissing(f"no {channel} template for {kind!r} in {language or '-'} or the site's language")
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Any:
+    """A template's source compiled once per process: a run that writes to thousands of
+    customers with the same template parses it once."""
+    return _ENGINE.from_string(source)
+
+
 def _render(source: str, context: Mapping[str, Any], *, autoescape: bool) -> str:
-    return _ENGINE.from_string(source).render(Context(dict(context), autoescape=autoescape))
+    return _compiled(source).render(Context(dict(context), autoescape=autoescape))
 
 
 def render_template(template: MessageTemplate, context: Mapping[str, Any]) -> Rendered:
