@@ -6,3 +6,6 @@ class BillingConfig(AppConfig):
     name = "accord.billing"
     label = "billing"
     verbose_name = _("Billing and collections")
+
+    def ready(self) -> None:
+        from accord.billing import panels  # noqa: F401 - the company page's invoices panel

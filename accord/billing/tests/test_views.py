@@ -172,3 +172,12 @@ def test_a_read_only_user_cannot_pay(client, viewer, owner, draft):
     )
     assert response.status_code == 403
     assert Payment.objects.count() == 0
+
+
+def test_a_companys_page_shows_its_invoices_and_balance(login, owner, outsider, customer, draft):
+    invoice = services.issue(actor=owner, invoice=draft)
+
+    page = login(owner).get(f"/companies/{customer.pk}/").content.decode()
+
+    assert invoice.number in page
+    assert "invoices-panel" in page
