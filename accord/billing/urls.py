@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/", invoices.invoice_list, name="invoice-list"),
     path("invoices/new/", invoices.invoice_create, name="invoice-create"),
     path("invoices/<uuid:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("invoices/<uuid:pk>/edit/", invoices.invoice_edit, name="invoice-edit"),
     path("invoices/<uuid:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
     path("invoices/<uuid:pk>/issue/", invoices.invoice_issue, name="invoice-issue"),
     path("invoices/<uuid:pk>/delete/", invoices.invoice_delete, name="invoice-delete"),

@@ -181,3 +181,22 @@ def test_a_companys_page_shows_its_invoices_and_balance(login, owner, outsider, 
 
     assert invoice.number in page
     assert "invoices-panel" in page
+
+
+def test_a_draft_is_edited_and_an_issued_invoice_is_not(login, owner, draft):
+    client = login(owner)
+    form = client.get(f"/billing/invoices/{draft.pk}/edit/")
+    assert form.status_code == 200
+    assert "Stal zbrojeniowa" in form.content.decode()
+
+    posted = {"version": draft.version, "currency": "PLN", "payment_method": "cash", "payment_terms_days": "7"}
+    posted.update({"lines-0-description": "Jedna", "lines-0-quantity": "1", "lines-0-unit_price": "100"})
+    saved = client.post(f"/billing/invoices/{draft.pk}/edit/", {**posted, "lines-0-vat_rate": "23"})
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.payment_method, draft.payment_terms_days, draft.gross_total) == ("cash", 7, D("123.00"))
+    stale = client.post(f"/billing/invoices/{draft.pk}/edit/", {**posted, "version": 1, "lines-0-vat_rate": "23"})
+    assert stale.status_code == 422
+
+    services.issue(actor=owner, invoice=draft)
+    assert client.get(f"/billing/invoices/{draft.pk}/edit/").status_code == 302
