@@ -200,3 +200,12 @@ def test_a_draft_is_edited_and_an_issued_invoice_is_not(login, owner, draft):
 
     services.issue(actor=owner, invoice=draft)
     assert client.get(f"/billing/invoices/{draft.pk}/edit/").status_code == 302
+
+
+def test_the_invoice_list_answers_htmx_with_its_rows_only(login, owner, draft):
+    response = login(owner).get("/billing/invoices/", {"kind": "vat"}, headers={"HX-Request": "true"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert f"/billing/invoices/{draft.pk}/" in body

@@ -26,7 +26,7 @@ from accord.billing.services import invoices as services
 from accord.billing.services import payments as payment_services
 from accord.billing.services.lines import ZERO
 from accord.billing.views.common import company_for, decorate, line_errors, report, vat_rows, version
-from accord.core import access
+from accord.core import access, htmx
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -51,7 +51,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     base = dict(query.raw)
     return render(
         request,
-        "billing/invoice_list.html",
+        "billing/invoice_list.html#results" if htmx.is_htmx(request) else "billing/invoice_list.html",
         {
             "page": page,
             "query": query,
