@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import invoices, orders, receivables
+from accord.billing.views import invoices, orders, payments, receivables
 
 app_name = "billing"
 
@@ -23,5 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<uuid:pk>/invoice/", orders.order_invoice, name="order-invoice"),
     path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
     path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
+    path("payments/", payments.payment_list, name="payment-list"),
+    path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
+    path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
 ]

@@ -209,3 +209,21 @@ def test_the_invoice_list_answers_htmx_with_its_rows_only(login, owner, draft):
     assert response.status_code == 200
     assert "<html" not in body
     assert f"/billing/invoices/{draft.pk}/" in body
+
+
+def test_a_payment_with_credit_left_pays_another_invoice_from_its_page(login, owner, customer, make_invoice):
+    from accord.billing.services import payments
+
+    invoice = services.issue(actor=owner, invoice=make_invoice())
+    payment = payments.record_payment(actor=owner, amount="5000", currency="PLN", company=customer)
+    client = login(owner)
+
+    listed = client.get("/billing/payments/", {"unallocated": "true"}).content.decode()
+    page = client.get(f"/billing/payments/{payment.pk}/").content.decode()
+    client.post(f"/billing/payments/{payment.pk}/allocate/", {"invoice": str(invoice.pk), "version": payment.version})
+
+    assert f"/billing/payments/{payment.pk}/" in listed
+    assert invoice.number in page
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert (invoice.status, payment.unallocated) == ("paid", D("2823.77"))
