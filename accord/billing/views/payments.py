@@ -14,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.billing.models import Invoice
 from accord.billing.selectors import invoices as invoice_selectors
 from accord.billing.selectors import payments as selectors
 from accord.billing.services import payments as services
 from accord.billing.views.common import report, version
 from accord.core import access
+from accord.core import selectors as core_selectors
 from accord.core.access import Action
 from accord.core.errors import Conflict
 from accord.core.requests import AuthedRequest
@@ -69,7 +71,7 @@ def payment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def payment_allocate(request: AuthedRequest, pk: Any) -> HttpResponse:
     """Let what is left of the payment pay one of the customer's invoices."""
     payment = selectors.payment_detail(request.user, pk)
-    invoice = invoice_selectors.visible_invoices(request.user).filter(pk=request.POST.get("invoice") or None).first()
+    invoice = core_selectors.find_visible(request.user, Invoice, request.POST.get("invoice", ""))
     if invoice is None:
         messages.error(request, _("Choose an invoice you can see."))
         return redirect("billing:payment-detail", pk=payment.pk)
