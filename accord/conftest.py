@@ -37,9 +37,12 @@ def _default_roles(request: pytest.FixtureRequest) -> None:
     if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         ensure_default_roles()
+        from accord.billing.collection_defaults import ensure_collection_defaults, ensure_collection_templates
         from accord.sales.defaults import ensure_defaults
 
         ensure_defaults()
+        ensure_collection_defaults()
+        ensure_collection_templates()
 
 
 @pytest.fixture(autouse=True)

@@ -70,6 +70,14 @@ TARGETS = [
     Target("B6 bulk upsert records/s", "B6", ("records_per_s",), {"postgresql": 10000, "sqlite": 10000}, "rec/s", True),
     Target("B7 reassign {reassign} contacts", "B7", ("reassign_seconds",), {"postgresql": 5, "sqlite": 5}, "s"),
     Target("B7 role visibility change", "B7", ("role_change_ms",), {"postgresql": 200, "sqlite": 200}, "ms"),
+    Target(
+        "C1 collections run, {invoices} invoices of {customers} overdue customers",
+        "C1",
+        ("run", "seconds"),
+        {"postgresql": 60, "sqlite": 60},
+        "s",
+    ),
+    Target("C1 collections run peak memory", "C1", ("run", "peak_mb"), {"postgresql": 300, "sqlite": 300}, "MB"),
     Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
     Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
     Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),
@@ -92,7 +100,12 @@ def _count(n: float) -> str:
 
 def scaled_name(name: str, scale: float) -> str:
     """A target's name with the sizes of this run: a quick run reassigns 15k contacts, not 300k."""
-    return name.format(contacts=_count(round(1_000_000 * scale)), reassign=_count(round(300_000 * scale)))
+    return name.format(
+        contacts=_count(round(1_000_000 * scale)),
+        reassign=_count(round(300_000 * scale)),
+        invoices=_count(round(200_000 * scale)),
+        customers=_count(round(50_000 * scale)),
+    )
 
 
 def verdicts(

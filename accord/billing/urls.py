@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import invoices, orders, payments, receivables
+from accord.billing.views import collections, invoices, orders, payments, receivables
 
 app_name = "billing"
 
@@ -27,4 +27,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
     path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
+    path("collections/", collections.collections_home, name="collections-approvals"),
+    path("collections/calls/", collections.call_list, name="collection-calls"),
+    path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),
+    path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
+    path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
 ]

@@ -17,6 +17,7 @@ a webhook) need not guess from the filters:
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -143,3 +144,26 @@ class NotifyRequested(EventPayload):
     idempotency_key: str = Field(min_length=1)
     related_entity: str = ""
     related_id: uuid.UUID | None = None
+
+
+# --- requests to collections ------------------------------------------------------------------
+
+
+class CollectionsPauseRequested(EventPayload):
+    """An app (service, for an open complaint) asks collections to hold back for a customer while
+    ``source`` lasts ("service.ticket:<id>"); one pause per source, lifted by
+    ``CollectionsPauseLifted`` or on ``until``."""
+
+    name = "collections.pause_requested"
+    source: str = Field(min_length=1, max_length=120)
+    reason: str
+    company_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    until: datetime.date | None = None
+
+
+class CollectionsPauseLifted(EventPayload):
+    """What ``source`` asked collections to hold back for is over (the ticket was resolved)."""
+
+    name = "collections.pause_lifted"
+    source: str = Field(min_length=1, max_length=120)

@@ -11,3 +11,7 @@ class SalesConfig(AppConfig):
         from accord.sales import handlers, importing, lists, panels, searching  # noqa: F401 - consumers; imports; lists; 360° pages
 
         searching.register()
+        from accord.messaging.services import letters
+        from accord.sales.services.quotes import seller_details
+
+        letters.set_seller_source(seller_details)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from accord.billing.api.collections import router as collections_router
 from accord.billing.api.invoices import router as invoices_router
 from accord.billing.api.orders import router as orders_router
 from accord.billing.api.payments import router as payments_router
@@ -16,3 +17,4 @@ router.add_router("", orders_router)
 router.add_router("", invoices_router)
 router.add_router("", payments_router)
 router.add_router("", products_router)
+router.add_router("", collections_router)

@@ -1,5 +1,19 @@
-"""Billing records: orders, invoices (with their corrections) and payments."""
+"""Billing records: orders, invoices (with their corrections), payments and collections."""
 
+from accord.billing.models.collections import (
+    CallResult,
+    CollectionActionKind,
+    CollectionLadder,
+    CollectionLevel,
+    CollectionPause,
+    CollectionProfile,
+    CollectionStep,
+    CollectionStepInvoice,
+    CollectionStepState,
+    InvoiceDispute,
+    LatePaymentRate,
+    PromiseToPay,
+)
 from accord.billing.models.invoices import (
     Invoice,
     InvoiceKind,
@@ -14,11 +28,22 @@ from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSo
 from accord.billing.models.products import ProductBilling
 
 __all__ = [
+    "CallResult",
+    "CollectionActionKind",
+    "CollectionLadder",
+    "CollectionLevel",
+    "CollectionPause",
+    "CollectionProfile",
+    "CollectionStep",
+    "CollectionStepInvoice",
+    "CollectionStepState",
     "Invoice",
+    "InvoiceDispute",
     "InvoiceKind",
     "InvoiceLine",
     "InvoiceSeries",
     "InvoiceStatus",
+    "LatePaymentRate",
     "Order",
     "OrderLine",
     "OrderStatus",
@@ -27,5 +52,6 @@ __all__ = [
     "PaymentMethod",
     "PaymentSource",
     "ProductBilling",
+    "PromiseToPay",
     "SeriesKind",
 ]

@@ -96,6 +96,19 @@ def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_no
     loaded = timezone.now()
     _demo("--size", "0.5")
 
+    # Billing: orders, invoices and payments, overdue customers at every level of the ladder, and
+    # the last days' letters in today's print batch.
+    from accord.billing.models import CollectionStep, Invoice, Order, Payment
+    from accord.messaging.models import PrintBatch
+
+    assert Order.objects.exists()
+    assert Payment.objects.exists()
+    assert Invoice.objects.filter(status="partially_paid").exists()
+    assert {"email", "sms", "letter", "call", "handoff"} <= set(CollectionStep.objects.values_list("action", flat=True))
+    assert CollectionStep.objects.filter(state="awaiting").exists()
+    batch = PrintBatch.objects.get(state="open")
+    assert batch.letter_count > 0
+
     # What the worker does in its first minute: the reminders due by now and the idle-deal rule.
     assert fire_due_reminders(now=loaded) == 0  # reminders whose time had passed count as sent
     assert Task.objects.filter(remind_at__lte=loaded, reminded_at__isnull=True).count() == 0
@@ -105,7 +118,15 @@ def test_the_first_minute_after_the_demo_brings_each_user_a_few_notifications_no
     assert run_idle_rules() == 8
     dispatch_pending()
 
-    unread = Counter(Message.objects.filter(read_at__isnull=True).values_list("recipient_user__username", flat=True))
+    inbox = Message.objects.filter(channel="in_app", read_at__isnull=True)
+    # Collections asks owners to approve a key account's letter or a hand-off: a few, not a flood.
+    approvals = Counter(
+        inbox.filter(related_entity="billing.collectionstep").values_list("recipient_user__username", flat=True)
+    )
+    assert max(approvals.values(), default=0) <= 5
+    unread = Counter(
+        inbox.exclude(related_entity="billing.collectionstep").values_list("recipient_user__username", flat=True)
+    )
     # The quiet deals' reminders come as one notification per owner (which reps own them depends
     # on the generated data).
     owners = set(AutomationRun.objects.exclude(pk__in=marked).values_list("deal__owner__username", flat=True))

@@ -1,0 +1,140 @@
+"""The collections screens: steps waiting for approval, the day's collection calls and the steps
+taken; the decisions and the call's result go to the collections services."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.billing.models import CallResult
+from accord.billing.selectors import collections as selectors
+from accord.billing.services import collections as services
+from accord.billing.views.common import report
+from accord.core import access
+from accord.core.requests import AuthedRequest
+
+
+@login_required
+def collections_home(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "billing/collections.html",
+        {
+            "awaiting": selectors.awaiting_approval(request.user),
+            "recent": selectors.recent_steps(request.user),
+            "pauses": selectors.open_pauses(request.user),
+            "ladders": selectors.ladders(),
+            "rates": selectors.interest_rates()[:6],
+        },
+    )
+
+
+@login_required
+@require_POST
+def step_decide(request: AuthedRequest, pk: Any) -> HttpResponse:
+    step = selectors.step(request.user, pk)
+    if step is None:
+        raise Http404
+    decision = request.POST.get("decision", "")
+    try:
+        if decision == "approve":
+            services.approve_step(actor=request.user, step=step)
+            messages.success(request, _("Approved: %(action)s.") % {"action": step.get_action_display()})
+        elif decision == "reject":
+            services.reject_step(actor=request.user, step=step)
+            messages.success(request, _("Stopped: %(action)s.") % {"action": step.get_action_display()})
+        else:
+            messages.error(request, _("Choose to approve or to stop the step."))
+    except ValidationError as exc:
+        report(request, exc)
+    return redirect("billing:collections-approvals")
+
+
+@login_required
+def call_list(request: AuthedRequest) -> HttpResponse:
+    everyone = request.GET.get("all") == "1" and access.sees_all(request.user)
+    return render(
+        request,
+        "billing/collection_calls.html",
+        {
+            "calls": selectors.call_list(request.user, everyone=everyone),
+            "everyone": everyone,
+            "may_see_all": access.sees_all(request.user),
+            "results": CallResult.choices,
+        },
+    )
+
+
+def _date(raw: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw.strip()) if raw.strip() else None
+    except ValueError:
+        raise ValidationError({"promised_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+def _amount(raw: str) -> decimal.Decimal | None:
+    raw = raw.strip().replace(" ", "").replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        raise ValidationError({"amount": [_("Enter a number.")]}) from None
+    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= 10**12:  # type: ignore[operator]
+        raise ValidationError({"amount": [_("Enter an amount with at most 2 decimal places.")]})
+    return value
+
+
+@login_required
+@require_POST
+def call_log(request: AuthedRequest, pk: Any) -> HttpResponse:
+    step = selectors.step(request.user, pk)
+    if step is None:
+        raise Http404
+    try:
+        services.log_call(
+            actor=request.user,
+            step=step,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", "")[:2000],
+            promised_on=_date(request.POST.get("promised_on", "")),
+            amount=_amount(request.POST.get("amount", "")),
+            dispute_reason=request.POST.get("note", "")[:300],
+        )
+    except ValidationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, _("The call was logged."))
+    return redirect("billing:collection-calls")
+
+
+@login_required
+def handoff_package(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
+    """The case for a lawyer or a debt collector, as one ZIP (the customer must be in sight)."""
+    from accord.billing import handoff
+    from accord.core import selectors as core_selectors
+    from accord.people.models import Company, Contact
+
+    party: Company | Contact | None = None
+    if kind == "company":
+        party = core_selectors.find_visible(request.user, Company, pk)
+    elif kind == "contact":
+        party = core_selectors.find_visible(request.user, Contact, pk)
+    if party is None:
+        raise Http404
+    content = handoff.package(
+        company=party if kind == "company" else None, contact=party if kind == "contact" else None
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="collection-case-{party.pk}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
