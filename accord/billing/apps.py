@@ -8,4 +8,4 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing and collections")
 
     def ready(self) -> None:
-        from accord.billing import handlers  # noqa: F401 - registers event consumers
+        from accord.billing import handlers, panels  # noqa: F401 - event consumers; the company page's invoices panel

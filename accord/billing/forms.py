@@ -61,8 +61,15 @@ class InvoiceForm(CompanyPickerMixin):
         assert isinstance(language_field, forms.ChoiceField)
         language_field.choices = [("", _("The customer's language")), *settings.LANGUAGES]
 
+    def for_draft(self) -> InvoiceForm:
+        """The form for changing a draft: its kind and customer stay as they are."""
+        for name in ("kind", "company", "company_name"):
+            del self.fields[name]
+        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        return self
+
     def invoice_data(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("company", "company_name")}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("company", "company_name", "version")}
         # Left empty, the buyer's block comes from the customer.
         for name in ("buyer_name", "buyer_tax_id", "buyer_country", "bank_account", "language"):
             if not data.get(name):

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import collections, invoices, orders, receivables
+from accord.billing.views import collections, invoices, orders, payments, receivables
 
 app_name = "billing"
 
@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/", invoices.invoice_list, name="invoice-list"),
     path("invoices/new/", invoices.invoice_create, name="invoice-create"),
     path("invoices/<uuid:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("invoices/<uuid:pk>/edit/", invoices.invoice_edit, name="invoice-edit"),
     path("invoices/<uuid:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
     path("invoices/<uuid:pk>/issue/", invoices.invoice_issue, name="invoice-issue"),
     path("invoices/<uuid:pk>/delete/", invoices.invoice_delete, name="invoice-delete"),
@@ -22,6 +23,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<uuid:pk>/invoice/", orders.order_invoice, name="order-invoice"),
     path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
     path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
+    path("payments/", payments.payment_list, name="payment-list"),
+    path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
+    path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
     path("collections/", collections.collections_home, name="collections-approvals"),
     path("collections/calls/", collections.call_list, name="collection-calls"),

@@ -78,6 +78,7 @@ NOT_PAGES = {
     "order-invoice",
     "order-status",
     "password-change",
+    "payment-allocate",
     "pricelist-delete",
     "pricelist-item-remove",
     "product-active",
@@ -283,6 +284,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     billed = {"company": Company.objects.order_by("created_at").first(), "lines": [line]}
     ids["invoice"] = invoices.create_invoice(actor=admin_user, data=billed).pk
     ids["order"] = orders.create_order(actor=admin_user, data=billed).pk
+    from accord.billing.services import payments
+
+    ids["payment"] = payments.record_payment(actor=admin_user, amount="1", currency="PLN", company=billed["company"]).pk
     return ids
 
 
@@ -319,6 +323,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "open": "message",
         "invoice": "invoice",
         "order": "order",
+        "payment": "payment",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

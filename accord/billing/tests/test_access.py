@@ -26,6 +26,7 @@ class World:
     draft: Invoice
     order: Order
     payment: Payment
+    credit: Payment
     users: dict[str, Any]
 
 
@@ -37,8 +38,9 @@ def world(owner, teammate, outsider, viewer, customer) -> World:
     draft = invoices.create_invoice(actor=owner, data={"company": customer, "lines": [LINE]})
     order = orders.create_order(actor=owner, data={"company": customer, "lines": [LINE]})
     payment = payments.record_payment(actor=owner, amount="10", currency="PLN", invoice=invoice)
+    credit = payments.record_payment(actor=owner, amount="5", currency="PLN", company=customer)
     users = {"owner": owner, "teammate": teammate, "outsider": outsider, "viewer": viewer, "anonymous": None}
-    return World(invoice, draft, order, payment, users)
+    return World(invoice, draft, order, payment, credit, users)
 
 
 def state() -> tuple[Any, ...]:
@@ -79,6 +81,7 @@ READS = {
     "invoice page": lambda w: f"/billing/invoices/{w.invoice.pk}/",
     "invoice pdf": lambda w: f"/billing/invoices/{w.invoice.pk}/pdf/",
     "order page": lambda w: f"/billing/orders/{w.order.pk}/",
+    "payment page": lambda w: f"/billing/payments/{w.payment.pk}/",
     "api invoice": lambda w: f"/api/v1/invoices/{w.invoice.pk}",
     "api invoice pdf": lambda w: f"/api/v1/invoices/{w.invoice.pk}/pdf",
     "api order": lambda w: f"/api/v1/orders/{w.order.pk}",
@@ -95,7 +98,7 @@ def test_reading(world, persona, what):
     assert outcome(client.get(READS[what](world))) == READ_EXPECTED[persona]
 
 
-LISTS = ["/billing/invoices/", "/billing/orders/", "/billing/receivables/"]
+LISTS = ["/billing/invoices/", "/billing/orders/", "/billing/payments/", "/billing/receivables/"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -127,6 +130,7 @@ WRITES = {
     "pay": lambda w, c: c.post(
         f"/billing/invoices/{w.invoice.pk}/pay/", {"amount": "1", "received_on": "2026-03-01", "method": "cash"}
     ),
+    "allocate": lambda w, c: c.post(f"/billing/payments/{w.credit.pk}/allocate/", {"invoice": str(w.invoice.pk)}),
     "order status": lambda w, c: c.post(f"/billing/orders/{w.order.pk}/status/", {"status": "confirmed"}),
     "api issue": lambda w, c: c.post(f"/api/v1/invoices/{w.draft.pk}/issue", "{}", content_type="application/json"),
     "api patch draft": lambda w, c: c.patch(

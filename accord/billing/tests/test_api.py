@@ -250,3 +250,17 @@ def test_a_manager_marks_a_product_as_annex_15_goods(api, owner, manager, custom
     assert invoice["lines"][0]["split_payment_goods"] is True
     issued = api(owner).post(f"/invoices/{invoice['id']}/issue", {}).json()
     assert issued["split_payment"] is True
+
+
+def test_a_draft_is_deleted_and_an_order_changed_through_the_api(as_owner, customer):
+    draft = new_invoice(as_owner, customer)
+    order = as_owner.post("/orders", {"company_id": str(customer.pk), "lines": [LINE]}).json()
+
+    assert as_owner.delete(f"/invoices/{draft['id']}").status_code == 204
+    assert as_owner.get(f"/invoices/{draft['id']}").status_code == 404
+    changed = as_owner.patch(
+        f"/orders/{order['id']}", {"version": order["version"], "lines": [{**LINE, "quantity": "3"}], "notes": "Pilne"}
+    )
+    assert changed.status_code == 200, changed.json()
+    assert (changed.json()["gross_total"], changed.json()["notes"]) == ("1845.00", "Pilne")
+    assert as_owner.patch(f"/orders/{order['id']}", {"version": order["version"], "notes": "x"}).status_code == 409

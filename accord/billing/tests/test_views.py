@@ -172,3 +172,58 @@ def test_a_read_only_user_cannot_pay(client, viewer, owner, draft):
     )
     assert response.status_code == 403
     assert Payment.objects.count() == 0
+
+
+def test_a_companys_page_shows_its_invoices_and_balance(login, owner, outsider, customer, draft):
+    invoice = services.issue(actor=owner, invoice=draft)
+
+    page = login(owner).get(f"/companies/{customer.pk}/").content.decode()
+
+    assert invoice.number in page
+    assert "invoices-panel" in page
+
+
+def test_a_draft_is_edited_and_an_issued_invoice_is_not(login, owner, draft):
+    client = login(owner)
+    form = client.get(f"/billing/invoices/{draft.pk}/edit/")
+    assert form.status_code == 200
+    assert "Stal zbrojeniowa" in form.content.decode()
+
+    posted = {"version": draft.version, "currency": "PLN", "payment_method": "cash", "payment_terms_days": "7"}
+    posted.update({"lines-0-description": "Jedna", "lines-0-quantity": "1", "lines-0-unit_price": "100"})
+    saved = client.post(f"/billing/invoices/{draft.pk}/edit/", {**posted, "lines-0-vat_rate": "23"})
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.payment_method, draft.payment_terms_days, draft.gross_total) == ("cash", 7, D("123.00"))
+    stale = client.post(f"/billing/invoices/{draft.pk}/edit/", {**posted, "version": 1, "lines-0-vat_rate": "23"})
+    assert stale.status_code == 422
+
+    services.issue(actor=owner, invoice=draft)
+    assert client.get(f"/billing/invoices/{draft.pk}/edit/").status_code == 302
+
+
+def test_the_invoice_list_answers_htmx_with_its_rows_only(login, owner, draft):
+    response = login(owner).get("/billing/invoices/", {"kind": "vat"}, headers={"HX-Request": "true"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert f"/billing/invoices/{draft.pk}/" in body
+
+
+def test_a_payment_with_credit_left_pays_another_invoice_from_its_page(login, owner, customer, make_invoice):
+    from accord.billing.services import payments
+
+    invoice = services.issue(actor=owner, invoice=make_invoice())
+    payment = payments.record_payment(actor=owner, amount="5000", currency="PLN", company=customer)
+    client = login(owner)
+
+    listed = client.get("/billing/payments/", {"unallocated": "true"}).content.decode()
+    page = client.get(f"/billing/payments/{payment.pk}/").content.decode()
+    client.post(f"/billing/payments/{payment.pk}/allocate/", {"invoice": str(invoice.pk), "version": payment.version})
+
+    assert f"/billing/payments/{payment.pk}/" in listed
+    assert invoice.number in page
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert (invoice.status, payment.unallocated) == ("paid", D("2823.77"))

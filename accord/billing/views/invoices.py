@@ -26,7 +26,7 @@ from accord.billing.services import invoices as services
 from accord.billing.services import payments as payment_services
 from accord.billing.services.lines import ZERO
 from accord.billing.views.common import company_for, decorate, line_errors, report, vat_rows, version
-from accord.core import access
+from accord.core import access, htmx
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -51,7 +51,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     base = dict(query.raw)
     return render(
         request,
-        "billing/invoice_list.html",
+        "billing/invoice_list.html#results" if htmx.is_htmx(request) else "billing/invoice_list.html",
         {
             "page": page,
             "query": query,
@@ -80,6 +80,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice, **extra: Any) -> dic
         "in_words": amount_in_words(abs(invoice.gross_total), invoice.currency),
         "can_issue": can_change and draft,
         "can_delete": can_change and draft,
+        "can_edit": can_change and draft,
         "can_pay": can_change and payable and invoice.outstanding > 0,
         "can_correct": can_change and invoice.kind == InvoiceKind.VAT and not draft,
         "payment_form": extra.get("payment_form")
@@ -128,6 +129,89 @@ def invoice_create(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "rows": rows + [{} for _i in range(BLANK_ROWS)],
+            "lines_editable": True,
+            "rates": rate_choices(),
+            "line_problems": problems,
+        },
+        status=status,
+    )
+
+
+DRAFT_INITIAL = (
+    "currency",
+    "language",
+    "issue_date",
+    "sale_date",
+    "place_of_issue",
+    "payment_method",
+    "payment_terms_days",
+    "bank_account",
+    "buyer_name",
+    "buyer_tax_id",
+    "buyer_country",
+    "notes",
+    "version",
+)
+
+
+@login_required
+def invoice_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
+    """Change a draft: its facts, buyer and (unless it was made from an order or corrects an
+    invoice) its lines. An issued invoice is never changed: it is corrected."""
+    invoice = selectors.invoice_detail(request.user, pk)
+    if not access.can(request.user, Action.CHANGE, invoice):
+        raise AccessDenied()
+    if invoice.status != InvoiceStatus.DRAFT:
+        messages.info(
+            request, _("This invoice was issued and cannot be changed: correct it with a credit or debit note.")
+        )
+        return redirect("billing:invoice-detail", pk=invoice.pk)
+    lines_editable = invoice.order_id is None and not invoice.is_correction
+    status = 200
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = [
+        {
+            "description": line.description,
+            "quantity": line.quantity.normalize(),
+            "unit": line.unit,
+            "unit_price": line.unit_price,
+            "discount_percent": line.discount_percent.normalize() if line.discount_percent else "",
+            "vat_rate": line.vat_rate,
+            "split_payment_goods": line.split_payment_goods,
+        }
+        for line in invoice.lines.all()
+    ]
+    if request.method == "POST":
+        form = InvoiceForm(request.POST).for_draft()
+        if lines_editable:
+            rows = posted_lines(request.POST)
+        if form.is_valid():
+            data = form.invoice_data()
+            if lines_editable:
+                data["lines"] = rows
+            try:
+                services.update_draft(
+                    actor=request.user, invoice=invoice, data=data, expected_version=form.cleaned_data.get("version")
+                )
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                problems = line_errors(exc)
+                apply_errors(form, exc, rows=("lines",))
+            else:
+                messages.success(request, _("The draft invoice was saved. Check it and issue it."))
+                return redirect("billing:invoice-detail", pk=invoice.pk)
+        status = 422
+    else:
+        form = InvoiceForm(initial={name: getattr(invoice, name) for name in DRAFT_INITIAL}).for_draft()
+    return render(
+        request,
+        "billing/invoice_form.html",
+        {
+            "form": form,
+            "invoice": invoice,
+            "rows": rows + [{} for _i in range(BLANK_ROWS)] if lines_editable else [],
+            "lines_editable": lines_editable,
             "rates": rate_choices(),
             "line_problems": problems,
         },
