@@ -23,11 +23,12 @@ def _items(n: int, **changes: Any) -> list[Outgoing]:
 
 def test_queued_together_like_one_by_one() -> None:
     with transaction.atomic():
-        messages = queue_many(actor=None, items=_items(3) + [Outgoing("sms", "+48 601 234 567", "", "bulk:sms")])
+        messages = queue_many(actor=None, items=[*_items(3), Outgoing("sms", "+48 601 234 567", "", "bulk:sms")])
     assert [m.state for m in messages] == ["queued"] * 4
     stored = Message.objects.get(idempotency_key="bulk:0")
     assert stored.to_address == "client0@example.com"
-    assert stored.external_id.startswith("<") and stored.from_address  # a Message-ID and a sender, as queue_message
+    assert stored.external_id.startswith("<")
+    assert stored.from_address
     assert Message.objects.get(idempotency_key="bulk:sms").to_address == "+48601234567"
     assert AuditEntry.objects.filter(entity="messaging.message", action="create").count() == 4
     assert Event.objects.filter(name="messaging.messages_queued").count() == 1
@@ -43,7 +44,7 @@ def test_a_key_queued_before_is_not_queued_again() -> None:
 
 
 def test_a_bad_address_names_the_item_and_nothing_is_written() -> None:
-    items = _items(2) + [Outgoing("email", "not an address", "Reminder", "bulk:bad")]
+    items = [*_items(2), Outgoing("email", "not an address", "Reminder", "bulk:bad")]
     with pytest.raises(ValidationError) as raised, transaction.atomic():
         queue_many(actor=None, items=items)
     assert "2.to" in raised.value.message_dict
