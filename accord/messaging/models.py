@@ -13,7 +13,7 @@ before posting is ``failed`` with the reason.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -94,6 +94,11 @@ class PrintBatch(BaseModel):
     )
     # Kept in step by the services as letters come in and are taken out.
     letter_count = models.PositiveIntegerField(_("letters"), default=0)
+
+    history_labels: ClassVar[dict[str, Any]] = {
+        "created_by": pgettext_lazy("record", "Created by"),
+        "posted_by": _("Posted by"),
+    }
 
     class Meta:
         ordering = ["-day", "-number"]
@@ -203,6 +208,8 @@ class MessageAttachment(BaseModel):
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     content = models.BinaryField()
+
+    history_labels: ClassVar[dict[str, Any]] = {"message": _("message"), "content_type": _("file type")}
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
 
 from accord.messaging.views import letters, notifications, outbox
 
 app_name = "messaging"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", notifications.inbox, name="inbox"),
     path("badge/", notifications.badge, name="badge"),
     path("read/", notifications.mark_read, name="mark-read"),
@@ -21,6 +22,9 @@ urlpatterns = [
     path("letters/<uuid:pk>/pdf/", letters.batch_download, name="print-batch-pdf"),
     path("letters/<uuid:pk>/posted/", letters.batch_post, name="print-batch-post"),
     path("letters/letter/<uuid:pk>/remove/", letters.letter_remove, name="print-letter-remove"),
-    # A provider's delivery and bounce reports (django-anymail: /notifications/anymail/<esp>/tracking/).
-    path("anymail/", include("anymail.urls")),
 ]
+
+# A provider's delivery and bounce reports (django-anymail: /notifications/anymail/<esp>/tracking/),
+# served when e-mail goes through a provider (some providers' views need packages of their own).
+if settings.ACCORD_EMAIL_BACKEND.startswith("anymail."):
+    urlpatterns.append(path("anymail/", include("anymail.urls")))

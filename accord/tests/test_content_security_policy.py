@@ -39,6 +39,9 @@ NOT_PAGES = {
     "attachment-download",
     "attachment-upload",
     "bulk-job-resume",
+    "collection-call-log",
+    "collection-case",
+    "collection-step-decide",
     "calendar-events",
     "calendar-feed",
     "calendar-feed-reset",
@@ -77,8 +80,13 @@ NOT_PAGES = {
     "open",
     "order-invoice",
     "order-status",
+    "outbox-retry",
     "password-change",
     "payment-allocate",
+    "print-batch-pdf",
+    "print-batch-post",
+    "print-letter-remove",
+    "print-prepare",
     "pricelist-delete",
     "pricelist-item-remove",
     "product-active",
@@ -287,6 +295,39 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     from accord.billing.services import payments
 
     ids["payment"] = payments.record_payment(actor=admin_user, amount="1", currency="PLN", company=billed["company"]).pk
+    # A collection step (a reminder letter: the demo's company has no e-mail here), its letter in a
+    # print batch, and the outbox's templates.
+    import datetime
+
+    from accord.billing.models import CollectionStep
+    from accord.billing.services import collections
+    from accord.messaging.models import MessageTemplate
+    from accord.messaging.services import letters
+
+    long_ago = datetime.date(2026, 1, 5)
+    overdue = invoices.create_invoice(
+        actor=admin_user, data={**billed, "issue_date": long_ago.isoformat(), "sale_date": long_ago.isoformat()}
+    )
+    invoices.issue(actor=admin_user, invoice=overdue)
+    collections.run(today=long_ago + datetime.timedelta(days=30))
+    step = CollectionStep.objects.order_by("created_at").first()
+    assert step is not None
+    ids["collection_step"] = step.pk
+    ids["outbox_message"] = step.message_id
+    from accord.messaging.services import queue_message
+
+    letter = queue_message(
+        actor=admin_user,
+        channel="letter",
+        to="Anna Nowak\nul. Prosta 1\n00-001 Warszawa",
+        subject="Hi",
+        idempotency_key="csp",
+    )
+    batch = letters.collect_batch(actor=admin_user)
+    assert batch is not None
+    ids["print_batch"] = batch.pk
+    ids["letter"] = letter.pk
+    ids["template"] = MessageTemplate.objects.order_by("created_at").first().pk
     return ids
 
 
@@ -324,6 +365,11 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "invoice": "invoice",
         "order": "order",
         "payment": "payment",
+        "collection": "collection_step",
+        "outbox": "outbox_message",
+        "template": "template",
+        "print-batch": "print_batch",
+        "print-letter": "letter",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
@@ -336,6 +382,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<slug:key>": "contact",
         "<slug:name>": "contacts",
         "<str:entity>": "contact",
+        "<str:kind>": "company",
         "<uuid:record_id>": ids["contact"],
         "<str:key>": ids["webform"].key,
         "<str:token>": "x",

@@ -254,6 +254,12 @@ class CollectionStep(BaseModel):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     access_via: ClassVar[tuple[str, ...]] = ("company", "contact")
+    history_labels: ClassVar[dict[str, Any]] = {
+        "message_id": _("message"),
+        "task_id": _("task"),
+        "decided_by": _("decided by"),
+        "decided_at": _("decided"),
+    }
 
     class Meta:
         ordering = ["-day", "-created_at", "-id"]
