@@ -37,6 +37,7 @@ def sample(annotation):
         uuid.UUID: uuid.uuid4(),
         decimal.Decimal: decimal.Decimal("1234.50"),
         datetime.datetime: datetime.datetime(2026, 12, 6, 18, 30, 15, 120000, tzinfo=datetime.UTC),
+        datetime.date: datetime.date(2026, 12, 31),
     }
     return values[annotation]
 
