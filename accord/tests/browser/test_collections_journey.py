@@ -5,7 +5,6 @@ up on the agent's list, and the agent logs a promise to pay."""
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any
 
 import pytest
