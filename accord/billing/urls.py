@@ -27,6 +27,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
     path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
+    path("invoices/<uuid:pk>/dispute/", collections.dispute_open, name="invoice-dispute"),
+    path(
+        "invoices/<uuid:pk>/dispute/<uuid:dispute_pk>/resolve/",
+        collections.dispute_resolve,
+        name="invoice-dispute-resolve",
+    ),
     path("collections/", collections.collections_home, name="collections-approvals"),
     path("collections/calls/", collections.call_list, name="collection-calls"),
     path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),

@@ -67,6 +67,8 @@ NOT_PAGES = {
     "interaction-export",
     "interaction-log",
     "invoice-delete",
+    "invoice-dispute",
+    "invoice-dispute-resolve",
     "invoice-issue",
     "invoice-pay",
     "invoice-pdf",
@@ -383,6 +385,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<slug:name>": "contacts",
         "<str:entity>": "contact",
         "<str:kind>": "company",
+        "<uuid:dispute_pk>": ids["collection_step"],  # any id: the route only takes POST
         "<uuid:record_id>": ids["contact"],
         "<str:key>": ids["webform"].key,
         "<str:token>": "x",

@@ -103,6 +103,13 @@ def disputes_of(user: Any, invoice: Any) -> list[InvoiceDispute]:
     return list(InvoiceDispute.objects.filter(invoice=invoice).select_related("created_by"))
 
 
+def steps_of(user: Any, invoice: Any) -> list[CollectionStepInvoice]:
+    """The collection steps an invoice took (the caller read the invoice through its selectors)."""
+    return list(
+        CollectionStepInvoice.objects.filter(invoice=invoice).select_related("step").order_by("step__day", "position")
+    )
+
+
 def ladders() -> list[CollectionLadder]:
     return list(
         CollectionLadder.objects.prefetch_related(

@@ -247,3 +247,30 @@ def test_the_case_for_the_debt_collector_holds_invoices_messages_and_history(
     assert "Żółta Łódź" in summary
     history = archive.read("history.csv").decode()
     assert history.count("\n") >= 6  # the header and five steps
+
+
+@pytest.mark.django_db
+def test_a_dispute_is_recorded_and_resolved_on_the_invoice_page(
+    owner: Any, viewer: Any, invoice: Any, login: Any, client: Any
+) -> None:
+    page = reverse("billing:invoice-detail", args=[invoice.pk])
+    assert "Record a dispute" in login(owner).get(page).content.decode()
+    client.post(reverse("billing:invoice-dispute", args=[invoice.pk]), {"reason": "Wrong quantity"})
+    assert collections.run(today=day(3)).held["disputed"] == 1
+    shown = client.get(page).content.decode()
+    assert "Wrong quantity" in shown
+    assert "Record a dispute" not in shown
+    from accord.billing.models import InvoiceDispute
+
+    dispute = InvoiceDispute.objects.get(invoice=invoice)
+    client.logout()
+    assert (
+        login(viewer).post(reverse("billing:invoice-dispute-resolve", args=[invoice.pk, dispute.pk])).status_code == 403
+    )
+    client.logout()
+    login(owner).post(
+        reverse("billing:invoice-dispute-resolve", args=[invoice.pk, dispute.pk]), {"resolution": "Agreed"}
+    )
+    dispute.refresh_from_db()
+    assert dispute.resolved_at is not None
+    assert collections.run(today=day(3)).taken == 1

@@ -138,3 +138,32 @@ def handoff_package(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="collection-case-{party.pk}.zip"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def dispute_open(request: AuthedRequest, pk: Any) -> HttpResponse:
+    from accord.billing.selectors import invoices as invoice_selectors
+
+    invoice = invoice_selectors.invoice_detail(request.user, pk)
+    try:
+        services.open_dispute(actor=request.user, invoice=invoice, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, _("The dispute was recorded; collections wait for this invoice."))
+    return redirect("billing:invoice-detail", pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def dispute_resolve(request: AuthedRequest, pk: Any, dispute_pk: Any) -> HttpResponse:
+    from accord.billing.selectors import invoices as invoice_selectors
+
+    invoice = invoice_selectors.invoice_detail(request.user, pk)
+    dispute = next((d for d in selectors.disputes_of(request.user, invoice) if str(d.pk) == str(dispute_pk)), None)
+    if dispute is None:
+        raise Http404
+    services.resolve_dispute(actor=request.user, dispute=dispute, resolution=request.POST.get("resolution", ""))
+    messages.success(request, _("The dispute was resolved; collections go on for this invoice."))
+    return redirect("billing:invoice-detail", pk=invoice.pk)

@@ -85,6 +85,19 @@ def _detail_context(request: HttpRequest, invoice: Invoice, **extra: Any) -> dic
         "can_correct": can_change and invoice.kind == InvoiceKind.VAT and not draft,
         "payment_form": extra.get("payment_form")
         or PaymentForm(initial={"amount": invoice.outstanding, "received_on": timezone.localdate()}),
+        **_collections_context(request, invoice, can_change),
+    }
+
+
+def _collections_context(request: HttpRequest, invoice: Invoice, can_change: bool) -> dict[str, Any]:
+    from accord.billing.selectors import collections as collection_selectors
+
+    disputes = collection_selectors.disputes_of(request.user, invoice)
+    return {
+        "collection_steps": collection_selectors.steps_of(request.user, invoice),
+        "disputes": disputes,
+        "open_dispute": any(d.resolved_at is None for d in disputes),
+        "can_dispute": can_change and invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID),
     }
 
 
