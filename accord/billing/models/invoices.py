@@ -206,6 +206,10 @@ class InvoiceLine(PricedLine):
     before_net = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     before_vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     before_gross = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # The product's unit cost when the invoice was issued, for profit and loss (its catalogue cost
+    # may change later; a line without a product has none).
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2, null=True, blank=True)
+    cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
 
     class Meta(PricedLine.Meta):
         pass

@@ -562,6 +562,7 @@ def issue(*, actor: User | None, invoice: Invoice, expected_version: int | None 
     locked.number = next_number(locked.series, locked.issue_date)
     locked.version += 1
     locked.save()
+    _keep_costs(locked)
     changes.record_update(actor=actor, obj=locked, before=before)
     if locked.is_correction and locked.corrects_id:
         original = Invoice.objects.select_for_update().get(pk=locked.corrects_id)
@@ -583,6 +584,20 @@ def issue(*, actor: User | None, invoice: Invoice, expected_version: int | None 
         actor=actor,
     )
     return locked
+
+
+def _keep_costs(invoice: Invoice) -> None:
+    """Copy each product line's unit cost at the time of issue onto the line (profit and loss
+    counts what the sale cost then, whatever the catalogue says later)."""
+    from django.db.models import OuterRef, Subquery
+
+    from accord.sales.models import Product
+
+    product = Product.objects.filter(pk=OuterRef("product_id"))
+    InvoiceLine.objects.filter(invoice=invoice, product__isnull=False).update(
+        unit_cost=Subquery(product.values("unit_cost")[:1]),
+        cost_currency=Subquery(product.values("cost_currency")[:1]),
+    )
 
 
 def settle(invoice: Invoice) -> None:
