@@ -285,6 +285,59 @@ if _mail_backend.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 
+# --- Messaging: the outbox's delivery backends, retries and claims -------------------------------
+# E-mail goes through the default mailer above; ACCORD_EMAIL_BACKEND replaces its backend, e.g.
+# "anymail.backends.mailgun.EmailBackend" (a provider's keys then go in ANYMAIL_* variables).
+# From and Reply-To of every message the outbox sends; Message-IDs are made at ACCORD_MESSAGE_DOMAIN.
+ACCORD_EMAIL_BACKEND = os.environ.get("ACCORD_EMAIL_BACKEND", "")
+if ACCORD_EMAIL_BACKEND:
+    MAILERS = {"default": {"BACKEND": ACCORD_EMAIL_BACKEND, "OPTIONS": {}}}
+ACCORD_EMAIL_FROM = os.environ.get("ACCORD_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+ACCORD_EMAIL_REPLY_TO = os.environ.get("ACCORD_EMAIL_REPLY_TO", "")
+ACCORD_MESSAGE_DOMAIN = os.environ.get("ACCORD_MESSAGE_DOMAIN", "") or (
+    ACCORD_EMAIL_FROM.rpartition("@")[2].strip(">").strip() or "accord.localhost"
+)
+# ANYMAIL_WEBHOOK_SECRET ("user:password") guards the provider's tracking webhook (bounces).
+ANYMAIL = (
+    {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")} if os.environ.get("ANYMAIL_WEBHOOK_SECRET") else {}
+)
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, not {value}")
+    return value
+
+
+# A failed attempt is tried again after ACCORD_MESSAGE_RETRY_FIRST seconds, doubling up to
+# ACCORD_MESSAGE_RETRY_LONGEST; after ACCORD_MESSAGE_MAX_ATTEMPTS attempts the message has failed.
+ACCORD_MESSAGE_MAX_ATTEMPTS = _positive_int("ACCORD_MESSAGE_MAX_ATTEMPTS", 6)
+ACCORD_MESSAGE_RETRY_FIRST = _positive_int("ACCORD_MESSAGE_RETRY_FIRST", 60)
+ACCORD_MESSAGE_RETRY_LONGEST = _positive_int("ACCORD_MESSAGE_RETRY_LONGEST", 6 * 60 * 60)
+# A worker holds a message it is sending this long; after it, the worker is taken for dead and
+# another takes the message again. Longer than any backend's timeout.
+ACCORD_MESSAGE_LEASE_SECONDS = _positive_int("ACCORD_MESSAGE_LEASE_SECONDS", 300)
+ACCORD_MESSAGE_BATCH = _positive_int("ACCORD_MESSAGE_BATCH", 50)
+# SMS: "http" (a gateway taking POST {to, message, from} with a bearer token, e.g. SMSAPI.pl),
+# "console" or "file" (development: written out, nothing sent), "none" (every SMS fails, saying so),
+# or the dotted path of a backend class.
+ACCORD_SMS_BACKEND = os.environ.get("ACCORD_SMS_BACKEND", "none" if PRODUCTION else "console")
+ACCORD_SMS_URL = os.environ.get("ACCORD_SMS_URL", "")
+ACCORD_SMS_TOKEN = os.environ.get("ACCORD_SMS_TOKEN", "")
+ACCORD_SMS_FROM = os.environ.get("ACCORD_SMS_FROM", "")
+ACCORD_SMS_FORMAT = os.environ.get("ACCORD_SMS_FORMAT", "json")
+ACCORD_SMS_TIMEOUT = _positive_int("ACCORD_SMS_TIMEOUT", 15)
+ACCORD_SMS_FILE_DIR = Path(os.environ.get("ACCORD_SMS_FILE_DIR", VAR_DIR / "sms"))
+if ACCORD_SMS_FORMAT not in {"json", "form"}:
+    raise ImproperlyConfigured(f"ACCORD_SMS_FORMAT must be json or form, not {ACCORD_SMS_FORMAT!r}")
+if ACCORD_SMS_BACKEND == "http" and not ACCORD_SMS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("ACCORD_SMS_URL must be the gateway's http(s):// address when ACCORD_SMS_BACKEND=http")
+
 # --- Security -------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

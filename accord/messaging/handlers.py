@@ -144,3 +144,42 @@ def notify_requested(event: Event) -> None:
         idempotency_key=request.idempotency_key,
         related=related,
     )
+
+
+# --- reports from e-mail providers (django-anymail's tracking webhooks) ---------------------------
+
+BOUNCE_EVENTS = frozenset({"bounced", "rejected", "failed"})
+
+
+def on_tracking(sender: Any, event: Any, esp_name: str = "", **kwargs: Any) -> None:
+    """A provider reports on a message: a bounce or rejection, or its delivery. The message is
+    found by the id we gave it (sent to the provider as metadata) or the provider's id."""
+    from accord.messaging.models import IllegalTransition, Message
+
+    ours = (getattr(event, "metadata", None) or {}).get("accord_message")
+    message_id = getattr(event, "message_id", "") or ""
+    if ours:
+        found = Message.objects.filter(pk=ours).values_list("external_id", flat=True).first()
+        message_id = found or message_id
+    if not message_id:
+        return
+    try:
+        if event.event_type in BOUNCE_EVENTS:
+            reason = event.reject_reason or event.description or event.mta_response or event.event_type
+            services.record_bounce(message_id=message_id, reason=f"{esp_name}: {reason}" if esp_name else str(reason))
+        elif event.event_type == "delivered":
+            services.mark_delivered(message_id=message_id)
+    except IllegalTransition as exc:
+        # A report about a message still being sent (or a delivery after its bounce): kept in the log.
+        import logging
+
+        logging.getLogger(__name__).warning("%s report for %s ignored: %s", event.event_type, message_id, exc)
+
+
+def connect_provider_reports() -> None:
+    from anymail.signals import tracking
+
+    tracking.connect(on_tracking, dispatch_uid="accord.messaging.tracking")
+
+
+connect_provider_reports()

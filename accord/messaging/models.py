@@ -1,11 +1,15 @@
 """The outbox: one row per message Accord sends, whatever the channel.
 
-Today it carries in-app notifications (task reminders); e-mail, SMS and printed letters use the
-same row and state machine. ``idempotency_key`` is unique, so a consumer that runs twice for one
-event queues one message.
+In-app notifications are delivered the moment they are queued (the inbox is the table itself).
+E-mail and SMS wait in ``queued`` until a worker claims them (``sending``), hands them to their
+backend and records the outcome: ``sent`` (the server or gateway took it), later ``delivered`` or
+``bounced`` when the provider says so, or ``failed`` after the last retry. ``idempotency_key`` is
+unique, so a consumer that runs twice for one occasion queues one message.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -24,27 +28,94 @@ class MessageChannel(models.TextChoices):
 
 class MessageState(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
     FAILED = "failed", _("Failed")
 
 
+# Every move a message may make. ``sending -> queued`` is a retry after a failed attempt,
+# ``failed -> queued`` an administrator's "retry now"; a provider may report a bounce after it
+# first reported the message delivered.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"sending"}),
+    "sending": frozenset({"sent", "queued", "failed"}),
+    "sent": frozenset({"delivered", "bounced"}),
+    "delivered": frozenset({"bounced"}),
+    "bounced": frozenset(),
+    "failed": frozenset({"queued"}),
+}
+
+
+class IllegalTransition(Exception):
+    """A message was asked to move to a state it cannot reach from where it stands."""
+
+    def __init__(self, current: str, target: str) -> None:
+        self.current = current
+        self.target = target
+        super().__init__(f"a message cannot go from {current} to {target}")
+
+
+def check_transition(current: str, target: str) -> None:
+    # Plain strings: a TextChoices member hashes by its name, so it would not find "queued".
+    if str(target) not in TRANSITIONS.get(str(current), frozenset()):
+        raise IllegalTransition(current, target)
+
+
 class Message(BaseModel):
+    """One message to one recipient on one channel, with its delivery state and attempts."""
+
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     state = models.CharField(_("state"), max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
+    # Who queued it (None: the system); the author of its timeline entry.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
+    company = models.ForeignKey(
+        "people.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("company")
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
     to_address = models.CharField(_("to"), max_length=254, blank=True)
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    reply_to = models.CharField(_("reply to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     related_entity = models.CharField(max_length=60, blank=True)
     related_id = models.UUIDField(null=True, blank=True)
+    # The Message-ID header we generate for an e-mail, or the id the SMS gateway gave back: a
+    # resend after a crash carries the same Message-ID, and bounces find the message by it.
+    external_id = models.CharField(_("message id"), max_length=255, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # What the customer's timeline says once the message is sent (the subject when empty), and the
+    # entry it made there (logged once, however often asked).
+    timeline_subject = models.CharField(max_length=200, blank=True)
+    interaction_id = models.UUIDField(null=True, blank=True)
+
+    # The texts are the message itself, not changes to audit; claims are the workers' bookkeeping.
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {
+        "body",
+        "body_html",
+        "claimed_at",
+        "claimed_by",
+    }
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -55,9 +126,57 @@ class Message(BaseModel):
                 condition=Q(channel="in_app", read_at__isnull=True),
             ),
             models.Index(fields=["recipient_user", "channel", "-created_at"], name="message_inbox_idx"),
+            # What the sweep looks for: queued messages that are due, and sends whose worker died.
+            models.Index(
+                fields=["state", "next_attempt_at"],
+                name="message_due_idx",
+                condition=Q(state__in=["queued", "sending"]),
+            ),
+            models.Index(fields=["state", "-created_at"], name="message_state_idx"),
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
         return self.subject
+
+
+class MessageAttachment(BaseModel):
+    """A file sent with a message, kept in the database with it (a quote's PDF is tens of
+    kilobytes), so the message can be sent again exactly as queued on any host."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MessageTemplate(BaseModel):
+    """The words of one kind of message ("quote", "payment_reminder") on one channel in one
+    language, with ``{{ variables }}`` filled in when a message is made."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML text"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "channel", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "channel", "language"], name="message_template_unique"),
+        ]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.get_channel_display()} · {self.language}"

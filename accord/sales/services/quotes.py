@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, mailers
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
@@ -38,15 +37,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VALID_DAYS = 30  # how long a new quote is valid when no date is given
-# The quote's row stays locked while the mail server answers: a server that hangs must not hold it
-# (or the person clicking Send) for long.
-MAIL_TIMEOUT = 30
 EDITABLE_FIELDS = ("valid_until", "terms", "customer_name", "customer_address", "customer_tax_id")
 OPEN_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT)
 
 
 class SendFailed(Exception):
-    """The mail server did not take the message; the quote was left as it was."""
+    """The quote could not be sent; it was left as it was. (Mail is delivered by the outbox after
+    the quote is marked sent, so a mail server that is away no longer raises this.)"""
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -339,16 +336,20 @@ def update_draft(
     return locked
 
 
-def _mail(quote: Quote, *, to: str, subject: str, body: str, pdf: bytes, language: str) -> EmailMessage:
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Content-Language": language},
-    )
-    message.attach(f"{quote.label.replace('/', '-')}.pdf", pdf, "application/pdf")
-    return message
+def _default_words(quote: Quote, language: str) -> tuple[str, str]:
+    """The subject and text of the quote's e-mail in ``language``: the "quote" e-mail template
+    (administrators reword it), else the catalogue's words."""
+    from accord.messaging.services.templates import TemplateMissing, render
+
+    try:
+        rendered = render("quote", "email", language, {"number": quote.label})
+    except TemplateMissing:
+        with languages.writing_in(language):
+            return (
+                _("Quote %(number)s") % {"number": quote.label},
+                _("Please find our quote %(number)s attached.") % {"number": quote.label},
+            )
+    return rendered.subject, rendered.text.strip()
 
 
 def send(
@@ -360,13 +361,17 @@ def send(
     message: str = "",
     expected_version: int | None = None,
 ) -> Quote:
-    """E-mail the quote's PDF to ``to`` and mark it sent. Both are in the customer's language
-    (``quote_language``); a subject or message left empty gets the default words in it.
+    """Mark the quote sent and queue its e-mail, with the PDF, to ``to``. Both are in the
+    customer's language (``quote_language``); a subject or message left empty gets the "quote"
+    template's words in it.
 
-    The mail goes out while the quote's row is locked and before it is marked sent, in the same
-    transaction: a server that refuses it rolls the transaction back, so a quote is never marked
-    sent without its mail, and two clicks never send it twice. ``SendFailed`` says why.
+    The quote is marked sent and the message queued in one transaction, once per revision (the
+    message's idempotency key names the quote): a worker delivers it after the commit, tries
+    again when the mail server is away, and the sent message lands on the customer's timeline.
+    The outbox screen shows a message that failed for good.
     """
+    from accord.messaging.models import MessageChannel
+    from accord.messaging.services import OutgoingAttachment, queue_message
     from accord.sales.pdf import quote_language, render_quote
 
     to = (to or "").strip()
@@ -380,30 +385,29 @@ def send(
             raise ValidationError({"status": [_("Only a draft can be sent: make a new revision to send it again.")]})
         if is_expired(locked):
             raise ValidationError({"valid_until": [_("This quote has expired: make a new revision.")]})
-        pdf = render_quote(locked)
-        with languages.writing_in(quote_language(locked)) as language:
-            subject = subject.strip() or _("Quote %(number)s") % {"number": locked.label}
-            body = message.strip() or _("Please find our quote %(number)s attached.") % {"number": locked.label}
-        try:
-            mailer = mailers.default
-            if hasattr(mailer, "timeout") and mailer.timeout is None:
-                mailer.timeout = MAIL_TIMEOUT
-            mail = _mail(locked, to=to, subject=subject[:200], body=body, pdf=pdf, language=language)
-            mailer.send_messages([mail])
-        except Exception as exc:  # smtplib, socket and backend errors alike
-            log.warning("quote %s could not be mailed to %s: %s", locked.pk, to, exc)
-            raise SendFailed(
-                _("The e-mail to %(to)s could not be sent (%(why)s). The quote was not marked as sent; try again.")
-                % {"to": to, "why": exc.__class__.__name__ + (f": {exc}" if str(exc) else "")}
-            ) from exc
+        language = languages.first_supported(quote_language(locked))
+        default_subject, default_body = _default_words(locked, language)
+        subject = subject.strip() or default_subject
+        body = message.strip() or default_body
         _set_status(actor, locked, QuoteStatus.SENT, sent_at=timezone.now(), sent_to=to)
-        _on_timeline(
-            actor,
-            locked,
-            channel="email",
-            direction="out",
-            subject=_("Quote %(number)s sent to %(to)s") % {"number": locked.label, "to": to},
+        pdf = render_quote(locked)
+        deal = locked.deal
+        queue_message(
+            actor=actor,
+            channel=MessageChannel.EMAIL,
+            to=to,
+            subject=subject[:200],
             body=body,
+            idempotency_key=f"sales.quote:{locked.pk}:send",
+            kind="quote",
+            language=language,
+            contact=first_contact(deal),
+            company=deal.company,
+            related=deal,
+            attachments=[
+                OutgoingAttachment(f"{locked.label.replace('/', '-')}.pdf", bytes(pdf), "application/pdf"),
+            ],
+            timeline_subject=_("Quote %(number)s sent to %(to)s") % {"number": locked.label, "to": to},
         )
         emit(QuoteSent(deal_id=locked.deal_id, to=to), obj=locked, actor=actor)
     return locked

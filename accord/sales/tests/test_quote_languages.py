@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django.utils import translation
 
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.pdf import render_quote
 from accord.sales.services import quotes as services
 from accord.sales.tests.test_quotes import make_deal
@@ -102,6 +103,7 @@ def test_the_e_mail_to_a_romanian_customer_is_in_romanian(polish_rep, make_conta
 
     with smtp_settings(port), translation.override("pl"):
         services.send(actor=polish_rep, quote=quote, to=services.recipient_for(quote))
+        deliver_due()
 
     message = received.messages[0]
     assert received.envelopes[0].rcpt_tos == ["ioana@vin.example"]

@@ -10,6 +10,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accord.messaging.models import Message
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.models import Deal, Quote
 from accord.sales.services import quotes as services
 from accord.sales.tests.test_quotes import make_deal, sent_quote
@@ -83,19 +85,29 @@ def test_the_send_form_is_prefilled_with_the_deals_contact_and_sends(login, owne
     assert 'value="ewa@example.com"' in form.content.decode()
     assert sent.status_code == 302
     assert Quote.objects.get(pk=quote.pk).status == "sent"
+    assert mail.outbox == []  # queued: the worker sends it
+    deliver_due()
     assert mail.outbox[0].subject == "Our offer"
 
 
-def test_a_failed_send_is_shown_on_the_form_and_the_quote_stays_a_draft(login, owner):
+def test_a_mail_server_that_is_down_leaves_the_quote_sent_and_its_e_mail_queued_for_a_retry(login, owner):
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
-    down = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"port": free_port()}}}
+    down = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port()},
+        }
+    }
 
     with override_settings(MAILERS=down):
         response = login(owner).post(reverse("sales:quote-send", args=[quote.pk]), {"to": "a@example.com"})
+        deliver_due()
 
-    assert response.status_code == 502
-    assert "could not be sent" in response.content.decode()
-    assert Quote.objects.get(pk=quote.pk).status == "draft"
+    assert response.status_code == 302
+    assert Quote.objects.get(pk=quote.pk).status == "sent"
+    message = Message.objects.get(kind="quote")
+    assert (message.state, message.attempts, message.to_address) == ("queued", 1, "a@example.com")
+    assert "ConnectionRefusedError" in message.error
 
 
 def test_accepting_from_the_page_can_win_the_deal(login, owner):

@@ -307,12 +307,14 @@ def test_sending_and_accepting_land_on_the_deals_timeline(owner, customer):
     from django.contrib.contenttypes.models import ContentType
 
     from accord.activities.models import Interaction
+    from accord.messaging.services.delivery import deliver_due
 
     company, contact = customer
     deal = make_deal(owner, company=company, contacts=[contact])
     quote = services.create_from_deal(actor=owner, deal=deal)
 
     services.send(actor=owner, quote=quote, to="zofia@zolta.example", message="Our offer")
+    deliver_due()  # the worker sends the e-mail; once sent, it is on the timeline
     services.accept(actor=owner, quote=quote, note="Signed")
 
     on_deal = Interaction.objects.filter(

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accord.core.models import Event
+from accord.messaging.models import Message
+from accord.messaging.services.delivery import deliver_due
 from accord.sales.models import Quote
 from accord.sales.pdf import render_quote
 from accord.sales.services import quotes as services
@@ -139,7 +142,8 @@ def test_the_polish_pdf_names_the_number_one_way_and_the_quote_is_feminine(owner
 def test_long_headings_in_any_language_keep_their_words_whole(headings):
     from fpdf.enums import XPos, YPos
 
-    from accord.sales.pdf import FONT, QuotePDF, font_file, lines_table
+    from accord.core.pdf import FONT, font_file
+    from accord.sales.pdf import QuotePDF, lines_table
 
     pdf = QuotePDF(format="A4", unit="mm")
     pdf.add_font(FONT, "", str(font_file("DejaVuSans.ttf")))
@@ -241,6 +245,8 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
         sent = services.send(
             actor=owner, quote=quote, to=services.recipient_for(quote), message="Dzień dobry, oto oferta."
         )
+        assert inbox.messages == []  # queued with the quote; the worker sends it
+        deliver_due()
 
     assert (sent.status, sent.sent_to) == ("sent", "zofia@zolta.example")
     assert sent.sent_at is not None
@@ -261,20 +267,50 @@ def test_sending_mails_the_pdf_through_smtp_and_marks_the_quote_sent(owner, cust
     assert quote.number in pdf_text(attached)
     assert "2 320,88 zł" in pdf_text(attached)
     assert Event.objects.filter(name="sales.quote.sent", object_id=quote.pk).exists()
+    stored = Message.objects.get(kind="quote")
+    assert (stored.state, stored.attempts, stored.language, stored.contact, stored.company) == (
+        "sent",
+        1,
+        "pl",
+        contact,
+        company,
+    )
+    assert message["Message-ID"] == stored.external_id
 
 
-def test_a_mail_server_that_is_down_leaves_the_quote_unsent_with_a_clear_error(owner):
+def test_a_mail_server_that_stays_down_fails_the_message_after_the_last_retry_with_the_error_kept(owner, settings):
+    settings.ACCORD_MESSAGE_MAX_ATTEMPTS = 3
     quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
     dead_port = free_port()  # nothing listens there
 
-    with smtp_settings(dead_port), pytest.raises(services.SendFailed) as caught:
+    with smtp_settings(dead_port):
         services.send(actor=owner, quote=quote, to="buyer@example.com")
+        for _attempt in range(3):
+            Message.objects.filter(kind="quote").update(next_attempt_at=timezone.now())  # the wait is over
+            deliver_due()
 
-    assert "buyer@example.com" in caught.value.message
-    assert "not marked as sent" in caught.value.message
     stored = Quote.objects.get(pk=quote.pk)
-    assert (stored.status, stored.sent_at, stored.sent_to, stored.version) == ("draft", None, "", 1)
-    assert not Event.objects.filter(name="sales.quote.sent").exists()
+    assert (stored.status, stored.sent_to) == ("sent", "buyer@example.com")
+    message = Message.objects.get(kind="quote")
+    assert (message.state, message.attempts, message.to_address) == ("failed", 3, "buyer@example.com")
+    assert "ConnectionRefusedError" in message.error
+
+
+def test_sending_a_quote_twice_queues_one_e_mail(owner, smtp_server):
+    from django.core.exceptions import ValidationError
+
+    inbox, port = smtp_server
+    quote = services.create_from_deal(actor=owner, deal=make_deal(owner))
+
+    with smtp_settings(port):
+        services.send(actor=owner, quote=quote, to="buyer@example.com")
+        with pytest.raises(ValidationError):
+            services.send(actor=owner, quote=quote, to="buyer@example.com")
+        deliver_due()
+        deliver_due()
+
+    assert Message.objects.filter(kind="quote").count() == 1
+    assert len(inbox.messages) == 1
 
 
 def test_a_bad_recipient_is_a_field_error_and_nothing_is_sent(owner, smtp_server):

@@ -1,0 +1,46 @@
+"""E-mail through Django's default mailer (SMTP, or a provider through django-anymail)."""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMultiAlternatives, mailers
+
+from accord.messaging.backends import DeliveryError, Sent
+from accord.messaging.models import Message
+
+# A mail server that hangs must not hold the worker (and the message's lease) for long.
+TIMEOUT = 30
+
+
+def build(message: Message) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message.external_id}
+    if message.language:
+        headers["Content-Language"] = message.language
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=message.from_address or None,
+        to=[message.to_address],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers=headers,
+    )
+    # A provider (django-anymail) hands this back in its delivery and bounce reports.
+    mail.metadata = {"accord_message": str(message.pk)}  # type: ignore[attr-defined]
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        mail.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+    return mail
+
+
+def send(message: Message) -> Sent:
+    try:
+        mailer = mailers.default
+        if hasattr(mailer, "timeout") and mailer.timeout is None:
+            mailer.timeout = TIMEOUT
+        taken = mailer.send_messages([build(message)])
+    except Exception as exc:  # smtplib, socket and provider errors alike
+        raise DeliveryError(exc.__class__.__name__ + (f": {exc}" if str(exc) else "")) from exc
+    if not taken:
+        raise DeliveryError("the mail server took nothing")
+    # Providers give their own id (anymail's status); ours, the Message-ID, stays the message's key.
+    return Sent(external_id=message.external_id)

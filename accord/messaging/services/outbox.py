@@ -1,0 +1,215 @@
+"""Queueing messages and recording what their providers report back.
+
+``queue_message`` writes the row (and its attachments) in the caller's transaction and nudges a
+worker once that transaction commits: a rolled-back quote queues nothing, a committed one is sent
+even if the nudge is lost (the sweep finds it). Delivery itself is in ``delivery``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import make_msgid
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.core import changes, languages
+from accord.messaging.models import (
+    Message,
+    MessageAttachment,
+    MessageChannel,
+    MessageState,
+    check_transition,
+)
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
+    from accord.people.models import Company, Contact
+
+log = logging.getLogger(__name__)
+
+QUEUED_CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS, MessageChannel.LETTER)
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+def _recipient(channel: str, to: str) -> str:
+    to = (to or "").strip()
+    if channel == MessageChannel.EMAIL:
+        try:
+            validate_email(to)
+        except ValidationError:
+            raise ValidationError({"to": [_("Enter a valid e-mail address.")]}) from None
+        return to
+    if channel == MessageChannel.SMS:
+        from accord.people.validators import normalize_phone
+
+        try:
+            return normalize_phone(to, settings.DEFAULT_COUNTRY)
+        except ValidationError as exc:
+            raise ValidationError({"to": exc.messages}) from None
+    if not to:
+        raise ValidationError({"to": [_("Enter the address the letter goes to.")]})
+    return to
+
+
+def queue_message(
+    *,
+    actor: User | None,
+    channel: str,
+    to: str,
+    subject: str,
+    body: str = "",
+    body_html: str = "",
+    idempotency_key: str,
+    kind: str = "",
+    language: str = "",
+    contact: Contact | None = None,
+    company: Company | None = None,
+    related: Any = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+    timeline_subject: str = "",
+) -> Message:
+    """Queue an e-mail, SMS or letter to ``to`` (an e-mail address, a phone number in any form
+    the contacts take, or a postal address), once per ``idempotency_key``: asked again with the
+    same key it returns the message already queued and changes nothing.
+
+    The language is the one given, else the customer's, else the site's. ``contact`` and
+    ``company`` put the message on their timeline once it is sent.
+    """
+    if channel not in QUEUED_CHANNELS:
+        raise ValidationError({"channel": [_("Choose e-mail, SMS or letter.")]})
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 200:
+        raise ValidationError({"idempotency_key": [_("Give a key of 1 to 200 characters.")]})
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    address = _recipient(channel, to)
+    subject = (subject or "").strip()
+    if not subject and channel == MessageChannel.EMAIL:
+        raise ValidationError({"subject": [_("Enter a subject.")]})
+    if not language:
+        from accord.people.selectors import customer_language
+
+        language = customer_language(contact=contact, company=company)
+    now = timezone.now()
+    message = Message(
+        channel=channel,
+        state=MessageState.QUEUED,
+        idempotency_key=key,
+        kind=kind[:40],
+        sent_by=actor,
+        contact=contact,
+        company=company,
+        language=languages.first_supported(language),
+        to_address=address,
+        subject=subject[:200],
+        body=body,
+        body_html=body_html,
+        related_entity=related._meta.label_lower if related is not None else "",
+        related_id=related.pk if related is not None else None,
+        next_attempt_at=now,
+        timeline_subject=timeline_subject[:200],
+    )
+    if channel == MessageChannel.EMAIL:
+        message.from_address = settings.ACCORD_EMAIL_FROM
+        message.reply_to = settings.ACCORD_EMAIL_REPLY_TO
+        # Made now and kept: a resend after a crash carries the same Message-ID, so the copy
+        # is recognisable for what it is, and a bounce names the message it is about.
+        message.external_id = make_msgid(domain=settings.ACCORD_MESSAGE_DOMAIN)
+    try:
+        with transaction.atomic():
+            message.save()
+            MessageAttachment.objects.bulk_create(
+                MessageAttachment(
+                    message=message, filename=a.filename[:200], content_type=a.content_type, content=a.content
+                )
+                for a in attachments
+            )
+    except IntegrityError:
+        # The same key committed by a concurrent caller: theirs is the one.
+        return Message.objects.get(idempotency_key=key)
+    changes.record_create(actor=actor, obj=message)
+    if channel != MessageChannel.LETTER:
+        transaction.on_commit(lambda: _nudge(message.pk))
+    return message
+
+
+def _nudge(pk: Any) -> None:
+    from accord.messaging.tasks import deliver_message
+
+    try:
+        deliver_message.enqueue(str(pk))
+    except Exception:  # a lost nudge is made up for by the sweep
+        log.warning("message %s: delivery not enqueued; the sweep will send it", pk, exc_info=True)
+
+
+def _move(message: Message, target: str, **fields: Any) -> Message:
+    check_transition(message.state, target)
+    message.state = target
+    for name, value in fields.items():
+        setattr(message, name, value)
+    message.version += 1
+    message.save()
+    return message
+
+
+@transaction.atomic
+def retry_now(*, actor: User | None, message: Message) -> Message:
+    """Queue a failed message again, due at once, with its attempts counted afresh."""
+    from accord.core import access
+
+    if actor is not None and not access.is_admin(actor):
+        from accord.core.access import AccessDenied
+
+        raise AccessDenied()
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    before = changes.snapshot(locked)
+    _move(locked, MessageState.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_at=None, claimed_by="")
+    changes.record_update(actor=actor, obj=locked, before=before)
+    transaction.on_commit(lambda: _nudge(locked.pk))
+    return locked
+
+
+def _by_external_id(message_id: str) -> Message | None:
+    value = (message_id or "").strip()
+    if not value:
+        return None
+    candidates = {value, value.strip("<>"), f"<{value.strip('<>')}>"}
+    return Message.objects.select_for_update().filter(external_id__in=candidates).first()
+
+
+@transaction.atomic
+def record_bounce(*, message_id: str, reason: str) -> Message | None:
+    """The provider or a returned mail says the message never reached its recipient: it is
+    ``bounced``, with the reason kept. ``message_id`` is our Message-ID (with or without its
+    angle brackets) or the gateway's id. None when no message has that id."""
+    message = _by_external_id(message_id)
+    if message is None:
+        log.info("bounce for an unknown message %s", message_id)
+        return None
+    if message.state == MessageState.BOUNCED:
+        return message  # reported twice
+    return _move(message, MessageState.BOUNCED, error=(reason or "").strip() or _("Bounced"))
+
+
+@transaction.atomic
+def mark_delivered(*, message_id: str) -> Message | None:
+    """The provider confirms the message reached its recipient."""
+    message = _by_external_id(message_id)
+    if message is None or message.state in (MessageState.DELIVERED, MessageState.BOUNCED):
+        return message
+    return _move(message, MessageState.DELIVERED, delivered_at=timezone.now())
