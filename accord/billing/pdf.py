@@ -18,7 +18,8 @@ from accord.billing import countries
 from accord.billing.models import Invoice, InvoiceKind, InvoiceLine
 from accord.core import languages
 from accord.core.money import amount_in_words, base_currency
-from accord.sales.pdf import ACCENT, FONT, INK, MUTED, RULE, SHADE, QuotePDF, day, font_file, lines_table, money, number
+from accord.core.pdf import ACCENT, FONT, INK, MUTED, RULE, SHADE, day, font_file, money, number
+from accord.sales.pdf import QuotePDF, lines_table
 
 # The words the Polish VAT act asks for (art. 106e ust. 1 pkt 18a), in Polish whatever the language.
 SPLIT_PAYMENT_WORDS = "mechanizm podzielonej płatności"
