@@ -11,8 +11,12 @@ from accord.billing.models.invoices import (
 )
 from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
+from accord.billing.models.statements import BankStatement, BankStatementLine, LineStatus
 
 __all__ = [
+    "BankStatement",
+    "BankStatementLine",
+    "LineStatus",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
