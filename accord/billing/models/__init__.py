@@ -16,12 +16,12 @@ from accord.billing.models.statements import BankStatement, BankStatementLine, L
 __all__ = [
     "BankStatement",
     "BankStatementLine",
-    "LineStatus",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
     "InvoiceSeries",
     "InvoiceStatus",
+    "LineStatus",
     "Order",
     "OrderLine",
     "OrderStatus",

@@ -105,6 +105,9 @@ class BankStatementLine(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # What the bank said never changes; the audit trail follows what became of the line.
+    audit_exclude: ClassVar[frozenset[str]] = frozenset({"id", "version", "reasons", "suggestion", "handled_at"})
+
     class Meta:
         ordering = ["statement", "position"]
         indexes = [

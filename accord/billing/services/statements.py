@@ -1,0 +1,730 @@
+"""Bank statements imported: payments booked from them, the rest queued for a person.
+
+``import_statement`` reads a file (MT940, camt.053 or CSV), skips the bank transactions imported
+before (each line's ``unique_key``), asks ``billing.matching`` what the new credits pay, and in
+one transaction per statement stores the lines and books the confident proposals as payments
+allocated to their invoices. Everything else waits in the unmatched queue, where
+``match_line`` books a line by hand (invoices and amounts, or the customer's credit) and
+``ignore_line`` puts it aside.
+
+An import books tens of thousands of payments, so it does not call ``payments.record_payment``
+and ``payments.allocate`` once per line: ``_book`` writes the rows those services write (the
+payment, its allocations, the invoices' paid amount, status and version, their audit entries
+and events) in bulk, inside one audit batch, after locking the invoices it pays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accord.billing import matching, statements
+from accord.billing.events import StatementImported
+from accord.billing.models import (
+    BankStatement,
+    BankStatementLine,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    LineStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    PaymentSource,
+)
+from accord.billing.models.invoices import UNPAID
+from accord.billing.models.statements import QUEUED
+from accord.billing.services import common, payments
+from accord.core import bulk, changes, ids, money
+from accord.core.access import AccessDenied
+from accord.core.errors import check_version
+from accord.core.events import emit
+from accord.core.models import AuditAction, AuditEntry, Event, entity_label
+from accord.people.models import Company, Contact
+
+if TYPE_CHECKING:
+    from accord.identity.models import User
+
+ZERO = decimal.Decimal(0)
+# Proposals at least this sure are booked unasked (a number in the title, or the customer's own
+# account with one invoice of that amount); the rest wait for a person.
+AUTO_BOOK_CONFIDENCE = 85
+_CHUNK = 5000  # keys per IN (...) query: well inside SQLite's and PostgreSQL's limits
+_NO_REFERENCE = {"", "NONREF", "NOTPROVIDED", "NONE"}
+
+
+@dataclasses.dataclass
+class ImportResult:
+    """What an import did, over every statement of the file."""
+
+    statements: list[BankStatement]
+    lines: int = 0  # new lines stored
+    booked: int = 0
+    queued: int = 0
+    ignored: int = 0
+    duplicates: int = 0  # lines imported before, from this or another file
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+def may_import(user: Any) -> bool:
+    """Statements are the company's bank account: administrators and managers import them and
+    work the unmatched queue."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    role = user.role
+    return bool(user.is_superuser or (role is not None and (role.is_admin or role.code == "manager")))
+
+
+def require_import(actor: User | None) -> None:
+    if actor is not None and not may_import(actor):
+        raise AccessDenied()
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def _key_base(account: str, line: statements.StatementLine) -> str:
+    """What identifies a bank transaction: the bank's own reference when it gave one, else
+    everything the line says (two identical lines on one day are told apart by their order)."""
+    reference = line.bank_reference.strip()
+    head = f"{account}|{line.booking_date.isoformat()}|{line.amount}|{line.currency}"
+    if reference.upper() not in _NO_REFERENCE:
+        return f"{head}|ref|{reference}"
+    return "|".join(
+        (head, "e2e", line.end_to_end_id.strip(), line.counterparty_iban, line.counterparty_name, line.title)
+    )
+
+
+def line_keys(statement: statements.Statement) -> list[str]:
+    """The ``unique_key`` of each line of ``statement``, in order."""
+    account = statement.account_iban or ""
+    seen: Counter[str] = Counter()
+    keys = []
+    for line in statement.lines:
+        base = _key_base(account, line)
+        occurrence = seen[base]
+        seen[base] += 1
+        digest = hashlib.sha256(f"{base}|{occurrence}".encode()).hexdigest()[:40]
+        keys.append(f"bank:{digest}")
+    return keys
+
+
+def _already_imported(keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        found.update(BankStatementLine.objects.filter(unique_key__in=chunk).values_list("unique_key", flat=True))
+    return found
+
+
+# --- open items -----------------------------------------------------------------------------------
+
+Customer = tuple[str, Any]  # ("company", id) or ("contact", id)
+
+
+def open_items() -> list[matching.OpenItem]:
+    """Every issued VAT invoice with money left to pay, with its customer's names and the
+    accounts that customer paid from before (booked statement lines)."""
+    unpaid = Invoice.objects.filter(kind=InvoiceKind.VAT, status__in=UNPAID)
+    names: dict[Customer, tuple[str, ...]] = {}
+    for pk, name in Company.objects.filter(pk__in=unpaid.values("company_id")).values_list("pk", "name"):
+        names[("company", pk)] = (name,)
+    people = Contact.objects.filter(pk__in=unpaid.values("contact_id")).values_list("pk", "first_name", "last_name")
+    for pk, first, last in people:
+        names[("contact", pk)] = (" ".join(p for p in (first, last) if p),)
+    accounts: dict[Customer, set[str]] = defaultdict(set)
+    paid_from = (
+        BankStatementLine.objects.filter(status=LineStatus.BOOKED)
+        .exclude(counterparty_iban="")
+        .values_list("company_id", "contact_id", "counterparty_iban")
+        .distinct()
+    )
+    for company_id, contact_id, iban in paid_from:
+        if company_id is not None:
+            accounts[("company", company_id)].add(iban)
+        elif contact_id is not None:
+            accounts[("contact", contact_id)].add(iban)
+    ibans = {customer: tuple(sorted(found)) for customer, found in accounts.items()}
+    items = []
+    rows = unpaid.values_list(
+        "pk",
+        "number",
+        "company_id",
+        "contact_id",
+        "gross_total",
+        "corrections_total",
+        "paid_amount",
+        "currency",
+        "due_date",
+        "issue_date",
+    )
+    for pk, number, company_id, contact_id, gross, corrections, paid, currency, due, issued in rows.iterator(
+        chunk_size=10000
+    ):
+        outstanding = gross + corrections - paid
+        if outstanding <= 0:
+            continue
+        customer: Customer = ("company", company_id) if company_id is not None else ("contact", contact_id)
+        items.append(
+            matching.OpenItem(
+                invoice_id=pk,
+                number=number,
+                customer_id=customer,
+                outstanding=outstanding,
+                currency=currency,
+                due_date=due or issued or datetime.date.max,
+                customer_names=names.get(customer, ()),
+                customer_ibans=ibans.get(customer, ()),
+            )
+        )
+    return items
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+def file_error(file_name: str, exc: statements.StatementError) -> ValidationError:
+    """A statement file's problem as a form error naming the file and the place in it."""
+    where = f"{exc.where}: " if exc.where else ""
+    return ValidationError({"file": [f"{file_name}: {where}{exc.message}" if file_name else f"{where}{exc.message}"]})
+
+
+def import_statement(
+    *,
+    actor: User | None,
+    content: bytes,
+    file_name: str,
+    csv_mapping: statements.CsvMapping | None = None,
+) -> ImportResult:
+    """Import a bank statement file: store its new lines, book what matching is sure of, queue
+    the rest. A file that cannot be read stores nothing (``ValidationError`` on ``file`` saying
+    where); a line imported before, from this or another file, is skipped."""
+    require_import(actor)
+    file_name = (file_name or "")[:255]
+    try:
+        parsed = statements.parse(content, csv_mapping=csv_mapping)
+    except statements.StatementError as exc:
+        raise file_error(file_name, exc) from exc
+    for statement in parsed:
+        for position, line in enumerate(statement.lines, start=1):
+            if not money.fits(line.amount):
+                raise ValidationError(
+                    {
+                        "file": [
+                            _("%(file)s: line %(n)s: %(message)s")
+                            % {"file": file_name, "n": position, "message": money.too_large_message()}
+                        ]
+                    }
+                )
+    keyed = [(statement, line_keys(statement)) for statement in parsed]
+    existing = _already_imported([key for _statement, keys in keyed for key in keys])
+    # What each statement brings that no earlier import (nor an earlier statement of this file) did.
+    fresh: list[tuple[statements.Statement, list[tuple[int, statements.StatementLine, str]], int]] = []
+    for statement, keys in keyed:
+        new = []
+        for position, (line, key) in enumerate(zip(statement.lines, keys, strict=True), start=1):
+            if key not in existing:
+                existing.add(key)
+                new.append((position, line, key))
+        fresh.append((statement, new, len(keys) - len(new)))
+    every_line = [line for _statement, new, _dup in fresh for _position, line, _key in new]
+    proposals = matching.match(every_line, open_items()) if every_line else []
+    result = ImportResult(statements=[])
+    offset = 0
+    with changes.audit_batch() as batch:
+        for statement, new, duplicates in fresh:
+            result.duplicates += duplicates
+            if not new and statement.lines:
+                continue  # every line was imported before: nothing to store
+            mine = proposals[offset : offset + len(new)]
+            offset += len(new)
+            try:
+                stored = _store(actor, statement, new, mine, duplicates, file_name, batch.key)
+            except IntegrityError as exc:
+                # Another import of the same transactions committed first; its lines stand.
+                raise ValidationError(
+                    {
+                        "file": [
+                            _("%(file)s is being imported by someone else. Try again in a moment.")
+                            % {"file": file_name}
+                        ]
+                    }
+                ) from exc
+            result.statements.append(stored)
+            result.lines += stored.lines_count
+            result.booked += stored.booked_count
+            result.queued += stored.queued_count
+            result.ignored += stored.ignored_count
+    return result
+
+
+def _customer_of(proposal: matching.Proposal) -> Customer | None:
+    customer = proposal.customer_id
+    return customer if isinstance(customer, tuple) else None
+
+
+def _bookable(proposal: matching.Proposal) -> bool:
+    threshold = getattr(settings, "ACCORD_BANK_AUTOBOOK_CONFIDENCE", AUTO_BOOK_CONFIDENCE)
+    return (
+        proposal.status in (matching.MATCHED, matching.PARTIAL, matching.OVERPAID)
+        and proposal.confidence >= threshold
+        and bool(proposal.allocations)
+        and _customer_of(proposal) is not None
+    )
+
+
+def _reasons(proposal: matching.Proposal) -> list[list[Any]]:
+    return [[reason.message, dict(reason.params)] for reason in proposal.why]
+
+
+def _suggestion(proposal: matching.Proposal) -> dict[str, Any]:
+    if not proposal.allocations:
+        return {}
+    return {
+        "allocations": [
+            {"invoice_id": str(a.invoice_id), "number": a.invoice_number, "amount": str(a.amount)}
+            for a in proposal.allocations
+        ]
+    }
+
+
+@transaction.atomic
+def _store(
+    actor: User | None,
+    statement: statements.Statement,
+    new: list[tuple[int, statements.StatementLine, str]],
+    proposals: list[matching.Proposal],
+    duplicates: int,
+    file_name: str,
+    batch_key: str,
+) -> BankStatement:
+    now = timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    record = BankStatement.objects.create(
+        account_iban=statement.account_iban[:34],
+        format=statement.format,
+        file_name=file_name,
+        reference=statement.reference[:100],
+        period_start=statement.opening_date or min((line.booking_date for _p, line, _k in new), default=None),
+        period_end=statement.closing_date or max((line.booking_date for _p, line, _k in new), default=None),
+        opening_balance=statement.opening_balance,
+        closing_balance=statement.closing_balance,
+        currency=statement.currency or (new[0][1].currency if new else ""),
+        imported_by_id=actor_id,
+        duplicate_count=duplicates,
+    )
+    booked = _book(actor, [(line, key, p) for (_pos, line, key), p in zip(new, proposals, strict=True)], now)
+    rows = []
+    counts: Counter[str] = Counter()
+    for (position, line, key), proposal in zip(new, proposals, strict=True):
+        payment_id, why = booked.get(key, (None, None))
+        customer = _customer_of(proposal)
+        if payment_id is not None:
+            status = LineStatus.BOOKED
+        elif proposal.status == matching.SKIPPED:
+            status = LineStatus.IGNORED
+        elif proposal.allocations or customer is not None:
+            status = LineStatus.SUGGESTED
+        else:
+            status = LineStatus.UNMATCHED
+        counts[status] += 1
+        reasons = _reasons(proposal) + ([[why, {}]] if why else [])
+        rows.append(
+            BankStatementLine(
+                id=ids.uuid7(),
+                statement_id=record.pk,
+                position=position,
+                booking_date=line.booking_date,
+                value_date=line.value_date,
+                amount=line.amount,
+                currency=line.currency.upper()[:3],
+                counterparty_name=line.counterparty_name[:200],
+                counterparty_iban=line.counterparty_iban[:40],
+                counterparty_address=line.counterparty_address[:300],
+                title=line.title[:500],
+                bank_reference=line.bank_reference[:100],
+                end_to_end_id=line.end_to_end_id[:100],
+                unique_key=key,
+                status=status,
+                confidence=proposal.confidence,
+                reasons=reasons,
+                suggestion=_suggestion(proposal) if status != LineStatus.IGNORED else {},
+                payment_id=payment_id,
+                company_id=customer[1] if customer and customer[0] == "company" else None,
+                contact_id=customer[1] if customer and customer[0] == "contact" else None,
+                handled_by_id=None,
+                handled_at=None,
+                version=1,
+            )
+        )
+    bulk.insert(BankStatementLine, rows)
+    record.lines_count = len(rows)
+    record.booked_count = counts[LineStatus.BOOKED]
+    record.queued_count = counts[LineStatus.SUGGESTED] + counts[LineStatus.UNMATCHED]
+    record.ignored_count = counts[LineStatus.IGNORED]
+    record.save(update_fields=["lines_count", "booked_count", "queued_count", "ignored_count", "updated_at"])
+    changes.record_create(actor=actor, obj=record)
+    emit(
+        StatementImported(
+            lines=record.lines_count,
+            booked=record.booked_count,
+            queued=record.queued_count,
+            ignored=record.ignored_count,
+            duplicates=duplicates,
+            audit_batch=batch_key,
+        ),
+        obj=record,
+        actor=actor,
+    )
+    return record
+
+
+def _lock_invoices(invoice_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+    """The invoices a statement pays, locked until it commits, as they are now."""
+    wanted = list(invoice_ids)
+    found: dict[Any, dict[str, Any]] = {}
+    fields = (
+        "id",
+        "number",
+        "kind",
+        "status",
+        "currency",
+        "gross_total",
+        "corrections_total",
+        "paid_amount",
+        "version",
+    )
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values(*fields):
+            found[row["id"]] = row
+    return found
+
+
+def _book(
+    actor: User | None, lines: list[tuple[statements.StatementLine, str, matching.Proposal]], now: datetime.datetime
+) -> dict[str, tuple[Any, str | None]]:
+    """Book the confident proposals: per line a payment from the customer, allocated as proposed.
+    Returns the payment id per line key (None with a reason for a line that could not be booked:
+    its invoice changed since the proposal was made)."""
+    wanted = [(line, key, p) for line, key, p in lines if _bookable(p)]
+    if not wanted:
+        return {}
+    invoices = _lock_invoices({a.invoice_id for _line, _key, p in wanted for a in p.allocations})
+    left = {pk: row["gross_total"] + row["corrections_total"] - row["paid_amount"] for pk, row in invoices.items()}
+    before = {pk: (row["paid_amount"], row["status"], row["version"]) for pk, row in invoices.items()}
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    payment_rows: list[Payment] = []
+    allocation_rows: list[PaymentAllocation] = []
+    events: list[Event] = []
+    audits: list[AuditEntry] = []
+    booked: dict[str, tuple[Any, str | None]] = {}
+    paid_now: dict[Any, decimal.Decimal] = defaultdict(lambda: ZERO)
+    allocations_of: Counter[Any] = Counter()
+    payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
+    for line, key, proposal in wanted:
+        fits = all(
+            (row := invoices.get(a.invoice_id)) is not None
+            and row["kind"] == InvoiceKind.VAT
+            and row["status"] in UNPAID
+            and row["currency"] == line.currency.upper()
+            and a.amount <= left[a.invoice_id]
+            for a in proposal.allocations
+        )
+        if not fits:
+            booked[key] = (None, gettext_noop("the invoice changed before the payment could be booked"))
+            continue
+        customer = _customer_of(proposal)
+        assert customer is not None
+        payment = Payment(
+            id=ids.uuid7(),
+            company_id=customer[1] if customer[0] == "company" else None,
+            contact_id=customer[1] if customer[0] == "contact" else None,
+            amount=line.amount,
+            currency=line.currency.upper(),
+            received_on=line.booking_date,
+            method=PaymentMethod.TRANSFER,
+            reference=line.title[:140].strip(),
+            note="",
+            source=PaymentSource.BANK,
+            external_id=key,
+            allocated_amount=proposal.allocated,
+            created_by_id=actor_id,
+            created_at=now,
+            updated_at=now,
+            version=1 + len(proposal.allocations),
+        )
+        payment_rows.append(payment)
+        booked[key] = (payment.id, None)
+        audits.append(_audit(actor_id, AuditAction.CREATE, payment, now, _created(payment)))
+        events.append(_event("billing.payment.created", payment_label, payment.id, actor_id, now, {}))
+        events.append(
+            _event(
+                "billing.payment.recorded",
+                payment_label,
+                payment.id,
+                actor_id,
+                now,
+                {"amount": str(payment.amount), "currency": payment.currency},
+            )
+        )
+        for allocation in proposal.allocations:
+            pk = allocation.invoice_id
+            left[pk] -= allocation.amount
+            paid_now[pk] += allocation.amount
+            allocations_of[pk] += 1
+            row = invoices[pk]
+            status = _status(row["gross_total"] + row["corrections_total"], before[pk][0] + paid_now[pk])
+            allocation_rows.append(
+                PaymentAllocation(
+                    id=ids.uuid7(),
+                    payment_id=payment.id,
+                    invoice_id=pk,
+                    amount=allocation.amount,
+                    created_at=now,
+                    created_by_id=actor_id,
+                )
+            )
+            events.append(
+                _event(
+                    "billing.payment.allocated",
+                    payment_label,
+                    payment.id,
+                    actor_id,
+                    now,
+                    {"invoice_id": str(pk), "amount": str(allocation.amount), "status": status},
+                )
+            )
+    updates = []
+    for pk, paid in paid_now.items():
+        row = invoices[pk]
+        old_paid, old_status, old_version = before[pk]
+        new_paid = old_paid + paid
+        new_status = _status(row["gross_total"] + row["corrections_total"], new_paid)
+        updates.append((pk, new_paid, new_status, old_version + allocations_of[pk]))
+        diff = {"paid_amount": [str(old_paid), str(new_paid)]}
+        if new_status != old_status:
+            diff["status"] = [old_status, new_status]
+        audits.append(
+            AuditEntry(
+                id=changes.new_entry_id(),
+                at=now,
+                actor_id=actor_id,
+                action=AuditAction.UPDATE,
+                entity=invoice_label,
+                object_id=pk,
+                object_repr=(row["number"] or "")[:200],
+                changes=diff,
+            )
+        )
+        events.append(_event("billing.invoice.updated", invoice_label, pk, actor_id, now, {"fields": sorted(diff)}))
+    bulk.insert(Payment, payment_rows)
+    bulk.insert(PaymentAllocation, allocation_rows)
+    _update_invoices(updates, now)
+    bulk.insert(AuditEntry, audits)
+    bulk.insert(Event, events)
+    return booked
+
+
+def _status(due: decimal.Decimal, paid: decimal.Decimal) -> str:
+    """An issued VAT invoice's status from what is due and paid (as ``invoices.settle``)."""
+    if paid >= due:
+        return InvoiceStatus.PAID
+    return InvoiceStatus.PARTIALLY_PAID if paid > 0 else InvoiceStatus.ISSUED
+
+
+_PAYMENT_AUDITED = [field for field in Payment._meta.concrete_fields if field.name not in Payment.audit_exclude]
+
+
+def _created(payment: Payment) -> dict[str, list[Any]]:
+    """The audit entry's changes of a created payment, as ``changes.record_create`` writes them."""
+    return {field.name: [None, changes.jsonable(getattr(payment, field.attname))] for field in _PAYMENT_AUDITED}
+
+
+def _audit(actor_id: Any, action: str, obj: Payment, now: datetime.datetime, diff: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        id=changes.new_entry_id(),
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        entity=entity_label(obj),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        changes=diff,
+    )
+
+
+def _event(
+    name: str, entity: str, object_id: Any, actor_id: Any, now: datetime.datetime, payload: dict[str, Any]
+) -> Event:
+    """An event row as ``core.events.emit`` writes it (the payload as its class dumps it; the
+    tests compare the two). The worker's periodic sweep dispatches them."""
+    return Event(
+        id=ids.uuid7(),
+        name=name,
+        entity=entity,
+        object_id=object_id,
+        actor_id=actor_id,
+        payload=payload,
+        created_at=now,
+        dispatched_at=None,
+        attempts=0,
+        next_attempt_at=None,
+        last_error="",
+        failed_at=None,
+    )
+
+
+def _update_invoices(updates: list[tuple[Any, decimal.Decimal, str, int]], now: datetime.datetime) -> None:
+    """Set the paid amount, status and version of many invoices (rows already locked)."""
+    table = Invoice._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(updates), 2000):
+                chunk = updates[start : start + 2000]
+                values = ", ".join(["(%s::uuid, %s::numeric, %s, %s::integer)"] * len(chunk))
+                params: list[Any] = [value for row in chunk for value in row]
+                cursor.execute(
+                    f"UPDATE {table} AS i SET paid_amount = v.paid, status = v.status, version = v.version, "  # noqa: S608
+                    f"updated_at = %s FROM (VALUES {values}) AS v(id, paid, status, version) WHERE i.id = v.id",
+                    [now, *params],
+                )
+        else:
+            ops = connection.ops
+            when = ops.adapt_datetimefield_value(now)
+            key = Invoice._meta.pk
+            assert key is not None
+            cursor.executemany(
+                f"UPDATE {table} SET paid_amount = %s, status = %s, version = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                [
+                    (
+                        ops.adapt_decimalfield_value(paid, 14, 2),
+                        status,
+                        version,
+                        when,
+                        key.get_db_prep_value(pk, connection),
+                    )
+                    for pk, paid, status, version in updates
+                ],
+            )
+
+
+# --- by hand ------------------------------------------------------------------------------------
+
+
+def _lock_line(actor: User | None, line: BankStatementLine, expected_version: int | None) -> BankStatementLine:
+    require_import(actor)
+    locked = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    check_version(locked, expected_version)
+    if locked.status == LineStatus.BOOKED:
+        raise ValidationError({"line": [_("This line is booked already.")]})
+    return locked
+
+
+def _recount(statement_id: Any) -> None:
+    counts = BankStatementLine.objects.filter(statement_id=statement_id).aggregate(
+        booked=Count("pk", filter=Q(status=LineStatus.BOOKED)),
+        queued=Count("pk", filter=Q(status__in=QUEUED)),
+        ignored=Count("pk", filter=Q(status=LineStatus.IGNORED)),
+    )
+    BankStatement.objects.filter(pk=statement_id).update(
+        booked_count=counts["booked"], queued_count=counts["queued"], ignored_count=counts["ignored"]
+    )
+
+
+def _save_line(actor: User | None, line: BankStatementLine, before: changes.Snapshot) -> None:
+    line.handled_by = actor if getattr(actor, "pk", None) else None
+    line.handled_at = timezone.now()
+    line.version += 1
+    line.save()
+    changes.record_update(actor=actor, obj=line, before=before)
+    _recount(line.statement_id)
+
+
+@transaction.atomic
+def match_line(
+    *,
+    actor: User | None,
+    line: BankStatementLine,
+    invoices: Sequence[tuple[Invoice, Any]] = (),
+    company: Company | None = None,
+    contact: Contact | None = None,
+    expected_version: int | None = None,
+) -> Payment:
+    """Book a line by hand: a payment from the customer (``company`` or ``contact``, else the
+    first invoice's) for the line's whole amount, paying each of ``invoices`` its amount (None:
+    as much as is left); what they do not take stays the customer's credit. A booked line and a
+    debit are refused."""
+    locked = _lock_line(actor, line, expected_version)
+    errors: dict[str, list[str]] = {}
+    if locked.amount <= 0:
+        errors["line"] = [_("Only money received can be booked as a payment.")]
+    if not invoices and company is None and contact is None:
+        errors["invoices"] = [_("Choose an invoice, or the customer whose credit the money becomes.")]
+    given: list[tuple[Invoice, decimal.Decimal | None]] = []
+    total = ZERO
+    for i, (invoice, amount) in enumerate(invoices):
+        if amount in (None, ""):
+            given.append((invoice, None))
+            continue
+        value = payments.clean_amount(amount, errors, f"invoices.{i}.amount")
+        if value is not None:
+            total += value
+            given.append((invoice, value))
+    if total > locked.amount and "line" not in errors:
+        errors["invoices"] = [
+            _("The line brought only %(amount)s.") % {"amount": money.format_money(locked.amount, locked.currency)}
+        ]
+    if company is None and contact is None and invoices:
+        company, contact = invoices[0][0].company, invoices[0][0].contact
+    common.check_parties(actor, company, contact, errors)
+    if errors:
+        raise ValidationError(errors)
+    before = changes.snapshot(locked)
+    payment = payments.record_payment(
+        actor=actor,
+        amount=locked.amount,
+        currency=locked.currency,
+        received_on=locked.booking_date,
+        reference=locked.title[:140],
+        company=company,
+        contact=contact,
+        source=PaymentSource.BANK,
+        external_id=locked.unique_key,
+    )
+    for invoice, value in given:
+        payments.allocate(actor=actor, payment=payment, invoice=invoice, amount=value)
+        payment.refresh_from_db()
+    locked.status = LineStatus.BOOKED
+    locked.payment = payment
+    locked.company, locked.contact = company, contact if company is None else None
+    _save_line(actor, locked, before)
+    return payment
+
+
+@transaction.atomic
+def ignore_line(
+    *, actor: User | None, line: BankStatementLine, expected_version: int | None = None
+) -> BankStatementLine:
+    """Put a line aside (a refund, a transfer between own accounts): it leaves the queue and
+    books nothing. A booked line is refused."""
+    locked = _lock_line(actor, line, expected_version)
+    before = changes.snapshot(locked)
+    locked.status = LineStatus.IGNORED
+    _save_line(actor, locked, before)
+    return locked
