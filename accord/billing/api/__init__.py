@@ -9,8 +9,10 @@ from ninja import Router
 from accord.billing.api.invoices import router as invoices_router
 from accord.billing.api.orders import router as orders_router
 from accord.billing.api.payments import router as payments_router
+from accord.billing.api.statements import router as statements_router
 
 router = Router(tags=["billing"])
 router.add_router("", orders_router)
 router.add_router("", invoices_router)
 router.add_router("", payments_router)
+router.add_router("", statements_router)

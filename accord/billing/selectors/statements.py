@@ -1,8 +1,8 @@
 """Reads of imported bank statements and their lines.
 
 A line is seen with its customer, by whoever may see that customer's invoices. The lines waiting
-for a person (unmatched, or matched only in part) are seen by those who may import statements,
-since they are the ones to book them; statements themselves by them too, and by others only as
+for a person (unmatched, or matched only in part) and those of no customer are seen by those who
+may import statements, since they are the ones to book them; statements themselves by them too, and by others only as
 far as they see one of the statement's lines.
 """
 
@@ -12,12 +12,15 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accord.billing.models import BankStatement, BankStatementLine, Invoice, InvoiceKind
+from accord.billing import matching
+from accord.billing.models import BankStatement, BankStatementLine, Invoice, InvoiceKind, LineStatus
 from accord.billing.models.invoices import UNPAID
 from accord.billing.models.statements import QUEUED
 from accord.billing.selectors.invoices import visible_invoices
 from accord.billing.services.statements import may_import
 from accord.core import access
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.models import entity_label
 from accord.people.models import Company, Contact
 
 
@@ -31,7 +34,8 @@ def visible_lines(user: Any) -> QuerySet[BankStatementLine]:
     contacts = access.scope(user, Contact.objects.all()).values("pk")
     q = Q(company__in=companies) | Q(contact__in=contacts)
     if may_import(user):
-        q |= Q(status__in=QUEUED)
+        # The queue, and lines of no customer (debits, money put aside), are the importers' work.
+        q |= Q(status__in=QUEUED) | Q(company__isnull=True, contact__isnull=True)
     return lines.filter(q)
 
 
@@ -86,3 +90,43 @@ def payable_invoices(user: Any, *, search: str = "", currency: str = "", limit: 
 
 def find_invoice(user: Any, pk: Any) -> Invoice | None:
     return visible_invoices(user).filter(pk=pk).first()
+
+
+STATEMENT_LIST = ListSpec[BankStatement](
+    entity=entity_label(BankStatement),
+    filters=[Filter("account", "account_iban"), Filter("format", "format")],
+    sorts=[Sort("created", "created_at", kind="datetime")],
+    default_sort="-created",
+)
+
+LINE_LIST = ListSpec[BankStatementLine](
+    entity=entity_label(BankStatementLine),
+    filters=[
+        Filter("status", "status", kind="choice", choices=LineStatus.values),
+        Filter("statement", "statement_id", kind="uuid"),
+        Filter("company", "company_id", kind="uuid"),
+        Filter("contact", "contact_id", kind="uuid"),
+    ],
+    sorts=[Sort("position", "position", kind="int"), Sort("booking_date", "booking_date", kind="date")],
+    default_sort="position",
+)
+
+
+def statement_page(user: Any, query: ListQuery) -> Page[BankStatement]:
+    return paginate(STATEMENT_LIST, query, apply(STATEMENT_LIST, query, visible_statements(user)))
+
+
+def line_page(user: Any, query: ListQuery, *, statement: BankStatement | None = None) -> Page[BankStatementLine]:
+    lines = visible_lines(user)
+    if statement is not None:
+        lines = lines.filter(statement=statement)
+    return paginate(LINE_LIST, query, apply(LINE_LIST, query, lines))
+
+
+def reasons_of(line: BankStatementLine) -> list[str]:
+    """Why matching proposed what it did, in the reader's language."""
+    found = []
+    for item in line.reasons or []:
+        message, params = (item[0], item[1]) if isinstance(item, list | tuple) and len(item) == 2 else (str(item), {})
+        found.append(str(matching.Reason(message, tuple((params or {}).items()))))
+    return found
