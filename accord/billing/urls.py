@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import invoices, orders, receivables
+from accord.billing.views import invoices, orders, receivables, statements
 
 app_name = "billing"
 
@@ -23,4 +23,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
     path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
     path("receivables/", receivables.receivables_report, name="receivables"),
+    path("bank-statements/", statements.statement_list, name="bank-statement-list"),
+    path("bank-statements/<uuid:pk>/", statements.statement_detail, name="bank-statement-detail"),
+    path("bank-statements/unmatched/", statements.line_queue, name="bank-line-queue"),
+    path("bank-statements/lines/<uuid:pk>/", statements.line_match, name="bank-line-match"),
+    path("bank-statements/lines/<uuid:pk>/ignore/", statements.line_ignore, name="bank-line-ignore"),
 ]

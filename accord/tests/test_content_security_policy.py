@@ -38,6 +38,7 @@ NOT_PAGES = {
     "attachment-delete",
     "attachment-download",
     "attachment-upload",
+    "bank-line-ignore",
     "bulk-job-resume",
     "calendar-events",
     "calendar-feed",
@@ -283,6 +284,12 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     billed = {"company": Company.objects.order_by("created_at").first(), "lines": [line]}
     ids["invoice"] = invoices.create_invoice(actor=admin_user, data=billed).pk
     ids["order"] = orders.create_order(actor=admin_user, data=billed).pk
+    from accord.billing.services.statements import import_statement
+    from accord.billing.tests.statement_builders import Booking, mt940
+
+    imported = import_statement(actor=admin_user, content=mt940([Booking("1.00", "x")]), file_name="a.sta")
+    ids["bank_statement"] = imported.statements[0].pk
+    ids["bank_line"] = imported.statements[0].lines.get().pk
     return ids
 
 
@@ -319,6 +326,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "open": "message",
         "invoice": "invoice",
         "order": "order",
+        "bank-statement": "bank_statement",
+        "bank-line": "bank_line",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
