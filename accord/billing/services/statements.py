@@ -354,7 +354,7 @@ def _store(
     batch_key: str,
 ) -> BankStatement:
     now = timezone.now()
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    actor_id = actor.pk if actor is not None and actor.pk else None
     record = BankStatement.objects.create(
         account_iban=statement.account_iban[:34],
         format=statement.format,
