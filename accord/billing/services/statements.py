@@ -20,8 +20,10 @@ import datetime
 import decimal
 import gc
 import hashlib
+import itertools
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -371,6 +373,7 @@ def _store(
     booked = _book(actor_id, [(line, key, p) for (_pos, line, key), p in zip(new, proposals, strict=True)], now)
     rows = []
     counts: Counter[str] = Counter()
+    new_key = _key_source()
     for (position, line, key), proposal in zip(new, proposals, strict=True):
         payment_id, why = booked.get(key, (None, None))
         customer = _customer_of(proposal)
@@ -386,7 +389,7 @@ def _store(
         reasons = _reasons(proposal) + ([[why, {}]] if why else [])
         rows.append(
             (
-                ids.uuid7(),
+                new_key(),
                 record.pk,
                 position,
                 line.booking_date,
@@ -478,6 +481,15 @@ _AUDIT_FIELDS = ("id", "at", "actor", "action", "entity", "object_id", "object_r
 _EVENT_FIELDS = ("id", "name", "entity", "object_id", "actor", "payload", "created_at")
 
 
+def _key_source() -> Callable[[], uuid.UUID]:
+    """Keys for many rows written at once: a version 7 key and the ones counting up from it. Its
+    low 40 random bits are cleared first, so counting never reaches the version bits; the time,
+    counter and 22 random bits left keep it apart from keys made elsewhere meanwhile."""
+    base = ids.uuid7().int & ~((1 << 40) - 1)
+    counter = itertools.count()
+    return lambda: uuid.UUID(int=base + next(counter))
+
+
 def _text(value: Any) -> Any:
     return None if value is None else str(value)
 
@@ -503,6 +515,7 @@ def _book(
     allocations_of: Counter[Any] = Counter()
     payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
     actor_text = _text(actor_id)
+    new_key = _key_source()
     for line, key, proposal in wanted:
         currency = line.currency.upper()
         fits = all(
@@ -517,7 +530,7 @@ def _book(
             booked[key] = (None, gettext_noop("the invoice changed before the payment could be booked"))
             continue
         kind, customer_id = _customer_of(proposal) or ("", None)
-        payment_id = ids.uuid7()
+        payment_id = new_key()
         company_id = customer_id if kind == "company" else None
         contact_id = customer_id if kind == "contact" else None
         reference = line.title[:140].strip()
@@ -569,10 +582,10 @@ def _book(
                 {name: [None, state[name]] for name in _PAYMENT_AUDITED},
             )
         )
-        events.append((ids.uuid7(), "billing.payment.created", payment_label, payment_id, actor_id, {}, now))
+        events.append((new_key(), "billing.payment.created", payment_label, payment_id, actor_id, {}, now))
         events.append(
             (
-                ids.uuid7(),
+                new_key(),
                 "billing.payment.recorded",
                 payment_label,
                 payment_id,
@@ -588,9 +601,9 @@ def _book(
             allocations_of[pk] += 1
             row = invoices[pk]
             status = _status(row["gross_total"] + row["corrections_total"], row["paid_amount"] + paid_now[pk])
-            allocation_rows.append((ids.uuid7(), payment_id, pk, allocation.amount, now, actor_id))
+            allocation_rows.append((new_key(), payment_id, pk, allocation.amount, now, actor_id))
             payload = {"invoice_id": str(pk), "amount": str(allocation.amount), "status": status}
-            events.append((ids.uuid7(), "billing.payment.allocated", payment_label, payment_id, actor_id, payload, now))
+            events.append((new_key(), "billing.payment.allocated", payment_label, payment_id, actor_id, payload, now))
     updates = []
     for pk, paid in paid_now.items():
         row = invoices[pk]
@@ -603,7 +616,7 @@ def _book(
         repr_ = (row["number"] or "")[:200]
         audits.append((changes.new_entry_id(), now, actor_id, AuditAction.UPDATE, invoice_label, pk, repr_, diff))
         events.append(
-            (ids.uuid7(), "billing.invoice.updated", invoice_label, pk, actor_id, {"fields": sorted(diff)}, now)
+            (new_key(), "billing.invoice.updated", invoice_label, pk, actor_id, {"fields": sorted(diff)}, now)
         )
     bulk.insert_values(Payment, _PAYMENT_FIELDS, payment_rows)
     bulk.insert_values(PaymentAllocation, _ALLOCATION_FIELDS, allocation_rows)
@@ -625,15 +638,20 @@ def _update_invoices(updates: list[tuple[Any, decimal.Decimal, str, int]], now: 
     table = Invoice._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for start in range(0, len(updates), 2000):
-                chunk = updates[start : start + 2000]
-                values = ", ".join(["(%s::uuid, %s::numeric, %s, %s::integer)"] * len(chunk))
-                params: list[Any] = [value for row in chunk for value in row]
-                cursor.execute(
-                    f"UPDATE {table} AS i SET paid_amount = v.paid, status = v.status, version = v.version, "  # noqa: S608
-                    f"updated_at = %s FROM (VALUES {values}) AS v(id, paid, status, version) WHERE i.id = v.id",
-                    [now, *params],
-                )
+            # The new values go in through COPY into a temporary table, then one UPDATE joins it.
+            cursor.execute(
+                "CREATE TEMPORARY TABLE bank_paid (id uuid, paid numeric, status varchar(15), version integer) "
+                "ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY bank_paid (id, paid, status, version) FROM STDIN") as copy:
+                for row in updates:
+                    copy.write_row(row)
+            cursor.execute(
+                f"UPDATE {table} AS i SET paid_amount = v.paid, status = v.status, version = v.version, "  # noqa: S608
+                "updated_at = %s FROM bank_paid AS v WHERE i.id = v.id",
+                [now],
+            )
+            cursor.execute("DROP TABLE bank_paid")
         else:
             ops = connection.ops
             when = ops.adapt_datetimefield_value(now)
