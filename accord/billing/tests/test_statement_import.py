@@ -295,3 +295,18 @@ def test_lines_are_seen_with_their_customer_and_the_queue_by_importers(issued, m
         service.match_line(actor=owner, line=unknown, invoices=[(invoice, None)])
     assert Invoice.objects.get(pk=invoice.pk).paid_amount == D("1230.00")
     assert BankStatementLine.objects.get(pk=unknown.pk).status == LineStatus.UNMATCHED
+
+
+def test_a_proposal_below_the_threshold_waits_with_its_suggestion(issued, manager, customer):
+    invoice = issued()
+
+    result = run(manager, Booking("1230.00", "przelew", "ZOLTA LODZ SP Z O O"))
+
+    line = BankStatementLine.objects.get()
+    invoice.refresh_from_db()
+    assert (result.queued, line.status, line.confidence, line.company_id) == (1, "suggested", 80, customer.pk)
+    assert line.suggestion == {
+        "allocations": [{"invoice_id": str(invoice.pk), "number": invoice.number, "amount": "1230.00"}]
+    }
+    assert invoice.status == "issued"
+    assert selectors.reasons_of(line)[0] == "payer name similar to the customer's (100%)"

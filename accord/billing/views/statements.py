@@ -4,6 +4,7 @@ or customer, or make the money the customer's credit)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -121,7 +122,12 @@ def line_queue(request: HttpRequest) -> HttpResponse:
 def _chosen(request: HttpRequest, errors: dict[str, list[str]]) -> list[tuple[Invoice, str | None]]:
     chosen = []
     for raw in request.POST.getlist("invoice"):
-        invoice = selectors.find_invoice(request.user, raw)
+        try:
+            key = uuid.UUID(raw)
+        except ValueError:
+            errors["invoices"] = [_("Choose an invoice you can see.")]
+            continue
+        invoice = selectors.find_invoice(request.user, key)
         if invoice is None:
             errors["invoices"] = [_("Choose an invoice you can see.")]
             continue
@@ -159,7 +165,7 @@ def line_match(request: AuthedRequest, pk: Any) -> HttpResponse:
             messages.success(request, _("The line was booked as a payment."))
             return redirect("billing:bank-line-queue")
     search = request.GET.get("q", "").strip()[:100]
-    suggested_ids = [a.get("invoice_id") for a in (line.suggestion or {}).get("allocations", [])]
+    suggested_ids = [uuid.UUID(a["invoice_id"]) for a in (line.suggestion or {}).get("allocations", [])]
     suggested = [i for i in (selectors.find_invoice(request.user, pk) for pk in suggested_ids) if i is not None]
     found = selectors.payable_invoices(request.user, search=search, currency=line.currency) if search else []
     if not search and not suggested and (line.company_id or line.contact_id):
