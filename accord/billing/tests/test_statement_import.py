@@ -310,3 +310,41 @@ def test_a_proposal_below_the_threshold_waits_with_its_suggestion(issued, manage
     }
     assert invoice.status == "issued"
     assert selectors.reasons_of(line)[0] == "payer name similar to the customer's (100%)"
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [("pko_bp.mt940", "mt940"), ("camt053_v08.xml", "camt.053"), ("mbank_export.csv", "csv")],
+)
+def test_every_format_is_imported(name, format, manager):
+    from accord.billing.tests.test_statements import read
+
+    result = service.import_statement(actor=manager, content=read(name), file_name=name)
+
+    assert result.statements
+    assert {s.format for s in result.statements} == {format}
+    assert result.lines == BankStatementLine.objects.count() > 0
+    assert result.booked == 0
+    assert result.lines == result.queued + result.ignored
+
+
+def test_an_invoice_paid_while_the_file_was_matched_is_not_paid_twice(issued, manager, owner, monkeypatch):
+    from accord.billing.services import payments
+
+    invoice = issued()
+    read_open_items = service.open_items
+
+    def paid_meanwhile():
+        items = read_open_items()
+        payments.record_payment(actor=owner, amount="1230", currency="PLN", invoice=invoice)
+        return items
+
+    monkeypatch.setattr(service, "open_items", paid_meanwhile)
+
+    result = run(manager, Booking("1230.00", invoice.number))
+
+    line = BankStatementLine.objects.get()
+    invoice.refresh_from_db()
+    assert (result.booked, line.status, line.payment_id) == (0, "suggested", None)
+    assert invoice.paid_amount == D("1230.00")
+    assert selectors.reasons_of(line)[-1] == "the invoice changed before the payment could be booked"
