@@ -263,30 +263,29 @@ def _import(
     proposals = matching.match(every_line, open_items()) if every_line else []
     result = ImportResult(statements=[])
     offset = 0
-    with changes.audit_batch() as batch:
-        for statement, new, duplicates in fresh:
-            result.duplicates += duplicates
-            if not new and statement.lines:
-                continue  # every line was imported before: nothing to store
-            mine = proposals[offset : offset + len(new)]
-            offset += len(new)
-            try:
+    for statement, new, duplicates in fresh:
+        result.duplicates += duplicates
+        if not new and statement.lines:
+            continue  # every line was imported before: nothing to store
+        mine = proposals[offset : offset + len(new)]
+        offset += len(new)
+        try:
+            with changes.audit_batch() as batch:  # one per statement: its event names its entries
                 stored = _store(actor, statement, new, mine, duplicates, file_name, batch.key)
-            except IntegrityError as exc:
-                # Another import of the same transactions committed first; its lines stand.
-                raise ValidationError(
-                    {
-                        "file": [
-                            _("%(file)s is being imported by someone else. Try again in a moment.")
-                            % {"file": file_name}
-                        ]
-                    }
-                ) from exc
-            result.statements.append(stored)
-            result.lines += stored.lines_count
-            result.booked += stored.booked_count
-            result.queued += stored.queued_count
-            result.ignored += stored.ignored_count
+        except IntegrityError as exc:
+            # Another import of the same transactions committed first; its lines stand.
+            raise ValidationError(
+                {
+                    "file": [
+                        _("%(file)s is being imported by someone else. Try again in a moment.") % {"file": file_name}
+                    ]
+                }
+            ) from exc
+        result.statements.append(stored)
+        result.lines += stored.lines_count
+        result.booked += stored.booked_count
+        result.queued += stored.queued_count
+        result.ignored += stored.ignored_count
     return result
 
 
