@@ -2,8 +2,8 @@
 
 A line is seen with its customer, by whoever may see that customer's invoices. The lines waiting
 for a person (unmatched, or matched only in part) and those of no customer are seen by those who
-may import statements, since they are the ones to book them; statements themselves by them too, and by others only as
-far as they see one of the statement's lines.
+may import statements, since they are the ones to book them. Statements are seen by them too, and
+by others as far as they see one of the statement's lines.
 """
 
 from __future__ import annotations
