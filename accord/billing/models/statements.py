@@ -85,7 +85,7 @@ class BankStatementLine(models.Model):
     title = models.CharField(_("title"), max_length=500, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
     end_to_end_id = models.CharField(_("end-to-end id"), max_length=100, blank=True)
-    unique_key = models.CharField(max_length=64, unique=True)
+    unique_key = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=10, choices=LineStatus.choices)
     confidence = models.PositiveSmallIntegerField(_("confidence"), default=0)
     reasons = models.JSONField(default=list, blank=True)
@@ -93,14 +93,27 @@ class BankStatementLine(models.Model):
     payment = models.ForeignKey(
         "billing.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("payment")
     )
+    # Indexed with the status below (a single-column index would only slow a large import down).
     company = models.ForeignKey(
-        "people.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("company")
+        "people.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+        db_index=False,
     )
     contact = models.ForeignKey(
-        "people.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("contact")
+        "people.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+        db_index=False,
     )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     handled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -110,6 +123,8 @@ class BankStatementLine(models.Model):
 
     class Meta:
         ordering = ["statement", "position"]
+        # A constraint rather than unique=True: no second (LIKE) index on PostgreSQL to keep up.
+        constraints = [models.UniqueConstraint(fields=["unique_key"], name="bankline_unique_key")]
         indexes = [
             models.Index(fields=["status", "booking_date"], name="bankline_status_idx"),
             models.Index(fields=["company", "status"], name="bankline_company_idx"),
