@@ -38,6 +38,7 @@ from accord.billing.models import (  # noqa: E402
     Payment,
     PaymentAllocation,
 )
+from accord.billing.services import bank_bookings  # noqa: E402
 from accord.billing.services import statements as service  # noqa: E402
 from accord.billing.tests.statement_builders import Booking, mt940  # noqa: E402
 from accord.core import bulk, ids  # noqa: E402
@@ -135,9 +136,9 @@ def main(count: int) -> None:
         (service, "open_items"),
         (service, "_already_imported"),
         (matching, "match"),
-        (service, "_lock_invoices"),
-        (service, "_update_invoices"),
-        (service, "_book"),
+        (bank_bookings, "_lock_invoices"),
+        (bank_bookings, "_update_invoices"),
+        (bank_bookings, "book"),
         (service, "_store"),
     ]:
         _timed(spent, module, name)
