@@ -43,3 +43,17 @@ class PaymentAllocated(EventPayload):
     invoice_id: uuid.UUID
     amount: decimal.Decimal
     status: str
+
+
+class StatementImported(EventPayload):
+    """A bank statement (the event's object) was imported: its new lines, how many were booked as
+    payments, left for a person to match, ignored, or already imported from an earlier file. The
+    payments and allocations it wrote are the audit batch ``audit_batch``."""
+
+    name = "billing.bank_statement.imported"
+    lines: int
+    booked: int
+    queued: int
+    ignored: int
+    duplicates: int
+    audit_batch: str | None = None

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import collections, invoices, orders, payments, receivables
+from accord.billing.views import collections, invoices, orders, payments, receivables, statements
 
 app_name = "billing"
 
@@ -38,4 +38,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collections/steps/<uuid:pk>/decide/", collections.step_decide, name="collection-step-decide"),
     path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
     path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
+    path("bank-statements/", statements.statement_list, name="bank-statement-list"),
+    path("bank-statements/<uuid:pk>/", statements.statement_detail, name="bank-statement-detail"),
+    path("bank-statements/unmatched/", statements.line_queue, name="bank-line-queue"),
+    path("bank-statements/lines/<uuid:pk>/", statements.line_match, name="bank-line-match"),
+    path("bank-statements/lines/<uuid:pk>/ignore/", statements.line_ignore, name="bank-line-ignore"),
 ]

@@ -38,6 +38,7 @@ NOT_PAGES = {
     "attachment-delete",
     "attachment-download",
     "attachment-upload",
+    "bank-line-ignore",
     "bulk-job-resume",
     "collection-call-log",
     "collection-case",
@@ -330,6 +331,12 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["print_batch"] = batch.pk
     ids["letter"] = letter.pk
     ids["template"] = MessageTemplate.objects.order_by("created_at").first().pk
+    from accord.billing.services.statements import import_statement
+    from accord.billing.tests.statement_builders import Booking, mt940
+
+    imported = import_statement(actor=admin_user, content=mt940([Booking("1.00", "x")]), file_name="a.sta")
+    ids["bank_statement"] = imported.statements[0].pk
+    ids["bank_line"] = imported.statements[0].lines.get().pk
     return ids
 
 
@@ -372,6 +379,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "template": "template",
         "print-batch": "print_batch",
         "print-letter": "letter",
+        "bank-statement": "bank_statement",
+        "bank-line": "bank_line",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

@@ -26,8 +26,11 @@ from accord.billing.models.invoices import (
 from accord.billing.models.orders import Order, OrderLine, OrderStatus
 from accord.billing.models.payments import Payment, PaymentAllocation, PaymentSource
 from accord.billing.models.products import ProductBilling
+from accord.billing.models.statements import BankStatement, BankStatementLine, LineStatus
 
 __all__ = [
+    "BankStatement",
+    "BankStatementLine",
     "CallResult",
     "CollectionActionKind",
     "CollectionLadder",
@@ -44,6 +47,7 @@ __all__ = [
     "InvoiceSeries",
     "InvoiceStatus",
     "LatePaymentRate",
+    "LineStatus",
     "Order",
     "OrderLine",
     "OrderStatus",
