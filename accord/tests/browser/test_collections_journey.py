@@ -1,6 +1,7 @@
 """Collections in a real browser: an invoice is issued, the clock moves past its due date, the
 ladder e-mails the customer, its letter is printed in the day's batch and posted, the call comes
-up on the agent's list, and the agent logs a promise to pay."""
+up on the agent's list, the agent logs a promise to pay, and the bank statement that pays it is
+imported and closes the invoice."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 
 from accord.billing.models import CollectionStep, PromiseToPay
 from accord.billing.services import collections, invoices
+from accord.billing.tests.statement_builders import Booking, mt940
 from accord.identity.models import Role, Team, User
 from accord.messaging.services.delivery import deliver_due
 from accord.people import services as people
@@ -38,8 +40,8 @@ def marta(transactional_db: Any, settings: Any) -> User:
     return User.objects.select_related("role").get(pk=user.pk)
 
 
-def test_an_overdue_invoice_climbs_the_ladder_to_a_promise_to_pay(
-    page: Any, live_server: Any, marta: User, server_turn: Any, shot: Any
+def test_an_overdue_invoice_climbs_the_ladder_to_a_promise_to_pay_and_is_paid(
+    page: Any, live_server: Any, marta: User, server_turn: Any, shot: Any, tmp_path: Any
 ) -> None:
     company = people.create_company(
         actor=marta,
@@ -130,3 +132,18 @@ def test_an_overdue_invoice_climbs_the_ladder_to_a_promise_to_pay(
         report = collections.run(today=timezone.localdate())
     assert report.held["promise"] == 1
     shot(page, "collections-calls-done")
+
+    # The customer pays: the bank's MT940 statement is imported and the payment closes the invoice.
+    statement = mt940(
+        [Booking(str(draft.gross_total), f"Zaplata za {draft.number}", "ZOLTA LODZ SP Z O O", day=timezone.localdate())]
+    )
+    path = tmp_path / "wyciag.sta"
+    path.write_bytes(statement)
+    page.goto(f"{live_server.url}/billing/bank-statements/")
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_role("button", name="Import").click()
+    draft.refresh_from_db()
+    assert draft.status == "paid"
+    page.goto(f"{live_server.url}/billing/invoices/{draft.pk}/")
+    expect(page.locator(".badge").first).to_contain_text("Paid")
+    shot(page, "collections-invoice-paid")
