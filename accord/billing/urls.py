@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import collections, invoices, orders, payments, receivables, statements
+from accord.billing.views import collections, invoices, orders, payments, profitability, receivables, statements
 
 app_name = "billing"
 
@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
     path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
+    path("profitability/", profitability.profitability_report, name="profitability"),
     path("invoices/<uuid:pk>/dispute/", collections.dispute_open, name="invoice-dispute"),
     path(
         "invoices/<uuid:pk>/dispute/<uuid:dispute_pk>/resolve/",
