@@ -41,6 +41,10 @@ NOT_PAGES = {
     "bank-line-ignore",
     "bulk-job-resume",
     "collection-call-log",
+    "collection-ladder-new",
+    "collection-ladder-save",
+    "collection-profile",
+    "collection-rate-save",
     "collection-case",
     "collection-step-decide",
     "calendar-events",
@@ -331,6 +335,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["print_batch"] = batch.pk
     ids["letter"] = letter.pk
     ids["template"] = MessageTemplate.objects.order_by("created_at").first().pk
+    from accord.billing.models import CollectionLadder
+
+    ids["ladder"] = CollectionLadder.objects.order_by("created_at").first().pk
     from accord.billing.services.statements import import_statement
     from accord.billing.tests.statement_builders import Booking, mt940
 
@@ -374,6 +381,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "invoice": "invoice",
         "order": "order",
         "payment": "payment",
+        "collection-ladder": "ladder",
+        "collection-profile": "company",
         "collection": "collection_step",
         "outbox": "outbox_message",
         "template": "template",

@@ -14,6 +14,7 @@ from accord.billing.models import (
     CollectionLadder,
     CollectionLevel,
     CollectionPause,
+    CollectionProfile,
     CollectionStep,
     CollectionStepInvoice,
     CollectionStepState,
@@ -120,3 +121,19 @@ def ladders() -> list[CollectionLadder]:
 
 def interest_rates() -> list[LatePaymentRate]:
     return list(LatePaymentRate.objects.order_by("-valid_from"))
+
+
+def template_kinds() -> list[str]:
+    """The kinds of message template there are (a level sends one of them)."""
+    from accord.messaging.models import MessageTemplate
+
+    return sorted(set(MessageTemplate.objects.values_list("kind", flat=True)))
+
+
+def profile_of(company: Any, contact: Any) -> CollectionProfile | None:
+    """How collections treat the customer (the caller may see it)."""
+    if company is not None:
+        return CollectionProfile.objects.filter(company=company).first()
+    if contact is not None:
+        return CollectionProfile.objects.filter(contact=contact).first()
+    return None

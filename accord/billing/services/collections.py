@@ -39,6 +39,7 @@ from accord.billing.models import (
     CallResult,
     CollectionActionKind,
     CollectionLadder,
+    CollectionLevel,
     CollectionPause,
     CollectionProfile,
     CollectionStep,
@@ -1081,3 +1082,156 @@ def log_call(
         else:
             activities.complete_task(actor=actor, task=task)
     return interaction
+
+
+# --- settings: ladders, levels, interest rates, customer profiles ---------------------------
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not access.is_admin(actor):
+        raise AccessDenied(_("Only an administrator changes the collections settings."))
+
+
+def _level_rows(levels: Sequence[Mapping[str, Any]], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for i, level in enumerate(levels):
+        here = f"levels.{i}"
+        try:
+            days = int(str(level.get("days_after_due", "")).strip())
+        except ValueError:
+            errors[f"{here}.days_after_due"] = [_("Enter a whole number of days.")]
+            continue
+        if not 0 <= days <= 3650:
+            errors[f"{here}.days_after_due"] = [_("Enter a number of days from 0 to %(max)s.") % {"max": 3650}]
+            continue
+        action = str(level.get("action", ""))
+        if action not in CollectionActionKind.values:
+            errors[f"{here}.action"] = [_("Choose an action.")]
+            continue
+        template = str(level.get("template_kind", "")).strip()[:40]
+        if action in MESSAGE_ACTIONS and not template:
+            errors[f"{here}.template_kind"] = [_("Name the message template this level sends.")]
+            continue
+        rows.append(
+            {
+                "days_after_due": days,
+                "action": action,
+                "template_kind": template,
+                "needs_approval": bool(level.get("needs_approval")),
+            }
+        )
+    if not errors:
+        for i, (earlier, later) in enumerate(itertools.pairwise(rows), start=1):
+            if later["days_after_due"] < earlier["days_after_due"]:
+                errors[f"levels.{i}.days_after_due"] = [_("A level cannot come earlier than the one before it.")]
+    return rows
+
+
+@transaction.atomic
+def save_ladder(
+    *,
+    actor: User | None,
+    name: str,
+    levels: Sequence[Mapping[str, Any]],
+    ladder: CollectionLadder | None = None,
+    min_days_between_steps: Any = 7,
+    is_default: bool = False,
+) -> CollectionLadder:
+    """Create or change a ladder with its levels, in order (positions follow). Steps already
+    taken keep their level's position; invoices climb the new levels from where they stand."""
+    _require_admin(actor)
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        errors["name"] = [_("Name the ladder (at most 80 characters).")]
+    elif CollectionLadder.objects.filter(name=name).exclude(pk__in=[ladder.pk] if ladder else []).exists():
+        errors["name"] = [_("A ladder with this name exists.")]
+    try:
+        gap = int(str(min_days_between_steps).strip())
+        if not 0 <= gap <= 365:
+            raise ValueError
+    except ValueError:
+        errors["min_days_between_steps"] = [_("Enter a number of days from 0 to %(max)s.") % {"max": 365}]
+        gap = 7
+    rows = _level_rows(levels, errors)
+    if not rows and "levels" not in errors and not any(key.startswith("levels.") for key in errors):
+        errors["levels"] = [_("Add at least one level.")]
+    if errors:
+        raise ValidationError(errors)
+    if ladder is None:
+        ladder = CollectionLadder(name=name)
+        before = None
+    else:
+        ladder = CollectionLadder.objects.select_for_update().get(pk=ladder.pk)
+        before = changes.snapshot(ladder, extra={"levels": _levels_snapshot(ladder)})
+    if is_default:
+        CollectionLadder.objects.filter(is_default=True).exclude(pk=ladder.pk).update(is_default=False)
+    ladder.name = name
+    ladder.min_days_between_steps = gap
+    ladder.is_default = is_default or (ladder.is_default and before is not None)
+    ladder.save()
+    ladder.levels.all().delete()
+    CollectionLevel.objects.bulk_create(
+        CollectionLevel(ladder=ladder, position=i, **row) for i, row in enumerate(rows, start=1)
+    )
+    if before is None:
+        changes.record_create(actor=actor, obj=ladder, extra={"levels": _levels_snapshot(ladder)})
+    else:
+        changes.record_update(actor=actor, obj=ladder, before=before, extra={"levels": _levels_snapshot(ladder)})
+    return ladder
+
+
+def _levels_snapshot(ladder: CollectionLadder) -> list[str]:
+    found = []
+    for level in ladder.levels.order_by("position"):
+        mark = " (approval)" if level.needs_approval else ""
+        found.append(f"{level.position}: +{level.days_after_due} {level.action} {level.template_kind}{mark}")
+    return found
+
+
+@transaction.atomic
+def set_interest_rate(*, actor: User | None, valid_from: Any, annual_percent: Any) -> LatePaymentRate:
+    """Add (or correct) the statutory late-payment interest rate in force from ``valid_from``."""
+    _require_admin(actor)
+    errors: dict[str, list[str]] = {}
+    day: datetime.date | None = None
+    try:
+        day = (
+            valid_from
+            if isinstance(valid_from, datetime.date)
+            else datetime.date.fromisoformat(str(valid_from).strip())
+        )
+    except ValueError:
+        errors["valid_from"] = [_("Enter a date as YYYY-MM-DD.")]
+    try:
+        percent = decimal.Decimal(str(annual_percent).strip().replace(",", "."))
+        if not percent.is_finite() or not 0 <= percent < 100 or percent != percent.quantize(decimal.Decimal("0.01")):
+            raise decimal.InvalidOperation
+    except decimal.InvalidOperation:
+        errors["annual_percent"] = [_("Enter a rate from 0 to 99.99, with at most two decimal places.")]
+        percent = ZERO
+    if errors or day is None:
+        raise ValidationError(errors)
+    rate, _created = LatePaymentRate.objects.update_or_create(valid_from=day, defaults={"annual_percent": percent})
+    return rate
+
+
+@transaction.atomic
+def save_profile(
+    *,
+    actor: User | None,
+    company: Company | None = None,
+    contact: Contact | None = None,
+    ladder: CollectionLadder | None = None,
+    key_account: bool = False,
+) -> CollectionProfile:
+    """Which ladder a customer climbs, and whether it is a key account (its letters and hand-off
+    wait for its owner's approval)."""
+    _require(actor, company, contact)
+    profile = _profile(company, contact)
+    before = changes.snapshot(profile)
+    profile.ladder = ladder
+    profile.key_account = key_account
+    profile.save()
+    changes.record_update(actor=actor, obj=profile, before=before)
+    return profile

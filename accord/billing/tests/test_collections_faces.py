@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import threading
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -274,3 +275,52 @@ def test_a_dispute_is_recorded_and_resolved_on_the_invoice_page(
     dispute.refresh_from_db()
     assert dispute.resolved_at is not None
     assert collections.run(today=day(3)).taken == 1
+
+
+@pytest.mark.django_db
+def test_an_administrator_sets_the_ladders_and_rates_and_others_cannot(
+    admin_user: Any, owner: Any, login: Any, client: Any
+) -> None:
+    from accord.billing.models import CollectionLadder, LatePaymentRate
+
+    assert login(owner).get(reverse("billing:collection-settings")).status_code == 403
+    refused = client.post(reverse("billing:collection-rate-save"), {"valid_from": "2026-07-01", "annual_percent": "14"})
+    assert refused.status_code == 403  # the service refuses it: nothing changes
+    assert not LatePaymentRate.objects.filter(valid_from="2026-07-01").exists()
+    client.logout()
+    admin = login(admin_user)
+    assert "Standard" in admin.get(reverse("billing:collection-settings")).content.decode()
+    admin.post(reverse("billing:collection-rate-save"), {"valid_from": "2026-07-01", "annual_percent": "14,5"})
+    assert LatePaymentRate.objects.get(valid_from="2026-07-01").annual_percent == D("14.50")
+    form = {"name": "Partners", "min_days_between_steps": "10", "rows": "3"}
+    form |= {"days-0": "14", "action-0": "email", "template-0": "payment_reminder"}
+    form |= {"days-1": "7", "action-1": "call"}  # earlier than the level before: refused
+    shown = admin.post(reverse("billing:collection-ladder-new"), form, follow=True).content.decode()
+    assert "A level cannot come earlier than the one before it." in shown
+    assert not CollectionLadder.objects.filter(name="Partners").exists()
+    form["days-1"] = "30"
+    admin.post(reverse("billing:collection-ladder-new"), form)
+    partners = CollectionLadder.objects.get(name="Partners")
+    assert [(lv.position, lv.days_after_due, lv.action) for lv in partners.levels.order_by("position")] == [
+        (1, 14, "email"),
+        (2, 30, "call"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_customer_climbs_its_own_ladder(admin_user: Any, owner: Any, invoice: Any, login: Any) -> None:
+    from accord.billing.models import CollectionProfile
+
+    gentle = collections.save_ladder(
+        actor=admin_user,
+        name="Gentle",
+        levels=[{"days_after_due": 14, "action": "email", "template_kind": "payment_reminder"}],
+    )
+    login(owner).post(
+        reverse("billing:collection-profile", args=["company", invoice.company_id]),
+        {"ladder": str(gentle.pk), "key_account": "1", "next": f"/billing/invoices/{invoice.pk}/"},
+    )
+    profile = CollectionProfile.objects.get(company=invoice.company)
+    assert (profile.ladder, profile.key_account) == (gentle, True)
+    assert collections.run(today=day(3)).taken == 0  # the standard ladder's day 3 is not this one's
+    assert collections.run(today=day(14)).taken == 1

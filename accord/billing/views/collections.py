@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from accord.billing.selectors import collections as selectors
 from accord.billing.services import collections as services
 from accord.billing.views.common import report
 from accord.core import access
+from accord.core.access import AccessDenied
 from accord.core.requests import AuthedRequest
 
 
@@ -167,3 +169,109 @@ def dispute_resolve(request: AuthedRequest, pk: Any, dispute_pk: Any) -> HttpRes
     services.resolve_dispute(actor=request.user, dispute=dispute, resolution=request.POST.get("resolution", ""))
     messages.success(request, _("The dispute was resolved; collections go on for this invoice."))
     return redirect("billing:invoice-detail", pk=invoice.pk)
+
+
+def _posted_levels(request: AuthedRequest) -> list[dict[str, Any]]:
+    """The level rows of the ladder form (a row with no action is left out)."""
+    rows = []
+    for i in range(int(request.POST.get("rows", "0") or 0) if request.POST.get("rows", "").isdigit() else 0):
+        action = request.POST.get(f"action-{i}", "")
+        if not action:
+            continue
+        rows.append(
+            {
+                "days_after_due": request.POST.get(f"days-{i}", ""),
+                "action": action,
+                "template_kind": request.POST.get(f"template-{i}", ""),
+                "needs_approval": request.POST.get(f"approval-{i}") == "1",
+            }
+        )
+    return rows[:20]
+
+
+@login_required
+def collection_settings(request: AuthedRequest) -> HttpResponse:
+    """Administrators: the ladders with their levels, and the interest rates."""
+    from accord.billing.models import CollectionActionKind
+
+    if not access.is_admin(request.user):
+        raise AccessDenied()
+    # Each ladder with two empty rows to add a level.
+    ladders = [(ladder, [*ladder.levels.all(), None, None]) for ladder in selectors.ladders()]
+    return render(
+        request,
+        "billing/collection_settings.html",
+        {
+            "ladders": ladders,
+            "blank_rows": [None] * 5,
+            "actions": CollectionActionKind.choices,
+            "template_kinds": selectors.template_kinds(),
+            "rates": selectors.interest_rates(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ladder_save(request: AuthedRequest, pk: Any = None) -> HttpResponse:
+    from accord.billing.models import CollectionLadder
+
+    ladder = next((item for item in selectors.ladders() if str(item.pk) == str(pk)), None) if pk else None
+    if pk and ladder is None:
+        raise Http404
+    try:
+        saved: CollectionLadder = services.save_ladder(
+            actor=request.user,
+            ladder=ladder,
+            name=request.POST.get("name", ""),
+            min_days_between_steps=request.POST.get("min_days_between_steps", "7"),
+            is_default=request.POST.get("is_default") == "1",
+            levels=_posted_levels(request),
+        )
+    except ValidationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, _("The ladder %(name)s was saved.") % {"name": saved.name})
+    return redirect("billing:collection-settings")
+
+
+@login_required
+@require_POST
+def rate_save(request: AuthedRequest) -> HttpResponse:
+    try:
+        services.set_interest_rate(
+            actor=request.user,
+            valid_from=request.POST.get("valid_from", ""),
+            annual_percent=request.POST.get("annual_percent", ""),
+        )
+    except ValidationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, _("The interest rate was saved."))
+    return redirect("billing:collection-settings")
+
+
+@login_required
+@require_POST
+def profile_save(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
+    """A customer's ladder and key-account flag, from the invoice page."""
+    from accord.core import selectors as core_selectors
+    from accord.people.models import Company, Contact
+
+    company = core_selectors.find_visible(request.user, Company, pk) if kind == "company" else None
+    contact = core_selectors.find_visible(request.user, Contact, pk) if kind == "contact" else None
+    if company is None and contact is None:
+        raise Http404
+    raw = request.POST.get("ladder", "")
+    ladder = next((item for item in selectors.ladders() if str(item.pk) == raw), None)
+    services.save_profile(
+        actor=request.user,
+        company=company,
+        contact=contact,
+        ladder=ladder,
+        key_account=request.POST.get("key_account") == "1",
+    )
+    messages.success(request, _("The customer's collections settings were saved."))
+    from accord.core.redirects import safe_next
+
+    return redirect(safe_next(request, reverse("billing:collections-approvals")))

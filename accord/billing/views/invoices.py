@@ -93,7 +93,11 @@ def _collections_context(request: HttpRequest, invoice: Invoice, can_change: boo
     from accord.billing.selectors import collections as collection_selectors
 
     disputes = collection_selectors.disputes_of(request.user, invoice)
+    party = invoice.company or invoice.contact
     return {
+        "can_profile": party is not None and access.can(request.user, Action.CHANGE, party),
+        "profile": collection_selectors.profile_of(invoice.company, invoice.contact),
+        "ladders": collection_selectors.ladders(),
         "collection_steps": collection_selectors.steps_of(request.user, invoice),
         "disputes": disputes,
         "open_dispute": any(d.resolved_at is None for d in disputes),
