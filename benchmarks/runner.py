@@ -18,7 +18,7 @@ from django.db import connection
 
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
-from benchmarks.workloads import api_endpoints, collections, load, mass, reads, sales, writes
+from benchmarks.workloads import api_endpoints, collections, load, mass, reads, sales, statements, writes
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -34,6 +34,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "B7": mass.b7_mass_change,
     "S1": sales.s1_board,
     "C1": collections.c1_collections_run,
+    "C2": statements.c2_statement_import,
 }
 
 

@@ -78,6 +78,13 @@ TARGETS = [
         "s",
     ),
     Target("C1 collections run peak memory", "C1", ("run", "peak_mb"), {"postgresql": 300, "sqlite": 300}, "MB"),
+    Target(
+        "C2 statement import, {lines} lines with matching",
+        "C2",
+        ("import_seconds",),
+        {"postgresql": 20, "sqlite": 20},
+        "s",
+    ),
     Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
     Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
     Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),
@@ -105,6 +112,7 @@ def scaled_name(name: str, scale: float) -> str:
         reassign=_count(round(300_000 * scale)),
         invoices=_count(round(200_000 * scale)),
         customers=_count(round(50_000 * scale)),
+        lines=_count(max(1000, round(100_000 * scale))),
     )
 
 

@@ -69,3 +69,17 @@ def test_the_load_report_breaks_the_api_down_by_endpoint():
     ]
     mix = api_endpoints.mix_estimate(endpoints, load.MIX)
     assert mix["mean_ms"] == round(0.6 * 10.1 + 0.2 * 47.6 + 0.1 * 43.2 + 0.1 * 162.3, 2)
+
+
+def test_the_statement_import_workload_books_a_file_once(db):
+    from benchmarks.workloads import statements
+
+    figures = statements.c2_statement_import(SimpleNamespace(scale=0.01))
+
+    assert figures["lines"] == 1000
+    # 70% paid in full and 10% in part are booked; 10% unknown payers wait; 10% debits are ignored.
+    assert (figures["booked"], figures["queued"], figures["ignored"]) == (800, 100, 100)
+    assert figures["again_booked"] == 0
+    assert {"parse", "match", "book"} <= set(figures["phases"])
+    names = [row["name"] for row in verdicts({"C2": figures}, "sqlite", scale=0.01)]
+    assert names == ["C2 statement import, 1k lines with matching"]
