@@ -85,6 +85,8 @@ TARGETS = [
         {"postgresql": 20, "sqlite": 20},
         "s",
     ),
+    Target("C3 outbox e-mails/s, two workers", "C3", ("per_second",), {"postgresql": 500, "sqlite": 500}, "/s", True),
+    Target("C3 outbox e-mails lost or doubled", "C3", ("lost_or_doubled",), {"postgresql": 0, "sqlite": 0}, ""),
     Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
     Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
     Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),
