@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from typing import Any
+
 from django.core.mail import EmailMultiAlternatives, mailers
 
 from accord.messaging.backends import DeliveryError, Sent
@@ -32,13 +37,43 @@ def build(message: Message) -> EmailMultiAlternatives:
     return mail
 
 
-def send(message: Message) -> Sent:
+# The mail server connection ``one_connection`` keeps open for the messages sent inside it.
+_shared: contextvars.ContextVar[Any] = contextvars.ContextVar("accord_open_mailer", default=None)
+
+
+def _mailer() -> Any:
+    mailer = mailers.default
+    if hasattr(mailer, "timeout") and mailer.timeout is None:
+        mailer.timeout = TIMEOUT
+    return mailer
+
+
+@contextlib.contextmanager
+def one_connection() -> Iterator[None]:
+    """Send the e-mails of the block over one connection to the mail server (a worker sending a
+    run of messages saves a connection and a greeting per message). A failure drops it; the next
+    message opens a new one."""
+    token = _shared.set(_mailer())
     try:
-        mailer = mailers.default
-        if hasattr(mailer, "timeout") and mailer.timeout is None:
-            mailer.timeout = TIMEOUT
+        yield
+    finally:
+        mailer = _shared.get()
+        _shared.reset(token)
+        if mailer is not None:
+            with contextlib.suppress(Exception):
+                mailer.close()
+
+
+def send(message: Message) -> Sent:
+    shared = _shared.get()
+    mailer = shared if shared is not None else _mailer()
+    try:
         taken = mailer.send_messages([build(message)])
     except Exception as exc:  # smtplib, socket and provider errors alike
+        if shared is not None:
+            with contextlib.suppress(Exception):
+                shared.close()
+            _shared.set(_mailer())  # a fresh connection for the next message
         raise DeliveryError(exc.__class__.__name__ + (f": {exc}" if str(exc) else "")) from exc
     if not taken:
         raise DeliveryError("the mail server took nothing")

@@ -184,10 +184,13 @@ def deliver_due(*, worker: str | None = None, limit: int | None = None, seconds:
     limit = limit if limit is not None else settings.ACCORD_MESSAGE_BATCH
     deadline = time.monotonic() + seconds if seconds is not None else None
     tried = 0
-    while tried < limit and (deadline is None or time.monotonic() < deadline):
-        claimed = claim(worker=worker)
-        if not claimed:
-            break
-        deliver(claimed[0], worker=worker)
-        tried += 1
+    from accord.messaging.backends.email import one_connection
+
+    with one_connection():
+        while tried < limit and (deadline is None or time.monotonic() < deadline):
+            claimed = claim(worker=worker)
+            if not claimed:
+                break
+            deliver(claimed[0], worker=worker)
+            tried += 1
     return tried
