@@ -68,6 +68,10 @@ def send(message: Message) -> Sent:
     shared = _shared.get()
     mailer = shared if shared is not None else _mailer()
     try:
+        if shared is not None:
+            # Opened before sending, the connection stays open after it (a backend that opens it
+            # itself closes it again).
+            shared.open()
         taken = mailer.send_messages([build(message)])
     except Exception as exc:  # smtplib, socket and provider errors alike
         if shared is not None:
