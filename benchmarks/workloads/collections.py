@@ -99,7 +99,7 @@ def ensure_invoices(data: Dataset, today: datetime.date, seed: int = 1313) -> in
             )
         with transaction.atomic():
             bulk.insert_values(Invoice, names, rows)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE billing_invoice")
     dbstats.refresh()

@@ -84,7 +84,8 @@ def _reset() -> None:
     PaymentAllocation.objects.filter(payment__source="bank").delete()
     Payment.objects.filter(source="bank").delete()
     Invoice.objects.filter(number__startswith=PREFIX).update(status="issued", paid_amount=0)
-    if connection.vendor == "postgresql":
+    # VACUUM cannot run inside a transaction (a test's): the planner's statistics can wait then.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE billing_invoice")
 
