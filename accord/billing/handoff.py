@@ -16,20 +16,17 @@ import io
 import zipfile
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from accord.billing import late_payment
 from accord.billing.models import (
     CollectionStep,
     Invoice,
     InvoiceDispute,
     InvoiceKind,
-    PaymentAllocation,
     PromiseToPay,
 )
 from accord.billing.models.invoices import UNPAID
@@ -51,35 +48,15 @@ def unpaid_invoices(company: Any, contact: Any) -> list[Invoice]:
     )
 
 
-def _charges(invoice: Invoice, today: datetime.date) -> tuple[decimal.Decimal, decimal.Decimal]:
-    from accord.billing.services.collections import _euro_rate, rates
-
-    payments = [
-        late_payment.Settlement(a.payment.received_on, a.amount)
-        for a in PaymentAllocation.objects.filter(invoice=invoice).select_related("payment")
-    ]
-    try:
-        interest = late_payment.interest(
-            amount=invoice.amount_due, due_date=invoice.due_date or today, until=today, rates=rates(), payments=payments
-        ).total
-    except late_payment.LatePaymentError:
-        interest = ZERO
-    compensation = ZERO
-    if invoice.currency == settings.DEFAULT_CURRENCY and invoice.due_date:
-        euro = _euro_rate(late_payment.compensation_rate_day(invoice.due_date))
-        if euro is not None:
-            compensation = late_payment.compensation(invoice.amount_due, euro)[1]
-    return interest, compensation
-
-
 def package(*, company: Any = None, contact: Any = None, today: datetime.date | None = None) -> bytes:
     """The hand-off ZIP of one customer (the caller checked the access)."""
     from accord.billing.pdf import file_name, render_invoice
+    from accord.billing.services.collections import charges_of
     from accord.messaging.models import Message
 
     today = today or timezone.localdate()
     invoices = unpaid_invoices(company, contact)
-    charged = {invoice.pk: _charges(invoice, today) for invoice in invoices}
+    charged = charges_of(invoices, today)
     messages = list(
         Message.objects.filter(
             Q(company=company) if company is not None else Q(contact=contact),

@@ -139,14 +139,6 @@ def _step(request: HttpRequest, step_id: uuid.UUID) -> CollectionStep:
     return step
 
 
-def _money(value: decimal.Decimal | None, field: str) -> decimal.Decimal | None:
-    if value is None:
-        return None
-    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= 10**12:  # type: ignore[operator]
-        raise ValidationError({field: ["Enter an amount with at most 2 decimal places."]})
-    return value
-
-
 @router.get("/collections/steps", response={200: list[StepOut], **ERRORS})
 def list_steps(request: HttpRequest, state: Literal["awaiting", "done", "rejected", ""] = "") -> Any:
     """The newest steps the caller may see (``state=awaiting``: those waiting for their decision)."""
@@ -184,7 +176,7 @@ def log_call(request: AuthedRequest, step_id: uuid.UUID, payload: CallIn) -> Any
         result=payload.result,
         note=payload.note,
         promised_on=payload.promised_on,
-        amount=_money(payload.amount, "amount"),
+        amount=payload.amount,
         dispute_reason=payload.note,
     )
     return 201, _step(request, step_id)
@@ -201,7 +193,7 @@ def record_promise(request: AuthedRequest, payload: PromiseIn) -> Any:
         company=data.get("company"),
         contact=data.get("contact"),
         promised_on=payload.promised_on,
-        amount=_money(payload.amount, "amount"),
+        amount=payload.amount,
         note=payload.note,
     )
     return 201, promise

@@ -22,7 +22,6 @@ from accord.billing.models import InvoiceKind, InvoiceLine, InvoiceStatus
 from accord.billing.models.invoices import CORRECTIONS
 from accord.billing.selectors.invoices import visible_invoices
 from accord.core import money
-from accord.core.models import ExchangeRate
 
 ZERO = decimal.Decimal("0.00")
 COUNTED = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
@@ -106,14 +105,9 @@ AGGREGATES = {
 }
 
 
-def _rates(end: datetime.date) -> dict[str, decimal.Decimal]:
-    """Base-currency units per unit of each currency, at the latest rate on or before ``end``."""
-    found: dict[str, decimal.Decimal] = {}
-    for currency, rate in (
-        ExchangeRate.objects.filter(day__lte=end).order_by("currency", "-day").values_list("currency", "rate")
-    ):
-        found.setdefault(currency, rate)
-    return found
+def _cost_rates(grouped: list[dict[str, Any]], end: datetime.date) -> dict[str, decimal.Decimal]:
+    """The base-currency value of each cost currency the rows name, at the period's end."""
+    return money.rates({values["cost_in"] for values in grouped if values["cost_in"]}, on=end)
 
 
 def _add(row: Row, values: dict[str, Any], rates: dict[str, decimal.Decimal], base: str) -> None:
@@ -124,7 +118,7 @@ def _add(row: Row, values: dict[str, Any], rates: dict[str, decimal.Decimal], ba
     if values["cost"] is None:
         return
     currency = values["cost_in"] or base
-    rate = decimal.Decimal(1) if currency == base else rates.get(currency)
+    rate = rates.get(currency)
     if rate is None:
         row.costed = False
         return
@@ -134,13 +128,13 @@ def _add(row: Row, values: dict[str, Any], rates: dict[str, decimal.Decimal], ba
 def by_product(user: Any, start: datetime.date, end: datetime.date) -> Report:
     """Revenue, cost and margin of each product sold in the period (lines with no product together)."""
     base = money.base_currency()
-    rates = _rates(end)
-    grouped = (
+    grouped = list(
         _lines(user, start, end)
         .values("product_id", "product__name", "product__sku", "cost_in")
         .annotate(**AGGREGATES)
         .order_by()
     )
+    rates = _cost_rates(grouped, end)
     rows: dict[Any, Row] = {}
     for values in grouped:
         key = values["product_id"]
@@ -156,13 +150,13 @@ def by_product(user: Any, start: datetime.date, end: datetime.date) -> Report:
 def by_customer(user: Any, start: datetime.date, end: datetime.date) -> Report:
     """Revenue, cost and margin of each customer invoiced in the period."""
     base = money.base_currency()
-    rates = _rates(end)
-    grouped = (
+    grouped = list(
         _lines(user, start, end)
         .values("invoice__company_id", "invoice__contact_id", "invoice__buyer_name", "cost_in")
         .annotate(**AGGREGATES)
         .order_by()
     )
+    rates = _cost_rates(grouped, end)
     rows: dict[Any, Row] = {}
     for values in grouped:
         key = (

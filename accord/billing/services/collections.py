@@ -53,10 +53,10 @@ from accord.billing.models import (
     PromiseToPay,
 )
 from accord.billing.models.invoices import UNPAID
-from accord.core import access, changes, languages
+from accord.billing.services.payments import clean_amount
+from accord.core import access, changes, languages, money
 from accord.core.access import AccessDenied, Action
 from accord.core.events import EventPayload, emit
-from accord.core.models import ExchangeRate
 from accord.core.money import format_money
 from accord.people.models import Company, Contact
 
@@ -409,11 +409,11 @@ def _outstanding(row: Mapping[str, Any]) -> decimal.Decimal:
 
 
 def _euro_rate(day: datetime.date) -> decimal.Decimal | None:
-    """PLN per euro from the last table published on or before ``day``."""
-    if settings.DEFAULT_CURRENCY != "PLN":
+    """PLN per euro from the last table published on or before ``day`` (the compensation's bands
+    are in złoty: none outside Poland)."""
+    if money.base_currency() != "PLN":
         return None
-    rate = ExchangeRate.objects.filter(currency="EUR", day__lte=day).order_by("-day").first()
-    return rate.rate if rate else None
+    return money.rates(["EUR"], on=day).get("EUR")
 
 
 def _charges(
@@ -441,6 +441,28 @@ def _charges(
         if euro is not None:
             compensation = late_payment.compensation(amount, euro)[1]
     return interest, compensation
+
+
+def charges_of(invoices: Sequence[Invoice], today: datetime.date) -> dict[Any, tuple[decimal.Decimal, decimal.Decimal]]:
+    """Statutory interest to ``today`` and the recovery compensation of each invoice, as the run
+    computes them for its steps (payments read in one query)."""
+    payments: dict[Any, list[late_payment.Settlement]] = defaultdict(list)
+    for invoice_id, amount, received_on in PaymentAllocation.objects.filter(invoice__in=invoices).values_list(
+        "invoice_id", "amount", "payment__received_on"
+    ):
+        payments[invoice_id].append(late_payment.Settlement(received_on, amount))
+    cache = _RunCache(rates=rates())
+    found = {}
+    for invoice in invoices:
+        row = {
+            "id": invoice.pk,
+            "due_date": invoice.due_date or today,
+            "currency": invoice.currency,
+            "gross_total": invoice.gross_total,
+            "corrections_total": invoice.corrections_total,
+        }
+        found[invoice.pk] = _charges(row, today, payments, cache)
+    return found
 
 
 def _parties(keys: Sequence[CustomerKey]) -> tuple[dict[Any, Company], dict[Any, Contact]]:
@@ -846,7 +868,7 @@ def record_promise(
     promised_on: datetime.date,
     company: Company | None = None,
     contact: Contact | None = None,
-    amount: decimal.Decimal | None = None,
+    amount: Any = None,
     note: str = "",
     today: datetime.date | None = None,
 ) -> PromiseToPay:
@@ -858,8 +880,8 @@ def record_promise(
         errors["promised_on"] = [_("A promise to pay needs a date from today on.")]
     elif promised_on > today + datetime.timedelta(days=366):
         errors["promised_on"] = [_("A promise to pay needs a date within a year.")]
-    if amount is not None and amount <= 0:
-        errors["amount"] = [_("Enter an amount greater than zero.")]
+    # The payments' own check: a positive amount the money columns hold, to the grosz.
+    amount = clean_amount(amount, errors) if amount is not None and str(amount).strip() else None
     if errors:
         raise ValidationError(errors)
     promise = PromiseToPay.objects.create(
@@ -1022,7 +1044,7 @@ def log_call(
     result: str,
     note: str = "",
     promised_on: datetime.date | None = None,
-    amount: decimal.Decimal | None = None,
+    amount: Any = None,
     dispute_reason: str = "",
     today: datetime.date | None = None,
 ) -> Any:

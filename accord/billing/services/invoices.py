@@ -39,9 +39,8 @@ from accord.billing.models.invoices import series_kind
 from accord.billing.models.lines import line_net, line_vat
 from accord.billing.services import common
 from accord.billing.services.lines import LineIn, RateTotal, Summary, clean_lines, line_fields, line_snapshot, summarize
-from accord.core import access, changes, languages, money
+from accord.core import access, changes, exchange_rates, languages, money
 from accord.core.events import emit
-from accord.core.models import ExchangeRate
 from accord.core.sequences import next_value
 from accord.people import selectors as people_selectors
 
@@ -295,12 +294,13 @@ def _store_totals(invoice: Invoice, summary: Summary, rate: decimal.Decimal | No
     ]
 
 
-def rate_before(currency: str, sale_date: datetime.date) -> ExchangeRate:
+def rate_before(currency: str, sale_date: datetime.date) -> tuple[decimal.Decimal, datetime.date]:
     """The exchange rate of the last working day before the date of sale (Polish VAT act, art.
-    31a): the latest rate strictly before ``sale_date``. A ValidationError names the currency and
-    the date when none is known."""
-    found = ExchangeRate.objects.filter(currency=currency, day__lt=sale_date).order_by("-day").first()
-    if found is None:
+    31a) and its day (``core.exchange_rates.rate_before``). A ValidationError names the currency
+    and the date when none is known."""
+    try:
+        return exchange_rates.rate_before(currency, sale_date, stale_after=None)
+    except exchange_rates.NoRate:
         raise ValidationError(
             {
                 "currency": [
@@ -308,8 +308,7 @@ def rate_before(currency: str, sale_date: datetime.date) -> ExchangeRate:
                     % {"currency": currency, "date": sale_date.isoformat()}
                 ]
             }
-        )
-    return found
+        ) from None
 
 
 def _validate_draft(invoice: Invoice) -> None:
@@ -544,9 +543,8 @@ def issue(*, actor: User | None, invoice: Invoice, expected_version: int | None 
     _validate_draft(locked)
     rate: decimal.Decimal | None = None
     if locked.currency != money.base_currency():
-        row = rate_before(locked.currency, locked.sale_date)
-        rate = row.rate
-        locked.exchange_rate, locked.exchange_rate_day = row.rate, row.day
+        rate, rate_day = rate_before(locked.currency, locked.sale_date)
+        locked.exchange_rate, locked.exchange_rate_day = rate, rate_day
     summary = summary_of(locked)
     _store_totals(locked, summary, rate)
     locked.vat_total_base = sum((decimal.Decimal(r["vat_base"]) for r in locked.vat_summary), ZERO)

@@ -4,7 +4,6 @@ taken; the decisions and the call's result go to the collections services."""
 from __future__ import annotations
 
 import datetime
-import decimal
 from typing import Any
 
 from django.contrib import messages
@@ -83,19 +82,6 @@ def _date(raw: str) -> datetime.date | None:
         raise ValidationError({"promised_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
 
 
-def _amount(raw: str) -> decimal.Decimal | None:
-    raw = raw.strip().replace(" ", "").replace(",", ".")
-    if not raw:
-        return None
-    try:
-        value = decimal.Decimal(raw)
-    except decimal.InvalidOperation:
-        raise ValidationError({"amount": [_("Enter a number.")]}) from None
-    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= 10**12:  # type: ignore[operator]
-        raise ValidationError({"amount": [_("Enter an amount with at most 2 decimal places.")]})
-    return value
-
-
 @login_required
 @require_POST
 def call_log(request: AuthedRequest, pk: Any) -> HttpResponse:
@@ -109,7 +95,7 @@ def call_log(request: AuthedRequest, pk: Any) -> HttpResponse:
             result=request.POST.get("result", ""),
             note=request.POST.get("note", "")[:2000],
             promised_on=_date(request.POST.get("promised_on", "")),
-            amount=_amount(request.POST.get("amount", "")),
+            amount=request.POST.get("amount", ""),
             dispute_reason=request.POST.get("note", "")[:300],
         )
     except ValidationError as exc:
