@@ -47,6 +47,24 @@ class OutgoingAttachment:
     content_type: str = "application/octet-stream"
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for ``queue_many``: what ``queue_message`` takes, as a value."""
+
+    channel: str
+    to: str
+    subject: str
+    idempotency_key: str
+    body: str = ""
+    body_html: str = ""
+    kind: str = ""
+    language: str = ""
+    contact: Contact | None = None
+    company: Company | None = None
+    related: Any = None
+    timeline_subject: str = ""
+
+
 def _recipient(channel: str, to: str) -> str:
     to = (to or "").strip()
     if channel == MessageChannel.EMAIL:
@@ -65,6 +83,45 @@ def _recipient(channel: str, to: str) -> str:
     if not to:
         raise ValidationError({"to": [_("Enter the address the letter goes to.")]})
     return to
+
+
+def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
+    """The queued row for ``item``, checked (the address for its channel, an e-mail's subject),
+    not saved. The language is the item's, else the customer's, else the site's."""
+    address = _recipient(item.channel, item.to)
+    subject = (item.subject or "").strip()
+    if not subject and item.channel == MessageChannel.EMAIL:
+        raise ValidationError({"subject": [_("Enter a subject.")]})
+    language = item.language
+    if not language:
+        from accord.people.selectors import customer_language
+
+        language = customer_language(contact=item.contact, company=item.company)
+    message = Message(
+        channel=item.channel,
+        state=MessageState.QUEUED,
+        idempotency_key=item.idempotency_key.strip(),
+        kind=item.kind[:40],
+        sent_by=actor,
+        contact=item.contact,
+        company=item.company,
+        language=languages.first_supported(language),
+        to_address=address,
+        subject=subject[:200],
+        body=item.body,
+        body_html=item.body_html,
+        related_entity=item.related._meta.label_lower if item.related is not None else "",
+        related_id=item.related.pk if item.related is not None else None,
+        next_attempt_at=now,
+        timeline_subject=item.timeline_subject[:200],
+    )
+    if item.channel == MessageChannel.EMAIL:
+        message.from_address = settings.ACCORD_EMAIL_FROM
+        message.reply_to = settings.ACCORD_EMAIL_REPLY_TO
+        # Made now and kept: a resend after a crash carries the same Message-ID, so the copy
+        # is recognisable for what it is, and a bounce names the message it is about.
+        message.external_id = make_msgid(domain=settings.ACCORD_MESSAGE_DOMAIN)
+    return message
 
 
 def queue_message(
@@ -99,39 +156,24 @@ def queue_message(
     existing = Message.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
-    address = _recipient(channel, to)
-    subject = (subject or "").strip()
-    if not subject and channel == MessageChannel.EMAIL:
-        raise ValidationError({"subject": [_("Enter a subject.")]})
-    if not language:
-        from accord.people.selectors import customer_language
-
-        language = customer_language(contact=contact, company=company)
-    now = timezone.now()
-    message = Message(
-        channel=channel,
-        state=MessageState.QUEUED,
-        idempotency_key=key,
-        kind=kind[:40],
-        sent_by=actor,
-        contact=contact,
-        company=company,
-        language=languages.first_supported(language),
-        to_address=address,
-        subject=subject[:200],
-        body=body,
-        body_html=body_html,
-        related_entity=related._meta.label_lower if related is not None else "",
-        related_id=related.pk if related is not None else None,
-        next_attempt_at=now,
-        timeline_subject=timeline_subject[:200],
+    message = _new_message(
+        actor,
+        Outgoing(
+            channel=channel,
+            to=to,
+            subject=subject,
+            idempotency_key=key,
+            body=body,
+            body_html=body_html,
+            kind=kind,
+            language=language,
+            contact=contact,
+            company=company,
+            related=related,
+            timeline_subject=timeline_subject,
+        ),
+        timezone.now(),
     )
-    if channel == MessageChannel.EMAIL:
-        message.from_address = settings.ACCORD_EMAIL_FROM
-        message.reply_to = settings.ACCORD_EMAIL_REPLY_TO
-        # Made now and kept: a resend after a crash carries the same Message-ID, so the copy
-        # is recognisable for what it is, and a bounce names the message it is about.
-        message.external_id = make_msgid(domain=settings.ACCORD_MESSAGE_DOMAIN)
     try:
         with transaction.atomic():
             message.save()
@@ -148,24 +190,6 @@ def queue_message(
     if channel != MessageChannel.LETTER:
         transaction.on_commit(lambda: _nudge(message.pk))
     return message
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for ``queue_many``: what ``queue_message`` takes, as a value."""
-
-    channel: str
-    to: str
-    subject: str
-    idempotency_key: str
-    body: str = ""
-    body_html: str = ""
-    kind: str = ""
-    language: str = ""
-    contact: Contact | None = None
-    company: Company | None = None
-    related: Any = None
-    timeline_subject: str = ""
 
 
 class MessagesQueued(EventPayload):
@@ -196,32 +220,10 @@ def queue_many(*, actor: User | None, items: Sequence[Outgoing]) -> list[Message
                 errors[f"{i}.channel"] = [_("Choose e-mail, SMS or letter.")]
             continue
         try:
-            address = _recipient(item.channel, item.to)
+            message = _new_message(actor, item, now)
         except ValidationError as exc:
             errors.update({f"{i}.{field}": problems for field, problems in exc.message_dict.items()})
             continue
-        message = Message(
-            channel=item.channel,
-            state=MessageState.QUEUED,
-            idempotency_key=key,
-            kind=item.kind[:40],
-            sent_by=actor,
-            contact=item.contact,
-            company=item.company,
-            language=languages.first_supported(item.language),
-            to_address=address,
-            subject=(item.subject or "").strip()[:200],
-            body=item.body,
-            body_html=item.body_html,
-            related_entity=item.related._meta.label_lower if item.related is not None else "",
-            related_id=item.related.pk if item.related is not None else None,
-            next_attempt_at=now,
-            timeline_subject=item.timeline_subject[:200],
-        )
-        if item.channel == MessageChannel.EMAIL:
-            message.from_address = settings.ACCORD_EMAIL_FROM
-            message.reply_to = settings.ACCORD_EMAIL_REPLY_TO
-            message.external_id = make_msgid(domain=settings.ACCORD_MESSAGE_DOMAIN)
         existing[key] = message
         made.append(message)
     if errors:
