@@ -210,6 +210,3 @@ class InvoiceLine(PricedLine):
     # may change later; a line without a product has none).
     unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2, null=True, blank=True)
     cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
-
-    class Meta(PricedLine.Meta):
-        pass

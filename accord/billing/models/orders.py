@@ -76,6 +76,3 @@ class OrderLine(PricedLine):
     """A line of an order; the invoice lines made of it say it is invoiced."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-
-    class Meta(PricedLine.Meta):
-        pass

@@ -14,7 +14,7 @@ from accord.people.models import Company, Contact
 M = TypeVar("M", bound=models.Model)
 
 
-def visible(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+def visible(user: Any, queryset: models.QuerySet[M], *, made_by: str | None = "created_by") -> models.QuerySet[M]:
     """The billing records of ``queryset`` that ``user`` may see: those of the companies and
     contacts in their sight, and those they made (the same rule as ``access_via`` on the models,
     written as sub-queries so lists need no DISTINCT)."""
@@ -24,4 +24,7 @@ def visible(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
         return queryset
     companies = access.scope(user, Company.objects.all()).values("pk")
     contacts = access.scope(user, Contact.objects.all()).values("pk")
-    return queryset.filter(Q(company__in=companies) | Q(contact__in=contacts) | Q(created_by_id=user.id))
+    seen = Q(company__in=companies) | Q(contact__in=contacts)
+    if made_by:  # and those they made, for records that say who made them
+        seen |= Q(**{f"{made_by}_id": user.id})
+    return queryset.filter(seen)

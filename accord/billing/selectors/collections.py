@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -22,20 +23,15 @@ from accord.billing.models import (
     LatePaymentRate,
     PromiseToPay,
 )
+from accord.billing.selectors import visible
 from accord.core import access
-from accord.people.models import Company, Contact
 
 M = TypeVar("M", bound=models.Model)
 
 
 def of_visible_customers(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if access.sees_all(user):
-        return queryset
-    companies = access.scope(user, Company.objects.all()).values("pk")
-    contacts = access.scope(user, Contact.objects.all()).values("pk")
-    return queryset.filter(Q(company__in=companies) | Q(contact__in=contacts))
+    """Collections records of the customers ``user`` may see (billing's rule, without a maker)."""
+    return visible(user, queryset, made_by=None)
 
 
 def _steps(user: Any) -> QuerySet[CollectionStep]:
@@ -117,6 +113,14 @@ def ladders() -> list[CollectionLadder]:
             Prefetch("levels", queryset=CollectionLevel.objects.order_by("position"))
         )
     )
+
+
+def ladder(pk: Any) -> CollectionLadder | None:
+    """One ladder; None for a missing one or a malformed key."""
+    try:
+        return CollectionLadder.objects.filter(pk=pk).first() if pk else None
+    except (ValueError, TypeError, ValidationError):
+        return None
 
 
 def interest_rates() -> list[LatePaymentRate]:

@@ -53,6 +53,7 @@ from accord.billing.models import (
     PromiseToPay,
 )
 from accord.billing.models.invoices import UNPAID
+from accord.billing.services.common import customer_block
 from accord.billing.services.payments import clean_amount
 from accord.core import access, changes, languages, money
 from accord.core.access import AccessDenied, Action
@@ -505,14 +506,8 @@ def _reach(company: Company | None, contact: Contact | None) -> _Reach:
         person = links[0].contact if links else None
     email = (person.primary_email if person else "") or (company.primary_email if company else "")
     phone = (person.primary_phone if person else "") or (company.primary_phone if company else "")
-    party = company or contact
-    found = list(party.addresses.all()) if party is not None else []
-    postal = ""
-    if found:
-        address = found[0]
-        lines = [p for p in (address.street, f"{address.postal_code} {address.city}".strip()) if p]
-        if lines:
-            postal = "\n".join([str(party)[:200], *lines])
+    block = customer_block(company, contact)
+    postal = "\n".join([block["name"], block["address"]]) if block["address"] else ""
     return _Reach(email, phone, postal, customer_language(contact=contact, company=company))
 
 

@@ -48,10 +48,10 @@ def customer_block(company: Company | None, contact: Contact | None) -> dict[str
     if company is not None:
         name = company.name
         tax_id = company.nip or company.vat_id
-        address = company.addresses.order_by("position", "id").first()
+        address = next(iter(company.addresses.all()), None)  # first by position; prefetched or read
     elif contact is not None:
         name = str(contact)
-        address = contact.addresses.order_by("position", "id").first()
+        address = next(iter(contact.addresses.all()), None)
     lines: list[str] = []
     if address is not None:
         lines.extend(p for p in (address.street, f"{address.postal_code} {address.city}".strip()) if p)

@@ -105,25 +105,27 @@ def call_log(request: AuthedRequest, pk: Any) -> HttpResponse:
     return redirect("billing:collection-calls")
 
 
+def _customer(request: AuthedRequest, kind: str, pk: Any) -> tuple[Any, Any]:
+    """The company or the contact a collections URL names (``kind``), if the user may see it."""
+    from accord.core import selectors as core_selectors
+    from accord.people.models import Company, Contact
+
+    company = core_selectors.find_visible(request.user, Company, pk) if kind == "company" else None
+    contact = core_selectors.find_visible(request.user, Contact, pk) if kind == "contact" else None
+    if company is None and contact is None:
+        raise Http404
+    return company, contact
+
+
 @login_required
 def handoff_package(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
     """The case for a lawyer or a debt collector, as one ZIP (the customer must be in sight)."""
     from accord.billing import handoff
-    from accord.core import selectors as core_selectors
-    from accord.people.models import Company, Contact
 
-    party: Company | Contact | None = None
-    if kind == "company":
-        party = core_selectors.find_visible(request.user, Company, pk)
-    elif kind == "contact":
-        party = core_selectors.find_visible(request.user, Contact, pk)
-    if party is None:
-        raise Http404
-    content = handoff.package(
-        company=party if kind == "company" else None, contact=party if kind == "contact" else None
-    )
+    company, contact = _customer(request, kind, pk)
+    content = handoff.package(company=company, contact=contact)
     response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="collection-case-{party.pk}.zip"'
+    response["Content-Disposition"] = f'attachment; filename="collection-case-{pk}.zip"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -202,7 +204,7 @@ def collection_settings(request: AuthedRequest) -> HttpResponse:
 def ladder_save(request: AuthedRequest, pk: Any = None) -> HttpResponse:
     from accord.billing.models import CollectionLadder
 
-    ladder = next((item for item in selectors.ladders() if str(item.pk) == str(pk)), None) if pk else None
+    ladder = selectors.ladder(pk) if pk else None
     if pk and ladder is None:
         raise Http404
     try:
@@ -241,15 +243,8 @@ def rate_save(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def profile_save(request: AuthedRequest, kind: str, pk: Any) -> HttpResponse:
     """A customer's ladder and key-account flag, from the invoice page."""
-    from accord.core import selectors as core_selectors
-    from accord.people.models import Company, Contact
-
-    company = core_selectors.find_visible(request.user, Company, pk) if kind == "company" else None
-    contact = core_selectors.find_visible(request.user, Contact, pk) if kind == "contact" else None
-    if company is None and contact is None:
-        raise Http404
-    raw = request.POST.get("ladder", "")
-    ladder = next((item for item in selectors.ladders() if str(item.pk) == raw), None)
+    company, contact = _customer(request, kind, pk)
+    ladder = selectors.ladder(request.POST.get("ladder", ""))
     services.save_profile(
         actor=request.user,
         company=company,
