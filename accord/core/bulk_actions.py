@@ -84,7 +84,7 @@ def select(*, actor: User, screen: ListScreen, params: Mapping[str, Any]) -> Sel
         kept = [str(v) for v in (params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]) if v]
         if kept:
             query.raw[name] = kept[:1]
-    return Selection(screen, query, apply(screen.spec, query, screen.visible(actor)))
+    return Selection(screen, query, apply(screen.spec, query, screen.visible(actor), user=actor))
 
 
 def action_of(name: str) -> Action:

@@ -47,6 +47,10 @@ class Filter:
     label: Any = ""
     # For filters that are not a plain lookup (a tag through its join table): values -> Q.
     build: Callable[[list[Any]], Q] | None = None
+    # The same condition narrowed to what a user may see, where that is cheaper to find (a tag's
+    # link rows carry the record's owner and team): (values, user) -> Q. The rows it selects must
+    # be exactly ``build``'s among those the user sees; the access policy still applies on top.
+    build_for: Callable[[list[Any], Any], Q] | None = None
 
     def convert(self, raw: str) -> Any:
         raw = raw.strip()
@@ -92,7 +96,9 @@ class Filter:
     def _bad_datetime() -> Any:
         raise ValidationError(_("Enter a date and time in ISO 8601."))
 
-    def q(self, values: list[Any]) -> Q:
+    def q(self, values: list[Any], user: Any = None) -> Q:
+        if self.build_for is not None and user is not None:
+            return self.build_for(values, user)
         if self.build is not None:
             return self.build(values)
         if self.lookup == "exact":
@@ -278,10 +284,12 @@ def parse(
     return query
 
 
-def apply(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+def apply(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M], *, user: Any = None) -> models.QuerySet[M]:
+    """``queryset`` narrowed by the query's filters and search. Given the ``user`` whose visible
+    rows ``queryset`` holds, filters that can use it (``Filter.build_for``) do."""
     filter_map = spec.filter_map()
     for name, values in query.filters.items():
-        queryset = queryset.filter(filter_map[name].q(values))
+        queryset = queryset.filter(filter_map[name].q(values, user))
     for condition in query.custom.values():
         queryset = queryset.filter(condition)
     if query.search and spec.search is not None:

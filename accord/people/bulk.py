@@ -43,6 +43,7 @@ from accord.people.models import (
     Company,
     Contact,
     ContactCompany,
+    ContactTag,
     EmailAddress,
     EmailLabel,
     Language,
@@ -411,7 +412,7 @@ class Writer:
         bulk.insert_values(EmailAddress, ["id", "contact", "email", "label", "position"], emails)
         bulk.insert_values(PhoneNumber, ["id", "contact", "number", "label", "position"], phones)
         bulk.insert_values(ContactCompany, ["id", "contact", "company", "job_title", "department", "is_primary"], links)
-        bulk.insert_values(Contact.tags.through, ["contact", "tag"], tagged)
+        bulk.insert_values(ContactTag, ["contact", "tag"], tagged)
         bulk.insert_values(AuditEntry, AUDIT_COLUMNS, audit)
         if self.announce:
             emit(ContactsImported(count=len(rows), ids=[c.id for c in contacts]), actor=self.actor)
@@ -550,7 +551,7 @@ def _current_lists(ids: Sequence[uuid.UUID]) -> dict[str, dict[uuid.UUID, list[A
         .values_list("contact_id", "number", "label")
     ):
         found["phones"].setdefault(pk, []).append((number, label))
-    for pk, name in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
+    for pk, name in ContactTag.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
         found["tags"].setdefault(pk, []).append(name)
     return found
 

@@ -24,8 +24,10 @@ from accord.people.models import (
     Channel,
     Company,
     CompanySize,
+    CompanyTag,
     Contact,
     ContactCompany,
+    ContactTag,
     EmailAddress,
     PhoneNumber,
     Source,
@@ -249,9 +251,7 @@ def generate(ctx: DemoContext) -> None:
     Address.objects.bulk_create(
         [Address(company=c, label="office", **a) for c, _e, _p, a in company_children], batch_size=2000
     )
-    Company.tags.through.objects.bulk_create(
-        [Company.tags.through(company_id=c.pk, tag_id=t.pk) for c, t in company_tags], batch_size=2000
-    )
+    CompanyTag.objects.bulk_create([CompanyTag(company_id=c.pk, tag_id=t.pk) for c, t in company_tags], batch_size=2000)
     ctx.log(f"  {len(companies)} companies")
 
     # --- contacts --------------------------------------------------------------------------------
@@ -339,8 +339,6 @@ def generate(ctx: DemoContext) -> None:
     PhoneNumber.objects.bulk_create(phone_rows, batch_size=2000)
     Address.objects.bulk_create(address_rows, batch_size=2000)
     ContactCompany.objects.bulk_create(links, batch_size=2000)
-    Contact.tags.through.objects.bulk_create(
-        [Contact.tags.through(contact_id=c.pk, tag_id=t.pk) for c, t in contact_tags], batch_size=2000
-    )
+    ContactTag.objects.bulk_create([ContactTag(contact_id=c.pk, tag_id=t.pk) for c, t in contact_tags], batch_size=2000)
     ctx.data.update(companies=companies, contacts=contacts, links=links)
     ctx.log(f"  {len(contacts)} contacts")

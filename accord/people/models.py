@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -57,9 +57,16 @@ class Language(models.TextChoices):
 
 
 class PartyModel(OwnedModel):
-    """What companies and contacts share: ownership, tags, custom fields, search and recency."""
+    """What companies and contacts share: ownership, tags, custom fields, search and recency.
 
-    tags = models.ManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("tags"))
+    Tags are declared on each of them, each through its own link model (``CompanyTag``,
+    ``ContactTag``), which carries the record's owner, team and territory for the access policy."""
+
+    if TYPE_CHECKING:
+        from django.db.models.fields.related_descriptors import ManyRelatedManager
+
+        tags: ManyRelatedManager[Tag, Any]
+
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Key of the record in another system (shop, ERP, old CRM); imports and upserts match on it.
@@ -90,6 +97,7 @@ class Company(PartyModel):
 
     name = models.CharField(_("name"), max_length=200)
     sort_name = models.CharField(max_length=200, editable=False, db_index=False)
+    tags = models.ManyToManyField(Tag, through="CompanyTag", blank=True, related_name="+", verbose_name=_("tags"))
     vat_id = models.CharField(_("VAT id"), max_length=20, blank=True)
     nip = models.CharField(_("NIP"), max_length=10, blank=True, help_text=_("Polish tax id, 10 digits."))
     regon = models.CharField(_("REGON"), max_length=14, blank=True, help_text=_("Polish business register number."))
@@ -137,6 +145,7 @@ class Contact(PartyModel):
     companies = models.ManyToManyField(
         Company, through="ContactCompany", related_name="contacts", blank=True, verbose_name=_("companies")
     )
+    tags = models.ManyToManyField(Tag, through="ContactTag", blank=True, related_name="+", verbose_name=_("tags"))
 
     audit_exclude: ClassVar[frozenset[str]] = PartyModel.audit_exclude | {"sort_name"}
 
@@ -186,6 +195,75 @@ class ContactCompany(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} @ {self.company}"
+
+
+class TagLink(models.Model):
+    """A tag on a record, with the record's owner, team and territory copied beside it.
+
+    The copies let a list filtered by a tag find the tagged records a user may see in the link
+    table's own index (a sales rep's "VIP" contacts are a tenth of all "VIP" contacts, and testing
+    each of those against the rep's access was most of the list's time). Database triggers fill
+    them when a link is written and follow the record when its owner, team or territory changes
+    (``migrations/0005_tag_links``): every path that moves a record (a form, the API, a mass
+    change, a merge, an import, plain SQL) keeps them right. They are read only to narrow such a
+    filter; the record's own columns remain what the access policy decides by."""
+
+    id = models.BigAutoField(primary_key=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        "identity.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "identity.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    territory = models.ForeignKey(
+        "identity.Territory",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CompanyTag(TagLink):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "people_company_tags"
+        unique_together = [("company", "tag")]
+        indexes = [models.Index(fields=["tag", "team", "owner", "territory", "company"], name="company_tag_access_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.tag_id}"
+
+
+class ContactTag(TagLink):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "people_contact_tags"
+        unique_together = [("contact", "tag")]
+        indexes = [models.Index(fields=["tag", "team", "owner", "territory", "contact"], name="contact_tag_access_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.tag_id}"
 
 
 def _one_party() -> models.CheckConstraint:

@@ -27,8 +27,10 @@ from accord.people.models import (
     Channel,
     Company,
     CompanySize,
+    CompanyTag,
     Contact,
     ContactCompany,
+    ContactTag,
     EmailAddress,
     Language,
     PhoneNumber,
@@ -39,13 +41,18 @@ P = TypeVar("P", Contact, Company)
 
 
 def _tag_filter(model: type[Contact] | type[Company]) -> Filter:
-    through = model.tags.through
+    through: type[ContactTag] | type[CompanyTag] = ContactTag if model is Contact else CompanyTag
     fk = "contact_id" if model is Contact else "company_id"
 
     def build(values: list[Any]) -> Q:
         return Q(pk__in=through.objects.filter(tag__name__in=values).values(fk))
 
-    return Filter("tag", "tags__name", build=build)
+    def build_for(values: list[Any], user: Any) -> Q:
+        # The links carry the record's owner, team and territory: the tagged records the user may
+        # see are found in the link index, not by testing every tagged record (``TagLink``).
+        return Q(pk__in=access.scope(user, through.objects.filter(tag__name__in=values)).values(fk))
+
+    return Filter("tag", "tags__name", build=build, build_for=build_for)
 
 
 def _common_filters(model: type) -> list[Filter]:
@@ -137,37 +144,37 @@ def _contact_rows(qs: QuerySet[Contact]) -> QuerySet[Contact]:
 
 
 def contact_page(user: Any, query: ListQuery) -> Page[Contact]:
-    qs = apply(CONTACT_LIST, query, visible_contacts(user))
+    qs = apply(CONTACT_LIST, query, visible_contacts(user), user=user)
     return paginate(CONTACT_LIST, query, _contact_rows(qs))
 
 
 def contact_records_page(user: Any, query: ListQuery) -> Page[Record[Contact]]:
     """A page of whole contact records (the API's list): the page, then every list of its contacts
     in one more query."""
-    qs = apply(CONTACT_LIST, query, visible_contacts(user))
+    qs = apply(CONTACT_LIST, query, visible_contacts(user), user=user)
     page = paginate(CONTACT_LIST, query, qs.select_related("owner"))
     return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
 def contact_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[Any] | None = None) -> Total:
     """How many contacts the list holds: exact, or an estimate when counting would be slow."""
-    return total(apply(CONTACT_LIST, query, visible_contacts(user)), exact=exact, query=query, page=page)
+    return total(apply(CONTACT_LIST, query, visible_contacts(user), user=user), exact=exact, query=query, page=page)
 
 
 def company_page(user: Any, query: ListQuery) -> Page[Company]:
-    qs = apply(COMPANY_LIST, query, visible_companies(user))
+    qs = apply(COMPANY_LIST, query, visible_companies(user), user=user)
     return paginate(COMPANY_LIST, query, qs.select_related("owner").prefetch_related("tags"))
 
 
 def company_records_page(user: Any, query: ListQuery) -> Page[Record[Company]]:
     """A page of whole company records (the API's list), their lists in one more query."""
-    qs = apply(COMPANY_LIST, query, visible_companies(user))
+    qs = apply(COMPANY_LIST, query, visible_companies(user), user=user)
     page = paginate(COMPANY_LIST, query, qs.select_related("owner"))
     return Page(_records(page.items), page.next_cursor, page.prev_cursor, page.limit)
 
 
 def company_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[Any] | None = None) -> Total:
-    return total(apply(COMPANY_LIST, query, visible_companies(user)), exact=exact, query=query, page=page)
+    return total(apply(COMPANY_LIST, query, visible_companies(user), user=user), exact=exact, query=query, page=page)
 
 
 # --- a whole record with its lists, in one query ----------------------------------------------------
@@ -201,7 +208,7 @@ def _list_columns(model: type[Contact] | type[Company]) -> dict[str, Any]:
             **{name: name for name in _ADDRESS_FIELDS},
         ),
         "json_tags": json_rows(
-            model.tags.through.objects.filter(**{f"{fk}_id": outer}),
+            (ContactTag if model is Contact else CompanyTag).objects.filter(**{f"{fk}_id": outer}),
             f"{fk}_id",
             id="tag_id",
             name="tag__name",
@@ -558,12 +565,12 @@ def contacts_for_export(user: Any, query: ListQuery) -> Iterator[Contact]:
     contact when ``user`` is None (the system: an admin's command line)."""
     if user is not None:
         access.require_export(user)
-    qs = apply(CONTACT_LIST, query, visible_contacts(user) if user is not None else Contact.objects.all())
+    qs = apply(CONTACT_LIST, query, visible_contacts(user) if user is not None else Contact.objects.all(), user=user)
     return walk(CONTACT_LIST, query, _contact_export_rows(qs))
 
 
 def companies_for_export(user: Any, query: ListQuery) -> Iterator[Company]:
     if user is not None:
         access.require_export(user)
-    qs = apply(COMPANY_LIST, query, visible_companies(user) if user is not None else Company.objects.all())
+    qs = apply(COMPANY_LIST, query, visible_companies(user) if user is not None else Company.objects.all(), user=user)
     return walk(COMPANY_LIST, query, _company_export_rows(qs))
