@@ -66,7 +66,15 @@ def visible_tags(user: Any) -> models.QuerySet[Tag]:
     # contacts and companies (0.6 s at a million contacts) for each list page's tag filter.
     used = Q(pk__in=[])
     for model, field in _tagged_models():
-        used |= Q(Exists(access.scope(user, model._default_manager.all()).filter(**{field: OuterRef("pk")})))
+        through: Any = model._meta.get_field(field).remote_field.through  # type: ignore[union-attr]
+        if access.is_owned_model(through):
+            # The link rows carry their record's owner, team and territory (people.TagLink): the
+            # question is answered in the links' index without reading a record.
+            tag_fk = model._meta.get_field(field).m2m_reverse_field_name()  # type: ignore[union-attr]
+            links = access.scope(user, through._default_manager.filter(**{tag_fk: OuterRef("pk")}))
+            used |= Q(Exists(links))
+        else:
+            used |= Q(Exists(access.scope(user, model._default_manager.all()).filter(**{field: OuterRef("pk")})))
     return Tag.objects.filter(used)
 
 
