@@ -474,7 +474,7 @@ def _read_segment(queryset: models.QuerySet[M], segment: _Segment, want: int, wa
         return list(ordered.order_by(*segment.order)[:want])
     columns = ["pk"] if segment.path is None else [segment.path, "pk"]
     every = queryset.model._default_manager.filter(segment.where).order_by(*segment.order)
-    bound = list(every.values_list(*columns)[walk - 1 : walk])
+    bound = _walk_bound(queryset.db, every.values_list(*columns)[walk - 1 : walk])
     if not bound:  # the whole segment is shorter than the walk
         return list(ordered.order_by(*segment.order)[:want])
     value, pk = (None, bound[0][0]) if segment.path is None else bound[0]
@@ -498,6 +498,27 @@ def _read_segment(queryset: models.QuerySet[M], segment: _Segment, want: int, wa
         after = after.filter(_walk_key__isnull=False)
     after = after.filter(_hidden_id(_position_q(hidden, value, pk, through=False)))
     return rows + list(after.order_by(*_unindexed(segment.order))[: want - len(rows)])
+
+
+# Where a walk of the sort order stops, per query, for a while: any bound splits the rows in two
+# parts read in turn, so one a little out of date (rows added or changed since) costs at most a
+# longer read, never a wrong page. Every filtered first page asks the same question.
+WALK_BOUND_SECONDS = 30.0
+_WALK_BOUNDS: dict[tuple[str, str], tuple[float, list[Any]]] = {}
+
+
+def _walk_bound(alias: str, query: models.QuerySet[Any]) -> list[Any]:
+    sql, params = query.query.sql_with_params()
+    key = (alias, f"{sql}\x00{params!r}")
+    now = time.monotonic()
+    cached = _WALK_BOUNDS.get(key)
+    if cached is not None and now - cached[0] < WALK_BOUND_SECONDS:
+        return cached[1]
+    bound = list(query)
+    if len(_WALK_BOUNDS) >= 512:
+        _WALK_BOUNDS.clear()
+    _WALK_BOUNDS[key] = (now, bound)
+    return bound
 
 
 def _hidden_id(condition: Q) -> Q:

@@ -131,3 +131,24 @@ def test_without_filters_the_list_is_one_plain_query(people, admin_user):
         listing.paginate(BOUNDED, query, listing.apply(BOUNDED, query, visible_contacts(admin_user)))
 
     assert len(captured.captured_queries) == 1
+
+
+@pytest.mark.parametrize("params", COMBINATIONS[:4])
+def test_a_bound_remembered_from_before_the_rows_changed_still_gives_the_plain_pages(people, owner, params):
+    listing._WALK_BOUNDS.clear()
+    _walk(BOUNDED, owner, params)  # remembers where each walk stopped
+    remembered = dict(listing._WALK_BOUNDS)
+    # Rows move in every sort order and a third of them go.
+    for i, contact in enumerate(Contact.objects.order_by("pk")):
+        if i % 3 == 0:
+            contact.delete()
+        else:
+            Contact.objects.filter(pk=contact.pk).update(
+                sort_name=f"{chr(97 + (i * 5) % 26)} ann", created_at=contact.created_at - datetime.timedelta(days=i)
+            )
+
+    pages = _walk(BOUNDED, owner, params)
+
+    assert remembered
+    assert all(listing._WALK_BOUNDS[key] is bound for key, bound in remembered.items()), "stale bounds were used"
+    assert pages == _walk(PLAIN, owner, params)
