@@ -3,6 +3,10 @@
 The link tables stay as they were (``people_company_tags``, ``people_contact_tags``); the state
 learns that they are ``CompanyTag`` and ``ContactTag``, the tables gain the three columns and an
 index, and triggers keep the columns equal to the record's (see ``TagLink``).
+
+On SQLite, a later migration that rebuilds one of these tables (Django copies the table to alter
+it there) drops its triggers: such a migration must run ``install`` again
+(``tests/test_tag_links.py`` fails until it does).
 """
 
 import django.db.models.deletion
