@@ -75,12 +75,19 @@ log = logging.getLogger(__name__)
 SENT_BY_WORKERS = (MessageChannel.EMAIL, MessageChannel.SMS)
 
 
-def _due(now: datetime.datetime) -> Q:
+def _waiting(now: datetime.datetime) -> Q:
+    """Queued and due."""
+    return Q(channel__in=SENT_BY_WORKERS, state=MessageState.QUEUED, next_attempt_at__lte=now)
+
+
+def _abandoned(now: datetime.datetime) -> Q:
+    """Held by a worker whose lease ran out (it died, or its send outlasted the lease)."""
     lease = datetime.timedelta(seconds=settings.ACCORD_MESSAGE_LEASE_SECONDS)
-    return Q(channel__in=SENT_BY_WORKERS) & (
-        Q(state=MessageState.QUEUED, next_attempt_at__lte=now)
-        | Q(state=MessageState.SENDING, claimed_at__lt=now - lease)
-    )
+    return Q(channel__in=SENT_BY_WORKERS, state=MessageState.SENDING, claimed_at__lt=now - lease)
+
+
+def _due(now: datetime.datetime) -> Q:
+    return _waiting(now) | _abandoned(now)
 
 
 def claim(*, worker: str, limit: int = 1, only: Any = None, now: datetime.datetime | None = None) -> list[Any]:
@@ -104,10 +111,16 @@ def claim(*, worker: str, limit: int = 1, only: Any = None, now: datetime.dateti
         "version": F("version") + 1,
     }
     with transaction.atomic():
-        candidates = Message.objects.filter(due).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        keys = list(candidates.values_list("pk", flat=True)[:limit])
+        keys: list[Any] = []
+        # What dead workers left, then the queue, each read in the order of the due index
+        # (state, next_attempt_at): a claim reads the few rows it takes, not every due one.
+        for kind in (_abandoned(now), _waiting(now)):
+            candidates = Message.objects.filter(kind if only is None else kind & Q(pk=only))
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True)
+            keys += candidates.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - len(keys)]
+            if len(keys) >= limit:
+                break
         if not keys:
             return []
         # The condition is checked again in the UPDATE itself: a row another worker claimed
