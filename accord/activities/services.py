@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Max, Q, Value, When
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from accord.activities.models import (
     Task,
     TaskStatus,
 )
-from accord.core import access, changes, typeddata
+from accord.core import access, bulk, changes, typeddata
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import check_version
 from accord.core.event_types import RecordCreated
@@ -104,16 +104,13 @@ def _touch_last_interactions(interactions: Sequence[Interaction], *, now: dateti
             if pk is not None and (pk not in latest[model] or latest[model][pk] < when):
                 latest[model][pk] = when
     for model, whens in latest.items():
-        if not whens:
-            continue
-        when_of: Any = Case(
-            *(When(pk=pk, then=Value(when)) for pk, when in whens.items()), output_field=DateTimeField()
-        )
-        if len(whens) == 1:
-            when_of = next(iter(whens.values()))
-        model.objects.filter(pk__in=list(whens)).filter(
-            Q(last_interaction_at__lt=when_of) | Q(last_interaction_at__isnull=True)
-        ).update(last_interaction_at=when_of)
+        if whens:
+            bulk.update_rows(
+                model,
+                ["last_interaction_at"],
+                whens.items(),
+                where="t.last_interaction_at IS NULL OR t.last_interaction_at < v.last_interaction_at",
+            )
 
 
 def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:

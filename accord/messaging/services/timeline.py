@@ -10,7 +10,6 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, UUIDField, Value, When
 
 from accord.messaging.models import Message, MessageChannel
 
@@ -147,14 +146,7 @@ def _log(messages: Sequence[Message]) -> dict[Any, Any]:
 
 def _note_interactions(made: dict[Any, Any]) -> None:
     """Each message keeps the key of its timeline entry: one UPDATE for all."""
-    if not made:
-        return
-    if len(made) == 1:
-        [(pk, interaction)] = made.items()
-        Message.objects.filter(pk=pk).update(interaction_id=interaction.pk)
-        return
-    Message.objects.filter(pk__in=list(made)).update(
-        interaction_id=Case(
-            *(When(pk=pk, then=Value(interaction.pk)) for pk, interaction in made.items()), output_field=UUIDField()
-        )
-    )
+    from accord.core import bulk
+
+    if made:
+        bulk.update_rows(Message, ["interaction_id"], [(pk, interaction.pk) for pk, interaction in made.items()])
