@@ -60,7 +60,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, When
+from django.db.models import BooleanField, Case, F, PositiveIntegerField, Q, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -115,7 +116,7 @@ def claim(*, worker: str, limit: int = 1, only: Any = None, now: datetime.dateti
         # What dead workers left, then the queue, each read in the order of the due index
         # (state, next_attempt_at): a claim reads the few rows it takes, not every due one.
         for kind in (_abandoned(now), _waiting(now)):
-            candidates = Message.objects.filter(kind if only is None else kind & Q(pk=only))
+            candidates = Message.objects.filter(kind if only is None else kind & Q(pk=only)).filter(_in_due_index())
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
             keys += candidates.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - len(keys)]
@@ -129,6 +130,15 @@ def claim(*, worker: str, limit: int = 1, only: Any = None, now: datetime.dateti
             mine = Message.objects.filter(pk__in=keys, state=MessageState.SENDING, claimed_by=worker, claimed_at=now)
             keys = list(mine.values_list("pk", flat=True))
     return keys
+
+
+def _in_due_index() -> RawSQL:
+    """The condition of the due index (partial: ``state IN ('queued', 'sending')``), written out.
+    SQLite uses a partial index only for a query that repeats its condition literally (a bound
+    parameter does not count); without it, every claim read and sorted all the queued rows."""
+    quote = connection.ops.quote_name
+    column = f"{quote(Message._meta.db_table)}.{quote('state')}"
+    return RawSQL(f"{column} IN ('queued', 'sending')", [], output_field=BooleanField())  # noqa: S611 - constant SQL
 
 
 def _send(message: Message) -> Sent:
