@@ -32,10 +32,11 @@ What is guaranteed:
 - On PostgreSQL the worker's commits do not wait for the disk (``synchronous_commit`` off for its
   connection), except the one that records a batch ``sent``, which waits and with it makes
   everything the worker committed before durable. A database server that crashes can therefore
-  forget the ``sent_at`` notes of each worker's current batch (as if the worker had died before
-  writing them): at most ``ACCORD_MESSAGE_CLAIM`` messages per worker are sent again, with the
-  same Message-ID; none is lost. (A killed worker loses nothing this way: what it committed is in
-  the server's hands.)
+  forget what a worker committed in its current batch, as if the worker had died before writing
+  it: its claim and the ``sent_at`` notes (at most ``ACCORD_MESSAGE_CLAIM`` messages per worker
+  are sent again, with the same Message-ID; none is lost) and its failed attempts (tried again
+  without their wait). A killed worker loses nothing this way: what it committed is in the
+  database server's hands.
 - A send that outlasts its lease (a server answering slower than ``ACCORD_MESSAGE_LEASE_SECONDS``,
   kept well above the backends' timeouts) lets another worker take the message meanwhile, and
   only the worker whose claim still stands records the outcome; the message may go out twice,
