@@ -6,12 +6,12 @@ import datetime
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +25,11 @@ from accord.activities.models import (
     Task,
     TaskStatus,
 )
-from accord.core import access, changes, typeddata
-from accord.core.access import Action
+from accord.core import access, bulk, changes, typeddata
+from accord.core.access import AccessDenied, Action
 from accord.core.errors import check_version
-from accord.core.events import emit
+from accord.core.event_types import RecordCreated
+from accord.core.events import emit, emit_each
 from accord.people.models import Company, Contact, ContactCompany
 
 if TYPE_CHECKING:
@@ -87,14 +88,29 @@ def _require_party_visible(actor: User | None, data: Any, errors: dict[str, list
 def _touch_last_interaction(interaction: Interaction, *, now: datetime.datetime | None = None) -> None:
     """Keep ``last_interaction_at`` of the contact and company current (lists sort by it). A
     meeting still ahead does not count until it has taken place (``touch_past_appointments``)."""
-    when = interaction.occurred_at
-    if when > (now or timezone.now()):
-        return
-    for model, pk in ((Contact, interaction.contact_id), (Company, interaction.company_id)):
-        if pk is not None:
-            model.objects.filter(pk=pk).filter(
-                Q(last_interaction_at__lt=when) | Q(last_interaction_at__isnull=True)
-            ).update(last_interaction_at=when)
+    _touch_last_interactions([interaction], now=now)
+
+
+def _touch_last_interactions(interactions: Sequence[Interaction], *, now: datetime.datetime | None = None) -> None:
+    """``_touch_last_interaction`` for many: one UPDATE of their contacts and one of their
+    companies, each moved forward to its latest interaction that has taken place."""
+    now = now or timezone.now()
+    latest: dict[type[Contact] | type[Company], dict[Any, datetime.datetime]] = {Contact: {}, Company: {}}
+    for interaction in interactions:
+        when = interaction.occurred_at
+        if when > now:
+            continue
+        for model, pk in ((Contact, interaction.contact_id), (Company, interaction.company_id)):
+            if pk is not None and (pk not in latest[model] or latest[model][pk] < when):
+                latest[model][pk] = when
+    for model, whens in latest.items():
+        if whens:
+            bulk.update_rows(
+                model,
+                ["last_interaction_at"],
+                whens.items(),
+                where="t.last_interaction_at IS NULL OR t.last_interaction_at < v.last_interaction_at",
+            )
 
 
 def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
@@ -109,8 +125,17 @@ def _recompute_last_interaction(contact_id: Any, company_id: Any) -> None:
 
 
 def _apply_interaction(
-    actor: User | None, interaction: Interaction, data: Mapping[str, Any], creating: bool
+    actor: User | None,
+    interaction: Interaction,
+    data: Mapping[str, Any],
+    creating: bool,
+    *,
+    main_companies: Mapping[Any, Any] | None = None,
+    unique_checked: bool = False,
 ) -> list[Contact] | None:
+    """Set ``data`` on ``interaction`` and check it; raise ``ValidationError`` naming the fields.
+    ``main_companies`` (contact key -> main company key) and ``unique_checked`` are for a caller
+    checking many at once: it read the contacts' main companies and checked the external ids."""
     errors: dict[str, list[str]] = {}
     _require_party_visible(actor, data, errors)
     stored = {name: getattr(interaction, name) for name in ("channel", "direction", "duration_seconds", "outcome")}
@@ -141,9 +166,13 @@ def _apply_interaction(
         errors["contact"] = [_("Choose the contact or the company this was with.")]
     if interaction.contact_id is not None and interaction.company_id is None:
         # Logged on a person, it also belongs on their main company's timeline.
-        main = ContactCompany.objects.filter(contact_id=interaction.contact_id, is_primary=True).first()
-        if main is not None and (creating or "contact" in data) and "company" not in data:
-            interaction.company_id = main.company_id
+        if main_companies is not None:
+            main_company_id = main_companies.get(interaction.contact_id)
+        else:
+            main = ContactCompany.objects.filter(contact_id=interaction.contact_id, is_primary=True).first()
+            main_company_id = main.company_id if main is not None else None
+        if main_company_id is not None and (creating or "contact" in data) and "company" not in data:
+            interaction.company_id = main_company_id
     # A field the channel does not record is refused, not dropped: the screen hides those fields,
     # so one arriving filled in means someone meant it and should hear why it does not fit.
     # A record saved before channels had their own fields may still carry one that does not fit
@@ -174,7 +203,9 @@ def _apply_interaction(
         ]
     try:
         interaction.full_clean(
-            exclude=["author", "contact", "company", "related_type", "related_id"], validate_constraints=False
+            exclude=["author", "contact", "company", "related_type", "related_id"],
+            validate_unique=not unique_checked,
+            validate_constraints=False,
         )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
@@ -210,6 +241,72 @@ def log_interaction(*, actor: User | None, data: InteractionData, related: Any =
     _touch_last_interaction(interaction)
     changes.record_create(actor=actor, obj=interaction)
     return interaction
+
+
+class NewInteraction(NamedTuple):
+    """One interaction for ``log_interactions``: what ``log_interaction`` takes."""
+
+    actor: User | None
+    data: InteractionData
+    related: Any = None
+
+
+@transaction.atomic
+def log_interactions(entries: Sequence[NewInteraction]) -> list[Interaction | Exception]:
+    """``log_interaction`` for many at once (the outbox logging a run of sent messages): each entry
+    is checked as ``log_interaction`` checks it, and those that pass are written together, in one
+    INSERT of the interactions, one UPDATE each of their contacts' and companies' last
+    interaction, one INSERT of their audit entries and one of their ``created`` events. Returns,
+    entry by entry, the interaction logged or the error that refused it (``AccessDenied``, or a
+    ``ValidationError`` naming the field, an external id already logged included). Entries take
+    no participants."""
+    contacts = [entry.data.get("contact") for entry in entries if "company" not in entry.data]
+    contact_ids = {contact.pk for contact in contacts if contact is not None}
+    main_companies = dict(
+        ContactCompany.objects.filter(contact_id__in=contact_ids, is_primary=True).values_list(
+            "contact_id", "company_id"
+        )
+        if contact_ids
+        else []
+    )
+    external_ids = [entry.data["external_id"] for entry in entries if entry.data.get("external_id")]
+    taken = set(
+        Interaction.objects.filter(external_id__in=external_ids).values_list("external_id", flat=True)
+        if external_ids
+        else []
+    )
+    results: list[Interaction | Exception] = []
+    made: list[Interaction] = []
+    for entry in entries:
+        if "participants" in entry.data:
+            raise TypeError("log_interactions() takes no participants")
+        interaction = Interaction(author=entry.actor, direction=entry.data.get("direction", ""))
+        try:
+            if entry.actor is not None:
+                access.require_create(entry.actor)
+            _apply_interaction(
+                entry.actor, interaction, entry.data, True, main_companies=main_companies, unique_checked=True
+            )
+            if interaction.external_id is not None and interaction.external_id in taken:
+                raise ValidationError(
+                    {"external_id": [interaction.unique_error_message(Interaction, ("external_id",))]}
+                )
+        except (AccessDenied, ValidationError) as exc:
+            results.append(exc)
+            continue
+        if interaction.external_id is not None:
+            taken.add(interaction.external_id)
+        if entry.related is not None:
+            interaction.related_type = ContentType.objects.get_for_model(entry.related)
+            interaction.related_id = entry.related.pk
+        made.append(interaction)
+        results.append(interaction)
+    if made:
+        Interaction.objects.bulk_create(made)
+        _touch_last_interactions(made)
+        changes.record_created_each([(i.author if i.author_id else None, i) for i in made])
+        emit_each(RecordCreated(), [(i, i.author if i.author_id else None) for i in made])
+    return results
 
 
 @transaction.atomic

@@ -75,6 +75,47 @@ def insert_values(
     return _executemany(connection, model, columns, converted)
 
 
+def update_rows(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    where: str = "",
+    using: str | None = None,
+) -> int:
+    """Set the fields ``names`` of many rows, each to values of its own, in one UPDATE joined to a
+    list of VALUES (per 500 rows) instead of a statement per row or a CASE per field. Each row is
+    the record's key followed by one value per field, Python values as the model holds them.
+    ``where`` adds a condition in SQL over the record (``t``) and its new values (``v``, named as
+    the fields' columns), e.g. ``t.seen_at IS NULL OR t.seen_at < v.seen_at``. Returns how many
+    records changed."""
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    key = model._meta.pk
+    assert key is not None
+    fields: list[Any] = [key, *(model._meta.get_field(name) for name in names)]
+    converters = [_converter(field, connection) for field in fields]
+    columns = [quote(field.column) for field in fields]
+    named = ", ".join(f"column{i} AS {column}" for i, column in enumerate(columns, start=1))
+    sets = ", ".join(f"{column} = v.{column}" for column in columns[1:])
+    condition = f" AND ({where})" if where else ""
+    changed = 0
+    batch = [[convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(batch), 500):
+            chunk = batch[start : start + 500]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} AS t SET {sets} "  # noqa: S608 - names from the model
+                f"FROM (SELECT {named} FROM (VALUES {values}) AS given) AS v WHERE t.{columns[0]} = v.{columns[0]}"
+                f"{condition}",
+                [value for row in chunk for value in row],
+            )
+            changed += cursor.rowcount
+    return changed
+
+
 def _filler(field: Any, now: datetime.datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return lambda: now

@@ -149,20 +149,35 @@ def record_created_many(*, actor: User | None, objs: Sequence[models.Model]) -> 
     """``record_create`` for many new records in one INSERT of their audit entries. It announces
     nothing: the caller emits one event naming them all (a mass event carries the ids). Returns
     the records' keys."""
+    return record_created_each([(actor, obj) for obj in objs])
+
+
+def record_created_each(entries: Sequence[tuple[User | None, models.Model]]) -> list[Any]:
+    """``record_created_many`` for records that each have their own actor (interactions logged
+    together for their several authors): one INSERT of their audit entries, announcing nothing.
+    Returns the records' keys."""
     from accord.core import bulk
 
     now = timezone.now()
-    actor_id = getattr(actor, "pk", None)
     rows = []
-    for obj in objs:
+    for actor, obj in entries:
         state = snapshot(obj)
         changes = {k: [None, v] for k, v in state.items()}
         rows.append(
-            (new_entry_id(), now, actor_id, AuditAction.CREATE, entity_label(obj), obj.pk, str(obj)[:200], changes)
+            (
+                new_entry_id(),
+                now,
+                getattr(actor, "pk", None),
+                AuditAction.CREATE,
+                entity_label(obj),
+                obj.pk,
+                str(obj)[:200],
+                changes,
+            )
         )
     if rows:
         bulk.insert_values(AuditEntry, AUDIT_COLUMNS, rows)
-    return [obj.pk for obj in objs]
+    return [obj.pk for _actor, obj in entries]
 
 
 def record_update(

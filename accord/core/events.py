@@ -22,7 +22,7 @@ import datetime
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.apps import apps
@@ -186,11 +186,43 @@ def emit(
         payload=data,
     )
     if name in _handlers:
-        # One nudge per transaction is enough however many events it appends.
-        pending = getattr(connection, "run_on_commit", [])
-        if not any(entry[1] is _enqueue_dispatch for entry in pending):
-            transaction.on_commit(_enqueue_dispatch)
+        _nudge_after_commit()
     return event
+
+
+def emit_each(payload: EventPayload, entries: Sequence[tuple[Model, User | None]]) -> list[Event]:
+    """``emit(payload, obj=obj, actor=actor)`` for each ``(obj, actor)``, in one INSERT: the same
+    event about each of many records a service wrote together (their ``created``), which consumers
+    receive one by one as if emitted singly."""
+    if not isinstance(payload, EventPayload):
+        raise TypeError(f"emit_each() takes an EventPayload, not {type(payload).__qualname__}")
+    data = type(payload).model_validate(dict(payload), strict=True).model_dump(mode="json")
+    names: dict[str, str] = {}
+    events = []
+    for obj, actor in entries:
+        entity = entity_label(obj)
+        if entity not in names:
+            names[entity] = name_of(payload, obj=obj)
+        events.append(
+            Event(
+                name=names[entity],
+                entity=entity,
+                object_id=obj.pk,
+                actor=actor if getattr(actor, "pk", None) else None,
+                payload=data,
+            )
+        )
+    Event.objects.bulk_create(events)
+    if any(name in _handlers for name in names.values()):
+        _nudge_after_commit()
+    return events
+
+
+def _nudge_after_commit() -> None:
+    # One nudge per transaction is enough however many events it appends.
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(entry[1] is _enqueue_dispatch for entry in pending):
+        transaction.on_commit(_enqueue_dispatch)
 
 
 def dispatch_pending(batch_size: int = 200, *, now: datetime.datetime | None = None) -> int:

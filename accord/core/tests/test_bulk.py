@@ -144,3 +144,24 @@ def test_planner_statistics_keep_external_id_lookups_on_their_index(owner):
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
         assert "USING INDEX sqlite_autoindex_people_contact" in plan, plan
+
+
+def test_update_rows_sets_each_row_its_own_values_where_the_condition_holds(owner, make_contact):
+    first, second, third = (make_contact(owner) for _ in range(3))
+    early = timezone.now() - datetime.timedelta(days=2)
+    late = timezone.now() - datetime.timedelta(days=1)
+    Contact.objects.filter(pk=second.pk).update(last_interaction_at=late)
+
+    changed = bulk.update_rows(
+        Contact,
+        ["last_interaction_at", "first_name"],
+        [(first.pk, early, "Ola"), (second.pk, early, "Ewa"), (third.pk, late, "Iza")],
+        where="t.last_interaction_at IS NULL OR t.last_interaction_at < v.last_interaction_at",
+    )
+
+    assert changed == 2
+    stored = {c.pk: (c.last_interaction_at, c.first_name) for c in Contact.objects.all()}
+    assert stored[first.pk] == (early, "Ola")
+    assert stored[second.pk] == (late, second.first_name)  # already later: left alone
+    assert stored[third.pk] == (late, "Iza")
+    assert bulk.update_rows(Contact, ["first_name"], []) == 0

@@ -314,3 +314,31 @@ def test_events_nobody_consumes_nudge_no_dispatch(db, django_capture_on_commit_c
         events.emit(NobodyListens())
 
     assert callbacks == []
+
+
+def test_emit_each_appends_one_event_per_record_that_consumers_receive_one_by_one(
+    owner, teammate, make_contact, consumers, django_capture_on_commit_callbacks
+):
+    first, second = make_contact(owner), make_contact(teammate)
+    seen = []
+    consumers(HAPPENED)(lambda event: seen.append((event.object_id, event.actor_id, event.payload["n"])))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        emitted = events.emit_each(Happened(n=7), [(first, owner), (second, None)])
+
+    assert [(e.name, e.entity, e.object_id) for e in emitted] == [
+        (HAPPENED, "people.contact", first.pk),
+        (HAPPENED, "people.contact", second.pk),
+    ]
+    assert len(callbacks) == 1  # one nudge for all
+    assert sorted(seen, key=str) == sorted([(first.pk, owner.pk, 7), (second.pk, None, 7)], key=str)
+    assert not pending().exists()
+
+
+def test_emit_each_checks_the_payload_before_writing(owner, make_contact):
+    contact = make_contact(owner)
+
+    with pytest.raises(TypeError):
+        events.emit_each({"n": 1}, [(contact, owner)])  # type: ignore[arg-type]
+
+    assert not Event.objects.filter(name=HAPPENED).exists()

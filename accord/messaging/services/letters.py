@@ -249,7 +249,7 @@ def download_batch(*, actor: User | None, batch: PrintBatch, duplex: bool = Fals
 def post_batch(*, actor: User | None, batch: PrintBatch) -> PrintBatch:
     """The envelopes went to the post: every letter of the batch is ``sent`` now and logged once on
     its customer's timeline. Only a printed batch can be posted, once."""
-    from accord.messaging.services.timeline import log_sent
+    from accord.messaging.services.timeline import log_sent_many
 
     _require_printer(actor)
     with transaction.atomic():
@@ -281,8 +281,7 @@ def post_batch(*, actor: User | None, batch: PrintBatch) -> PrintBatch:
         locked.version += 1
         locked.save()
         changes.record_update(actor=actor, obj=locked, before=before)
-        for letter in letters:
-            log_sent(letter)
+        log_sent_many(letters)
     batch.refresh_from_db()
     return locked
 

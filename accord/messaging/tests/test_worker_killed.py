@@ -2,9 +2,11 @@
 SMTP server, and the suite's own kind of database (a migrated SQLite file of the test's own when
 the suite runs on SQLite; the test database itself, committed, on PostgreSQL).
 
-What it proves: no message is lost, and the only message that reaches the server twice is the
-one in flight when the worker died (the server had taken it; the worker never recorded it). That
-copy carries the same Message-ID, so it is recognisable as the same message. This is the
+What it proves, with claims of ``CLAIM`` messages: no message is lost; the only message that
+reaches the server twice is the one in flight when the worker died (the server had taken it; the
+worker never recorded it), and that copy carries the same Message-ID, so it is recognisable as the
+same message; the dead worker held exactly its one claim (``CLAIM`` messages) until its lease ran
+out, and the messages of it the server had taken are recorded, not sent again. This is the
 at-least-once window documented in ``services/delivery.py``; it cannot be closed without the
 server's cooperation.
 """
@@ -32,8 +34,9 @@ from django.db import connection
 from accord.messaging.tests.conftest import free_port
 
 SEND = [sys.executable, "-m", "accord", "send_messages"]
-LEASE = 2  # seconds a dead worker's claim holds a message
+LEASE = 4  # seconds a dead worker's claim holds its messages (a worker starts no send after half of it)
 COUNT = 6
+CLAIM = 4  # messages a worker claims at once: the most a dead worker holds until its lease ends
 KILL_AT = 3  # the server receives the third message, then the worker dies before it hears "250"
 
 SEED = f"""
@@ -47,7 +50,7 @@ REPORT = """
 import json
 from accord.messaging.models import Message
 rows = Message.objects.filter(idempotency_key__startswith="killed-worker:").order_by("subject")
-print("REPORT " + json.dumps([[m.subject, m.state, m.attempts, m.external_id] for m in rows]))
+print("REPORT " + json.dumps([[m.subject, m.state, m.attempts, m.external_id, m.sent_at is not None] for m in rows]))
 """
 
 
@@ -121,6 +124,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_only_the_message_in_flight_i
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(port),
         ACCORD_MESSAGE_LEASE_SECONDS=str(LEASE),
+        ACCORD_MESSAGE_CLAIM=str(CLAIM),
     )
 
     def shell(code: str) -> str:
@@ -131,14 +135,23 @@ def test_a_worker_killed_mid_send_loses_nothing_and_only_the_message_in_flight_i
         return reports[-1].removeprefix("REPORT ") if reports else ""
 
     shell(SEED)
-    # The first worker sends in its loop and is killed by the server while the third is on the wire.
+    # The first worker claims messages 1-4 and sends them in turn; the server kills it while the
+    # third is on the wire.
     first = subprocess.Popen(SEND, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
     inbox.victim = first
     first.wait(timeout=120)
     assert first.returncode == -signal.SIGKILL, first.stdout.read() if first.stdout else ""
-    after_kill = {subject: (state, attempts) for subject, state, attempts, _id in json.loads(shell(REPORT))}
-    assert after_kill["Message 3"] == ("sending", 1)  # claimed, taken by the server, never recorded
-    assert [after_kill[f"Message {n}"][0] for n in (1, 2, 4, 5, 6)] == ["sent", "sent", "queued", "queued", "queued"]
+    after_kill = {
+        subject: (state, attempts, taken) for subject, state, attempts, _id, taken in json.loads(shell(REPORT))
+    }
+    # 1 and 2: taken by the server, which the worker noted at once; their batch was never
+    # recorded "sent", so they wait for the lease like the rest of the claim.
+    assert after_kill["Message 1"] == after_kill["Message 2"] == ("sending", 1, True)
+    assert after_kill["Message 3"] == ("sending", 1, False)  # claimed, taken by the server, never noted
+    assert after_kill["Message 4"] == ("sending", 1, False)  # claimed with the others, never tried
+    assert after_kill["Message 5"] == after_kill["Message 6"] == ("queued", 0, False)  # beyond the claim
+    held = [subject for subject, (state, _n, _taken) in after_kill.items() if state == "sending"]
+    assert len(held) == CLAIM  # the dead worker holds one claim, no more
 
     # Another worker, once the dead worker's lease has run out, takes up everything left.
     time.sleep(LEASE + 0.5)
@@ -146,13 +159,15 @@ def test_a_worker_killed_mid_send_loses_nothing_and_only_the_message_in_flight_i
     assert second.returncode == 0, second.stdout.decode() + second.stderr.decode()
 
     rows = json.loads(shell(REPORT))
-    assert [(subject, state) for subject, state, _attempts, _id in rows] == [
+    assert [(subject, state) for subject, state, _attempts, _id, _taken in rows] == [
         (f"Message {n}", "sent") for n in range(1, COUNT + 1)
     ]
-    attempts = {subject: n for subject, _state, n, _id in rows}
-    assert attempts == {**{f"Message {n}": 1 for n in range(1, COUNT + 1)}, "Message 3": 2}
+    attempts = {subject: n for subject, _state, n, _id, _taken in rows}
+    # 1 and 2 were recorded, not sent again; 3 was sent again; 4's first claim counted an attempt
+    # its dead worker never made (a claim counts one, so a message that kills its workers fails).
+    assert attempts == {**{f"Message {n}": 1 for n in range(1, COUNT + 1)}, "Message 3": 2, "Message 4": 2}
     received = Counter(message["Message-ID"] for message in inbox.messages)
-    ours = {subject: message_id for subject, _state, _n, message_id in rows}
+    ours = {subject: message_id for subject, _state, _n, message_id, _taken in rows}
     assert set(received) == set(ours.values())  # every message arrived: none lost
     assert {message_id for message_id, n in received.items() if n > 1} == {ours["Message 3"]}
     assert received[ours["Message 3"]] == 2  # the one in flight, sent again under the same Message-ID

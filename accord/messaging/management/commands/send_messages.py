@@ -12,6 +12,9 @@ from accord.messaging.services.delivery import deliver_due
 
 class Command(BaseCommand):
     help = "Send the messages that are due, then exit."
+    # Like the worker: no system checks (a second and a half of loading every URL and API schema
+    # before the first message, and on SQLite a check that waits for another writer's lock).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=100_000, help="Send at most this many")
