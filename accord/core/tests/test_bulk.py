@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accord.core import bulk, search, tasks
-from accord.core.models import Tag
+from accord.core.models import Event, Tag
 from accord.people.models import Contact, EmailAddress
 
 
@@ -85,6 +85,26 @@ def test_insert_values_writes_plain_tuples(owner):
     assert stored.owner == owner
     assert stored.version == 1
 
+
+
+def test_insert_values_fills_defaults_and_takes_json_already_written(owner):
+    first, second = uuid.uuid4(), uuid.uuid4()
+
+    bulk.insert_values(
+        Event,
+        ["name", "object_id", "payload"],
+        [
+            ("billing.payment.recorded", first, bulk.JsonText('{"amount": "12.50", "currency": "PLN"}')),
+            ("billing.payment.created", second, {"text": '{"not": "parsed"}'}),
+        ],
+    )
+
+    recorded, created = Event.objects.get(object_id=first), Event.objects.get(object_id=second)
+    assert recorded.payload == {"amount": "12.50", "currency": "PLN"}
+    assert created.payload == {"text": '{"not": "parsed"}'}  # a plain string stays a string
+    # Left out: a key made for each row, the plain defaults the model gives.
+    assert recorded.pk != created.pk
+    assert (recorded.attempts, recorded.last_error, recorded.dispatched_at, recorded.entity) == (0, "", None, "")
 
 def _contact_row(owner, name):
     return (uuid.uuid4(), name, "Bulk", f"bulk {name}", owner.pk, search.document(f"{name} Bulk"))
