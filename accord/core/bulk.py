@@ -44,8 +44,9 @@ def insert_values(
 ) -> int:
     """Insert plain tuples (one value per field in ``names``, Python values as the model holds
     them) without building model instances: the fastest path, for imports and generated data.
-    Fields left out get the model's default (``auto_now`` ones the time of the call). A JSON
-    field's value may come already written (``JsonText``)."""
+    Fields left out get the model's default (``auto_now`` ones the time of the call). A UUID
+    may also be given as its 32 hex digits (``uuid.hex``: no object made per key, and nothing to
+    convert), a JSON field's value as JSON already written (``JsonText``)."""
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     fields = [model._meta.get_field(name) for name in names]
@@ -110,7 +111,7 @@ def _converter(field: Any, connection: Any) -> Any:
     internal = target.get_internal_type()
     sqlite = connection.vendor == "sqlite"
     if internal == "UUIDField":
-        return (lambda v: v.hex if v is not None else None) if sqlite else _same
+        return _sqlite_uuid if sqlite else _same  # PostgreSQL reads the hex digits as a uuid
     if internal == "DateTimeField" and sqlite:
         return _sqlite_datetime()
     if internal == "DateField" and sqlite:
@@ -118,6 +119,10 @@ def _converter(field: Any, connection: Any) -> Any:
     if internal == "JSONField":
         return _json
     return _same
+
+
+def _sqlite_uuid(value: Any) -> Any:
+    return value if value is None or type(value) is str else value.hex
 
 
 def _sqlite_datetime() -> Any:

@@ -136,13 +136,14 @@ _AUDIT_FIELDS = ("id", "at", "actor", "action", "entity", "object_id", "object_r
 _EVENT_FIELDS = ("id", "name", "entity", "object_id", "actor", "payload", "created_at")
 
 
-def key_source() -> Callable[[], uuid.UUID]:
-    """Keys for many rows written at once: a version 7 key and the ones counting up from it. Its
-    low 40 random bits are cleared first, so counting never reaches the version bits; the time,
-    counter and 22 random bits left keep it apart from keys made elsewhere meanwhile."""
+def key_source() -> Callable[[], str]:
+    """Keys for many rows written at once (as 32 hex digits, which ``bulk.insert_values`` takes
+    for a UUID): a version 7 key and the ones counting up from it. Its low 40 random bits are
+    cleared first, so counting never reaches the version bits; the time, counter and 22 random
+    bits left keep it apart from keys made elsewhere meanwhile."""
     base = ids.uuid7().int & ~((1 << 40) - 1)
-    counter = itertools.count()
-    return lambda: uuid.UUID(int=base + next(counter))
+    counter = itertools.count(base)
+    return lambda: f"{next(counter):032x}"
 
 
 def _text(value: Any) -> Any:
@@ -160,7 +161,7 @@ class _Booking:
 
     line: statements.StatementLine
     key: str
-    payment_id: uuid.UUID
+    payment_id: str  # hex digits (key_source)
     company_id: Any
     contact_id: Any
     currency: str
@@ -184,12 +185,13 @@ def book(
     invoices = _lock_invoices({a.invoice_id for _line, _key, p in wanted for a in p.allocations})
     new_key = key_source()
     bookings, booked = _plan(wanted, invoices, new_key)
-    bulk.insert_values(Payment, _PAYMENT_FIELDS, _payment_rows(bookings, actor_id, now))
+    actor = actor_id.hex if isinstance(actor_id, uuid.UUID) else actor_id  # on every row: converted once
+    bulk.insert_values(Payment, _PAYMENT_FIELDS, _payment_rows(bookings, actor, now))
     bulk.insert_values(
         PaymentAllocation,
         _ALLOCATION_FIELDS,
         (
-            (new_key(), booking.payment_id, pk, amount, now, actor_id)
+            (new_key(), booking.payment_id, pk, amount, now, actor)
             for booking in bookings
             for pk, amount, _after in booking.allocations
         ),
@@ -197,14 +199,14 @@ def book(
     paid = {pk: invoice for pk, invoice in invoices.items() if invoice.allocations}
     _update_invoices([(pk, i.new_paid, i.new_status, i.version + i.allocations) for pk, i in paid.items()], now)
     bulk.insert_values(AuditEntry, _AUDIT_FIELDS, _audit_rows(bookings, paid, actor_id, now))
-    bulk.insert_values(Event, _EVENT_FIELDS, _event_rows(bookings, paid, actor_id, now, new_key))
+    bulk.insert_values(Event, _EVENT_FIELDS, _event_rows(bookings, paid, actor, now, new_key))
     return booked
 
 
 def _plan(
     wanted: list[tuple[statements.StatementLine, str, matching.Proposal]],
     invoices: dict[Any, _Paid],
-    new_key: Callable[[], uuid.UUID],
+    new_key: Callable[[], str],
 ) -> tuple[list[_Booking], dict[str, tuple[Any, str | None]]]:
     """Which lines are booked (in order: an invoice is not paid past what it owes), and what each
     invoice is paid."""
@@ -290,13 +292,14 @@ def _audit_rows(
     """What ``changes.record_create`` writes for each payment (its state as created) and
     ``changes.record_update`` for each invoice paid (its paid amount and status)."""
     payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
-    new_entry_id = changes.new_entry_id
+    entry_keys = iter(changes.new_entry_keys(len(bookings) + len(paid)))
     constant = {
         "method": _json(PaymentMethod.TRANSFER),
         "note": '""',
         "source": _json(PaymentSource.BANK),
         "created_by": _json(_text(actor_id)),
     }
+    actor = actor_id.hex if isinstance(actor_id, uuid.UUID) else actor_id
     for b in bookings:
         line = b.line
         amount = str(line.amount)
@@ -312,9 +315,9 @@ def _audit_rows(
             "allocated_amount": _json(str(b.allocated)),
         }
         yield (
-            new_entry_id(),
+            next(entry_keys),
             now,
-            actor_id,
+            actor,
             AuditAction.CREATE,
             payment_label,
             b.payment_id,
@@ -327,9 +330,9 @@ def _audit_rows(
         else:
             diff = _PAID_CHANGED % (invoice.paid, invoice.new_paid)
         yield (
-            new_entry_id(),
+            next(entry_keys),
             now,
-            actor_id,
+            actor,
             AuditAction.UPDATE,
             invoice_label,
             pk,
@@ -343,7 +346,7 @@ def _event_rows(
     paid: dict[Any, _Paid],
     actor_id: Any,
     now: datetime.datetime,
-    new_key: Callable[[], uuid.UUID],
+    new_key: Callable[[], str],
 ) -> Iterator[tuple[Any, ...]]:
     """The events the payment services emit: each payment created, recorded and allocated, each
     invoice paid updated."""

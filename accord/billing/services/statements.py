@@ -356,7 +356,7 @@ def _store(
         ignored_count=counts[LineStatus.IGNORED],
         duplicate_count=duplicates,
     )
-    bulk.insert_values(BankStatementLine, _LINE_FIELDS, _line_rows(record.pk, new, proposals, statuses, booked))
+    bulk.insert_values(BankStatementLine, _LINE_FIELDS, _line_rows(record.pk.hex, new, proposals, statuses, booked))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
