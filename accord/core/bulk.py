@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,7 +44,9 @@ def insert_values(
 ) -> int:
     """Insert plain tuples (one value per field in ``names``, Python values as the model holds
     them) without building model instances: the fastest path, for imports and generated data.
-    Fields left out get the model's default (``auto_now`` ones the time of the call)."""
+    Fields left out get the model's default (``auto_now`` ones the time of the call). A UUID
+    may also be given as its 32 hex digits (``uuid.hex``: no object made per key, and nothing to
+    convert), a JSON field's value as JSON already written (``JsonText``)."""
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     fields = [model._meta.get_field(name) for name in names]
@@ -53,23 +54,27 @@ def insert_values(
     # An auto-increment key left out is the database's to fill (m2m through tables have one).
     missing = [f for f in _fields(model) if f.name not in given and not isinstance(f, AutoFieldMixin)]
     now = timezone.now()
+    converters = [_converter(field, connection) for field in [*fields, *missing]]
+    columns = [field.column for field in [*fields, *missing]]  # type: ignore[union-attr]
+    width = len(names)
     fillers = [_filler(f, now) for f in missing]
-    fields += missing
-    converters = [_converter(field, connection) for field in fields]
-    columns = [field.column for field in fields]  # type: ignore[union-attr]
+    tail: tuple[Any, ...] = ()
+    if all(isinstance(fill, _Constant) for fill in fillers):
+        # Defaults that are plain values (not functions) are the same for every row: converted once.
+        tail = tuple(convert(fill.value) for convert, fill in zip(converters[width:], fillers, strict=True))
+        converters, fillers = converters[:width], []
     # Only the columns whose values need converting are touched: most pass through as they are.
     work = [(i, convert) for i, convert in enumerate(converters) if convert is not _same]
-    width = len(names)
 
     def convert_row(row: Sequence[Any]) -> list[Any]:
         if len(row) != width:
             raise ValueError(f"{model._meta.label} rows need {width} values, this one has {len(row)}")
-        values = [*row, *(fill() for fill in fillers)]
+        values = [*row, *tail, *[fill() for fill in fillers]] if fillers else [*row, *tail]
         for i, convert in work:
             values[i] = convert(values[i])
         return values
 
-    converted = (convert_row(row) for row in rows)
+    converted = map(convert_row, rows)
     if connection.vendor == "postgresql":
         return _copy(connection, model._meta.db_table, columns, converted)
     return _executemany(connection, model, columns, converted)
@@ -116,10 +121,29 @@ def update_rows(
     return changed
 
 
+class JsonText(str):
+    """A JSON field's value already written as JSON text (by a caller writing many rows of one
+    shape, who can write them faster than a generic encoder): ``insert_values`` stores it as is."""
+
+    __slots__ = ()
+
+
+class _Constant:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self) -> Any:
+        return self.value
+
+
 def _filler(field: Any, now: datetime.datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda: now
-    return field._get_default  # what a new instance would hold: the default, "" or None
+        return _Constant(now)
+    if field.has_default() and callable(field.default):
+        return field.default  # a new key, a fresh dict: made for each row
+    return _Constant(field._get_default())  # what a new instance would hold: the default, "" or None
 
 
 def _converter(field: Any, connection: Any) -> Any:
@@ -128,7 +152,7 @@ def _converter(field: Any, connection: Any) -> Any:
     internal = target.get_internal_type()
     sqlite = connection.vendor == "sqlite"
     if internal == "UUIDField":
-        return (lambda v: v.hex if v is not None else None) if sqlite else (lambda v: v)
+        return _sqlite_uuid if sqlite else _same  # PostgreSQL reads the hex digits as a uuid
     if internal == "DateTimeField" and sqlite:
         return _sqlite_datetime()
     if internal == "DateField" and sqlite:
@@ -136,6 +160,10 @@ def _converter(field: Any, connection: Any) -> Any:
     if internal == "JSONField":
         return _json
     return _same
+
+
+def _sqlite_uuid(value: Any) -> Any:
+    return value if value is None or type(value) is str else value.hex
 
 
 def _sqlite_datetime() -> Any:
@@ -152,10 +180,15 @@ def _sqlite_datetime() -> Any:
     return convert
 
 
+_ENCODER = DjangoJSONEncoder()  # what json.dumps(value, cls=DjangoJSONEncoder) makes anew for each value
+
+
 def _json(value: Any) -> str:
+    if type(value) is JsonText:
+        return value
     if not value and isinstance(value, dict | list):
         return "{}" if isinstance(value, dict) else "[]"
-    return json.dumps(value, cls=DjangoJSONEncoder)
+    return _ENCODER.encode(value)
 
 
 def _same(value: Any) -> Any:

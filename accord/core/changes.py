@@ -117,6 +117,18 @@ def new_entry_id() -> uuid.UUID:
     return batch.next_id() if batch is not None else ids.uuid7()
 
 
+def new_entry_keys(count: int) -> list[str]:
+    """The keys of the next ``count`` audit entries, as 32 hex digits (which ``bulk.insert_values``
+    takes for a UUID), for entries written in bulk: in the current batch if there is one."""
+    batch = _batch.get()
+    if batch is None:
+        prefix, start = ids.uuid7().hex[:24], 0
+    else:
+        prefix, start = batch.key, batch.written
+        batch.written += count
+    return [f"{prefix}{number:08x}" for number in range(start + 1, start + count + 1)]
+
+
 def batch_entries(key: str) -> models.QuerySet[AuditEntry]:
     """The audit entries of the batch ``key`` (as an event carries it): a range of primary keys."""
     if len(key) != 24 or any(c not in "0123456789abcdef" for c in key):

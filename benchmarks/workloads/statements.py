@@ -3,7 +3,8 @@ open invoices, through ``import_statement`` (parse, match, book), then the same 
 books nothing). The file pays 70% of the invoices in full by number, 10% in part, and holds 10%
 unknown credits and 10% debits. The invoices (``BB/2026/...``, 200 companies) are generated in
 bulk once per size; each run first undoes what the previous one booked. Reports the wall and CPU
-time of the import and of each of its phases.
+time of the import and of each of its phases, and the database server's CPU time when its process
+is on this machine (PostgreSQL). ``benchmarks/statement_import.py`` runs it at any size.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import os
 import time
 from typing import Any
 
@@ -84,10 +86,14 @@ def _reset() -> None:
     PaymentAllocation.objects.filter(payment__source="bank").delete()
     Payment.objects.filter(source="bank").delete()
     Invoice.objects.filter(number__startswith=PREFIX).update(status="issued", paid_amount=0)
-    # VACUUM cannot run inside a transaction (a test's): the planner's statistics can wait then.
+    # The rows deleted are dead until vacuumed: a server without autovacuum (or one that has not
+    # come round yet) would leave the next run inserting the same keys into indexes full of them,
+    # each run slower than the last. VACUUM cannot run inside a transaction (a test's): the
+    # planner's statistics can wait then.
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE billing_invoice")
+            for model in (BankStatementLine, BankStatement, PaymentAllocation, Payment, Invoice):
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def _file(count: int) -> bytes:
@@ -109,20 +115,23 @@ def _file(count: int) -> bytes:
     return mt940(bookings, number=str(int(time.time())))
 
 
-def _timed(spent: dict[str, Any], module: Any, name: str) -> Any:
-    """Wrap ``module.name`` to add its wall and CPU time to ``spent``; returns the original."""
+def _timed(spent: dict[str, Any], module: Any, name: str, server: Any) -> Any:
+    """Wrap ``module.name`` to add its wall, CPU and database server CPU time to ``spent``;
+    returns the original."""
     function = getattr(module, name)
 
     @functools.wraps(function)
     def measured(*args: Any, **kwargs: Any) -> Any:
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, db = time.perf_counter(), time.process_time(), server()
         try:
             return function(*args, **kwargs)
         finally:
-            was_wall, was_cpu = spent.get(name, (0.0, 0.0))
+            db_now = server()
+            was_wall, was_cpu, was_db = spent.get(name, (0.0, 0.0, None))
             spent[name] = (
                 round(was_wall + time.perf_counter() - wall, 2),
                 round(was_cpu + time.process_time() - cpu, 2),
+                round((was_db or 0.0) + db_now - db, 2) if db is not None and db_now is not None else None,
             )
 
     setattr(module, name, measured)
@@ -141,18 +150,47 @@ PHASES = [
 ]
 
 
-def c2_statement_import(data: Dataset) -> dict[str, Any]:
-    count = max(1000, round(FULL_LINES * data.scale))
+def _server_cpu() -> Any:
+    """A function giving the CPU seconds this connection's PostgreSQL server process has used, or
+    None when there is no such process to read (SQLite, or a server on another machine)."""
+    if connection.vendor != "postgresql":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    path = f"/proc/{pid}/stat"
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float | None:
+        try:
+            with open(path) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    return used
+
+
+def c2_statement_import(data: Dataset | None, lines: int | None = None) -> dict[str, Any]:
+    """The import of a file of ``lines`` lines (by default 100,000 times the dataset's scale)."""
+    if lines is None:
+        assert data is not None
+        lines = max(1000, round(FULL_LINES * data.scale))
+    count = lines
     admin = _admin()
     _invoices(admin, count)
     _reset()
     content = _file(count)
     spent: dict[str, Any] = {}
-    originals = [(module, name, _timed(spent, module, name)) for module, name in PHASES]
+    server = _server_cpu()
+    load = os.getloadavg()  # the machine may be shared: how busy it was when the import started
+    originals = [(module, name, _timed(spent, module, name, server)) for module, name in PHASES]
     try:
+        db = server()
         wall, cpu = time.perf_counter(), time.process_time()
         result = service.import_statement(actor=admin, content=content, file_name="bench.sta")
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu, db_now = time.perf_counter() - wall, time.process_time() - cpu, server()
     finally:
         for module, name, function in originals:
             setattr(module, name, function)
@@ -164,11 +202,13 @@ def c2_statement_import(data: Dataset) -> dict[str, Any]:
         "bytes": len(content),
         "import_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
+        "db_cpu_seconds": round(db_now - db, 1) if db is not None and db_now is not None else None,
         "lines_per_s": round(count / wall) if wall else None,
+        "load_average": [round(figure, 2) for figure in load],
         "booked": result.booked,
         "queued": result.queued,
         "ignored": result.ignored,
-        "phases": {name: {"seconds": w, "cpu_seconds": c} for name, (w, c) in spent.items()},
+        "phases": {name: {"seconds": w, "cpu_seconds": c, "db_cpu_seconds": d} for name, (w, c, d) in spent.items()},
         "again_seconds": round(again, 1),
         "again_booked": repeated.booked,
     }

@@ -10,12 +10,13 @@ never paid twice: that line goes to the queue instead.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import itertools
+import json
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -60,10 +61,37 @@ def bookable(proposal: matching.Proposal) -> bool:
     )
 
 
-def _lock_invoices(invoice_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+@dataclasses.dataclass(slots=True)
+class _Paid:
+    """An invoice a statement pays: as it was when locked, and what this statement pays of it."""
+
+    number: str
+    kind: str
+    status: str
+    currency: str
+    due: decimal.Decimal  # the gross total with corrections
+    paid: decimal.Decimal
+    version: int
+    left: decimal.Decimal = ZERO  # what it still owes, as this statement's lines are booked
+    paid_now: decimal.Decimal = ZERO
+    allocations: int = 0
+
+    def __post_init__(self) -> None:
+        self.left = self.due - self.paid
+
+    @property
+    def new_paid(self) -> decimal.Decimal:
+        return self.paid + self.paid_now
+
+    @property
+    def new_status(self) -> str:
+        return _status(self.due, self.paid + self.paid_now)
+
+
+def _lock_invoices(invoice_ids: Iterable[Any]) -> dict[Any, _Paid]:
     """The invoices a statement pays, locked until it commits, as they are now."""
     wanted = sorted(invoice_ids)
-    found: dict[Any, dict[str, Any]] = {}
+    found: dict[Any, _Paid] = {}
     fields = (
         "id",
         "number",
@@ -77,8 +105,9 @@ def _lock_invoices(invoice_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
     )
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        for row in Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values(*fields):
-            found[row["id"]] = row
+        rows = Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list(*fields)
+        for pk, number, kind, status, currency, gross, corrections, paid, version in rows:
+            found[pk] = _Paid(number or "", kind, status, currency, gross + corrections, paid, version)
     return found
 
 
@@ -107,17 +136,37 @@ _AUDIT_FIELDS = ("id", "at", "actor", "action", "entity", "object_id", "object_r
 _EVENT_FIELDS = ("id", "name", "entity", "object_id", "actor", "payload", "created_at")
 
 
-def key_source() -> Callable[[], uuid.UUID]:
-    """Keys for many rows written at once: a version 7 key and the ones counting up from it. Its
-    low 40 random bits are cleared first, so counting never reaches the version bits; the time,
-    counter and 22 random bits left keep it apart from keys made elsewhere meanwhile."""
+def key_source() -> Callable[[], str]:
+    """Keys for many rows written at once (as 32 hex digits, which ``bulk.insert_values`` takes
+    for a UUID): a version 7 key and the ones counting up from it. Its low 40 random bits are
+    cleared first, so counting never reaches the version bits; the time, counter and 22 random
+    bits left keep it apart from keys made elsewhere meanwhile."""
     base = ids.uuid7().int & ~((1 << 40) - 1)
-    counter = itertools.count()
-    return lambda: uuid.UUID(int=base + next(counter))
+    counter = itertools.count(base)
+    return lambda: f"{next(counter):032x}"
 
 
 def _text(value: Any) -> Any:
     return None if value is None else str(value)
+
+
+def _json(text: str | None) -> str:
+    return "null" if text is None else json.dumps(text)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Booking:
+    """A line to book: its payment's key and customer, and the invoices it pays (each with the
+    invoice's status after it)."""
+
+    line: statements.StatementLine
+    key: str
+    payment_id: str  # hex digits (key_source)
+    company_id: Any
+    contact_id: Any
+    currency: str
+    allocated: decimal.Decimal
+    allocations: list[tuple[Any, decimal.Decimal, str]]
 
 
 def book(
@@ -126,130 +175,193 @@ def book(
     """Book the confident proposals: per line a payment from the customer, allocated as proposed,
     written as ``payments.record_payment`` and ``payments.allocate`` would write it (rows, audit
     entries, events), in bulk. Returns per line key the payment's id, or None and the reason a
-    line could not be booked (its invoice changed after the proposal was made)."""
+    line could not be booked (its invoice changed after the proposal was made).
+
+    What is booked is decided first; each table's rows are then made as they are sent, so the
+    database stores one batch while the next is being made."""
     wanted = [(line, key, p) for line, key, p in lines if bookable(p)]
     if not wanted:
         return {}
     invoices = _lock_invoices({a.invoice_id for _line, _key, p in wanted for a in p.allocations})
-    left = {pk: row["gross_total"] + row["corrections_total"] - row["paid_amount"] for pk, row in invoices.items()}
-    payment_rows: list[tuple[Any, ...]] = []
-    allocation_rows: list[tuple[Any, ...]] = []
-    audits: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-    booked: dict[str, tuple[Any, str | None]] = {}
-    paid_now: dict[Any, decimal.Decimal] = defaultdict(lambda: ZERO)
-    allocations_of: Counter[Any] = Counter()
-    payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
-    actor_text = _text(actor_id)
     new_key = key_source()
+    bookings, booked = _plan(wanted, invoices, new_key)
+    actor = actor_id.hex if isinstance(actor_id, uuid.UUID) else actor_id  # on every row: converted once
+    bulk.insert_values(Payment, _PAYMENT_FIELDS, _payment_rows(bookings, actor, now))
+    bulk.insert_values(
+        PaymentAllocation,
+        _ALLOCATION_FIELDS,
+        (
+            (new_key(), booking.payment_id, pk, amount, now, actor)
+            for booking in bookings
+            for pk, amount, _after in booking.allocations
+        ),
+    )
+    paid = {pk: invoice for pk, invoice in invoices.items() if invoice.allocations}
+    _update_invoices([(pk, i.new_paid, i.new_status, i.version + i.allocations) for pk, i in paid.items()], now)
+    bulk.insert_values(AuditEntry, _AUDIT_FIELDS, _audit_rows(bookings, paid, actor_id, now))
+    bulk.insert_values(Event, _EVENT_FIELDS, _event_rows(bookings, paid, actor, now, new_key))
+    return booked
+
+
+def _plan(
+    wanted: list[tuple[statements.StatementLine, str, matching.Proposal]],
+    invoices: dict[Any, _Paid],
+    new_key: Callable[[], str],
+) -> tuple[list[_Booking], dict[str, tuple[Any, str | None]]]:
+    """Which lines are booked (in order: an invoice is not paid past what it owes), and what each
+    invoice is paid."""
+    bookings: list[_Booking] = []
+    booked: dict[str, tuple[Any, str | None]] = {}
+    changed = gettext_noop("the invoice changed before the payment could be booked")
     for line, key, proposal in wanted:
         currency = line.currency.upper()
-        fits = all(
-            (row := invoices.get(a.invoice_id)) is not None
-            and row["kind"] == InvoiceKind.VAT
-            and row["status"] in UNPAID
-            and row["currency"] == currency
-            and a.amount <= left[a.invoice_id]
-            for a in proposal.allocations
-        )
-        if not fits:
-            booked[key] = (None, gettext_noop("the invoice changed before the payment could be booked"))
-            continue
-        kind, customer_id = customer_of(proposal) or ("", None)
-        payment_id = new_key()
-        company_id = customer_id if kind == "company" else None
-        contact_id = customer_id if kind == "contact" else None
-        reference = line.title[:140].strip()
-        allocated = proposal.allocated
-        payment_rows.append(
-            (
-                payment_id,
-                company_id,
-                contact_id,
-                line.amount,
-                currency,
-                line.booking_date,
-                PaymentMethod.TRANSFER,
-                reference,
-                "",
-                PaymentSource.BANK,
-                key,
-                allocated,
-                actor_id,
-                now,
-                now,
-                1 + len(proposal.allocations),
-            )
-        )
-        booked[key] = (payment_id, None)
-        state = {
-            "company": _text(company_id),
-            "contact": _text(contact_id),
-            "amount": str(line.amount),
-            "currency": currency,
-            "received_on": line.booking_date.isoformat(),
-            "method": str(PaymentMethod.TRANSFER),
-            "reference": reference,
-            "note": "",
-            "source": str(PaymentSource.BANK),
-            "external_id": key,
-            "allocated_amount": str(allocated),
-            "created_by": actor_text,
-        }
-        audits.append(
-            (
-                changes.new_entry_id(),
-                now,
-                actor_id,
-                AuditAction.CREATE,
-                payment_label,
-                payment_id,
-                f"{line.booking_date} {line.amount} {currency}",
-                {name: [None, state[name]] for name in _PAYMENT_AUDITED},
-            )
-        )
-        events.append((new_key(), "billing.payment.created", payment_label, payment_id, actor_id, {}, now))
-        events.append(
-            (
-                new_key(),
-                "billing.payment.recorded",
-                payment_label,
-                payment_id,
-                actor_id,
-                {"amount": str(line.amount), "currency": currency},
-                now,
-            )
-        )
+        paying = []
         for allocation in proposal.allocations:
-            pk = allocation.invoice_id
-            left[pk] -= allocation.amount
-            paid_now[pk] += allocation.amount
-            allocations_of[pk] += 1
-            row = invoices[pk]
-            status = _status(row["gross_total"] + row["corrections_total"], row["paid_amount"] + paid_now[pk])
-            allocation_rows.append((new_key(), payment_id, pk, allocation.amount, now, actor_id))
-            payload = {"invoice_id": str(pk), "amount": str(allocation.amount), "status": status}
-            events.append((new_key(), "billing.payment.allocated", payment_label, payment_id, actor_id, payload, now))
-    updates = []
-    for pk, paid in paid_now.items():
-        row = invoices[pk]
-        new_paid = row["paid_amount"] + paid
-        new_status = _status(row["gross_total"] + row["corrections_total"], new_paid)
-        updates.append((pk, new_paid, new_status, row["version"] + allocations_of[pk]))
-        diff = {"paid_amount": [str(row["paid_amount"]), str(new_paid)]}
-        if new_status != row["status"]:
-            diff["status"] = [row["status"], new_status]
-        repr_ = (row["number"] or "")[:200]
-        audits.append((changes.new_entry_id(), now, actor_id, AuditAction.UPDATE, invoice_label, pk, repr_, diff))
-        events.append(
-            (new_key(), "billing.invoice.updated", invoice_label, pk, actor_id, {"fields": sorted(diff)}, now)
+            invoice = invoices.get(allocation.invoice_id)
+            if (
+                invoice is None
+                or invoice.kind != InvoiceKind.VAT
+                or invoice.status not in UNPAID
+                or invoice.currency != currency
+                or allocation.amount > invoice.left
+            ):
+                booked[key] = (None, changed)
+                break
+            paying.append((invoice, allocation))
+        else:
+            allocations = []
+            for invoice, allocation in paying:
+                invoice.left -= allocation.amount
+                invoice.paid_now += allocation.amount
+                invoice.allocations += 1
+                allocations.append((allocation.invoice_id, allocation.amount, invoice.new_status))
+            kind, customer_id = customer_of(proposal) or ("", None)
+            booking = _Booking(
+                line=line,
+                key=key,
+                payment_id=new_key(),
+                company_id=customer_id if kind == "company" else None,
+                contact_id=customer_id if kind == "contact" else None,
+                currency=currency,
+                allocated=proposal.allocated,
+                allocations=allocations,
+            )
+            bookings.append(booking)
+            booked[key] = (booking.payment_id, None)
+    return bookings, booked
+
+
+def _payment_rows(bookings: list[_Booking], actor_id: Any, now: datetime.datetime) -> Iterator[tuple[Any, ...]]:
+    transfer, bank = PaymentMethod.TRANSFER, PaymentSource.BANK
+    for b in bookings:
+        line = b.line
+        yield (
+            b.payment_id,
+            b.company_id,
+            b.contact_id,
+            line.amount,
+            b.currency,
+            line.booking_date,
+            transfer,
+            line.title[:140].strip(),
+            "",
+            bank,
+            b.key,
+            b.allocated,
+            actor_id,
+            now,
+            now,
+            1 + len(b.allocations),
         )
-    bulk.insert_values(Payment, _PAYMENT_FIELDS, payment_rows)
-    bulk.insert_values(PaymentAllocation, _ALLOCATION_FIELDS, allocation_rows)
-    _update_invoices(updates, now)
-    bulk.insert_values(AuditEntry, _AUDIT_FIELDS, audits)
-    bulk.insert_values(Event, _EVENT_FIELDS, events)
-    return booked
+
+
+# The JSON of the audit entries and events of a booking, written from these templates rather than
+# by a generic encoder: tens of thousands of rows of the same few shapes.
+_PAYMENT_CREATED = "{" + ", ".join(f'"{name}": [null, %s]' for name in _PAYMENT_AUDITED) + "}"
+_RECORDED = '{"amount": "%s", "currency": %s}'
+_ALLOCATED = '{"invoice_id": "%s", "amount": "%s", "status": "%s"}'
+_PAID_CHANGED = '{"paid_amount": ["%s", "%s"]}'
+_PAID_AND_STATUS_CHANGED = '{"paid_amount": ["%s", "%s"], "status": ["%s", "%s"]}'
+_FIELDS_PAID = bulk.JsonText('{"fields": ["paid_amount"]}')
+_FIELDS_PAID_AND_STATUS = bulk.JsonText('{"fields": ["paid_amount", "status"]}')
+
+
+def _audit_rows(
+    bookings: list[_Booking], paid: dict[Any, _Paid], actor_id: Any, now: datetime.datetime
+) -> Iterator[tuple[Any, ...]]:
+    """What ``changes.record_create`` writes for each payment (its state as created) and
+    ``changes.record_update`` for each invoice paid (its paid amount and status)."""
+    payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
+    entry_keys = iter(changes.new_entry_keys(len(bookings) + len(paid)))
+    constant = {
+        "method": _json(PaymentMethod.TRANSFER),
+        "note": '""',
+        "source": _json(PaymentSource.BANK),
+        "created_by": _json(_text(actor_id)),
+    }
+    actor = actor_id.hex if isinstance(actor_id, uuid.UUID) else actor_id
+    for b in bookings:
+        line = b.line
+        amount = str(line.amount)
+        state = {
+            **constant,
+            "company": _json(_text(b.company_id)),
+            "contact": _json(_text(b.contact_id)),
+            "amount": _json(amount),
+            "currency": _json(b.currency),
+            "received_on": _json(line.booking_date.isoformat()),
+            "reference": _json(line.title[:140].strip()),
+            "external_id": _json(b.key),
+            "allocated_amount": _json(str(b.allocated)),
+        }
+        yield (
+            next(entry_keys),
+            now,
+            actor,
+            AuditAction.CREATE,
+            payment_label,
+            b.payment_id,
+            f"{line.booking_date} {amount} {b.currency}",
+            bulk.JsonText(_PAYMENT_CREATED % tuple(state[name] for name in _PAYMENT_AUDITED)),
+        )
+    for pk, invoice in paid.items():
+        if invoice.new_status != invoice.status:
+            diff = _PAID_AND_STATUS_CHANGED % (invoice.paid, invoice.new_paid, invoice.status, invoice.new_status)
+        else:
+            diff = _PAID_CHANGED % (invoice.paid, invoice.new_paid)
+        yield (
+            next(entry_keys),
+            now,
+            actor,
+            AuditAction.UPDATE,
+            invoice_label,
+            pk,
+            invoice.number[:200],
+            bulk.JsonText(diff),
+        )
+
+
+def _event_rows(
+    bookings: list[_Booking],
+    paid: dict[Any, _Paid],
+    actor_id: Any,
+    now: datetime.datetime,
+    new_key: Callable[[], str],
+) -> Iterator[tuple[Any, ...]]:
+    """The events the payment services emit: each payment created, recorded and allocated, each
+    invoice paid updated."""
+    payment_label, invoice_label = entity_label(Payment), entity_label(Invoice)
+    for b in bookings:
+        payment_id = b.payment_id
+        yield (new_key(), "billing.payment.created", payment_label, payment_id, actor_id, {}, now)
+        payload = bulk.JsonText(_RECORDED % (b.line.amount, _json(b.currency)))
+        yield (new_key(), "billing.payment.recorded", payment_label, payment_id, actor_id, payload, now)
+        for pk, amount, status in b.allocations:
+            payload = bulk.JsonText(_ALLOCATED % (pk, amount, status))
+            yield (new_key(), "billing.payment.allocated", payment_label, payment_id, actor_id, payload, now)
+    for pk, invoice in paid.items():
+        fields = _FIELDS_PAID_AND_STATUS if invoice.new_status != invoice.status else _FIELDS_PAID
+        yield (new_key(), "billing.invoice.updated", invoice_label, pk, actor_id, fields, now)
 
 
 def _status(due: decimal.Decimal, paid: decimal.Decimal) -> str:

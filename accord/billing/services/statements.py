@@ -20,7 +20,7 @@ import decimal
 import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -330,10 +330,15 @@ def _store(
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.pk else None
     if connection.vendor == "postgresql":
-        # Foreign keys are checked as each copied row arrives, while this process formats the
-        # next ones, rather than all at once at commit (seconds for a large file).
+        # Foreign keys are checked at the end of each statement (a table at a time) rather than
+        # all at once at commit, so the queue of pending checks never holds a whole file's rows.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    booked = bank_bookings.book(
+        actor_id, [(line, key, p) for (_pos, line, key), p in zip(new, proposals, strict=True)], now
+    )
+    statuses = [_status(key, proposal, booked) for (_pos, _line, key), proposal in zip(new, proposals, strict=True)]
+    counts = Counter(statuses)
     record = BankStatement.objects.create(
         account_iban=statement.account_iban[:34],
         format=statement.format,
@@ -345,58 +350,13 @@ def _store(
         closing_balance=statement.closing_balance,
         currency=statement.currency or (new[0][1].currency if new else ""),
         imported_by_id=actor_id,
+        lines_count=len(new),
+        booked_count=counts[LineStatus.BOOKED],
+        queued_count=counts[LineStatus.SUGGESTED] + counts[LineStatus.UNMATCHED],
+        ignored_count=counts[LineStatus.IGNORED],
         duplicate_count=duplicates,
     )
-    booked = bank_bookings.book(
-        actor_id, [(line, key, p) for (_pos, line, key), p in zip(new, proposals, strict=True)], now
-    )
-    rows = []
-    counts: Counter[str] = Counter()
-    new_key = bank_bookings.key_source()
-    for (position, line, key), proposal in zip(new, proposals, strict=True):
-        payment_id, why = booked.get(key, (None, None))
-        customer = bank_bookings.customer_of(proposal)
-        if payment_id is not None:
-            status = LineStatus.BOOKED
-        elif proposal.status == matching.SKIPPED:
-            status = LineStatus.IGNORED
-        elif proposal.allocations or customer is not None:
-            status = LineStatus.SUGGESTED
-        else:
-            status = LineStatus.UNMATCHED
-        counts[status] += 1
-        reasons = _reasons(proposal) + ([[why, {}]] if why else [])
-        rows.append(
-            (
-                new_key(),
-                record.pk,
-                position,
-                line.booking_date,
-                line.value_date,
-                line.amount,
-                line.currency.upper()[:3],
-                line.counterparty_name[:200],
-                line.counterparty_iban[:40],
-                line.counterparty_address[:300],
-                line.title[:500],
-                line.bank_reference[:100],
-                line.end_to_end_id[:100],
-                key,
-                status,
-                proposal.confidence,
-                reasons,
-                _suggestion(proposal) if status != LineStatus.IGNORED else {},
-                payment_id,
-                customer[1] if customer and customer[0] == "company" else None,
-                customer[1] if customer and customer[0] == "contact" else None,
-            )
-        )
-    bulk.insert_values(BankStatementLine, _LINE_FIELDS, rows)
-    record.lines_count = len(rows)
-    record.booked_count = counts[LineStatus.BOOKED]
-    record.queued_count = counts[LineStatus.SUGGESTED] + counts[LineStatus.UNMATCHED]
-    record.ignored_count = counts[LineStatus.IGNORED]
-    record.save(update_fields=["lines_count", "booked_count", "queued_count", "ignored_count", "updated_at"])
+    bulk.insert_values(BankStatementLine, _LINE_FIELDS, _line_rows(record.pk.hex, new, proposals, statuses, booked))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -414,6 +374,55 @@ def _store(
         actor=actor,
     )
     return record
+
+
+def _status(key: str, proposal: matching.Proposal, booked: dict[str, tuple[Any, str | None]]) -> str:
+    """A new line's status once the confident proposals are booked."""
+    if booked.get(key, (None, None))[0] is not None:
+        return LineStatus.BOOKED
+    if proposal.status == matching.SKIPPED:
+        return LineStatus.IGNORED
+    if proposal.allocations or bank_bookings.customer_of(proposal) is not None:
+        return LineStatus.SUGGESTED
+    return LineStatus.UNMATCHED
+
+
+def _line_rows(
+    statement_id: Any,
+    new: list[tuple[int, statements.StatementLine, str]],
+    proposals: list[matching.Proposal],
+    statuses: list[str],
+    booked: dict[str, tuple[Any, str | None]],
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a statement's new lines, made as they are written."""
+    new_key = bank_bookings.key_source()
+    for (position, line, key), proposal, status in zip(new, proposals, statuses, strict=True):
+        payment_id, why = booked.get(key, (None, None))
+        customer = bank_bookings.customer_of(proposal)
+        reasons = _reasons(proposal) + ([[why, {}]] if why else [])
+        yield (
+            new_key(),
+            statement_id,
+            position,
+            line.booking_date,
+            line.value_date,
+            line.amount,
+            line.currency.upper()[:3],
+            line.counterparty_name[:200],
+            line.counterparty_iban[:40],
+            line.counterparty_address[:300],
+            line.title[:500],
+            line.bank_reference[:100],
+            line.end_to_end_id[:100],
+            key,
+            status,
+            proposal.confidence,
+            reasons,
+            _suggestion(proposal) if status != LineStatus.IGNORED else {},
+            payment_id,
+            customer[1] if customer and customer[0] == "company" else None,
+            customer[1] if customer and customer[0] == "contact" else None,
+        )
 
 
 # --- by hand ------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ FORMAT = "mt940"
 _STRUCTURED = re.compile(r"^\s*(?:\d{3})?\s*([~<])\d\d")
 _FULL_CHUNK = 27  # the narrowest chunk Polish banks fill completely before cutting a value
 _SEPA_EREF = re.compile(r"EREF\+(\S+)")
+# The sub-fields of a structured :86:, "~NN value" or "<NN value", for either separator.
+_SUBFIELDS = {mark: re.compile(rf"{re.escape(mark)}(\d\d)([^{re.escape(mark)}]*)") for mark in "~<"}
 
 
 def looks_like(text: str) -> bool:
@@ -165,13 +167,12 @@ def details_86(text: str) -> dict[str, str]:
             found["end_to_end_id"] = eref.group(1)
         return found
     joined = text.replace("\n", "")
-    separator = match.group(1)
     fields: dict[str, list[str]] = {}
-    for code, value in re.findall(rf"{re.escape(separator)}(\d\d)([^{re.escape(separator)}]*)", joined):
+    for code, value in _SUBFIELDS[match.group(1)].findall(joined):
         fields.setdefault(code, []).append(value)
 
     def chunks(*codes: str) -> str:
-        return _glue([value for code in codes for value in fields.get(code, [])])
+        return _glue([value for code in codes if code in fields for value in fields[code]])
 
     found = {
         "kind": chunks("00"),
@@ -189,6 +190,8 @@ def details_86(text: str) -> dict[str, str]:
 
 def _glue(parts: list[str]) -> str:
     """Chunks of one value put back together: a full-width chunk was cut, the others end a word."""
+    if len(parts) < 2:
+        return squeeze(parts[0]) if parts else ""
     text = previous = ""
     for part in parts:
         if not part.strip():
@@ -201,6 +204,8 @@ def _glue(parts: list[str]) -> str:
 
 
 def _counterparty_account(iban: str, routing: str, number: str) -> str:
+    if not (iban or routing or number):
+        return ""
     if iban:
         return account(iban)
     routing, number = routing.replace(" ", ""), number.replace(" ", "")

@@ -3,10 +3,12 @@ overpayments; nothing booked twice; the unmatched queue worked by hand; broken f
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
 from django.http import Http404
 
 from accord.billing.events import PaymentAllocated, PaymentRecorded
@@ -348,3 +350,50 @@ def test_an_invoice_paid_while_the_file_was_matched_is_not_paid_twice(issued, ma
     assert (result.booked, line.status, line.payment_id) == (0, "suggested", None)
     assert invoice.paid_amount == D("1230.00")
     assert selectors.reasons_of(line)[-1] == "the invoice changed before the payment could be booked"
+
+
+@contextlib.contextmanager
+def _events_refused(name):
+    """The database refuses events called ``name``, as a disk that fills up would: a failure
+    after the statement's payments, allocations and invoices were written."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TEMP TRIGGER refuse_event BEFORE INSERT ON core_event "
+                f"WHEN NEW.name = '{name}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN IF NEW.name = '{name}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_event BEFORE INSERT ON core_event FOR EACH ROW EXECUTE FUNCTION refuse_event()"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_event" + ("" if connection.vendor == "sqlite" else " ON core_event"))
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP FUNCTION refuse_event()")
+
+
+def test_an_import_that_fails_while_writing_leaves_nothing_and_can_be_run_again(issued, manager):
+    first, second = issued(), issued()
+    content = mt940([Booking("1230.00", first.number), Booking("230.00", second.number), Booking("5.00", "x")])
+    before = stored()
+
+    # (SQLite reports the trigger's refusal as a broken constraint, which the import words as a
+    # concurrent import of the same file.)
+    with _events_refused("billing.invoice.updated"), pytest.raises((DatabaseError, ValidationError)):
+        service.import_statement(actor=manager, content=content, file_name="a.sta")
+
+    assert stored() == before
+    assert set(Invoice.objects.values_list("status", "paid_amount", "version")) == {("issued", D("0.00"), 2)}
+    result = service.import_statement(actor=manager, content=content, file_name="a.sta")
+    assert (result.booked, result.queued, result.duplicates) == (2, 1, 0)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, second.paid_amount) == ("paid", "partially_paid", D("230.00"))
+    assert Payment.objects.count() == PaymentAllocation.objects.count() == 2

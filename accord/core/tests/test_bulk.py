@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accord.core import bulk, search, tasks
-from accord.core.models import Tag
+from accord.core import bulk, changes, search, tasks
+from accord.core.models import AuditEntry, Event, Tag
 from accord.people.models import Contact, EmailAddress
 
 
@@ -84,6 +84,26 @@ def test_insert_values_writes_plain_tuples(owner):
     )
     assert stored.owner == owner
     assert stored.version == 1
+
+
+def test_insert_values_fills_defaults_and_takes_json_already_written(owner):
+    first, second = uuid.uuid4(), uuid.uuid4()
+
+    bulk.insert_values(
+        Event,
+        ["name", "object_id", "payload"],
+        [
+            ("billing.payment.recorded", first, bulk.JsonText('{"amount": "12.50", "currency": "PLN"}')),
+            ("billing.payment.created", second, {"text": '{"not": "parsed"}'}),
+        ],
+    )
+
+    recorded, created = Event.objects.get(object_id=first), Event.objects.get(object_id=second)
+    assert recorded.payload == {"amount": "12.50", "currency": "PLN"}
+    assert created.payload == {"text": '{"not": "parsed"}'}  # a plain string stays a string
+    # Left out: a key made for each row, the plain defaults the model gives.
+    assert recorded.pk != created.pk
+    assert (recorded.attempts, recorded.last_error, recorded.dispatched_at, recorded.entity) == (0, "", None, "")
 
 
 def _contact_row(owner, name):
@@ -165,3 +185,17 @@ def test_update_rows_sets_each_row_its_own_values_where_the_condition_holds(owne
     assert stored[second.pk] == (late, second.first_name)  # already later: left alone
     assert stored[third.pk] == (late, "Iza")
     assert bulk.update_rows(Contact, ["first_name"], []) == 0
+
+
+def test_audit_entries_written_in_bulk_take_the_batch_keys(owner):
+    contact = Contact.objects.create(first_name="Ala", last_name="Batch", sort_name="batch ala", owner=owner)
+    with changes.audit_batch() as batch:
+        keys = changes.new_entry_keys(2)
+        rows = [(key, timezone.now(), None, "update", "people.contact", contact.pk, "", {"n": [0, 1]}) for key in keys]
+        bulk.insert_values(AuditEntry, changes.AUDIT_COLUMNS, rows)
+        changes.record_create(actor=None, obj=contact)  # the next key of the batch, after the reserved ones
+    changes.record_create(actor=None, obj=contact)  # outside it
+
+    assert {entry.pk.hex for entry in changes.batch_entries(batch.key)} >= set(keys)
+    assert changes.batch_entries(batch.key).count() == 3
+    assert AuditEntry.objects.filter(object_id=contact.pk).count() == 4  # no key given out twice
