@@ -30,7 +30,7 @@ from accord.core.ids import uuid7
 from accord.core.models import Tag
 from accord.identity.models import Role, Team, User
 from accord.people.demo import ascii_slug
-from accord.people.models import Company, Contact, ContactCompany, EmailAddress, PhoneNumber
+from accord.people.models import Company, Contact, ContactCompany, ContactTag, EmailAddress, PhoneNumber
 from accord.people.services import contact_document, sort_name
 
 FULL = {"contacts": 1_000_000, "companies": 200_000, "interactions": 5_000_000}
@@ -346,8 +346,7 @@ def _contacts(
             bulk.insert_values(EmailAddress, ["id", "contact", "email"], emails)
             bulk.insert_values(PhoneNumber, ["id", "contact", "number"], phones)
             bulk.insert_values(ContactCompany, ["id", "contact", "company", "is_primary"], links)
-            through = Contact.tags.through
-            through.objects.bulk_create([through(contact_id=c, tag_id=t) for c, t in tagged], batch_size=2000)
+            ContactTag.objects.bulk_create([ContactTag(contact_id=c, tag_id=t) for c, t in tagged], batch_size=2000)
     assert heavy is not None
     return owners, heavy
 
