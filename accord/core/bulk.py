@@ -28,13 +28,20 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 
 def insert(model: type[models.Model], objects: Iterable[models.Model], *, using: str | None = None) -> int:
-    """Insert ``objects`` (unsaved instances with their keys set); returns how many were written."""
+    """Insert ``objects`` (unsaved instances with their keys set); returns how many were written.
+    The instances are then saved ones, as after ``bulk_create`` (a later ``save()`` updates)."""
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     fields = _fields(model)
     table = model._meta.db_table
     columns = [f.column for f in fields]
-    rows = (_row(obj, fields, connection) for obj in objects)
+
+    def saved(obj: models.Model) -> list[Any]:
+        row = _row(obj, fields, connection)
+        obj._state.adding, obj._state.db = False, alias
+        return row
+
+    rows = (saved(obj) for obj in objects)
     if connection.vendor == "postgresql":
         return _copy(connection, table, columns, rows)
     return _executemany(connection, model, columns, rows)
