@@ -906,32 +906,31 @@ def _take_steps(
 ) -> dict[CustomerKey, str]:
     """Write a chunk's steps together, inside the caller's transaction; returns the customers
     whose step could not be taken, with why (they are left out, the others are written)."""
-    from accord.messaging import services as messaging
-
     parties = parties or _Parties.read([item.key for item in planned])
     failed: dict[CustomerKey, str] = {}
-    steps: list[tuple[CollectionStep, list[_Line]]] = []
-    outgoing: list[Any] = []
-    messaged: list[CollectionStep] = []
+    steps: list[tuple[CustomerKey, CollectionStep, list[_Line]]] = []
+    messaged: list[tuple[CustomerKey, CollectionStep, Any]] = []
     after: list[tuple[CollectionStep, Company | None, Contact | None]] = []
     for item in planned:
         company, contact = parties.customer(item.key)
         step, lines = _new_step(today, item, company, contact, payments, cache)
         if step.state == CollectionStepState.DONE and step.action in MESSAGE_ACTIONS:
             try:
-                outgoing.append(_outgoing(step, company, contact, lines, cache, parties.reach(item.key)))
+                messaged.append(
+                    (item.key, step, _outgoing(step, company, contact, lines, cache, parties.reach(item.key)))
+                )
             except ValidationError as exc:
                 failed[item.key] = "; ".join(exc.messages)
                 continue
-            messaged.append(step)
         else:
             after.append((step, company, contact))
-        steps.append((step, lines))
-    for step, message in zip(messaged, messaging.queue_many(actor=None, items=outgoing), strict=True):
+        steps.append((item.key, step, lines))
+    for step, message in _queue(messaged, failed):
         step.message_id = message.pk
-    bulk.insert(CollectionStep, [step for step, _lines in steps])
-    _insert_lines(steps)
-    ids = changes.record_created_many(actor=None, objs=[step for step, _lines in steps])
+    written = [(step, lines) for key, step, lines in steps if key not in failed]
+    bulk.insert(CollectionStep, [step for step, _lines in written])
+    _insert_lines(written)
+    ids = changes.record_created_many(actor=None, objs=[step for step, _lines in written])
     for step, company, contact in after:
         if step.state == CollectionStepState.AWAITING_APPROVAL:
             _ask_for_approval(step, company, contact)
@@ -940,6 +939,32 @@ def _take_steps(
     if ids:
         emit(CollectionStepsTaken(count=len(ids), ids=ids))
     return failed
+
+
+def _queue(
+    messaged: list[tuple[CustomerKey, CollectionStep, Any]], failed: dict[CustomerKey, str]
+) -> list[tuple[CollectionStep, Any]]:
+    """Queue the steps' messages together. A message the outbox refuses (a phone number it cannot
+    use) fails its customer's step, as it would taken alone, and the others are queued: the
+    outbox checks every message before it writes any."""
+    from accord.messaging import services as messaging
+
+    while messaged:
+        try:
+            queued = messaging.queue_many(actor=None, items=[outgoing for _key, _step, outgoing in messaged])
+        except ValidationError as exc:
+            refused: dict[int, list[str]] = defaultdict(list)
+            for name, problems in exc.message_dict.items():
+                number = name.partition(".")[0]
+                if not number.isdigit():
+                    raise
+                refused[int(number)].extend(problems)
+            for position, problems in refused.items():
+                failed[messaged[position][0]] = "; ".join(problems)
+            messaged = [item for position, item in enumerate(messaged) if position not in refused]
+        else:
+            return [(step, message) for (_key, step, _outgoing), message in zip(messaged, queued, strict=True)]
+    return []
 
 
 def _customer(key: CustomerKey) -> tuple[Company | None, Contact | None]:

@@ -72,9 +72,7 @@ def test_held_customers_are_planned_so_that_they_are_reported(invoice: Any) -> N
     assert (report.taken, dict(report.held)) == (0, {"promise": 1})
 
 
-def test_with_several_ladders_the_most_eager_decides_and_the_planner_the_rest(
-    admin_user: Any, invoice: Any
-) -> None:
+def test_with_several_ladders_the_most_eager_decides_and_the_planner_the_rest(admin_user: Any, invoice: Any) -> None:
     slow = collections.save_ladder(
         actor=admin_user,
         name="Slow",
@@ -91,3 +89,29 @@ def test_with_several_ladders_the_most_eager_decides_and_the_planner_the_rest(
     assert to_plan(day(20)) == []
     assert to_plan(day(21)) == [(invoice.company_id, None)]
     assert collections.run(today=day(21)).taken == 0
+
+
+def test_a_message_the_outbox_refuses_fails_only_its_customers_step(
+    owner: Any, invoice: Any, make_company: Any, make_contact: Any, make_invoice: Any
+) -> None:
+    from accord.messaging.models import Message
+    from accord.people.models import Contact
+
+    # The first customer's only way to be reached is a phone number the outbox cannot use.
+    person = make_contact(owner, phones=[{"number": "+48 601 234 567"}], companies=[{"company": invoice.company}])
+    Contact.objects.filter(pk=person.pk).update(primary_phone="12")
+    other = make_company(owner, name="Zielona Sp. z o.o.", emails=[{"email": "biuro@zielona.example"}])
+    invoices.issue(
+        actor=owner,
+        invoice=make_invoice(
+            company=other, issue_date=ISSUED.isoformat(), sale_date=ISSUED.isoformat(), payment_terms_days=14
+        ),
+    )
+    report = collections.run(today=day(3))
+    assert report.taken == 1
+    assert [step.customer for step in report.steps if step.taken] == ["Zielona Sp. z o.o."]
+    (error,) = report.errors
+    assert error.startswith(f"{invoice.company_id}: ")
+    assert "phone number" in error
+    assert list(CollectionStep.objects.values_list("company_id", flat=True)) == [other.pk]
+    assert Message.objects.filter(kind="payment_reminder").count() == 1
