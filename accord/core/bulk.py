@@ -38,8 +38,10 @@ def insert(model: type[models.Model], objects: Iterable[models.Model], *, using:
     table = model._meta.db_table
     columns = [f.column for f in fields]
 
+    preparers = _preparers(tuple(fields), connection)
+
     def saved(obj: models.Model) -> list[Any]:
-        row = _row(obj, fields, connection)
+        row = [prepare(obj) for prepare in preparers]
         obj._state.adding, obj._state.db = False, alias
         return row
 
