@@ -211,7 +211,7 @@ def queue_many(*, actor: User | None, items: Sequence[Outgoing]) -> list[Message
     for i, key in enumerate(keys):
         if not key or len(key) > 200:
             raise ValidationError({f"{i}.idempotency_key": [_("Give a key of 1 to 200 characters.")]})
-    existing = {m.idempotency_key: m for m in Message.objects.filter(among("idempotency_key", keys, "text"))}
+    existing = {m.idempotency_key: m for m in Message.objects.filter(among("idempotency_key", keys))}
     now = timezone.now()
     made: list[Message] = []
     errors: dict[str, list[str]] = {}
