@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.billing import ladder as planner
@@ -550,9 +550,9 @@ class _RunCache:
                 self.templates[key] = None
         return self.templates[key]
 
-    def money(self, currency: str) -> Callable[[Any], str]:
-        """``format_money(amount, currency)`` in the active language."""
-        key = (translation.get_language() or "", currency)
+    def money(self, currency: str, language: str) -> Callable[[Any], str]:
+        """``format_money(amount, currency)`` in ``language``, the active one."""
+        key = (language, currency)
         if key not in self.formats:
             self.formats[key] = money_formatter(currency)
         return self.formats[key]
@@ -804,7 +804,8 @@ def _outgoing(
         if template is None:
             continue
         with languages.writing_in(reach.language):
-            context = message_context(step, company, contact, lines, cache.seller_details(), cache.money(step.currency))
+            money = cache.money(step.currency, reach.language)
+            context = message_context(step, company, contact, lines, cache.seller_details(), money)
             rendered = cache.renderer.render(template, context)
         return Outgoing(
             channel=channel,

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import FilterExpression, TextNode, Variable, VariableNode, render_value_in_context
 from django.template.defaulttags import CommentNode, ForNode, IfNode, TemplateLiteral
+from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -187,13 +188,19 @@ class Renderer:
     shown: dict[tuple[Any, ...], str] = dataclass_field(default_factory=dict)
 
     def render(self, template: MessageTemplate, context: Mapping[str, Any]) -> Rendered:
-        with languages.writing_in(template.language) as code:
-            return Rendered(
-                subject=" ".join(self._render(template.subject, context, False, code).split()),
-                text=self._render(template.body_text, context, False, code),
-                html=self._render(template.body_html, context, True, code) if template.body_html else "",
-                language=code,
-            )
+        code = languages.first_supported(template.language)
+        if translation.get_language() == code:  # the caller writes in it already
+            return self._rendered(template, context, code)
+        with translation.override(code):
+            return self._rendered(template, context, code)
+
+    def _rendered(self, template: MessageTemplate, context: Mapping[str, Any], code: str) -> Rendered:
+        return Rendered(
+            subject=" ".join(self._render(template.subject, context, False, code).split()),
+            text=self._render(template.body_text, context, False, code),
+            html=self._render(template.body_html, context, True, code) if template.body_html else "",
+            language=code,
+        )
 
     def _render(self, source: str, context: Mapping[str, Any], autoescape: bool, language: str) -> str:
         steps = _plan(source)
