@@ -909,7 +909,7 @@ def _take_steps(
     whose step could not be taken, with why (they are left out, the others are written)."""
     parties = parties or _Parties.read([item.key for item in planned])
     failed: dict[CustomerKey, str] = {}
-    steps: list[tuple[CustomerKey, CollectionStep, list[_Line]]] = []
+    steps: list[tuple[CollectionStep, list[_Line]]] = []
     messaged: list[tuple[CustomerKey, CollectionStep, Any]] = []
     after: list[tuple[CollectionStep, Company | None, Contact | None]] = []
     for item in planned:
@@ -925,10 +925,12 @@ def _take_steps(
                 continue
         else:
             after.append((step, company, contact))
-        steps.append((item.key, step, lines))
-    for step, message in _queue(messaged, failed):
+        steps.append((step, lines))
+    queued = _queue(messaged, failed)
+    for step, message in queued:
         step.message_id = message.pk
-    written = [(step, lines) for key, step, lines in steps if key not in failed]
+    refused = {step.pk for _key, step, _outgoing in messaged} - {step.pk for step, _message in queued}
+    written = [(step, lines) for step, lines in steps if step.pk not in refused]
     bulk.insert(CollectionStep, [step for step, _lines in written])
     _insert_lines(written)
     ids = changes.record_created_many(actor=None, objs=[step for step, _lines in written])
@@ -945,9 +947,9 @@ def _take_steps(
 def _queue(
     messaged: list[tuple[CustomerKey, CollectionStep, Any]], failed: dict[CustomerKey, str]
 ) -> list[tuple[CollectionStep, Any]]:
-    """Queue the steps' messages together. A message the outbox refuses (a phone number it cannot
-    use) fails its customer's step, as it would taken alone, and the others are queued: the
-    outbox checks every message before it writes any."""
+    """Queue the steps' messages together; returns the steps queued, with their messages. A
+    message the outbox refuses (a phone number it cannot use) fails its step, as it would taken
+    alone, and the others are queued: the outbox checks every message before it writes any."""
     from accord.messaging import services as messaging
 
     while messaged:

@@ -115,3 +115,29 @@ def test_a_message_the_outbox_refuses_fails_only_its_customers_step(
     assert "phone number" in error
     assert list(CollectionStep.objects.values_list("company_id", flat=True)) == [other.pk]
     assert Message.objects.filter(kind="payment_reminder").count() == 1
+
+
+def test_a_step_that_cannot_be_sent_leaves_the_customers_other_steps_of_the_day(
+    owner: Any, make_company: Any, make_invoice: Any
+) -> None:
+    from accord.messaging.models import Message
+
+    # E-mail only, no postal address: the demand letter cannot go out.
+    company = make_company(owner, name="Bez Adresu Sp. z o.o.", emails=[{"email": "biuro@bezadresu.example"}])
+    late = datetime.date(2026, 10, 19)  # due on day 18: its first reminder comes on day 21
+    for issued in (ISSUED, late):
+        draft = make_invoice(
+            company=company, issue_date=issued.isoformat(), sale_date=issued.isoformat(), payment_terms_days=14
+        )
+        invoices.issue(actor=owner, invoice=draft)
+    for offset in (3, 10):
+        assert collections.run(today=day(offset)).taken == 1
+    report = collections.run(today=day(21))
+    assert [(step.action, step.position) for step in report.steps] == [("email", 1), ("letter", 3)]
+    assert report.errors == [
+        f"{company.pk}: The customer has no e-mail address, phone number or postal address to write to."
+    ]
+    # The first reminder of the later invoice went out; the letter was not written; every message has its step.
+    assert [s.action for s in CollectionStep.objects.order_by("day", "position")] == ["email", "sms", "email"]
+    messages = set(Message.objects.filter(kind__in=["payment_reminder", "demand_letter"]).values_list("pk", flat=True))
+    assert messages == set(CollectionStep.objects.values_list("message_id", flat=True))
