@@ -72,7 +72,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ZERO = decimal.Decimal("0.00")
-CHUNK = 500  # customers planned per round of reads
+CHUNK = 1000  # customers planned and written per transaction
 DEMAND_DAYS = 7  # the days a demand letter gives to pay
 
 CustomerKey = tuple[Any, Any]  # (company_id, contact_id): one of them set
