@@ -417,9 +417,12 @@ def run(
     dry_run: bool = False,
     customers: Sequence[CustomerKey] | None = None,
     keep_steps: bool = True,
+    on_step: Callable[[StepReport], None] | None = None,
 ) -> RunReport:
     """Take today's collection steps (or, with ``dry_run``, only say which). Safe to run again
-    and from several workers at once: a step already taken is not taken again.
+    and from several workers at once: a step already taken is not taken again. ``on_step`` hears
+    of each step once its chunk is decided (with ``keep_steps=False`` the report keeps none, so
+    50,000 steps need not sit in memory to be printed).
 
     One query finds the customers with something due (``_to_plan``); they are planned a chunk
     at a time, and a chunk's steps are written together (their messages, steps, lines and audit
@@ -483,6 +486,9 @@ def run(
         for item in planned:
             item.entry.customer = names.get(item.key) or str(item.key[0] or item.key[1])
         if dry_run:
+            for item in planned:
+                if on_step is not None:
+                    on_step(item.entry)
             continue
         cache = cache or _RunCache(rates=rates())
         payments = _payments([row["id"] for item in planned for row in item.rows])
@@ -503,6 +509,9 @@ def run(
                 item.entry.taken = item.key not in failed
         report.taken += sum(1 for item in planned if item.entry.taken)
         report.errors.extend(f"{key[0] or key[1]}: {problem}" for key, problem in failed.items())
+        for item in planned:
+            if on_step is not None:
+                on_step(item.entry)
     return report
 
 

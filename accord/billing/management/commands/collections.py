@@ -42,18 +42,25 @@ class Command(BaseCommand):
         # They live as long as the process: keep them out of the collections (a third of the
         # run's CPU time).
         gc.freeze()
-        report = collections.run(today=options.get("date"), dry_run=options["dry_run"])
-        for step in report.steps:
+        dry_run = options["dry_run"]
+        shown = 0
+
+        def show(step: collections.StepReport) -> None:
+            """Print a step as soon as its chunk is decided (the report keeps none)."""
+            nonlocal shown
+            shown += 1
             marks = []
             if step.needs_approval:
                 marks.append(_("needs approval"))
-            if not report.dry_run and not step.taken:
+            if not dry_run and not step.taken:
                 marks.append(_("already taken"))
             self.stdout.write(
                 f"{step.customer}\t{step.position}\t{step.action}\t{format_money(step.owed, step.currency)}\t"
                 + ", ".join(step.invoices)
                 + (f"\t({'; '.join(str(m) for m in marks)})" if marks else "")
             )
+
+        report = collections.run(today=options.get("date"), dry_run=dry_run, keep_steps=False, on_step=show)
         held = ", ".join(f"{name}: {count}" for name, count in sorted(report.held.items()))
         summary = (
             _("%(date)s. Customers with overdue invoices: %(customers)s. Steps to take: %(steps)s.")
@@ -65,7 +72,7 @@ class Command(BaseCommand):
             % {
                 "date": report.today.isoformat(),
                 "customers": report.customers,
-                "steps": len(report.steps) if report.dry_run else report.taken,
+                "steps": shown if report.dry_run else report.taken,
             }
         )
         if held:
