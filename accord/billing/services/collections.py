@@ -346,9 +346,10 @@ def _read_context(today: datetime.date, chunk: list[tuple[CustomerKey, list[dict
     disputed = {row["id"] for _key, rows in chunk for row in rows if row["disputed"]}
     taken: dict[Any, list[planner.TakenStep]] = defaultdict(list)
     awaiting: set[Any] = set()
-    # The steps of the chunk's overdue invoices (the invoices named again by their customers:
-    # cheaper to send than the invoices' keys).
-    lines = CollectionStepInvoice.objects.filter(invoice__in=_overdue(today, keys).values("pk"))
+    # The steps of the chunk's invoices, by the invoices' keys (the (invoice, level) index).
+    lines = CollectionStepInvoice.objects.filter(
+        among("invoice_id", [row["id"] for _key, rows in chunk for row in rows])
+    )
     for invoice_id, position, day, state, decided_at in lines.values_list(
         "invoice_id", "position", "step__day", "step__state", "step__decided_at"
     ):
