@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,13 +29,22 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 
 def insert(model: type[models.Model], objects: Iterable[models.Model], *, using: str | None = None) -> int:
-    """Insert ``objects`` (unsaved instances with their keys set); returns how many were written."""
+    """Insert ``objects`` (unsaved instances with their keys set); returns how many were written.
+    The instances are then saved ones, as after ``bulk_create`` (a later ``save()`` updates)."""
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     fields = _fields(model)
     table = model._meta.db_table
     columns = [f.column for f in fields]
-    rows = (_row(obj, fields, connection) for obj in objects)
+
+    preparers = _preparers(tuple(fields), connection)
+
+    def saved(obj: models.Model) -> list[Any]:
+        row = [prepare(obj) for prepare in preparers]
+        obj._state.adding, obj._state.db = False, alias
+        return row
+
+    rows = (saved(obj) for obj in objects)
     if connection.vendor == "postgresql":
         return _copy(connection, table, columns, rows)
     return _executemany(connection, model, columns, rows)
@@ -196,11 +207,72 @@ def _same(value: Any) -> Any:
 
 
 def _row(obj: models.Model, fields: Sequence[models.Field[Any, Any]], connection: Any) -> list[Any]:
-    values = []
+    return [prep(obj) for prep in _preparers(tuple(fields), connection)]
+
+
+# Django's own field classes whose value goes to PostgreSQL unchanged when it is one of these
+# Python types (get_db_prep_save returns it as it is): a row of them is read off the instance
+# instead of passing each value through the field's conversions.
+_PLAIN: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.EmailField: (str,),
+    models.UUIDField: (uuid.UUID,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.DecimalField: (decimal.Decimal,),
+    models.DateField: (datetime.date,),
+    models.DateTimeField: (datetime.datetime,),
+}
+
+
+def _plain_types(field: Any) -> tuple[type, ...] | None:
+    if type(field) in (models.ForeignKey, models.OneToOneField):
+        field = field.target_field
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return None
+    return _PLAIN.get(type(field))
+
+
+def _preparers(fields: tuple[Any, ...], connection: Any) -> list[Any]:
+    """For each field, what ``pre_save`` and ``get_db_prep_save`` make of an instance's value."""
+    key = (fields, connection.alias)
+    if key in _PREPARERS:
+        return _PREPARERS[key]
+    found = []
     for field in fields:
-        value = field.pre_save(obj, add=True)
-        values.append(field.get_db_prep_save(value, connection))
-    return values
+        types = _plain_types(field) if connection.vendor == "postgresql" else None
+        found.append(_read_plain(field, types, connection) if types else _prepared(field, connection))
+    _PREPARERS[key] = found
+    return found
+
+
+_PREPARERS: dict[tuple[Any, ...], list[Any]] = {}
+
+
+def _prepared(field: Any, connection: Any) -> Any:
+    return lambda obj: field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+
+
+def _read_plain(field: Any, types: tuple[type, ...], connection: Any) -> Any:
+    attname = field.attname
+
+    def prepared(obj: models.Model) -> Any:
+        value = getattr(obj, attname)  # what Field.pre_save gives
+        kind = type(value)
+        if value is None or (
+            kind in types
+            and (kind is not decimal.Decimal or value.is_finite())
+            and (kind is not datetime.datetime or value.utcoffset() is not None)
+        ):
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return prepared
 
 
 def _copy(connection: Any, table: str, columns: Sequence[Any], rows: Iterable[list[Any]]) -> int:

@@ -35,8 +35,21 @@ if TYPE_CHECKING:
 Snapshot = dict[str, Any]
 
 
+# The types most values are, and what becomes of them (the checks below give the same).
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+_AS_TEXT = frozenset({uuid.UUID, decimal.Decimal})
+_AS_ISO = frozenset({datetime.date, datetime.datetime, datetime.time})
+
+
 def jsonable(value: Any) -> Any:
     """A value as the audit trail and events store it (JSON, stable across databases)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind in _AS_TEXT:
+        return str(value)
+    if kind in _AS_ISO:
+        return value.isoformat()
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -451,6 +451,26 @@ def customer_language(*, contact: Contact | None = None, company: Company | None
         if found := languages.supported(main):
             return found
     return languages.first_supported(company.preferred_language if company is not None else "")
+
+
+def customer_languages(contacts: Iterable[Contact]) -> dict[Any, str]:
+    """``customer_language(contact=...)`` of many contacts, by key: the main companies of those
+    without a language of their own read in one query."""
+    contacts = list(contacts)
+    wanting = [contact.pk for contact in contacts if not languages.supported(contact.preferred_language)]
+    main: dict[Any, str] = {}
+    if wanting:
+        links = ContactCompany.objects.filter(contact_id__in=wanting, is_primary=True).order_by(
+            "contact_id", *list(ContactCompany._meta.ordering or [])
+        )
+        for contact_id, language in links.values_list("contact_id", "company__preferred_language"):
+            main.setdefault(contact_id, language)
+    return {
+        contact.pk: languages.supported(contact.preferred_language)
+        or languages.supported(main.get(contact.pk))
+        or languages.first_supported("")
+        for contact in contacts
+    }
 
 
 # --- export --------------------------------------------------------------------------------------

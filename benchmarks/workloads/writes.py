@@ -125,20 +125,39 @@ def _database_url() -> str:
     return f"sqlite:///{settings.DATABASES['default']['NAME']}"
 
 
+# The child reports its own peak memory: the high-water mark of its address space (VmHWM, which
+# starts afresh at exec) as it exits. ``ru_maxrss`` from wait4 cannot tell it: Linux carries a
+# process's high-water mark across fork and exec, so a child of this process (which holds the
+# dataset's pools and whatever the workloads before read, hundreds of MB at full scale) reports at
+# least this process's size whatever it uses itself. Where there is no /proc it is what remains.
+_CHILD = """
+import atexit, os, sys
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["ACCORD_BENCH_PEAK"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+if os.path.exists("/proc/self/status"):
+    atexit.register(_peak)
+from accord.cli import main
+main(sys.argv[1:])
+"""
+
+
 def _run(args: list[str], url: str) -> tuple[float, float, int, str]:
     """Run ``accord ARGS`` against ``url``: wall seconds, CPU seconds, peak memory (MB), output."""
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-    with tempfile.TemporaryFile("w+") as out:
+    with tempfile.TemporaryFile("w+") as out, tempfile.NamedTemporaryFile("r", suffix=".peak") as peak:
+        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "ACCORD_BENCH_PEAK": peak.name}
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "accord", *args], env=env, stdout=out, stderr=out)
+        process = subprocess.Popen([sys.executable, "-c", _CHILD, *args], env=env, stdout=out, stderr=out)
         _pid, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         output = out.read()
+        reported = peak.read().strip()
     if process.returncode != 0:
         raise RuntimeError(f"accord {' '.join(args)} failed:\n{output[-3000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, round(usage.ru_maxrss / 1024), output
+    peak_kb = int(reported) if reported.isdigit() else usage.ru_maxrss
+    return seconds, usage.ru_utime + usage.ru_stime, round(peak_kb / 1024), output
 
 
 SETUP_USERS = """

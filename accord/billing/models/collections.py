@@ -272,7 +272,13 @@ class CollectionStep(BaseModel):
         verbose_name_plural = _("collection steps")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.get_action_display()}"
+        # What get_action_display() gives, without building the field's choices again (a
+        # collections run names thousands of steps in its audit entries).
+        try:
+            label: Any = CollectionActionKind(self.action).label
+        except ValueError:
+            label = self.action
+        return f"{self.day} {label}"
 
 
 class CollectionStepInvoice(models.Model):

@@ -1,9 +1,12 @@
 """The collections run and the decisions people make about it.
 
-``run`` walks the overdue invoices customer by customer (ordered, in chunks, so 50,000 customers
-never sit in memory at once), asks the ladder (``accord.billing.ladder``) what each customer's
-next step is, and takes it: a reminder e-mail or SMS or a printed letter through the outbox, a
-call task for the customer's owner, or the hand-off to collection. Each step is written with one
+``run`` first asks the database which customers may have something due today (``_to_plan``: an
+overdue invoice old enough for its next level, whose last step is far enough back; a dispute; a
+hold), so a run taken again the same day reads nothing more. It walks those customers in chunks
+(so 50,000 customers never sit in memory at once), reading what each chunk needs in a few
+set-based queries, asks the ladder (``accord.billing.ladder``) what each customer's next step
+is, and takes it: a reminder e-mail or SMS or a printed letter through the outbox, a call task
+for the customer's owner, or the hand-off to collection. Each step is written with one
 ``CollectionStepInvoice`` per invoice and level under a unique constraint, in the same transaction
 as the message or task it makes, so a retried or concurrent run takes no step twice and a crashed
 one loses none. A step that needs approval waits for the owner (``approve_step``/``reject_step``).
@@ -20,14 +23,14 @@ import itertools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -53,12 +56,15 @@ from accord.billing.models import (
     PromiseToPay,
 )
 from accord.billing.models.invoices import UNPAID
-from accord.billing.services.common import customer_block
+from accord.billing.services.common import block_of, customer_block
 from accord.billing.services.payments import clean_amount
-from accord.core import access, changes, languages, money
+from accord.core import access, bulk, changes, languages, money
 from accord.core.access import AccessDenied, Action
 from accord.core.events import EventPayload, emit
-from accord.core.money import format_money
+from accord.core.ids import uuid7
+from accord.core.manykeys import among
+from accord.core.money import format_money, money_formatter
+from accord.messaging.services.templates import Renderer
 from accord.people.models import Company, Contact
 
 if TYPE_CHECKING:
@@ -66,7 +72,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ZERO = decimal.Decimal("0.00")
-CHUNK = 500  # customers planned per round of reads
+CHUNK = 1000  # customers planned and written per transaction
 DEMAND_DAYS = 7  # the days a demand letter gives to pay
 
 CustomerKey = tuple[Any, Any]  # (company_id, contact_id): one of them set
@@ -135,117 +141,247 @@ def rates() -> list[late_payment.InterestRate]:
     ]
 
 
-def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey] | None = None) -> Iterator[dict[str, Any]]:
+def _overdue(today: datetime.date, customers: Sequence[CustomerKey] | None = None) -> QuerySet[Invoice]:
+    """The open invoices past their due date (of ``customers`` only, when given)."""
     queryset = Invoice.objects.filter(kind=InvoiceKind.VAT, status__in=UNPAID, due_date__lt=today)
-    if customers is not None:
-        q = Q(pk__in=[])
-        for company_id, contact_id in customers:
-            q |= Q(company_id=company_id) if company_id else Q(company__isnull=True, contact_id=contact_id)
-        queryset = queryset.filter(q)
-    rows = (
-        queryset.order_by("company_id", "contact_id", "due_date", "id")
-        .values(
-            "id",
-            "number",
-            "company_id",
-            "contact_id",
-            "due_date",
-            "currency",
-            "gross_total",
-            "gross_total_base",
-            "corrections_total",
-            "paid_amount",
-        )
-        .iterator(chunk_size=2000)
-    )
-    return cast(Iterator[dict[str, Any]], rows)
+    return queryset if customers is None else queryset.filter(_of(customers))
+
+
+def _of(customers: Sequence[CustomerKey]) -> Q:
+    """The rows of ``customers``: a company's, or a contact's bought without a company."""
+    company_ids = [company for company, _contact in customers if company]
+    contact_ids = [contact for company, contact in customers if not company]
+    return among("company_id", company_ids) | (Q(company__isnull=True) & among("contact_id", contact_ids))
+
+
+def _key_of(company_id: Any, contact_id: Any) -> CustomerKey:
+    return (company_id, None) if company_id else (None, contact_id)
 
 
 def _key(row: Mapping[str, Any]) -> CustomerKey:
-    return (row["company_id"], None) if row["company_id"] else (None, row["contact_id"])
+    return _key_of(row["company_id"], row["contact_id"])
+
+
+def _customer_count(today: datetime.date, customers: Sequence[CustomerKey] | None) -> int:
+    """How many customers have an overdue invoice, as the run reports it (one query)."""
+    counted = _overdue(today, customers).aggregate(
+        companies=Count("company", distinct=True),
+        contacts=Count("contact", distinct=True, filter=Q(company__isnull=True)),
+        nobody=Count("pk", filter=Q(company__isnull=True, contact__isnull=True)),
+    )
+    return int(counted["companies"]) + int(counted["contacts"]) + min(1, int(counted["nobody"]))
+
+
+def _held(today: datetime.date, ladders: Mapping[str, planner.Ladder]) -> set[CustomerKey]:
+    """The customers held back as a whole today: handed over to collection, a promise to pay
+    whose day has not passed, an open pause, a ladder without levels (one query)."""
+    empty = [key for key, ladder in ladders.items() if key and not ladder.levels]
+    profiles = CollectionProfile.objects.filter(Q(in_collection_since__isnull=False) | Q(ladder_id__in=empty))
+    promises = PromiseToPay.objects.filter(promised_on__gte=today)
+    pauses = CollectionPause.objects.filter(lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gte=today))
+    rows = (
+        profiles.order_by()
+        .values_list("company_id", "contact_id")
+        .union(
+            promises.order_by().values_list("company_id", "contact_id"),
+            pauses.order_by().values_list("company_id", "contact_id"),
+        )
+    )
+    return {_key_of(company_id, contact_id) for company_id, contact_id in rows}
+
+
+def _to_plan(
+    today: datetime.date, ladders: Mapping[str, planner.Ladder], customers: Sequence[CustomerKey] | None
+) -> list[CustomerKey]:
+    """The customers the planner may have something to say about today, in the run's order (by
+    company, then contact), decided by one query (after one for the customers held back as a
+    whole): those with an overdue invoice that may climb a level today, with an open dispute, or
+    held back. Everyone else has nothing due (every invoice's next level is further off, or its
+    last step too recent), so a run taken again the same day plans no one.
+
+    It only ever errs towards planning too many: with several ladders an invoice is taken to
+    climb the most eager of them, and the day of the last step is the day it was planned for
+    (an approval given later only moves it later). The planner decides the rest."""
+    overdue = _overdue(today, customers)
+    default = ladders.get("")
+    if default is None or not default.levels:
+        # Without a default ladder every customer that has none of its own is reported held.
+        wanted: Any = overdue.values_list("company_id", "contact_id").distinct()
+    else:
+        levels = [level for ladder in ladders.values() for level in ladder.levels]
+        gap = min(ladder.min_days_between_steps for ladder in ladders.values())
+        owing = overdue.alias(owed=F("gross_total") + F("corrections_total") - F("paid_amount")).filter(owed__gt=0)
+
+        def due_by(above: int) -> datetime.date:
+            """The latest due date an invoice may have to reach a level above ``above`` today."""
+            days = min((level.days_after_due for level in levels if level.position > above), default=None)
+            return today - datetime.timedelta(days=days) if days is not None else datetime.date.min
+
+        lines = CollectionStepInvoice.objects.filter(invoice_id=OuterRef("pk"))
+        # Never climbed: the first level of the most eager ladder is due.
+        first = owing.filter(due_date__lte=due_by(0)).exclude(Exists(lines))
+        # Climbed: the invoice's top step (no line above it) was long enough ago, and the next
+        # level above it is due by the invoice's age.
+        positions = sorted({level.position for level in levels})
+        climbs = Q(pk__in=[])
+        for below, upper in zip([None, *positions], positions, strict=False):
+            # A top step below ``upper`` (and from ``below`` on): its next level is ``upper`` or above.
+            here = Q(position__lt=upper, due__lte=due_by(upper - 1))
+            if below is not None:
+                here &= Q(position__gte=below)
+            climbs |= here
+        higher = CollectionStepInvoice.objects.filter(
+            invoice_id=OuterRef("invoice_id"), position__gt=OuterRef("position")
+        )
+        top = (
+            lines.filter(step__day__lte=today - datetime.timedelta(days=gap))
+            .exclude(Exists(higher))
+            .annotate(due=ExpressionWrapper(OuterRef("due_date"), output_field=DateField()))
+            .filter(climbs)
+        )
+        awaiting = lines.filter(step__state=CollectionStepState.AWAITING_APPROVAL)
+        climbing = owing.filter(Exists(top)).exclude(Exists(awaiting))
+        disputed = overdue.filter(
+            Exists(InvoiceDispute.objects.filter(invoice_id=OuterRef("pk"), resolved_at__isnull=True))
+        )
+        parts = [climbing, disputed]
+        held = _held(today, ladders)
+        if held:
+            parts.append(overdue.filter(_of(list(held))))
+        wanted = (
+            first.order_by()
+            .values_list("company_id", "contact_id")
+            .union(*(part.order_by().values_list("company_id", "contact_id") for part in parts))
+        )
+    rows = wanted.order_by("company_id", "contact_id")
+    return list(dict.fromkeys(_key_of(company_id, contact_id) for company_id, contact_id in rows))
+
+
+def _overdue_rows(today: datetime.date, customers: Sequence[CustomerKey]) -> list[dict[str, Any]]:
+    """The customers' overdue invoices, each saying whether it is disputed."""
+    disputed = InvoiceDispute.objects.filter(invoice_id=OuterRef("pk"), resolved_at__isnull=True)
+    return cast(
+        list[dict[str, Any]],
+        list(
+            _overdue(today, customers)
+            .annotate(disputed=Exists(disputed))
+            .order_by("company_id", "contact_id", "due_date", "id")
+            .values(
+                "disputed",
+                "id",
+                "number",
+                "company_id",
+                "contact_id",
+                "due_date",
+                "currency",
+                "gross_total",
+                "gross_total_base",
+                "corrections_total",
+                "paid_amount",
+            )
+        ),
+    )
 
 
 def _chunks(
-    today: datetime.date, customers: Sequence[CustomerKey] | None
+    today: datetime.date, customers: Sequence[CustomerKey]
 ) -> Iterator[list[tuple[CustomerKey, list[dict[str, Any]]]]]:
-    grouped = itertools.groupby(_overdue_rows(today, customers), key=_key)
-    while True:
-        chunk = [(key, list(rows)) for key, rows in itertools.islice(grouped, CHUNK)]
-        if not chunk:
-            return
-        yield chunk
+    """``customers`` a chunk at a time, each with its overdue invoices (one query a chunk)."""
+    for start in range(0, len(customers), CHUNK):
+        rows = _overdue_rows(today, customers[start : start + CHUNK])
+        chunk = [(key, list(grouped)) for key, grouped in itertools.groupby(rows, key=_key)]
+        if chunk:
+            yield chunk
+
+
+class _Profile(NamedTuple):
+    ladder_id: Any
+    key_account: bool
+    in_collection_since: datetime.date | None
 
 
 @dataclass
 class _Context:
-    """What one chunk of customers needs, read in a handful of queries."""
+    """What planning one chunk of customers needs besides its invoices, read in four queries."""
 
-    profiles: dict[CustomerKey, CollectionProfile]
+    profiles: dict[CustomerKey, _Profile]
     promises: dict[CustomerKey, datetime.date]
     pauses: dict[CustomerKey, datetime.date]
     disputed: set[Any]
     taken: dict[Any, list[planner.TakenStep]]
     awaiting: set[Any]
-    payments: dict[Any, list[late_payment.Settlement]]
-    names: dict[CustomerKey, str]
 
 
-def _by_customer(rows: Any, value: str) -> dict[CustomerKey, Any]:
+def _by_customer(rows: Any) -> dict[CustomerKey, Any]:
     found: dict[CustomerKey, Any] = {}
-    for row in rows:
-        key = (row["company_id"], None) if row["company_id"] else (None, row["contact_id"])
-        found[key] = max(found.get(key) or row[value], row[value])
+    for company_id, contact_id, value in rows:
+        key = _key_of(company_id, contact_id)
+        found[key] = max(found.get(key) or value, value)
     return found
 
 
 def _read_context(today: datetime.date, chunk: list[tuple[CustomerKey, list[dict[str, Any]]]]) -> _Context:
-    company_ids = [key[0] for key, _rows in chunk if key[0]]
-    contact_ids = [key[1] for key, _rows in chunk if key[1]]
-    invoice_ids = [row["id"] for _key, rows in chunk for row in rows]
-    party = Q(company_id__in=company_ids) | Q(contact_id__in=contact_ids)
+    keys = [key for key, _rows in chunk]
+    company_ids = [key[0] for key in keys if key[0]]
+    contact_ids = [key[1] for key in keys if key[1]]
+    party = among("company_id", company_ids) | among("contact_id", contact_ids)
     profiles = {
-        ((p.company_id, None) if p.company_id else (None, p.contact_id)): p
-        for p in CollectionProfile.objects.filter(party)
+        _key_of(company_id, contact_id): _Profile(ladder_id, key_account, since)
+        for company_id, contact_id, ladder_id, key_account, since in CollectionProfile.objects.filter(
+            party
+        ).values_list("company_id", "contact_id", "ladder_id", "key_account", "in_collection_since")
     }
     promises = _by_customer(
-        PromiseToPay.objects.filter(party, promised_on__gte=today).values("company_id", "contact_id", "promised_on"),
-        "promised_on",
+        PromiseToPay.objects.filter(party, promised_on__gte=today).values_list(
+            "company_id", "contact_id", "promised_on"
+        )
     )
     open_pauses = CollectionPause.objects.filter(party, lifted_at__isnull=True).filter(
         Q(until__isnull=True) | Q(until__gte=today)
     )
     pauses: dict[CustomerKey, datetime.date] = {}
-    for pause in open_pauses.values("company_id", "contact_id", "until"):
-        key = (pause["company_id"], None) if pause["company_id"] else (None, pause["contact_id"])
-        pauses[key] = max(pauses.get(key, today), pause["until"] or datetime.date.max)
-    disputed = set(
-        InvoiceDispute.objects.filter(invoice_id__in=invoice_ids, resolved_at__isnull=True).values_list(
-            "invoice_id", flat=True
-        )
-    )
+    for company_id, contact_id, until in open_pauses.values_list("company_id", "contact_id", "until"):
+        key = _key_of(company_id, contact_id)
+        pauses[key] = max(pauses.get(key, today), until or datetime.date.max)
+    disputed = {row["id"] for _key, rows in chunk for row in rows if row["disputed"]}
     taken: dict[Any, list[planner.TakenStep]] = defaultdict(list)
     awaiting: set[Any] = set()
-    for row in CollectionStepInvoice.objects.filter(invoice_id__in=invoice_ids).values(
+    # The steps of the chunk's invoices, by the invoices' keys (the (invoice, level) index).
+    lines = CollectionStepInvoice.objects.filter(
+        among("invoice_id", [row["id"] for _key, rows in chunk for row in rows])
+    )
+    for invoice_id, position, day, state, decided_at in lines.values_list(
         "invoice_id", "position", "step__day", "step__state", "step__decided_at"
     ):
-        day = row["step__day"]
-        if row["step__state"] == CollectionStepState.AWAITING_APPROVAL:
-            awaiting.add(row["invoice_id"])
-        elif row["step__state"] == CollectionStepState.DONE and row["step__decided_at"] is not None:
+        if state == CollectionStepState.AWAITING_APPROVAL:
+            awaiting.add(invoice_id)
+        elif state == CollectionStepState.DONE and decided_at is not None:
             # Approved later than planned: the customer heard from us on the day it was approved.
-            day = max(day, timezone.localdate(row["step__decided_at"]))
-        taken[row["invoice_id"]].append(planner.TakenStep(row["position"], day))
+            day = max(day, timezone.localdate(decided_at))
+        taken[invoice_id].append(planner.TakenStep(position, day))
+    return _Context(profiles, promises, pauses, disputed, dict(taken), awaiting)
+
+
+def _payments(invoice_ids: Sequence[Any]) -> dict[Any, list[late_payment.Settlement]]:
+    """What was paid towards each invoice, and when (one query)."""
     payments: dict[Any, list[late_payment.Settlement]] = defaultdict(list)
-    for invoice_id, amount, received_on in PaymentAllocation.objects.filter(invoice_id__in=invoice_ids).values_list(
-        "invoice_id", "amount", "payment__received_on"
-    ):
+    for invoice_id, amount, received_on in PaymentAllocation.objects.filter(
+        among("invoice_id", invoice_ids)
+    ).values_list("invoice_id", "amount", "payment__received_on"):
         payments[invoice_id].append(late_payment.Settlement(received_on, amount))
+    return dict(payments)
+
+
+def _names(keys: Sequence[CustomerKey]) -> dict[CustomerKey, str]:
+    company_ids = [key[0] for key in keys if key[0]]
+    contact_ids = [key[1] for key in keys if key[1]]
     names: dict[CustomerKey, str] = {
-        (pk, None): name for pk, name in Company.objects.filter(pk__in=company_ids).values_list("pk", "name")
+        (pk, None): name for pk, name in Company.objects.filter(among("pk", company_ids)).values_list("pk", "name")
     }
-    for person in Contact.objects.filter(pk__in=contact_ids).only("first_name", "last_name"):
-        names[(None, person.pk)] = str(person)
-    return _Context(profiles, promises, pauses, disputed, dict(taken), awaiting, dict(payments), names)
+    if contact_ids:
+        for person in Contact.objects.filter(among("pk", contact_ids)).only("first_name", "last_name"):
+            names[(None, person.pk)] = str(person)
+    return names
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -282,22 +418,26 @@ def run(
     dry_run: bool = False,
     customers: Sequence[CustomerKey] | None = None,
     keep_steps: bool = True,
+    on_step: Callable[[StepReport], None] | None = None,
 ) -> RunReport:
     """Take today's collection steps (or, with ``dry_run``, only say which). Safe to run again
-    and from several workers at once: a step already taken is not taken again.
+    and from several workers at once: a step already taken is not taken again. ``on_step`` hears
+    of each step once its chunk is decided (with ``keep_steps=False`` the report keeps none, so
+    50,000 steps need not sit in memory to be printed).
 
-    A chunk of customers' steps is written together (their messages in one INSERT, their steps
-    in another, in one transaction); if another run took one of them meanwhile, the chunk is
-    taken again one step at a time, each skipping what is already taken."""
+    One query finds the customers with something due (``_to_plan``); they are planned a chunk
+    at a time, and a chunk's steps are written together (their messages, steps, lines and audit
+    entries each in one statement, in one transaction); if another run took one of them
+    meanwhile, the chunk is taken again one step at a time, each skipping what is already taken."""
     today = today or timezone.localdate()
     report = RunReport(today=today, dry_run=dry_run)
     ladders, levels = _ladders()
-    cache = _RunCache(rates=rates())
-    for chunk in _chunks(today, customers):
+    report.customers = _customer_count(today, customers)
+    cache: _RunCache | None = None
+    for chunk in _chunks(today, _to_plan(today, ladders, customers)):
         context = _read_context(today, chunk)
         planned: list[_Planned] = []
         for key, rows in chunk:
-            report.customers += 1
             profile = context.profiles.get(key)
             ladder_key = str(profile.ladder_id) if profile is not None and profile.ladder_id else ""
             customer = planner.Customer(
@@ -329,7 +469,7 @@ def run(
                 level = levels[(ladder_key if ladder_key in ladders else "", step.level.position)]
                 step_rows = [by_id[invoice_id] for invoice_id in step.invoice_ids]
                 entry = StepReport(
-                    customer=context.names.get(key) or str(key[0] or key[1]),
+                    customer="",
                     action=level.action,
                     position=level.position,
                     invoices=[row["number"] for row in step_rows],
@@ -340,17 +480,28 @@ def run(
                 if keep_steps:
                     report.steps.append(entry)
                 planned.append(_Planned(key, level, step_rows, step.needs_approval, entry))
-        if dry_run or not planned:
+        if not planned:
             continue
+        parties = None if dry_run else _Parties.read([item.key for item in planned])
+        names = parties.names() if parties is not None else _names([item.key for item in planned])
+        for item in planned:
+            item.entry.customer = names.get(item.key) or str(item.key[0] or item.key[1])
+        if dry_run:
+            for item in planned:
+                if on_step is not None:
+                    on_step(item.entry)
+            continue
+        cache = cache or _RunCache(rates=rates())
+        payments = _payments([row["id"] for item in planned for row in item.rows])
         try:
             with transaction.atomic():
-                failed = _take_steps(today, planned, context.payments, cache)
+                failed = _take_steps(today, planned, payments, cache, parties=parties)
         except IntegrityError:
             # Another run took some of these steps: take them one at a time, skipping those.
             failed = {}
             for item in planned:
                 try:
-                    item.entry.taken = _take_step(today, item, context.payments, cache)
+                    item.entry.taken = _take_step(today, item, payments, cache)
                 except Exception as exc:  # one customer's failure does not stop the others
                     log.exception("collection step failed for %s", item.key)
                     failed[item.key] = str(exc)
@@ -359,6 +510,9 @@ def run(
                 item.entry.taken = item.key not in failed
         report.taken += sum(1 for item in planned if item.entry.taken)
         report.errors.extend(f"{key[0] or key[1]}: {problem}" for key, problem in failed.items())
+        for item in planned:
+            if on_step is not None:
+                on_step(item.entry)
     return report
 
 
@@ -373,13 +527,15 @@ class _Planned:
 
 @dataclass
 class _RunCache:
-    """What a run reads once: the interest rates, the euro rate of each day asked, the seller,
-    the message templates."""
+    """What a run reads or makes once: the interest rates, the euro rate of each day asked, the
+    seller, the message templates, the amounts' formats per language, the template renderer."""
 
     rates: list[late_payment.InterestRate]
     euro: dict[datetime.date, decimal.Decimal | None] = field(default_factory=dict)
     seller: dict[str, str] | None = None
     templates: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    formats: dict[tuple[str, str], Callable[[Any], str]] = field(default_factory=dict)
+    renderer: Renderer = field(default_factory=Renderer)
 
     def euro_rate(self, day: datetime.date) -> decimal.Decimal | None:
         if day not in self.euro:
@@ -403,6 +559,13 @@ class _RunCache:
             except TemplateMissing:
                 self.templates[key] = None
         return self.templates[key]
+
+    def money(self, currency: str, language: str) -> Callable[[Any], str]:
+        """``format_money(amount, currency)`` in ``language``, the active one."""
+        key = (language, currency)
+        if key not in self.formats:
+            self.formats[key] = money_formatter(currency)
+        return self.formats[key]
 
 
 def _outstanding(row: Mapping[str, Any]) -> decimal.Decimal:
@@ -447,11 +610,7 @@ def _charges(
 def charges_of(invoices: Sequence[Invoice], today: datetime.date) -> dict[Any, tuple[decimal.Decimal, decimal.Decimal]]:
     """Statutory interest to ``today`` and the recovery compensation of each invoice, as the run
     computes them for its steps (payments read in one query)."""
-    payments: dict[Any, list[late_payment.Settlement]] = defaultdict(list)
-    for invoice_id, amount, received_on in PaymentAllocation.objects.filter(invoice__in=invoices).values_list(
-        "invoice_id", "amount", "payment__received_on"
-    ):
-        payments[invoice_id].append(late_payment.Settlement(received_on, amount))
+    payments = _payments([invoice.pk for invoice in invoices])
     cache = _RunCache(rates=rates())
     found = {}
     for invoice in invoices:
@@ -466,9 +625,369 @@ def charges_of(invoices: Sequence[Invoice], today: datetime.date) -> dict[Any, t
     return found
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """Where a customer can be written to."""
+
+    email: str
+    phone: str
+    postal: str  # the name and the address lines, as the envelope's window shows them
+    language: str
+
+
+Person = tuple[str, str]  # the e-mail address and phone number of the person written to
+
+
+def _reach(company: Company | None, contact: Contact | None) -> _Reach:
+    """Where to write to one customer (the contact, or the company's first person)."""
+    from accord.people.selectors import customer_language
+
+    person = contact
+    if person is None and company is not None:
+        links = list(company.contact_links.all())
+        person = links[0].contact if links else None
+    return _written_to(
+        company,
+        (person.primary_email, person.primary_phone) if person is not None else None,
+        customer_block(company, contact),
+        customer_language(contact=contact, company=company),
+    )
+
+
+def _written_to(company: Company | None, person: Person | None, block: Mapping[str, str], language: str) -> _Reach:
+    """The person's e-mail and phone, else the company's; the customer block's address."""
+    email = (person[0] if person else "") or (company.primary_email if company else "")
+    phone = (person[1] if person else "") or (company.primary_phone if company else "")
+    postal = "\n".join([block["name"], block["address"]]) if block["address"] else ""
+    return _Reach(email, phone, postal, language)
+
+
+class _Address(NamedTuple):
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+@dataclass
+class _Parties:
+    """The customers of a chunk's steps with what writing to them needs, in four queries
+    whatever their number: the companies and contacts (the columns a message reads), their first
+    addresses (by position), each company's first person (by when they were entered: whom a
+    reminder is addressed to), and the language of contacts without their own."""
+
+    companies: dict[Any, Company]
+    contacts: dict[Any, Contact]
+    addresses: dict[CustomerKey, _Address]
+    people: dict[Any, Person]
+    languages: dict[Any, str]
+
+    @classmethod
+    def read(cls, keys: Sequence[CustomerKey]) -> _Parties:
+        from accord.people.models import Address, ContactCompany
+        from accord.people.selectors import customer_languages
+
+        company_ids = [key[0] for key in keys if key[0]]
+        contact_ids = [key[1] for key in keys if key[1]]
+        companies = {
+            c.pk: c
+            for c in Company.objects.filter(among("pk", company_ids)).only(
+                "name", "nip", "vat_id", "primary_email", "primary_phone", "preferred_language", "owner"
+            )
+        }
+        contacts = (
+            {
+                c.pk: c
+                for c in Contact.objects.filter(among("pk", contact_ids)).only(
+                    "first_name", "last_name", "primary_email", "primary_phone", "preferred_language", "owner"
+                )
+            }
+            if contact_ids
+            else {}
+        )
+        addresses: dict[CustomerKey, _Address] = {}
+        for company_id, contact_id, *address in (
+            Address.objects.filter(among("company_id", company_ids) | among("contact_id", contact_ids))
+            .order_by("position", "id")
+            .values_list("company_id", "contact_id", "street", "postal_code", "city", "country")
+        ):
+            if company_id:
+                addresses.setdefault((company_id, None), _Address(*address))
+            if contact_id:
+                addresses.setdefault((None, contact_id), _Address(*address))
+        people: dict[Any, Person] = {}
+        links = ContactCompany.objects.filter(among("company_id", company_ids)).order_by(
+            "company_id", "contact__created_at"
+        )
+        for company_id, email, phone in links.values_list(
+            "company_id", "contact__primary_email", "contact__primary_phone"
+        ):
+            people.setdefault(company_id, (email, phone))
+        return cls(companies, contacts, addresses, people, customer_languages(contacts.values()))
+
+    def customer(self, key: CustomerKey) -> tuple[Company | None, Contact | None]:
+        return (self.companies.get(key[0]) if key[0] else None, self.contacts.get(key[1]) if key[1] else None)
+
+    def reach(self, key: CustomerKey) -> _Reach:
+        company, contact = self.customer(key)
+        address = self.addresses.get(key)
+        if company is not None:
+            block = block_of(company.name, company.nip or company.vat_id, address)
+            return _written_to(
+                company,
+                self.people.get(company.pk),
+                block,
+                languages.first_supported(company.preferred_language),
+            )
+        name = str(contact) if contact is not None else ""
+        language = self.languages.get(contact.pk, "") if contact is not None else ""
+        person = (contact.primary_email, contact.primary_phone) if contact is not None else None
+        return _written_to(None, person, block_of(name, "", address), language or languages.first_supported(""))
+
+    def names(self) -> dict[CustomerKey, str]:
+        found: dict[CustomerKey, str] = {(pk, None): company.name for pk, company in self.companies.items()}
+        found.update({(None, pk): str(contact) for pk, contact in self.contacts.items()})
+        return found
+
+
+CHANNEL_ORDER = {"email": ["email", "sms", "letter"], "sms": ["sms", "email", "letter"], "letter": ["letter"]}
+
+
+def message_context(
+    step: CollectionStep,
+    company: Company | None,
+    contact: Contact | None,
+    lines: Sequence[Any],
+    seller: Mapping[str, str],
+    money: Callable[[Any], str] | None = None,
+) -> dict[str, Any]:
+    """The template variables of a collections message (``lines``: the step's invoices, each
+    with its ``invoice``), written in the active language (``money``: how it writes an amount in
+    the step's currency, ``format_money`` by default)."""
+    currency = step.currency
+    shown = money or (lambda amount: format_money(amount, currency))
+    ordered = sorted(lines, key=lambda line: (line.invoice.due_date or step.day, line.invoice.number))
+    invoices = [
+        {
+            "number": line.invoice.number,
+            "due_date": line.invoice.due_date,
+            "days_overdue": (step.day - line.invoice.due_date).days if line.invoice.due_date else 0,
+            "outstanding": shown(line.outstanding),
+            "interest": shown(line.interest) if line.interest else "",
+            "compensation": shown(line.compensation) if line.compensation else "",
+        }
+        for line in ordered
+    ]
+    return {
+        "customer": str(company or contact or ""),
+        "seller": seller.get("name") or settings.ACCORD_NAME,
+        "account": seller.get("bank_account", ""),
+        "numbers": ", ".join(line.invoice.number for line in ordered),
+        "total": shown(step.owed),
+        "interest": shown(step.interest) if step.interest else "",
+        "compensation": shown(step.compensation) if step.compensation else "",
+        "to_pay": shown(step.owed + step.interest + step.compensation),
+        "days": DEMAND_DAYS,
+        "invoices": invoices,
+    }
+
+
+def _outgoing(
+    step: CollectionStep,
+    company: Company | None,
+    contact: Contact | None,
+    lines: Sequence[Any],
+    cache: _RunCache,
+    reach: _Reach | None = None,
+) -> Any:
+    """The step's message for the outbox, on the first channel the customer can be reached by."""
+    from accord.messaging.services import Outgoing
+
+    reach = reach or _reach(company, contact)
+    kind = step.template_kind or "payment_reminder"
+    addresses = {"email": reach.email, "sms": reach.phone, "letter": reach.postal}
+    channels = [c for c in CHANNEL_ORDER[step.action] if addresses[c]]
+    if not channels:
+        raise ValidationError(_("The customer has no e-mail address, phone number or postal address to write to."))
+    for channel in channels:
+        template = cache.template(kind, channel, reach.language)
+        if template is None:
+            continue
+        with languages.writing_in(reach.language):
+            money = cache.money(step.currency, reach.language)
+            context = message_context(step, company, contact, lines, cache.seller_details(), money)
+            rendered = cache.renderer.render(template, context)
+        return Outgoing(
+            channel=channel,
+            to=addresses[channel],
+            subject=rendered.subject or rendered.text[:60],
+            body=rendered.text,
+            body_html=rendered.html,
+            idempotency_key=f"collections:{step.pk}",
+            kind=kind,
+            language=rendered.language,
+            contact=contact,
+            company=company,
+            related=step,
+        )
+    raise ValidationError(_("No message template for %(kind)s.") % {"kind": kind})
+
+
+class _Invoice(NamedTuple):
+    """What a message prints of a step's invoice."""
+
+    number: str
+    due_date: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A step's invoice before it is written: its ``CollectionStepInvoice`` row, and what the
+    message prints of it (``message_context`` reads it as it reads a saved line)."""
+
+    invoice_id: Any
+    invoice: _Invoice
+    position: int
+    outstanding: decimal.Decimal
+    interest: decimal.Decimal
+    compensation: decimal.Decimal
+
+
+LINE_COLUMNS = ["id", "step", "invoice", "position", "outstanding", "interest", "compensation"]
+
+
+def _insert_lines(steps_lines: Sequence[tuple[CollectionStep, Sequence[_Line]]]) -> None:
+    """The steps' lines in one statement (a line already taken breaks the unique constraint)."""
+    rows = [
+        (uuid7(), step.pk, line.invoice_id, line.position, line.outstanding, line.interest, line.compensation)
+        for step, lines in steps_lines
+        for line in lines
+    ]
+    if rows:
+        bulk.insert_values(CollectionStepInvoice, LINE_COLUMNS, rows)
+
+
+def _new_step(
+    today: datetime.date,
+    item: _Planned,
+    company: Company | None,
+    contact: Contact | None,
+    payments: Mapping[Any, list[late_payment.Settlement]],
+    cache: _RunCache,
+) -> tuple[CollectionStep, list[_Line]]:
+    """The step and its invoices' lines, not saved yet."""
+    charges = {row["id"]: _charges(row, today, payments, cache) for row in item.rows}
+    step = CollectionStep(
+        company=company,
+        contact=contact if company is None else None,
+        level=item.level,
+        position=item.level.position,
+        action=item.level.action,
+        template_kind=item.level.template_kind,
+        day=today,
+        state=CollectionStepState.AWAITING_APPROVAL if item.needs_approval else CollectionStepState.DONE,
+        owed=sum((_outstanding(row) for row in item.rows), ZERO),
+        interest=sum((charges[row["id"]][0] for row in item.rows), ZERO),
+        compensation=sum((charges[row["id"]][1] for row in item.rows), ZERO),
+        currency=item.rows[0]["currency"],
+    )
+    lines = [
+        _Line(
+            invoice_id=row["id"],
+            invoice=_Invoice(row["number"], row["due_date"]),
+            position=item.level.position,
+            outstanding=_outstanding(row),
+            interest=charges[row["id"]][0],
+            compensation=charges[row["id"]][1],
+        )
+        for row in item.rows
+    ]
+    return step, lines
+
+
+MESSAGE_ACTIONS = (CollectionActionKind.EMAIL, CollectionActionKind.SMS, CollectionActionKind.LETTER)
+
+
+def _take_steps(
+    today: datetime.date,
+    planned: list[_Planned],
+    payments: Mapping[Any, list[late_payment.Settlement]],
+    cache: _RunCache,
+    parties: _Parties | None = None,
+) -> dict[CustomerKey, str]:
+    """Write a chunk's steps together, inside the caller's transaction; returns the customers
+    whose step could not be taken, with why (they are left out, the others are written)."""
+    parties = parties or _Parties.read([item.key for item in planned])
+    failed: dict[CustomerKey, str] = {}
+    steps: list[tuple[CollectionStep, list[_Line]]] = []
+    messaged: list[tuple[CustomerKey, CollectionStep, Any]] = []
+    after: list[tuple[CollectionStep, Company | None, Contact | None]] = []
+    for item in planned:
+        company, contact = parties.customer(item.key)
+        step, lines = _new_step(today, item, company, contact, payments, cache)
+        if step.state == CollectionStepState.DONE and step.action in MESSAGE_ACTIONS:
+            try:
+                messaged.append(
+                    (item.key, step, _outgoing(step, company, contact, lines, cache, parties.reach(item.key)))
+                )
+            except ValidationError as exc:
+                failed[item.key] = "; ".join(exc.messages)
+                continue
+        else:
+            after.append((step, company, contact))
+        steps.append((step, lines))
+    queued = _queue(messaged, failed)
+    for step, message in queued:
+        step.message_id = message.pk
+    refused = {step.pk for _key, step, _outgoing in messaged} - {step.pk for step, _message in queued}
+    written = [(step, lines) for step, lines in steps if step.pk not in refused]
+    bulk.insert(CollectionStep, [step for step, _lines in written])
+    _insert_lines(written)
+    ids = changes.record_created_many(actor=None, objs=[step for step, _lines in written])
+    for step, company, contact in after:
+        if step.state == CollectionStepState.AWAITING_APPROVAL:
+            _ask_for_approval(step, company, contact)
+        else:
+            _perform(step, company, contact, actor=None)
+    if ids:
+        emit(CollectionStepsTaken(count=len(ids), ids=ids))
+    return failed
+
+
+def _queue(
+    messaged: list[tuple[CustomerKey, CollectionStep, Any]], failed: dict[CustomerKey, str]
+) -> list[tuple[CollectionStep, Any]]:
+    """Queue the steps' messages together; returns the steps queued, with their messages. A
+    message the outbox refuses (a phone number it cannot use) fails its step, as it would taken
+    alone, and the others are queued: the outbox checks every message before it writes any."""
+    from accord.messaging import services as messaging
+
+    while messaged:
+        try:
+            queued = messaging.queue_many(actor=None, items=[outgoing for _key, _step, outgoing in messaged])
+        except ValidationError as exc:
+            refused: dict[int, list[str]] = defaultdict(list)
+            for name, problems in exc.message_dict.items():
+                number = name.partition(".")[0]
+                if not number.isdigit():
+                    raise
+                refused[int(number)].extend(problems)
+            for position, problems in refused.items():
+                failed[messaged[position][0]] = "; ".join(problems)
+            messaged = [item for position, item in enumerate(messaged) if position not in refused]
+        else:
+            return [(step, message) for (_key, step, _outgoing), message in zip(messaged, queued, strict=True)]
+    return []
+
+
+def _customer(key: CustomerKey) -> tuple[Company | None, Contact | None]:
+    companies, contacts = _parties([key])
+    return companies.get(key[0]) if key[0] else None, contacts.get(key[1]) if key[1] else None
+
+
 def _parties(keys: Sequence[CustomerKey]) -> tuple[dict[Any, Company], dict[Any, Contact]]:
     """The customers of ``keys`` with what messages to them need (owner, addresses, the company's
-    people with their e-mail and phone), in four queries whatever their number."""
+    people with their e-mail and phone)."""
     from accord.people.models import Address, ContactCompany
 
     addresses = Prefetch("addresses", queryset=Address.objects.order_by("position", "id"))
@@ -487,203 +1006,6 @@ def _parties(keys: Sequence[CustomerKey]) -> tuple[dict[Any, Company], dict[Any,
     return companies, contacts
 
 
-@dataclass(frozen=True)
-class _Reach:
-    """Where a customer can be written to."""
-
-    email: str
-    phone: str
-    postal: str  # the name and the address lines, as the envelope's window shows them
-    language: str
-
-
-def _reach(company: Company | None, contact: Contact | None) -> _Reach:
-    from accord.people.selectors import customer_language
-
-    person = contact
-    if person is None and company is not None:
-        links = list(company.contact_links.all())
-        person = links[0].contact if links else None
-    email = (person.primary_email if person else "") or (company.primary_email if company else "")
-    phone = (person.primary_phone if person else "") or (company.primary_phone if company else "")
-    block = customer_block(company, contact)
-    postal = "\n".join([block["name"], block["address"]]) if block["address"] else ""
-    return _Reach(email, phone, postal, customer_language(contact=contact, company=company))
-
-
-CHANNEL_ORDER = {"email": ["email", "sms", "letter"], "sms": ["sms", "email", "letter"], "letter": ["letter"]}
-
-
-def message_context(
-    step: CollectionStep,
-    company: Company | None,
-    contact: Contact | None,
-    lines: Sequence[Any],
-    seller: Mapping[str, str],
-) -> dict[str, Any]:
-    """The template variables of a collections message (``lines``: the step's invoices, each
-    with its ``invoice``), written in the active language."""
-    currency = step.currency
-    ordered = sorted(lines, key=lambda line: (line.invoice.due_date or step.day, line.invoice.number))
-    invoices = [
-        {
-            "number": line.invoice.number,
-            "due_date": line.invoice.due_date,
-            "days_overdue": (step.day - line.invoice.due_date).days if line.invoice.due_date else 0,
-            "outstanding": format_money(line.outstanding, currency),
-            "interest": format_money(line.interest, currency) if line.interest else "",
-            "compensation": format_money(line.compensation, currency) if line.compensation else "",
-        }
-        for line in ordered
-    ]
-    return {
-        "customer": str(company or contact or ""),
-        "seller": seller.get("name") or settings.ACCORD_NAME,
-        "account": seller.get("bank_account", ""),
-        "numbers": ", ".join(line.invoice.number for line in ordered),
-        "total": format_money(step.owed, currency),
-        "interest": format_money(step.interest, currency) if step.interest else "",
-        "compensation": format_money(step.compensation, currency) if step.compensation else "",
-        "to_pay": format_money(step.owed + step.interest + step.compensation, currency),
-        "days": DEMAND_DAYS,
-        "invoices": invoices,
-    }
-
-
-def _outgoing(
-    step: CollectionStep,
-    company: Company | None,
-    contact: Contact | None,
-    lines: Sequence[Any],
-    cache: _RunCache,
-) -> Any:
-    """The step's message for the outbox, on the first channel the customer can be reached by."""
-    from accord.messaging.services import Outgoing
-    from accord.messaging.services.templates import render_template
-
-    reach = _reach(company, contact)
-    kind = step.template_kind or "payment_reminder"
-    addresses = {"email": reach.email, "sms": reach.phone, "letter": reach.postal}
-    channels = [c for c in CHANNEL_ORDER[step.action] if addresses[c]]
-    if not channels:
-        raise ValidationError(_("The customer has no e-mail address, phone number or postal address to write to."))
-    for channel in channels:
-        template = cache.template(kind, channel, reach.language)
-        if template is None:
-            continue
-        with languages.writing_in(reach.language):
-            rendered = render_template(template, message_context(step, company, contact, lines, cache.seller_details()))
-        return Outgoing(
-            channel=channel,
-            to=addresses[channel],
-            subject=rendered.subject or rendered.text[:60],
-            body=rendered.text,
-            body_html=rendered.html,
-            idempotency_key=f"collections:{step.pk}",
-            kind=kind,
-            language=rendered.language,
-            contact=contact,
-            company=company,
-            related=step,
-        )
-    raise ValidationError(_("No message template for %(kind)s.") % {"kind": kind})
-
-
-def _new_step(
-    today: datetime.date,
-    item: _Planned,
-    company: Company | None,
-    contact: Contact | None,
-    payments: Mapping[Any, list[late_payment.Settlement]],
-    cache: _RunCache,
-) -> tuple[CollectionStep, list[CollectionStepInvoice]]:
-    """The step and its invoices' lines, not saved yet."""
-    charges = {row["id"]: _charges(row, today, payments, cache) for row in item.rows}
-    step = CollectionStep(
-        company=company,
-        contact=contact if company is None else None,
-        level=item.level,
-        position=item.level.position,
-        action=item.level.action,
-        template_kind=item.level.template_kind,
-        day=today,
-        state=CollectionStepState.AWAITING_APPROVAL if item.needs_approval else CollectionStepState.DONE,
-        owed=sum((_outstanding(row) for row in item.rows), ZERO),
-        interest=sum((charges[row["id"]][0] for row in item.rows), ZERO),
-        compensation=sum((charges[row["id"]][1] for row in item.rows), ZERO),
-        currency=item.rows[0]["currency"],
-    )
-    lines = []
-    for row in item.rows:
-        line = CollectionStepInvoice(
-            step=step,
-            invoice_id=row["id"],
-            position=item.level.position,
-            outstanding=_outstanding(row),
-            interest=charges[row["id"]][0],
-            compensation=charges[row["id"]][1],
-        )
-        # What the message prints of the invoice, without reading it again.
-        line.invoice = Invoice(pk=row["id"], number=row["number"], due_date=row["due_date"])
-        lines.append(line)
-    return step, lines
-
-
-MESSAGE_ACTIONS = (CollectionActionKind.EMAIL, CollectionActionKind.SMS, CollectionActionKind.LETTER)
-
-
-def _take_steps(
-    today: datetime.date,
-    planned: list[_Planned],
-    payments: Mapping[Any, list[late_payment.Settlement]],
-    cache: _RunCache,
-) -> dict[CustomerKey, str]:
-    """Write a chunk's steps together, inside the caller's transaction; returns the customers
-    whose step could not be taken, with why (they are left out, the others are written)."""
-    from accord.messaging import services as messaging
-
-    companies, contacts = _parties([item.key for item in planned])
-    failed: dict[CustomerKey, str] = {}
-    steps: list[CollectionStep] = []
-    lines: list[CollectionStepInvoice] = []
-    outgoing: list[Any] = []
-    messaged: list[CollectionStep] = []
-    after: list[tuple[CollectionStep, Company | None, Contact | None]] = []
-    for item in planned:
-        company = companies.get(item.key[0]) if item.key[0] else None
-        contact = contacts.get(item.key[1]) if item.key[1] else None
-        step, step_lines = _new_step(today, item, company, contact, payments, cache)
-        if step.state == CollectionStepState.DONE and step.action in MESSAGE_ACTIONS:
-            try:
-                outgoing.append(_outgoing(step, company, contact, step_lines, cache))
-            except ValidationError as exc:
-                failed[item.key] = "; ".join(exc.messages)
-                continue
-            messaged.append(step)
-        else:
-            after.append((step, company, contact))
-        steps.append(step)
-        lines.extend(step_lines)
-    for step, message in zip(messaged, messaging.queue_many(actor=None, items=outgoing), strict=True):
-        step.message_id = message.pk
-    CollectionStep.objects.bulk_create(steps)
-    CollectionStepInvoice.objects.bulk_create(lines)
-    ids = changes.record_created_many(actor=None, objs=steps)
-    for step, company, contact in after:
-        if step.state == CollectionStepState.AWAITING_APPROVAL:
-            _ask_for_approval(step, company, contact)
-        else:
-            _perform(step, company, contact, actor=None)
-    if ids:
-        emit(CollectionStepsTaken(count=len(ids), ids=ids))
-    return failed
-
-
-def _customer(key: CustomerKey) -> tuple[Company | None, Contact | None]:
-    companies, contacts = _parties([key])
-    return companies.get(key[0]) if key[0] else None, contacts.get(key[1]) if key[1] else None
-
-
 def _take_step(
     today: datetime.date,
     item: _Planned,
@@ -696,7 +1018,7 @@ def _take_step(
         with transaction.atomic():
             step, lines = _new_step(today, item, company, contact, payments, cache)
             step.save()
-            CollectionStepInvoice.objects.bulk_create(lines)
+            _insert_lines([(step, lines)])
             changes.record_create(actor=None, obj=step)
             if step.state == CollectionStepState.AWAITING_APPROVAL:
                 _ask_for_approval(step, company, contact)

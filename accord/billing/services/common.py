@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accord.core import access
 from accord.core.access import Action
 from accord.core.errors import check_version
-from accord.people.models import Address, Company, Contact
+from accord.people.models import Company, Contact
 
 if TYPE_CHECKING:
     from accord.identity.models import User
@@ -43,16 +43,20 @@ def check_parties(
 
 def customer_block(company: Company | None, contact: Contact | None) -> dict[str, str]:
     """Name, address, country and tax id of the customer as a document prints them."""
-    name, tax_id, country = "", "", ""
-    address: Address | None = None
     if company is not None:
-        name = company.name
-        tax_id = company.nip or company.vat_id
-        address = next(iter(company.addresses.all()), None)  # first by position; prefetched or read
-    elif contact is not None:
-        name = str(contact)
-        address = next(iter(contact.addresses.all()), None)
+        # The first address by position, prefetched or read.
+        return block_of(company.name, company.nip or company.vat_id, next(iter(company.addresses.all()), None))
+    if contact is not None:
+        return block_of(str(contact), "", next(iter(contact.addresses.all()), None))
+    return block_of("", "", None)
+
+
+def block_of(name: str, tax_id: str, address: Any) -> dict[str, str]:
+    """The customer block of ``name`` at ``address`` (an ``Address``, or anything with its
+    street, postal code, city and country; None when there is none), for callers that read
+    the customers of many documents at once."""
     lines: list[str] = []
+    country = ""
     if address is not None:
         lines.extend(p for p in (address.street, f"{address.postal_code} {address.city}".strip()) if p)
         country = (address.country or "").strip().upper()[:2]

@@ -199,3 +199,42 @@ def test_audit_entries_written_in_bulk_take_the_batch_keys(owner):
     assert {entry.pk.hex for entry in changes.batch_entries(batch.key)} >= set(keys)
     assert changes.batch_entries(batch.key).count() == 3
     assert AuditEntry.objects.filter(object_id=contact.pk).count() == 4  # no key given out twice
+
+
+def test_a_row_is_what_the_fields_make_of_the_values(owner):
+    """bulk.insert reads plain values off the instance on PostgreSQL: the row is the one the fields'
+    own pre_save and get_db_prep_save give, whatever the values (lazy text, an integer given as a
+    bool, a time for a date, nothing at all)."""
+    from django.utils.translation import gettext_lazy
+
+    from accord.messaging.models import Message
+
+    aware = timezone.now()
+    values = [
+        {"subject": "Reminder", "attempts": 0, "next_attempt_at": aware, "related_id": uuid.uuid4()},
+        {"subject": gettext_lazy("Reminder"), "attempts": True, "next_attempt_at": None, "related_id": None},
+        {"subject": "", "attempts": 3, "next_attempt_at": None, "contact_id": None},
+    ]
+    fields = bulk._fields(Message)
+    for given in values:
+        message = Message(channel="email", idempotency_key=str(uuid.uuid4()), sent_by=owner, **given)
+        message.updated_at = aware  # auto_now: the reference below sets its own time
+        expected = [
+            (
+                field.get_db_prep_save(getattr(message, field.attname), connection)
+                if field.name != "updated_at"
+                else None
+            )
+            for field in fields
+        ]
+        row = bulk._row(message, fields, connection)
+        row[[f.name for f in fields].index("updated_at")] = None
+        assert row == expected
+    contact = Contact(owner=owner, first_name="Ala", custom={"size": "1.5"}, birthday=aware)
+    fields = bulk._fields(Contact)
+    row = bulk._row(contact, fields, connection)
+    for field, value in zip(fields, row, strict=True):
+        if field.name != "updated_at":
+            expected = field.get_db_prep_save(getattr(contact, field.attname), connection)
+            # PostgreSQL's JSON is wrapped (psycopg's Jsonb), which compares by identity.
+            assert getattr(value, "obj", value) == getattr(expected, "obj", expected), field.name

@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core import changes, languages
+from accord.core import bulk, changes, languages
 from accord.core.events import EventPayload, emit
+from accord.core.manykeys import among
 from accord.messaging.models import (
     Message,
     MessageAttachment,
@@ -202,15 +203,15 @@ class MessagesQueued(EventPayload):
 
 def queue_many(*, actor: User | None, items: Sequence[Outgoing]) -> list[Message]:
     """``queue_message`` for many messages at once (a collections run, a campaign): the same
-    checks and rows, written in one INSERT with their audit entries in another, one event naming
-    them and one nudge to the workers. A key queued before is skipped (its message is returned);
-    a bad address raises ``ValidationError`` naming the item (``3.to``) before anything is written.
-    Call it inside the caller's transaction."""
+    checks and rows, written in one statement (``core.bulk``: COPY on PostgreSQL) with their
+    audit entries in another, one event naming them and one nudge to the workers. A key queued
+    before is skipped (its message is returned); a bad address raises ``ValidationError`` naming
+    the item (``3.to``) before anything is written. Call it inside the caller's transaction."""
     keys = [(item.idempotency_key or "").strip() for item in items]
     for i, key in enumerate(keys):
         if not key or len(key) > 200:
             raise ValidationError({f"{i}.idempotency_key": [_("Give a key of 1 to 200 characters.")]})
-    existing = {m.idempotency_key: m for m in Message.objects.filter(idempotency_key__in=keys)}
+    existing = {m.idempotency_key: m for m in Message.objects.filter(among("idempotency_key", keys))}
     now = timezone.now()
     made: list[Message] = []
     errors: dict[str, list[str]] = {}
@@ -230,7 +231,7 @@ def queue_many(*, actor: User | None, items: Sequence[Outgoing]) -> list[Message
         raise ValidationError(errors)
     if not made:
         return [existing[key] for key in keys]
-    Message.objects.bulk_create(made)
+    bulk.insert(Message, made)
     ids = changes.record_created_many(actor=actor, objs=made)
     emit(MessagesQueued(count=len(ids), ids=ids), actor=actor)
     if any(m.channel != MessageChannel.LETTER for m in made):

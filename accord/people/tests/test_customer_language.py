@@ -147,3 +147,22 @@ def test_many_companies_language_is_set_at_once_from_the_list(login, manager, ow
 
     assert response.status_code == 302
     assert set(Company.objects.values_list("preferred_language", flat=True)) == {"lt"}
+
+
+def test_many_contacts_at_once_get_what_each_gets_alone(owner, make_company, make_contact, django_assert_num_queries):
+    from accord.people.selectors import customer_languages
+
+    lithuanian = make_company(owner, name="Vilniaus Prekyba UAB", preferred_language="lt")
+    romanian = make_company(owner, name="Bucharest SRL", preferred_language="ro")
+    contacts = [
+        make_contact(owner, preferred_language="pl", companies=[{"company": romanian, "is_primary": True}]),
+        make_contact(owner, preferred_language="de", companies=[{"company": lithuanian, "is_primary": True}]),
+        make_contact(owner, companies=[{"company": romanian, "is_primary": False}]),
+        make_contact(owner),
+    ]
+    alone = {contact.pk: customer_language(contact=contact) for contact in contacts}
+    with django_assert_num_queries(1):
+        together = customer_languages(contacts)
+    assert together == alone
+    # (A contact's only company is their main one.)
+    assert list(together.values()) == ["pl", "lt", "ro", languages.site_language()]

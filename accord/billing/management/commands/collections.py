@@ -7,6 +7,7 @@ prints what would be sent today (e-mails, SMS, letters, calls, hand-offs) and ch
 from __future__ import annotations
 
 import datetime
+import gc
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,6 +26,9 @@ def _day(value: str) -> datetime.date:
 
 class Command(BaseCommand):
     help = "Collections: take today's steps of the overdue-payment ladder (or, with --dry-run, list them)."
+    # Django's system checks import every URL, view and API schema (a second of start-up); the
+    # run needs none of them, and ``accord check`` and the server still run the checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -33,18 +37,30 @@ class Command(BaseCommand):
         run.add_argument("--date", type=_day, help="Run as of this day instead of today (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = collections.run(today=options.get("date"), dry_run=options["dry_run"])
-        for step in report.steps:
+        # The run makes and drops objects by the hundred thousand; every full garbage collection
+        # would walk the million objects start-up made (Django, the apps, the catalogues) again.
+        # They live as long as the process: keep them out of the collections (a third of the
+        # run's CPU time).
+        gc.freeze()
+        dry_run = options["dry_run"]
+        shown = 0
+
+        def show(step: collections.StepReport) -> None:
+            """Print a step as soon as its chunk is decided (the report keeps none)."""
+            nonlocal shown
+            shown += 1
             marks = []
             if step.needs_approval:
                 marks.append(_("needs approval"))
-            if not report.dry_run and not step.taken:
+            if not dry_run and not step.taken:
                 marks.append(_("already taken"))
             self.stdout.write(
                 f"{step.customer}\t{step.position}\t{step.action}\t{format_money(step.owed, step.currency)}\t"
                 + ", ".join(step.invoices)
                 + (f"\t({'; '.join(str(m) for m in marks)})" if marks else "")
             )
+
+        report = collections.run(today=options.get("date"), dry_run=dry_run, keep_steps=False, on_step=show)
         held = ", ".join(f"{name}: {count}" for name, count in sorted(report.held.items()))
         summary = (
             _("%(date)s. Customers with overdue invoices: %(customers)s. Steps to take: %(steps)s.")
@@ -56,7 +72,7 @@ class Command(BaseCommand):
             % {
                 "date": report.today.isoformat(),
                 "customers": report.customers,
-                "steps": len(report.steps) if report.dry_run else report.taken,
+                "steps": shown if report.dry_run else report.taken,
             }
         )
         if held:
