@@ -197,6 +197,20 @@ class ContactCompany(models.Model):
         return f"{self.contact} @ {self.company}"
 
 
+def _copied_from_record(to: str) -> models.ForeignKey[Any, Any]:
+    """A copy of the tagged record's own column, kept by triggers: no constraint, no index of its
+    own (the link's access index holds it), never edited."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 class TagLink(models.Model):
     """A tag on a record, with the record's owner, team and territory copied beside it.
 
@@ -210,33 +224,9 @@ class TagLink(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(
-        "identity.User",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    team = models.ForeignKey(
-        "identity.Team",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    territory = models.ForeignKey(
-        "identity.Territory",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    owner = _copied_from_record("identity.User")
+    team = _copied_from_record("identity.Team")
+    territory = _copied_from_record("identity.Territory")
 
     class Meta:
         abstract = True

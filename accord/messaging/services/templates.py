@@ -204,15 +204,14 @@ class Renderer:
 
     def _render(self, source: str, context: Mapping[str, Any], autoescape: bool, language: str) -> str:
         steps = _plan(source)
-        if steps is not None:
-            out: list[str] = []
-            try:
-                self._walk(steps, [_BUILTIN_NAMES, dict(context)], out, Context(autoescape=autoescape), language)
-            except _NotPlain:
-                pass
-            else:
-                return SafeString("".join(out))
-        return _render(source, context, autoescape=autoescape)
+        if steps is None:
+            return _render(source, context, autoescape=autoescape)
+        out: list[str] = []
+        try:
+            self._walk(steps, [_BUILTIN_NAMES, dict(context)], out, Context(autoescape=autoescape), language)
+        except _NotPlain:  # a value the quick path does not write as Django would: render in full
+            return _render(source, context, autoescape=autoescape)
+        return SafeString("".join(out))
 
     def _show(self, value: Any, shown: Context, language: str) -> str:
         kind = type(value)
