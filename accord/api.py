@@ -33,6 +33,7 @@ from accord.core.errors import BadRequest, Conflict, input_error_message, messag
 from accord.core.idempotency import IdempotencyMismatch
 from accord.core.middleware import too_large_message
 from accord.identity.auth import api_auth
+from accord.marketing.api import router as marketing_router
 from accord.people.api import companies_router, contacts_router
 from accord.people.api.bulk import router as bulk_router
 from accord.sales.api import router as sales_router
@@ -183,3 +184,4 @@ api.add_router("/", sales_quotes_router)
 api.add_router("/", sales_forecast_router)
 api.add_router("/", sales_settings_router)
 api.add_router("/", billing_router)
+api.add_router("/", marketing_router)

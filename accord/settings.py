@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "accord.messaging",
     "accord.sales",
     "accord.billing",
+    "accord.marketing",
 ]
 
 MIDDLEWARE = [

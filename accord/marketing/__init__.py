@@ -1,0 +1,1 @@
+"""Marketing: segments, consent and unsubscribe, campaigns, automatic greetings and offers, campaign results."""

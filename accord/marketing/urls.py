@@ -1,0 +1,7 @@
+"""URLs of the marketing screens."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "marketing"
+
+urlpatterns: list[URLPattern | URLResolver] = []
