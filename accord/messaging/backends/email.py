@@ -7,9 +7,11 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from accord.messaging.backends import DeliveryError, Sent
+from accord.messaging.backends import DeliveryError, Sent, mime
 from accord.messaging.models import Message
 
 # A mail server that hangs must not hold the worker (and the message's lease) for long.
@@ -64,6 +66,35 @@ def one_connection() -> Iterator[None]:
                 mailer.close()
 
 
+def _direct(mailer: Any, message: Message) -> bool | None:
+    """Send ``message`` over an SMTP mailer's open connection with the bytes ``mime`` writes:
+    True when the server took it, None when ``mime`` does not write such a message (Django's build
+    sends it instead). The mailer must be open."""
+    if not isinstance(mailer, SmtpBackend) or mailer.connection is None:
+        return None
+    if message.pk is not None and message.attachments.all():
+        return None
+    sender = message.from_address or settings.DEFAULT_FROM_EMAIL
+    try:
+        raw = mime.render(
+            from_address=sender,
+            to=message.to_address,
+            subject=message.subject,
+            text=message.body,
+            html=message.body_html,
+            message_id=message.external_id,
+            reply_to=message.reply_to,
+            language=message.language,
+            localtime=settings.EMAIL_USE_LOCALTIME,
+        )
+        envelope_from = mime.address_only(sender)
+        envelope_to = mime.address_only(message.to_address)
+    except mime.Unsupported:
+        return None
+    mailer.connection.sendmail(envelope_from, [envelope_to], raw)
+    return True
+
+
 def send(message: Message) -> Sent:
     shared = _shared.get()
     mailer = shared if shared is not None else _mailer()
@@ -72,7 +103,9 @@ def send(message: Message) -> Sent:
             # Opened before sending, the connection stays open after it (a backend that opens it
             # itself closes it again).
             shared.open()
-        taken = mailer.send_messages([build(message)])
+        taken = _direct(mailer, message) if shared is not None else None
+        if taken is None:
+            taken = mailer.send_messages([build(message)])
     except Exception as exc:  # smtplib, socket and provider errors alike
         if shared is not None:
             with contextlib.suppress(Exception):
