@@ -326,7 +326,7 @@ ACCORD_MESSAGE_LEASE_SECONDS = _positive_int("ACCORD_MESSAGE_LEASE_SECONDS", 300
 ACCORD_MESSAGE_BATCH = _positive_int("ACCORD_MESSAGE_BATCH", 50)
 # A worker claims this many due messages at once (one query) and records those sent together; a
 # worker that dies holds at most this many until its lease runs out (messaging/services/delivery.py).
-ACCORD_MESSAGE_CLAIM = _positive_int("ACCORD_MESSAGE_CLAIM", 20)
+ACCORD_MESSAGE_CLAIM = _positive_int("ACCORD_MESSAGE_CLAIM", 100)
 # SMS: "http" (a gateway taking POST {to, message, from} with a bearer token, e.g. SMSAPI.pl),
 # "console" or "file" (development: written out, nothing sent), "none" (every SMS fails, saying so),
 # or the dotted path of a backend class.

@@ -1,7 +1,7 @@
 """Delivery: workers claim due messages a few at a time, hand them to their backend one by one and
 record the outcomes.
 
-A claim takes up to ``ACCORD_MESSAGE_CLAIM`` (20) due messages at once: one conditional UPDATE
+A claim takes up to ``ACCORD_MESSAGE_CLAIM`` (100) due messages at once: one conditional UPDATE
 (``queued`` and due, or ``sending`` with an expired lease -> ``sending``, claimed now by this
 worker), committed before anything is sent. On PostgreSQL the candidates are picked with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent workers take different rows; on SQLite, which
