@@ -113,6 +113,23 @@ class PrintBatch(BaseModel):
         return f"{self.day.isoformat()} #{self.number}"
 
 
+class MessageContent(BaseModel):
+    """The words many messages share (a campaign's, a greeting's), kept once instead of once per
+    recipient: each message names it and carries its own variables (``Message.context``), and is
+    personalised with them when it is sent (``services.templates.personalise``). Template text as
+    message templates take it; never changed once a message names it."""
+
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML text"), blank=True)
+
+    class Meta:
+        verbose_name = _("message content")
+        verbose_name_plural = _("message contents")
+
+    def __str__(self) -> str:
+        return self.body_text[:60]
+
+
 class Message(BaseModel):
     """One message to one recipient on one channel, with its delivery state and attempts."""
 
@@ -140,6 +157,10 @@ class Message(BaseModel):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML text"), blank=True)
+    # Shared words and this message's variables: ``body`` and ``body_html`` are made from them when
+    # the message is sent (left empty in the row: one copy of a campaign's text, not one a recipient).
+    content = models.ForeignKey(MessageContent, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    context = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     related_entity = models.CharField(max_length=60, blank=True)
     related_id = models.UUIDField(null=True, blank=True)

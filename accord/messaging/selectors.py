@@ -42,10 +42,14 @@ def outbox(user: Any, *, state: str = "", channel: str = "") -> QuerySet[Message
 
 
 def outbox_message(user: Any, pk: Any) -> Message | None:
+    """One message of the outbox, with its own text (a message with shared words personalised)."""
+    from accord.messaging.services.templates import personalise
+
     try:
-        return outbox(user).prefetch_related("attachments").filter(pk=pk).first()
+        message = outbox(user).prefetch_related("attachments").filter(pk=pk).first()
     except (ValueError, TypeError, ValidationError):
         return None
+    return personalise(message) if message is not None else None
 
 
 def outbox_counts(user: Any) -> dict[str, int]:

@@ -92,7 +92,24 @@ def _address_header(name: str, value: str) -> str:
         return f"{name}: {address}"
     if _ascii(display):
         return f"{name}: {formataddr((display, address))}"
-    return _fold(name, [*_encoded_words(display), f"<{address}>"])
+    return _fold(name, [*_phrase(display), f"<{address}>"])
+
+
+# The characters of an RFC 5322 atom besides letters and digits.
+_ATEXT = frozenset("!#$%&'*+-/=?^_`{|}~")
+
+
+def _phrase(display: str) -> list[str]:
+    """A display name word by word: plain words as they are, the others as encoded words. Readers
+    join a name's words with spaces, so a word is cut into several encoded words only when it is
+    longer than one can hold (some readers then show a space inside it)."""
+    tokens: list[str] = []
+    for word in display.split():
+        if word.isascii() and "=?" not in word and all(c.isalnum() or c in _ATEXT for c in word):
+            tokens.append(word)
+        else:
+            tokens.extend(_encoded_words(word))
+    return tokens
 
 
 def address_only(value: str) -> str:

@@ -143,6 +143,9 @@ def _in_due_index() -> RawSQL:
 
 
 def _send(message: Message) -> Sent:
+    from accord.messaging.services.templates import personalise
+
+    personalise(message)  # shared words made this message's own (its timeline entry shows them too)
     if message.channel == MessageChannel.EMAIL:
         from accord.messaging.backends import email
 

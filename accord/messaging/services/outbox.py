@@ -28,6 +28,7 @@ from accord.messaging.models import (
     Message,
     MessageAttachment,
     MessageChannel,
+    MessageContent,
     MessageState,
     check_transition,
 )
@@ -64,6 +65,10 @@ class Outgoing:
     company: Company | None = None
     related: Any = None
     timeline_subject: str = ""
+    # Words shared with other messages, personalised with ``context`` when sent (instead of
+    # ``body`` and ``body_html``).
+    content: MessageContent | None = None
+    context: dict[str, Any] | None = None
 
 
 def _recipient(channel: str, to: str) -> str:
@@ -111,6 +116,8 @@ def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
         subject=subject[:200],
         body=item.body,
         body_html=item.body_html,
+        content=item.content,
+        context=item.context or {},
         related_entity=item.related._meta.label_lower if item.related is not None else "",
         related_id=item.related.pk if item.related is not None else None,
         next_attempt_at=now,

@@ -194,6 +194,15 @@ class Renderer:
         with translation.override(code):
             return self._rendered(template, context, code)
 
+    def texts(self, text: str, html: str, context: Mapping[str, Any], language: str) -> tuple[str, str]:
+        """Plain text and HTML sources rendered with ``context`` in ``language``."""
+        code = languages.first_supported(language)
+        with translation.override(code):
+            return (
+                self._render(text, context, False, code),
+                self._render(html, context, True, code) if html else "",
+            )
+
     def _rendered(self, template: MessageTemplate, context: Mapping[str, Any], code: str) -> Rendered:
         return Rendered(
             subject=" ".join(self._render(template.subject, context, False, code).split()),
@@ -269,6 +278,30 @@ class Renderer:
                     if test is None or _resolve(test, scopes):
                         self._walk(body, scopes, out, shown, language)
                         break
+
+
+# Messages with shared words: one renderer per process (what it keeps are localised dates and
+# numbers) and each content's text read once (contents never change once a message names them).
+_PERSONALISER = Renderer()
+
+
+@functools.lru_cache(maxsize=64)
+def _content(pk: Any) -> tuple[str, str]:
+    from accord.messaging.models import MessageContent
+
+    found = MessageContent.objects.filter(pk=pk).values_list("body_text", "body_html").first()
+    return found if found is not None else ("", "")
+
+
+def personalise(message: Any) -> Any:
+    """Give a message with shared words (``content``) its own text: ``body`` and ``body_html``
+    rendered with its variables (``context``) in its language, in memory (the row keeps them
+    empty). A message with its own text is left as it is. Returns the message."""
+    if message.content_id is None or message.body:
+        return message
+    text, html = _content(message.content_id)
+    message.body, message.body_html = _PERSONALISER.texts(text, html, message.context or {}, message.language)
+    return message
 
 
 def render(kind: str, channel: str, language: str, context: Mapping[str, Any]) -> Rendered:
