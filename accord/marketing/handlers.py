@@ -117,7 +117,7 @@ def consents_from_import(event: Event) -> None:
         if contact is None:
             continue
         answers = []
-        for key, granted in row.answers.items():
+        for key, granted in [*((k, True) for k in row.granted), *((k, False) for k in row.withdrawn)]:
             channel, _dot, purpose = key.partition(".")
             if channel in ConsentChannel.values and purpose in ConsentPurpose.values:
                 answers.append(ImportedConsent(channel=channel, purpose=purpose, granted=granted))

@@ -41,13 +41,14 @@ class ContactsUpserted(EventPayload):
 
 
 class ImportedConsentRow(BaseModel):
-    """One imported row's consent columns: ``answers`` maps ``"<channel>.<purpose>"`` to yes
-    (True) or no (False); ``text`` is the wording the file says the person agreed to."""
+    """One imported row's consent columns: the ``"<channel>.<purpose>"`` answered yes
+    (``granted``) and no (``withdrawn``); ``text`` is the wording the file says was agreed to."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     contact_id: uuid.UUID
-    answers: dict[str, bool]
+    granted: list[str] = []
+    withdrawn: list[str] = []
     text: str = ""
 
 

@@ -429,7 +429,15 @@ def _pass_on_consents(importer: _Importer, source: str) -> None:
     from accord.people.events import ConsentsImported, ImportedConsentRow
 
     name = source or _("Contact import")
-    rows = [ImportedConsentRow(contact_id=pk, answers=answers, text=text) for pk, answers, text in importer.consents]
+    rows = [
+        ImportedConsentRow(
+            contact_id=pk,
+            granted=[key for key, yes in answers.items() if yes],
+            withdrawn=[key for key, yes in answers.items() if not yes],
+            text=text,
+        )
+        for pk, answers, text in importer.consents
+    ]
     importer.consents = []
     emit(ConsentsImported(source=name[:200], rows=rows), entity="people.contact", actor=importer.actor)
 

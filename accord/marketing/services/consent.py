@@ -455,12 +455,14 @@ def request_confirmation(
     contact: Contact,
     purpose: str,
     proof: Proof,
+    channel: str = ConsentChannel.EMAIL,
 ) -> Consent:
     """E-mail consent given online: the consent waits (``pending``, nothing marketing goes out)
     until the person follows the signed link mailed to the contact's address, which works
     ``ACCORD_CONSENT_CONFIRM_DAYS`` days. A consent already granted stays as it is."""
-    channel = ConsentChannel.EMAIL
     _check_choice(channel, purpose)
+    if channel != ConsentChannel.EMAIL:
+        raise ValidationError({"channel": [_("Only e-mail consent is confirmed by e-mail.")]})
     proof = _check_proof(proof, giving=True)
     _authorize(actor, contact)
     if not contact.primary_email:
