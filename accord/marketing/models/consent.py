@@ -95,8 +95,9 @@ class Consent(ProofFields, BaseModel):
     story is in ``ConsentEvent``.
     """
 
+    # Indexed by the unique (contact, channel, purpose) constraint, which leads with it.
     contact = models.ForeignKey(
-        "people.Contact", on_delete=models.CASCADE, related_name="consents", verbose_name=_("contact")
+        "people.Contact", on_delete=models.CASCADE, related_name="consents", verbose_name=_("contact"), db_index=False
     )
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
@@ -132,7 +133,8 @@ class ConsentEvent(ProofFields):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="events")
-    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+")
+    # Indexed by consent_event_contact_idx (contact, -at), which leads with it.
+    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+", db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     action = models.CharField(_("action"), max_length=10, choices=ConsentAction.choices)
