@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from accord.marketing.api.consent import router as consent_router
+
 router = Router(tags=["marketing"])
+router.add_router("", consent_router)

@@ -19,7 +19,8 @@ TIMEOUT = 30
 
 
 def build(message: Message) -> EmailMultiAlternatives:
-    headers = {"Message-ID": message.external_id}
+    # Extra headers first: the ones the outbox owns win (queue_message refuses them anyway).
+    headers = {**(message.headers or {}), "Message-ID": message.external_id}
     if message.language:
         headers["Content-Language"] = message.language
     mail = EmailMultiAlternatives(
@@ -85,6 +86,7 @@ def _direct(mailer: Any, message: Message) -> bool | None:
             message_id=message.external_id,
             reply_to=message.reply_to,
             language=message.language,
+            headers=message.headers,
             localtime=settings.EMAIL_USE_LOCALTIME,
         )
         envelope_from = mime.address_only(sender)

@@ -61,11 +61,13 @@ def _encoded_words(text: str) -> list[str]:
 
 def _fold(name: str, tokens: Sequence[str]) -> str:
     """``name: token token ...`` with a line break (CRLF and a space) before any token that would
-    carry the line past 78 characters (the first one too, when the header's name leaves no room)."""
+    carry the line past 78 characters. The first token stays beside the name (a reader keeps the
+    space of a value that starts on the next line), so a long unbroken value makes a long line,
+    which RFC 5322 allows up to 998 characters."""
     lines: list[str] = []
     line = name + ":"
     for token in tokens:
-        if token and len(line) + 1 + len(token) > _LINE:
+        if token and len(line) + 1 + len(token) > _LINE and line != name + ":":
             lines.append(line)
             line = " " + token
         else:

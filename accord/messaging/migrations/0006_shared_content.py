@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0004_print_batches'),
+        ('messaging', '0005_message_headers'),
     ]
 
     operations = [
