@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from accord.marketing.api.segments import router as segments_router
+
 router = Router(tags=["marketing"])
+router.add_router("", segments_router)
