@@ -11,7 +11,7 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accord.core import idempotency
 from accord.core.access import Action, require
@@ -128,7 +128,7 @@ def update_segment(request: AuthedRequest, segment_id: uuid.UUID, payload: Segme
 def delete_segment(request: AuthedRequest, segment_id: uuid.UUID) -> Any:
     segment = selectors.segment_detail(request.user, segment_id)
     services.delete_segment(actor=request.user, segment=segment, expected_version=expected_version(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/segments/{uuid:segment_id}/count", response={200: CountOut, **ERRORS})

@@ -113,9 +113,8 @@ def update_segment(
 @transaction.atomic
 def delete_segment(*, actor: User, segment: Segment, expected_version: int | None = None) -> None:
     locked = _lock(actor, segment, Action.DELETE, expected_version)
-    before = changes.snapshot(locked)
+    changes.record_delete(actor=actor, obj=locked, before=changes.snapshot(locked))
     locked.delete()
-    changes.record_delete(actor=actor, obj=locked, before=before)
 
 
 # --- static lists ------------------------------------------------------------------------------------
