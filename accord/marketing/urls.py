@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import segments
+from accord.marketing.views import consent, public, segments
 
 app_name = "marketing"
 
@@ -25,4 +25,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         segments.member_remove,
         name="segment-member-remove",
     ),
+    path("contacts/<uuid:pk>/consent/", consent.consent_change, name="consent-change"),
+    path("contacts/<uuid:pk>/consent/history/", consent.consent_history, name="consent-history"),
+    path("suppressions/", consent.suppression_list, name="suppression-list"),
+    path("suppressions/<uuid:pk>/remove/", consent.suppression_remove, name="suppression-remove"),
+    # Public, reached from e-mails: no sign-in.
+    path("u/<str:token>/", public.unsubscribe_view, name="unsubscribe"),
+    path("c/<str:token>/", public.confirm_view, name="confirm"),
 ]

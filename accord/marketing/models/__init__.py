@@ -1,5 +1,29 @@
 """Marketing's records. Each part of marketing keeps its models in its own module here, imported below."""
 
+from accord.marketing.models.consent import (
+    Consent,
+    ConsentAction,
+    ConsentChannel,
+    ConsentEvent,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    Suppression,
+    SuppressionReason,
+)
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
-__all__ = ["Segment", "SegmentKind", "SegmentMember"]
+__all__ = [
+    "Consent",
+    "ConsentAction",
+    "ConsentChannel",
+    "ConsentEvent",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentState",
+    "Segment",
+    "SegmentKind",
+    "SegmentMember",
+    "Suppression",
+    "SuppressionReason",
+]

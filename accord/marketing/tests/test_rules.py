@@ -296,7 +296,28 @@ def _cases(w: Any) -> list[tuple[str, dict[str, Any], Callable[[Contact], bool],
             lambda c: _spent(c, 30) > 400,
             {"anna", "jan", "piotr"},
         ),
+        (
+            "consent",
+            {"type": "consent", "op": "has", "channel": "email", "purpose": "newsletter"},
+            lambda c: _reachable(c, "email", "newsletter"),
+            {"anna"},
+        ),
+        (
+            "no consent",
+            {"type": "consent", "op": "has_not", "channel": "email", "purpose": "newsletter"},
+            lambda c: not _reachable(c, "email", "newsletter"),
+            {"jan", "ewa", "piotr", "olga"},
+        ),
     ]
+
+
+def _reachable(c: Contact, channel: str, purpose: str) -> bool:
+    from accord.marketing.models import Consent, Suppression
+
+    granted = Consent.objects.filter(contact=c, channel=channel, purpose=purpose, state="granted").exists()
+    address = c.primary_email.lower()
+    suppressed = Suppression.objects.filter(channel=channel, address=address, purpose__in=["", purpose]).exists()
+    return granted and bool(address) and not suppressed
 
 
 def test_every_rule_type_has_a_case(world: Any) -> None:
@@ -304,7 +325,7 @@ def test_every_rule_type_has_a_case(world: Any) -> None:
     assert {t.key for t in segmenting.rule_types()} - tested == set()
 
 
-@pytest.mark.parametrize("index", range(38))
+@pytest.mark.parametrize("index", range(40))
 def test_rule_matches_the_python_answer(world: Any, index: int) -> None:
     what, rule, test, who = _cases(world)[index]
     expected = _expected(test)
@@ -313,7 +334,7 @@ def test_rule_matches_the_python_answer(world: Any, index: int) -> None:
 
 
 def test_cases_are_all_run(world: Any) -> None:
-    assert len(_cases(world)) == 38
+    assert len(_cases(world)) == 40
 
 
 def test_all_and_any_groups_nest(world: Any) -> None:
