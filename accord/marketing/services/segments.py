@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -60,7 +61,9 @@ def _clean_fields(segment: Segment, data: Mapping[str, Any], errors: dict[str, l
             errors["kind"] = [_("A segment cannot become a static list or back; make a new one.")]
         else:
             segment.kind = kind
-    if "rules" in data and segment.kind == SegmentKind.DYNAMIC:
+    if segment.kind == SegmentKind.STATIC and (data.get("rules") or {}).get("rules"):
+        errors["rules"] = [_("A static list has no rules: its members are added to it.")]
+    elif "rules" in data and segment.kind == SegmentKind.DYNAMIC:
         try:
             segment.rules = segmenting.clean(data["rules"])
         except ValidationError as exc:
@@ -318,8 +321,10 @@ def make_call_list(
     *, actor: User, segment: Segment, title: str = "", due_on: datetime.date | None = None
 ) -> CallListResult:
     """A call task for each member ``actor`` sees, assigned to the member's owner. A member whose
-    owner ``actor`` may not give tasks to (or who left) is skipped and said why."""
+    owner ``actor`` may not give tasks to (or who left) is skipped and said why, and so is one who
+    still has an open call task from this segment: pressing the button twice makes no second call."""
     from accord.activities import services as activities
+    from accord.activities.models import Task, TaskStatus
 
     access.require_create(actor)
     members = selectors.members(user=actor, segment=segment)
@@ -336,7 +341,18 @@ def make_call_list(
     day = due_on or timezone.localdate()
     due = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
     result = CallListResult()
+    pending = set(
+        Task.objects.filter(
+            related_type=ContentType.objects.get_for_model(Segment),
+            related_id=segment.pk,
+            status=TaskStatus.OPEN,
+            contact__in=members.values("pk"),
+        ).values_list("contact_id", flat=True)
+    )
     for contact in members.select_related("owner").order_by("sort_name", "id"):
+        if contact.pk in pending:
+            result.skipped.append((contact, _("An open call task from this segment is already waiting.")))
+            continue
         try:
             task = activities.create_task(
                 actor=actor,

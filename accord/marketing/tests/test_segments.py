@@ -200,3 +200,28 @@ def test_rep_call_list_covers_only_the_reps_contacts(world: Any) -> None:
     result = services.make_call_list(actor=world.owner, segment=segment)
     assert {t.contact_id for t in result.tasks} == world.ids("anna", "ewa")
     assert {t.title for t in result.tasks} == {"Call: Acme"}
+
+
+def test_a_second_call_list_skips_members_still_waiting_for_their_call(world: Any) -> None:
+    segment = services.create_segment(actor=world.owner, data={"name": "Acme", "rules": ACME})
+    first = services.make_call_list(actor=world.owner, segment=segment)
+    assert len(first.tasks) == 2
+    # Anna's call is made; Ewa's still waits
+    from accord.activities import services as activities
+
+    activities.complete_task(
+        actor=world.owner, task=next(t for t in first.tasks if t.contact == world.contacts["anna"])
+    )
+    again = services.make_call_list(actor=world.owner, segment=segment)
+    assert [t.contact_id for t in again.tasks] == [world.contacts["anna"].pk]
+    assert [(c.pk, why) for c, why in again.skipped] == [
+        (world.contacts["ewa"].pk, "An open call task from this segment is already waiting.")
+    ]
+
+
+def test_a_static_list_has_no_rules(world: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.create_segment(actor=world.owner, data={"name": "Fair", "kind": "static", "rules": ACME})
+    assert caught.value.message_dict == {"rules": ["A static list has no rules: its members are added to it."]}
+    lst = services.create_segment(actor=world.owner, data={"name": "Fair", "kind": "static", "rules": {"rules": []}})
+    assert lst.rules == {"match": "all", "rules": []}

@@ -264,3 +264,29 @@ def test_add_to_list_bulk_action_on_the_contact_list(world: Any, login: Any) -> 
     assert refused.status_code == 422
     assert client.post(url, {"segment": str(lst.pk), "confirm": "1", "everything": "1"}).status_code == 302
     assert set(SegmentMember.objects.values_list("contact_id", flat=True)) == world.ids("anna", "ewa", "jan")
+
+
+def test_list_and_detail_pages_do_not_query_per_row(world: Any, login: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.admin)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    services.create_segment(actor=world.admin, data={"name": "One", "rules": NESTED})
+    few = queries(reverse("marketing:segment-list"))
+    for n in range(5):
+        services.create_segment(actor=world.owner, data={"name": f"More {n}"})
+    assert queries(reverse("marketing:segment-list")) == few
+    small = services.create_segment(actor=world.admin, data={"name": "Russians", "rules": _RU})
+    everyone = services.create_segment(actor=world.admin, data={"name": "Everyone"})
+    assert queries(reverse("marketing:segment-detail", args=[everyone.pk])) == queries(
+        reverse("marketing:segment-detail", args=[small.pk])
+    )
+
+
+_RU = {"match": "all", "rules": [{"type": "language", "value": "ru"}]}
