@@ -87,6 +87,13 @@ TARGETS = [
     ),
     Target("C3 outbox e-mails/s, two workers", "C3", ("per_second",), {"postgresql": 500, "sqlite": 500}, "/s", True),
     Target("C3 outbox e-mails lost or doubled", "C3", ("lost_or_doubled",), {"postgresql": 0, "sqlite": 0}, ""),
+    Target(
+        "M1 segment count, 3 rules with a purchase ({contacts} contacts)",
+        "M1",
+        ("count_admin", "max_s"),
+        {"postgresql": 10, "sqlite": 10},
+        "s",
+    ),
     Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
     Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
     Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),

@@ -11,7 +11,7 @@ and one view (core/views/lists.py) confirms and runs bulk actions through core/b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +56,19 @@ def _changeable(user: Any, action: Action, queryset: QuerySet[Any]) -> QuerySet[
     return access.changeable(user, action, queryset)
 
 
+@dataclass(frozen=True)
+class LinkedAction:
+    """A bulk action another app offers on a list ("Add to list" on contacts): the bar sends the
+    selection (the filters on screen and the ticked rows) to ``url_name``, whose view reads it with
+    ``bulk_actions.select`` and confirms and carries out the action itself."""
+
+    name: str
+    label: Any
+    icon: str
+    url_name: str
+    offered: Callable[[Any], bool] = lambda user: True
+
+
 @dataclass
 class ListScreen:
     key: str  # in URLs: /lists/<key>/...
@@ -82,6 +95,8 @@ class ListScreen:
     # Parameters of the list that are not filters but change what it shows (tasks: ``all``, anyone's
     # tasks rather than the user's own): kept in the links back to the list from a bulk action.
     keeps: Sequence[str] = ()
+    # Bulk actions of other apps, added with ``add_linked_action``.
+    linked: list[LinkedAction] = field(default_factory=list)
 
     @property
     def entity(self) -> str:
@@ -130,6 +145,17 @@ _SCREENS: dict[str, ListScreen] = {}
 def register(screen: ListScreen) -> ListScreen:
     _SCREENS[screen.key] = screen
     return screen
+
+
+def add_linked_action(key: str, action: LinkedAction) -> None:
+    """Offer ``action`` on the list ``key`` (once, however often an app's start-up asks)."""
+    screen = _SCREENS[key]
+    screen.linked[:] = [a for a in screen.linked if a.name != action.name] + [action]
+
+
+def linked_actions(screen: ListScreen, user: Any) -> list[tuple[Any, str, str]]:
+    """The other apps' bulk actions ``user`` is offered on this list: (label, icon, url)."""
+    return [(a.label, a.icon, url) for a in screen.linked if a.offered(user) and (url := url_or_empty(a.url_name))]
 
 
 def get(key: str) -> ListScreen:
@@ -336,6 +362,7 @@ def selection_context(screen: ListScreen, user: Any) -> dict[str, Any]:
     return {
         "screen": screen,
         "bulk": bulk_actions(screen, user),
+        "linked_actions": linked_actions(screen, user),
         "export_selected": url_or_empty(screen.export_url) if access.can_export(user) else "",
     }
 

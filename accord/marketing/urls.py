@@ -2,11 +2,29 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import consent, public
+from accord.marketing.views import consent, public, segments
 
 app_name = "marketing"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("segments/", segments.segment_list, name="segment-list"),
+    path("segments/new/", segments.segment_create, name="segment-create"),
+    path("segments/builder/", segments.builder_view, name="segment-builder"),
+    path("segments/count/", segments.count_view, name="segment-count"),
+    path("segments/add-to-list/", segments.add_to_list, name="segment-add-to-list"),
+    path("segments/<uuid:pk>/", segments.segment_detail, name="segment-detail"),
+    path("segments/<uuid:pk>/edit/", segments.segment_edit, name="segment-edit"),
+    path("segments/<uuid:pk>/delete/", segments.segment_delete, name="segment-delete"),
+    path("segments/<uuid:pk>/export/", segments.segment_export, name="segment-export"),
+    path("segments/<uuid:pk>/call-list/", segments.segment_call_list, name="segment-call-list"),
+    path("segments/<uuid:pk>/freeze/", segments.segment_freeze, name="segment-freeze"),
+    path("segments/<uuid:pk>/members/add/", segments.member_add, name="segment-member-add"),
+    path("segments/<uuid:pk>/members/import/", segments.member_import, name="segment-member-import"),
+    path(
+        "segments/<uuid:pk>/members/<uuid:contact_pk>/remove/",
+        segments.member_remove,
+        name="segment-member-remove",
+    ),
     path("contacts/<uuid:pk>/consent/", consent.consent_change, name="consent-change"),
     path("contacts/<uuid:pk>/consent/history/", consent.consent_history, name="consent-history"),
     path("suppressions/", consent.suppression_list, name="suppression-list"),

@@ -11,6 +11,7 @@ from accord.marketing.models.consent import (
     Suppression,
     SuppressionReason,
 )
+from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
     "Consent",
@@ -20,6 +21,9 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "Segment",
+    "SegmentKind",
+    "SegmentMember",
     "Suppression",
     "SuppressionReason",
 ]

@@ -63,3 +63,11 @@ def dispatch(db: Any) -> Any:
         return count
 
     return run
+
+
+@pytest.fixture
+def world(owner: Any, outsider: Any, admin_user: Any, make_contact: Any, make_company: Any) -> Any:
+    """The segment tests' customer base (see segment_world.py)."""
+    from accord.marketing.tests.segment_world import build_world
+
+    return build_world(owner, outsider, admin_user, make_contact, make_company)
