@@ -20,6 +20,7 @@ from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
 from benchmarks.workloads import (
     api_endpoints,
+    campaign,
     collections,
     load,
     mass,
@@ -48,6 +49,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "C2": statements.c2_statement_import,
     "C3": outbox.c3_outbox,
     "M1": segments.m1_segments,
+    "M2": campaign.m2_campaign_send,
 }
 
 
