@@ -565,3 +565,55 @@ def confirm(*, token: str, ip_address: str | None = None) -> Consent:
     )
     _lift_unsubscribe(actor=None, contact=consent.contact, channel=consent.channel, purpose=consent.purpose)
     return confirmed
+
+
+# --- merged contacts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reconcile_after_merge(*, contact: Contact) -> list[Consent]:
+    """After duplicates were merged into ``contact``, their consent history is the contact's, but
+    a merge keeps one consent row per channel and purpose (the survivor's). The latest change on
+    record decides each one: a duplicate's later withdrawal wins over the survivor's older grant,
+    and the other way round. Returns the consents changed."""
+    changed: list[Consent] = []
+    latest: dict[tuple[str, str], ConsentEvent] = {}
+    for event in ConsentEvent.objects.filter(contact=contact).order_by("at", "id"):
+        latest[(event.channel, event.purpose)] = event
+    for (channel, purpose), event in latest.items():
+        consent, new = _locked(contact, channel, purpose)
+        ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose, consent__isnull=True).update(
+            consent=consent if not new else None
+        )
+        if not new and consent.state == event.state and consent.method == event.method and consent.text == event.text:
+            continue
+        before = None if new else changes.snapshot(consent)
+        consent.state = event.state
+        consent.method, consent.text, consent.source = event.method, event.text, event.source
+        consent.ip_address, consent.recorded_by_id = event.ip_address, event.recorded_by_id
+        if event.state == ConsentState.WITHDRAWN:
+            consent.withdrawn_at = event.at
+        else:
+            consent.given_at, consent.withdrawn_at = event.at, None
+        if new:
+            consent.save()
+            changes.record_create(actor=None, obj=consent)
+            ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose).update(consent=consent)
+        else:
+            consent.version += 1
+            consent.save()
+            assert before is not None
+            changes.record_update(actor=None, obj=consent, before=before)
+        emit(
+            ConsentChanged(
+                contact_id=contact.pk,
+                channel=channel,
+                purpose=purpose,
+                action=event.action,
+                state=event.state,
+                method=event.method,
+            ),
+            obj=consent,
+        )
+        changed.append(consent)
+    return changed
