@@ -87,7 +87,7 @@ def may_send(*, contact: Contact, channel: str, purpose: str, address: str) -> b
     if not granted:
         return False
     if channel == ConsentChannel.LETTER:
-        return True
+        return bool((address or "").strip())  # a postal address; the suppression list holds none
     return not is_suppressed(channel=channel, address=address, purpose=purpose)
 
 
