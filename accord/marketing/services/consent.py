@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,36 @@ def may_send(*, contact: Contact, channel: str, purpose: str, address: str) -> b
     if channel == ConsentChannel.LETTER:
         return bool((address or "").strip())  # a postal address; the suppression list holds none
     return not is_suppressed(channel=channel, address=address, purpose=purpose)
+
+
+def may_send_many(*, channel: str, purpose: str, recipients: Sequence[tuple[Any, str]]) -> set[Any]:
+    """``may_send`` for a batch of ``(contact key, address)`` pairs in two queries (a campaign's
+    send loop): the keys of the contacts that may be sent to. Pass at most a few thousand at once."""
+    if channel not in ConsentChannel.values or purpose not in ConsentPurpose.values or not recipients:
+        return set()
+    granted = set(
+        Consent.objects.filter(
+            contact_id__in=[pk for pk, _address in recipients],
+            channel=channel,
+            purpose=purpose,
+            state=ConsentState.GRANTED,
+        ).values_list("contact_id", flat=True)
+    )
+    if channel == ConsentChannel.LETTER:
+        return {pk for pk, address in recipients if pk in granted and (address or "").strip()}
+    normalized: dict[Any, str] = {}
+    for pk, address in recipients:
+        if pk in granted:
+            try:
+                normalized[pk] = normalize_address(channel=channel, address=address)
+            except ValidationError:
+                continue  # not an address: never sent to
+    blocked = set(
+        Suppression.objects.filter(
+            channel=channel, address__in=set(normalized.values()), purpose__in=("", purpose)
+        ).values_list("address", flat=True)
+    )
+    return {pk for pk, address in normalized.items() if address not in blocked}
 
 
 @transaction.atomic
