@@ -67,7 +67,8 @@ def consent_from_converted_lead(event: Event) -> None:
     """A lead that ticked the form's consent box became a contact: the consent is recorded with
     the text the visitor saw and when they agreed. With double opt-in on (the default), e-mail
     consent waits for the confirmation link mailed to the contact."""
-    from accord.marketing.services.consent import Proof, give, request_confirmation
+    from accord.marketing.services.confirmation import request_confirmation
+    from accord.marketing.services.consent import Proof, give
     from accord.sales.events import LeadConverted
     from accord.sales.models import Lead
 

@@ -148,3 +148,16 @@ def test_the_consent_panel_reads_a_fixed_number_of_queries(rf, owner, contact, d
         _ = [(e.action, e.recorded_by) for e in context["history"]]
 
     assert [s for s, _u in rendered].count("granted") == 3
+
+
+def test_asking_to_confirm_works_for_e_mail_only(login, owner, contact, smtp):
+    client = login(owner)
+    data = {"action": "request", "purpose": "newsletter", "method": "phone", "text": "Newsletter by e-mail?"}
+
+    refused = client.post(change_url(contact), {**data, "channel": "sms"}, headers=HX)
+    asked = client.post(change_url(contact), {**data, "channel": "email"}, headers=HX)
+
+    assert refused.status_code == 422
+    assert "Only e-mail consent is confirmed by e-mail." in refused.content.decode()
+    assert asked.status_code == 200
+    assert list(Consent.objects.values_list("channel", "state")) == [("email", "pending")]

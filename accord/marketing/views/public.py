@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accord.core.errors import Conflict
 from accord.marketing.models import ConsentChannel, ConsentPurpose
-from accord.marketing.services.consent import BadLink, confirm, read_confirmation
+from accord.marketing.services.confirmation import confirm, read_confirmation
+from accord.marketing.services.consent import BadLink
 from accord.marketing.services.unsubscribe import UnsubscribeLink, read_unsubscribe, unsubscribe
 from accord.people.models import Contact
 from accord.people.selectors import customer_language
