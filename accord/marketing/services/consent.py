@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import Action
-from accord.core.errors import check_version
+from accord.core.errors import Conflict, check_version
 from accord.core.events import emit
 from accord.marketing.events import AddressSuppressed, AddressUnsuppressed, ConsentChanged
 from accord.marketing.models import (
@@ -144,14 +144,19 @@ def suppress(
     existing = Suppression.objects.filter(channel=channel, address=normalized, purpose=purpose).first()
     if existing is not None:
         return existing
-    row = Suppression.objects.create(
-        channel=channel,
-        address=normalized,
-        purpose=purpose,
-        reason=reason,
-        source=(source or "")[:200],
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
+    try:
+        with transaction.atomic():
+            row = Suppression.objects.create(
+                channel=channel,
+                address=normalized,
+                purpose=purpose,
+                reason=reason,
+                source=(source or "")[:200],
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        # Listed at the same moment (a bounce and a complaint together): that row stands.
+        return Suppression.objects.get(channel=channel, address=normalized, purpose=purpose)
     changes.record_create(actor=actor, obj=row)
     emit(
         AddressSuppressed(channel=channel, address=normalized, purpose=purpose, reason=reason),
@@ -301,7 +306,12 @@ def _write(
     else:
         consent.withdrawn_at = now
     if new:
-        consent.save()
+        try:
+            with transaction.atomic():
+                consent.save()
+        except IntegrityError:
+            # Recorded at the same moment by someone else (the unique contact, channel, purpose).
+            raise Conflict(current_version=1) from None
         changes.record_create(actor=actor, obj=consent)
     else:
         consent.version += 1
