@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketing', '0002_consent'),
+        ('marketing', '0003_merge_consent_segments'),
         ('people', '0005_tag_links'),
     ]
 
