@@ -45,6 +45,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
     path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
     path("bank-statements/", statements.statement_list, name="bank-statement-list"),
+    path("bank-statements/map/", statements.statement_map, name="bank-statement-map"),
     path("bank-statements/<uuid:pk>/", statements.statement_detail, name="bank-statement-detail"),
     path("bank-statements/unmatched/", statements.line_queue, name="bank-line-queue"),
     path("bank-statements/lines/<uuid:pk>/", statements.line_match, name="bank-line-match"),
