@@ -8,4 +8,4 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing and collections")
 
     def ready(self) -> None:
-        from accord.billing import handlers, panels  # noqa: F401 - event consumers; the company page's invoices panel
+        from accord.billing import handlers, lists, panels  # noqa: F401 - event consumers; lists; the company page's invoices panel

@@ -41,6 +41,12 @@ MAPPING = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _files(private_files):
+    """Uploads waiting for their mapping go to a temporary private storage."""
+    return private_files
+
+
 @pytest.fixture
 def invoice(make_invoice, owner):
     return invoices.issue(actor=owner, invoice=make_invoice(lines=ONE_LINE))
