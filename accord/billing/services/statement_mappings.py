@@ -44,18 +44,20 @@ UPLOAD_MAX_AGE = datetime.timedelta(days=2)
 _SALT = "billing.statement-upload"
 
 # The mapping's column fields, as the screens and the API name them, with the reader's field.
-COLUMNS: dict[str, str] = {
-    "date": "date",
-    "value_date": "value_date",
-    "amount": "amount",
-    "debit": "debit",
-    "credit": "credit",
-    "currency": "currency",
-    "title": "title",
-    "payer_name": "counterparty_name",
-    "payer_account": "counterparty_account",
-    "reference": "reference",
-}
+_FIELD_NAMES = (
+    "date",
+    "value_date",
+    "amount",
+    "debit",
+    "credit",
+    "currency",
+    "title",
+    "payer_name",
+    "payer_account",
+    "reference",
+)
+_READER_NAMES = {"payer_name": "counterparty_name", "payer_account": "counterparty_account"}
+COLUMNS: dict[str, str] = {name: _READER_NAMES.get(name, name) for name in _FIELD_NAMES}
 COLUMN_LABELS = {
     "date": gettext_lazy("Booking date"),
     "value_date": gettext_lazy("Value date"),
