@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -200,21 +201,40 @@ def remember(*, actor: User | None, content: bytes | str, chosen: ChosenMapping)
 
 
 def guess(content: bytes | str) -> dict[str, str]:
-    """What the mapping screen proposes first: the built-in names' reading of the headers, the
-    date format and separator the first rows use."""
+    """What the mapping screen proposes first: the built-in names' reading of the headers (else
+    the first column whose values are all dates, for the booking date), the date format and the
+    decimal separator the first rows use."""
     shown = csvfile.preview(content)
     headers = shown.headers
     found = statements.CsvMapping().columns(headers) or {}
     values = {field: headers[found[reader]] for field, reader in COLUMNS.items() if reader in found}
     samples = shown.samples(20)
-    dates = [row[found["date"]] for row in samples if "date" in found and row[found["date"]]]
-    values["date_format"] = next(
-        (name for name, pattern in csvfile.DATE_FORMATS.items() if dates and all(_fits(d, pattern) for d in dates)),
-        DATE_FORMATS[0],
-    )
-    amounts = [row[found["amount"]] for row in samples if "amount" in found and row[found["amount"]]]
-    values["decimal_separator"] = "." if amounts and all("," not in a for a in amounts) else ","
+
+    def column(index: int) -> list[str]:
+        return [row[index] for row in samples if row[index]]
+
+    date_format = ""
+    candidates = [found["date"]] if "date" in found else range(len(headers))
+    for index in candidates:
+        cells = column(index)
+        date_format = next(
+            (name for name, pattern in csvfile.DATE_FORMATS.items() if cells and all(_fits(c, pattern) for c in cells)),
+            "",
+        )
+        if date_format:
+            values.setdefault("date", headers[index])
+            break
+    values["date_format"] = date_format or DATE_FORMATS[0]
+    amounts = [cell for reader in ("amount", "debit", "credit") if reader in found for cell in column(found[reader])]
+    if not amounts:  # no amount column known: the cells that look like amounts
+        amounts = [cell for row in samples for cell in row if _AMOUNT_LIKE.fullmatch(cell)]
+    comma = not amounts or any(_COMMA_DECIMAL.search(a) for a in amounts)
+    values["decimal_separator"] = "," if comma else "."
     return values
+
+
+_AMOUNT_LIKE = re.compile(r"-?[\d .,\u00a0']*\d[.,]\d{2}")
+_COMMA_DECIMAL = re.compile(r",\d{2}$")
 
 
 def _fits(text: str, pattern: str) -> bool:

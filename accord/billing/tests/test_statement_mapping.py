@@ -306,6 +306,13 @@ def test_the_guess_offers_the_built_in_reading_and_the_file_s_formats() -> None:
     assert (guessed["date_format"], guessed["decimal_separator"]) == ("YYYY-MM-DD", ",")
 
 
+def test_the_guess_finds_the_date_column_and_the_formats_of_unknown_headers() -> None:
+    guessed = mappings.guess(content())
+
+    assert (guessed["date"], guessed["date_format"], guessed["decimal_separator"]) == ("Buchungstag", "DD.MM.YYYY", ",")
+    assert mappings.guess('When,Sum\n03/12/2026,"1,230.50"\n')["decimal_separator"] == "."
+
+
 def test_old_uploads_are_pruned(manager):
     from django.core.files.storage import default_storage
 
