@@ -8,4 +8,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing and collections")
 
     def ready(self) -> None:
-        from accord.billing import handlers, panels  # noqa: F401 - event consumers; the company page's invoices panel
+        from accord.billing import handlers, lists, panels, searching  # noqa: F401 - consumers; lists; 360° pages
+
+        searching.register()

@@ -16,3 +16,12 @@ def run_collections() -> dict[str, int]:
 
     report = collections.run(keep_steps=False)
     return {"customers": report.customers, "taken": report.taken, "errors": len(report.errors)}
+
+
+@periodic("40 3 * * *")
+@task()
+def prune_statement_uploads() -> int:
+    """Delete the statement files uploaded for a column mapping that nobody finished."""
+    from accord.billing.services import statement_mappings
+
+    return statement_mappings.prune_uploads()

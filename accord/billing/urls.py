@@ -2,12 +2,22 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.billing.views import collections, invoices, orders, payments, profitability, receivables, statements
+from accord.billing.views import (
+    collections,
+    exports,
+    invoices,
+    orders,
+    payments,
+    profitability,
+    receivables,
+    statements,
+)
 
 app_name = "billing"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/", invoices.invoice_list, name="invoice-list"),
+    path("invoices/export/", exports.invoice_export, name="invoice-export"),
     path("invoices/new/", invoices.invoice_create, name="invoice-create"),
     path("invoices/<uuid:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("invoices/<uuid:pk>/edit/", invoices.invoice_edit, name="invoice-edit"),
@@ -17,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<uuid:pk>/pay/", invoices.invoice_pay, name="invoice-pay"),
     path("invoices/<uuid:pk>/correct/", invoices.invoice_correct, name="invoice-correct"),
     path("orders/", orders.order_list, name="order-list"),
+    path("orders/export/", exports.order_export, name="order-export"),
     path("orders/new/", orders.order_create, name="order-create"),
     path("orders/<uuid:pk>/", orders.order_detail, name="order-detail"),
     path("orders/<uuid:pk>/status/", orders.order_status, name="order-status"),
@@ -24,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<uuid:pk>/order/", orders.order_from_quote, name="quote-order"),
     path("quotes/<uuid:pk>/invoice/", orders.invoice_from_quote, name="quote-invoice"),
     path("payments/", payments.payment_list, name="payment-list"),
+    path("payments/export/", exports.payment_export, name="payment-export"),
     path("payments/<uuid:pk>/", payments.payment_detail, name="payment-detail"),
     path("payments/<uuid:pk>/allocate/", payments.payment_allocate, name="payment-allocate"),
     path("receivables/", receivables.receivables_report, name="receivables"),
@@ -45,6 +57,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collections/steps/<uuid:pk>/call/", collections.call_log, name="collection-call-log"),
     path("collections/case/<str:kind>/<uuid:pk>/", collections.handoff_package, name="collection-case"),
     path("bank-statements/", statements.statement_list, name="bank-statement-list"),
+    path("bank-statements/map/", statements.statement_map, name="bank-statement-map"),
     path("bank-statements/<uuid:pk>/", statements.statement_detail, name="bank-statement-detail"),
     path("bank-statements/unmatched/", statements.line_queue, name="bank-line-queue"),
     path("bank-statements/lines/<uuid:pk>/", statements.line_match, name="bank-line-match"),

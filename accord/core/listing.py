@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import decimal
 import json
 import time
 import uuid
@@ -303,6 +304,8 @@ def apply(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M], *, 
 def encode_cursor(value: Any, pk: Any) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
         value = value.isoformat()
+    elif isinstance(value, decimal.Decimal):
+        value = str(value)  # an amount sort (largest first): the column reads it back exactly
     payload = json.dumps([value, str(pk)], separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 

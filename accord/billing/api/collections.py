@@ -8,8 +8,10 @@ import decimal
 import uuid
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from accord.billing.api.common import parties
@@ -19,7 +21,9 @@ from accord.billing.selectors import invoices as invoice_selectors
 from accord.billing.services import collections as services
 from accord.core import access
 from accord.core.access import AccessDenied
-from accord.core.api import ERRORS, StrictSchema
+from accord.core.api import ERRORS, PageOut, StrictSchema, list_parameters
+from accord.core.errors import BadRequest
+from accord.core.listing import ListQuery, ListSpec, Page, parse
 from accord.core.requests import AuthedRequest
 
 router = Router(tags=["collections"])
@@ -139,13 +143,112 @@ def _step(request: HttpRequest, step_id: uuid.UUID) -> CollectionStep:
     return step
 
 
-@router.get("/collections/steps", response={200: list[StepOut], **ERRORS})
-def list_steps(request: HttpRequest, state: Literal["awaiting", "done", "rejected", ""] = "") -> Any:
-    """The newest steps the caller may see (``state=awaiting``: those waiting for their decision)."""
-    if state == "awaiting":
-        return selectors.awaiting_approval(request.user)
-    steps = selectors.recent_steps(request.user, limit=200)
-    return [step for step in steps if not state or step.state == state]
+class OwedOut(Schema):
+    currency: str
+    amount: decimal.Decimal
+
+
+class CaseOut(Schema):
+    id: uuid.UUID
+    company_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    customer: str
+    in_collection_since: datetime.date
+    collection_agency: str
+    owed: list[OwedOut]
+
+    @staticmethod
+    def resolve_customer(obj: Any) -> str:
+        return str(obj.company or obj.contact)
+
+
+def _query(request: HttpRequest, spec: ListSpec[Any], *own: str) -> ListQuery:
+    """The list parameters (strictly: an unknown one is a 400), besides the endpoint's ``own``."""
+    try:
+        return parse(
+            spec,
+            request.GET,
+            strict=True,
+            default_limit=settings.ACCORD_PAGE_SIZE,
+            max_limit=settings.ACCORD_API_MAX_PAGE_SIZE,
+            ignore=("total", *own),
+        )
+    except ValidationError as exc:
+        raise BadRequest(_("Unknown or invalid list parameters."), exc.message_dict) from exc
+
+
+def _page(page: Page[Any]) -> dict[str, Any]:
+    return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
+
+
+@router.get(
+    "/collections/steps",
+    response={200: PageOut[StepOut], **ERRORS},
+    openapi_extra=list_parameters(selectors.STEP_LIST),
+)
+def list_steps(request: HttpRequest) -> Any:
+    """The steps the caller may see, newest first, a page at a time (``limit``, then
+    ``cursor=<next_cursor>`` until ``next_cursor`` is null); ``state``, ``action``, the customer
+    and the day filter them. The steps waiting for the caller's decision: ``/collections/approvals``."""
+    return _page(selectors.step_page(request.user, _query(request, selectors.STEP_LIST)))
+
+
+@router.get(
+    "/collections/approvals",
+    response={200: PageOut[StepOut], **ERRORS},
+    openapi_extra=list_parameters(selectors.APPROVAL_LIST),
+)
+def list_approvals(request: HttpRequest) -> Any:
+    """The steps waiting for the caller's decision (a key account's letter or hand-off waits for
+    its owner; those who see every customer see all of them), oldest first, a page at a time."""
+    return _page(selectors.approval_page(request.user, _query(request, selectors.APPROVAL_LIST)))
+
+
+_CALL_PARAMETERS = [
+    {
+        "name": "date",
+        "in": "query",
+        "schema": {"type": "string", "format": "date"},
+        "description": "The day whose calls are due (default today): calls due by its end",
+    },
+    {
+        "name": "all",
+        "in": "query",
+        "schema": {"type": "boolean"},
+        "description": "Everyone's calls, not only the caller's (for those who see every customer)",
+    },
+]
+
+
+@router.get(
+    "/collections/calls",
+    response={200: PageOut[StepOut], **ERRORS},
+    openapi_extra={"parameters": [*list_parameters(selectors.CALL_LIST)["parameters"], *_CALL_PARAMETERS]},
+)
+def list_calls(request: HttpRequest) -> Any:
+    """The call list: call steps whose task is open and due by the end of the day, the caller's
+    own (``all=true``: everyone's, for those who see every customer), the largest debt first,
+    a page at a time."""
+    query = _query(request, selectors.CALL_LIST, "date", "all")
+    raw = request.GET.get("date", "").strip()
+    try:
+        today = datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise ValidationError({"date": [_("Enter a date as YYYY-MM-DD.")]}) from None
+    everyone = request.GET.get("all", "").lower() in {"1", "true", "yes"}
+    return _page(selectors.call_page(request.user, query, today=today, everyone=everyone))
+
+
+@router.get(
+    "/collections/cases",
+    response={200: PageOut[CaseOut], **ERRORS},
+    openapi_extra=list_parameters(selectors.CASE_LIST),
+)
+def list_cases(request: HttpRequest) -> Any:
+    """The customers handed over to a lawyer or a collection agency that the caller may see,
+    newest first, each with what their unpaid invoices still owe per currency, a page at a time.
+    The case itself (a ZIP) is downloaded from the web page of collections."""
+    return _page(selectors.case_page(request.user, _query(request, selectors.CASE_LIST)))
 
 
 @router.get("/collections/steps/{uuid:step_id}", response={200: StepOut, **ERRORS})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from accord.billing.api.common import parties
@@ -128,20 +129,47 @@ def read_upload(upload: Any) -> bytes:
     return bytes(upload.read())
 
 
+def read_mapping(text: str | None) -> dict[str, Any] | None:
+    """The ``mapping`` form field: a JSON object, or an error on ``mapping``."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(
+            {"mapping": [_("The mapping is not valid JSON: %(problem)s") % {"problem": exc}]}
+        ) from exc
+    if not isinstance(value, dict):
+        raise ValidationError({"mapping": [_("The mapping must be an object of field names and column headers.")]})
+    return value
+
+
 @router.post("/bank-statements", response={201: ImportOut, **ERRORS}, summary="Import a bank statement (multipart)")
-def import_statement(request: AuthedRequest, file: File[UploadedFile]) -> Any:
+def import_statement(request: AuthedRequest, file: File[UploadedFile], mapping: Form[str | None] = None) -> Any:
     """MT940, camt.053 or CSV, told from the content. Lines imported before (from this or another
     file) are skipped; payments the matching is sure of are booked, the rest wait in the queue.
-    A file that cannot be read is refused with 422 on ``file`` naming the place, and nothing is
-    stored. Accepts ``Idempotency-Key``."""
+    A file that cannot be read is refused with 422 on ``file`` naming the place (a CSV row by its
+    line number), and nothing is stored. Accepts ``Idempotency-Key``.
+
+    ``mapping`` (a form field holding a JSON object) says how a CSV file is read: the column
+    header of ``date`` (required), ``amount`` or ``debit``/``credit``, and optionally
+    ``value_date``, ``currency``, ``title``, ``payer_name``, ``payer_account``, ``reference``;
+    ``date_format`` (one of ``YYYY-MM-DD``, ``DD.MM.YYYY``, ``DD-MM-YYYY``, ``DD/MM/YYYY``,
+    ``MM/DD/YYYY``, ``YYYY.MM.DD``, ``YYYY/MM/DD``, ``DD.MM.YY``, ``YYYYMMDD``),
+    ``decimal_separator`` (``,`` or ``.``) and ``account`` (our account's IBAN, for files that do
+    not name it). A bad mapping is refused with 422 on ``mapping.<field>``. The mapping is
+    remembered for files with the same headers: the next one needs none."""
     if not services.may_import(request.user):
         raise AccessDenied()
     content = read_upload(file)
-    payload = {"name": file.name or "", "sha256": hashlib.sha256(content).hexdigest()}
+    chosen = read_mapping(mapping)
+    payload = {"name": file.name or "", "sha256": hashlib.sha256(content).hexdigest(), "mapping": chosen}
     return idempotency.respond(
         request,
         payload=payload,
-        run=lambda: services.import_statement(actor=request.user, content=content, file_name=file.name or ""),
+        run=lambda: services.import_statement(
+            actor=request.user, content=content, file_name=file.name or "", mapping=chosen
+        ),
         serialize=_import_out,
     )
 

@@ -156,8 +156,11 @@ class Invoice(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The number, buyer and tax id folded for the search box (core.search indexes it).
+    search_text = models.TextField(blank=True, editable=False)
 
     history_labels: ClassVar[dict[str, Any]] = {"created_by": pgettext_lazy("record", "Created by")}
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
     access_via: ClassVar[tuple[str, ...]] = ("company", "contact")
     access_owner_field: ClassVar[str] = "created_by"
 

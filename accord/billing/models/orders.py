@@ -56,8 +56,11 @@ class Order(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The number, customer and tax id folded for the search box (core.search indexes it).
+    search_text = models.TextField(blank=True, editable=False)
 
     history_labels: ClassVar[dict[str, Any]] = {"created_by": pgettext_lazy("record", "Created by")}
+    audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}
     # Billing records follow their customer: whoever may see the company or the contact sees its
     # orders and invoices, and so does the person who made them.
     access_via: ClassVar[tuple[str, ...]] = ("company", "contact")

@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accord.billing.models import (
+    CollectionActionKind,
     CollectionLadder,
     CollectionLevel,
     CollectionPause,
@@ -23,8 +24,11 @@ from accord.billing.models import (
     LatePaymentRate,
     PromiseToPay,
 )
+from accord.billing.models.invoices import UNPAID, Invoice
 from accord.billing.selectors import visible
 from accord.core import access
+from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate
+from accord.core.models import entity_label
 
 M = TypeVar("M", bound=models.Model)
 
@@ -46,14 +50,119 @@ def _steps(user: Any) -> QuerySet[CollectionStep]:
 def awaiting_approval(user: Any, *, limit: int = 200) -> list[CollectionStep]:
     """Steps waiting for a decision, oldest first: for the customer's owner, or everyone's for
     those who see every customer."""
-    steps = _steps(user).filter(state=CollectionStepState.AWAITING_APPROVAL)
-    if not access.sees_all(user):
-        steps = steps.filter(Q(company__owner_id=user.id) | Q(contact__owner_id=user.id))
-    return list(steps.order_by("day", "created_at")[:limit])
+    return list(_awaiting(user).order_by("day", "created_at")[:limit])
 
 
 def recent_steps(user: Any, *, limit: int = 100) -> list[CollectionStep]:
     return list(_steps(user).order_by("-day", "-created_at")[:limit])
+
+
+# --- the lists, paged (the API's) ----------------------------------------------------------------
+
+_STEP_FILTERS = [
+    Filter("state", "state", kind="choice", choices=CollectionStepState.values),
+    Filter("action", "action", kind="choice", choices=CollectionActionKind.values),
+    Filter("company", "company_id", kind="uuid"),
+    Filter("contact", "contact_id", kind="uuid"),
+    Filter("day_from", "day", kind="date", lookup="gte"),
+    Filter("day_to", "day", kind="date", lookup="lte"),
+]
+_STEP_SORTS = [
+    Sort("day", "day", kind="date"),
+    Sort("created", "created_at", kind="datetime"),
+    Sort("owed", "owed"),
+]
+STEP_LIST = ListSpec[CollectionStep](
+    entity=entity_label(CollectionStep), filters=_STEP_FILTERS, sorts=_STEP_SORTS, default_sort="-day"
+)
+# Waiting for a decision: the oldest first, as the screen shows them.
+APPROVAL_LIST = ListSpec[CollectionStep](
+    entity=entity_label(CollectionStep),
+    filters=[f for f in _STEP_FILTERS if f.name != "state"],
+    sorts=_STEP_SORTS,
+    default_sort="day",
+)
+# Today's calls: the largest debt first.
+CALL_LIST = ListSpec[CollectionStep](
+    entity=entity_label(CollectionStep),
+    filters=[f for f in _STEP_FILTERS if f.name in ("company", "contact")],
+    sorts=_STEP_SORTS,
+    default_sort="-owed",
+)
+CASE_LIST = ListSpec[CollectionProfile](
+    entity=entity_label(CollectionProfile),
+    filters=[
+        Filter("company", "company_id", kind="uuid"),
+        Filter("contact", "contact_id", kind="uuid"),
+        Filter("since_from", "in_collection_since", kind="date", lookup="gte"),
+        Filter("since_to", "in_collection_since", kind="date", lookup="lte"),
+    ],
+    sorts=[Sort("since", "in_collection_since", kind="date")],
+    default_sort="-since",
+)
+
+
+def _awaiting(user: Any) -> QuerySet[CollectionStep]:
+    steps = _steps(user).filter(state=CollectionStepState.AWAITING_APPROVAL)
+    if not access.sees_all(user):
+        steps = steps.filter(Q(company__owner_id=user.id) | Q(contact__owner_id=user.id))
+    return steps
+
+
+def step_page(user: Any, query: ListQuery) -> Page[CollectionStep]:
+    """The steps ``user`` may see, a page at a time (``state``, ``action``, customer and day filters)."""
+    return paginate(STEP_LIST, query, apply(STEP_LIST, query, _steps(user)))
+
+
+def approval_page(user: Any, query: ListQuery) -> Page[CollectionStep]:
+    """The steps waiting for ``user``'s decision (see ``awaiting_approval``), a page at a time."""
+    return paginate(APPROVAL_LIST, query, apply(APPROVAL_LIST, query, _awaiting(user)))
+
+
+def _calls(user: Any, today: datetime.date | None, everyone: bool) -> QuerySet[CollectionStep]:
+    from accord.activities.models import Task, TaskStatus
+
+    today = today or timezone.localdate()
+    end = timezone.make_aware(datetime.datetime.combine(today, datetime.time.max))
+    tasks = Task.objects.filter(status=TaskStatus.OPEN, due_at__lte=end)
+    if not (everyone and access.sees_all(user)):
+        tasks = tasks.filter(owner_id=user.id)
+    return _steps(user).filter(action=CollectionActionKind.CALL, task_id__in=tasks.values("pk"))
+
+
+def call_page(
+    user: Any, query: ListQuery, *, today: datetime.date | None = None, everyone: bool = False
+) -> Page[CollectionStep]:
+    """The call list (see ``call_list``), a page at a time."""
+    return paginate(CALL_LIST, query, apply(CALL_LIST, query, _calls(user, today, everyone)))
+
+
+def case_page(user: Any, query: ListQuery) -> Page[CollectionProfile]:
+    """The customers handed over to collection that ``user`` may see, newest first, each with
+    ``owed``: what their unpaid invoices still owe, by currency (one query for the page)."""
+    cases = of_visible_customers(
+        user, CollectionProfile.objects.filter(in_collection_since__isnull=False).select_related("company", "contact")
+    )
+    page = paginate(CASE_LIST, query, apply(CASE_LIST, query, cases))
+    owed: dict[tuple[str, Any], dict[str, Any]] = {}
+    companies = [p.company_id for p in page.items if p.company_id]
+    contacts = [p.contact_id for p in page.items if p.contact_id]
+    if companies or contacts:
+        unpaid = Invoice.objects.filter(kind="vat", status__in=UNPAID).filter(
+            Q(company_id__in=companies) | Q(contact_id__in=contacts, company__isnull=True)
+        )
+        for company_id, contact_id, currency, gross, corrections, paid in unpaid.values_list(
+            "company_id", "contact_id", "currency", "gross_total", "corrections_total", "paid_amount"
+        ):
+            key = ("company", company_id) if company_id else ("contact", contact_id)
+            by_currency = owed.setdefault(key, {})
+            by_currency[currency] = by_currency.get(currency, 0) + gross + corrections - paid
+    for profile in page.items:
+        mine = ("company", profile.company_id) if profile.company_id else ("contact", profile.contact_id)
+        profile.owed = [  # type: ignore[attr-defined]
+            {"currency": currency, "amount": amount} for currency, amount in sorted(owed.get(mine, {}).items())
+        ]
+    return page
 
 
 def step(user: Any, pk: Any) -> CollectionStep | None:
@@ -67,15 +176,7 @@ def call_list(user: Any, *, today: datetime.date | None = None, everyone: bool =
     """Today's collections calls: the call steps whose task is still open and due by the end of
     today, the user's own (or, for someone who sees every customer and asks, everyone's), the
     largest debt first."""
-    from accord.activities.models import Task, TaskStatus
-
-    today = today or timezone.localdate()
-    end = timezone.make_aware(datetime.datetime.combine(today, datetime.time.max))
-    tasks = Task.objects.filter(status=TaskStatus.OPEN, due_at__lte=end)
-    if not (everyone and access.sees_all(user)):
-        tasks = tasks.filter(owner_id=user.id)
-    steps = _steps(user).filter(action="call", task_id__in=tasks.values("pk"))
-    return list(steps.order_by("-owed", "day")[:500])
+    return list(_calls(user, today, everyone).order_by("-owed", "day")[:500])
 
 
 def promises(user: Any, *, company: Any = None, contact: Any = None, limit: int = 20) -> list[PromiseToPay]:

@@ -3,17 +3,19 @@ shows, the invoices a payment may go to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceSeries, InvoiceStatus, PaymentAllocation
 from accord.billing.models.invoices import UNPAID
 from accord.billing.selectors import visible
 from accord.core import access
+from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate, parse
 from accord.core.models import entity_label
 
@@ -127,3 +129,36 @@ def open_invoices(user: Any, *, company: Any = None, contact: Any = None, curren
     if currency:
         qs = qs.filter(currency=currency)
     return list(qs.order_by("due_date", "number"))
+
+
+def invoice_columns() -> list[Column]:
+    """The invoice list's export: what an accountant reconciles, one invoice a row."""
+    return [
+        Column("id", lambda i: i.pk, _("ID")),
+        Column("number", lambda i: i.number, _("Number")),
+        Column("kind", lambda i: i.kind, _("Kind"), choices=InvoiceKind),
+        Column("status", lambda i: i.status, _("Status"), choices=InvoiceStatus),
+        Column("buyer", lambda i: i.buyer_name, _("Buyer")),
+        Column("buyer_tax_id", lambda i: i.buyer_tax_id, _("Buyer tax id")),
+        Column("issue_date", lambda i: i.issue_date, _("Date of issue")),
+        Column("sale_date", lambda i: i.sale_date, _("Date of sale")),
+        Column("due_date", lambda i: i.due_date, _("Due date")),
+        Column("currency", lambda i: i.currency, _("Currency")),
+        Column("net_total", lambda i: i.net_total, _("Net")),
+        Column("vat_total", lambda i: i.vat_total, _("VAT")),
+        Column("gross_total", lambda i: i.gross_total, _("Gross")),
+        Column("corrections_total", lambda i: i.corrections_total, _("Corrections")),
+        Column("paid_amount", lambda i: i.paid_amount, _("Paid")),
+        Column(
+            "outstanding", lambda i: i.outstanding if i.kind == InvoiceKind.VAT and i.issued_at else None, _("To pay")
+        ),
+        Column("corrects", lambda i: i.corrects.number if i.corrects_id else "", _("Corrects")),
+        Column("order", lambda i: i.order.number if i.order_id else "", _("Order")),
+        Column("created_at", lambda i: i.created_at, _("Created")),
+    ]
+
+
+def invoices_for_export(user: Any, query: ListQuery) -> Iterator[Invoice]:
+    """The filtered list for an export by ``user``, who needs the export permission."""
+    access.require_export(user)
+    return walk(INVOICE_LIST, query, _rows(apply(INVOICE_LIST, query, visible_invoices(user))))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from accord.billing.models.invoices import series_kind
 from accord.billing.models.lines import line_net, line_vat
 from accord.billing.services import common
 from accord.billing.services.lines import LineIn, RateTotal, Summary, clean_lines, line_fields, line_snapshot, summarize
-from accord.core import access, changes, exchange_rates, languages, money
+from accord.core import access, changes, exchange_rates, languages, money, search
 from accord.core.events import emit
 from accord.core.sequences import next_value
 from accord.people import selectors as people_selectors
@@ -384,7 +385,18 @@ def create_invoice(*, actor: User | None, data: Mapping[str, Any]) -> Invoice:
     return _save_new(actor, invoice, lines or [])
 
 
+def invoice_search_text(invoice: Invoice) -> str:
+    """An invoice's ``search_text``: its number (also with spaces for its slashes, as people
+    type it), the buyer and their tax id."""
+    return search.document(invoice.number, _spaced(invoice.number), invoice.buyer_name, invoice.buyer_tax_id)
+
+
+def _spaced(number: str) -> str:
+    return " ".join(part for part in re.split(r"[/\-_.]+", number or "") if part)
+
+
 def _save_new(actor: User | None, invoice: Invoice, lines: Sequence[LineIn]) -> Invoice:
+    invoice.search_text = invoice_search_text(invoice)
     invoice.save()
     _write_lines(invoice, lines)
     _store_totals(invoice, summary_of(invoice), None)
@@ -502,6 +514,7 @@ def update_draft(
     if changes.snapshot(locked, extra={"lines": _lines_snapshot(locked)}) == before:
         return locked
     locked.version += 1
+    locked.search_text = invoice_search_text(locked)
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before, extra={"lines": _lines_snapshot(locked)})
     return locked
@@ -558,6 +571,7 @@ def issue(*, actor: User | None, invoice: Invoice, expected_version: int | None 
     locked.status = InvoiceStatus.ISSUED
     locked.issued_at = timezone.now()
     locked.number = next_number(locked.series, locked.issue_date)
+    locked.search_text = invoice_search_text(locked)
     locked.version += 1
     locked.save()
     _keep_costs(locked)
@@ -718,6 +732,7 @@ def correct(
     )
     if extra_errors:
         raise ValidationError(extra_errors)
+    correction.search_text = invoice_search_text(correction)
     correction.save()
     rows = []
     for i, (line, before) in enumerate(zip(cleaned, befores, strict=True)):

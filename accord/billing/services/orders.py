@@ -3,6 +3,7 @@ cancelled. A draft's lines may change; a confirmed order's are what the customer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from accord.billing.events import OrderFromQuote
 from accord.billing.models import Order, OrderLine, OrderStatus
 from accord.billing.services import common
 from accord.billing.services.lines import LineIn, clean_lines, line_fields, line_snapshot, summarize
-from accord.core import access, changes, money
+from accord.core import access, changes, money, search
 from accord.core.access import Action
 from accord.core.events import emit
 from accord.core.sequences import next_value
@@ -37,6 +38,13 @@ def order_number() -> str:
     """The next order number of the year: ZAM/2026/0001. Runs inside the caller's transaction."""
     year = timezone.localdate().year
     return f"ZAM/{year}/{next_value(f'order-{year}'):04d}"
+
+
+def order_search_text(order: Order) -> str:
+    """An order's ``search_text``: its number (also with spaces for its slashes), the customer
+    and their tax id."""
+    spaced = " ".join(part for part in re.split(r"[/\-_.]+", order.number or "") if part)
+    return search.document(order.number, spaced, order.customer_name, order.customer_tax_id)
 
 
 def _write_lines(order: Order, lines: Sequence[LineIn]) -> None:
@@ -85,6 +93,7 @@ def create_order(*, actor: User | None, data: Mapping[str, Any]) -> Order:
         notes=notes,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    order.search_text = order_search_text(order)
     order.save()
     _write_lines(order, lines)
     order.save(update_fields=["net_total", "vat_total", "gross_total"])
@@ -125,6 +134,7 @@ def create_from_quote(*, actor: User | None, quote: Quote) -> Order:
         status=OrderStatus.CONFIRMED,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    order.search_text = order_search_text(order)
     order.save()
     products = {p.sku: p for p in _products([line.sku for line in locked.lines.all() if line.sku])}
     from accord.billing import countries
@@ -203,6 +213,7 @@ def update_order(
     if changes.snapshot(locked, extra={"lines": _lines_snapshot(locked)}) == before:
         return locked
     locked.version += 1
+    locked.search_text = order_search_text(locked)
     locked.save()
     changes.record_update(actor=actor, obj=locked, before=before, extra={"lines": _lines_snapshot(locked)})
     return locked

@@ -20,7 +20,7 @@ import decimal
 import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -42,7 +42,7 @@ from accord.billing.models import (
 )
 from accord.billing.models.invoices import UNPAID
 from accord.billing.models.statements import QUEUED
-from accord.billing.services import bank_bookings, common, payments
+from accord.billing.services import bank_bookings, common, payments, statement_mappings
 from accord.core import bulk, changes, money
 from accord.core.access import AccessDenied
 from accord.core.errors import check_version
@@ -195,34 +195,71 @@ def file_error(file_name: str, exc: statements.StatementError) -> ValidationErro
     return ValidationError({"file": [f"{file_name}: {where}{exc.message}" if file_name else f"{where}{exc.message}"]})
 
 
+def needs_mapping(content: bytes) -> bool:
+    """Whether the file is a CSV export whose columns nobody mapped yet (its shape is new)."""
+    try:
+        kind = statements.detect(content)
+    except statements.StatementError:
+        return False  # the import says what is wrong with it
+    return kind == "csv" and statement_mappings.remembered(content) is None
+
+
 def import_statement(
     *,
     actor: User | None,
     content: bytes,
     file_name: str,
     csv_mapping: statements.CsvMapping | None = None,
+    mapping: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """Import a bank statement file: store its new lines, book what matching is sure of, queue
     the rest. A file that cannot be read stores nothing (``ValidationError`` on ``file`` saying
-    where); a line imported before, from this or another file, is skipped."""
+    where, a row's error naming its line); a line imported before, from this or another file, is
+    skipped. ``mapping`` is the user's column mapping of a CSV file (see statement_mappings; its
+    errors are keyed ``mapping.<field>``), remembered for files of the same shape once the file
+    is imported; a CSV file without one is read through the mapping remembered for its headers,
+    else the built-in header names."""
     require_import(actor)
+    chosen = statement_mappings.clean_mapping(mapping) if mapping is not None else None
+    if chosen is not None or csv_mapping is None:
+        try:
+            kind = statements.detect(content)
+        except statements.StatementError as exc:
+            raise file_error(file_name, exc) from exc
+        if chosen is not None and kind != "csv":
+            raise ValidationError(
+                {"mapping": [_("A column mapping is for CSV files; this file is %(format)s.") % {"format": kind}]}
+            )
+        if chosen is None and kind == "csv":
+            chosen = statement_mappings.remembered(content)
     # A large file makes millions of small objects that all live to the end; the collector's full
     # passes would walk them again and again (a third of the time at 100,000 lines).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(actor, content, file_name, csv_mapping)
+        result = _import(
+            actor,
+            content,
+            file_name,
+            chosen.csv if chosen is not None else csv_mapping,
+            chosen.account if chosen is not None else "",
+        )
     finally:
         if collecting:
             gc.enable()
+    if chosen is not None and mapping is not None:
+        statement_mappings.remember(actor=actor, content=content, chosen=chosen)
+    return result
 
 
 def _import(
-    actor: User | None, content: bytes, file_name: str, csv_mapping: statements.CsvMapping | None
+    actor: User | None, content: bytes, file_name: str, csv_mapping: statements.CsvMapping | None, account: str
 ) -> ImportResult:
     file_name = (file_name or "")[:255]
     try:
-        parsed = statements.parse(content, csv_mapping=csv_mapping)
+        parsed = statements.parse(content, csv_mapping=csv_mapping, account_iban=account)
+    except statements.MappingError as exc:
+        raise statement_mappings.mapping_error(exc) from exc
     except statements.StatementError as exc:
         raise file_error(file_name, exc) from exc
     for statement in parsed:

@@ -18,9 +18,18 @@ from django.utils.translation import gettext as _
 
 from . import camt, csvfile, swift
 from .csvfile import CsvMapping
-from .types import Statement, StatementError, StatementLine
+from .types import MappingError, Statement, StatementError, StatementLine
 
-__all__ = ["FORMATS", "CsvMapping", "Statement", "StatementError", "StatementLine", "detect", "parse"]
+__all__ = [
+    "FORMATS",
+    "CsvMapping",
+    "MappingError",
+    "Statement",
+    "StatementError",
+    "StatementLine",
+    "detect",
+    "parse",
+]
 
 FORMATS = (swift.FORMAT, camt.FORMAT, csvfile.FORMAT)
 _SNIFF_BYTES = 4096

@@ -1,13 +1,22 @@
 """MT940 statements (SWIFT), read with the mt-940 library, and the Polish banks' structured :86:.
 
 The library reads the fields (``:25:`` account, ``:60F:``/``:62F:`` balances, ``:61:`` bookings).
-Its own reading of a structured ``:86:`` knows the German ``?20`` sub-fields only; Polish banks
-(the ZBP standard: PKO BP, mBank, Pekao, ING, Santander...) separate them with ``~`` or ``<``:
+Its own reading of a structured ``:86:`` is switched off (it drops the raw field), and this module
+reads the sub-fields in both families. Polish banks (the ZBP standard: PKO BP, mBank, Pekao, ING,
+Santander...) separate them with ``~`` or ``<``:
 
   <00 the kind of booking          <20..<25 the transfer title, in chunks
   <27..<29, <60..<63 counterparty name and address (mBank: <27 name, <28 street, <29 town)
   <32, <33 counterparty name (PKO BP, ING)   <30 bank routing number, <31 account
   <38 counterparty IBAN
+
+German banks (the DFÜ agreement: Sparkasse, Deutsche Bank, Commerzbank...) use ``?``:
+
+  ?00 the booking text             ?20..?29, ?60..?63 the remittance lines, SEPA-tagged
+  ?30 the payer's bank code or BIC ?31 the payer's account or IBAN   ?32, ?33 the payer's name
+
+SEPA remittance lines carry tags: ``SVWZ+`` the transfer title, ``EREF+`` the end-to-end
+reference, and others (``KREF+``, ``MREF+``, ``CRED+``, ``ABWA+``...) that are not the title.
 
 The bank cuts long values into fixed-width chunks, mid-word when it must, and wraps the field at
 65 characters anywhere; a chunk as wide as the bank's chunks is therefore glued to the next one.
@@ -32,11 +41,17 @@ from .types import Statement, StatementError, StatementLine
 
 FORMAT = "mt940"
 # A structured :86: : an optional three-digit booking code, then sub-fields "~NN" or "<NN".
-_STRUCTURED = re.compile(r"^\s*(?:\d{3})?\s*([~<])\d\d")
+_STRUCTURED = re.compile(r"^\s*(?:\d{3})?\s*([~<?])\d\d")
 _FULL_CHUNK = 27  # the narrowest chunk Polish banks fill completely before cutting a value
 _SEPA_EREF = re.compile(r"EREF\+(\S+)")
 # The sub-fields of a structured :86:, "~NN value" or "<NN value", for either separator.
-_SUBFIELDS = {mark: re.compile(rf"{re.escape(mark)}(\d\d)([^{re.escape(mark)}]*)") for mark in "~<"}
+_SUBFIELDS = {mark: re.compile(rf"{re.escape(mark)}(\d\d)([^{re.escape(mark)}]*)") for mark in "~<?"}
+# The SEPA tags a German remittance line may carry, and the tag that is the transfer title.
+_SEPA_TAG = re.compile(r"\b(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT|PURP)\+")
+_NO_REFERENCE = {"", "NOTPROVIDED", "NONREF"}
+_GERMAN_REMITTANCE = (*(str(code) for code in range(20, 30)), "60", "61", "62", "63")
+# The library's reading of the :86: field; ours keeps the raw field and reads every family.
+_KEEP_DETAILS: dict[str, list[Any]] = {"post_transaction_details": []}
 
 
 def looks_like(text: str) -> bool:
@@ -49,7 +64,7 @@ def parse(content: bytes | str) -> list[Statement]:
     if not re.search(r"^:20:", text, re.MULTILINE):
         raise StatementError(_("This is not an MT940 statement: it has no :20: field."))
     try:
-        blocks = mt940.parse_statements(text, options=mt940.Options.all())
+        blocks = mt940.parse_statements(text, processors=_KEEP_DETAILS, options=mt940.Options.all())
     except RuntimeError as exc:
         raise _field_error(text, exc) from exc
     except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError) as exc:
@@ -114,7 +129,7 @@ def _statement(block: Any, number: int, text: str) -> Statement:
             where=where,
         )
     return Statement(
-        account_iban=account(data["account_identification"]),
+        account_iban=_own_account(data["account_identification"]),
         currency=currency,
         lines=lines,
         opening_balance=opening_amount,
@@ -124,6 +139,14 @@ def _statement(block: Any, number: int, text: str) -> Statement:
         reference=reference,
         format=FORMAT,
     )
+
+
+def _own_account(text: str) -> str:
+    """The :25: account. German banks write it as bank code/account number ("10050000/0123456789"),
+    which is one IBAN."""
+    if match := re.fullmatch(r"\s*(\d{8})/(\d{1,10})\s*", text):
+        return _german_account(match.group(1), match.group(2))
+    return account(text)
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -166,10 +189,12 @@ def details_86(text: str) -> dict[str, str]:
         if eref := _SEPA_EREF.search(title):
             found["end_to_end_id"] = eref.group(1)
         return found
-    joined = text.replace("\n", "")
+    joined = text.replace("\r", "").replace("\n", "")
     fields: dict[str, list[str]] = {}
     for code, value in _SUBFIELDS[match.group(1)].findall(joined):
         fields.setdefault(code, []).append(value)
+    if match.group(1) == "?":
+        return _german(fields)
 
     def chunks(*codes: str) -> str:
         return _glue([value for code in codes if code in fields for value in fields[code]])
@@ -186,6 +211,55 @@ def details_86(text: str) -> dict[str, str]:
     if eref := _SEPA_EREF.search(found["title"]):
         found["end_to_end_id"] = eref.group(1)
     return {key: value for key, value in found.items() if value}
+
+
+def _german(fields: dict[str, list[str]]) -> dict[str, str]:
+    """The sub-fields of a German (DFÜ) :86:."""
+    remittance = _glue([value for code in _GERMAN_REMITTANCE for value in fields.get(code, [])])
+    tagged = _sepa_tags(remittance)
+    found = {
+        "kind": _glue(fields.get("00", [])),
+        "name": _glue([v for c in ("32", "33") for v in fields.get(c, [])]),
+        "iban": _german_account(_glue(fields.get("30", [])), _glue(fields.get("31", []))),
+    }
+    if tagged is None:
+        found["title"] = remittance
+        if untagged := _SEPA_EREF.search(remittance):
+            found["end_to_end_id"] = untagged.group(1)
+    else:
+        reference = tagged.get("EREF", "")
+        if reference.upper() not in _NO_REFERENCE:
+            found["end_to_end_id"] = reference
+        # The title is what the payer wrote (SVWZ+); a line without one says what it has
+        # untagged, else its end-to-end reference (a payer's own reference is often the invoice number).
+        found["title"] = tagged.get("SVWZ") or tagged.get("") or found.get("end_to_end_id", "")
+    return {key: value for key, value in found.items() if value}
+
+
+def _sepa_tags(text: str) -> dict[str, str] | None:
+    """A SEPA-tagged remittance text as tag -> value ("" for any text before the first tag),
+    or None when it has no tags."""
+    parts = _SEPA_TAG.split(text)
+    if len(parts) == 1:
+        return None
+    tagged = {"": squeeze(parts[0])} if parts[0].strip() else {}
+    for tag, value in zip(parts[1::2], parts[2::2], strict=True):
+        tagged.setdefault(tag, squeeze(value))
+    return tagged
+
+
+def _german_account(bank: str, number: str) -> str:
+    """The payer's IBAN from ?31 (an IBAN, or with ?30's eight-digit bank code an old German
+    account number), else the account as given."""
+    bank, number = bank.replace(" ", ""), number.replace(" ", "")
+    if not number:
+        return ""
+    if len(bank) == 8 and bank.isdigit() and number.isdigit() and len(number) <= 10:
+        try:
+            return str(IBAN.generate("DE", bank_code=bank, account_code=number).compact)
+        except SchwiftyException:
+            return bank + number
+    return account(number)
 
 
 def _glue(parts: list[str]) -> str:

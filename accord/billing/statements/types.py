@@ -17,6 +17,14 @@ class StatementError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MappingError(StatementError):
+    """A CSV column mapping that does not fit the file: ``field`` names the mapping's field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class StatementLine:
     """One booking on the account. ``amount`` is signed: money in (a credit) is positive."""

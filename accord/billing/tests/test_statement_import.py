@@ -397,3 +397,32 @@ def test_an_import_that_fails_while_writing_leaves_nothing_and_can_be_run_again(
     second.refresh_from_db()
     assert (first.status, second.status, second.paid_amount) == ("paid", "partially_paid", D("230.00"))
     assert Payment.objects.count() == PaymentAllocation.objects.count() == 2
+
+
+def test_a_german_mt940_payment_naming_the_invoice_in_its_svwz_title_pays_it(issued, manager):
+    from accord.billing.tests.test_statements import read
+
+    invoice = issued()  # 1230.00 PLN
+    # The German file, its first credit made this invoice's amount and number (the balances follow).
+    content = (
+        read("sparkasse_sepa.mt940")
+        .replace(b"EUR", b"PLN")
+        .replace(b"CR1190,00", b"CR1230,00")
+        .replace(b"6465,10", b"6505,10")
+        .replace(b"FV/2026/0031", invoice.number.encode())
+    )
+
+    result = service.import_statement(actor=manager, content=content, file_name="umsaetze.sta")
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == ("paid", D("1230.00"))
+    line = BankStatementLine.objects.get(status="booked")
+    assert (line.counterparty_name, line.counterparty_iban, line.end_to_end_id) == (
+        "Müller & Söhne Werkzeugbau GmbH",
+        "DE44500105175407324931",
+        "RE-2026-0042",
+    )
+    assert invoice.number in line.title
+    assert line.payment.company_id == invoice.company_id
+    [statement] = result.statements
+    assert (statement.account_iban, statement.lines_count, statement.booked_count) == ("DE17100500000123456789", 4, 1)

@@ -28,6 +28,7 @@ def read(name: str) -> bytes:
         ("pko_bp.mt940", "mt940"),
         ("mbank.mt940", "mt940"),
         ("swift_plain.mt940", "mt940"),
+        ("sparkasse_sepa.mt940", "mt940"),
         ("camt053_v02_batch.xml", "camt.053"),
         ("camt053_v08.xml", "camt.053"),
         ("mbank_export.csv", "csv"),
@@ -356,3 +357,50 @@ def test_statement_error_carries_where_and_message() -> None:
 
     assert caught.value.where == "line 2"
     assert caught.value.message == "x is not an amount."
+
+
+# --- German MT940 (DFÜ ?-sub-fields) ----------------------------------------------------------------
+
+
+def test_german_mt940_with_question_mark_subfields_and_sepa_tags() -> None:
+    [statement] = statements.parse(read("sparkasse_sepa.mt940"))
+
+    # :25: as bank code/account number is the account's IBAN
+    assert statement.account_iban == "DE17100500000123456789"
+    assert (statement.currency, statement.closing_balance) == ("EUR", D("6465.10"))
+    sepa, debit, domestic, untitled = statement.lines
+    # ?20..?22 glued (a full 27-character chunk was cut mid-word), SVWZ+ is the title, EREF+ the reference
+    assert sepa.title == "Rechnung FV/2026/0031 vom 05.01.2026 Kd-Nr. 4711"
+    assert sepa.end_to_end_id == "RE-2026-0042"
+    # ?32 + ?33, the name cut between them
+    assert sepa.counterparty_name == "Müller & Söhne Werkzeugbau GmbH"
+    assert sepa.counterparty_iban == "DE44500105175407324931"
+    assert (debit.amount, debit.title, debit.counterparty_name) == (
+        D("-49.90"),
+        "Telefon Januar 2026",
+        "Telekom Deutschland GmbH",
+    )
+    # no SEPA tags: the remittance lines are the title; ?30 bank code + ?31 account number make the IBAN
+    assert domestic.title == "FV/2026/0032 Teilzahlung"
+    assert domestic.counterparty_name == "Hans Schmidt"
+    assert domestic.counterparty_iban == "DE12100500000098765432"
+    assert domestic.end_to_end_id == ""
+    # EREF+NOTPROVIDED and KREF+ only: no title, no reference
+    assert (untitled.title, untitled.end_to_end_id, untitled.counterparty_name) == ("", "", "Anna Weber")
+
+
+def test_german_details_without_sepa_tag_for_the_title_fall_back_to_the_reference() -> None:
+    details = details_86("166?00SEPA-GUTSCHRIFT?20EREF+FV/2026/0099?32ACME GmbH")
+
+    assert (details["title"], details["end_to_end_id"], details["name"], details["kind"]) == (
+        "FV/2026/0099",
+        "FV/2026/0099",
+        "ACME GmbH",
+        "SEPA-GUTSCHRIFT",
+    )
+
+
+def test_german_text_before_the_first_tag_is_kept_when_there_is_no_svwz() -> None:
+    details = details_86("?00GUTSCHRIFT?20Rechnung 12/2026?21KREF+X-1")
+
+    assert details["title"] == "Rechnung 12/2026"

@@ -26,7 +26,7 @@ from accord.billing.services import invoices as services
 from accord.billing.services import payments as payment_services
 from accord.billing.services.lines import ZERO
 from accord.billing.views.common import company_for, decorate, line_errors, report, vat_rows, version
-from accord.core import access, htmx
+from accord.core import access, htmx, lists
 from accord.core.access import AccessDenied, Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -49,10 +49,12 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     for invoice in page.items:
         invoice.shown_status = selectors.display_status(invoice)  # type: ignore[attr-defined]
     base = dict(query.raw)
+    partial = htmx.is_htmx(request)
     return render(
         request,
-        "billing/invoice_list.html#results" if htmx.is_htmx(request) else "billing/invoice_list.html",
+        "billing/invoice_list.html#results" if partial else "billing/invoice_list.html",
         {
+            **lists.context(request, lists.get("invoice"), query, oob=partial),
             "page": page,
             "query": query,
             "statuses": InvoiceStatus.choices,

@@ -21,7 +21,7 @@ from accord.billing.services import invoices as invoice_services
 from accord.billing.services import orders as services
 from accord.billing.services.lines import summarize
 from accord.billing.views.common import company_for, decorate, line_errors, report, version
-from accord.core import access
+from accord.core import access, lists
 from accord.core.access import Action
 from accord.core.errors import Conflict
 from accord.core.forms import apply_errors
@@ -42,6 +42,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         request,
         "billing/order_list.html",
         {
+            **lists.context(request, lists.get("order"), query),
             "page": page,
             "query": query,
             "statuses": OrderStatus.choices,

@@ -19,7 +19,7 @@ from accord.billing.selectors import invoices as invoice_selectors
 from accord.billing.selectors import payments as selectors
 from accord.billing.services import payments as services
 from accord.billing.views.common import report, version
-from accord.core import access
+from accord.core import access, lists
 from accord.core import selectors as core_selectors
 from accord.core.access import Action
 from accord.core.errors import Conflict
@@ -39,6 +39,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         request,
         "billing/payment_list.html",
         {
+            **lists.context(request, lists.get("payment"), query),
             "page": page,
             "query": query,
             "unallocated_filter": dict(query.raw).get("unallocated", [""])[0],

@@ -13,17 +13,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accord.billing import statements
 from accord.billing.api.statements import read_upload
 from accord.billing.models import BankStatementLine, Invoice, LineStatus
 from accord.billing.selectors import statements as selectors
+from accord.billing.services import statement_mappings as mappings
 from accord.billing.services import statements as services
+from accord.billing.statements import csvfile
 from accord.billing.views.common import report, version
 from accord.core.access import AccessDenied
-from accord.core.errors import Conflict
+from accord.core.errors import Conflict, message_dict
 from accord.core.forms import apply_errors
 from accord.core.requests import AuthedRequest
 
@@ -66,9 +71,12 @@ def statement_list(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = services.import_statement(
-                    actor=request.user, content=read_upload(upload), file_name=upload.name or ""
-                )
+                content = read_upload(upload)
+                if services.needs_mapping(content):
+                    # A CSV export of a shape not seen before: its columns are mapped first.
+                    token = mappings.stash(actor=request.user, content=content, file_name=upload.name or "")
+                    return redirect(f"{reverse('billing:bank-statement-map')}?{urlencode({'upload': token})}")
+                result = services.import_statement(actor=request.user, content=content, file_name=upload.name or "")
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -81,6 +89,102 @@ def statement_list(request: AuthedRequest) -> HttpResponse:
         request,
         "billing/bank_statement_list.html",
         {"form": form, "can_import": can_import, "statements": selectors.statement_list(request.user)},
+        status=status,
+    )
+
+
+class MappingForm(forms.Form):
+    """Which column of the file is what, and how its dates and amounts are written."""
+
+    date_format = forms.ChoiceField(
+        label=gettext_lazy("Dates are written"), choices=[(f, f) for f in mappings.DATE_FORMATS]
+    )
+    decimal_separator = forms.ChoiceField(
+        label=gettext_lazy("Decimal separator"),
+        choices=[(",", gettext_lazy("comma: 1 234,56")), (".", gettext_lazy("dot: 1,234.56"))],
+    )
+    account = forms.CharField(
+        label=gettext_lazy("Our account"),
+        required=False,
+        max_length=50,
+        help_text=gettext_lazy("The IBAN this statement is of, when the file does not say it."),
+    )
+
+    def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((header, header) for header in headers if header)]
+        columns = {
+            name: forms.ChoiceField(label=label, choices=choices, required=False)
+            for name, label in mappings.COLUMN_LABELS.items()
+        }
+        self.fields = {**columns, **self.fields}
+
+    def column_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in mappings.COLUMNS]
+
+    def option_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in mappings.OPTIONS]
+
+
+def _on_form(exc: ValidationError) -> ValidationError:
+    """The service's ``mapping.<field>`` errors as the mapping form's fields."""
+    errors: dict[str, list[str]] = {}
+    for key, value in message_dict(exc).items():
+        name = "__all__" if key == "mapping" else key.removeprefix("mapping.")
+        errors.setdefault(name, []).extend(value)
+    return ValidationError(errors)
+
+
+@login_required
+def statement_map(request: AuthedRequest) -> HttpResponse:
+    """A CSV file's first rows and the mapping of its columns; importing it with the mapping
+    remembers the mapping for the next file with the same headers."""
+    if not services.may_import(request.user):
+        raise AccessDenied()
+    token = request.POST.get("upload") or request.GET.get("upload", "")
+    try:
+        content, file_name = mappings.unstash(actor=request.user, token=token)
+    except ValidationError as exc:
+        report(request, exc)
+        return redirect("billing:bank-statement-list")
+    try:
+        shown = csvfile.preview(content)
+    except statements.StatementError as exc:
+        report(request, services.file_error(file_name, exc))
+        mappings.discard(actor=request.user, token=token)
+        return redirect("billing:bank-statement-list")
+    status = 200
+    if request.method == "POST" and "cancel" in request.POST:
+        mappings.discard(actor=request.user, token=token)
+        return redirect("billing:bank-statement-list")
+    if request.method == "POST":
+        form = MappingForm(request.POST, headers=shown.headers)
+        chosen = {name: request.POST.get(name, "") for name in (*mappings.COLUMNS, *mappings.OPTIONS)}
+        try:
+            result = services.import_statement(actor=request.user, content=content, file_name=file_name, mapping=chosen)
+        except ValidationError as exc:
+            form.is_valid()
+            apply_errors(form, _on_form(exc))
+            status = 422
+        else:
+            mappings.discard(actor=request.user, token=token)
+            messages.success(request, _summary(result))
+            if len(result.statements) == 1:
+                return redirect("billing:bank-statement-detail", pk=result.statements[0].pk)
+            return redirect("billing:bank-statement-list")
+    else:
+        form = MappingForm(initial=mappings.guess(content), headers=shown.headers)
+    return render(
+        request,
+        "billing/bank_statement_map.html",
+        {
+            "form": form,
+            "upload": token,
+            "file_name": file_name,
+            "headers": shown.headers,
+            "samples": shown.samples(),
+            "header_line": shown.header_at + 1,
+        },
         status=status,
     )
 

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
+from accord.billing.models import Invoice, Order
 from accord.core import global_search, search
 from accord.core.global_search import Searchable
 from accord.people.models import Company, Contact
@@ -23,7 +24,7 @@ def found(user, query):
 
 
 def test_every_searchable_model_is_registered_once_and_explicitly():
-    assert search.searchable_models() == [Contact, Company, Lead, Deal, Quote]
+    assert search.searchable_models() == [Contact, Company, Lead, Deal, Quote, Invoice, Order]
     with pytest.raises(ValueError, match="already registered"):
         global_search.register(
             Searchable(kind="customer", label="x", model=Contact, visible=None, names=None, show=None)  # type: ignore[arg-type]
@@ -48,6 +49,8 @@ def test_leads_deals_and_quotes_are_found_and_grouped_by_kind(owner, make_compan
         ("lead", ["Ewa Wierzbowska"]),
         ("deal", ["Wierzbowski fleet"]),
         ("quote", [quote.number]),
+        ("invoice", []),
+        ("order", []),
     ]
     quote_hit = groups[4][2][0]
     assert (quote_hit.matched.label, quote_hit.matched.html()) == ("customer", "<mark>Wierzbow</mark>ski Logistics")
@@ -160,7 +163,7 @@ def test_reindex_rebuilds_every_registered_index(owner, make_contact):
 
     call_command("reindex", stdout=out)
 
-    assert "Rebuilt 5 search indexes." in out.getvalue()
+    assert "Rebuilt 7 search indexes." in out.getvalue()
     assert sorted(found(owner, "reindeks")) == [("contact", "Jan Reindeksowski"), ("deal", "Reindeksowy projekt")]
 
 
