@@ -302,7 +302,7 @@ def log_interactions(entries: Sequence[NewInteraction]) -> list[Interaction | Ex
         made.append(interaction)
         results.append(interaction)
     if made:
-        Interaction.objects.bulk_create(made)
+        bulk.insert(Interaction, made)  # COPY on PostgreSQL: the outbox logs a worker's whole claim at once
         _touch_last_interactions(made)
         changes.record_created_each([(i.author if i.author_id else None, i) for i in made])
         emit_each(RecordCreated(), [(i, i.author if i.author_id else None) for i in made])
