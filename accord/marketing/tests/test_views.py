@@ -114,6 +114,10 @@ def test_builder_round_trips_what_it_shows(world: Any, login: Any) -> None:
     segment = services.create_segment(actor=world.owner, data={"name": "Acme", "rules": NESTED})
     page = client.get(reverse("marketing:segment-edit", args=[segment.pk])).content.decode()
     data = _posted(page)
+    # Enter in a field presses the form's first submit button: it must save, not edit the rules.
+    first_button = re.search(r"<button[^>]*type=\"submit\"[^>]*>", page[page.index("segment-form") :])
+    assert first_button is not None
+    assert "name=" not in first_button.group(0)
     assert data["n__match"] == "any"
     assert data["n.1__match"] == "all"
     assert data["n.1.1__days"] == "30"
