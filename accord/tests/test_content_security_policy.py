@@ -59,6 +59,8 @@ NOT_PAGES = {
     "calendar-move",
     "company-delete",
     "company-export",
+    "confirm",
+    "consent-change",
     "contact-delete",
     "contact-export",
     "deal-amount-from-lines",
@@ -116,6 +118,13 @@ NOT_PAGES = {
     "recovery-codes",
     "saved-view-create",
     "saved-view-delete",
+    "segment-builder",
+    "segment-call-list",
+    "segment-count",
+    "segment-export",
+    "segment-freeze",
+    "segment-member-add",
+    "segment-member-remove",
     "set-language",
     "settings-automation-delete",
     "settings-lost-reason-delete",
@@ -126,11 +135,13 @@ NOT_PAGES = {
     "settings-stage-move",
     "settings-stage-reorder",
     "settings-webform-delete",
+    "suppression-remove",
     "task-export",
     "task-toggle",
     "token-create",
     "token-revoke",
     "two-factor-disable",
+    "unsubscribe",
 }
 
 
@@ -350,6 +361,12 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     imported = import_statement(actor=admin_user, content=mt940([Booking("1.00", "x")]), file_name="a.sta")
     ids["bank_statement"] = imported.statements[0].pk
     ids["bank_line"] = imported.statements[0].lines.get().pk
+    from accord.marketing.services import consent, segments
+
+    ids["suppression"] = consent.suppress(channel="email", address="csp@example.com", reason="manual").pk
+    ids["segment"] = segments.create_segment(
+        actor=admin_user, data={"name": "Everyone", "rules": {"match": "all", "rules": []}}
+    ).pk
     return ids
 
 
@@ -396,6 +413,9 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "print-letter": "letter",
         "bank-statement": "bank_statement",
         "bank-line": "bank_line",
+        "segment": "segment",
+        "consent": "contact",
+        "suppression": "suppression",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
@@ -411,6 +431,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<str:kind>": "company",
         "<uuid:dispute_pk>": ids["collection_step"],  # any id: the route only takes POST
         "<uuid:record_id>": ids["contact"],
+        "<uuid:contact_pk>": ids["contact"],
         "<str:key>": ids["webform"].key,
         "<str:token>": "x",
         "<uidb64>": ids["uid"],

@@ -114,6 +114,10 @@ def test_builder_round_trips_what_it_shows(world: Any, login: Any) -> None:
     segment = services.create_segment(actor=world.owner, data={"name": "Acme", "rules": NESTED})
     page = client.get(reverse("marketing:segment-edit", args=[segment.pk])).content.decode()
     data = _posted(page)
+    # Enter in a field presses the form's first submit button: it must save, not edit the rules.
+    first_button = re.search(r"<button[^>]*type=\"submit\"[^>]*>", page[page.index("segment-form") :])
+    assert first_button is not None
+    assert "name=" not in first_button.group(0)
     assert data["n__match"] == "any"
     assert data["n.1__match"] == "all"
     assert data["n.1.1__days"] == "30"
@@ -290,3 +294,21 @@ def test_list_and_detail_pages_do_not_query_per_row(world: Any, login: Any) -> N
 
 
 _RU = {"match": "all", "rules": [{"type": "language", "value": "ru"}]}
+
+
+def test_a_stale_edit_is_refused_and_removing_from_a_segment_is_explained(world: Any, login: Any) -> None:
+    client = login(world.owner)
+    segment = services.create_segment(actor=world.owner, data={"name": "Acme", "rules": NESTED})
+    services.update_segment(actor=world.owner, segment=segment, data={"name": "Acme 2"})
+    stale = client.post(
+        reverse("marketing:segment-edit", args=[segment.pk]),
+        {"name": "Mine", "version": "1", "n__match": "all", "n.0__type": "language", "n.0__value": "pl"},
+    )
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.content.decode()
+    segment.refresh_from_db()
+    assert segment.name == "Acme 2"
+    removed = client.post(
+        reverse("marketing:segment-member-remove", args=[segment.pk, world.contacts["anna"].pk]), follow=True
+    )
+    assert "Members are added to static lists only." in removed.content.decode()

@@ -91,7 +91,8 @@ def _save(request: AuthedRequest, segment: Segment | None) -> HttpResponse:
         if segment is None:
             saved = services.create_segment(actor=request.user, data=data)
         else:
-            version = int(request.POST.get("version") or 0) or None
+            raw_version = request.POST.get("version", "")
+            version = int(raw_version) if raw_version.isdigit() else None
             data.pop("kind", None)
             saved = services.update_segment(actor=request.user, segment=segment, data=data, expected_version=version)
     except ValidationError as exc:
@@ -299,8 +300,12 @@ def member_remove(request: AuthedRequest, pk: Any, contact_pk: Any) -> HttpRespo
     segment = selectors.segment_detail(request.user, pk)
     contact = selectors.visible_contacts(request.user).filter(pk=contact_pk).first()
     if contact is not None:
-        services.remove_members(actor=request.user, segment=segment, contacts=[contact])
-        messages.success(request, _("%(name)s is off the list.") % {"name": contact})
+        try:
+            services.remove_members(actor=request.user, segment=segment, contacts=[contact])
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for found in message_dict(exc).values() for m in found))
+        else:
+            messages.success(request, _("%(name)s is off the list.") % {"name": contact})
     return redirect("marketing:segment-detail", pk=segment.pk)
 
 
