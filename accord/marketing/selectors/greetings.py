@@ -1,0 +1,277 @@
+"""Reads of greetings: who is greeted on a day, and for whom, the rules, the upcoming and the
+greetings made.
+
+Every occasion is found in SQL: a birthday by month and day, a name day by the spellings of the
+day's names per calendar, a holiday by the countries that have it, an anniversary by the day of
+the company's founding or of the contact's first won deal. The run never reads all contacts.
+
+A contact's country is their first address's, else their main company's (else "": the
+installation's). It decides their time zone, their holidays and (with their language) their
+name-day calendar.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
+
+from accord.core import access, languages
+from accord.marketing import holidays_calendar, namedays, zones
+from accord.marketing.models import Greeting, GreetingChannel, GreetingRule, Occasion
+from accord.people.models import Address, Contact, ContactCompany
+
+FOUNDED_FIELD = "founded"  # the companies' date custom field holding the founding date
+
+
+def founded_field() -> str:
+    return str(getattr(settings, "ACCORD_COMPANY_FOUNDED_FIELD", FOUNDED_FIELD))
+
+
+def _main_company(column: str) -> Subquery:
+    links = ContactCompany.objects.filter(contact=OuterRef("pk")).order_by("-is_primary", "id")
+    return Subquery(links.values(f"company__{column}")[:1])
+
+
+def with_country(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """``contacts`` with ``g_country``: the first address's country, else the main company's."""
+    addresses = Address.objects.filter(contact=OuterRef("pk")).exclude(country="").order_by("position", "id")
+    companies = (
+        ContactCompany.objects.filter(contact=OuterRef("pk")).exclude(company__country="").order_by("-is_primary", "id")
+    )
+    return contacts.annotate(
+        g_country=Upper(
+            Coalesce(
+                Subquery(addresses.values("country")[:1]),
+                Subquery(companies.values("company__country")[:1]),
+                Value(""),
+            )
+        )
+    )
+
+
+def reachable(contacts: QuerySet[Contact], channel: str) -> QuerySet[Contact]:
+    """Those of ``contacts`` who may be greeted on ``channel``: they have the address for it and
+    gave their consent to greetings on it."""
+    from accord.marketing.selectors.consent import reachable_q
+
+    address = Q(primary_email__gt="") if channel == GreetingChannel.EMAIL else Q(primary_phone__gt="")
+    return contacts.filter(address).filter(reachable_q(channel=channel, purpose="greetings"))
+
+
+def in_countries(countries: Iterable[str] | None, with_default: bool) -> Q:
+    """The contacts (annotated ``with_country``) of ``countries``; ``with_default``: also those
+    of every country without a zone of its own (and of none). None: all of them."""
+    if countries is None:
+        return Q()
+    q = Q(g_country__in=sorted(countries))
+    if with_default:
+        q |= ~Q(g_country__in=sorted(zones.ZONES))
+    return q
+
+
+@dataclass
+class Batch:
+    """The contacts to greet for one rule on one day: one occasion (``key``) of one year."""
+
+    rule: GreetingRule
+    day: datetime.date
+    key: str
+    contacts: QuerySet[Contact]
+    holiday: str = ""
+    # Anniversaries: the year counted from, by contact (filled as the contacts are read).
+    since: dict[Any, int] = field(default_factory=dict)
+
+
+def _not_greeted(contacts: QuerySet[Contact], key: str, year: int) -> QuerySet[Contact]:
+    done = Greeting.objects.filter(contact=OuterRef("pk"), occasion_key=key, year=year)
+    return contacts.filter(~Exists(done))
+
+
+def _birthdays(day: datetime.date) -> Q:
+    q = Q(birthday__month=day.month, birthday__day=day.day)
+    if day.month == 2 and day.day == 28 and not namedays._leap(day.year):
+        q |= Q(birthday__month=2, birthday__day=29)  # greeted the day before in other years
+    return q
+
+
+def _name_days(day: datetime.date) -> Q:
+    """The contacts whose name is celebrated on ``day`` in their calendar."""
+    q = Q(pk__in=[])
+    calendars = namedays.calendars()
+    for country in calendars:
+        names = namedays.spellings_on(country, day)
+        if not names:
+            continue
+        of_calendar = Q(g_country=country)
+        language = next((lang for lang, c in namedays.CALENDAR_OF_LANGUAGE.items() if c == country), "")
+        if language:
+            of_calendar |= ~Q(g_country__in=calendars) & Q(preferred_language=language)
+        q |= of_calendar & Q(first_name__in=sorted(names))
+    return q
+
+
+def _company_anniversary(day: datetime.date) -> Q:
+    key = founded_field()
+    suffix = f"-{day.month:02d}-{day.day:02d}"
+    days = [suffix]
+    if day.month == 2 and day.day == 28 and not namedays._leap(day.year):
+        days.append("-02-29")
+    q = Q()
+    for ending in days:
+        q |= Q(**{f"company__custom__{key}__endswith": ending})
+    links = ContactCompany.objects.filter(q, contact=OuterRef("pk"), is_primary=True)
+    return Q(Exists(links))
+
+
+def _first_won(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """The customer anniversary counts from the contact's first won deal (the day it was closed,
+    in the installation's time zone): a contact becomes a customer when they buy, which a deal
+    won says for every kind of business (an invoice may never be made in Accord, and a contact's
+    record is often made long before they buy)."""
+    from accord.sales.models import DealContact
+
+    first = (
+        DealContact.objects.filter(contact=OuterRef("pk"), deal__status="won", deal__closed_at__isnull=False)
+        .order_by("deal__closed_at")
+        .values("deal__closed_at")[:1]
+    )
+    return contacts.annotate(g_since=Subquery(first))
+
+
+def _anniversary_ids(day: datetime.date) -> Any:
+    from accord.sales.models import DealContact
+
+    firsts = (
+        DealContact.objects.filter(deal__status="won", deal__closed_at__isnull=False)
+        .values("contact")
+        .annotate(first=Min("deal__closed_at"))
+    )
+    q = Q(first__month=day.month, first__day=day.day)
+    if day.month == 2 and day.day == 28 and not namedays._leap(day.year):
+        q |= Q(first__month=2, first__day=29)
+    return firsts.filter(q, first__year__lt=day.year).values("contact")
+
+
+def batches(
+    rule: GreetingRule, day: datetime.date, countries: Iterable[str] | None = None, with_default: bool = True
+) -> list[Batch]:
+    """Who ``rule`` greets on ``day`` (the contacts' local date) among the contacts of
+    ``countries`` (see ``in_countries``), not greeted for it yet this year."""
+    base = reachable(with_country(Contact.objects.all()), rule.channel)
+    where = in_countries(countries, with_default)
+    year = day.year
+    occasion = rule.occasion
+    if occasion == Occasion.BIRTHDAY:
+        found = [Batch(rule, day, "birthday", base.filter(_birthdays(day)).filter(where))]
+    elif occasion == Occasion.NAME_DAY:
+        found = [Batch(rule, day, "name_day", base.filter(where).filter(_name_days(day)))]
+    elif occasion == Occasion.COMPANY_ANNIVERSARY:
+        contacts = base.filter(where).filter(_company_anniversary(day))
+        contacts = contacts.annotate(g_since_text=_main_company(f"custom__{founded_field()}"))
+        found = [Batch(rule, day, "company_anniversary", contacts)]
+    elif occasion == Occasion.CUSTOMER_ANNIVERSARY:
+        contacts = _first_won(base.filter(where).filter(pk__in=_anniversary_ids(day)))
+        found = [Batch(rule, day, "customer_anniversary", contacts)]
+    else:
+        found = []
+        chosen = set(rule.holidays or [])
+        for name, having in sorted(holidays_calendar.celebrated(day).items()):
+            if chosen and name not in chosen:
+                continue
+            of_holiday = Q(g_country__in=sorted(having))
+            if settings.DEFAULT_COUNTRY.upper() in having:
+                of_holiday |= Q(g_country="")
+            found.append(Batch(rule, day, f"holiday:{name}"[:120], base.filter(where).filter(of_holiday), name))
+    for batch in found:
+        batch.contacts = _not_greeted(batch.contacts, batch.key, year)
+    return found
+
+
+def due(now: datetime.datetime, rules: Iterable[GreetingRule] | None = None) -> list[Batch]:
+    """What is due at ``now``: for every enabled rule, the contacts whose local time has reached
+    the rule's hour on their local date. A contact is due from that moment to the end of their
+    day, so a run that was late, or a clock that skipped an hour, loses no greeting."""
+    if rules is None:
+        rules = GreetingRule.objects.filter(enabled=True).order_by("occasion", "channel", "id")
+    clocks = zones.local_clocks(now)
+    found: list[Batch] = []
+    for rule in rules:
+        by_day: dict[datetime.date, tuple[set[str], bool]] = {}
+        for clock in clocks:
+            if clock.time < rule.send_at:
+                continue
+            countries, with_default = by_day.setdefault(clock.today, (set(), False))
+            countries |= {c for c in clock.countries if c}
+            by_day[clock.today] = (countries, with_default or "" in clock.countries)
+        for day, (countries, with_default) in sorted(by_day.items()):
+            found.extend(batches(rule, day, countries, with_default))
+    return found
+
+
+def rules(user: Any) -> QuerySet[GreetingRule]:
+    """The greeting rules, for the administrators and marketers who manage them."""
+    return GreetingRule.objects.all() if may_manage(user) else GreetingRule.objects.none()
+
+
+def may_manage(user: Any) -> bool:
+    """Greetings write to every customer: administrators and marketers set them up."""
+    if access.is_admin(user):
+        return True
+    role = getattr(user, "role", None)
+    return bool(getattr(user, "is_authenticated", False) and role is not None and role.code == "marketer")
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    day: datetime.date
+    rule: GreetingRule
+    occasion: str
+    count: int
+
+
+def upcoming(user: Any, *, start: datetime.date | None = None, days: int = 30) -> list[Upcoming]:
+    """The greetings of the enabled rules in the next ``days`` days, counted per day and occasion
+    (each day as the installation's date: a contact far east or west may get theirs a day apart)."""
+    if not may_manage(user):
+        return []
+    start = start or datetime.datetime.now(zones.default_zone()).date()
+    enabled = list(GreetingRule.objects.filter(enabled=True).order_by("occasion", "name"))
+    found: list[Upcoming] = []
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        for rule in enabled:
+            for batch in batches(rule, day):
+                count = batch.contacts.count()
+                if count:
+                    label = batch.holiday or str(Occasion(rule.occasion).label)
+                    found.append(Upcoming(day, rule, label, count))
+    return found
+
+
+def totals(found: Iterable[Upcoming]) -> dict[str, int]:
+    """The upcoming greetings counted per occasion."""
+    result: dict[str, int] = {}
+    for item in found:
+        label = str(Occasion(item.rule.occasion).label)
+        result[label] = result.get(label, 0) + item.count
+    return result
+
+
+def sent(user: Any, *, limit: int = 200) -> QuerySet[Greeting]:
+    """The latest greetings made, newest first (for those who manage greetings)."""
+    if not may_manage(user):
+        return Greeting.objects.none()
+    return Greeting.objects.select_related("contact", "rule", "message").order_by("-created_at", "-id")[:limit]
+
+
+def language_of(contact_language: str, company_language: str) -> str:
+    return languages.first_supported(contact_language, company_language)
+
+
+__all__ = ["Batch", "F", "Upcoming", "batches", "due", "rules", "sent", "upcoming"]
