@@ -6,3 +6,6 @@ class MarketingConfig(AppConfig):
     name = "accord.marketing"
     label = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        from accord.marketing import events  # noqa: F401 - event payloads

@@ -169,6 +169,8 @@ def on_tracking(sender: Any, event: Any, esp_name: str = "", **kwargs: Any) -> N
             services.record_bounce(message_id=message_id, reason=f"{esp_name}: {reason}" if esp_name else str(reason))
         elif event.event_type == "delivered":
             services.mark_delivered(message_id=message_id)
+        elif event.event_type == "complained":
+            services.record_complaint(message_id=message_id, reason=f"{esp_name}: complained" if esp_name else "")
     except IllegalTransition as exc:
         # A report about a message still being sent (or a delivery after its bounce): kept in the log.
         import logging

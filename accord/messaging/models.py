@@ -157,6 +157,9 @@ class Message(BaseModel):
     # What the customer's timeline says once the message is sent (the subject when empty), and the
     # entry it made there (logged once, however often asked).
     timeline_subject = models.CharField(max_length=200, blank=True)
+    # Extra e-mail headers the sender asked for (List-Unsubscribe and List-Unsubscribe-Post on
+    # marketing mail), sent as they are.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     interaction_id = models.UUIDField(null=True, blank=True)
     # A letter's print batch, from the moment it is gathered into one until it is posted.
     print_batch = models.ForeignKey(

@@ -1,5 +1,30 @@
 """Marketing's records. Each part of marketing keeps its models in its own module here, imported below."""
 
+from accord.marketing.models.consent import (
+    Consent,
+    ConsentAction,
+    ConsentChannel,
+    ConsentEvent,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    Suppression,
+    SuppressionReason,
+)
 from accord.marketing.models.greetings import Greeting, GreetingChannel, GreetingRule, Occasion
 
-__all__ = ["Greeting", "GreetingChannel", "GreetingRule", "Occasion"]
+__all__ = [
+    "Consent",
+    "ConsentAction",
+    "ConsentChannel",
+    "ConsentEvent",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentState",
+    "Greeting",
+    "GreetingChannel",
+    "GreetingRule",
+    "Occasion",
+    "Suppression",
+    "SuppressionReason",
+]

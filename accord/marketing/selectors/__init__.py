@@ -1,0 +1,1 @@
+"""Reads of marketing, scoped by the access policy."""

@@ -1,0 +1,1 @@
+"""Every write of marketing: consent, the suppression list and unsubscribing."""

@@ -17,7 +17,8 @@ TIMEOUT = 30
 
 
 def build(message: Message) -> EmailMultiAlternatives:
-    headers = {"Message-ID": message.external_id}
+    # Extra headers first: the ones the outbox owns win (queue_message refuses them anyway).
+    headers = {**(message.headers or {}), "Message-ID": message.external_id}
     if message.language:
         headers["Content-Language"] = message.language
     mail = EmailMultiAlternatives(

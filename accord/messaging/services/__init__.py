@@ -8,6 +8,7 @@ from accord.messaging.services.outbox import (
     queue_many,
     queue_message,
     record_bounce,
+    record_complaint,
     retry_now,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "queue_many",
     "queue_message",
     "record_bounce",
+    "record_complaint",
     "retry_now",
     "unread_count",
 ]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -64,6 +64,7 @@ class Outgoing:
     company: Company | None = None
     related: Any = None
     timeline_subject: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _recipient(channel: str, to: str) -> str:
@@ -84,6 +85,29 @@ def _recipient(channel: str, to: str) -> str:
     if not to:
         raise ValidationError({"to": [_("Enter the address the letter goes to.")]})
     return to
+
+
+# Headers the mailer sets itself, or that would let a caller pass for someone else.
+_RESERVED_HEADERS = frozenset(
+    {"message-id", "from", "to", "cc", "bcc", "reply-to", "subject", "content-type", "content-language", "date"}
+)
+
+
+def _headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Extra e-mail headers (``List-Unsubscribe`` ...), checked: no line breaks, none the mailer
+    sets itself."""
+    checked: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        name, value = str(name).strip(), str(value).strip()
+        if (
+            not name
+            or name.lower() in _RESERVED_HEADERS
+            or any(c in name + value for c in "\r\n")
+            or any(c in name for c in ": ")
+        ):
+            raise ValidationError({"headers": [_("%(name)s cannot be set as a header.") % {"name": name or "?"}]})
+        checked[name] = value
+    return checked
 
 
 def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
@@ -115,6 +139,7 @@ def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
         related_id=item.related.pk if item.related is not None else None,
         next_attempt_at=now,
         timeline_subject=item.timeline_subject[:200],
+        headers=_headers(item.headers) if item.channel == MessageChannel.EMAIL else {},
     )
     if item.channel == MessageChannel.EMAIL:
         message.from_address = settings.ACCORD_EMAIL_FROM
@@ -141,13 +166,15 @@ def queue_message(
     related: Any = None,
     attachments: Sequence[OutgoingAttachment] = (),
     timeline_subject: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> Message:
     """Queue an e-mail, SMS or letter to ``to`` (an e-mail address, a phone number in any form
     the contacts take, or a postal address), once per ``idempotency_key``: asked again with the
     same key it returns the message already queued and changes nothing.
 
     The language is the one given, else the customer's, else the site's. ``contact`` and
-    ``company`` put the message on their timeline once it is sent.
+    ``company`` put the message on their timeline once it is sent. ``headers`` are extra e-mail
+    headers (``List-Unsubscribe``), sent as given.
     """
     if channel not in QUEUED_CHANNELS:
         raise ValidationError({"channel": [_("Choose e-mail, SMS or letter.")]})
@@ -172,6 +199,7 @@ def queue_message(
             company=company,
             related=related,
             timeline_subject=timeline_subject,
+            headers=headers or {},
         ),
         timezone.now(),
     )
@@ -303,7 +331,54 @@ def record_bounce(*, message_id: str, reason: str) -> Message | None:
         return None
     if message.state == MessageState.BOUNCED:
         return message  # reported twice
-    return _move(message, MessageState.BOUNCED, error=(reason or "").strip() or _("Bounced"))
+    _move(message, MessageState.BOUNCED, error=(reason or "").strip() or _("Bounced"))
+    emit(_report(MessageBounced, message, reason), obj=message)
+    return message
+
+
+@transaction.atomic
+def record_complaint(*, message_id: str, reason: str = "") -> Message | None:
+    """The recipient reported the message as spam (a provider's feedback loop). The message keeps
+    its delivery state; the event tells whoever keeps lists (marketing suppresses the address).
+    None when no message has that id."""
+    message = _by_external_id(message_id)
+    if message is None:
+        log.info("complaint about an unknown message %s", message_id)
+        return None
+    emit(_report(MessageComplained, message, reason), obj=message)
+    return message
+
+
+class MessageReport(EventPayload):
+    """What a bounce or complaint says about a message (the event's object)."""
+
+    channel: str
+    to_address: str
+    kind: str
+    reason: str
+    contact_id: uuid.UUID | None = None
+
+
+class MessageBounced(MessageReport):
+    """The message never reached ``to_address``: the address does not take mail."""
+
+    name = "messaging.message.bounced"
+
+
+class MessageComplained(MessageReport):
+    """The recipient of the message reported it as spam."""
+
+    name = "messaging.message.complained"
+
+
+def _report(cls: type[MessageReport], message: Message, reason: str) -> MessageReport:
+    return cls(
+        channel=message.channel,
+        to_address=message.to_address,
+        kind=message.kind,
+        reason=(reason or "").strip()[:500],
+        contact_id=message.contact_id,
+    )
 
 
 @transaction.atomic

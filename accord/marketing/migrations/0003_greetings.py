@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('marketing', '0001_initial'),
+        ('marketing', '0002_consent'),
         ('messaging', '0004_print_batches'),
         ('people', '0005_tag_links'),
     ]
