@@ -27,7 +27,12 @@ def _contact(make_contact: Any, owner: Any, **data: Any) -> Any:
 def test_birthday_greets_in_the_contacts_language_at_nine(owner: Any, make_contact: Any) -> None:
     enable_only("birthday")
     zofia = _contact(
-        make_contact, owner, first_name="Zofia", emails=[{"email": "zofia@example.com"}], birthday=datetime.date(1980, 3, 14), preferred_language="pl",
+        make_contact,
+        owner,
+        first_name="Zofia",
+        emails=[{"email": "zofia@example.com"}],
+        birthday=datetime.date(1980, 3, 14),
+        preferred_language="pl",
         addresses=[{"city": "Kraków", "country": "PL"}],
     )
     _contact(make_contact, owner, first_name="Other", birthday=datetime.date(1980, 3, 15))
@@ -41,7 +46,11 @@ def test_birthday_greets_in_the_contacts_language_at_nine(owner: Any, make_conta
     assert message.language == "pl"
     assert message.to_address == "zofia@example.com"
     greeting = Greeting.objects.get()
-    assert (greeting.occasion_key, greeting.year, greeting.occasion_date) == ("birthday", 2026, datetime.date(2026, 3, 14))
+    assert (greeting.occasion_key, greeting.year, greeting.occasion_date) == (
+        "birthday",
+        2026,
+        datetime.date(2026, 3, 14),
+    )
 
 
 def test_29_february_is_greeted_on_28_february_in_other_years(owner: Any, make_contact: Any) -> None:
@@ -61,7 +70,10 @@ def test_language_falls_back_to_the_company_then_the_site(owner: Any, make_conta
     enable_only("birthday")
     company = make_company(owner, name="Vilniaus Medis", preferred_language="lt", country="LT")
     _contact(
-        make_contact, owner, first_name="Jonas", birthday=datetime.date(1970, 5, 2),
+        make_contact,
+        owner,
+        first_name="Jonas",
+        birthday=datetime.date(1970, 5, 2),
         companies=[{"company": company, "is_primary": True}],
     )
     _contact(make_contact, owner, first_name="Hans", birthday=datetime.date(1970, 5, 2), preferred_language="de")
@@ -118,7 +130,9 @@ def test_romanian_and_russian_name_days(owner: Any, make_contact: Any) -> None:
     assert Message.objects.get(contact=stefan).subject == "La mulți ani de onomastică, Stefan!"
 
     greetings.run(now=at("Europe/Warsaw", 2026, 12, 19, 9, 0))
-    assert Greeting.objects.filter(contact__first_name="Николай", occasion_date=datetime.date(2026, 12, 19)).count() == 1
+    assert (
+        Greeting.objects.filter(contact__first_name="Николай", occasion_date=datetime.date(2026, 12, 19)).count() == 1
+    )
 
 
 def test_public_holiday_of_the_contacts_country(owner: Any, make_contact: Any) -> None:
@@ -148,7 +162,9 @@ def test_a_rule_greets_only_the_holidays_it_names(owner: Any, make_contact: Any)
 def test_company_anniversary_from_the_founding_date(owner: Any, make_contact: Any, make_company: Any) -> None:
     from accord.core import services as core_services
 
-    core_services.create_custom_field(actor=None, entity="people.company", label="Founded", key="founded", field_type="date")
+    core_services.create_custom_field(
+        actor=None, entity="people.company", label="Founded", key="founded", field_type="date"
+    )
     enable_only("company_anniversary")
     founded = make_company(owner, name="Stara Firma", country="PL", custom={"founded": "1996-09-10"})
     unknown = make_company(owner, name="Bez Daty", country="PL")
@@ -185,7 +201,9 @@ def test_customer_anniversary_counts_from_the_first_won_deal(owner: Any, make_co
 def test_no_consent_no_greeting(owner: Any, make_contact: Any) -> None:
     enable_only("birthday")
     make_contact(owner, first_name="Silent", birthday=datetime.date(1990, 7, 1), emails=[{"email": "s@example.com"}])
-    sms_only = make_contact(owner, first_name="Texter", birthday=datetime.date(1990, 7, 1), emails=[{"email": "t@example.com"}])
+    sms_only = make_contact(
+        owner, first_name="Texter", birthday=datetime.date(1990, 7, 1), emails=[{"email": "t@example.com"}]
+    )
     consent(sms_only, channel="sms")  # consent on another channel than the rule's
 
     report = greetings.run(now=at("Europe/Warsaw", 2026, 7, 1, 12, 0))
@@ -198,7 +216,10 @@ def test_no_consent_no_greeting(owner: Any, make_contact: Any) -> None:
 def test_sms_rule_uses_the_phone(owner: Any, make_contact: Any) -> None:
     enable_only("birthday", channel="sms")
     texter = make_contact(
-        owner, first_name="Ioana", birthday=datetime.date(1990, 7, 1), preferred_language="ro",
+        owner,
+        first_name="Ioana",
+        birthday=datetime.date(1990, 7, 1),
+        preferred_language="ro",
         phones=[{"number": "+40 721 234 567"}],
     )
     consent(texter, channel="sms")
