@@ -137,7 +137,7 @@ def test_two_runs_at_once_greet_once(owner: Any, make_contact: Any) -> None:
         try:
             start.wait()
             totals.append(greetings.run(now=now).total)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()
