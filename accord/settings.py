@@ -342,6 +342,20 @@ if ACCORD_SMS_FORMAT not in {"json", "form"}:
 if ACCORD_SMS_BACKEND == "http" and not ACCORD_SMS_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("ACCORD_SMS_URL must be the gateway's http(s):// address when ACCORD_SMS_BACKEND=http")
 
+# --- Marketing ------------------------------------------------------------------------------------
+# The address people reach Accord at from outside: links in e-mails (unsubscribe, confirming a
+# consent) are built on it. In production it defaults to https:// and the first allowed host.
+_first_host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h and "*" not in h), "localhost")
+ACCORD_BASE_URL = os.environ.get(
+    "ACCORD_BASE_URL", f"https://{_first_host}" if PRODUCTION else "http://localhost:8000"
+).rstrip("/")
+if not ACCORD_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"ACCORD_BASE_URL must start with https:// or http://, not {ACCORD_BASE_URL!r}")
+# E-mail consent given on a form or through the API is granted only once the person follows the
+# link mailed to them (double opt-in); the link works this many days.
+ACCORD_CONSENT_DOUBLE_OPT_IN = env_bool("ACCORD_CONSENT_DOUBLE_OPT_IN", True)
+ACCORD_CONSENT_CONFIRM_DAYS = _positive_int("ACCORD_CONSENT_CONFIRM_DAYS", 7)
+
 # --- Security -------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -341,7 +341,9 @@ def preview(*, actor: User, job: ImportJob, limit: int = PREVIEW_ROWS) -> Previe
         seen[line] = (outcome, pk)
 
     with transaction.atomic():
-        report = importer.run(rows, job.mapping, actor=actor, owner=actor, partial=True, observe=observe)
+        report = importer.run(
+            rows, job.mapping, actor=actor, owner=actor, partial=True, observe=observe, source=job.original_name
+        )
         stored = importer.preview([pk for _outcome, pk in seen.values() if pk is not None])
         transaction.set_rollback(True)
     by_field = {name: header for header, name in job.mapping.items() if name}
@@ -457,6 +459,7 @@ def run(pk: Any) -> ImportJob | None:
                         partial=job.partial,
                         dry_run=job.dry_run,
                         progress=lambda read: publish_progress(pk, read),
+                        source=job.original_name,
                     )
         except ImportFileError as exc:
             return _crashed(job, str(exc))

@@ -8,4 +8,4 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from accord.marketing import events  # noqa: F401 - event payloads
+        from accord.marketing import events, handlers, panels  # noqa: F401 - event payloads and consumers; the contact page's consent panel

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import BaseModel, ConfigDict
+
 from accord.core.events import EventPayload
 
 
@@ -36,3 +38,24 @@ class ContactsUpserted(EventPayload):
     name = "people.contact.upserted"
     count: int
     ids: list[uuid.UUID]
+
+
+class ImportedConsentRow(BaseModel):
+    """One imported row's consent columns: the ``"<channel>.<purpose>"`` answered yes
+    (``granted``) and no (``withdrawn``); ``text`` is the wording the file says was agreed to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    contact_id: uuid.UUID
+    granted: list[str] = []
+    withdrawn: list[str] = []
+    text: str = ""
+
+
+class ConsentsImported(EventPayload):
+    """The consent columns of one import batch, for marketing to record as proof (method
+    "import", ``source`` the file). People keeps no consent of its own: it only passes them on."""
+
+    name = "people.contact.consents_imported"
+    source: str
+    rows: list[ImportedConsentRow]

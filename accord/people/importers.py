@@ -63,6 +63,7 @@ def _run(kind: Kind) -> importers.Run:
             chunk_size=WATCHED_CHUNK if progress is not None else importing.CHUNK_SIZE,
             progress=progress,
             observe=observe,
+            source=str(options.get("source", "")),
         )
 
     return run

@@ -171,12 +171,28 @@ _COMPANY_FIELDS: dict[str, tuple[str, ...]] = {
     **_COMMON_FIELDS,
 }
 
+# Consent columns of a contact import: ``consent_<channel>_<purpose>`` holding yes or no (in any
+# of Accord's languages; empty leaves the consent alone), and ``consent_text``, the wording the
+# file's consents were given to. People keeps no consent: the answers go to marketing as proof
+# (method "import", the file as source) through the ``people.contact.consents_imported`` event.
+# The channels and purposes are marketing's (marketing.models.ConsentChannel / ConsentPurpose).
+CONSENT_CHANNELS = ("email", "sms", "phone", "letter")
+CONSENT_PURPOSES = ("newsletter", "offers", "greetings")
+CONSENT_COLUMNS = {f"consent_{c}_{p}": f"{c}.{p}" for c in CONSENT_CHANNELS for p in CONSENT_PURPOSES}
+_YES = frozenset({"yes", "y", "true", "1", "x", "tak", "t", "taip", "da", "да"})
+_NO = frozenset({"no", "n", "false", "0", "nie", "ne", "nu", "нет"})
+_CONTACT_FIELDS.update(dict.fromkeys(CONSENT_COLUMNS, ()))
+_CONTACT_FIELDS["consent_text"] = ("consent wording", "treść zgody", "tresc zgody")
+
 FIELDS: dict[Kind, dict[str, tuple[str, ...]]] = {"contacts": _CONTACT_FIELDS, "companies": _COMPANY_FIELDS}
 # Export columns that describe the record rather than feed it; mapped to nothing, without a notice.
 READ_ONLY = frozenset({"created_at", "last_interaction_at", "updated_at"})
 MODELS: dict[Kind, type[PartyModel]] = {"contacts": Contact, "companies": Company}
 # Labels of the fields an export has no column for.
-EXTRA_LABELS: dict[str, Any] = {"department": gettext_lazy("Department")}
+EXTRA_LABELS: dict[str, Any] = {
+    "department": gettext_lazy("Department"),
+    "consent_text": gettext_lazy("Consent text"),
+}
 
 
 def columns(kind: Kind) -> list[exports.Column]:
@@ -352,6 +368,7 @@ def import_rows(
     chunk_size: int = CHUNK_SIZE,
     progress: Progress | None = None,
     observe: Observer | None = None,
+    source: str = "",
 ) -> ImportReport:
     """Create or update one record per mapped row, as ``actor`` (None: the system), and report on
     every row. ``owner`` owns new records whose row names none.
@@ -360,7 +377,8 @@ def import_rows(
     that is rolled back if any row failed. ``partial`` commits each batch's good rows instead.
     ``dry_run`` runs everything and rolls it all back, so duplicates within the file and companies
     the file would create are counted exactly as a real run would count them. ``progress`` hears
-    how many rows were read after each batch, ``observe`` what became of each row.
+    how many rows were read after each batch, ``observe`` what became of each row. ``source``
+    (the file's name) goes with the consent columns as their proof.
     """
     importer: _Importer = (_ContactImporter if kind == "contacts" else _CompanyImporter)(
         default_owner=owner, create_companies=create_companies, actor=actor
@@ -384,6 +402,7 @@ def import_rows(
 
     def run_and_tell(batch: Sequence[Row]) -> None:
         run(batch)
+        _pass_on_consents(importer, source)
         if progress is not None:
             progress(report.read)
 
@@ -399,6 +418,46 @@ def import_rows(
             if dry_run or report.failed:
                 transaction.set_rollback(True)
     return report
+
+
+def _pass_on_consents(importer: _Importer, source: str) -> None:
+    """The batch's consent answers, in one event in the batch's transaction (a batch rolled back
+    passes nothing on)."""
+    if not isinstance(importer, _ContactImporter) or not importer.consents:
+        return
+    from accord.core.events import emit
+    from accord.people.events import ConsentsImported, ImportedConsentRow
+
+    name = source or _("Contact import")
+    rows = [
+        ImportedConsentRow(
+            contact_id=pk,
+            granted=[key for key, yes in answers.items() if yes],
+            withdrawn=[key for key, yes in answers.items() if not yes],
+            text=text,
+        )
+        for pk, answers, text in importer.consents
+    ]
+    importer.consents = []
+    emit(ConsentsImported(source=name[:200], rows=rows), entity="people.contact", actor=importer.actor)
+
+
+def row_consents(values: Mapping[str, str]) -> tuple[dict[str, bool], dict[str, list[str]]]:
+    """The row's consent answers (``"email.newsletter": True``) and the errors of cells that are
+    neither yes nor no."""
+    answers: dict[str, bool] = {}
+    errors: dict[str, list[str]] = {}
+    for column, key in CONSENT_COLUMNS.items():
+        raw = values.get(column, "").strip().casefold()
+        if not raw:
+            continue
+        if raw in _YES:
+            answers[key] = True
+        elif raw in _NO:
+            answers[key] = False
+        else:
+            errors[column] = [_("Enter yes or no.")]
+    return answers, errors
 
 
 def _refuse_nul(rows: Iterable[Row], report: ImportReport, watchers: _Watchers) -> Iterator[Row]:
@@ -460,10 +519,15 @@ class _FastContacts:
         claimed: set[str] = set()
         fast: list[tuple[int, bulk.NewContact]] = []
         slow: list[Row] = []
+        answers: dict[int, dict[str, bool]] = {}
         for line, values, keys, row_emails, _lowered in keyed:
             new = None
             if self.enabled and "id" not in values and not (keys & claimed) and not (keys & taken):
-                new = self._prepare(values, row_emails)
+                consents, bad = row_consents(values)
+                if not bad:  # a bad consent cell is reported by the slow path
+                    new = self._prepare(values, row_emails)
+                    if consents:
+                        answers[line] = consents
             claimed |= keys
             if new is None:
                 slow.append((line, values))
@@ -473,8 +537,11 @@ class _FastContacts:
         report.read += written.contacts
         report.created += written.contacts
         report.companies_created += written.companies
+        texts = {line: values.get("consent_text", "") for line, values in chunk if line in answers}
         for line, new in fast:
             watchers.row(line, Outcome.CREATED, new.id)
+            if line in answers:
+                self.importer.consents.append((new.id, answers[line], texts[line]))
         for line, values in slow:
             _import_one(self.importer, line, values, report, watchers)
 
@@ -813,8 +880,13 @@ class _ContactImporter(_Importer):
     }
     companies_created = 0  # by the current row
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # (contact key, consent answers, consent text) of the rows written since the last batch.
+        self.consents: list[tuple[Any, dict[str, bool], str]] = []
+
     def import_row(self, values: Mapping[str, str]) -> _Result:
-        errors: dict[str, list[str]] = {}
+        consents, errors = row_consents(values)
         contact = self._match(values)
         self._may_write(contact)
         owner = self._row_owner(values, errors)
@@ -841,6 +913,8 @@ class _ContactImporter(_Importer):
         if links is not None:
             data["companies"] = links
         outcome, pk = self._save(contact, data, errors, offsets)
+        if consents:
+            self.consents.append((pk, consents, values.get("consent_text", "")))
         return _Result(outcome, self.companies_created, pk)
 
     def _match(self, values: Mapping[str, str]) -> Contact | None:

@@ -1,1 +1,33 @@
 """Every write of marketing: consent, the suppression list and unsubscribing."""
+
+from accord.marketing.services.consent import (
+    BadLink,
+    ImportedConsent,
+    Proof,
+    confirm,
+    give,
+    may_send,
+    record_import,
+    request_confirmation,
+    suppress,
+    unsuppress,
+    withdraw,
+)
+from accord.marketing.services.unsubscribe import unsubscribe, unsubscribe_headers, unsubscribe_url
+
+__all__ = [
+    "BadLink",
+    "ImportedConsent",
+    "Proof",
+    "confirm",
+    "give",
+    "may_send",
+    "record_import",
+    "request_confirmation",
+    "suppress",
+    "unsubscribe",
+    "unsubscribe_headers",
+    "unsubscribe_url",
+    "unsuppress",
+    "withdraw",
+]

@@ -13,18 +13,30 @@ that purpose (and only that reason: bounces, complaints and manual entries stay 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.core import changes
+from accord.core import access, changes
+from accord.core.access import Action
+from accord.core.errors import check_version
 from accord.core.events import emit
-from accord.marketing.events import AddressSuppressed, AddressUnsuppressed
+from accord.marketing.events import AddressSuppressed, AddressUnsuppressed, ConsentChanged
 from accord.marketing.models import (
     Consent,
+    ConsentAction,
     ConsentChannel,
+    ConsentEvent,
+    ConsentMethod,
     ConsentPurpose,
     ConsentState,
     Suppression,
@@ -90,7 +102,10 @@ def suppress(
     actor: User | None = None,
 ) -> Suppression:
     """Put ``address`` on the suppression list for ``channel`` (every purpose unless ``purpose``).
-    Idempotent: an address already there keeps its first reason and row."""
+    Idempotent: an address already there keeps its first reason and row. With an ``actor`` (a
+    person adding it by hand) they must be an admin or marketer; without, it is the system's
+    (a bounce, a complaint, an unsubscribe link)."""
+    require_suppression_manager(actor)
     if channel not in ConsentChannel.values:
         raise ValidationError({"channel": [_("Choose a channel.")]})
     if reason not in SuppressionReason.values:
@@ -119,8 +134,17 @@ def suppress(
 
 
 @transaction.atomic
-def unsuppress(*, suppression: Suppression, actor: User | None) -> None:
+def unsuppress(*, suppression: Suppression, actor: User | None, version: int | None = None) -> None:
     """Take an address off the suppression list (an admin or marketer, by hand)."""
+    require_suppression_manager(actor)
+    locked = Suppression.objects.select_for_update().filter(pk=suppression.pk).first()
+    if locked is None:
+        return  # removed meanwhile: the outcome asked for
+    check_version(locked, version)
+    _delete_suppression(suppression=locked, actor=actor)
+
+
+def _delete_suppression(*, suppression: Suppression, actor: User | None) -> None:
     before = changes.snapshot(suppression)
     payload = AddressUnsuppressed(
         channel=suppression.channel,
@@ -131,3 +155,413 @@ def unsuppress(*, suppression: Suppression, actor: User | None) -> None:
     emit(payload, obj=suppression, actor=actor)
     changes.record_delete(actor=actor, obj=suppression, before=before)
     suppression.delete()
+
+
+def can_manage_suppressions(user: Any) -> bool:
+    """Admins and marketers keep the suppression list."""
+    if access.is_admin(user):
+        return True
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+    return bool(role is not None and user.is_active and role.code == "marketer")
+
+
+def require_suppression_manager(user: Any) -> None:
+    if user is not None and not can_manage_suppressions(user):
+        raise access.AccessDenied()
+
+
+# --- consent ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proof:
+    """How a consent was given or withdrawn, as the person making the change states it."""
+
+    method: str
+    text: str = ""
+    source: str = ""
+    ip_address: str | None = None
+
+
+# Methods a person at Accord records by hand, or a system by its own means; each needs the text shown.
+_NEEDS_TEXT = frozenset(
+    {ConsentMethod.FORM, ConsentMethod.PHONE, ConsentMethod.PAPER, ConsentMethod.PORTAL, ConsentMethod.API}
+)
+
+
+def _check_choice(channel: str, purpose: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if channel not in ConsentChannel.values:
+        errors["channel"] = [_("Choose a channel.")]
+    if purpose not in ConsentPurpose.values:
+        errors["purpose"] = [_("Choose a purpose.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_proof(proof: Proof, *, giving: bool) -> Proof:
+    errors: dict[str, list[str]] = {}
+    if proof.method not in ConsentMethod.values:
+        errors["method"] = [_("Choose how the consent was given.")]
+    text = (proof.text or "").strip()
+    source = (proof.source or "").strip()[:200]
+    if giving and proof.method in _NEEDS_TEXT and not text:
+        errors["text"] = [_("Enter the exact text the person agreed to.")]
+    if giving and proof.method == ConsentMethod.IMPORT and not source:
+        errors["source"] = [_("Name the file or system the consent was imported from.")]
+    ip = (proof.ip_address or "").strip() or None
+    if ip is not None:
+        from django.core.validators import validate_ipv46_address
+
+        try:
+            validate_ipv46_address(ip)
+        except ValidationError:
+            errors["ip_address"] = [_("Enter a valid IP address.")]
+    if errors:
+        raise ValidationError(errors)
+    return Proof(method=proof.method, text=text, source=source, ip_address=ip)
+
+
+def _address(contact: Contact, channel: str) -> str:
+    from accord.marketing.selectors.consent import ADDRESS_FIELD
+
+    field = ADDRESS_FIELD.get(ConsentChannel(channel))
+    return str(getattr(contact, field)) if field else ""
+
+
+def _authorize(actor: User | None, contact: Contact) -> None:
+    """Consent is part of the contact: those who may edit the contact may change it. Without an
+    actor the change is the person's own (a confirmation or unsubscribe link) or the system's."""
+    if actor is not None:
+        access.require(actor, Action.CHANGE, contact)
+
+
+def _locked(contact: Contact, channel: str, purpose: str) -> tuple[Consent, bool]:
+    """The consent row, locked for the change; a new unsaved one if there is none yet."""
+    found = Consent.objects.select_for_update().filter(contact=contact, channel=channel, purpose=purpose).first()
+    if found is not None:
+        return found, False
+    return Consent(contact=contact, channel=channel, purpose=purpose), True
+
+
+def _write(
+    *,
+    actor: User | None,
+    contact: Contact,
+    channel: str,
+    purpose: str,
+    state: str,
+    action: str,
+    proof: Proof,
+    version: int | None,
+    at: datetime.datetime | None = None,
+    recorded_by: User | None = None,
+) -> Consent:
+    """Change the consent to ``state`` with ``proof``: the row, its history event, the audit entry
+    and the event, in the caller's transaction."""
+    consent, new = _locked(contact, channel, purpose)
+    if not new:
+        check_version(consent, version)
+    before = None if new else changes.snapshot(consent)
+    now = at or timezone.now()
+    consent.state = state
+    consent.method, consent.text, consent.source = proof.method, proof.text, proof.source
+    consent.ip_address = proof.ip_address
+    consent.recorded_by = recorded_by if recorded_by is not None else (actor if getattr(actor, "pk", None) else None)
+    if state in (ConsentState.GRANTED, ConsentState.PENDING):
+        consent.given_at, consent.withdrawn_at = now, None
+    else:
+        consent.withdrawn_at = now
+    if new:
+        consent.save()
+        changes.record_create(actor=actor, obj=consent)
+    else:
+        consent.version += 1
+        consent.save()
+        assert before is not None
+        changes.record_update(actor=actor, obj=consent, before=before)
+    ConsentEvent.objects.create(
+        consent=consent,
+        contact=contact,
+        channel=channel,
+        purpose=purpose,
+        action=action,
+        state=state,
+        at=now,
+        address=_address(contact, channel),
+        method=proof.method,
+        text=proof.text,
+        source=proof.source,
+        ip_address=proof.ip_address,
+        recorded_by=consent.recorded_by,
+    )
+    emit(
+        ConsentChanged(
+            contact_id=contact.pk, channel=channel, purpose=purpose, action=action, state=state, method=proof.method
+        ),
+        obj=consent,
+        actor=actor,
+    )
+    return consent
+
+
+def _lift_unsubscribe(*, actor: User | None, contact: Contact, channel: str, purpose: str) -> None:
+    """A consent given again, with proof, outweighs the person's earlier unsubscribe from this
+    purpose at this address: that suppression goes. Bounces, complaints and manual entries stay."""
+    address = _address(contact, channel)
+    if not address:
+        return
+    for row in Suppression.objects.filter(
+        channel=channel, address=address, purpose=purpose, reason=SuppressionReason.UNSUBSCRIBED
+    ):
+        _delete_suppression(suppression=row, actor=actor)
+
+
+@transaction.atomic
+def give(
+    *,
+    actor: User | None,
+    contact: Contact,
+    channel: str,
+    purpose: str,
+    proof: Proof,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Consent:
+    """Record that the contact gave consent for ``channel`` and ``purpose``, with ``proof``
+    (the text they agreed to, how and where). Granted at once: for e-mail given online, where
+    the address is not known to be theirs, ask with ``request_confirmation`` instead."""
+    _check_choice(channel, purpose)
+    proof = _check_proof(proof, giving=True)
+    _authorize(actor, contact)
+    consent = _write(
+        actor=actor,
+        contact=contact,
+        channel=channel,
+        purpose=purpose,
+        state=ConsentState.GRANTED,
+        action=ConsentAction.GRANTED,
+        proof=proof,
+        version=version,
+        at=at,
+    )
+    _lift_unsubscribe(actor=actor, contact=contact, channel=channel, purpose=purpose)
+    return consent
+
+
+@transaction.atomic
+def withdraw(
+    *,
+    actor: User | None,
+    contact: Contact,
+    channel: str,
+    purpose: str,
+    proof: Proof,
+    version: int | None = None,
+) -> Consent:
+    """Record that the contact withdrew consent (or refused it: a contact with no consent yet gets
+    a withdrawn one, so the refusal is on record). Takes no more than giving did (Art. 7(3)):
+    no text is required."""
+    _check_choice(channel, purpose)
+    proof = _check_proof(proof, giving=False)
+    _authorize(actor, contact)
+    return _write(
+        actor=actor,
+        contact=contact,
+        channel=channel,
+        purpose=purpose,
+        state=ConsentState.WITHDRAWN,
+        action=ConsentAction.WITHDRAWN,
+        proof=proof,
+        version=version,
+    )
+
+
+@dataclass(frozen=True)
+class ImportedConsent:
+    channel: str
+    purpose: str
+    granted: bool
+
+
+@transaction.atomic
+def record_import(
+    *,
+    actor: User | None,
+    contact: Contact,
+    answers: list[ImportedConsent],
+    source: str,
+    text: str = "",
+    at: datetime.datetime | None = None,
+) -> list[Consent]:
+    """Consents read from an import file (method "import", ``source`` the file). A "yes" does not
+    overturn a withdrawal already on record: the file is older evidence than the person's own
+    word, so the withdrawal stays (and is returned unchanged). A "no" withdraws."""
+    done = []
+    for answer in answers:
+        proof = Proof(method=ConsentMethod.IMPORT, text=text, source=source)
+        if answer.granted:
+            current = Consent.objects.filter(contact=contact, channel=answer.channel, purpose=answer.purpose).first()
+            if current is not None and current.state == ConsentState.WITHDRAWN:
+                done.append(current)
+                continue
+            if current is not None and current.state == ConsentState.GRANTED:
+                done.append(current)  # already given, with its own (older, first-hand) proof
+                continue
+            done.append(
+                give(
+                    actor=actor,
+                    contact=contact,
+                    channel=answer.channel,
+                    purpose=answer.purpose,
+                    proof=proof,
+                    at=at,
+                )
+            )
+        else:
+            done.append(
+                withdraw(actor=actor, contact=contact, channel=answer.channel, purpose=answer.purpose, proof=proof)
+            )
+    return done
+
+
+# --- double opt-in ------------------------------------------------------------------------------------
+
+CONFIRM_SALT = "accord.marketing.consent.confirm"
+
+
+class BadLink(Exception):
+    """A confirmation or unsubscribe link that is forged, damaged, expired or used up."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def confirmation_token(consent: Consent) -> str:
+    """The signed key of the confirmation link: the consent and the version it was asked at, so a
+    link stops working once the consent changed again (withdrawn, asked anew)."""
+    return signing.dumps({"c": str(consent.pk), "v": consent.version}, salt=CONFIRM_SALT)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.ACCORD_BASE_URL}{path}"
+
+
+@transaction.atomic
+def request_confirmation(
+    *,
+    actor: User | None,
+    contact: Contact,
+    purpose: str,
+    proof: Proof,
+    channel: str = ConsentChannel.EMAIL,
+) -> Consent:
+    """E-mail consent given online: the consent waits (``pending``, nothing marketing goes out)
+    until the person follows the signed link mailed to the contact's address, which works
+    ``ACCORD_CONSENT_CONFIRM_DAYS`` days. A consent already granted stays as it is."""
+    _check_choice(channel, purpose)
+    if channel != ConsentChannel.EMAIL:
+        raise ValidationError({"channel": [_("Only e-mail consent is confirmed by e-mail.")]})
+    proof = _check_proof(proof, giving=True)
+    _authorize(actor, contact)
+    if not contact.primary_email:
+        raise ValidationError({"channel": [_("The contact has no e-mail address to confirm.")]})
+    current = Consent.objects.filter(contact=contact, channel=channel, purpose=purpose).first()
+    if current is not None and current.state == ConsentState.GRANTED:
+        return current
+    consent = _write(
+        actor=actor,
+        contact=contact,
+        channel=channel,
+        purpose=purpose,
+        state=ConsentState.PENDING,
+        action=ConsentAction.REQUESTED,
+        proof=proof,
+        version=None,
+    )
+    _queue_confirmation(actor=actor, contact=contact, consent=consent)
+    return consent
+
+
+def _queue_confirmation(*, actor: User | None, contact: Contact, consent: Consent) -> None:
+    from accord.messaging.services import queue_message
+    from accord.people.selectors import customer_language
+
+    language = customer_language(contact=contact)
+    link = absolute_url(reverse("marketing:confirm", args=[confirmation_token(consent)]))
+    days = settings.ACCORD_CONSENT_CONFIRM_DAYS
+    with translation.override(language):
+        purpose = ConsentPurpose(consent.purpose).label
+        subject = _("Please confirm your subscription: %(purpose)s") % {"purpose": purpose}
+        body = "\n\n".join(
+            [
+                _("Hello %(name)s,") % {"name": contact.full_name},
+                _("you asked to receive %(purpose)s by e-mail. You agreed to this text:")
+                % {"purpose": str(purpose).lower()},
+                consent.text,
+                _("To confirm, open this link (it works for %(days)s days):") % {"days": days},
+                link,
+                _("If it was not you, ignore this e-mail: you will receive nothing."),
+            ]
+        )
+    queue_message(
+        actor=actor,
+        channel="email",
+        to=contact.primary_email,
+        subject=subject,
+        body=body,
+        idempotency_key=f"consent-confirm:{consent.pk}:{consent.version}",
+        kind="consent_confirmation",
+        language=language,
+        contact=contact,
+        related=consent,
+    )
+
+
+def read_confirmation(token: str) -> Consent:
+    """The pending consent a confirmation link is for; ``BadLink`` when the link is forged,
+    expired or no longer matches the consent."""
+    max_age = datetime.timedelta(days=settings.ACCORD_CONSENT_CONFIRM_DAYS)
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise BadLink(_("This confirmation link has expired. Please subscribe again.")) from None
+    except signing.BadSignature:
+        raise BadLink(_("This confirmation link is not valid.")) from None
+    try:
+        consent_id = uuid.UUID(str(data["c"]))
+    except (TypeError, KeyError, ValueError):
+        raise BadLink(_("This confirmation link is not valid.")) from None
+    consent = Consent.objects.select_related("contact").filter(pk=consent_id).first()
+    if consent is None or consent.version != data.get("v") or consent.state != ConsentState.PENDING:
+        if consent is not None and consent.state == ConsentState.GRANTED:
+            return consent
+        raise BadLink(_("This confirmation link is no longer valid."))
+    return consent
+
+
+@transaction.atomic
+def confirm(*, token: str, ip_address: str | None = None) -> Consent:
+    """The person followed the confirmation link: the pending consent is granted, with the text
+    they were shown when they asked. Following it twice changes nothing the second time."""
+    consent = read_confirmation(token)
+    if consent.state == ConsentState.GRANTED:
+        return consent
+    proof = _check_proof(
+        Proof(method=ConsentMethod.DOUBLE_OPT_IN, text=consent.text, source=consent.source, ip_address=ip_address),
+        giving=False,
+    )
+    confirmed = _write(
+        actor=None,
+        contact=consent.contact,
+        channel=consent.channel,
+        purpose=consent.purpose,
+        state=ConsentState.GRANTED,
+        action=ConsentAction.CONFIRMED,
+        proof=proof,
+        version=consent.version,
+        recorded_by=consent.recorded_by,
+    )
+    _lift_unsubscribe(actor=None, contact=consent.contact, channel=consent.channel, purpose=consent.purpose)
+    return confirmed

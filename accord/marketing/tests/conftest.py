@@ -1,8 +1,68 @@
-"""Fixtures of marketing's tests."""
+"""Fixtures of marketing's tests: a contact with an e-mail and a phone, a marketer, a real SMTP
+server (aiosmtpd), and running the event consumers as the worker would."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from aiosmtpd.controller import Controller
+
+from accord.identity.models import Role
+from accord.messaging.tests.conftest import Inbox, free_port, smtp_settings
+
+
+@pytest.fixture(autouse=True)
+def _site(settings: Any) -> None:
+    settings.ACCORD_BASE_URL = "https://crm.example.com"
+    settings.ACCORD_CONSENT_DOUBLE_OPT_IN = True
+    settings.ACCORD_CONSENT_CONFIRM_DAYS = 7
+
+
+@pytest.fixture
+def contact(owner: Any, make_contact: Any) -> Any:
+    return make_contact(
+        owner,
+        first_name="Zofia",
+        last_name="Gęślak",
+        emails=[{"email": "Zofia@Zolta.example"}],
+        phones=[{"number": "+48 601 234 567"}],
+        preferred_language="pl",
+    )
+
+
+@pytest.fixture
+def marketer(make_user: Any) -> Any:
+    return make_user(Role.MARKETER, [], username="marketer")
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    """A real SMTP server the default mailer points at while the test runs."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with smtp_settings(controller.port):
+            yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def dispatch(db: Any) -> Any:
+    """Offer the pending events to their consumers (the worker's job) and fail on any consumer error."""
+    from accord.core.events import dispatch_pending
+    from accord.core.models import Event
+
+    def run() -> int:
+        count = dispatch_pending()
+        failed = list(Event.objects.exclude(last_error="").values_list("name", "last_error"))
+        assert not failed, failed
+        return count
+
+    return run
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,15 @@ import datetime
 import zoneinfo
 from typing import Any
 
-from django.utils import timezone
-
 from accord.marketing.models import Consent, GreetingRule
 
 
 def consent(contact: Any, channel: str = "email", purpose: str = "greetings") -> Consent:
-    return Consent.objects.create(
-        contact=contact, channel=channel, purpose=purpose, state="granted", method="form", given_at=timezone.now()
-    )
+    """The contact's consent to greetings on ``channel``, as a paper form records it."""
+    from accord.marketing.services.consent import Proof, give
+
+    proof = Proof(method="paper", text="I agree to receive birthday and holiday greetings.", source="Trade fair")
+    return give(actor=None, contact=contact, channel=channel, purpose=purpose, proof=proof)
 
 
 def enable_only(occasion: str, **changes: Any) -> GreetingRule:

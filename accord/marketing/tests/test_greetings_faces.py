@@ -10,16 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accord.identity.models import Role
 from accord.marketing.models import Greeting, GreetingRule
 from accord.marketing.tests.greeting_fixtures import consent, enable_only
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def marketer(make_user: Any) -> Any:
-    return make_user(Role.MARKETER, [], username="marketer")
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection, connections
 
 from accord.marketing.models import Greeting
@@ -18,7 +16,7 @@ from accord.marketing.services import greetings
 from accord.marketing.tests.greeting_fixtures import at, consent, enable_only
 from accord.messaging.models import Message
 from accord.messaging.services.delivery import deliver_due
-from accord.messaging.tests.conftest import Inbox, free_port, smtp_settings
+from accord.messaging.tests.conftest import Inbox
 
 BIRTHDAY = datetime.date(1985, 3, 29)  # the day clocks go forward in 2026 (Europe)
 
@@ -152,18 +150,6 @@ def test_two_runs_at_once_greet_once(owner: Any, make_contact: Any) -> None:
     assert sorted(totals) == [0, 30]
     assert Greeting.objects.count() == 30
     assert Message.objects.filter(kind="greeting").count() == 30
-
-
-@pytest.fixture
-def smtp() -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        with smtp_settings(controller.port):
-            yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
-from accord.marketing.forms import GreetingRuleForm, service_errors_to_form
+from accord.marketing.greeting_forms import GreetingRuleForm, service_errors_to_form
 from accord.marketing.greeting_texts import PLACEHOLDERS
 from accord.marketing.models import GreetingRule
 from accord.marketing.selectors import greetings as selectors

@@ -7,6 +7,7 @@ the import screens, so both accept and refuse the same files with the same messa
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                     owner=owner,
                     partial=options["partial"],
                     dry_run=options["dry_run"],
+                    source=Path(options["file"]).name,
                     **run_options,
                 )
         except (ImportFileError, MappingError) as exc:

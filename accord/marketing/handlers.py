@@ -1,0 +1,138 @@
+"""What marketing does when other apps' events arrive: bounces and complaints suppress the
+address, a converted web-form lead's consent and an import's consent columns become consents
+with their proof. Each handler may run twice for one event (core/events.py) and gives the same
+result: suppressing is idempotent, and consents already recorded from a source are skipped."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accord.core.access import AccessDenied
+from accord.core.events import on
+from accord.core.models import Event
+from accord.marketing.models import (
+    ConsentChannel,
+    ConsentEvent,
+    ConsentMethod,
+    ConsentPurpose,
+    SuppressionReason,
+)
+from accord.people.events import ConsentsImported
+from accord.people.models import Contact
+
+log = logging.getLogger(__name__)
+
+# What a web-to-lead form's consent box covers: being contacted about the offer, by e-mail. The
+# form has one box and one text; a site asking more (a newsletter box) records those through
+# the API with their own texts.
+LEAD_CONSENTS = ((ConsentChannel.EMAIL, ConsentPurpose.OFFERS),)
+
+
+@on("messaging.message.bounced", "messaging.message.complained")
+def suppress_reported_address(event: Event) -> None:
+    from accord.marketing.services.consent import normalize_address, suppress
+    from accord.messaging.services.outbox import MessageReport
+
+    report = MessageReport.of(event)
+    if report.channel not in (ConsentChannel.EMAIL, ConsentChannel.SMS) or not report.to_address:
+        return
+    reason = SuppressionReason.BOUNCED if event.name.endswith("bounced") else SuppressionReason.COMPLAINED
+    try:
+        normalize_address(channel=report.channel, address=report.to_address)
+    except ValidationError:
+        return  # an address that is none cannot be listed (and is never sent to)
+    suppress(
+        channel=report.channel,
+        address=report.to_address,
+        reason=reason,
+        source=(f"{report.reason}" or reason)[:200],
+    )
+
+
+def lead_source(lead: object) -> str:
+    """How a lead's consent names where it came from: the form and the lead."""
+    form = getattr(lead, "web_form", None)
+    name = form.name if form is not None else _("web form")
+    return f"{_('Web form')} “{name}” ({_('lead')} {lead.pk})"[:200]  # type: ignore[attr-defined]
+
+
+@on("sales.lead.converted")
+def consent_from_converted_lead(event: Event) -> None:
+    """A lead that ticked the form's consent box became a contact: the consent is recorded with
+    the text the visitor saw and when they agreed. With double opt-in on (the default), e-mail
+    consent waits for the confirmation link mailed to the contact."""
+    from accord.marketing.services.consent import Proof, give, request_confirmation
+    from accord.sales.events import LeadConverted
+    from accord.sales.models import Lead
+
+    converted = LeadConverted.of(event)
+    if event.object_id is None:
+        return
+    lead = Lead.objects.select_related("web_form").filter(pk=event.object_id).first()
+    if lead is None or converted.contact_id is None or lead.consent_given_at is None or not lead.consent_text:
+        return
+    contact = Contact.objects.filter(pk=converted.contact_id).first()
+    if contact is None:
+        return
+    source = lead_source(lead)
+    for channel, purpose in LEAD_CONSENTS:
+        if channel == ConsentChannel.EMAIL and not contact.primary_email:
+            continue
+        done = ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose, source=source)
+        if done.exists():
+            continue
+        proof = Proof(method=ConsentMethod.FORM, text=lead.consent_text, source=source)
+        with transaction.atomic():
+            if channel == ConsentChannel.EMAIL and settings.ACCORD_CONSENT_DOUBLE_OPT_IN:
+                request_confirmation(actor=None, contact=contact, purpose=purpose, proof=proof)
+            else:
+                give(
+                    actor=None,
+                    contact=contact,
+                    channel=channel,
+                    purpose=purpose,
+                    proof=proof,
+                    at=lead.consent_given_at,
+                )
+
+
+@on("people.contact.consents_imported")
+def consents_from_import(event: Event) -> None:
+    """An import's consent columns: each row's answers recorded with method "import", the file as
+    source and the row's consent text. A row already recorded from this event is skipped."""
+    from accord.marketing.services.consent import ImportedConsent, record_import
+
+    imported = ConsentsImported.of(event)
+    source = imported.source
+    actor = event.actor
+    contacts = Contact.objects.in_bulk([row.contact_id for row in imported.rows])
+    for row in imported.rows:
+        contact = contacts.get(row.contact_id)
+        if contact is None:
+            continue
+        answers = []
+        for key, granted in [*((k, True) for k in row.granted), *((k, False) for k in row.withdrawn)]:
+            channel, _dot, purpose = key.partition(".")
+            if channel in ConsentChannel.values and purpose in ConsentPurpose.values:
+                answers.append(ImportedConsent(channel=channel, purpose=purpose, granted=granted))
+        with transaction.atomic():
+            # Only what this event has not recorded yet: a second dispatch adds nothing.
+            seen = set(
+                ConsentEvent.objects.filter(contact=contact, source=source, at__gte=event.created_at).values_list(
+                    "channel", "purpose"
+                )
+            )
+            todo = [a for a in answers if (a.channel, a.purpose) not in seen]
+            if not todo:
+                continue
+            try:
+                record_import(actor=actor, contact=contact, answers=todo, source=source, text=row.text)
+            except (AccessDenied, Http404):
+                # The importing user lost the right to change this contact since: not recorded.
+                log.warning("imported consent of contact %s not recorded: %s may not change it", contact.pk, actor)

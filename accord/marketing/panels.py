@@ -1,0 +1,16 @@
+"""The consent panel on a contact's 360° page: each channel and purpose with its state and proof,
+the give / withdraw form and the latest history."""
+
+from __future__ import annotations
+
+from accord.core import panels
+from accord.core.models import entity_label
+from accord.marketing.views.consent import consent_context
+from accord.people.models import Contact
+
+panels.register(
+    entity_label(Contact),
+    panels.Panel(
+        name="consent", template="marketing/_consent_panel.html", context=consent_context, slot="side", order=60
+    ),
+)
