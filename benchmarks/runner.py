@@ -18,7 +18,18 @@ from django.db import connection
 
 from benchmarks import dataset
 from benchmarks.targets import TARGETS, verdicts
-from benchmarks.workloads import api_endpoints, collections, load, mass, outbox, reads, sales, statements, writes
+from benchmarks.workloads import (
+    api_endpoints,
+    collections,
+    greetings,
+    load,
+    mass,
+    outbox,
+    reads,
+    sales,
+    statements,
+    writes,
+)
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -36,6 +47,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "C1": collections.c1_collections_run,
     "C2": statements.c2_statement_import,
     "C3": outbox.c3_outbox,
+    "G1": greetings.g1_greetings_run,
 }
 
 
