@@ -169,3 +169,38 @@ def test_command_dry_run_then_run(birthday_today: Any) -> None:
     call_command("greetings", "run", "--at", moment, stdout=out)
     assert "Greeted 1 contacts." in out.getvalue()
     assert Greeting.objects.get().contact_id == birthday_today.pk
+
+
+def test_upcoming_counts_name_days_holidays_and_birthdays_of_those_with_consent(
+    owner: Any, make_contact: Any, marketer: Any
+) -> None:
+    from accord.marketing.models import GreetingRule
+    from accord.marketing.selectors import greetings as selectors
+
+    GreetingRule.objects.update(enabled=True)
+    for first_name, birthday, consented in (
+        ("Szczepan", "1970-12-24", True),
+        ("Stefan", None, True),
+        ("Adam", None, False),
+    ):
+        contact = make_contact(
+            owner,
+            first_name=first_name,
+            birthday=birthday,
+            preferred_language="pl",
+            addresses=[{"country": "PL"}],
+            emails=[{"email": f"{first_name.lower()}@example.pl"}],
+        )
+        if consented:
+            consent(contact)
+
+    found = selectors.upcoming(marketer, start=datetime.date(2026, 12, 24), days=3)
+
+    # Christmas Eve is a holiday in Poland that the default rule does not name; Szczepan and
+    # Stefan share 26 December; Adam's name day (24 December) has no consent behind it.
+    assert [(u.day.isoformat(), u.occasion, u.count) for u in found] == [
+        ("2026-12-24", "Birthday", 1),
+        ("2026-12-25", "Christmas Day", 2),
+        ("2026-12-26", "Name day", 2),
+    ]
+    assert selectors.totals(found) == {"Birthday": 1, "Public holiday": 2, "Name day": 2}
