@@ -67,7 +67,8 @@ def consent_from_converted_lead(event: Event) -> None:
     """A lead that ticked the form's consent box became a contact: the consent is recorded with
     the text the visitor saw and when they agreed. With double opt-in on (the default), e-mail
     consent waits for the confirmation link mailed to the contact."""
-    from accord.marketing.services.consent import Proof, give, request_confirmation
+    from accord.marketing.services.confirmation import request_confirmation
+    from accord.marketing.services.consent import Proof, give
     from accord.sales.events import LeadConverted
     from accord.sales.models import Lead
 
@@ -136,3 +137,14 @@ def consents_from_import(event: Event) -> None:
             except (AccessDenied, Http404):
                 # The importing user lost the right to change this contact since: not recorded.
                 log.warning("imported consent of contact %s not recorded: %s may not change it", contact.pk, actor)
+
+
+@on("people.contact.merged")
+def consent_of_merged_contacts(event: Event) -> None:
+    """Duplicates merged into a contact brought their consent history along; the latest change of
+    each channel and purpose decides the survivor's consent."""
+    from accord.marketing.services.consent import reconcile_after_merge
+
+    contact = Contact.objects.filter(pk=event.object_id).first() if event.object_id else None
+    if contact is not None:
+        reconcile_after_merge(contact=contact)

@@ -25,6 +25,7 @@ from accord.core.errors import message_dict
 from accord.core.requests import AuthedRequest
 from accord.marketing.models import Consent, ConsentState, Suppression, SuppressionReason
 from accord.marketing.selectors import consent as selectors
+from accord.marketing.services import confirmation
 from accord.marketing.services import consent as services
 
 router = Router(tags=["consent"])
@@ -167,7 +168,7 @@ def _apply(request: AuthedRequest, contact: Any, item: ConsentIn) -> None:
             version=item.version,
         )
     else:
-        services.request_confirmation(
+        confirmation.request_confirmation(
             actor=request.user, contact=contact, channel=item.channel, purpose=item.purpose, proof=proof
         )
 

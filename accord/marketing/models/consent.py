@@ -95,8 +95,9 @@ class Consent(ProofFields, BaseModel):
     story is in ``ConsentEvent``.
     """
 
+    # Indexed by the unique (contact, channel, purpose) constraint, which leads with it.
     contact = models.ForeignKey(
-        "people.Contact", on_delete=models.CASCADE, related_name="consents", verbose_name=_("contact")
+        "people.Contact", on_delete=models.CASCADE, related_name="consents", verbose_name=_("contact"), db_index=False
     )
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
@@ -131,8 +132,14 @@ class ConsentEvent(ProofFields):
     deleted (except with its contact), so it is the proof of what the person agreed to and when."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="events")
-    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+")
+    # Kept when its consent row goes (a merge keeps one row per channel and purpose): the proof
+    # belongs to the contact and stays with it.
+    consent = models.ForeignKey(Consent, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    # Indexed by consent_event_contact_idx (contact, -at), which leads with it. Not a hidden
+    # relation: a merge moves every visible one to the surviving contact, and so the proof.
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="consent_events", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     action = models.CharField(_("action"), max_length=10, choices=ConsentAction.choices)

@@ -1,14 +1,14 @@
 """Every write of marketing: consent, the suppression list and unsubscribing."""
 
+from accord.marketing.services.confirmation import confirm, request_confirmation
 from accord.marketing.services.consent import (
     BadLink,
     ImportedConsent,
     Proof,
-    confirm,
     give,
     may_send,
+    may_send_many,
     record_import,
-    request_confirmation,
     suppress,
     unsuppress,
     withdraw,
@@ -22,6 +22,7 @@ __all__ = [
     "confirm",
     "give",
     "may_send",
+    "may_send_many",
     "record_import",
     "request_confirmation",
     "suppress",

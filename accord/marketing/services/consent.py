@@ -14,21 +14,19 @@ that purpose (and only that reason: bounces, complaints and manual entries stay 
 from __future__ import annotations
 
 import datetime
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.core import access, changes
 from accord.core.access import Action
-from accord.core.errors import check_version
+from accord.core.errors import Conflict, check_version
 from accord.core.events import emit
 from accord.marketing.events import AddressSuppressed, AddressUnsuppressed, ConsentChanged
 from accord.marketing.models import (
@@ -87,8 +85,38 @@ def may_send(*, contact: Contact, channel: str, purpose: str, address: str) -> b
     if not granted:
         return False
     if channel == ConsentChannel.LETTER:
-        return True
+        return bool((address or "").strip())  # a postal address; the suppression list holds none
     return not is_suppressed(channel=channel, address=address, purpose=purpose)
+
+
+def may_send_many(*, channel: str, purpose: str, recipients: Sequence[tuple[Any, str]]) -> set[Any]:
+    """``may_send`` for a batch of ``(contact key, address)`` pairs in two queries (a campaign's
+    send loop): the keys of the contacts that may be sent to. Pass at most a few thousand at once."""
+    if channel not in ConsentChannel.values or purpose not in ConsentPurpose.values or not recipients:
+        return set()
+    granted = set(
+        Consent.objects.filter(
+            contact_id__in=[pk for pk, _address in recipients],
+            channel=channel,
+            purpose=purpose,
+            state=ConsentState.GRANTED,
+        ).values_list("contact_id", flat=True)
+    )
+    if channel == ConsentChannel.LETTER:
+        return {pk for pk, address in recipients if pk in granted and (address or "").strip()}
+    normalized: dict[Any, str] = {}
+    for pk, address in recipients:
+        if pk in granted:
+            try:
+                normalized[pk] = normalize_address(channel=channel, address=address)
+            except ValidationError:
+                continue  # not an address: never sent to
+    blocked = set(
+        Suppression.objects.filter(
+            channel=channel, address__in=set(normalized.values()), purpose__in=("", purpose)
+        ).values_list("address", flat=True)
+    )
+    return {pk for pk, address in normalized.items() if address not in blocked}
 
 
 @transaction.atomic
@@ -116,14 +144,19 @@ def suppress(
     existing = Suppression.objects.filter(channel=channel, address=normalized, purpose=purpose).first()
     if existing is not None:
         return existing
-    row = Suppression.objects.create(
-        channel=channel,
-        address=normalized,
-        purpose=purpose,
-        reason=reason,
-        source=(source or "")[:200],
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
+    try:
+        with transaction.atomic():
+            row = Suppression.objects.create(
+                channel=channel,
+                address=normalized,
+                purpose=purpose,
+                reason=reason,
+                source=(source or "")[:200],
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        # Listed at the same moment (a bounce and a complaint together): that row stands.
+        return Suppression.objects.get(channel=channel, address=normalized, purpose=purpose)
     changes.record_create(actor=actor, obj=row)
     emit(
         AddressSuppressed(channel=channel, address=normalized, purpose=purpose, reason=reason),
@@ -273,7 +306,12 @@ def _write(
     else:
         consent.withdrawn_at = now
     if new:
-        consent.save()
+        try:
+            with transaction.atomic():
+                consent.save()
+        except IntegrityError:
+            # Recorded at the same moment by someone else (the unique contact, channel, purpose).
+            raise Conflict(current_version=1) from None
         changes.record_create(actor=actor, obj=consent)
     else:
         consent.version += 1
@@ -425,9 +463,7 @@ def record_import(
     return done
 
 
-# --- double opt-in ------------------------------------------------------------------------------------
-
-CONFIRM_SALT = "accord.marketing.consent.confirm"
+# --- links in e-mails ------------------------------------------------------------------------------
 
 
 class BadLink(Exception):
@@ -438,130 +474,58 @@ class BadLink(Exception):
         super().__init__(message)
 
 
-def confirmation_token(consent: Consent) -> str:
-    """The signed key of the confirmation link: the consent and the version it was asked at, so a
-    link stops working once the consent changed again (withdrawn, asked anew)."""
-    return signing.dumps({"c": str(consent.pk), "v": consent.version}, salt=CONFIRM_SALT)
-
-
 def absolute_url(path: str) -> str:
+    """``path`` on the address people reach Accord at from outside (links in e-mails)."""
     return f"{settings.ACCORD_BASE_URL}{path}"
 
 
+# --- merged contacts ----------------------------------------------------------------------------------
+
+
 @transaction.atomic
-def request_confirmation(
-    *,
-    actor: User | None,
-    contact: Contact,
-    purpose: str,
-    proof: Proof,
-    channel: str = ConsentChannel.EMAIL,
-) -> Consent:
-    """E-mail consent given online: the consent waits (``pending``, nothing marketing goes out)
-    until the person follows the signed link mailed to the contact's address, which works
-    ``ACCORD_CONSENT_CONFIRM_DAYS`` days. A consent already granted stays as it is."""
-    _check_choice(channel, purpose)
-    if channel != ConsentChannel.EMAIL:
-        raise ValidationError({"channel": [_("Only e-mail consent is confirmed by e-mail.")]})
-    proof = _check_proof(proof, giving=True)
-    _authorize(actor, contact)
-    if not contact.primary_email:
-        raise ValidationError({"channel": [_("The contact has no e-mail address to confirm.")]})
-    current = Consent.objects.filter(contact=contact, channel=channel, purpose=purpose).first()
-    if current is not None and current.state == ConsentState.GRANTED:
-        return current
-    consent = _write(
-        actor=actor,
-        contact=contact,
-        channel=channel,
-        purpose=purpose,
-        state=ConsentState.PENDING,
-        action=ConsentAction.REQUESTED,
-        proof=proof,
-        version=None,
-    )
-    _queue_confirmation(actor=actor, contact=contact, consent=consent)
-    return consent
-
-
-def _queue_confirmation(*, actor: User | None, contact: Contact, consent: Consent) -> None:
-    from accord.messaging.services import queue_message
-    from accord.people.selectors import customer_language
-
-    language = customer_language(contact=contact)
-    link = absolute_url(reverse("marketing:confirm", args=[confirmation_token(consent)]))
-    days = settings.ACCORD_CONSENT_CONFIRM_DAYS
-    with translation.override(language):
-        purpose = ConsentPurpose(consent.purpose).label
-        subject = _("Please confirm your subscription: %(purpose)s") % {"purpose": purpose}
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,") % {"name": contact.full_name},
-                _("you asked to receive %(purpose)s by e-mail. You agreed to this text:")
-                % {"purpose": str(purpose).lower()},
-                consent.text,
-                _("To confirm, open this link (it works for %(days)s days):") % {"days": days},
-                link,
-                _("If it was not you, ignore this e-mail: you will receive nothing."),
-            ]
+def reconcile_after_merge(*, contact: Contact) -> list[Consent]:
+    """After duplicates were merged into ``contact``, their consent history is the contact's, but
+    a merge keeps one consent row per channel and purpose (the survivor's). The latest change on
+    record decides each one: a duplicate's later withdrawal wins over the survivor's older grant,
+    and the other way round. Returns the consents changed."""
+    changed: list[Consent] = []
+    latest: dict[tuple[str, str], ConsentEvent] = {}
+    for event in ConsentEvent.objects.filter(contact=contact).order_by("at", "id"):
+        latest[(event.channel, event.purpose)] = event
+    for (channel, purpose), event in latest.items():
+        consent, new = _locked(contact, channel, purpose)
+        ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose, consent__isnull=True).update(
+            consent=consent if not new else None
         )
-    queue_message(
-        actor=actor,
-        channel="email",
-        to=contact.primary_email,
-        subject=subject,
-        body=body,
-        idempotency_key=f"consent-confirm:{consent.pk}:{consent.version}",
-        kind="consent_confirmation",
-        language=language,
-        contact=contact,
-        related=consent,
-    )
-
-
-def read_confirmation(token: str) -> Consent:
-    """The pending consent a confirmation link is for; ``BadLink`` when the link is forged,
-    expired or no longer matches the consent."""
-    max_age = datetime.timedelta(days=settings.ACCORD_CONSENT_CONFIRM_DAYS)
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise BadLink(_("This confirmation link has expired. Please subscribe again.")) from None
-    except signing.BadSignature:
-        raise BadLink(_("This confirmation link is not valid.")) from None
-    try:
-        consent_id = uuid.UUID(str(data["c"]))
-    except (TypeError, KeyError, ValueError):
-        raise BadLink(_("This confirmation link is not valid.")) from None
-    consent = Consent.objects.select_related("contact").filter(pk=consent_id).first()
-    if consent is None or consent.version != data.get("v") or consent.state != ConsentState.PENDING:
-        if consent is not None and consent.state == ConsentState.GRANTED:
-            return consent
-        raise BadLink(_("This confirmation link is no longer valid."))
-    return consent
-
-
-@transaction.atomic
-def confirm(*, token: str, ip_address: str | None = None) -> Consent:
-    """The person followed the confirmation link: the pending consent is granted, with the text
-    they were shown when they asked. Following it twice changes nothing the second time."""
-    consent = read_confirmation(token)
-    if consent.state == ConsentState.GRANTED:
-        return consent
-    proof = _check_proof(
-        Proof(method=ConsentMethod.DOUBLE_OPT_IN, text=consent.text, source=consent.source, ip_address=ip_address),
-        giving=False,
-    )
-    confirmed = _write(
-        actor=None,
-        contact=consent.contact,
-        channel=consent.channel,
-        purpose=consent.purpose,
-        state=ConsentState.GRANTED,
-        action=ConsentAction.CONFIRMED,
-        proof=proof,
-        version=consent.version,
-        recorded_by=consent.recorded_by,
-    )
-    _lift_unsubscribe(actor=None, contact=consent.contact, channel=consent.channel, purpose=consent.purpose)
-    return confirmed
+        if not new and consent.state == event.state and consent.method == event.method and consent.text == event.text:
+            continue
+        before = None if new else changes.snapshot(consent)
+        consent.state = event.state
+        consent.method, consent.text, consent.source = event.method, event.text, event.source
+        consent.ip_address, consent.recorded_by_id = event.ip_address, event.recorded_by_id
+        if event.state == ConsentState.WITHDRAWN:
+            consent.withdrawn_at = event.at
+        else:
+            consent.given_at, consent.withdrawn_at = event.at, None
+        if new:
+            consent.save()
+            changes.record_create(actor=None, obj=consent)
+            ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose).update(consent=consent)
+        else:
+            consent.version += 1
+            consent.save()
+            assert before is not None
+            changes.record_update(actor=None, obj=consent, before=before)
+        emit(
+            ConsentChanged(
+                contact_id=contact.pk,
+                channel=channel,
+                purpose=purpose,
+                action=event.action,
+                state=event.state,
+                method=event.method,
+            ),
+            obj=consent,
+        )
+        changed.append(consent)
+    return changed

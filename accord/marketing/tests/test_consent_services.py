@@ -190,3 +190,22 @@ def test_a_suppression_needs_a_real_address(marketer):
     with pytest.raises(ValidationError) as caught:
         suppress(actor=marketer, channel="sms", address="12", reason="manual")
     assert set(caught.value.message_dict) == {"address"}
+
+
+def test_merging_duplicates_keeps_their_history_and_the_latest_change_wins(owner, contact, make_contact, dispatch):
+    from accord.people.merging import merge_contacts
+
+    duplicate = make_contact(owner, first_name="Zofia", last_name="G.", emails=[{"email": "zofia@zolta.example"}])
+    give(actor=owner, contact=contact, channel="email", purpose="offers", proof=Proof(method="paper", text="Yes"))
+    give(actor=owner, contact=duplicate, channel="email", purpose="offers", proof=Proof(method="form", text="Yes"))
+    withdraw(actor=owner, contact=duplicate, channel="email", purpose="offers", proof=Proof(method="phone"))
+    give(actor=owner, contact=duplicate, channel="sms", purpose="greetings", proof=Proof(method="paper", text="SMS"))
+
+    merge_contacts(actor=owner, survivor=contact, duplicates=[duplicate])
+    dispatch()
+
+    states = dict(Consent.objects.filter(contact=contact).values_list("channel", "state"))
+    assert states == {"email": "withdrawn", "sms": "granted"}  # the duplicate's later withdrawal wins
+    assert ConsentEvent.objects.filter(contact=contact).count() == 4  # nothing of the proof is lost
+    assert not ConsentEvent.objects.filter(consent__isnull=True).exists()
+    assert not may_send(contact=contact, channel="email", purpose="offers", address="zofia@zolta.example")

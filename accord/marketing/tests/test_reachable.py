@@ -110,3 +110,25 @@ def test_suppressed_address_never_passes_may_send_even_with_consent(owner: Any, 
     assert not may_send(contact=contact, channel="email", purpose="newsletter", address="Ewa@Example.com")
     assert not Contact.objects.filter(reachable_q(channel="email", purpose="newsletter")).exists()
     assert Suppression.objects.get().address == "ewa@example.com"
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+@pytest.mark.parametrize("purpose", ["newsletter", "offers"])
+def test_may_send_many_agrees_with_may_send_in_two_queries(
+    mixed: list[Any], channel: str, purpose: str, django_assert_num_queries: Any
+) -> None:
+    from accord.marketing.services import may_send_many
+
+    field = "primary_email" if channel == "email" else "primary_phone"
+    recipients = [(c.pk, getattr(c, field)) for c in mixed]
+    one_by_one = {
+        pk
+        for pk, address in recipients
+        if may_send(contact=Contact(pk=pk), channel=channel, purpose=purpose, address=address)
+    }
+
+    with django_assert_num_queries(2):
+        batch = may_send_many(channel=channel, purpose=purpose, recipients=recipients)
+
+    assert batch == one_by_one
+    assert batch == expected(channel, purpose)

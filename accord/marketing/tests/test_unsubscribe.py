@@ -135,3 +135,11 @@ def test_the_headers_use_the_public_address_of_the_site(contact, settings):
 
     assert headers["List-Unsubscribe"].startswith("<https://accord.firma.pl/marketing/u/")
     assert headers["List-Unsubscribe-Post"] == ONE_CLICK
+
+
+def test_the_page_speaks_the_recipients_language(contact):
+    token = unsubscribe_token(contact=contact, channel="email", purpose="newsletter")
+
+    html = Client().get(f"/marketing/u/{token}/", headers={"Accept-Language": "en"}).content.decode()
+
+    assert 'lang="pl"' in html  # Zofia reads Polish, whatever the browser asks for

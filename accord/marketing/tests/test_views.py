@@ -132,3 +132,32 @@ def test_other_users_cannot_reach_the_suppression_list(login, owner):
     )
     assert "Suppression list" not in client.get(reverse("people:contact-list")).content.decode()
     assert not Suppression.objects.exists()
+
+
+def test_the_consent_panel_reads_a_fixed_number_of_queries(rf, owner, contact, django_assert_num_queries):
+    from accord.marketing.views.consent import consent_context
+
+    for purpose in ("newsletter", "offers", "greetings"):
+        give(actor=owner, contact=contact, channel="email", purpose=purpose, proof=Proof(method="paper", text="Yes"))
+    request = rf.get("/")
+    request.user = owner
+
+    with django_assert_num_queries(2):  # the consents, the history (users joined in)
+        context = consent_context(request, contact)
+        rendered = [(c.state, c.consent.recorded_by if c.consent else None) for c in context["grid"]]
+        _ = [(e.action, e.recorded_by) for e in context["history"]]
+
+    assert [s for s, _u in rendered].count("granted") == 3
+
+
+def test_asking_to_confirm_works_for_e_mail_only(login, owner, contact, smtp):
+    client = login(owner)
+    data = {"action": "request", "purpose": "newsletter", "method": "phone", "text": "Newsletter by e-mail?"}
+
+    refused = client.post(change_url(contact), {**data, "channel": "sms"}, headers=HX)
+    asked = client.post(change_url(contact), {**data, "channel": "email"}, headers=HX)
+
+    assert refused.status_code == 422
+    assert "Only e-mail consent is confirmed by e-mail." in refused.content.decode()
+    assert asked.status_code == 200
+    assert list(Consent.objects.values_list("channel", "state")) == [("email", "pending")]

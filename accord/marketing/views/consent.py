@@ -25,6 +25,7 @@ from accord.core.requests import AuthedRequest
 from accord.marketing.forms import ConsentChangeForm, SuppressionForm
 from accord.marketing.models import ConsentChannel, SuppressionReason
 from accord.marketing.selectors import consent as selectors
+from accord.marketing.services import confirmation
 from accord.marketing.services import consent as services
 from accord.people.models import Contact
 
@@ -80,9 +81,9 @@ def consent_change(request: AuthedRequest, pk: Any) -> HttpResponse:
                     version=data["version"],
                 )
             else:
-                if data["channel"] != ConsentChannel.EMAIL:
-                    raise ValidationError({"channel": [_("Only e-mail consent is confirmed by e-mail.")]})
-                services.request_confirmation(actor=request.user, contact=contact, purpose=data["purpose"], proof=proof)
+                confirmation.request_confirmation(
+                    actor=request.user, contact=contact, channel=data["channel"], purpose=data["purpose"], proof=proof
+                )
         except Conflict as exc:
             form.add_error(None, exc.message)
             status = 409

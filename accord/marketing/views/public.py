@@ -11,12 +11,16 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from accord.core.errors import Conflict
 from accord.marketing.models import ConsentChannel, ConsentPurpose
-from accord.marketing.services.consent import BadLink, confirm, read_confirmation
+from accord.marketing.services.confirmation import confirm, read_confirmation
+from accord.marketing.services.consent import BadLink
 from accord.marketing.services.unsubscribe import UnsubscribeLink, read_unsubscribe, unsubscribe
+from accord.people.models import Contact
+from accord.people.selectors import customer_language
 
 
 def _client_address(request: HttpRequest) -> str | None:
@@ -29,8 +33,14 @@ def _client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    response = render(request, "marketing/public.html", context, status=status)
+def _page(
+    request: HttpRequest, context: dict[str, Any], status: int = 200, contact: Contact | None = None
+) -> HttpResponse:
+    """The page in the recipient's language (the one their e-mails are written in) when the link
+    names them, else in the browser's."""
+    language = customer_language(contact=contact) if contact is not None else translation.get_language()
+    with translation.override(language):
+        response = render(request, "marketing/public.html", context, status=status)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to anything the page links to
     return response
@@ -50,15 +60,13 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
             unsubscribe(token=token, ip_address=_client_address(request))
         except BadLink as exc:
             return _page(request, {"kind": "bad", "message": exc.message}, status=400)
-        return _page(request, {"kind": "unsubscribed", **_labels(link)})
-    return _page(request, {"kind": "unsubscribe", **_labels(link)})
+        return _page(request, {"kind": "unsubscribed", **_labels(link)}, contact=link.contact)
+    return _page(request, {"kind": "unsubscribe", **_labels(link)}, contact=link.contact)
 
 
-def _labels(link: UnsubscribeLink) -> dict[str, str]:
-    return {
-        "purpose": str(ConsentPurpose(link.purpose).label),
-        "channel": str(ConsentChannel(link.channel).label).lower(),
-    }
+def _labels(link: UnsubscribeLink) -> dict[str, Any]:
+    # Lazy: translated when the page is rendered, in the recipient's language.
+    return {"purpose": ConsentPurpose(link.purpose).label, "channel": ConsentChannel(link.channel).label}
 
 
 def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -75,5 +83,5 @@ def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             consent = read_confirmation(token)  # confirmed by a second click at the same moment
         except BadLink as exc:
             return _page(request, {"kind": "bad", "message": exc.message}, status=400)
-        return _page(request, {"kind": "confirmed", "consent": consent})
-    return _page(request, {"kind": "confirm", "consent": consent, "token": token})
+        return _page(request, {"kind": "confirmed", "consent": consent}, contact=consent.contact)
+    return _page(request, {"kind": "confirm", "consent": consent, "token": token}, contact=consent.contact)

@@ -114,3 +114,20 @@ def test_a_complaint_keeps_the_state_and_emits_an_event(owner, customer, smtp):
     payload = _payload("messaging.message.complained")
     assert isinstance(payload, MessageComplained)
     assert (payload.to_address, payload.reason) == ("zofia@zolta.example", "abuse report")
+
+
+def test_a_providers_complaint_report_is_recorded(owner, customer, smtp):
+    from anymail.signals import AnymailTrackingEvent, tracking
+
+    message = queue_message(actor=owner, channel="email", to="zofia@zolta.example", subject="S", idempotency_key="k")
+    deliver_due()
+
+    tracking.send(
+        sender=object,
+        event=AnymailTrackingEvent(event_type="complained", metadata={"accord_message": str(message.pk)}),
+        esp_name="Mailgun",
+    )
+
+    payload = _payload("messaging.message.complained")
+    assert isinstance(payload, MessageComplained)
+    assert (payload.to_address, payload.reason) == ("zofia@zolta.example", "Mailgun: complained")
