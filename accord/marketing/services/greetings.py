@@ -32,6 +32,7 @@ from accord.marketing import greeting_texts, holidays_calendar, zones
 from accord.marketing.events import GreetingsSent
 from accord.marketing.models import Greeting, GreetingChannel, GreetingRule, Occasion
 from accord.marketing.selectors import greetings as selectors
+from accord.marketing.services.consent import may_send_many
 
 if TYPE_CHECKING:
     from accord.identity.models import User
@@ -303,9 +304,17 @@ def _greet(batch: selectors.Batch, chunk: Sequence[Any], now: datetime.datetime,
                 contact_id__in=[c.pk for c in chunk], occasion_key=batch.key, year=year
             ).values_list("contact_id", flat=True)
         )
+        # The last gate, as every marketing send has it: consent withdrawn since the search, or
+        # an address on the suppression list in another spelling, and the contact is left out.
+        email = rule.channel == GreetingChannel.EMAIL
+        allowed = may_send_many(
+            channel=rule.channel,
+            purpose="greetings",
+            recipients=[(c.pk, c.primary_email if email else c.primary_phone) for c in chunk if c.pk not in done],
+        )
         items: list[tuple[Contact, Any]] = []
         for contact in chunk:
-            if contact.pk in done:
+            if contact.pk in done or contact.pk not in allowed:
                 continue
             made = _outgoing(batch, contact)
             if made is None:

@@ -240,3 +240,16 @@ def test_dry_run_counts_and_writes_nothing(owner: Any, make_contact: Any) -> Non
     assert report.greeted == {"birthday": 1}
     assert not Greeting.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_a_suppressed_address_is_not_greeted_whatever_its_spelling(owner: Any, make_contact: Any) -> None:
+    from accord.marketing.services.consent import suppress
+
+    enable_only("birthday")
+    zofia = _contact(make_contact, owner, first_name="Zofia", birthday=datetime.date(1980, 3, 14))
+    _contact(make_contact, owner, first_name="Ewa", birthday=datetime.date(1980, 3, 14))
+    suppress(actor=None, channel="email", address=zofia.primary_email.upper(), reason="complained")
+
+    greetings.run(now=at("Europe/Warsaw", 2026, 3, 14, 9, 0))
+
+    assert list(Message.objects.values_list("contact__first_name", flat=True)) == ["Ewa"]
