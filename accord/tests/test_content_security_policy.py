@@ -28,6 +28,12 @@ pytestmark = pytest.mark.usefixtures("private_files")
 # JSON, actions that only take POST, redirects); their answers are checked for the header only. A
 # new screen is checked as a page unless it is listed here.
 NOT_PAGES = {
+    "greeting-rule-delete",
+    # Marketing's consent routes: a form's POST, and the public pages of a signed link ("x" is none).
+    "consent-change",
+    "suppression-remove",
+    "confirm",
+    "unsubscribe",
     "access-role-delete",
     "access-team-delete",
     "access-territory-delete",
@@ -343,6 +349,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
 
     imported = import_statement(actor=admin_user, content=mt940([Booking("1.00", "x")]), file_name="a.sta")
     ids["bank_statement"] = imported.statements[0].pk
+    from accord.marketing.models import GreetingRule
+
+    ids["greeting_rule"] = GreetingRule.objects.order_by("created_at").first().pk
     ids["bank_line"] = imported.statements[0].lines.get().pk
     return ids
 
@@ -390,6 +399,9 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "print-letter": "letter",
         "bank-statement": "bank_statement",
         "bank-line": "bank_line",
+        "greeting-rule": "greeting_rule",
+        "consent-": "contact",
+        "suppression-": "contact",  # any id: the route only takes POST
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
