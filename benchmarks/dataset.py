@@ -271,6 +271,7 @@ CONTACT_COLUMNS = [
     "primary_phone",
     "external_id",
     "search_text",
+    "birthday",
 ]
 INTERACTION_COLUMNS = [
     "id",
@@ -299,6 +300,10 @@ def _contacts(
     owners: list[tuple[uuid.UUID, uuid.UUID]] = []
     heavy: uuid.UUID | None = None
     sources = ["manual", "import", "web_form", "referral", "campaign"]
+    # Birthdays (four contacts in five have one, born 1950-2004, 29 February included) come from a
+    # generator of their own: the names, owners and companies drawn from ``rng`` stay as they were.
+    birthdays = random.Random(f"birthdays:{total}")
+    born = [datetime.date(1950, 1, 1) + datetime.timedelta(days=d) for d in range(0, 20089)]
     for chunk in _chunks(total):
         contacts, emails, phones, links, tagged = [], [], [], [], []
         for i in chunk:
@@ -330,6 +335,7 @@ def _contacts(
                     phone,
                     external,
                     text,
+                    birthdays.choice(born) if birthdays.random() < 0.8 else None,
                 )
             )
             emails.append((uuid7(), pk, email))

@@ -22,6 +22,7 @@ from benchmarks.workloads import (
     api_endpoints,
     campaign,
     collections,
+    greetings,
     load,
     mass,
     outbox,
@@ -50,6 +51,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "C3": outbox.c3_outbox,
     "M1": segments.m1_segments,
     "M2": campaign.m2_campaign_send,
+    "G1": greetings.g1_greetings_run,
 }
 
 

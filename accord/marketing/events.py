@@ -39,3 +39,13 @@ class AddressUnsuppressed(EventPayload):
     address: str
     purpose: str
     reason: str
+
+
+class GreetingsSent(EventPayload):
+    """A greetings run queued these greetings (``ids``: the greetings' keys) for one rule."""
+
+    name = "marketing.greetings.sent"
+    rule_id: uuid.UUID
+    occasion_key: str
+    count: int
+    ids: list[uuid.UUID]

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import consent, public, segments
+from accord.marketing.views import consent, greetings, public, segments
 
 app_name = "marketing"
 
@@ -25,6 +25,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         segments.member_remove,
         name="segment-member-remove",
     ),
+    path("greetings/", greetings.greetings_home, name="greetings"),
+    path("greetings/rules/new/", greetings.rule_edit, name="greeting-rule-new"),
+    path("greetings/rules/<uuid:pk>/", greetings.rule_edit, name="greeting-rule-edit"),
+    path("greetings/rules/<uuid:pk>/delete/", greetings.rule_delete, name="greeting-rule-delete"),
     path("contacts/<uuid:pk>/consent/", consent.consent_change, name="consent-change"),
     path("contacts/<uuid:pk>/consent/history/", consent.consent_history, name="consent-history"),
     path("suppressions/", consent.suppression_list, name="suppression-list"),

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "invoice-export",
     "order-export",
     "payment-export",
+    "greeting-rule-delete",
     "access-role-delete",
     "access-team-delete",
     "access-territory-delete",
@@ -360,6 +361,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
 
     imported = import_statement(actor=admin_user, content=mt940([Booking("1.00", "x")]), file_name="a.sta")
     ids["bank_statement"] = imported.statements[0].pk
+    from accord.marketing.models import GreetingRule
+
+    ids["greeting_rule"] = GreetingRule.objects.order_by("created_at").first().pk
     ids["bank_line"] = imported.statements[0].lines.get().pk
     from accord.marketing.services import consent, segments
 
@@ -416,6 +420,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "segment": "segment",
         "consent": "contact",
         "suppression": "suppression",
+        "greeting-rule": "greeting_rule",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

@@ -11,6 +11,7 @@ from accord.marketing.models.consent import (
     Suppression,
     SuppressionReason,
 )
+from accord.marketing.models.greetings import Greeting, GreetingChannel, GreetingRule, Occasion
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
@@ -21,6 +22,10 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "Greeting",
+    "GreetingChannel",
+    "GreetingRule",
+    "Occasion",
     "Segment",
     "SegmentKind",
     "SegmentMember",

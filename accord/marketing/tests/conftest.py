@@ -71,3 +71,13 @@ def world(owner: Any, outsider: Any, admin_user: Any, make_contact: Any, make_co
     from accord.marketing.tests.segment_world import build_world
 
     return build_world(owner, outsider, admin_user, make_contact, make_company)
+
+
+@pytest.fixture(autouse=True)
+def _greeting_rules(request: pytest.FixtureRequest) -> None:
+    """A test that flushed the database (a transactional one) took the default greeting rules
+    with it; put them back."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        from accord.marketing.greeting_texts import ensure_default_rules
+
+        ensure_default_rules()
