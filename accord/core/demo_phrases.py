@@ -34,6 +34,49 @@ NOTES = [
 
 # English -> {language: the same in it}.
 PHRASES: dict[str, dict[str, str]] = {
+    # --- marketing: the demo's segments ---
+    "Polish speakers not contacted for 90 days": {
+        "pl": "Polskojęzyczni bez kontaktu od 90 dni",
+        "lt": "Lenkiškai kalbantys, su kuriais nebendrauta 90 dienų",
+        "ro": "Vorbitori de poloneză fără contact de 90 de zile",
+        "ru": "Польскоязычные без контакта 90 дней",
+    },
+    "Win-back e-mail: Polish speakers who have heard nothing from us for three months.": {
+        "pl": "E-mail „wracamy”: klienci mówiący po polsku, którzy od trzech miesięcy nic od nas nie usłyszeli.",
+        "lt": "Susigrąžinimo laiškas: lenkiškai kalbantys klientai, kurie tris mėnesius nieko iš mūsų negirdėjo.",
+        "ro": "E-mail de recâștigare: clienți vorbitori de poloneză care nu au mai auzit de noi de trei luni.",
+        "ru": "Письмо для возврата: польскоязычные клиенты, от которых мы три месяца ничего не слышали.",
+    },
+    "Newsletter readers with an open deal": {
+        "pl": "Czytelnicy newslettera z otwartą szansą",
+        "lt": "Naujienlaiškio skaitytojai su atviru sandoriu",
+        "ro": "Cititori ai newsletterului cu o oportunitate deschisă",
+        "ru": "Читатели рассылки с открытой сделкой",
+    },
+    "Everyone who agreed to the newsletter by e-mail and is talking to sales right now.": {
+        "pl": "Wszyscy, którzy zgodzili się na newsletter e-mailem i właśnie rozmawiają z działem sprzedaży.",
+        "lt": "Visi, sutikę gauti naujienlaiškį el. paštu ir šiuo metu bendraujantys su pardavimų skyriumi.",
+        "ro": "Toți cei care au acceptat newsletterul prin e-mail și discută acum cu vânzările.",
+        "ru": "Все, кто согласился на рассылку по e-mail и сейчас общается с отделом продаж.",
+    },
+    "Repeat buyers and recent wins": {
+        "pl": "Powracający klienci i niedawne wygrane",
+        "lt": "Pakartotiniai pirkėjai ir neseniai laimėti sandoriai",
+        "ro": "Clienți fideli și câștiguri recente",
+        "ru": "Повторные покупатели и недавние победы",
+    },
+    "Customers for the follow-up offer: bought this year, or a deal won lately.": {
+        "pl": "Klienci na ofertę uzupełniającą: kupili w tym roku albo niedawno wygrana szansa.",
+        "lt": "Klientai tolesniam pasiūlymui: pirko šiais metais arba neseniai laimėtas sandoris.",
+        "ro": "Clienți pentru oferta următoare: au cumpărat anul acesta sau o oportunitate câștigată recent.",
+        "ru": "Клиенты для следующего предложения: покупали в этом году или недавно выиграна сделка.",
+    },
+    "Win-back list, December": {
+        "pl": "Lista „wracamy”, grudzień",
+        "lt": "Susigrąžinimo sąrašas, gruodis",
+        "ro": "Listă de recâștigare, decembrie",
+        "ru": "Список для возврата, декабрь",
+    },
     # --- interaction subjects, by channel ---
     "Follow-up call": {
         "pl": "Rozmowa kontrolna",

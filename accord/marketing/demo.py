@@ -76,3 +76,7 @@ def generate(ctx: DemoContext) -> None:
         f"  marketing: {GreetingRule.objects.count()} greeting rules on, {len(changed)} founding dates, "
         f"{len(consents)} consents to greetings"
     )
+
+    from accord.marketing import demo_segments
+
+    demo_segments.generate(ctx)
