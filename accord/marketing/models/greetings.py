@@ -35,6 +35,16 @@ def default_send_at() -> datetime.time:
     return datetime.time(9, 0)
 
 
+# The default rules' names in the reader's language; a rule an administrator renamed keeps its own.
+DEFAULT_RULE_NAMES = {
+    "Birthday wishes": _("Birthday wishes"),
+    "Name-day wishes": _("Name-day wishes"),
+    "New Year and Christmas": _("New Year and Christmas"),
+    "Company anniversary": _("Company anniversary"),
+    "Customer anniversary": _("Customer anniversary"),
+}
+
+
 class GreetingRule(BaseModel):
     """What is greeted, how and when: an occasion, a channel, the texts per language (``texts``:
     ``{"pl": {"subject": ..., "body": ...}, ...}``) and the contact's local time to send at."""
@@ -53,6 +63,11 @@ class GreetingRule(BaseModel):
         ordering = ["occasion", "name"]
         verbose_name = _("greeting rule")
         verbose_name_plural = _("greeting rules")
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language when it is a default rule's, as it is otherwise."""
+        return str(DEFAULT_RULE_NAMES.get(self.name, self.name))
 
     def __str__(self) -> str:
         return self.name

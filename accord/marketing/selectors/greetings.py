@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accord.core import access
 from accord.marketing import holidays_calendar, namedays, zones
@@ -347,7 +347,9 @@ class _Counts:
             count = sum(self.countries.get(country, 0) for country in having)
             if settings.DEFAULT_COUNTRY.upper() in having:
                 count += self.countries.get("", 0)
-            found.append((name, count))
+            # Named in the reader's language, as the installation's country (or another having it) calls it.
+            country = settings.DEFAULT_COUNTRY.upper() if settings.DEFAULT_COUNTRY.upper() in having else min(having)
+            found.append((holidays_calendar.local_name(name, day, country, translation.get_language() or ""), count))
         return found
 
 
