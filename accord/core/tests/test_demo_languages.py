@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accord.activities import demo as activities_demo
 from accord.core.demo_phrases import BODIES, NOTES, PHRASES, say
 from accord.core.demos import DEMO_PASSWORD, DemoContext
+from accord.marketing import demo_segments
 from accord.sales import demo as sales_demo
 
 OTHER_LANGUAGES = ("pl", "lt", "ro", "ru")
@@ -22,6 +23,7 @@ def _english_phrases() -> set[str]:
     phrases |= set(activities_demo.TASKS) | set(BODIES) | set(NOTES)
     phrases |= set(sales_demo.DEAL_NAMES) | set(sales_demo.NEXT_STEPS) | {m for m in sales_demo.LEAD_MESSAGES if m}
     phrases |= {text for texts in sales_demo.FOLLOW_UPS.values() for text in texts}
+    phrases |= demo_segments.phrases()
     return phrases | {"Decision maker", "Buyer", "User"}
 
 
