@@ -1,5 +1,15 @@
 """Marketing's records. Each part of marketing keeps its models in its own module here, imported below."""
 
+from accord.marketing.models.campaigns import (
+    AbMetric,
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientState,
+    SkipReason,
+    Variant,
+)
 from accord.marketing.models.consent import (
     Consent,
     ConsentAction,
@@ -14,6 +24,11 @@ from accord.marketing.models.consent import (
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
+    "AbMetric",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignRecipient",
+    "CampaignStatus",
     "Consent",
     "ConsentAction",
     "ConsentChannel",
@@ -21,9 +36,12 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "RecipientState",
     "Segment",
     "SegmentKind",
     "SegmentMember",
+    "SkipReason",
     "Suppression",
     "SuppressionReason",
+    "Variant",
 ]
