@@ -17,6 +17,7 @@ from accord.core import access, idempotency
 from accord.core.api import ERRORS, PageOut, StrictSchema, expected_version, list_parameters, list_query
 from accord.core.requests import AuthedRequest
 from accord.marketing.selectors import campaigns as selectors
+from accord.marketing.selectors.segments import visible_contacts
 from accord.marketing.services import campaigns as services
 from accord.people.models import Contact
 
@@ -156,7 +157,7 @@ def _data(payload: Any) -> dict[str, Any]:
 def _contact(request: HttpRequest, pk: uuid.UUID | None) -> Contact | None:
     if pk is None:
         return None
-    return access.get_visible(request.user, Contact.objects.all(), pk=pk)
+    return access.get_visible(request.user, visible_contacts(request.user), pk=pk)
 
 
 @router.get(
