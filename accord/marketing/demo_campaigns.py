@@ -104,7 +104,7 @@ def generate(ctx: DemoContext) -> None:
     for row in rows:
         roll = rng.random()
         if roll < 0.03:
-            Message.objects.filter(pk=row.message_id).update(state="bounced", error="550 5.1.1 No such user")
+            Message.objects.filter(pk=str(row.message_id)).update(state="bounced", error="550 5.1.1 No such user")
             continue
         if row.opened_at is None and rng.random() < 0.35:
             for _ in range(rng.choice((1, 1, 2, 3))):

@@ -224,5 +224,18 @@ def _timeline(campaign: Campaign) -> list[dict[str, Any]]:
     return [hours[h] for h in sorted(hours)][: 24 * 14]
 
 
+def may_cancel(campaign: Campaign) -> bool:
+    """Whether cancelling still changes something: it has not gone out, or some of its
+    messages (a throttled campaign's) still wait in the outbox."""
+    if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.SENDING):
+        return True
+    if campaign.status != CampaignStatus.SENT:
+        return False
+    from accord.messaging.models import Message
+
+    queued = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False).values("message_id")
+    return Message.objects.filter(pk__in=queued, state="queued").exists()
+
+
 def recipients_of(campaign: Campaign) -> QuerySet[CampaignRecipient]:
     return CampaignRecipient.objects.filter(campaign=campaign).select_related("contact", "message")

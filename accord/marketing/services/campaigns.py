@@ -60,7 +60,7 @@ from accord.marketing.models import (
 from accord.marketing.selectors.consent import ADDRESS_FIELD, reachable_q
 from accord.marketing.services import campaign_content as content
 from accord.marketing.services.consent import is_suppressed, normalize_address
-from accord.marketing.services.unsubscribe import unsubscribe_headers, unsubscribe_url
+from accord.marketing.services.unsubscribe import unsubscribe_token, unsubscribe_url
 from accord.messaging.models import Message, MessageContent
 from accord.messaging.services.outbox import Outgoing, queue_many, queue_message
 from accord.messaging.services.templates import Renderer
@@ -645,22 +645,22 @@ def queue_chunk(campaign_id: Any) -> int:
         interval = datetime.timedelta(hours=1) / campaign.throttle_per_hour if campaign.throttle_per_hour else None
         start = max(campaign.throttle_next_at or now, now) if interval else now
         items: list[Outgoing] = []
+        before, after = content.url_around("marketing:unsubscribe")
         for i, row in enumerate(rows):
             contact = row.contact
-            headers = unsubscribe_headers(
+            # unsubscribe_headers(), with the URL around the token made once
+            token = unsubscribe_token(
                 contact=contact, channel=campaign.channel, purpose=campaign.purpose, ref=ref(campaign)
             )
+            unsubscribe = f"{before}{token}{after}"
+            headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
             variables = content.personal_fields(
                 contact,
                 company_name=companies.get(contact.pk, ""),
                 city=cities.get(contact.pk, ""),
                 custom_fields=campaign.custom_fields,
             )
-            variables.update(
-                content.tracking_variables(
-                    campaign, recipient_id=row.pk, unsubscribe_url=headers["List-Unsubscribe"][1:-1]
-                )
-            )
+            variables.update(content.tracking_variables(campaign, recipient_id=row.pk, unsubscribe_url=unsubscribe))
             subject = ""
             if campaign.channel == CampaignChannel.EMAIL:
                 subject = _render_subject(
@@ -699,9 +699,11 @@ def queue_chunk(campaign_id: Any) -> int:
             rows = [rows[i] for i in keep]
             items = [items[i] for i in keep]
             messages = queue_many(actor=campaign.launched_by, items=items) if items else []
-        for row, message in zip(rows, messages, strict=True):
-            row.state, row.message_id, row.queued_at = RecipientState.QUEUED, message.pk, now
-        CampaignRecipient.objects.bulk_update(rows, ["state", "message", "queued_at"])
+        bulk.update_rows(
+            CampaignRecipient,
+            ["state", "message", "queued_at"],
+            [(row.pk, RecipientState.QUEUED, message.pk, now) for row, message in zip(rows, messages, strict=True)],
+        )
         updates: dict[str, Any] = {"queued_count": F("queued_count") + len(rows)}
         if interval:
             updates["throttle_next_at"] = start + interval * len(items)

@@ -306,6 +306,7 @@ def campaign_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": campaign,
         "may_change": may_change,
+        "may_cancel": may_change and campaign.status != CampaignStatus.DRAFT and selectors.may_cancel(campaign),
         "results": found,
         "variant_rows": [(_VARIANTS().get(v, v), counts) for v, counts in found.variants.items()] if found else [],
         "skipped_rows": [(label, found.skipped.get(reason, 0)) for reason, label in SkipReason.choices]

@@ -47,7 +47,7 @@ def test_build_a_list_send_a_campaign_open_click_and_unsubscribe(
     for address in ("zofia@zolta.example", "anna@bez.example"):
         page.get_by_label("E-mail address or contact id").fill(address)
         page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.get_by_text("Anna Bez")).to_be_visible()
+    expect(page.get_by_role("link", name="Anna Bez")).to_be_visible()
 
     # The campaign, in the editor.
     page.get_by_role("link", name="Campaigns").click()
@@ -66,17 +66,19 @@ def test_build_a_list_send_a_campaign_open_click_and_unsubscribe(
     page.get_by_role("link", name="Launch").click()
     expect(page.get_by_text("1 of them may receive it", exact=False)).to_be_visible()
     shot(page, "campaign-launch")
-    page.get_by_role("button", name="Launch the campaign").click()
-    expect(page.get_by_text("The campaign is being sent.")).to_be_visible()
-    campaign = Campaign.objects.get()
-
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        with server_turn, smtp_settings(controller.port):  # the worker's part
-            services.run(campaign.pk)
-            deliver_due()
+        with smtp_settings(controller.port):
+            page.get_by_role("button", name="Launch the campaign").click()
+            expect(page.get_by_text("The campaign is being sent.")).to_be_visible()
+            campaign = Campaign.objects.get()
+            # The worker's part (the tests' task backend already ran it when the launch committed:
+            # running it again sends nothing twice).
+            with server_turn:
+                services.run(campaign.pk)
+                deliver_due()
     finally:
         controller.stop()
     [received] = inbox.messages
