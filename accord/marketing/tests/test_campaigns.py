@@ -418,3 +418,63 @@ def test_results_count_sent_bounced_opened_clicked_unsubscribed_and_revenue(owne
     assert counted.cost == Decimal("100.00")
     assert counted.revenue == 0
     assert counted.roi == -100.0
+
+
+def test_deals_won_and_payments_of_recipients_within_30_days_are_attributed(owner, world, admin_user, settings):
+    from decimal import Decimal
+
+    from accord.billing.services.payments import record_payment
+    from accord.messaging.services.delivery import deliver_due
+    from accord.sales.services.deals import create_deal, win_deal
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    campaign = make_campaign(owner, world.segment, cost="200.00")
+    launched(owner, campaign)
+    deliver_due()
+    won = create_deal(actor=owner, data={"name": "Winter order", "amount": "1500.00", "contacts": [world.zofia]})
+    win_deal(actor=owner, deal=won)
+    create_deal(actor=owner, data={"name": "Still open", "amount": "900.00", "contacts": [world.john]})
+    # Someone who got nothing (no consent) is not the campaign's doing.
+    other = create_deal(actor=owner, data={"name": "Not reached", "amount": "700.00", "contacts": [world.nobody]})
+    win_deal(actor=owner, deal=other)
+    today = timezone.localdate()
+    record_payment(actor=admin_user, amount="500.00", currency="PLN", received_on=today, contact=world.zofia)
+    record_payment(actor=admin_user, amount="80.00", currency="PLN", received_on=today, contact=world.nobody)
+    record_payment(
+        actor=admin_user,
+        amount="999.00",
+        currency="PLN",
+        received_on=today + datetime.timedelta(days=45),
+        contact=world.john,
+    )
+
+    campaign.refresh_from_db()
+    seen_by_admin = results(user=admin_user, campaign=campaign)
+    assert (seen_by_admin.deals_won, seen_by_admin.deal_value) == (1, Decimal("1500.00"))
+    assert seen_by_admin.revenue == Decimal("500.00")
+    assert seen_by_admin.roi == 150.0
+    seen_by_rep = results(user=owner, campaign=campaign)
+    assert seen_by_rep.deals_won == 1
+    assert (seen_by_rep.deal_value, seen_by_rep.revenue, seen_by_rep.shows_revenue) == (0, 0, False)
+
+
+def test_an_sms_campaign_goes_to_those_with_a_phone_and_consent(owner, make_contact, world):
+    from accord.marketing.services.segments import add_members
+
+    texter = make_contact(owner, first_name="Tomasz", phones=[{"number": "+48 602 111 222"}], preferred_language="pl")
+    consent(owner, texter, channel="sms")
+    consent(owner, world.phoneless, channel="sms", purpose="offers")  # another purpose: not enough
+    add_members(actor=owner, segment=world.segment, contacts=[texter])
+    campaign = make_campaign(
+        owner,
+        world.segment,
+        channel="sms",
+        versions={"pl": {"text": "Cześć {{ first_name }}, zimowa oferta czeka."}},
+    )
+    report = launched(owner, campaign)
+    assert (report.queued, report.status) == (1, "sent")
+    message = personalise(Message.objects.get(kind="campaign"))
+    assert (message.channel, message.to_address, message.headers) == ("sms", "+48602111222", {})
+    assert message.body == "Cześć Tomasz, zimowa oferta czeka."
+    assert states(campaign)[world.phoneless.pk] == ("skipped", "no_consent")
+    assert states(campaign)[world.zofia.pk] == ("skipped", "no_address")  # no phone
