@@ -772,8 +772,13 @@ def start_due(now: datetime.datetime | None = None) -> list[Any]:
             before = changes.snapshot(locked)
             locked.status, locked.launched_at = CampaignStatus.SENDING, now
             _save(None, locked, before)
-    pending = Q(snapshot_done=False) | Q(
-        Exists(CampaignRecipient.objects.filter(campaign_id=OuterRef("pk"), state=RecipientState.PENDING))
+    # Everything sending but a campaign whose only open rows wait for the A/B winner: one whose
+    # snapshot or queueing was cut short, and one that was queued whole but not marked sent.
+    rows = CampaignRecipient.objects.filter(campaign_id=OuterRef("pk"))
+    pending = (
+        Q(snapshot_done=False)
+        | Q(Exists(rows.filter(state=RecipientState.PENDING)))
+        | ~Q(Exists(rows.filter(state=RecipientState.HELD)))
     )
     return list(Campaign.objects.filter(status=CampaignStatus.SENDING).filter(pending).values_list("pk", flat=True))
 

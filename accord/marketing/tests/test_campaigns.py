@@ -226,6 +226,16 @@ def test_the_minute_job_finishes_a_launch_a_crash_left(owner, world):
     assert Campaign.objects.get(pk=campaign.pk).status == "sent"
     assert Message.objects.filter(kind="campaign").count() == 2
 
+    # Queued whole, then killed before it was marked sent: the next minute finishes it.
+    second = make_campaign(owner, world.segment, name="Second")
+    services.launch(actor=owner, campaign=second)
+    services.run(second.pk, max_chunks=1)
+    Campaign.objects.filter(pk=second.pk).update(status="sending", finished_at=None)
+    assert second.pk in services.start_due()
+    send_campaigns.call()
+    assert Campaign.objects.get(pk=second.pk).status == "sent"
+    assert Message.objects.filter(kind="campaign").count() == 4
+
 
 def test_a_scheduled_campaign_waits_for_its_time(owner, world):
     later = timezone.now() + datetime.timedelta(hours=2)
