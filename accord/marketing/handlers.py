@@ -136,3 +136,25 @@ def consents_from_import(event: Event) -> None:
             except (AccessDenied, Http404):
                 # The importing user lost the right to change this contact since: not recorded.
                 log.warning("imported consent of contact %s not recorded: %s may not change it", contact.pk, actor)
+
+
+@on("marketing.consent.changed")
+def withdraw_queued_campaign_messages(event: Event) -> None:
+    """A consent no longer granted: that contact's campaign messages still in the outbox for that
+    channel and purpose do not go."""
+    from accord.marketing.events import ConsentChanged
+    from accord.marketing.services.campaigns import withdraw_unsent
+
+    changed = ConsentChanged.of(event)
+    if changed.state != "granted":
+        withdraw_unsent(channel=changed.channel, purpose=changed.purpose, contact_id=changed.contact_id)
+
+
+@on("marketing.suppression.added")
+def withdraw_suppressed_campaign_messages(event: Event) -> None:
+    """An address suppressed: campaign messages to it still in the outbox do not go."""
+    from accord.marketing.events import AddressSuppressed
+    from accord.marketing.services.campaigns import withdraw_unsent
+
+    added = AddressSuppressed.of(event)
+    withdraw_unsent(channel=added.channel, purpose=added.purpose, address=added.address)

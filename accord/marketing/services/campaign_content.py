@@ -228,11 +228,17 @@ _MARK = "TOKEN0MARK"
 
 
 @functools.lru_cache(maxsize=8)
+def _path_around(name: str) -> tuple[str, str]:
+    before, _mark, after = reverse(name, args=[_MARK]).partition(_MARK)
+    return before, after
+
+
 def url_around(name: str) -> tuple[str, str]:
     """The absolute URL of ``name`` before and after its token: a campaign makes a few of these
-    per recipient, and ``reverse`` costs more than the rest of the message."""
-    before, _mark, after = absolute_url(reverse(name, args=[_MARK])).partition(_MARK)
-    return before, after
+    per recipient, and ``reverse`` costs more than the rest of the message (the path is found
+    once per process, the site's address read each time)."""
+    before, after = _path_around(name)
+    return absolute_url(before), after
 
 
 def pixel_url(recipient_id: int) -> str:

@@ -875,3 +875,24 @@ def record_click(token: str) -> str:
         opened_at=Coalesce(F("opened_at"), now),
     )
     return str(links[index])
+
+
+# --- consent withdrawn after queueing ----------------------------------------------------------------
+
+
+def withdraw_unsent(*, channel: str, purpose: str, contact_id: Any = None, address: str = "") -> int:
+    """Take out of the outbox the campaign messages not yet sent that may no longer go: those of
+    ``contact_id`` (their consent for ``purpose`` on ``channel`` is gone) or to ``address`` (it
+    was suppressed; ``purpose`` empty: for every purpose). A throttled campaign queues messages
+    hours ahead; this keeps them from going to someone who said no meanwhile. How many."""
+    campaigns = Campaign.objects.filter(channel=channel)
+    if purpose:
+        campaigns = campaigns.filter(purpose=purpose)
+    rows = CampaignRecipient.objects.filter(campaign__in=campaigns, message__state="queued")
+    if contact_id is not None:
+        rows = rows.filter(contact_id=contact_id)
+    messages = Message.objects.filter(pk__in=rows.values("message_id"), state="queued")
+    if address:
+        messages = messages.filter(to_address__iexact=address)
+    why = _("Not sent: the consent was withdrawn or the address suppressed after it was queued.")
+    return messages.update(state="failed", error=why, next_attempt_at=None)

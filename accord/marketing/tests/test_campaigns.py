@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accord.marketing.models import Campaign, CampaignRecipient
 from accord.marketing.selectors.campaigns import results
+from accord.marketing.services import Proof
 from accord.marketing.services import campaign_content as content
 from accord.marketing.services import campaigns as services
 from accord.marketing.tests.campaign_world import build, consent, make_campaign
@@ -488,3 +489,20 @@ def test_an_sms_campaign_goes_to_those_with_a_phone_and_consent(owner, make_cont
     assert message.body == "Cześć Tomasz, zimowa oferta czeka."
     assert states(campaign)[world.phoneless.pk] == ("skipped", "no_consent")
     assert states(campaign)[world.zofia.pk] == ("skipped", "no_address")  # no phone
+
+
+def test_consent_withdrawn_or_address_suppressed_after_queueing_stops_the_unsent_message(owner, world, dispatch):
+    from accord.marketing.services import withdraw
+    from accord.marketing.services.consent import suppress
+
+    campaign = make_campaign(owner, world.segment, throttle_per_hour=1)  # one an hour: hours ahead
+    launched(owner, campaign)
+    dispatch()
+    withdraw(actor=owner, contact=world.zofia, channel="email", purpose="newsletter", proof=Proof(method="phone"))
+    dispatch()
+    state = dict(Message.objects.filter(kind="campaign").values_list("to_address", "state"))
+    assert state == {"zofia@zolta.example": "failed", "john@smith.example": "queued"}
+    suppress(channel="email", address="John@Smith.example", reason="complained", source="feedback loop")
+    dispatch()
+    assert set(Message.objects.filter(kind="campaign").values_list("state", flat=True)) == {"failed"}
+    assert results(user=owner, campaign=campaign).total.sent == 0
