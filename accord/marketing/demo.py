@@ -80,3 +80,7 @@ def generate(ctx: DemoContext) -> None:
     from accord.marketing import demo_segments
 
     demo_segments.generate(ctx)
+
+    from accord.marketing import demo_campaigns
+
+    demo_campaigns.generate(ctx)

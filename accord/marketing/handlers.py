@@ -148,3 +148,25 @@ def consent_of_merged_contacts(event: Event) -> None:
     contact = Contact.objects.filter(pk=event.object_id).first() if event.object_id else None
     if contact is not None:
         reconcile_after_merge(contact=contact)
+
+
+@on("marketing.consent.changed")
+def withdraw_queued_campaign_messages(event: Event) -> None:
+    """A consent no longer granted: that contact's campaign messages still in the outbox for that
+    channel and purpose do not go."""
+    from accord.marketing.events import ConsentChanged
+    from accord.marketing.services.campaigns import withdraw_unsent
+
+    changed = ConsentChanged.of(event)
+    if changed.state != "granted":
+        withdraw_unsent(channel=changed.channel, purpose=changed.purpose, contact_id=changed.contact_id)
+
+
+@on("marketing.suppression.added")
+def withdraw_suppressed_campaign_messages(event: Event) -> None:
+    """An address suppressed: campaign messages to it still in the outbox do not go."""
+    from accord.marketing.events import AddressSuppressed
+    from accord.marketing.services.campaigns import withdraw_unsent
+
+    added = AddressSuppressed.of(event)
+    withdraw_unsent(channel=added.channel, purpose=added.purpose, address=added.address)

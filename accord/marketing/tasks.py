@@ -1,4 +1,4 @@
-"""Background tasks of marketing: the greetings run."""
+"""Background tasks of marketing: the greetings run, sending campaigns and deciding their A/B tests."""
 
 from __future__ import annotations
 
@@ -16,3 +16,28 @@ def run_greetings() -> dict[str, int]:
 
     report = greetings.run()
     return {"greeted": report.total, "failed": len(report.failed)}
+
+
+@task()
+def run_campaign(campaign_id: str) -> dict[str, object]:
+    """Snapshot a launched campaign's segment and queue its messages (safe to run again: what
+    is done is not done twice)."""
+    from accord.marketing.services import campaigns
+
+    report = campaigns.run(campaign_id)
+    return {"recipients": report.recipients, "queued": report.queued, "status": report.status}
+
+
+@periodic("* * * * *")
+@task()
+def send_campaigns() -> int:
+    """Every minute: start the scheduled campaigns that are due, give the rest of an A/B test's
+    recipients the winning subject once the test is over, and finish launches a crash cut
+    short. Returns how many campaigns it worked on."""
+    from accord.marketing.services import campaigns
+
+    campaigns.decide_due()
+    pending = campaigns.start_due()
+    for pk in pending:
+        campaigns.run(pk)
+    return len(pending)

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import consent, greetings, public, segments
+from accord.marketing.views import campaigns, consent, greetings, public, segments, tracking
 
 app_name = "marketing"
 
@@ -29,6 +29,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("greetings/rules/new/", greetings.rule_edit, name="greeting-rule-new"),
     path("greetings/rules/<uuid:pk>/", greetings.rule_edit, name="greeting-rule-edit"),
     path("greetings/rules/<uuid:pk>/delete/", greetings.rule_delete, name="greeting-rule-delete"),
+    path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
+    path("campaigns/<uuid:pk>/", campaigns.campaign_detail, name="campaign-detail"),
+    path("campaigns/<uuid:pk>/edit/", campaigns.campaign_edit, name="campaign-edit"),
+    path("campaigns/<uuid:pk>/preview/", campaigns.campaign_preview, name="campaign-preview"),
+    path("campaigns/<uuid:pk>/test/", campaigns.campaign_test, name="campaign-test"),
+    path("campaigns/<uuid:pk>/launch/", campaigns.campaign_launch, name="campaign-launch"),
+    path("campaigns/<uuid:pk>/cancel/", campaigns.campaign_cancel, name="campaign-cancel"),
+    path("campaigns/<uuid:pk>/delete/", campaigns.campaign_delete, name="campaign-delete"),
     path("contacts/<uuid:pk>/consent/", consent.consent_change, name="consent-change"),
     path("contacts/<uuid:pk>/consent/history/", consent.consent_history, name="consent-history"),
     path("suppressions/", consent.suppression_list, name="suppression-list"),
@@ -36,4 +45,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Public, reached from e-mails: no sign-in.
     path("u/<str:token>/", public.unsubscribe_view, name="unsubscribe"),
     path("c/<str:token>/", public.confirm_view, name="confirm"),
+    path("t/o/<str:token>.gif", tracking.track_open, name="track-open"),
+    path("t/c/<str:token>/", tracking.track_click, name="track-click"),
 ]

@@ -41,10 +41,11 @@ class MessageState(models.TextChoices):
 
 
 # Every move a message may make. ``sending -> queued`` is a retry after a failed attempt,
-# ``failed -> queued`` an administrator's "retry now"; a provider may report a bounce after it
-# first reported the message delivered.
+# ``failed -> queued`` an administrator's "retry now", ``queued -> failed`` a message withdrawn
+# before it went (a cancelled campaign); a provider may report a bounce after it first reported
+# the message delivered.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "queued": frozenset({"sending"}),
+    "queued": frozenset({"sending", "failed"}),
     "sending": frozenset({"sent", "queued", "failed"}),
     "sent": frozenset({"delivered", "bounced"}),
     "delivered": frozenset({"bounced"}),

@@ -35,6 +35,12 @@ NOT_PAGES = {
     "order-export",
     "payment-export",
     "greeting-rule-delete",
+    # Campaigns: actions that only take POST, and the tracking pixel and link (a GIF, a redirect).
+    "campaign-cancel",
+    "campaign-delete",
+    "campaign-test",
+    "track-click",
+    "track-open",
     "access-role-delete",
     "access-team-delete",
     "access-territory-delete",
@@ -365,12 +371,16 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
 
     ids["greeting_rule"] = GreetingRule.objects.order_by("created_at").first().pk
     ids["bank_line"] = imported.statements[0].lines.get().pk
+    from accord.marketing.models import Segment
     from accord.marketing.services import consent, segments
 
     ids["suppression"] = consent.suppress(channel="email", address="csp@example.com", reason="manual").pk
     ids["segment"] = segments.create_segment(
         actor=admin_user, data={"name": "Everyone", "rules": {"match": "all", "rules": []}}
     ).pk
+    from accord.marketing.tests.campaign_world import make_campaign
+
+    ids["campaign"] = make_campaign(admin_user, Segment.objects.get(pk=ids["segment"])).pk
     return ids
 
 
@@ -421,6 +431,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "consent": "contact",
         "suppression": "suppression",
         "greeting-rule": "greeting_rule",
+        "campaign": "campaign",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

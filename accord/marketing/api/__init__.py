@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from accord.marketing.api.campaigns import router as campaigns_router
 from accord.marketing.api.consent import router as consent_router
 from accord.marketing.api.greetings import router as greetings_router
 from accord.marketing.api.segments import router as segments_router
@@ -12,3 +13,4 @@ router = Router(tags=["marketing"])
 router.add_router("", consent_router)
 router.add_router("", segments_router)
 router.add_router("", greetings_router)
+router.add_router("", campaigns_router)

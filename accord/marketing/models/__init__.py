@@ -1,5 +1,15 @@
 """Marketing's records. Each part of marketing keeps its models in its own module here, imported below."""
 
+from accord.marketing.models.campaigns import (
+    AbMetric,
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientState,
+    SkipReason,
+    Variant,
+)
 from accord.marketing.models.consent import (
     Consent,
     ConsentAction,
@@ -15,6 +25,11 @@ from accord.marketing.models.greetings import Greeting, GreetingChannel, Greetin
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
+    "AbMetric",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignRecipient",
+    "CampaignStatus",
     "Consent",
     "ConsentAction",
     "ConsentChannel",
@@ -26,9 +41,12 @@ __all__ = [
     "GreetingChannel",
     "GreetingRule",
     "Occasion",
+    "RecipientState",
     "Segment",
     "SegmentKind",
     "SegmentMember",
+    "SkipReason",
     "Suppression",
     "SuppressionReason",
+    "Variant",
 ]

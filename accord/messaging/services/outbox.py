@@ -7,6 +7,7 @@ even if the nudge is lost (the sweep finds it). Delivery itself is in ``delivery
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -70,6 +71,8 @@ class Outgoing:
     content: MessageContent | None = None
     context: dict[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Not sent before this time (a throttled campaign spreads its messages); None: at once.
+    send_at: datetime.datetime | None = None
 
 
 def _recipient(channel: str, to: str) -> str:
@@ -157,7 +160,7 @@ def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
         context=item.context or {},
         related_entity=item.related._meta.label_lower if item.related is not None else "",
         related_id=item.related.pk if item.related is not None else None,
-        next_attempt_at=now,
+        next_attempt_at=item.send_at or now,
         timeline_subject=item.timeline_subject[:200],
         headers=_headers(item.headers) if item.channel == MessageChannel.EMAIL else {},
     )

@@ -55,6 +55,12 @@ def _related_records(messages: Sequence[Message]) -> dict[Any, Any]:
     return found
 
 
+# Bulk marketing (a campaign to 200,000 people) is not a conversation with the customer: it is
+# kept out of the timeline and does not count as the contact's last interaction (the campaign's
+# own recipient rows say who got what).
+NOT_ON_TIMELINE = frozenset({"campaign"})
+
+
 def _external_id(message: Message) -> str:
     return f"messaging.message:{message.pk}"
 
@@ -77,7 +83,9 @@ def log_sent_many(messages: Sequence[Message]) -> dict[Any, Any]:
     wanted = [
         m
         for m in messages
-        if str(m.channel) in INTERACTION_CHANNELS and (m.contact_id is not None or m.company_id is not None)
+        if str(m.channel) in INTERACTION_CHANNELS
+        and (m.contact_id is not None or m.company_id is not None)
+        and m.kind not in NOT_ON_TIMELINE
     ]
     if not wanted:
         return {}
