@@ -5,8 +5,10 @@ from __future__ import annotations
 from ninja import Router
 
 from accord.marketing.api.consent import router as consent_router
+from accord.marketing.api.offers import router as offers_router
 from accord.marketing.api.segments import router as segments_router
 
 router = Router(tags=["marketing"])
 router.add_router("", consent_router)
 router.add_router("", segments_router)
+router.add_router("", offers_router)

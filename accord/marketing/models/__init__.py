@@ -11,6 +11,7 @@ from accord.marketing.models.consent import (
     Suppression,
     SuppressionReason,
 )
+from accord.marketing.models.offers import ExposureKind, OfferExposure, OfferRule
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "ExposureKind",
+    "OfferExposure",
+    "OfferRule",
     "Segment",
     "SegmentKind",
     "SegmentMember",

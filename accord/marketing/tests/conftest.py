@@ -71,3 +71,11 @@ def world(owner: Any, outsider: Any, admin_user: Any, make_contact: Any, make_co
     from accord.marketing.tests.segment_world import build_world
 
     return build_world(owner, outsider, admin_user, make_contact, make_company)
+
+
+@pytest.fixture
+def shop(owner: Any, outsider: Any, admin_user: Any, marketer: Any, make_contact: Any) -> Any:
+    """The offer tests' coffee shop (see offer_world.py)."""
+    from accord.marketing.tests.offer_world import build_shop
+
+    return build_shop(owner, outsider, admin_user, marketer, make_contact)
