@@ -96,9 +96,9 @@ class OfferRule(BaseModel):
 
 
 class ExposureKind(models.TextChoices):
-    SHOWN = "shown", _("Shown")
-    MADE = "made", _("Made")
-    SENT = "sent", _("Sent")
+    SHOWN = "shown", _("Offer shown")
+    MADE = "made", _("Offer made")
+    SENT = "sent", _("Offer sent")
     HELD_OUT = "held_out", _("Held out")
     DECLINED = "declined", _("Not interested")
 
