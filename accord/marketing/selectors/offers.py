@@ -6,11 +6,15 @@ For campaigns::
     offers[contact.pk].variables()                 # {"offer_name", "offer_url", "offer_reason"}
 
 ``recipients`` is a queryset of ``people.Contact`` the caller already scoped (a segment's members
-as ``selectors.segments.members`` gives them). The work is one query per active offer rule (plus
-two per "bought" condition for the reasons), whatever the number of contacts, so a campaign to
-200,000 recipients asks a dozen or so queries, not 200,000. ``include_held_out=True`` also returns
-the held-out contacts' offers (``Offer.held_out``) so the sender can record them as held out
-(``services.offers.record_exposures``) and send them nothing from that rule.
+as ``selectors.segments.members`` gives them). The work is one query per active offer rule, plus,
+for the reasons, per 5,000 offered contacts one query and two more per "bought" condition of their rule:
+a campaign to 200,000 recipients asks some dozens of queries, not 200,000.
+
+``include_held_out=True`` also returns the held-out contacts' offers (``Offer.held_out``) so the
+sender can record them as held out and send them nothing from that rule; after sending, the sender
+records what went out (the uplift is measured from there)::
+
+    services.offers.record_exposures(offers=offers.values(), kind=ExposureKind.SENT)
 
 A contact's next best offer is the highest-priority active rule, valid today, that the contact
 matches: any of its preferences, any of its classifications, its purchase conditions; never a
@@ -53,6 +57,7 @@ DECLINE_DAYS = 180
 # Below this many contacts in either group the uplift report says "not enough data".
 MIN_GROUP = 30
 Z_95 = 1.96
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,11 @@ def _offers(
         keep = [pk for pk in ids if include_held_out or not held_out(rule, pk)]
         if not keep:
             continue
-        for pk, reason in _reasons(rule, keep, now).items():
+        reasons: dict[Any, str] = {}
+        for start in range(0, len(keep), CHUNK):
+            # In chunks: SQLite takes at most 32,766 parameters, and a campaign may have 200,000.
+            reasons.update(_reasons(rule, keep[start : start + CHUNK], now))
+        for pk, reason in reasons.items():
             offers[pk] = Offer(
                 rule=rule,
                 contact_id=pk,
