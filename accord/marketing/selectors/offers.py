@@ -7,7 +7,7 @@ For campaigns::
 
 ``recipients`` is a queryset of ``people.Contact`` the caller already scoped (a segment's members
 as ``selectors.segments.members`` gives them). The work is one query per active offer rule, plus,
-for the reasons, per 5,000 offered contacts one query and two more per "bought" condition of their rule:
+for the reasons, per 5,000 offered contacts two queries and two more per "bought" condition of their rule:
 a campaign to 200,000 recipients asks some dozens of queries, not 200,000.
 
 ``include_held_out=True`` also returns the held-out contacts' offers (``Offer.held_out``) so the
@@ -36,9 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast
-from django.db.models.lookups import IContains
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,6 +48,7 @@ from accord.core.models import as_uuid
 from accord.marketing import segmenting
 from accord.marketing.models import OfferExposure, OfferRule
 from accord.marketing.segmenting.builtin import ISSUED, SOLD_ORDERS, bought_q
+from accord.marketing.segmenting.preferences import preference_q
 from accord.people.models import Contact
 from accord.sales.models import DealLine, Product, ProductPrice
 
@@ -126,25 +125,6 @@ def held_out(rule: OfferRule, contact_id: Any) -> bool:
 # --- conditions ----------------------------------------------------------------------------------
 
 
-def preference_q(name: str) -> Q:
-    """Contacts with ``name`` among their preferences (without case): the quoted name inside the
-    JSON array's text. PostgreSQL's jsonb text holds the characters and its UPPER knows every
-    alphabet. SQLite's text holds non-ASCII letters as ``\\uXXXX`` escapes, which its LIKE cannot
-    fold, so there the usual spellings (as typed, lower, upper, capitalised, title case) are each
-    looked for."""
-    import json
-
-    from django.db import connection
-
-    text: Any = Cast("preferences", TextField())
-    if connection.vendor == "postgresql":
-        return Q(IContains(text, json.dumps(name, ensure_ascii=False)))
-    q = Q()
-    for spelling in dict.fromkeys((name, name.lower(), name.upper(), name.capitalize(), name.title())):
-        q |= Q(IContains(text, json.dumps(spelling)))
-    return q
-
-
 def rule_q(rule: OfferRule, now: datetime.datetime) -> Q:
     """The contacts ``rule`` offers its offer to now (hold-out aside)."""
     q: Q = segmenting.condition(rule.conditions or {}, now=now)
@@ -190,7 +170,12 @@ def _offers(
 ) -> dict[Any, Offer]:
     rules = live_rules(timezone.localdate(now))
     chosen: dict[Any, OfferRule] = {}
-    base = Contact.objects.filter(pk__in=contacts.order_by().values("pk"))
+    if contacts.query.is_sliced or contacts.query.distinct:
+        base = Contact.objects.filter(pk__in=contacts.order_by().values("pk"))
+    else:
+        # The rule's conditions go into the caller's own query: as "id IN (the caller's query)",
+        # PostgreSQL misjudges the rows and loops over every contact for each one matched.
+        base = contacts.order_by()
     for rule in rules:
         for pk in base.filter(rule_q(rule, now)).values_list("pk", flat=True):
             chosen.setdefault(pk, rule)
@@ -287,37 +272,46 @@ def _reasons(rule: OfferRule, contact_ids: list[Any], now: datetime.datetime) ->
         if item["type"] == "bought_product":
             since = now - datetime.timedelta(days=int(item["days"])) if item.get("days") else None
             counts[index] = _purchase_counts(as_uuid(item["product"]), contact_ids, since)
+    # The words that are the same for every contact are made once: a campaign asks for 200,000.
+    prefers, classified = _("Prefers: %(names)s"), _("classification %(value)s")
+    fixed: dict[int, str] = {}
+    for index, item in enumerate(items):
+        kind = item["type"]
+        key = as_uuid(item.get("product")) if item.get("product") else None
+        product = names.get(key, "") if key is not None else ""
+        if kind == "never_bought":
+            fixed[index] = _("no %(product)s yet") % {"product": product}
+        elif kind == "spent_over":
+            fixed[index] = _("spent over %(amount)s") % {"amount": item["amount"]}
+        elif kind == "bought_product":
+            fixed[index] = product
+        else:
+            described = segmenting.rule_type(kind)
+            fixed[index] = str(described.label) if described is not None else ""
+    bought_words: dict[tuple[int, int], str] = {}
+    everyone = _("Offered to every contact")
     reasons: dict[Any, str] = {}
     for pk in contact_ids:
         prefs, classification = facts.get(pk, ([], ""))
         parts: list[str] = []
         liked = [p for p in (prefs or []) if isinstance(p, str) and p.casefold() in wanted]
         if liked:
-            parts.append(_("Prefers: %(names)s") % {"names": ", ".join(liked)})
+            parts.append(prefers % {"names": ", ".join(liked)})
         if rule.classifications and classification:
-            parts.append(_("classification %(value)s") % {"value": classification})
+            parts.append(classified % {"value": classification})
         for index, item in enumerate(items):
-            kind = item["type"]
-            key = as_uuid(item.get("product")) if item.get("product") else None
-            product = names.get(key, "") if key is not None else ""
-            if kind == "bought_product":
+            if item["type"] == "bought_product":
                 n = counts[index].get(pk, 0)
                 if n:
-                    parts.append(
-                        ngettext("bought %(product)s once", "bought %(product)s %(n)d times", n)
-                        % {"product": product, "n": n}
-                    )
-            elif kind == "never_bought":
-                parts.append(_("no %(product)s yet") % {"product": product})
-            elif kind == "spent_over":
-                parts.append(_("spent over %(amount)s") % {"amount": item["amount"]})
-            else:
-                described = segmenting.rule_type(kind)
-                if described is not None:
-                    parts.append(str(described.label))
-        if not parts:
-            parts.append(_("Offered to every contact"))
-        text = "; ".join(parts)
+                    words = bought_words.get((index, n))
+                    if words is None:
+                        words = bought_words[index, n] = ngettext(
+                            "bought %(product)s once", "bought %(product)s %(n)d times", n
+                        ) % {"product": fixed[index], "n": n}
+                    parts.append(words)
+            elif fixed[index]:
+                parts.append(fixed[index])
+        text = "; ".join(parts) if parts else everyone
         reasons[pk] = text[:1].upper() + text[1:]
     return reasons
 

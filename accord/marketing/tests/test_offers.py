@@ -377,3 +377,29 @@ def test_a_rep_only_gets_offers_for_contacts_they_may_see(shop: Any) -> None:
 
     with pytest.raises(Http404):
         selectors.offer_for(shop.owner, shop.contacts["ewa"].pk)
+
+
+def test_preference_is_a_segment_rule_too(shop: Any) -> None:
+    from accord.marketing import segmenting
+    from accord.marketing.selectors import segments
+
+    rules = segmenting.clean({"match": "all", "rules": [{"type": "preference", "value": "ORGANIC"}]})
+    found = set(segments.matching(user=shop.admin, rules=rules).values_list("first_name", flat=True))
+    assert found == {"Ola", "Ewa"}
+    rule(
+        name="Not for tea drinkers",
+        title="Espresso class",
+        url="https://x.example/e",
+        classifications=["a"],
+        conditions={"match": "all", "rules": [{"type": "preference", "op": "has_not", "value": "tea"}]},
+    )
+    assert offered(shop) == {
+        "ola": None,
+        "bart": "Not for tea drinkers",
+        "celina": None,
+        "dawid": "Not for tea drinkers",
+        "ewa": "Not for tea drinkers",
+    }
+    offer = selectors.next_best_offer(shop.contacts["bart"])
+    assert offer is not None
+    assert offer.reason == "Classification A; Preference"
