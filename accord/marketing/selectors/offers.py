@@ -171,7 +171,8 @@ def _offers(
     rules = live_rules(timezone.localdate(now))
     chosen: dict[Any, OfferRule] = {}
     if contacts.query.is_sliced or contacts.query.distinct:
-        base = Contact.objects.filter(pk__in=contacts.order_by().values("pk"))
+        # A slice keeps its order: which contacts it holds depends on it.
+        base = Contact.objects.filter(pk__in=contacts.values("pk"))
     else:
         # The rule's conditions go into the caller's own query: as "id IN (the caller's query)",
         # PostgreSQL misjudges the rows and loops over every contact for each one matched.

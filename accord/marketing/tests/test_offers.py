@@ -403,3 +403,21 @@ def test_preference_is_a_segment_rule_too(shop: Any) -> None:
     offer = selectors.next_best_offer(shop.contacts["bart"])
     assert offer is not None
     assert offer.reason == "Classification A; Preference"
+
+
+def test_bulk_over_a_reps_scope_holds_only_their_contacts(shop: Any) -> None:
+    from accord.core import access
+
+    rule(name="Organic", title="Organic", url="https://x.example/o", preferences=["organic"])
+    mine = selectors.next_best_offers(access.scope(shop.owner, Contact.objects.all()))
+    theirs = selectors.next_best_offers(access.scope(shop.outsider, Contact.objects.all()))
+    assert set(mine) == {shop.contacts["ola"].pk}
+    assert set(theirs) == {shop.contacts["ewa"].pk}
+
+
+def test_bulk_takes_sliced_and_distinct_querysets(shop: Any) -> None:
+    rule(name="Coffee", title="Coffee", url="https://x.example/c", preferences=["coffee"])
+    first_two = Contact.objects.order_by("first_name")[:2]  # Bartek, Celina
+    assert set(selectors.next_best_offers(first_two)) == {shop.contacts["bart"].pk}
+    distinct = Contact.objects.filter(first_name__in=["Ola", "Dawid"]).distinct()
+    assert set(selectors.next_best_offers(distinct)) == {shop.contacts["ola"].pk}
