@@ -84,3 +84,7 @@ def generate(ctx: DemoContext) -> None:
     from accord.marketing import demo_campaigns
 
     demo_campaigns.generate(ctx)
+
+    from accord.marketing.demo_offers import generate_offers
+
+    generate_offers(ctx)

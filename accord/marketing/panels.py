@@ -1,11 +1,12 @@
-"""The consent panel on a contact's 360° page: each channel and purpose with its state and proof,
-the give / withdraw form and the latest history."""
+"""Marketing's panels on a contact's 360° page: consent (each channel and purpose with its state
+and proof, the give / withdraw form and the latest history) and the next best offer."""
 
 from __future__ import annotations
 
 from accord.core import panels
 from accord.core.models import entity_label
 from accord.marketing.views.consent import consent_context
+from accord.marketing.views.offers import offer_context
 from accord.people.models import Contact
 
 panels.register(
@@ -13,4 +14,8 @@ panels.register(
     panels.Panel(
         name="consent", template="marketing/_consent_panel.html", context=consent_context, slot="side", order=60
     ),
+)
+panels.register(
+    entity_label(Contact),
+    panels.Panel(name="offer", template="marketing/_offer_panel.html", context=offer_context, slot="side", order=55),
 )

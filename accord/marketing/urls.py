@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import campaigns, consent, greetings, public, segments, tracking
+from accord.marketing.views import campaigns, consent, greetings, offers, public, segments, tracking
 
 app_name = "marketing"
 
@@ -38,6 +38,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<uuid:pk>/launch/", campaigns.campaign_launch, name="campaign-launch"),
     path("campaigns/<uuid:pk>/cancel/", campaigns.campaign_cancel, name="campaign-cancel"),
     path("campaigns/<uuid:pk>/delete/", campaigns.campaign_delete, name="campaign-delete"),
+    path("offers/", offers.offer_list, name="offer-list"),
+    path("offers/new/", offers.offer_create, name="offer-create"),
+    path("offers/<uuid:pk>/", offers.offer_detail, name="offer-detail"),
+    path("offers/<uuid:pk>/edit/", offers.offer_edit, name="offer-edit"),
+    path("offers/<uuid:pk>/delete/", offers.offer_delete, name="offer-delete"),
+    path("contacts/<uuid:pk>/offer/made/", offers.offer_made, name="offer-made"),
+    path("contacts/<uuid:pk>/offer/deal/", offers.offer_deal, name="offer-deal"),
+    path("contacts/<uuid:pk>/offer/decline/", offers.offer_decline, name="offer-decline"),
     path("contacts/<uuid:pk>/consent/", consent.consent_change, name="consent-change"),
     path("contacts/<uuid:pk>/consent/history/", consent.consent_history, name="consent-history"),
     path("suppressions/", consent.suppression_list, name="suppression-list"),

@@ -41,6 +41,11 @@ NOT_PAGES = {
     "campaign-test",
     "track-click",
     "track-open",
+    # Offers: the contact panel's actions, which only take POST; a rule's deletion.
+    "offer-deal",
+    "offer-decline",
+    "offer-delete",
+    "offer-made",
     "access-role-delete",
     "access-team-delete",
     "access-territory-delete",
@@ -381,6 +386,11 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     from accord.marketing.tests.campaign_world import make_campaign
 
     ids["campaign"] = make_campaign(admin_user, Segment.objects.get(pk=ids["segment"])).pk
+    from accord.marketing.services import offers
+
+    ids["offer"] = offers.create_rule(
+        actor=admin_user, data={"name": "Catalogue", "title": "Our catalogue", "url": "https://x.example/"}
+    ).pk
     return ids
 
 
@@ -432,6 +442,10 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "suppression": "suppression",
         "greeting-rule": "greeting_rule",
         "campaign": "campaign",
+        "offer-made": "contact",
+        "offer-deal": "contact",
+        "offer-decline": "contact",
+        "offer": "offer",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

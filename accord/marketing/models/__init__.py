@@ -22,6 +22,7 @@ from accord.marketing.models.consent import (
     SuppressionReason,
 )
 from accord.marketing.models.greetings import Greeting, GreetingChannel, GreetingRule, Occasion
+from accord.marketing.models.offers import ExposureKind, OfferExposure, OfferRule
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
@@ -37,10 +38,13 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "ExposureKind",
     "Greeting",
     "GreetingChannel",
     "GreetingRule",
     "Occasion",
+    "OfferExposure",
+    "OfferRule",
     "RecipientState",
     "Segment",
     "SegmentKind",

@@ -172,7 +172,7 @@ def rule_type(key: str) -> RuleType | None:
 
 
 def _load_builtin() -> None:
-    from accord.marketing.segmenting import builtin, consent  # noqa: F401 - register the built-in rule types
+    from accord.marketing.segmenting import builtin, consent, preferences  # noqa: F401 - register the built-in rule types
 
 
 # --- validation ---------------------------------------------------------------------------------------

@@ -81,3 +81,11 @@ def _greeting_rules(request: pytest.FixtureRequest) -> None:
         from accord.marketing.greeting_texts import ensure_default_rules
 
         ensure_default_rules()
+
+
+@pytest.fixture
+def shop(owner: Any, outsider: Any, admin_user: Any, marketer: Any, make_contact: Any) -> Any:
+    """The offer tests' coffee shop (see offer_world.py)."""
+    from accord.marketing.tests.offer_world import build_shop
+
+    return build_shop(owner, outsider, admin_user, marketer, make_contact)

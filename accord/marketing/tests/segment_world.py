@@ -124,6 +124,7 @@ def build_world(owner: Any, outsider: Any, admin_user: Any, make_contact: Any, m
         preferred_language="pl",
         source="web_form",
         classification="A",
+        preferences=["Organic", "Kawa"],
         preferred_channel="email",
         birthday="1990-03-14",
         addresses=[{"city": "Warszawa", "country": "PL"}],
@@ -143,6 +144,7 @@ def build_world(owner: Any, outsider: Any, admin_user: Any, make_contact: Any, m
         addresses=[{"city": "Kraków", "country": "PL"}],
         companies=[{"company": beta}],
         tags=["Newsletter"],
+        preferences=["Organic food"],
         custom={"tier": "silver", "score": 3},
     )
     c["ewa"] = make_contact(

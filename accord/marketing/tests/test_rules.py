@@ -110,6 +110,12 @@ def _cases(w: Any) -> list[tuple[str, dict[str, Any], Callable[[Contact], bool],
             {"anna"},
         ),
         (
+            "preference",
+            {"type": "preference", "value": "ORGANIC"},
+            lambda c: "organic" in [p.casefold() for p in c.preferences],
+            {"anna"},
+        ),
+        (
             "channel",
             {"type": "preferred_channel", "value": "phone"},
             lambda c: c.preferred_channel == "phone",
@@ -334,7 +340,7 @@ def test_rule_matches_the_python_answer(world: Any, index: int) -> None:
 
 
 def test_cases_are_all_run(world: Any) -> None:
-    assert len(_cases(world)) == 40
+    assert len(_cases(world)) == 41
 
 
 def test_all_and_any_groups_nest(world: Any) -> None:
