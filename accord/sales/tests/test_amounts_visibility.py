@@ -390,3 +390,17 @@ def test_the_marketer_may_not_give_a_converted_lead_an_amount(marketer):
     assert "amount" in caught.value.message_dict
     assert Lead.objects.get(pk=lead.pk).status != "converted"
     assert not Deal.objects.filter(name="From lead").exists()
+
+
+def test_the_line_form_is_refused_to_the_marketer(login, owner, marketer, priced_deal):
+    url = reverse("sales:deal-line-edit", args=[priced_deal.pk, 0])
+
+    refused = login(marketer).get(url)
+    posted = login(marketer).post(url, {"description": "Cheap", "quantity": "1", "unit_price": "1"})
+
+    assert refused.status_code == 403
+    assert not leaked(refused.content.decode(), LINE_PRICE)
+    assert posted.status_code == 403
+    assert login(owner).get(url).status_code == 200
+    priced_deal.refresh_from_db()
+    assert priced_deal.amount == LINE_PRICE

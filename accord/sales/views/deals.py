@@ -592,6 +592,9 @@ def line_form(request: AuthedRequest, pk: Any, index: int | None = None) -> Http
     """Add a line (``index`` None) or change one; GET shows the form on its own page."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
+    if not access.sees_amounts(request.user):
+        # A line is priced; the form would show the price (and saving it is refused by the service).
+        raise AccessDenied(str(access.amounts_refused(["lines"])["lines"][0]))
     lines = list(deal.lines.all())
     if index is not None and not 0 <= index < len(lines):
         raise Http404
