@@ -404,3 +404,17 @@ def test_the_line_form_is_refused_to_the_marketer(login, owner, marketer, priced
     assert login(owner).get(url).status_code == 200
     priced_deal.refresh_from_db()
     assert priced_deal.amount == LINE_PRICE
+
+
+def test_a_deals_history_leaves_amount_changes_out_for_the_marketer(login, owner, marketer, two_deals):
+    big, _small = two_deals
+    deals.update_deal(actor=owner, deal=big, data={"amount": D("91377"), "next_step": "Sign"})
+    url = reverse("sales:deal-history", args=[big.pk])
+
+    rep_html = login(owner).get(url).content.decode()
+    marketer_html = login(marketer).get(url).content.decode()
+
+    assert leaked(rep_html, D("91377"))
+    assert "Sign" in marketer_html
+    assert not leaked(marketer_html, D("91377"))
+    assert not leaked(marketer_html, BIG)
