@@ -418,3 +418,11 @@ def test_a_deals_history_leaves_amount_changes_out_for_the_marketer(login, owner
     assert "Sign" in marketer_html
     assert not leaked(marketer_html, D("91377"))
     assert not leaked(marketer_html, BIG)
+
+
+def test_the_rep_pages_through_deals_by_amount(api, owner, two_deals):
+    first = api(owner).get("/deals", {"sort": "-amount", "limit": 1}).json()
+    second = api(owner).get("/deals", {"sort": "-amount", "limit": 1, "cursor": first["next_cursor"]}).json()
+
+    assert [d["name"] for d in first["items"]] == ["Big roll-out"]
+    assert [d["name"] for d in second["items"]] == ["Small pilot"]
