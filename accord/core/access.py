@@ -215,6 +215,20 @@ def can_export(user: Any) -> bool:
     return role is not None and (user.is_superuser or role.is_admin or role.can_export)
 
 
+def sees_amounts(user: Any) -> bool:
+    """May ``user`` see money: deals' and quotes' amounts, prices and totals, the board's and the
+    forecast's sums, invoices', orders' and payments' amounts? A role without it still sees the
+    records, with every amount left out (screens, exports, the API's ``null``), may neither set an
+    amount nor sort or filter by one, so that no order or range gives an amount away."""
+    role = _role(user)
+    return role is not None and bool(user.is_superuser or role.is_admin or role.sees_amounts)
+
+
+def amounts_refused(fields: Any) -> dict[str, list[str]]:
+    """The error for amount ``fields`` given by a user who may not see amounts: it names each."""
+    return {str(name): [_("Your role may not see or set amounts.")] for name in fields}
+
+
 def is_admin(user: Any) -> bool:
     role = _role(user)
     return role is not None and (user.is_superuser or role.is_admin)

@@ -79,7 +79,7 @@ class Selection:
 
 def select(*, actor: User, screen: ListScreen, params: Mapping[str, Any]) -> Selection:
     """The records a list's parameters select, as ``actor`` sees them."""
-    query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS)
+    query = parse(screen.spec, params, strict=False, ignore=FORM_FIELDS, user=actor)
     for name in screen.keeps:
         kept = [str(v) for v in (params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]) if v]
         if kept:

@@ -14,4 +14,5 @@ def accord(request: HttpRequest) -> dict[str, Any]:
         "user_is_admin": access.is_admin(user),
         "user_can_create": access.can_create(user),
         "user_can_export": access.can_export(user),
+        "user_sees_amounts": access.sees_amounts(user),
     }

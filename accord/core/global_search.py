@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accord.core import search
+from accord.core import access, search
 
 # Kinds of shown field: plain text (names, e-mails, tax ids) or a phone number (matched on digits).
 TEXT = "text"
@@ -90,6 +90,9 @@ class Searchable:
     # More fields a hit may have matched on (a second e-mail...), read in bulk only for the hits
     # that ``show``'s fields do not explain, so most searches never ask for them.
     more: Callable[[Sequence[Any]], dict[Any, list[tuple[Any, str, str]]]] | None = None
+    # How hits are shown to a user who may not see amounts (``access.sees_amounts``), when ``show``
+    # shows any (a deal's amount in its subtitle).
+    show_without_amounts: Callable[[Sequence[Any]], dict[Any, Shown]] | None = None
 
 
 _registry: dict[str, Searchable] = {}
@@ -119,7 +122,10 @@ def _search_one(searchable: Searchable, user: Any, query: str, limit: int) -> li
     )
     if not ranked:
         return []
-    shown = searchable.show([h.obj for h in ranked])
+    show = searchable.show
+    if searchable.show_without_amounts is not None and not access.sees_amounts(user):
+        show = searchable.show_without_amounts
+    shown = show([h.obj for h in ranked])
     found = {
         h.obj.pk: exact_match(query, shown[h.obj.pk].fields or [("", shown[h.obj.pk].title, TEXT)]) for h in ranked
     }

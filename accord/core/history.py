@@ -106,6 +106,12 @@ def _currency_field(model: type[models.Model]) -> str | None:
     return "currency" if "currency" in names else (names[0] if names else None)
 
 
+def money_names(model: type[models.Model]) -> frozenset[str]:
+    """The audited names of ``model`` that hold amounts: its money fields and its priced lines."""
+    names = {f.name for f in model._meta.concrete_fields if isinstance(f, models.DecimalField) and _is_money(f)}
+    return frozenset(names | {"lines"})
+
+
 def _is_money(found: models.DecimalField[Any, Any]) -> bool:
     """An amount, not a rate: percentages and VAT rates have at most five digits."""
     return found.decimal_places == 2 and (found.max_digits or 0) > 5

@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.core import customfields, search
+from accord.core import access, customfields, search
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -42,10 +42,13 @@ class Filter:
 
     name: str
     path: str
-    kind: str = "str"  # str | uuid | choice | bool | date | datetime | int
+    kind: str = "str"  # str | uuid | choice | bool | date | datetime | int | decimal
     lookup: str = "exact"  # exact | in | gte | lte | icontains | isnull
     choices: Sequence[str] = ()
     label: Any = ""
+    # A filter on an amount: refused to a user who may not see amounts (``access.sees_amounts``),
+    # whose lists would otherwise tell an amount's range by the rows they keep.
+    money: bool = False
     # For filters that are not a plain lookup (a tag through its join table): values -> Q.
     build: Callable[[list[Any]], Q] | None = None
     # The same condition narrowed to what a user may see, where that is cheaper to find (a tag's
@@ -65,6 +68,14 @@ class Filter:
                 return int(raw)
             except ValueError as exc:
                 raise ValidationError(_("Enter a whole number.")) from exc
+        if self.kind == "decimal":
+            try:
+                number = decimal.Decimal(raw)
+            except decimal.InvalidOperation as exc:
+                raise ValidationError(_("Enter a number.")) from exc
+            if not number.is_finite():
+                raise ValidationError(_("Enter a number."))
+            return number
         if self.kind == "bool" or self.lookup == "isnull":
             word = raw.casefold()
             if word in customfields.TRUE_WORDS:
@@ -122,7 +133,10 @@ class Sort:
     path: str
     label: Any = ""
     nullable: bool = False
-    kind: str = "str"  # str | datetime | date | int
+    kind: str = "str"  # str | datetime | date | int (a decimal sorts as str: its cursor holds the text)
+    # An order by amount: a user who may not see amounts gets the list's default order instead (the
+    # API: an error), as the order of rows would give the amounts away.
+    money: bool = False
 
 
 @dataclass
@@ -197,9 +211,13 @@ def parse(
     default_limit: int = 50,
     max_limit: int = 500,
     ignore: Sequence[str] = (),
+    user: Any = None,
 ) -> ListQuery:
-    """Parse list parameters. ``strict`` (the API) rejects unknown parameters; the UI drops them."""
+    """Parse list parameters. ``strict`` (the API) rejects unknown parameters; the UI drops them.
+    Given the ``user`` the list is for, filters and sorts by amount are refused (the UI: dropped)
+    when that user may not see amounts."""
     errors: dict[str, list[str]] = {}
+    hides_money = user is not None and not access.sees_amounts(user)
     # No database column stores a NUL character (PostgreSQL refuses it in any text): a parameter
     # carrying one is refused (the API) or dropped (the UI) before anything is asked of it.
     refused = [name for name in params if any("\x00" in v for v in _raw_values(params, name))]
@@ -238,6 +256,10 @@ def parse(
         values = _values(params, name)
         if not values:
             continue
+        if flt.money and hides_money:
+            if strict:
+                errors[name] = [_money_refused()]
+            continue
         try:
             query.filters[name] = [flt.convert(v) for v in values]
             query.raw[name] = values
@@ -256,6 +278,10 @@ def parse(
     if sort.removeprefix("-") not in spec.sort_map():
         if strict or ("sort" in params and sort != spec.default_sort):
             errors["sort"] = [_("Unknown sort. Allowed: %(names)s.") % {"names": ", ".join(sorted(spec.sort_map()))}]
+        sort = spec.default_sort
+    if spec.sort_map()[sort.removeprefix("-")].money and hides_money:
+        if strict:
+            errors["sort"] = [_money_refused()]
         sort = spec.default_sort
     query.sort = sort
     if sort != spec.default_sort:
@@ -283,6 +309,10 @@ def parse(
     # In the UI a bad value is dropped, not fatal (a stale link still shows a list); nothing that
     # failed was stored in ``query`` above, and the form shows what was kept.
     return query
+
+
+def _money_refused() -> str:
+    return _("Your role may not see amounts, so lists cannot be filtered or sorted by them for you.")
 
 
 def apply(spec: ListSpec[M], query: ListQuery, queryset: models.QuerySet[M], *, user: Any = None) -> models.QuerySet[M]:

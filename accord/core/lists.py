@@ -38,6 +38,8 @@ class Column:
     label: Any
     default: bool = True
     fixed: bool = False
+    # An amount: neither shown nor offered to a user who may not see amounts.
+    money: bool = False
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,11 @@ def context(
 ) -> dict[str, Any]:
     """Everything the shared list partials need; the list's view adds its rows and filters."""
     look, view = look_for(request, screen)
+    columns = list(screen.columns)
+    if not access.sees_amounts(request.user):
+        columns = [c for c in columns if not c.money]
+        money = {c.key for c in screen.columns if c.money}
+        look = Look(tuple(c for c in look.columns if c not in money), look.density)
     params = query_string(query, cursor=None, before=None)
     if total is None:
         total = listing.total(listing.apply(screen.spec, query, screen.visible(request.user)))
@@ -379,7 +386,7 @@ def context(
         **selection_context(screen, request.user),
         "look": look,
         "cols": dict.fromkeys(look.columns, True),
-        "column_choices": [(c, c.key in look.columns) for c in screen.columns],
+        "column_choices": [(c, c.key in look.columns) for c in columns],
         "opened_view": view,
         "query_string": params,
         "list_params": [(k, v) for k, values in query.raw.items() for v in values],

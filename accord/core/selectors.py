@@ -131,7 +131,14 @@ def audit_entries(user: Any, obj: models.Model, *, limit: int = 200) -> list[Aud
     if not access.can_view(user, obj):
         raise Http404
     entries = AuditEntry.objects.filter(entity=entity_label(obj), object_id=obj.pk).select_related("actor")
-    return list(entries.order_by("-at", "-id")[:limit])
+    found = list(entries.order_by("-at", "-id")[:limit])
+    if not access.sees_amounts(user):
+        # Who may not see amounts does not read them in a record's history either (shown, not saved).
+        money = history_rows.money_names(type(obj))
+        for entry in found:
+            if isinstance(entry.changes, dict):
+                entry.changes = {name: pair for name, pair in entry.changes.items() if name not in money}
+    return found
 
 
 def history(user: Any, obj: models.Model, *, limit: int = 100) -> list[history_rows.Row]:

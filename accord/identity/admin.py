@@ -32,6 +32,7 @@ class RoleAdmin(admin.ModelAdmin):
         "edit_reach",
         "delete_reach",
         "can_export",
+        "sees_amounts",
         "is_admin",
         "requires_two_factor",
     ]

@@ -56,6 +56,9 @@ class Role(models.Model):
     delete_reach = models.CharField(_("may delete"), max_length=10, choices=Reach.choices, default=Reach.NONE)
     can_export = models.BooleanField(_("may export"), default=False)
     can_reassign = models.BooleanField(_("may give records to other users"), default=False)
+    # Deals' and quotes' money (amounts, prices, totals, forecasts) and billing's: a role without it
+    # still sees the records, with their amounts left out everywhere (screens, exports, API).
+    sees_amounts = models.BooleanField(_("sees amounts"), default=False)
     is_admin = models.BooleanField(_("administers Accord"), default=False)
     requires_two_factor = models.BooleanField(_("requires two-factor sign-in"), default=False)
 

@@ -24,15 +24,26 @@ DEFAULT_ROLES = [
     ("read_only", "Read-only", "team", False, "none", "none", False, False, False),
 ]
 
+# The default roles that see deals' and quotes' amounts. Read-only sees its team's records as a
+# member of a sales team does (an assistant, a trainee, a controller), and a sales team's records
+# without their amounts would be of little use to it; support agents and marketers see every
+# record, so for them amounts are left out unless an admin switches them on.
+SEES_AMOUNTS = frozenset({"admin", "manager", "sales_rep", "read_only"})
+
 
 def ensure_default_roles(role_model: Any = None) -> None:
     """Create the default roles that are missing; never overwrites an admin's changes."""
     if role_model is None:
         from accord.identity.models import Role as role_model
+    # A migration's historical Role may predate a rule (``sees_amounts`` came later, with its own
+    # data migration): set only the rules that model has.
+    fields = {f.name for f in role_model._meta.get_fields()}
     for code, name, visibility, create, edit, delete, export, reassign, admin in DEFAULT_ROLES:
+        extra = {"sees_amounts": code in SEES_AMOUNTS} if "sees_amounts" in fields else {}
         role_model.objects.get_or_create(
             code=code,
             defaults={
+                **extra,
                 "name": name,
                 "visibility": visibility,
                 "can_create": create,

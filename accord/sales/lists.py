@@ -68,7 +68,7 @@ DEALS = register(
         columns=[
             Column("name", _("Deal"), fixed=True),
             Column("stage", _("Stage")),
-            Column("amount", _("Amount")),
+            Column("amount", _("Amount"), money=True),
             Column("close", _("Expected close")),
             Column("owner", _("Owner")),
             Column("updated", _("Updated")),
@@ -105,7 +105,7 @@ QUOTES = register(
             Column("quote", _("Quote"), fixed=True),
             Column("customer", _("Customer")),
             Column("status", _("Status")),
-            Column("gross", _("Gross")),
+            Column("gross", _("Gross"), money=True),
             Column("valid_until", pgettext_lazy("quote", "Valid until")),
             Column("owner", _("Deal owner")),
             Column("made", _("Made")),

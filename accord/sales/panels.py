@@ -21,6 +21,7 @@ def deals_context(request: HttpRequest, party: Contact | Company) -> dict[str, A
         "party_field": "contact" if is_contact else "company",
         "deals": deals,
         "can_add": access.can_create(request.user),
+        "amounts": access.sees_amounts(request.user),
     }
 
 

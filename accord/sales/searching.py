@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,8 +49,9 @@ def show_leads(leads: Sequence[Lead]) -> dict[Any, Shown]:
     }
 
 
-def show_deals(deals: Sequence[Deal]) -> dict[Any, Shown]:
-    """Company names, stages and people of the hits: three queries, whatever the number of hits."""
+def show_deals(deals: Sequence[Deal], *, amounts: bool = True) -> dict[Any, Shown]:
+    """Company names, stages and people of the hits: three queries, whatever the number of hits.
+    Without ``amounts`` (a user who may not see them) the subtitle leaves the amount out."""
     companies = dict(
         Company.objects.filter(pk__in={d.company_id for d in deals if d.company_id}).values_list("pk", "name")
     )
@@ -64,7 +66,9 @@ def show_deals(deals: Sequence[Deal]) -> dict[Any, Shown]:
         stage = default_label(stages.get(deal.stage_id, ""))
         shown[deal.pk] = Shown(
             title=deal.name,
-            subtitle=" · ".join(p for p in (stage, _amount(deal.amount, deal.currency), company) if p),
+            subtitle=" · ".join(
+                p for p in (stage, _amount(deal.amount, deal.currency) if amounts else "", company) if p
+            ),
             url=reverse("sales:deal-detail", args=[deal.pk]),
             fields=[
                 ("", deal.name, TEXT),
@@ -76,13 +80,17 @@ def show_deals(deals: Sequence[Deal]) -> dict[Any, Shown]:
     return shown
 
 
-def show_quotes(quotes: Sequence[Quote]) -> dict[Any, Shown]:
+def show_quotes(quotes: Sequence[Quote], *, amounts: bool = True) -> dict[Any, Shown]:
     return {
         quote.pk: Shown(
             title=quote.label,
             subtitle=" · ".join(
                 p
-                for p in (quote.get_status_display(), _amount(quote.gross_total, quote.currency), quote.customer_name)
+                for p in (
+                    quote.get_status_display(),
+                    _amount(quote.gross_total, quote.currency) if amounts else "",
+                    quote.customer_name,
+                )
                 if p
             ),
             url=reverse("sales:quote-detail", args=[quote.pk]),
@@ -116,6 +124,7 @@ def register() -> None:
             visible=visible_deals,
             names=lambda deal: [deal.name],
             show=show_deals,
+            show_without_amounts=functools.partial(show_deals, amounts=False),
             columns=("name", "amount", "currency", "stage_id", "company_id", "external_id"),
         )
     )
@@ -127,6 +136,7 @@ def register() -> None:
             visible=visible_quotes,
             names=lambda quote: [quote.label, quote.customer_name],
             show=show_quotes,
+            show_without_amounts=functools.partial(show_quotes, amounts=False),
             columns=("number", "revision", "status", "currency", "gross_total", "customer_name", "customer_tax_id"),
         )
     )

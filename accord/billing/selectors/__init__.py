@@ -1,5 +1,5 @@
 """Every read of billing, scoped by the access policy: a billing record is seen with its customer
-(the company or the contact it is for) and by the person who made it."""
+(the company or the contact it is for) and by the person who made it, by a role that sees amounts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ def visible(user: Any, queryset: models.QuerySet[M], *, made_by: str | None = "c
     contacts in their sight, and those they made (the same rule as ``access_via`` on the models,
     written as sub-queries so lists need no DISTINCT)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if not access.sees_amounts(user):
+        # Orders, invoices and payments are amounts through and through: a role that may not see
+        # amounts (a marketer, a support agent by default) has them out of sight, in lists, pages,
+        # panels, exports and the API alike, rather than documents with every figure blanked.
         return queryset.none()
     if access.sees_all(user):
         return queryset

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, ValidationInfo, field_validator, model_validator
 
+from accord.core import access
 from accord.core.errors import BadRequest
 from accord.core.global_search import search_all
 from accord.core.listing import ListQuery, ListSpec, parse
@@ -134,6 +135,15 @@ def expected_version(request: HttpRequest, body_version: int | None = None) -> i
     return int(match.group(1))
 
 
+def amounts_hidden(context: Any) -> bool:
+    """For a response schema's resolver (``def resolve_amount(obj, context)``): is the response for
+    a user who may not see amounts (``access.sees_amounts``), whose amount fields are then null? A
+    schema built outside a response must be given ``context={"request": request}``: without one the
+    amounts are hidden, never shown by mistake."""
+    request = (context or {}).get("request")
+    return request is None or not access.sees_amounts(request.user)
+
+
 def list_query(request: HttpRequest, spec: ListSpec[Any]) -> ListQuery:
     """Parse list parameters strictly: an unknown filter or sort is a 400, never passed to SQL."""
     try:
@@ -144,6 +154,7 @@ def list_query(request: HttpRequest, spec: ListSpec[Any]) -> ListQuery:
             default_limit=settings.ACCORD_PAGE_SIZE,
             max_limit=settings.ACCORD_API_MAX_PAGE_SIZE,
             ignore=("total",),
+            user=request.user,
         )
     except ValidationError as exc:
         raise BadRequest(_("Unknown or invalid list parameters."), exc.message_dict) from exc

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accord.core import access, panels
 from accord.core import money as money_format
-from accord.core import panels
 from accord.core.models import entity_label
 
 register = template.Library()
@@ -53,6 +53,14 @@ def phone(value: str) -> str:
     from accord.core.phones import format_phone
 
     return format_phone(value) if value else ""
+
+
+@register.filter
+def sees_amounts(user: Any) -> bool:
+    """``{% if request.user|sees_amounts %}``: may this user see money (``access.sees_amounts``)?
+    Pages have ``user_sees_amounts`` from the context processor; this is for templates rendered
+    without a request (a PDF, a mail) or for another user than the one signed in."""
+    return access.sees_amounts(user)
 
 
 @register.filter

@@ -179,6 +179,11 @@ class RoleForm(forms.Form):
     delete_reach = forms.ChoiceField(label=_("May delete"), choices=Reach.choices)
     can_export = forms.BooleanField(label=_("May export"), required=False)
     can_reassign = forms.BooleanField(label=_("May give records to other users"), required=False)
+    sees_amounts = forms.BooleanField(
+        label=_("Sees amounts"),
+        required=False,
+        help_text=_("Deals' and quotes' amounts, forecasts, invoices and payments. Without it they are left out."),
+    )
     is_admin = forms.BooleanField(
         label=_("Administers Accord"),
         required=False,
@@ -198,6 +203,7 @@ class RoleForm(forms.Form):
         "delete_reach",
         "can_export",
         "can_reassign",
+        "sees_amounts",
         "is_admin",
         "requires_two_factor",
     )

@@ -203,6 +203,7 @@ ROLE_FIELDS = (
     "delete_reach",
     "can_export",
     "can_reassign",
+    "sees_amounts",
     "is_admin",
     "requires_two_factor",
 )

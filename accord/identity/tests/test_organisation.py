@@ -161,6 +161,7 @@ def test_admin_changes_what_a_role_may_do_and_it_applies_at_once(login, admin_us
             "edit_reach": "own",
             "delete_reach": "own",
             "can_export": "on",
+            "sees_amounts": "on",
             "requires_two_factor": "on",
         },
     )

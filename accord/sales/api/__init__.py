@@ -14,7 +14,16 @@ from ninja import Field, Router, Schema, Status
 
 from accord.core import access, idempotency
 from accord.core import selectors as core_selectors
-from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
+from accord.core.api import (
+    ERRORS,
+    PageOut,
+    StrictSchema,
+    UserRef,
+    amounts_hidden,
+    expected_version,
+    list_parameters,
+    list_query,
+)
 from accord.core.requests import AuthedRequest
 from accord.identity.selectors import find_territory, find_user
 from accord.people.models import Company, Contact
@@ -111,15 +120,29 @@ class LineSchema(StrictSchema):
 
 
 class LineOut(Schema):
+    """A deal's product line; its prices are null for a user who may not see amounts."""
+
     product_id: uuid.UUID | None
     description: str
     quantity: decimal.Decimal
     unit: str
-    unit_price: decimal.Decimal
+    unit_price: decimal.Decimal | None
     discount_percent: decimal.Decimal
     vat_rate: decimal.Decimal
-    net: decimal.Decimal
-    gross: decimal.Decimal
+    net: decimal.Decimal | None
+    gross: decimal.Decimal | None
+
+    @staticmethod
+    def resolve_unit_price(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.unit_price
+
+    @staticmethod
+    def resolve_net(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.net
+
+    @staticmethod
+    def resolve_gross(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.gross
 
 
 AMOUNT_SOURCE_DOC = (
@@ -179,6 +202,9 @@ class MoveIn(StrictSchema):
     lost_note: str = ""
 
 
+AMOUNT_HIDDEN_DOC = " Null for a user whose role may not see amounts."
+
+
 class DealOut(Schema):
     id: uuid.UUID
     version: int
@@ -187,12 +213,12 @@ class DealOut(Schema):
     stage_id: uuid.UUID
     stage: str
     status: str
-    amount: decimal.Decimal
+    amount: decimal.Decimal | None = Field(description="The deal's amount." + AMOUNT_HIDDEN_DOC)
     amount_source: AmountSourceField = Field(description=AMOUNT_SOURCE_DOC)
-    lines_total: decimal.Decimal = Field(description="The net total of the product lines.")
+    lines_total: decimal.Decimal | None = Field(description="The net total of the product lines." + AMOUNT_HIDDEN_DOC)
     currency: str
     probability: int
-    weighted_amount: decimal.Decimal
+    weighted_amount: decimal.Decimal | None = Field(description="Amount × probability." + AMOUNT_HIDDEN_DOC)
     expected_close: datetime.date | None
     company_id: uuid.UUID | None
     contact_ids: list[uuid.UUID]
@@ -224,7 +250,17 @@ class DealOut(Schema):
         return list(obj.lines.all())
 
     @staticmethod
-    def resolve_lines_total(obj: Any) -> decimal.Decimal:
+    def resolve_amount(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.amount
+
+    @staticmethod
+    def resolve_weighted_amount(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.weighted_amount
+
+    @staticmethod
+    def resolve_lines_total(obj: Any, context: Any) -> decimal.Decimal | None:
+        if amounts_hidden(context):
+            return None
         return line_totals(list(obj.lines.all())).net.quantize(decimal.Decimal("0.01"))
 
 
@@ -490,7 +526,9 @@ def create_deal(request: AuthedRequest, payload: DealIn) -> Any:
         request,
         payload=payload.model_dump(mode="json"),
         run=run,
-        serialize=lambda deal: DealOut.from_orm(selectors.deal_detail(request.user, deal.pk)).model_dump(mode="json"),
+        serialize=lambda deal: DealOut.from_orm(
+            selectors.deal_detail(request.user, deal.pk), context={"request": request}
+        ).model_dump(mode="json"),
     )
 
 

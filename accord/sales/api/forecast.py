@@ -1,6 +1,9 @@
 """REST endpoints of the sales forecast and the team's effectiveness (read only, scoped by the access
 policy like every list). Amounts are in the base currency; ``missing_rates`` names the currencies
-left out for want of an exchange rate."""
+left out for want of an exchange rate.
+
+The forecast is a sum of amounts: a role that may not see amounts is refused it (403). Its metrics
+keep their counts and rates, with the amounts null."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from accord.core import access
+from accord.core.access import AccessDenied
 from accord.core.api import ERRORS
 from accord.sales.selectors import forecast as selectors
 
@@ -59,7 +64,7 @@ class LostReasonOut(Schema):
     reason_id: str
     name: str
     deals: int
-    amount: decimal.Decimal
+    amount: decimal.Decimal | None
     share: decimal.Decimal | None
 
 
@@ -68,9 +73,9 @@ class MetricsOut(Schema):
     period: PeriodOut
     pipeline_id: str | None
     won_deals: int
-    won_amount: decimal.Decimal
+    won_amount: decimal.Decimal | None
     lost_deals: int
-    lost_amount: decimal.Decimal
+    lost_amount: decimal.Decimal | None
     win_rate: decimal.Decimal | None
     average_cycle_days: decimal.Decimal | None
     conversion: list[StageConversionOut]
@@ -127,6 +132,8 @@ def _period(flt: selectors.SalesFilter) -> dict[str, Any]:
     summary="Weighted forecast of open deals",
 )
 def get_forecast(request: HttpRequest) -> Any:
+    if not access.sees_amounts(request.user):
+        raise AccessDenied(_("Your role may not see amounts, so it may not see the forecast."))
     errors: dict[str, list[str]] = {}
     group = request.GET.get("group") or "month"
     if group not in selectors.GROUPS:
@@ -157,17 +164,25 @@ def get_metrics(request: HttpRequest) -> Any:
     if errors or flt is None:
         raise ValidationError(errors)
     result = selectors.metrics(request.user, flt)
+    amounts = access.sees_amounts(request.user)
+    lost_reasons = (
+        result.lost_reasons
+        if amounts
+        else [
+            {"reason_id": r.reason_id, "name": r.name, "deals": r.deals, "share": r.share} for r in result.lost_reasons
+        ]
+    )
     return {
         "currency": result.currency,
         "period": _period(flt),
         "pipeline_id": str(result.pipeline.pk) if result.pipeline else None,
         "won_deals": result.won_deals,
-        "won_amount": result.won_amount,
+        "won_amount": result.won_amount if amounts else None,
         "lost_deals": result.lost_deals,
-        "lost_amount": result.lost_amount,
+        "lost_amount": result.lost_amount if amounts else None,
         "win_rate": result.win_rate,
         "average_cycle_days": result.average_cycle_days,
         "conversion": result.conversion,
-        "lost_reasons": result.lost_reasons,
+        "lost_reasons": lost_reasons,
         "missing_rates": result.missing_rates,
     }

@@ -12,10 +12,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from accord.core import idempotency
-from accord.core.api import ERRORS, PageOut, StrictSchema, UserRef, expected_version, list_parameters, list_query
+from accord.core import access, idempotency
+from accord.core.access import AccessDenied
+from accord.core.api import (
+    ERRORS,
+    PageOut,
+    StrictSchema,
+    UserRef,
+    amounts_hidden,
+    expected_version,
+    list_parameters,
+    list_query,
+)
 from accord.core.requests import AuthedRequest
 from accord.sales import selectors as sales_selectors
 from accord.sales.models import Quote
@@ -27,16 +38,34 @@ router = Router(tags=["quotes"])
 
 
 class QuoteLineOut(Schema):
+    """A quote's line; its prices are null for a user who may not see amounts."""
+
     description: str
     sku: str
     quantity: decimal.Decimal
     unit: str
-    unit_price: decimal.Decimal
+    unit_price: decimal.Decimal | None
     discount_percent: decimal.Decimal
     vat_rate: decimal.Decimal
-    net: decimal.Decimal
-    vat: decimal.Decimal
-    gross: decimal.Decimal
+    net: decimal.Decimal | None
+    vat: decimal.Decimal | None
+    gross: decimal.Decimal | None
+
+    @staticmethod
+    def resolve_unit_price(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.unit_price
+
+    @staticmethod
+    def resolve_net(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.net
+
+    @staticmethod
+    def resolve_vat(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.vat
+
+    @staticmethod
+    def resolve_gross(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.gross
 
 
 class VatRateOut(Schema):
@@ -57,9 +86,9 @@ class QuoteOut(Schema):
     deal_id: uuid.UUID
     currency: str
     valid_until: datetime.date
-    net_total: decimal.Decimal
-    vat_total: decimal.Decimal
-    gross_total: decimal.Decimal
+    net_total: decimal.Decimal | None
+    vat_total: decimal.Decimal | None
+    gross_total: decimal.Decimal | None
     vat_by_rate: list[VatRateOut]
     customer_name: str
     customer_address: str
@@ -82,7 +111,21 @@ class QuoteOut(Schema):
         return list(obj.lines.all())
 
     @staticmethod
-    def resolve_vat_by_rate(obj: Any) -> list[dict[str, Any]]:
+    def resolve_net_total(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.net_total
+
+    @staticmethod
+    def resolve_vat_total(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.vat_total
+
+    @staticmethod
+    def resolve_gross_total(obj: Any, context: Any) -> decimal.Decimal | None:
+        return None if amounts_hidden(context) else obj.gross_total
+
+    @staticmethod
+    def resolve_vat_by_rate(obj: Any, context: Any) -> list[dict[str, Any]]:
+        if amounts_hidden(context):
+            return []  # the rates' sums are amounts
         buckets: dict[decimal.Decimal, dict[str, Any]] = {}
         for line in obj.lines.all():
             bucket = buckets.setdefault(
@@ -132,7 +175,9 @@ class DeclineIn(StrictSchema):
 
 
 def _out(request: HttpRequest, quote: Quote) -> dict[str, Any]:
-    return QuoteOut.from_orm(selectors.quote_detail(request.user, quote.pk)).model_dump(mode="json")
+    return QuoteOut.from_orm(selectors.quote_detail(request.user, quote.pk), context={"request": request}).model_dump(
+        mode="json"
+    )
 
 
 def _etag(response: HttpResponse, quote: Quote) -> None:
@@ -274,6 +319,8 @@ def decline_quote(request: AuthedRequest, quote_id: uuid.UUID, payload: DeclineI
 def quote_pdf(request: HttpRequest, quote_id: uuid.UUID) -> HttpResponse:
     """The quote as PDF, downloaded as an attachment."""
     quote = selectors.quote_detail(request.user, quote_id)
+    if not access.sees_amounts(request.user):
+        raise AccessDenied(_("Your role may not see amounts, so it may not download quotes."))
     response = HttpResponse(render_quote(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{quote.label.replace("/", "-")}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"

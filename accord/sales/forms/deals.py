@@ -40,8 +40,14 @@ class DealForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, assignable: Any = None, creating: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, assignable: Any = None, creating: bool = True, amounts: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not amounts:
+            # A role that may not see amounts may not set one either (the service refuses it too).
+            del self.fields["amount"]
+            del self.fields["follow_lines"]
         pipelines = settings_selectors.pipelines(active=True)
         pipeline_field = cast(forms.ModelChoiceField, self.fields["pipeline"])
         pipeline_field.queryset = pipelines
@@ -108,7 +114,9 @@ class DealForm(forms.Form):
         if self.cleaned_data.get("territory") is not None or not creating:
             # Left empty on a new deal, the territory follows the company's.
             data["territory"] = self.cleaned_data.get("territory")
-        if has_lines and self.cleaned_data.get("follow_lines"):
+        if "amount" not in self.fields:
+            pass
+        elif has_lines and self.cleaned_data.get("follow_lines"):
             data["amount_source"] = "lines"
         elif has_lines:
             # The box unticked: the amount is what the field says, whatever the lines add up to.

@@ -56,8 +56,12 @@ class ConvertForm(forms.Form):
     deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), required=False, min_value=0, max_digits=14, decimal_places=2)
 
-    def __init__(self, *args: Any, lead: Lead, contacts: list[Any], companies: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lead: Lead, contacts: list[Any], companies: list[Any], amounts: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not amounts:
+            del self.fields["amount"]  # a role that may not see amounts may not set one
         new = [("", _("Create a new contact"))]
         cast(forms.ChoiceField, self.fields["contact"]).choices = [
             *[(str(d.record.pk), f"{d.record} — {', '.join(d.reason_labels)}") for d in contacts],

@@ -49,6 +49,8 @@ class Board:
     currency: str
     missing_rates: list[str] = field(default_factory=list)
     totals: ColumnTotals = field(default_factory=ColumnTotals)
+    # False for a user who may not see amounts: the sums are left at zero and not shown.
+    amounts: bool = True
 
 
 def board_query(query: ListQuery) -> ListQuery:
@@ -126,6 +128,12 @@ def column_totals(qs: QuerySet[Deal], currency: str) -> tuple[dict[Any, ColumnTo
     return result, missing
 
 
+def column_counts(qs: QuerySet[Deal]) -> dict[Any, ColumnTotals]:
+    """How many deals each stage holds, without their amounts (for a user who may not see them)."""
+    rows = qs.order_by().values("stage_id").annotate(n=Count("*"))
+    return {row["stage_id"]: ColumnTotals(count=row["n"]) for row in rows}
+
+
 def card(user: Any, pk: Any) -> Deal:
     """One deal as its board card shows it (after a move)."""
     return access.get_visible(user, Deal.objects.select_related("owner", "company").only(*CARD_FIELDS), pk=pk)
@@ -135,7 +143,11 @@ def board(user: Any, pipeline: Pipeline, query: ListQuery, *, with_cards: bool =
     """The whole board: every open stage with its first page of cards and its totals."""
     stages = list(pipeline.stages.order_by("position"))
     currency = money.base_currency()
-    totals, missing = column_totals(board_deals(user, pipeline, query), currency)
+    amounts = access.sees_amounts(user)
+    if amounts:
+        totals, missing = column_totals(board_deals(user, pipeline, query), currency)
+    else:
+        totals, missing = column_counts(board_deals(user, pipeline, query)), []
     columns = []
     overall = ColumnTotals()
     for stage in stages:
@@ -156,4 +168,5 @@ def board(user: Any, pipeline: Pipeline, query: ListQuery, *, with_cards: bool =
         currency=currency,
         missing_rates=missing,
         totals=overall,
+        amounts=amounts,
     )

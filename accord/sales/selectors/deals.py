@@ -30,12 +30,15 @@ DEAL_LIST = ListSpec[Deal](
         Filter("close_after", "expected_close", kind="date", lookup="gte"),
         Filter("close_before", "expected_close", kind="date", lookup="lte"),
         Filter("external_id", "external_id"),
+        Filter("amount_min", "amount", kind="decimal", lookup="gte", money=True),
+        Filter("amount_max", "amount", kind="decimal", lookup="lte", money=True),
     ],
     sorts=[
         Sort("updated", "updated_at", kind="datetime"),
         Sort("created", "created_at", kind="datetime"),
         Sort("close", "expected_close", kind="date", nullable=True),
         Sort("name", "name"),
+        Sort("amount", "amount", money=True),
     ],
     default_sort="-updated",
     search=search.matching,
@@ -82,7 +85,19 @@ def deal_total(user: Any, query: ListQuery, *, exact: bool = False, page: Page[A
     return total(apply(DEAL_LIST, query, visible_deals(user)), exact=exact, query=query, page=page)
 
 
-def deal_columns() -> list[Column]:
+# The export's columns that are amounts: left out for a user who may not see them.
+MONEY_COLUMNS = frozenset({"amount", "weighted_amount"})
+
+
+def deal_columns(user: Any = None) -> list[Column]:
+    """The export's columns; given ``user``, without the amounts when that user may not see them."""
+    columns = _deal_columns()
+    if user is not None and not access.sees_amounts(user):
+        columns = [c for c in columns if c.name not in MONEY_COLUMNS]
+    return columns
+
+
+def _deal_columns() -> list[Column]:
     return [
         Column("id", lambda d: d.pk, _("ID")),
         Column("name", lambda d: d.name, _("Name")),

@@ -44,11 +44,14 @@ QUOTE_LIST = ListSpec[Quote](
         Filter("expired", "valid_until", kind="bool", build=_expired),
         Filter("valid_after", "valid_until", kind="date", lookup="gte"),
         Filter("valid_before", "valid_until", kind="date", lookup="lte"),
+        Filter("gross_min", "gross_total", kind="decimal", lookup="gte", money=True),
+        Filter("gross_max", "gross_total", kind="decimal", lookup="lte", money=True),
     ],
     sorts=[
         Sort("created", "created_at", kind="datetime"),
         Sort("valid_until", "valid_until", kind="date"),
         Sort("number", "number"),
+        Sort("gross", "gross_total", money=True),
     ],
     default_sort="-created",
     search=_search,
@@ -64,8 +67,9 @@ def _rows(qs: QuerySet[Quote]) -> QuerySet[Quote]:
     return qs.select_related("deal", "deal__owner", "deal__company", "created_by")
 
 
-def quote_query(params: Mapping[str, Any], *, strict: bool = False) -> ListQuery:
-    return parse(QUOTE_LIST, params, strict=strict, default_limit=settings.ACCORD_PAGE_SIZE)
+def quote_query(params: Mapping[str, Any], *, strict: bool = False, user: Any = None) -> ListQuery:
+    """The quote list's parameters; given ``user``, those by amount only if that user sees amounts."""
+    return parse(QUOTE_LIST, params, strict=strict, default_limit=settings.ACCORD_PAGE_SIZE, user=user)
 
 
 def quote_page(user: Any, query: ListQuery, *, with_lines: bool = False) -> Page[Quote]:
@@ -82,7 +86,19 @@ def revisions(quote: Quote) -> list[Quote]:
     return list(Quote.objects.filter(number=quote.number).order_by("-revision"))
 
 
-def quote_columns() -> list[Column]:
+# The export's columns that are amounts: left out for a user who may not see them.
+MONEY_COLUMNS = frozenset({"net_total", "vat_total", "gross_total"})
+
+
+def quote_columns(user: Any = None) -> list[Column]:
+    """The export's columns; given ``user``, without the amounts when that user may not see them."""
+    columns = _quote_columns()
+    if user is not None and not access.sees_amounts(user):
+        columns = [c for c in columns if c.name not in MONEY_COLUMNS]
+    return columns
+
+
+def _quote_columns() -> list[Column]:
     return [
         Column("id", lambda q: q.pk, _("ID")),
         Column("number", lambda q: q.number, pgettext_lazy("quote", "Number")),

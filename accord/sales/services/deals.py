@@ -45,6 +45,8 @@ DEAL_FIELDS = (
     "source",
     "external_id",
 )
+# What a user who may not see amounts may not give a deal (see ``_apply``).
+AMOUNT_FIELDS = ("amount", "amount_source", "lines")
 GAP = 1024.0  # spacing of card positions; a move writes one row until a column is renumbered
 
 
@@ -77,6 +79,13 @@ def _apply(
     errors: dict[str, list[str]] = {}
     extra: dict[str, Any] = {}
     typed_before = deal.amount
+    if actor is not None and not access.sees_amounts(actor):
+        # Who may not see amounts may not set them: not the amount, not where it comes from, not
+        # the priced lines it may follow. A null (an amount sent back as it was read) is no change.
+        given = [name for name in AMOUNT_FIELDS if data.get(name) is not None]
+        if given:
+            raise ValidationError(access.amounts_refused(given))
+        data = {k: v for k, v in data.items() if k not in AMOUNT_FIELDS}
     for name in DEAL_FIELDS:
         if name in data:
             value = data[name]

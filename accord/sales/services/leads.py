@@ -317,6 +317,8 @@ def convert_lead(
                 },
             )
     deal = None
+    if create_deal and amount and actor is not None and not access.sees_amounts(actor):
+        raise ValidationError(access.amounts_refused(["amount"]))
     if create_deal:
         deal = deal_services.create_deal(
             actor=actor,

@@ -236,6 +236,9 @@ def _require_deal(actor: User | None, deal: Deal) -> Deal:
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if actor is not None:
         access.require(actor, Action.CHANGE, locked)
+        if not access.sees_amounts(actor):
+            # A quote is its prices: who may not see amounts may not make, change, send or decide one.
+            raise access.AccessDenied(_("Your role may not see amounts, so it may not work on quotes."))
     return locked
 
 

@@ -71,7 +71,9 @@ def test_a_rep_who_may_change_the_records_sees_their_actions(login, owner):
 def test_a_role_that_changes_only_its_own_deals_gets_moves_and_quotes_only_on_them(login, make_user, team_north, owner):
     from accord.identity.models import Role
 
-    own_only = Role.objects.create(code="own_editor", name="Own editor", visibility="team", edit_reach="own")
+    own_only = Role.objects.create(
+        code="own_editor", name="Own editor", visibility="team", edit_reach="own", sees_amounts=True
+    )
     rep = make_user(own_only.code, [team_north], username="own-editor")
     mine = make_deal(rep)
     theirs = make_deal(owner)

@@ -52,7 +52,9 @@ def test_an_archived_lost_reason_is_refused_by_the_form_and_the_api(login, api, 
 @pytest.fixture
 def field_rep(make_user, territory_mazovia):
     """A rep who sees the records of the territories they cover."""
-    role = Role.objects.create(code="field_rep", name="Field rep", visibility="territory", edit_reach="visible")
+    role = Role.objects.create(
+        code="field_rep", name="Field rep", visibility="territory", edit_reach="visible", sees_amounts=True
+    )
     user = make_user(Role.SALES_REP, [], [territory_mazovia])
     user.role = role
     user.save(update_fields=["role"])

@@ -67,6 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by_owner = selectors.forecast(request.user, flt, "owner")
     metrics = selectors.metrics(request.user, flt)
     owners = [row for row in by_owner.rows if row.deals][:TOP_OWNERS]
+    amounts = access.sees_amounts(request.user)
     charts = {
         "currency": by_month.currency,
         "months": {
@@ -93,7 +94,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "reached": _("Deals that reached the stage"),
         },
     }
-    missing = sorted(set(by_month.missing_rates) | set(metrics.missing_rates))
+    if not amounts:
+        # The pipeline and forecast charts are sums of amounts: a role that may not see amounts
+        # keeps the counts (conversion, lost reasons, win rate, cycle) and nothing else.
+        charts.pop("months")
+        charts.pop("owners")
+    missing = sorted(set(by_month.missing_rates) | set(metrics.missing_rates)) if amounts else []
     return render(
         request,
         "sales/dashboard.html",
@@ -121,6 +127,9 @@ def _export_columns(currency: str, group: str) -> list[Column]:
 
 @login_required
 def forecast(request: HttpRequest) -> HttpResponseBase:
+    if not access.sees_amounts(request.user):
+        # The forecast is nothing but amounts (its table and its export).
+        raise AccessDenied(_("Your role may not see amounts, so it may not see the forecast."))
     flt, errors = _filters(request)
     group = request.GET.get("group") or "month"
     if group not in selectors.GROUPS:

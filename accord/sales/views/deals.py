@@ -114,6 +114,8 @@ class CardRenderer:
         # With ``user``, each card asks the policy whether that user may move it (a role may
         # change only its own deals); without, ``can_change`` answers for every card.
         self.user = user
+        # A role that may not see amounts gets cards without them.
+        self.amounts = access.sees_amounts(request.user)
         self.csrf = escape(get_token(request))
         self.next_path = escape(next_path or request.get_full_path())
         self.move_label = escape(_("Move to stage"))
@@ -149,8 +151,10 @@ class CardRenderer:
             parts.append(
                 f'<div class="deal-card-company">{self.icons["building"]}<span>{escape(deal.company.name)}</span></div>'
             )
-        amount = escape(format_money(deal.amount, deal.currency, decimals=0))
-        parts.append(f'<div class="deal-card-meta"><strong class="deal-card-amount">{amount}</strong>')
+        parts.append('<div class="deal-card-meta">')
+        if self.amounts:
+            amount = escape(format_money(deal.amount, deal.currency, decimals=0))
+            parts.append(f'<strong class="deal-card-amount">{amount}</strong>')
         if deal.expected_close:
             overdue = " overdue" if deal.expected_close < self.today else ""
             day = date_format(deal.expected_close, "j M")
@@ -184,7 +188,13 @@ class CardRenderer:
 
 
 def _board_query(request: HttpRequest) -> ListQuery:
-    return parse(selectors.DEAL_LIST, request.GET, strict=False, default_limit=board_selectors.CARDS_PER_COLUMN)
+    return parse(
+        selectors.DEAL_LIST,
+        request.GET,
+        strict=False,
+        default_limit=board_selectors.CARDS_PER_COLUMN,
+        user=request.user,
+    )
 
 
 @login_required
@@ -359,7 +369,14 @@ def deal_lose(request: AuthedRequest, pk: Any) -> HttpResponse:
 
 
 def _list_query(request: HttpRequest) -> ListQuery:
-    return parse(selectors.DEAL_LIST, request.GET, strict=False, default_limit=settings.ACCORD_PAGE_SIZE, max_limit=200)
+    return parse(
+        selectors.DEAL_LIST,
+        request.GET,
+        strict=False,
+        default_limit=settings.ACCORD_PAGE_SIZE,
+        max_limit=200,
+        user=request.user,
+    )
 
 
 def _query_string(query: ListQuery, **overrides: Any) -> str:
@@ -410,7 +427,10 @@ def deal_export(request: HttpRequest) -> HttpResponseBase:
         raise AccessDenied()
     query = _list_query(request)
     return exports.download(
-        request, deal_selectors.deal_columns(), deal_selectors.deals_for_export(request.user, query), "deals"
+        request,
+        deal_selectors.deal_columns(request.user),
+        deal_selectors.deals_for_export(request.user, query),
+        "deals",
     )
 
 
@@ -484,7 +504,9 @@ def deal_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
         access.require(request.user, Action.CHANGE, deal)
     assignable = assignable_users(request.user)
     if request.method == "POST":
-        form = DealForm(request.POST, assignable=assignable, creating=deal is None)
+        form = DealForm(
+            request.POST, assignable=assignable, creating=deal is None, amounts=access.sees_amounts(request.user)
+        )
         if form.is_valid():
             try:
                 company = _company_for(request, form.cleaned_data.get("company"))
@@ -518,7 +540,9 @@ def deal_form(request: AuthedRequest, pk: Any = None) -> HttpResponse:
             if company is not None:
                 initial.update(company=company.pk, company_name=company.name, name=company.name)
             initial["pipeline"] = _uuid_or_none(request.GET.get("pipeline"))
-        form = DealForm(initial=initial, assignable=assignable, creating=deal is None)
+        form = DealForm(
+            initial=initial, assignable=assignable, creating=deal is None, amounts=access.sees_amounts(request.user)
+        )
     contact = (
         _contact_from(request, request.POST.get("contact") or request.GET.get("contact")) if deal is None else None
     )
@@ -568,6 +592,9 @@ def line_form(request: AuthedRequest, pk: Any, index: int | None = None) -> Http
     """Add a line (``index`` None) or change one; GET shows the form on its own page."""
     deal = deal_selectors.deal_page_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, deal)
+    if not access.sees_amounts(request.user):
+        # A line is priced; the form would show the price (and saving it is refused by the service).
+        raise AccessDenied(str(access.amounts_refused(["lines"])["lines"][0]))
     lines = list(deal.lines.all())
     if index is not None and not 0 <= index < len(lines):
         raise Http404

@@ -29,8 +29,9 @@ def lead_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def quote_export(request: HttpRequest) -> HttpResponseBase:
     _require_export(request)
-    query = quotes.quote_query(request.GET)
-    return exports.download(request, quotes.quote_columns(), quotes.quotes_for_export(request.user, query), "quotes")
+    query = quotes.quote_query(request.GET, user=request.user)
+    columns = quotes.quote_columns(request.user)
+    return exports.download(request, columns, quotes.quotes_for_export(request.user, query), "quotes")
 
 
 @login_required

@@ -150,7 +150,13 @@ def lead_convert(request: AuthedRequest, pk: Any) -> HttpResponse:
         phones=[lead.phone] if lead.phone else [],
     )
     companies = duplicates.company_duplicates(request.user, name=lead.company_name) if lead.company_name else []
-    form = ConvertForm(request.POST or None, lead=lead, contacts=contacts, companies=companies)
+    form = ConvertForm(
+        request.POST or None,
+        lead=lead,
+        contacts=contacts,
+        companies=companies,
+        amounts=access.sees_amounts(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         choice = form.cleaned_data
         try:
@@ -159,7 +165,7 @@ def lead_convert(request: AuthedRequest, pk: Any) -> HttpResponse:
                 lead=lead,
                 create_deal=choice["create_deal"],
                 deal_name=choice["deal_name"],
-                amount=choice["amount"] or decimal.Decimal(0),
+                amount=choice.get("amount") or decimal.Decimal(0),
                 contact=_pick(contacts, choice["contact"]),
                 company=_pick(companies, choice["company"]),
             )

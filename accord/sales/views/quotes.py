@@ -58,7 +58,7 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def quote_list(request: HttpRequest) -> HttpResponse:
-    query = selectors.quote_query(request.GET)
+    query = selectors.quote_query(request.GET, user=request.user)
     page = selectors.quote_page(request.user, query)
     base = dict(query.raw)
     return render(
@@ -92,7 +92,8 @@ def _detail_context(request: HttpRequest, quote: Quote, **forms: Any) -> dict[st
         line.vat_text = number(line.vat_rate)  # type: ignore[attr-defined]
     summary = totals(lines)
     revisions = selectors.revisions(quote)
-    can_change = access.can(request.user, Action.CHANGE, quote.deal)
+    # A quote is a priced document: making, changing, sending and deciding it need its amounts.
+    can_change = access.can(request.user, Action.CHANGE, quote.deal) and access.sees_amounts(request.user)
     expired = services.is_expired(quote)
     return {
         "quote": quote,
@@ -163,6 +164,10 @@ def quote_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
 @login_required
 def quote_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
     quote = selectors.quote_detail(request.user, pk)
+    if not access.sees_amounts(request.user):
+        # The PDF is the quote's prices; a role that may not see amounts is refused it, not given
+        # a document with holes.
+        raise AccessDenied(_("Your role may not see amounts, so it may not download quotes."))
     response = HttpResponse(render_quote(quote), content_type="application/pdf")
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{quote.label.replace("/", "-")}.pdf"'
