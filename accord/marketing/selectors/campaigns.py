@@ -73,7 +73,8 @@ def campaign_page(user: Any, query: ListQuery) -> Page[Campaign]:
 
 
 def can_see_revenue(user: Any) -> bool:
-    return access.is_admin(user) or access.can_export(user)
+    """Revenue, deal value, cost and ROI are amounts: shown to roles that see amounts."""
+    return access.sees_amounts(user)
 
 
 @dataclass

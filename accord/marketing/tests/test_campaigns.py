@@ -431,7 +431,9 @@ def test_results_count_sent_bounced_opened_clicked_unsubscribed_and_revenue(owne
     assert counted.roi == -100.0
 
 
-def test_deals_won_and_payments_of_recipients_within_30_days_are_attributed(owner, world, admin_user, settings):
+def test_deals_won_and_payments_of_recipients_within_30_days_are_attributed(
+    owner, world, admin_user, marketer, settings
+):
     from decimal import Decimal
 
     from accord.billing.services.payments import record_payment
@@ -464,9 +466,15 @@ def test_deals_won_and_payments_of_recipients_within_30_days_are_attributed(owne
     assert (seen_by_admin.deals_won, seen_by_admin.deal_value) == (1, Decimal("1500.00"))
     assert seen_by_admin.revenue == Decimal("500.00")
     assert seen_by_admin.roi == 150.0
-    seen_by_rep = results(user=owner, campaign=campaign)
-    assert seen_by_rep.deals_won == 1
-    assert (seen_by_rep.deal_value, seen_by_rep.revenue, seen_by_rep.shows_revenue) == (0, 0, False)
+    seen_by_rep = results(user=owner, campaign=campaign)  # a sales rep sees amounts too
+    assert (seen_by_rep.deal_value, seen_by_rep.revenue, seen_by_rep.shows_revenue) == (
+        Decimal("1500.00"),
+        Decimal("500.00"),
+        True,
+    )
+    seen_by_marketer = results(user=marketer, campaign=campaign)
+    assert seen_by_marketer.deals_won == 1
+    assert (seen_by_marketer.deal_value, seen_by_marketer.revenue, seen_by_marketer.shows_revenue) == (0, 0, False)
 
 
 def test_an_sms_campaign_goes_to_those_with_a_phone_and_consent(owner, make_contact, world):

@@ -49,7 +49,7 @@ def test_crud_with_versions_and_field_errors(world: Any, owner: Any, api: Any) -
     assert client.get("/campaigns", {"status": "sent"}).json()["items"] == []
 
 
-def test_preview_test_send_launch_results_cancel(world: Any, owner: Any, admin_user: Any, api: Any) -> None:
+def test_preview_test_send_launch_results_cancel(marketer, world: Any, owner: Any, admin_user: Any, api: Any) -> None:
     client = api(owner)
     campaign = client.post("/campaigns", body(world, cost="50.00")).json()
     url = f"/campaigns/{campaign['id']}"
@@ -72,8 +72,9 @@ def test_preview_test_send_launch_results_cancel(world: Any, owner: Any, admin_u
 
     results = client.get(f"{url}/results").json()
     assert (results["total"]["queued"], results["total"]["skipped"]) == (2, 3)
-    assert results["revenue"] is None  # a sales rep may not export: no money shown
+    assert results["revenue"] == "0.00"  # a sales rep sees amounts
     assert api(admin_user).get(f"{url}/results").json()["cost"] == "50.00"
+    assert api(marketer).get(f"{url}/results").json()["revenue"] is None  # a marketer does not
 
     cancelled = client.post(f"{url}/cancel", {})
     assert cancelled.json()["status"] == "cancelled"

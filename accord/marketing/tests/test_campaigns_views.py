@@ -87,7 +87,7 @@ def test_list_filters_by_status(world: Any, owner: Any, login: Any) -> None:
     assert 'href="/marketing/campaigns/"' in everything  # the sidebar link
 
 
-def test_preview_test_send_launch_results_and_cancel(world: Any, owner: Any, login: Any) -> None:
+def test_preview_test_send_launch_results_and_cancel(marketer: Any, world: Any, owner: Any, login: Any) -> None:
     campaign = make_campaign(owner, world.segment)
     client = login(owner)
 
@@ -108,7 +108,11 @@ def test_preview_test_send_launch_results_and_cancel(world: Any, owner: Any, log
     detail = client.get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
     assert 'data-stat="sent"' in detail
     assert "campaign-chart-data" in detail
-    assert 'data-stat="revenue"' not in detail  # a sales rep may not export: no money
+    assert 'data-stat="revenue"' in detail  # a sales rep sees amounts
+    marketer_view = login(marketer).get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-stat="sent"' in marketer_view
+    assert 'data-stat="revenue"' not in marketer_view  # a marketer does not
+    client = login(owner)
 
     client.post(f"/marketing/campaigns/{campaign.pk}/cancel/")
     assert Campaign.objects.get(pk=campaign.pk).status == "cancelled"
