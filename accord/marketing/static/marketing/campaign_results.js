@@ -36,8 +36,8 @@
         data: {
           labels: data.hours,
           datasets: [
-            { label: data.opened_label, data: data.opened, borderColor: colours[0], tension: 0.2 },
-            { label: data.clicked_label, data: data.clicked, borderColor: colours[1], tension: 0.2 }
+            { label: data.opened_label, data: data.opened, borderColor: colours[0], tension: 0 },
+            { label: data.clicked_label, data: data.clicked, borderColor: colours[1], tension: 0 }
           ]
         },
         options: { responsive: true, maintainAspectRatio: false, animation: reduced ? false : undefined,
