@@ -5,8 +5,10 @@ of the last. Then the same again with a worker killed (SIGKILL) ten times mid-se
 started each time: every e-mail must arrive, none twice.
 
 The e-mails are shaped as a campaign's: one shared text and HTML (``MessageContent``) personalised
-per recipient from a few variables, the RFC 8058 unsubscribe headers signed per recipient, each on
-its contact's timeline once sent. The recipients and their variables are drawn from the seed."""
+per recipient from a few variables, the RFC 8058 unsubscribe headers signed per recipient, a
+campaign's kind (recorded by the campaign's recipient rows, not on the timeline). The recipients
+and their variables are drawn from the seed. (Queued here directly through the outbox; the
+campaign's own launch, which snapshots its segment and checks consent first, is timed apart.)"""
 
 from __future__ import annotations
 
@@ -32,7 +34,11 @@ from benchmarks.dataset import Dataset
 from benchmarks.workloads.writes import _database_url
 
 FULL = 200_000
-KIND = "bench-campaign"
+# A campaign's kind: what the outbox does with a campaign's e-mails (they are not logged on the
+# timeline; the campaign's recipient rows say who got what) it does with these. Told apart from a
+# real campaign's by their keys.
+KIND = "campaign"
+KEY = "bench-campaign"
 WORKERS = int(os.environ.get("ACCORD_BENCH_CAMPAIGN_WORKERS", "3"))
 KILLS = 10
 STARTUP = 3.0  # seconds a worker takes to start sending, on a busy machine
@@ -112,7 +118,7 @@ def _queue(data: Dataset, count: int, tag: str) -> tuple[float, list[str]]:
                     channel="email",
                     to=f"r{n}.{tag}@example.com",
                     subject=f"{contact.first_name or 'Witaj'}, mamy coś dla Ciebie",
-                    idempotency_key=f"{KIND}:{tag}:{n}",
+                    idempotency_key=f"{KEY}:{tag}:{n}",
                     kind=KIND,
                     language="pl",
                     contact=contact,
@@ -134,7 +140,7 @@ def _queue(data: Dataset, count: int, tag: str) -> tuple[float, list[str]]:
         with transaction.atomic():
             queue_many(actor=None, items=items)
     seconds = time.perf_counter() - started
-    ours = Message.objects.filter(kind=KIND, idempotency_key__startswith=f"{KIND}:{tag}:")
+    ours = Message.objects.filter(idempotency_key__startswith=f"{KEY}:{tag}:")
     ids = list(ours.values_list("external_id", flat=True))
     return seconds, ids
 
@@ -181,10 +187,14 @@ def _verdict(queued: list[str], received: list[bytes]) -> dict[str, int]:
 def m2_campaign_send(data: Dataset) -> dict[str, Any]:
     count = max(1_000, round(FULL * data.scale))
     with transaction.atomic():
-        Message.objects.filter(kind=KIND)._raw_delete(connection.alias)
+        Message.objects.filter(idempotency_key__startswith=f"{KEY}:")._raw_delete(connection.alias)
     # Other workloads' queued messages wait until this one is done.
     later = timezone.now() + datetime.timedelta(days=365)
-    parked = list(Message.objects.filter(state="queued").exclude(kind=KIND).values_list("pk", "next_attempt_at"))
+    parked = list(
+        Message.objects.filter(state="queued")
+        .exclude(idempotency_key__startswith=f"{KEY}:")
+        .values_list("pk", "next_attempt_at")
+    )
     Message.objects.filter(pk__in=[pk for pk, _when in parked]).update(next_attempt_at=later)
     port = _free_port()
     dump = Path(f"/tmp/accord-bench-sink-{os.getpid()}")
@@ -246,7 +256,7 @@ def m2_campaign_send(data: Dataset) -> dict[str, Any]:
         time.sleep(5)
         last = _worker(kill_env, kill_count)
         last.communicate()
-        ours = Message.objects.filter(kind=KIND, idempotency_key__startswith=f"{KIND}:kill:")
+        ours = Message.objects.filter(idempotency_key__startswith=f"{KEY}:kill:")
         left = ours.exclude(state="sent").count()
         killed = _verdict(kill_ids, _received(sink, dump))
     finally:
