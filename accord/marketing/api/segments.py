@@ -152,7 +152,7 @@ def segment_members(request: HttpRequest, segment_id: uuid.UUID) -> Any:
 @router.post("/segments/preview-count", response={200: CountOut, **ERRORS})
 def preview_count(request: HttpRequest, payload: RulesIn) -> Any:
     """How many contacts the caller sees match ``rules`` (not saved)."""
-    rules = segmenting.clean(payload.rules)
+    rules = segmenting.clean(payload.rules, user=request.user)
     return {"count": selectors.matching(user=request.user, rules=rules).count()}
 
 

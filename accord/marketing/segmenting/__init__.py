@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accord.core import access
+
 MAX_DEPTH = 3  # the top group and two levels of groups inside it
 MAX_RULES = 50
 MATCHES = ("all", "any")
@@ -126,6 +128,9 @@ class RuleType:
     build: Callable[[dict[str, Any], datetime.datetime], Q]
     check: Callable[[dict[str, Any]], None] | None = None
     help: Any = ""
+    # Reasons about money (what customers spent): only for roles that see amounts, or a count
+    # would tell the amounts they may not see.
+    amounts: bool = False
 
     def clean(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(raw) - {"type"} - {p.name for p in self.params})
@@ -198,12 +203,16 @@ def _key(path: Sequence[int], param: str = "") -> str:
     return ".".join(["rules", *(str(i) for i in path), *([param] if param else [])])
 
 
-def clean(rules: Any) -> dict[str, Any]:
-    """The rule tree checked and normalised (parameters in their stored form), or ``RuleErrors``."""
+def clean(rules: Any, *, user: Any = None) -> dict[str, Any]:
+    """The rule tree checked and normalised (parameters in their stored form), or ``RuleErrors``.
+    Given the ``user`` who writes it, a rule about money is refused to a role that does not see
+    amounts."""
     errors: dict[str, list[str]] = {}
     if rules in (None, ""):
         rules = {"match": "all", "rules": []}
     cleaned = _clean_group(rules, [], errors, counter=[0])
+    if user is not None and not access.sees_amounts(user):
+        _refuse_amounts(cleaned, [], errors)
     if errors:
         raise RuleErrors(errors)
     return cleaned
@@ -246,6 +255,20 @@ def _clean_group(group: Any, path: list[int], errors: dict[str, list[str]], coun
         if rule is not None:
             out.append(rule)
     return {"match": match if match in MATCHES else "all", "rules": out}
+
+
+def _refuse_amounts(group: Mapping[str, Any], path: list[int], errors: dict[str, list[str]]) -> None:
+    for index, item in enumerate(group.get("rules", [])):
+        here = [*path, index]
+        if "type" not in item:
+            _refuse_amounts(item, here, errors)
+            continue
+        kind = rule_type(item["type"])
+        if kind is not None and kind.amounts:
+            errors[_key(here, "type")] = [
+                _("%(where)s (%(rule)s): your role does not see amounts.")
+                % {"where": _position(here), "rule": kind.label}
+            ]
 
 
 def _clean_rule(item: Any, path: list[int], errors: dict[str, list[str]]) -> dict[str, Any] | None:

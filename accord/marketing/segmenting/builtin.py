@@ -527,6 +527,7 @@ register(
         CATEGORY_PURCHASES,
         (Param("amount", gettext_lazy("amount (base currency)"), "amount"), _days()),
         lambda p, now: spent_q(decimal.Decimal(p["amount"]), _since(now, p["days"])),
+        amounts=True,
     )
 )
 

@@ -85,7 +85,9 @@ def _date(raw: Any, field: str, errors: dict[str, list[str]]) -> datetime.date |
         return None
 
 
-def _clean(rule: OfferRule, data: Mapping[str, Any], errors: dict[str, list[str]], creating: bool) -> None:
+def _clean(
+    rule: OfferRule, data: Mapping[str, Any], errors: dict[str, list[str]], creating: bool, actor: Any = None
+) -> None:
     for name in TEXT_FIELDS:
         if name in data or (creating and name == "name"):
             value = str(data.get(name) or "").strip()
@@ -115,7 +117,7 @@ def _clean(rule: OfferRule, data: Mapping[str, Any], errors: dict[str, list[str]
             setattr(rule, name, _words(data.get(name), name, errors))
     if "conditions" in data:
         try:
-            rule.conditions = segmenting.clean(data.get("conditions"))
+            rule.conditions = segmenting.clean(data.get("conditions"), user=actor)
         except ValidationError as exc:
             # "rules.0.days" -> "conditions.0.days": the field the caller sent.
             errors.update({"conditions" + key.removeprefix("rules"): msgs for key, msgs in exc.message_dict.items()})
@@ -152,7 +154,7 @@ def create_rule(*, actor: User | None, data: Mapping[str, Any]) -> OfferRule:
         selectors.require_offer_manager(actor)
     rule = OfferRule(created_by=actor if getattr(actor, "pk", None) else None)
     errors: dict[str, list[str]] = {}
-    _clean(rule, data, errors, creating=True)
+    _clean(rule, data, errors, creating=True, actor=actor)
     if errors:
         raise ValidationError(errors)
     rule.save()
@@ -176,7 +178,7 @@ def update_rule(
     locked = _lock(actor, rule, expected_version)
     before = changes.snapshot(locked)
     errors: dict[str, list[str]] = {}
-    _clean(locked, data, errors, creating=False)
+    _clean(locked, data, errors, creating=False, actor=actor)
     if errors:
         raise ValidationError(errors)
     if changes.snapshot(locked) == before:

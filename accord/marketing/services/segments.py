@@ -43,7 +43,9 @@ CALL_LIST_LIMIT = 2000
 HEADER_WORDS = {"email", "e-mail", "mail", "id", "contact id", "contact_id"}
 
 
-def _clean_fields(segment: Segment, data: Mapping[str, Any], errors: dict[str, list[str]], creating: bool) -> None:
+def _clean_fields(
+    segment: Segment, data: Mapping[str, Any], errors: dict[str, list[str]], creating: bool, actor: Any = None
+) -> None:
     if "name" in data or creating:
         name = str(data.get("name") or "").strip()
         if not name:
@@ -65,7 +67,7 @@ def _clean_fields(segment: Segment, data: Mapping[str, Any], errors: dict[str, l
         errors["rules"] = [_("A static list has no rules: its members are added to it.")]
     elif "rules" in data and segment.kind == SegmentKind.DYNAMIC:
         try:
-            segment.rules = segmenting.clean(data["rules"])
+            segment.rules = segmenting.clean(data["rules"], user=actor)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     elif creating and segment.kind == SegmentKind.STATIC:
@@ -78,7 +80,7 @@ def create_segment(*, actor: User, data: Mapping[str, Any]) -> Segment:
     access.require_create(actor)
     segment = Segment(owner=actor, team_id=actor.primary_team_id)
     errors: dict[str, list[str]] = {}
-    _clean_fields(segment, {"kind": SegmentKind.DYNAMIC, **data}, errors, creating=True)
+    _clean_fields(segment, {"kind": SegmentKind.DYNAMIC, **data}, errors, creating=True, actor=actor)
     if errors:
         raise ValidationError(errors)
     segment.save()
@@ -102,7 +104,7 @@ def update_segment(
     locked = _lock(actor, segment, Action.CHANGE, expected_version)
     before = changes.snapshot(locked)
     errors: dict[str, list[str]] = {}
-    _clean_fields(locked, data, errors, creating=False)
+    _clean_fields(locked, data, errors, creating=False, actor=actor)
     if errors:
         raise ValidationError(errors)
     if changes.snapshot(locked) == before:

@@ -90,3 +90,22 @@ def test_static_list_members_added_and_removed(world: Any, api: Any) -> None:
     refused = client.post(f"/segments/{dynamic['id']}/members", {"contact_ids": ids})
     assert refused.status_code == 422
     assert refused.json()["errors"] == {"segment": ["Members are added to static lists only."]}
+
+
+def test_a_rule_about_money_is_refused_to_a_role_that_does_not_see_amounts(world: Any, api: Any, marketer: Any) -> None:
+    spent = {
+        "match": "all",
+        "rules": [{"match": "any", "rules": [{"type": "spent_over", "amount": "100", "days": 30}]}],
+    }
+    # A marketer cannot learn what customers spent by counting them against amounts of their choice.
+    for response in (
+        api(marketer).post("/segments/preview-count", {"rules": spent}),
+        api(marketer).post("/segments", {"name": "Big spenders", "rules": spent}),
+    ):
+        assert response.status_code == 422
+        assert response.json()["errors"] == {
+            "rules.0.0.type": ["Rule 1 of group 1 (Spent more than): your role does not see amounts."]
+        }
+    # A sales rep (and an administrator) may.
+    assert api(world.owner).post("/segments/preview-count", {"rules": spent}).status_code == 200
+    assert api(world.admin).post("/segments", {"name": "Big spenders", "rules": spent}).status_code == 201

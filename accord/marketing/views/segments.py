@@ -142,7 +142,7 @@ def count_view(request: AuthedRequest) -> HttpResponse:
     """The live count and the first members of the rules being edited, as the user sees them."""
     context: dict[str, Any] = {}
     try:
-        rules = segmenting.clean(builder.from_post(request.POST))
+        rules = segmenting.clean(builder.from_post(request.POST), user=request.user)
     except ValidationError as exc:
         context["problems"] = [m for found in message_dict(exc).values() for m in found]
     else:
