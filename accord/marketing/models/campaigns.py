@@ -78,7 +78,14 @@ class Campaign(OwnedModel):
 
     # Launch bookkeeping.
     launched_at = models.DateTimeField(_("launched"), null=True, blank=True)
-    launched_by = models.ForeignKey("identity.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    launched_by = models.ForeignKey(
+        "identity.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("launched by"),
+    )
     snapshot_done = models.BooleanField(default=False, editable=False)
     # {language: MessageContent id} and the links the content holds (what a click may go to).
     contents = models.JSONField(default=dict, blank=True, editable=False)

@@ -72,7 +72,12 @@ class OfferRule(BaseModel):
         help_text=_("A won deal or a paid invoice for the product this many days after the offer counts."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude
