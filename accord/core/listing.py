@@ -649,6 +649,8 @@ def total(
     records, or none, costs no second read of them)."""
     if query is not None and page is not None and not query.cursor and not query.before and page.next_cursor is None:
         return Total(len(page.items), True)
+    if queryset.query.is_empty():
+        return Total(0, True)  # a queryset that can match nothing (.none()) has no SQL to plan
     if exact:
         return Total(queryset.count(), True)
     estimate = _estimate(queryset)

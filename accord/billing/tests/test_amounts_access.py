@@ -37,3 +37,14 @@ def test_a_marketer_whose_role_is_given_amounts_sees_billing_again(make_user, ap
     items = api(marketer).get("/invoices").json()["items"]
 
     assert [item["id"] for item in items] == [str(invoice.pk)]
+
+
+def test_the_menu_offers_billing_only_to_a_role_that_sees_amounts(make_user, login, owner):
+    marketer = make_user(Role.MARKETER, [], username="marketer")
+    invoices = reverse("billing:invoice-list")
+
+    marketers_menu = login(marketer).get(reverse("people:contact-list")).content.decode()
+    owners_menu = login(owner).get(reverse("people:contact-list")).content.decode()
+
+    assert f'href="{invoices}"' not in marketers_menu
+    assert f'href="{invoices}"' in owners_menu

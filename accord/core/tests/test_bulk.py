@@ -229,7 +229,8 @@ def test_a_row_is_what_the_fields_make_of_the_values(owner):
         ]
         row = bulk._row(message, fields, connection)
         row[[f.name for f in fields].index("updated_at")] = None
-        assert row == expected
+        # PostgreSQL's JSON is wrapped (psycopg's Jsonb), which compares by identity.
+        assert [getattr(v, "obj", v) for v in row] == [getattr(v, "obj", v) for v in expected]
     contact = Contact(owner=owner, first_name="Ala", custom={"size": "1.5"}, birthday=aware)
     fields = bulk._fields(Contact)
     row = bulk._row(contact, fields, connection)
