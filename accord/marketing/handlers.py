@@ -170,3 +170,61 @@ def withdraw_suppressed_campaign_messages(event: Event) -> None:
 
     added = AddressSuppressed.of(event)
     withdraw_unsent(channel=added.channel, purpose=added.purpose, address=added.address)
+
+
+# --- what starts journeys --------------------------------------------------------------------------
+
+
+@on("sales.deal.stage_changed")
+def journeys_for_won_deal(event: Event) -> None:
+    """A deal entered a won stage: its contacts start the "deal won" journeys (once per deal)."""
+    from accord.marketing.models import JourneyTrigger
+    from accord.marketing.services.journeys import enroll
+    from accord.sales.events import StageChanged
+    from accord.sales.models import DealContact, Stage, StageKind
+
+    changed = StageChanged.of(event)
+    if event.object_id is None or not Stage.objects.filter(pk=changed.to_stage_id, kind=StageKind.WON).exists():
+        return
+    contacts = DealContact.objects.filter(deal_id=event.object_id).values_list("contact_id", flat=True)
+    enroll(trigger=JourneyTrigger.DEAL_WON, contact_ids=contacts, key=f"deal:{event.object_id}")
+
+
+@on("billing.payment.allocated")
+def journeys_for_paid_invoice(event: Event) -> None:
+    """A payment paid an invoice in full: its contact starts the "invoice paid" journeys (once
+    per invoice)."""
+    from accord.billing.events import PaymentAllocated
+    from accord.billing.models import Invoice
+    from accord.marketing.models import JourneyTrigger
+    from accord.marketing.services.journeys import enroll
+
+    allocated = PaymentAllocated.of(event)
+    if allocated.status != "paid":
+        return
+    contact = Invoice.objects.filter(pk=allocated.invoice_id).values_list("contact_id", flat=True).first()
+    if contact is not None:
+        enroll(trigger=JourneyTrigger.INVOICE_PAID, contact_ids=[contact], key=f"invoice:{allocated.invoice_id}")
+
+
+@on("sales.lead.converted")
+def journeys_for_web_form(event: Event) -> None:
+    """A lead that came from a web form became a contact: the contact starts the "web form"
+    journeys of that form (or of any form), once per lead."""
+    from accord.marketing.models import JourneyTrigger
+    from accord.marketing.services.journeys import enroll
+    from accord.sales.events import LeadConverted
+    from accord.sales.models import Lead
+
+    converted = LeadConverted.of(event)
+    if event.object_id is None or converted.contact_id is None:
+        return
+    form = Lead.objects.filter(pk=event.object_id).values_list("web_form_id", flat=True).first()
+    if form is None:
+        return
+    enroll(
+        trigger=JourneyTrigger.FORM_SUBMITTED,
+        contact_ids=[converted.contact_id],
+        key=f"lead:{event.object_id}",
+        web_form_id=form,
+    )

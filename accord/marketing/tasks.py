@@ -41,3 +41,22 @@ def send_campaigns() -> int:
     for pk in pending:
         campaigns.run(pk)
     return len(pending)
+
+
+@periodic("* * * * *")
+@task()
+def advance_journeys() -> int:
+    """Every minute (and soon after contacts are enrolled): run the journeys' due steps."""
+    from accord.marketing.services import journeys
+
+    return journeys.advance()
+
+
+@periodic("*/15 * * * *")
+@task()
+def sweep_journeys() -> dict[str, int]:
+    """Every quarter of an hour: enrol who joined a journey's segment, and whose birthday it is
+    where they live (each once: safe to run again)."""
+    from accord.marketing.services import journeys
+
+    return {"segments": journeys.sweep_segments(), "birthdays": journeys.sweep_birthdays()}

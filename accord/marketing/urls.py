@@ -55,4 +55,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<str:token>/", public.confirm_view, name="confirm"),
     path("t/o/<str:token>.gif", tracking.track_open, name="track-open"),
     path("t/c/<str:token>/", tracking.track_click, name="track-click"),
+    path("t/jo/<str:token>.gif", tracking.journey_open, name="journey-open"),
+    path("t/jc/<str:token>/", tracking.journey_click, name="journey-click"),
 ]

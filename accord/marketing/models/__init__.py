@@ -22,11 +22,24 @@ from accord.marketing.models.consent import (
     SuppressionReason,
 )
 from accord.marketing.models.greetings import Greeting, GreetingChannel, GreetingRule, Occasion
+from accord.marketing.models.journeys import (
+    BranchCondition,
+    Enrollment,
+    EnrollmentState,
+    Journey,
+    JourneyStatus,
+    JourneyStep,
+    JourneyTrigger,
+    RunOutcome,
+    StepKind,
+    StepRun,
+)
 from accord.marketing.models.offers import ExposureKind, OfferExposure, OfferRule
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
 __all__ = [
     "AbMetric",
+    "BranchCondition",
     "Campaign",
     "CampaignChannel",
     "CampaignRecipient",
@@ -38,18 +51,27 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "Enrollment",
+    "EnrollmentState",
     "ExposureKind",
     "Greeting",
     "GreetingChannel",
     "GreetingRule",
+    "Journey",
+    "JourneyStatus",
+    "JourneyStep",
+    "JourneyTrigger",
     "Occasion",
     "OfferExposure",
     "OfferRule",
     "RecipientState",
+    "RunOutcome",
     "Segment",
     "SegmentKind",
     "SegmentMember",
     "SkipReason",
+    "StepKind",
+    "StepRun",
     "Suppression",
     "SuppressionReason",
     "Variant",

@@ -116,6 +116,11 @@ def _birthdays(day: datetime.date) -> Q:
     return q
 
 
+def birthdays_q(day: datetime.date) -> Q:
+    """The contacts whose birthday is ``day`` (those born on 29 February: the 28th in other years)."""
+    return _birthdays(day)
+
+
 def _name_days(day: datetime.date) -> Q:
     """The contacts whose name is celebrated on ``day`` in their calendar. The names of every
     calendar come first, on their own: a comparison with a list, which leaves the few contacts

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accord.marketing.services import campaigns
+from accord.marketing.services import campaigns, journeys
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -33,5 +33,23 @@ def track_open(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def track_click(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponseRedirect(campaigns.record_click(token))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_GET
+def journey_open(request: HttpRequest, token: str) -> HttpResponse:
+    if not journeys.record_open(token):
+        raise Http404
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_GET
+def journey_click(request: HttpRequest, token: str) -> HttpResponse:
+    response = HttpResponseRedirect(journeys.record_click(token))
     response["Referrer-Policy"] = "no-referrer"
     return response
