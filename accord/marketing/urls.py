@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import campaigns, consent, greetings, offers, public, segments, tracking
+from accord.marketing.views import campaigns, consent, greetings, journeys, offers, public, segments, tracking
 
 app_name = "marketing"
 
@@ -38,6 +38,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<uuid:pk>/launch/", campaigns.campaign_launch, name="campaign-launch"),
     path("campaigns/<uuid:pk>/cancel/", campaigns.campaign_cancel, name="campaign-cancel"),
     path("campaigns/<uuid:pk>/delete/", campaigns.campaign_delete, name="campaign-delete"),
+    path("journeys/", journeys.journey_list, name="journey-list"),
+    path("journeys/new/", journeys.journey_create, name="journey-create"),
+    path("journeys/<uuid:pk>/", journeys.journey_detail, name="journey-detail"),
+    path("journeys/<uuid:pk>/edit/", journeys.journey_edit, name="journey-edit"),
+    path("journeys/<uuid:pk>/activate/", journeys.journey_activate, name="journey-activate"),
+    path("journeys/<uuid:pk>/pause/", journeys.journey_pause, name="journey-pause"),
+    path("journeys/<uuid:pk>/delete/", journeys.journey_delete, name="journey-delete"),
+    path("journeys/<uuid:pk>/steps/new/<str:step_kind>/", journeys.step_create, name="journey-step-create"),
+    path("journeys/<uuid:pk>/steps/<int:step_pk>/", journeys.step_edit, name="journey-step-edit"),
+    path("journeys/<uuid:pk>/steps/<int:step_pk>/move/", journeys.step_move, name="journey-step-move"),
+    path("journeys/<uuid:pk>/steps/<int:step_pk>/remove/", journeys.step_remove, name="journey-step-remove"),
     path("offers/", offers.offer_list, name="offer-list"),
     path("offers/new/", offers.offer_create, name="offer-create"),
     path("offers/<uuid:pk>/", offers.offer_detail, name="offer-detail"),

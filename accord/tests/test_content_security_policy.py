@@ -41,6 +41,14 @@ NOT_PAGES = {
     "campaign-test",
     "track-click",
     "track-open",
+    # Journeys: actions that only take POST, and the tracking pixel and link.
+    "journey-activate",
+    "journey-pause",
+    "journey-delete",
+    "journey-step-move",
+    "journey-step-remove",
+    "journey-open",
+    "journey-click",
     # Offers: the contact panel's actions, which only take POST; a rule's deletion.
     "offer-deal",
     "offer-decline",
@@ -386,6 +394,15 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     from accord.marketing.tests.campaign_world import make_campaign
 
     ids["campaign"] = make_campaign(admin_user, Segment.objects.get(pk=ids["segment"])).pk
+    from accord.marketing.services import journeys
+
+    journey = journeys.create_journey(
+        actor=admin_user, data={"name": "Welcome", "trigger": "segment_joined", "segment": ids["segment"]}
+    )
+    ids["journey"] = journey.pk
+    ids["journey_step"] = journeys.add_step(
+        actor=admin_user, journey=journey, kind="email", config={"subject": "Hi", "body": "Hello"}
+    ).pk
     from accord.marketing.services import offers
 
     ids["offer"] = offers.create_rule(
@@ -446,6 +463,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "offer-deal": "contact",
         "offer-decline": "contact",
         "offer": "offer",
+        "journey": "journey",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
@@ -464,6 +482,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<uuid:contact_pk>": ids["contact"],
         "<str:key>": ids["webform"].key,
         "<str:token>": "x",
+        "<int:step_pk>": ids["journey_step"],
+        "<str:step_kind>": "email",
         "<uidb64>": ids["uid"],
         "<token>": ids["reset_token"],
     }

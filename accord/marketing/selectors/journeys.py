@@ -92,3 +92,14 @@ def recent_enrollments(journey: Journey, *, limit: int = 20) -> list[Enrollment]
         .select_related("contact", "step")
         .order_by("-entered_at", "-id")[:limit]
     )
+
+
+def enrolled_counts(journeys: list[Journey]) -> dict[Any, int]:
+    """How many each journey has enrolled (those only remembered as in the segment already aside)."""
+    rows = (
+        Enrollment.objects.filter(journey__in=journeys)
+        .exclude(state=EnrollmentState.SKIPPED)
+        .values_list("journey_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
