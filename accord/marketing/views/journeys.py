@@ -84,7 +84,7 @@ def _settings_page(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    from accord.sales.models import WebForm
+    from accord.sales.selectors.settings import web_forms
 
     errors = errors or {}
     return render(
@@ -98,7 +98,7 @@ def _settings_page(
             "triggers": JourneyTrigger.choices,
             "purposes": [(p.value, p.label) for p in services.PURPOSES],
             "segments": list(visible_segments(request.user).order_by("name")[:500]),
-            "web_forms": list(WebForm.objects.order_by("name")[:200]),
+            "web_forms": list(web_forms().order_by("name")[:200]),
         },
         status=status,
     )
