@@ -88,7 +88,7 @@ def consent_from_converted_lead(event: Event) -> None:
         done = ConsentEvent.objects.filter(contact=contact, channel=channel, purpose=purpose, source=source)
         if done.exists():
             continue
-        proof = Proof(method=ConsentMethod.FORM, text=lead.consent_text, source=source)
+        proof = Proof(method=ConsentMethod.FORM, text=lead.consent_text, source=source, ip_address=lead.consent_ip)
         with transaction.atomic():
             if channel == ConsentChannel.EMAIL and settings.ACCORD_CONSENT_DOUBLE_OPT_IN:
                 request_confirmation(actor=None, contact=contact, purpose=purpose, proof=proof)

@@ -91,6 +91,10 @@ def test_a_converted_lead_asks_to_confirm_its_consent_by_e_mail(owner, web_form,
     )
     assert "Kontakt" in consent.source
     assert str(lead.pk) in consent.source
+    # The proof names the address the form was sent from, as the visitor's agreement does.
+    assert lead.consent_ip == "192.0.2.1"
+    assert consent.ip_address == "192.0.2.1"
+    assert ConsentEvent.objects.get(contact=contact).ip_address == "192.0.2.1"
     assert Message.objects.filter(kind="consent_confirmation", contact=contact).count() == 1
 
 
@@ -104,6 +108,7 @@ def test_without_double_opt_in_a_converted_lead_is_granted_as_of_the_form(owner,
     assert consent.state == "granted"
     assert consent.given_at == lead.consent_given_at
     assert ConsentEvent.objects.get(contact=contact).at == lead.consent_given_at
+    assert ConsentEvent.objects.get(contact=contact).ip_address == "192.0.2.1"
     assert may_send(contact=contact, channel="email", purpose="offers", address="ewa@firma.pl")
 
 

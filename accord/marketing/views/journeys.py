@@ -340,6 +340,9 @@ def step_create(request: AuthedRequest, pk: Any, step_kind: str) -> HttpResponse
     access.require(request.user, Action.CHANGE, journey)
     if kind not in StepKind.values:
         raise Http404
+    if journey.status == JourneyStatus.ACTIVE:
+        messages.error(request, _("Pause the journey before changing its steps."))
+        return redirect("marketing:journey-detail", pk=journey.pk)
     if request.method == "POST":
         values = _step_values(request, kind)
         try:
@@ -364,6 +367,9 @@ def step_edit(request: AuthedRequest, pk: Any, step_pk: Any) -> HttpResponse:
     journey = selectors.journey_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, journey)
     step = _step(journey, step_pk)
+    if journey.status == JourneyStatus.ACTIVE:
+        messages.error(request, _("Pause the journey before changing its steps."))
+        return redirect("marketing:journey-detail", pk=journey.pk)
     if request.method == "POST":
         values = _step_values(request, step.kind)
         try:

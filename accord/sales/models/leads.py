@@ -130,6 +130,8 @@ class Lead(OwnedModel):
     web_form = models.ForeignKey(WebForm, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     consent_text = models.TextField(_("consent shown"), blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # The address the form was sent from: part of the consent's proof.
+    consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)

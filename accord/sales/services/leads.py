@@ -158,7 +158,12 @@ def _apply(actor: User | None, lead: Lead, data: Mapping[str, Any], *, creating:
 
 @transaction.atomic
 def create_lead(
-    *, actor: User | None, data: Mapping[str, Any], web_form: WebForm | None = None, consent: bool = False
+    *,
+    actor: User | None,
+    data: Mapping[str, Any],
+    web_form: WebForm | None = None,
+    consent: bool = False,
+    address: str | None = None,
 ) -> Lead:
     if actor is not None:
         access.require_create(actor)
@@ -170,6 +175,7 @@ def create_lead(
         lead.team_id = web_form.team_id or web_form.owner.primary_team_id
         lead.consent_text = web_form.shown_consent_text  # the words the visitor agreed to
         lead.consent_given_at = timezone.now() if consent else None
+        lead.consent_ip = address if consent else None
     errors = _apply(actor, lead, data, creating=web_form is None)
     if errors:
         raise ValidationError(errors)
@@ -416,6 +422,6 @@ def submit_web_form(*, form: WebForm, data: Mapping[str, Any], address: str | No
     # Only what the form shows is taken: a field the owner left off cannot be filled by a crafted post.
     fields = {name: str(data.get(name, ""))[:500] for name in form.shown_fields}
     with transaction.atomic():
-        lead = create_lead(actor=None, data=fields, web_form=form, consent=consent)
+        lead = create_lead(actor=None, data=fields, web_form=form, consent=consent, address=address)
         WebFormSubmission.objects.filter(pk=attempt.pk).update(accepted=True)
     return lead
