@@ -103,3 +103,33 @@ def enrolled_counts(journeys: list[Journey]) -> dict[Any, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+@dataclass
+class Received:
+    """The marketing a contact got: the latest campaigns and journeys the user may see."""
+
+    campaigns: list[Any]
+    journeys: list[Enrollment]
+
+
+RECEIVED_SHOWN = 10
+
+
+def received(user: Any, contact: Any) -> Received:
+    from accord.marketing.models import Campaign, CampaignRecipient
+
+    campaigns = access.scope(user, Campaign.objects.all()).values("pk")
+    rows = list(
+        CampaignRecipient.objects.filter(contact=contact, campaign__in=campaigns)
+        .select_related("campaign")
+        .order_by("-id")[:RECEIVED_SHOWN]
+    )
+    seen = access.scope(user, Journey.objects.all()).values("pk")
+    enrolled = list(
+        Enrollment.objects.filter(contact=contact, journey__in=seen)
+        .exclude(state=EnrollmentState.SKIPPED)
+        .select_related("journey", "step")
+        .order_by("-entered_at", "-id")[:RECEIVED_SHOWN]
+    )
+    return Received(campaigns=rows, journeys=enrolled)

@@ -127,3 +127,27 @@ def test_steps_are_moved_edited_and_removed(owner: Any, login: Any) -> None:
     client.post(reverse("marketing:journey-step-remove", args=[journey.pk, tag.pk]))
     assert list(journey.steps.values_list("kind", "position")) == [("wait", 1)]
     assert client.get(reverse("marketing:journey-step-create", args=[journey.pk, "nothing"])).status_code == 404
+
+
+def test_the_contact_page_lists_the_campaigns_and_journeys_that_reached_them(
+    owner: Any, login: Any, make_contact: Any
+) -> None:
+    from accord.marketing.models import CampaignRecipient
+    from accord.marketing.tests.campaign_world import make_campaign
+
+    person = make_contact(owner, first_name="Ala")
+    segment = create_segment(actor=owner, data={"name": "All", "kind": "static"})
+    campaign = make_campaign(owner, segment, name="December news")
+    CampaignRecipient.objects.create(campaign=campaign, contact=person, state="skipped", reason="no_consent")
+    journey = journeys.create_journey(actor=owner, data={"name": "Thank you for the order", "trigger": "deal_won"})
+    journeys.add_step(actor=owner, journey=journey, kind="tag", config={"tag": "Customer"})
+    journeys.activate(actor=owner, journey=journey)
+    journeys.enroll(trigger="deal_won", contact_ids=[person.pk], key="deal:1")
+    journeys.advance()
+
+    page = login(owner).get(reverse("people:contact-detail", args=[person.pk])).content.decode()
+
+    assert "Thank you for the order" in page
+    assert "December news" in page
+    assert "No consent" in page
+    assert reverse("marketing:journey-detail", args=[journey.pk]) in page

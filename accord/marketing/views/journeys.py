@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -414,3 +414,8 @@ def step_remove(request: AuthedRequest, pk: Any, step_pk: Any) -> HttpResponse:
     else:
         messages.success(request, _("The step was removed."))
     return redirect("marketing:journey-detail", pk=journey.pk)
+
+
+def received_context(request: HttpRequest, contact: Any) -> dict[str, Any]:
+    """The contact page's panel of the campaigns and journeys that reached the contact."""
+    return {"contact": contact, "received": selectors.received(request.user, contact)}
