@@ -334,6 +334,9 @@ ACCORD_SMS_BACKEND = os.environ.get("ACCORD_SMS_BACKEND", "none" if PRODUCTION e
 ACCORD_SMS_URL = os.environ.get("ACCORD_SMS_URL", "")
 ACCORD_SMS_TOKEN = os.environ.get("ACCORD_SMS_TOKEN", "")
 ACCORD_SMS_FROM = os.environ.get("ACCORD_SMS_FROM", "")
+# The shared secret the gateway sends with the texts customers reply (POST /marketing/sms/inbound/);
+# empty: the endpoint is off.
+ACCORD_SMS_INBOUND_TOKEN = os.environ.get("ACCORD_SMS_INBOUND_TOKEN", "")
 ACCORD_SMS_FORMAT = os.environ.get("ACCORD_SMS_FORMAT", "json")
 ACCORD_SMS_TIMEOUT = _positive_int("ACCORD_SMS_TIMEOUT", 15)
 ACCORD_SMS_FILE_DIR = Path(os.environ.get("ACCORD_SMS_FILE_DIR", VAR_DIR / "sms"))

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import campaigns, consent, greetings, journeys, offers, public, segments, tracking
+from accord.marketing.views import campaigns, consent, greetings, inbound, journeys, offers, public, segments, tracking
 
 app_name = "marketing"
 
@@ -66,6 +66,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<str:token>/", public.confirm_view, name="confirm"),
     path("t/o/<str:token>.gif", tracking.track_open, name="track-open"),
     path("t/c/<str:token>/", tracking.track_click, name="track-click"),
+    path("sms/inbound/", inbound.sms_inbound, name="sms-inbound"),
     path("t/jo/<str:token>.gif", tracking.journey_open, name="journey-open"),
     path("t/jc/<str:token>/", tracking.journey_click, name="journey-click"),
 ]

@@ -48,6 +48,8 @@ NOT_PAGES = {
     "journey-step-move",
     "journey-step-remove",
     "journey-open",
+    # The SMS gateway's post of the texts customers send back (JSON, POST only, off without a token).
+    "sms-inbound",
     "journey-click",
     # Offers: the contact panel's actions, which only take POST; a rule's deletion.
     "offer-deal",
