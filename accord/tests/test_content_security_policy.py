@@ -41,6 +41,9 @@ NOT_PAGES = {
     "campaign-test",
     "track-click",
     "track-open",
+    # Journeys: their e-mails' tracking pixel and link.
+    "journey-click",
+    "journey-open",
     # Offers: the contact panel's actions, which only take POST; a rule's deletion.
     "offer-deal",
     "offer-decline",
