@@ -77,6 +77,91 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Listă de recâștigare, decembrie",
         "ru": "Список для возврата, декабрь",
     },
+    # --- journeys (marketing/demo_journeys.py) ---
+    "Welcome new customers": {
+        "pl": "Powitanie nowych klientów",
+        "lt": "Naujų klientų pasveikinimas",
+        "ro": "Bun venit clienților noi",
+        "ru": "Приветствие новых клиентов",
+    },
+    "New customers": {
+        "pl": "Nowi klienci",
+        "lt": "Nauji klientai",
+        "ro": "Clienți noi",
+        "ru": "Новые клиенты",
+    },
+    "Welcome, {{ first_name }}": {
+        "pl": "Witamy, {{ first_name }}",
+        "lt": "Sveiki, {{ first_name }}",
+        "ro": "Bun venit, {{ first_name }}",
+        "ru": "Добро пожаловать, {{ first_name }}",
+    },
+    "Thank you for choosing us. Here is how to get the most out of your first weeks.": {
+        "pl": "Dziękujemy, że nas wybrałeś. Oto jak najlepiej wykorzystać pierwsze tygodnie.",
+        "lt": "Dėkojame, kad pasirinkote mus. Štai kaip geriausiai išnaudoti pirmąsias savaites.",
+        "ro": "Vă mulțumim că ne-ați ales. Iată cum să profitați la maximum de primele săptămâni.",
+        "ru": "Спасибо, что выбрали нас. Вот как извлечь максимум из первых недель.",
+    },
+    "Read the guide": {
+        "pl": "Przeczytaj poradnik",
+        "lt": "Skaityti vadovą",
+        "ro": "Citiți ghidul",
+        "ru": "Прочитать руководство",
+    },
+    "Call {{ full_name }}: they read the welcome guide": {
+        "pl": "Zadzwoń do {{ full_name }}: przeczytał(a) poradnik powitalny",
+        "lt": "Paskambinti {{ full_name }}: perskaitė pasveikinimo vadovą",
+        "ro": "Sunați-l pe {{ full_name }}: a citit ghidul de bun venit",
+        "ru": "Позвонить {{ full_name }}: прочитал(а) приветственное руководство",
+    },
+    "Welcomed": {
+        "pl": "Powitany",
+        "lt": "Pasveikintas",
+        "ro": "Întâmpinat",
+        "ru": "Поприветствован",
+    },
+    "Thank you after a won deal": {
+        "pl": "Podziękowanie po wygranej transakcji",
+        "lt": "Padėka po laimėto sandorio",
+        "ro": "Mulțumiri după o tranzacție câștigată",
+        "ru": "Благодарность после выигранной сделки",
+    },
+    "Thank you for your order, {{ first_name }}": {
+        "pl": "Dziękujemy za zamówienie, {{ first_name }}",
+        "lt": "Dėkojame už užsakymą, {{ first_name }}",
+        "ro": "Vă mulțumim pentru comandă, {{ first_name }}",
+        "ru": "Спасибо за заказ, {{ first_name }}",
+    },
+    "It was a pleasure to work with you. We will be in touch about the delivery.": {
+        "pl": "Współpraca z Tobą to przyjemność. Odezwiemy się w sprawie dostawy.",
+        "lt": "Buvo malonu dirbti su jumis. Susisieksime dėl pristatymo.",
+        "ro": "A fost o plăcere să lucrăm cu dumneavoastră. Vă vom contacta în privința livrării.",
+        "ru": "Было приятно работать с вами. Мы свяжемся с вами по поводу доставки.",
+    },
+    "Ask {{ full_name }} for a review": {
+        "pl": "Poproś {{ full_name }} o opinię",
+        "lt": "Paprašyti {{ full_name }} atsiliepimo",
+        "ro": "Cereți-i lui {{ full_name }} o recenzie",
+        "ru": "Попросить {{ full_name }} оставить отзыв",
+    },
+    "Birthday wishes": {
+        "pl": "Życzenia urodzinowe",
+        "lt": "Gimtadienio sveikinimai",
+        "ro": "Urări de ziua de naștere",
+        "ru": "Поздравления с днём рождения",
+    },
+    "Happy birthday, {{ first_name }}! All the best from all of us.": {
+        "pl": "Wszystkiego najlepszego z okazji urodzin, {{ first_name }}! Serdeczności od całego zespołu.",
+        "lt": "Su gimtadieniu, {{ first_name }}! Geriausi linkėjimai nuo mūsų visų.",
+        "ro": "La mulți ani, {{ first_name }}! Toate cele bune din partea noastră.",
+        "ru": "С днём рождения, {{ first_name }}! Всего наилучшего от всех нас.",
+    },
+    "Birthday greeted": {
+        "pl": "Złożono życzenia urodzinowe",
+        "lt": "Pasveikintas su gimtadieniu",
+        "ro": "Felicitat de ziua de naștere",
+        "ru": "Поздравлен с днём рождения",
+    },
     # --- interaction subjects, by channel ---
     "Follow-up call": {
         "pl": "Rozmowa kontrolna",

@@ -88,3 +88,7 @@ def generate(ctx: DemoContext) -> None:
     from accord.marketing.demo_offers import generate_offers
 
     generate_offers(ctx)
+
+    from accord.marketing import demo_journeys
+
+    demo_journeys.generate(ctx)

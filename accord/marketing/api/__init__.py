@@ -7,6 +7,7 @@ from ninja import Router
 from accord.marketing.api.campaigns import router as campaigns_router
 from accord.marketing.api.consent import router as consent_router
 from accord.marketing.api.greetings import router as greetings_router
+from accord.marketing.api.journeys import router as journeys_router
 from accord.marketing.api.offers import router as offers_router
 from accord.marketing.api.segments import router as segments_router
 
@@ -16,3 +17,4 @@ router.add_router("", segments_router)
 router.add_router("", greetings_router)
 router.add_router("", campaigns_router)
 router.add_router("", offers_router)
+router.add_router("", journeys_router)

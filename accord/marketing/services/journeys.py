@@ -148,7 +148,7 @@ def create_journey(*, actor: User, data: Mapping[str, Any]) -> Journey:
 
 
 def _lock(actor: User | None, journey: Journey, action: Action, expected_version: int | None) -> Journey:
-    locked = Journey.objects.select_for_update().select_related("segment", "owner").get(pk=journey.pk)
+    locked = Journey.objects.select_for_update(of=("self",)).select_related("segment", "owner").get(pk=journey.pk)
     if actor is not None:
         access.require(actor, action, locked)
     check_version(locked, expected_version)
