@@ -92,7 +92,7 @@ def _clean(actor: User, journey: Journey, data: Mapping[str, Any], errors: dict[
             errors["trigger"] = [_("Choose what starts the journey.")]
         journey.trigger = trigger
     if "purpose" in data or creating:
-        purpose = data.get("purpose") or ConsentPurpose.OFFERS
+        purpose = str(data.get("purpose") or "") if "purpose" in data else ConsentPurpose.OFFERS
         if purpose not in PURPOSES:
             errors["purpose"] = [_("Choose newsletter, offers or greetings.")]
         journey.purpose = purpose
@@ -164,10 +164,13 @@ def _save(actor: User | None, journey: Journey, before: dict[str, Any]) -> Journ
     return journey
 
 
-def _bump(actor: User | None, journey: Journey) -> None:
-    """A step changed: the journey's version moves, so an editor holding the old one is told."""
-    Journey.objects.filter(pk=journey.pk).update(version=F("version") + 1, updated_at=timezone.now())
-    journey.refresh_from_db(fields=["version", "updated_at"])
+def _bump(locked: Journey, *others: Journey) -> None:
+    """A step changed: the journey's version moves, so an editor holding the old one is told (the
+    caller's copies of the journey are brought up to date)."""
+    Journey.objects.filter(pk=locked.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    locked.refresh_from_db(fields=["version", "updated_at"])
+    for other in others:
+        other.version, other.updated_at = locked.version, locked.updated_at
 
 
 @transaction.atomic
@@ -204,6 +207,9 @@ def delete_journey(*, actor: User, journey: Journey, expected_version: int | Non
 
 def _text(config: Mapping[str, Any], name: str, limit: int, errors: dict[str, list[str]], *, required: bool) -> str:
     value = config.get(name)
+    if isinstance(value, (list, dict, tuple, set)):
+        errors[name] = [_("Enter text.")]
+        return ""
     value = "" if value is None else str(value).strip()
     if required and not value:
         errors[name] = [_("This field is required.")]
@@ -306,7 +312,7 @@ def add_step(
     clean = clean_step(locked, kind, config)
     last = locked.steps.aggregate(top=Max("position"))["top"] or 0
     step = JourneyStep.objects.create(journey=locked, position=last + 1, kind=kind, config=clean)
-    _bump(actor, journey)
+    _bump(locked, journey)
     return step
 
 
@@ -317,7 +323,7 @@ def update_step(*, actor: User, step: JourneyStep, config: Any, expected_version
     step = JourneyStep.objects.select_for_update().get(pk=step.pk, journey=locked)
     step.config = clean_step(locked, step.kind, config, step=step)
     step.save(update_fields=["config"])
-    _bump(actor, step.journey)
+    _bump(locked, step.journey)
     return step
 
 
@@ -339,10 +345,16 @@ def remove_step(*, actor: User, step: JourneyStep, expected_version: int | None 
         if other.config.get("otherwise") == step.pk:
             other.config = {**other.config, "otherwise": None}
             other.save(update_fields=["config"])
-    Enrollment.objects.filter(step=step, state=EnrollmentState.ACTIVE).update(step=_after(step))
+    waiting = Enrollment.objects.filter(step=step, state=EnrollmentState.ACTIVE)
+    following = _after(step)
+    if following is not None:
+        waiting.update(step=following)
+    else:
+        # Waiting for the last step, which is gone: their journey is over.
+        waiting.update(state=EnrollmentState.DONE, step=None, next_run_at=None, finished_at=timezone.now())
     step.delete()
     _renumber(locked)
-    _bump(actor, step.journey)
+    _bump(locked, step.journey)
 
 
 @transaction.atomic
@@ -350,14 +362,16 @@ def move_step(*, actor: User, step: JourneyStep, up: bool, expected_version: int
     locked = _lock(actor, step.journey, Action.CHANGE, expected_version)
     _editable(locked)
     steps = list(locked.steps.order_by("position", "id"))
-    at = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+    at = next((i for i, s in enumerate(steps) if s.pk == step.pk), None)
+    if at is None:
+        raise ValidationError({"step": [_("The step is no longer in the journey.")]})
     to = at - 1 if up else at + 1
     if 0 <= to < len(steps):
         steps[at], steps[to] = steps[to], steps[at]
         for i, s in enumerate(steps, start=1):
             if s.position != i:
                 JourneyStep.objects.filter(pk=s.pk).update(position=i)
-    _bump(actor, step.journey)
+    _bump(locked, step.journey)
 
 
 def _renumber(journey: Journey) -> None:
@@ -461,7 +475,14 @@ def _visible(journey: Journey, contact_ids: Iterable[Any]) -> list[Any]:
     )
 
 
-def enroll(*, trigger: str, contact_ids: Iterable[Any], key: str, web_form_id: Any = None) -> int:
+def enroll(
+    *,
+    trigger: str,
+    contact_ids: Iterable[Any],
+    key: str,
+    web_form_id: Any = None,
+    now: datetime.datetime | None = None,
+) -> int:
     """A trigger fired for these contacts (``key``: the occasion, such as the deal won): each
     active journey it starts enrols those of them its owner may see. How many enrolments."""
     ids = list(contact_ids)
@@ -470,7 +491,7 @@ def enroll(*, trigger: str, contact_ids: Iterable[Any], key: str, web_form_id: A
     journeys = Journey.objects.filter(status=JourneyStatus.ACTIVE, trigger=trigger).select_related("owner")
     if trigger == JourneyTrigger.FORM_SUBMITTED:
         journeys = journeys.filter(Q(web_form__isnull=True) | Q(web_form_id=web_form_id))
-    now = timezone.now()
+    now = now or timezone.now()
     total = 0
     for journey in journeys:
         visible = _visible(journey, ids)

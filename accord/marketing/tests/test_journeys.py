@@ -260,6 +260,8 @@ def test_bad_steps_are_refused_naming_the_field(owner: Any, segment: Any) -> Non
         ("branch", {"condition": "read"}, "condition"),
         ("task", {"title": ""}, "title"),
         ("tag", {"tag": ""}, "tag"),
+        ("tag", {"tag": ["a", "b"]}, "tag"),
+        ("sms", {"text": {"x": 1}}, "text"),
         ("nothing", {}, "kind"),
         ("wait", ["days"], "config"),
     ]
@@ -301,3 +303,23 @@ def test_a_branch_may_not_ask_about_a_later_email(owner: Any, segment: Any) -> N
     assert "steps" in caught.value.message_dict
     with pytest.raises(ValidationError):
         journeys.remove_step(actor=owner, step=email)  # the branch asks about it
+
+
+def test_removing_the_step_they_wait_for_ends_their_journey_not_restarts_it(owner: Any, make_contact: Any) -> None:
+    journey = _journey(owner)
+    journeys.add_step(actor=owner, journey=journey, kind="tag", config={"tag": "First"})
+    journeys.add_step(actor=owner, journey=journey, kind="wait", config={"days": 1})
+    last = journeys.add_step(actor=owner, journey=journey, kind="tag", config={"tag": "Last"})
+    journeys.activate(actor=owner, journey=journey)
+    person = make_contact(owner, first_name="Ala")
+    journeys.enroll(trigger="deal_won", contact_ids=[person.pk], key="deal:1")
+    journeys.advance()
+    journeys.pause(actor=owner, journey=journey)
+
+    journeys.remove_step(actor=owner, step=last)
+    journeys.activate(actor=owner, journey=journey)
+    journeys.advance(now=timezone.now() + LATER)
+
+    enrollment = Enrollment.objects.get()
+    assert enrollment.state == EnrollmentState.DONE
+    assert StepRun.objects.filter(enrollment=enrollment).count() == 2  # the first tag ran once
