@@ -117,9 +117,11 @@ def english_left(language: str) -> tuple[dict[str, str], list[tuple[re.Pattern[s
 
 
 def the_records_words() -> set[str]:
-    """What the demo's records say in English whatever their owner's language: tag names and job
-    titles (a contact who is a company's "Owner"). They are the users' words, not the interface's."""
-    from accord.core.models import Tag
+    """What the demo's records say in English whatever their owner's language: tag names, job
+    titles (a contact who is a company's "Owner"), team names ("Marketing") and custom fields'
+    labels and keys ("Segment"). They are the users' words, not the interface's."""
+    from accord.core.models import CustomFieldDefinition, Tag
+    from accord.identity.models import Team
     from accord.people.models import ContactCompany
     from accord.sales.models import Lead
 
@@ -127,6 +129,9 @@ def the_records_words() -> set[str]:
         set(Tag.objects.values_list("name", flat=True))
         | set(ContactCompany.objects.values_list("job_title", flat=True))
         | set(Lead.objects.values_list("job_title", flat=True))
+        | set(Team.objects.values_list("name", flat=True))
+        | set(CustomFieldDefinition.objects.values_list("label", flat=True))
+        | set(CustomFieldDefinition.objects.values_list("key", flat=True))
     )
 
 
