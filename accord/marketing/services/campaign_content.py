@@ -200,28 +200,47 @@ def build_email(
 
 # --- tracking tokens -------------------------------------------------------------------------------
 
-_signer = signing.Signer(salt=TRACK_SALT)
+
+class TrackingTokens:
+    """Signed tokens of one kind of tracked e-mail: ``<id>.o`` for the open pixel, ``<id>.<i>``
+    for its i-th link, each signed with the kind's own salt (a campaign's token is no journey's)."""
+
+    def __init__(self, salt: str) -> None:
+        self._signer = signing.Signer(salt=salt)
+
+    def open(self, key: int) -> str:
+        return self._signer.sign(f"{key}.o")
+
+    def click(self, key: int, link: int) -> str:
+        return self._signer.sign(f"{key}.{link}")
+
+    def read(self, token: str) -> tuple[int, str] | None:
+        """The key and what the token is for (``"o"``, or the link's index as text); None when
+        the token is forged or damaged."""
+        try:
+            value = self._signer.unsign(token)
+        except signing.BadSignature:
+            return None
+        key, _dot, what = value.partition(".")
+        if not key.isdigit() or not (what == "o" or what.isdigit()):
+            return None
+        return int(key), what
+
+
+_campaign_tokens = TrackingTokens(TRACK_SALT)
 
 
 def open_token(recipient_id: int) -> str:
-    return _signer.sign(f"{recipient_id}.o")
+    return _campaign_tokens.open(recipient_id)
 
 
 def click_token(recipient_id: int, link: int) -> str:
-    return _signer.sign(f"{recipient_id}.{link}")
+    return _campaign_tokens.click(recipient_id, link)
 
 
 def read_token(token: str) -> tuple[int, str] | None:
-    """The recipient and what the token is for (``"o"``, or the link's index as text); None when
-    the token is forged or damaged."""
-    try:
-        value = _signer.unsign(token)
-    except signing.BadSignature:
-        return None
-    recipient, _dot, what = value.partition(".")
-    if not recipient.isdigit() or not (what == "o" or what.isdigit()):
-        return None
-    return int(recipient), what
+    """The recipient and what the token is for; None when the token is forged or damaged."""
+    return _campaign_tokens.read(token)
 
 
 _MARK = "TOKEN0MARK"

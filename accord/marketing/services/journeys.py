@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from accord.core import access, changes
 from accord.core.access import Action
 from accord.core.errors import check_version
+from accord.core.models import as_uuid
 from accord.marketing.models import (
     BranchCondition,
     ConsentChannel,
@@ -46,8 +46,9 @@ from accord.marketing.models import (
     StepKind,
     StepRun,
 )
-from accord.marketing.selectors.consent import ADDRESS_FIELD, reachable_q
+from accord.marketing.selectors.consent import ADDRESS_FIELD
 from accord.marketing.services import campaign_content as content
+from accord.marketing.services.consent import may_send
 from accord.marketing.services.unsubscribe import unsubscribe_headers, unsubscribe_url
 from accord.messaging.services.outbox import queue_message
 from accord.messaging.services.templates import Renderer
@@ -124,13 +125,7 @@ def _clean(actor: User, journey: Journey, data: Mapping[str, Any], errors: dict[
 
 def _pk(value: Any) -> Any:
     """A primary key given as text or as a record; None when it cannot be one."""
-    import uuid
-
-    value = getattr(value, "pk", value)
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
+    return as_uuid(getattr(value, "pk", value))
 
 
 def create_journey(*, actor: User, data: Mapping[str, Any]) -> Journey:
@@ -297,8 +292,13 @@ def clean_step(journey: Journey, kind: Any, config: Any, *, step: JourneyStep | 
     return clean
 
 
+def steps_editable(journey: Journey) -> bool:
+    """Whether the journey's steps may change now: only while it does not run."""
+    return journey.status != JourneyStatus.ACTIVE
+
+
 def _editable(journey: Journey) -> None:
-    if journey.status == JourneyStatus.ACTIVE:
+    if not steps_editable(journey):
         raise ValidationError({"status": [_("Pause the journey before changing its steps.")]})
 
 
@@ -688,10 +688,10 @@ def _language(contact: Contact) -> str:
 def _reachable(enrollment: Enrollment, channel: str) -> Outcome | None:
     """Why the contact may not get this marketing message (None: they may)."""
     contact = enrollment.contact
-    if not str(getattr(contact, ADDRESS_FIELD[ConsentChannel(channel)]) or ""):
+    address = str(getattr(contact, ADDRESS_FIELD[ConsentChannel(channel)]) or "")
+    if not address:
         return Outcome(RunOutcome.NO_ADDRESS)
-    ok = Contact.objects.filter(pk=contact.pk).filter(reachable_q(channel=channel, purpose=enrollment.journey.purpose))
-    if not ok.exists():
+    if not may_send(contact=contact, channel=channel, purpose=enrollment.journey.purpose, address=address):
         return Outcome(RunOutcome.NO_CONSENT)
     return None
 
@@ -788,12 +788,16 @@ def _task(enrollment: Enrollment, step: JourneyStep, run: StepRun, now: datetime
 
 
 def _tag(enrollment: Enrollment, step: JourneyStep, run: StepRun, now: datetime.datetime) -> Outcome:
-    from accord.core.models import Tag
+    """The tag added through the contact's own service (a new version, an audit entry by the
+    system, the tag made when it is new); a contact who has it already is left as it is."""
+    from accord.people import services as people
 
     name = str(step.config["tag"])
-    tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
-    enrollment.contact.tags.add(tag)
-    return Outcome(RunOutcome.DONE, detail=tag.name)
+    contact = enrollment.contact
+    names = [tag.name for tag in contact.tags.all()]
+    if name.casefold() not in {n.casefold() for n in names}:
+        people.update_contact(actor=None, contact=contact, data=people.contact_data({"tags": [*names, name]}))
+    return Outcome(RunOutcome.DONE, detail=name)
 
 
 RUNNERS: dict[str, Any] = {
@@ -808,26 +812,15 @@ RUNNERS: dict[str, Any] = {
 
 # --- opens and clicks ------------------------------------------------------------------------------------
 
-_signer = signing.Signer(salt=TRACK_SALT)
+_tokens = content.TrackingTokens(TRACK_SALT)
 
 
 def open_token(run_id: int) -> str:
-    return _signer.sign(f"{run_id}.o")
+    return _tokens.open(run_id)
 
 
 def click_token(run_id: int, link: int) -> str:
-    return _signer.sign(f"{run_id}.{link}")
-
-
-def _read(token: str) -> tuple[int, str] | None:
-    try:
-        value = _signer.unsign(token)
-    except signing.BadSignature:
-        return None
-    run, _dot, what = value.partition(".")
-    if not run.isdigit() or not (what == "o" or what.isdigit()):
-        return None
-    return int(run), what
+    return _tokens.click(run_id, link)
 
 
 def _track_url(name: str, token: str) -> str:
@@ -836,7 +829,7 @@ def _track_url(name: str, token: str) -> str:
 
 
 def record_open(token: str) -> bool:
-    read = _read(token)
+    read = _tokens.read(token)
     if read is None or read[1] != "o":
         return False
     return bool(StepRun.objects.filter(pk=read[0]).update(opened_at=Coalesce(F("opened_at"), timezone.now())))
@@ -845,7 +838,7 @@ def record_open(token: str) -> bool:
 def record_click(token: str) -> str:
     """Where a journey e-mail's tracked link goes (its step's own button link), the click
     counted; Http404 for any other token."""
-    read = _read(token)
+    read = _tokens.read(token)
     if read is None or read[1] == "o":
         raise Http404
     run = StepRun.objects.filter(pk=read[0]).select_related("step").first()

@@ -227,7 +227,7 @@ def journey_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
         {
             "journey": journey,
             "may_change": may_change,
-            "editable": may_change and journey.status != JourneyStatus.ACTIVE,
+            "editable": may_change and services.steps_editable(journey),
             "rows": rows,
             "totals": selectors.totals(journey),
             "problems": [m for found in services.problems(journey).values() for m in found]
@@ -340,7 +340,7 @@ def step_create(request: AuthedRequest, pk: Any, step_kind: str) -> HttpResponse
     access.require(request.user, Action.CHANGE, journey)
     if kind not in StepKind.values:
         raise Http404
-    if journey.status == JourneyStatus.ACTIVE:
+    if not services.steps_editable(journey):
         messages.error(request, _("Pause the journey before changing its steps."))
         return redirect("marketing:journey-detail", pk=journey.pk)
     if request.method == "POST":
@@ -367,7 +367,7 @@ def step_edit(request: AuthedRequest, pk: Any, step_pk: Any) -> HttpResponse:
     journey = selectors.journey_detail(request.user, pk)
     access.require(request.user, Action.CHANGE, journey)
     step = _step(journey, step_pk)
-    if journey.status == JourneyStatus.ACTIVE:
+    if not services.steps_editable(journey):
         messages.error(request, _("Pause the journey before changing its steps."))
         return redirect("marketing:journey-detail", pk=journey.pk)
     if request.method == "POST":

@@ -19,37 +19,39 @@ from accord.marketing.services import campaigns, journeys
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-@never_cache
-@require_GET
-def track_open(request: HttpRequest, token: str) -> HttpResponse:
-    if not campaigns.record_open(token):
+def _pixel(counted: bool) -> HttpResponse:
+    if not counted:
         raise Http404
     response = HttpResponse(PIXEL, content_type="image/gif")
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _redirect(url: str) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_GET
+def track_open(request: HttpRequest, token: str) -> HttpResponse:
+    return _pixel(campaigns.record_open(token))
 
 
 @never_cache
 @require_GET
 def track_click(request: HttpRequest, token: str) -> HttpResponse:
-    response = HttpResponseRedirect(campaigns.record_click(token))
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _redirect(campaigns.record_click(token))
 
 
 @never_cache
 @require_GET
 def journey_open(request: HttpRequest, token: str) -> HttpResponse:
-    if not journeys.record_open(token):
-        raise Http404
-    response = HttpResponse(PIXEL, content_type="image/gif")
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _pixel(journeys.record_open(token))
 
 
 @never_cache
 @require_GET
 def journey_click(request: HttpRequest, token: str) -> HttpResponse:
-    response = HttpResponseRedirect(journeys.record_click(token))
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _redirect(journeys.record_click(token))
