@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accord.sales",
     "accord.billing",
     "accord.marketing",
+    "accord.service",
 ]
 
 MIDDLEWARE = [

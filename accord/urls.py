@@ -15,6 +15,7 @@ urlpatterns = [
     path("sales/", include("accord.sales.urls")),
     path("billing/", include("accord.billing.urls")),
     path("marketing/", include("accord.marketing.urls")),
+    path("service/", include("accord.service.urls")),
     path("notifications/", include("accord.messaging.urls")),
     # Before the API's own root, which answers with Django's HTML 404.
     path("api/v1/", not_found),

@@ -73,6 +73,8 @@ class Outgoing:
     headers: Mapping[str, str] = field(default_factory=dict)
     # Not sent before this time (a throttled campaign spreads its messages); None: at once.
     send_at: datetime.datetime | None = None
+    # Where the customer's answer goes (a service queue's address); empty: the site's Reply-To.
+    reply_to: str = ""
 
 
 def _recipient(channel: str, to: str) -> str:
@@ -166,7 +168,7 @@ def _new_message(actor: User | None, item: Outgoing, now: Any) -> Message:
     )
     if item.channel == MessageChannel.EMAIL:
         message.from_address = settings.ACCORD_EMAIL_FROM
-        message.reply_to = settings.ACCORD_EMAIL_REPLY_TO
+        message.reply_to = item.reply_to or settings.ACCORD_EMAIL_REPLY_TO
         # Made now and kept: a resend after a crash carries the same Message-ID, so the copy
         # is recognisable for what it is, and a bounce names the message it is about.
         message.external_id = make_msgid(domain=settings.ACCORD_MESSAGE_DOMAIN)
@@ -190,6 +192,7 @@ def queue_message(
     attachments: Sequence[OutgoingAttachment] = (),
     timeline_subject: str = "",
     headers: Mapping[str, str] | None = None,
+    reply_to: str = "",
 ) -> Message:
     """Queue an e-mail, SMS or letter to ``to`` (an e-mail address, a phone number in any form
     the contacts take, or a postal address), once per ``idempotency_key``: asked again with the
@@ -197,7 +200,8 @@ def queue_message(
 
     The language is the one given, else the customer's, else the site's. ``contact`` and
     ``company`` put the message on their timeline once it is sent. ``headers`` are extra e-mail
-    headers (``List-Unsubscribe``), sent as given.
+    headers (``List-Unsubscribe``, ``In-Reply-To``), sent as given; ``reply_to`` an address the
+    answer should go to instead of the site's.
     """
     if channel not in QUEUED_CHANNELS:
         raise ValidationError({"channel": [_("Choose e-mail, SMS or letter.")]})
@@ -223,6 +227,7 @@ def queue_message(
             related=related,
             timeline_subject=timeline_subject,
             headers=headers or {},
+            reply_to=reply_to,
         ),
         timezone.now(),
     )

@@ -1,0 +1,1 @@
+"""Reads of the service app, already scoped by the access policy."""

@@ -1,0 +1,1 @@
+"""Every state change of the service app (tickets, queues, canned responses, SLA, mailboxes)."""

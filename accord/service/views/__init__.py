@@ -1,0 +1,1 @@
+"""The service screens: tickets, queues, SLA, canned responses, the knowledge base."""
