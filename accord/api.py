@@ -40,6 +40,7 @@ from accord.sales.api import router as sales_router
 from accord.sales.api.forecast import router as sales_forecast_router
 from accord.sales.api.quotes import router as sales_quotes_router
 from accord.sales.api.settings import router as sales_settings_router
+from accord.service.api import router as service_router
 
 log = logging.getLogger(__name__)
 
@@ -185,3 +186,4 @@ api.add_router("/", sales_forecast_router)
 api.add_router("/", sales_settings_router)
 api.add_router("/", billing_router)
 api.add_router("/", marketing_router)
+api.add_router("/", service_router)

@@ -323,6 +323,21 @@ def _check_syntax(data: Mapping[str, str], errors: dict[str, list[str]]) -> None
             errors.setdefault(field, []).append(_("This template has an error: %(why)s") % {"why": exc})
 
 
+def check_syntax(fields: Mapping[str, str], errors: dict[str, list[str]]) -> None:
+    """Whether each of ``fields`` (name -> source) is a template the sandbox compiles; an error
+    under the field's name when it is not."""
+    for field, source in fields.items():
+        try:
+            _ENGINE.from_string(source)
+        except TemplateSyntaxError as exc:
+            errors.setdefault(field, []).append(_("This template has an error: %(why)s") % {"why": exc})
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Plain text from ``source`` with only ``context``'s values (a canned reply, a snippet)."""
+    return _render(source, context, autoescape=False)
+
+
 @transaction.atomic
 def save_template(
     *, actor: User | None, template: MessageTemplate | None = None, data: Mapping[str, str]

@@ -1,5 +1,11 @@
-"""The service app's REST endpoints: tickets, their messages, queues, canned responses, SLA."""
+"""The service app's REST endpoints: tickets and their messages, queues, canned responses and SLA
+settings (``tickets``), the knowledge base (``knowledge``)."""
 
 from ninja import Router
 
-router = Router(tags=["service"])
+from accord.service.api.knowledge import router as knowledge_router
+from accord.service.api.tickets import router as tickets_router
+
+router = Router()
+router.add_router("", tickets_router)
+router.add_router("", knowledge_router)

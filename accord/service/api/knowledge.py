@@ -1,0 +1,5 @@
+"""REST endpoints of the service app: knowledge."""
+
+from ninja import Router
+
+router = Router(tags=["service"])

@@ -1,0 +1,5 @@
+"""REST endpoints of the service app: tickets."""
+
+from ninja import Router
+
+router = Router(tags=["service"])
