@@ -8,4 +8,4 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self) -> None:
-        from accord.service import events, handlers  # noqa: F401 - event payloads and consumers
+        from accord.service import events, handlers, lists, panels  # noqa: F401 - payloads, consumers, the list, panels

@@ -20,6 +20,7 @@ from accord.core import access
 from accord.core.exports import Column, walk
 from accord.core.listing import Filter, ListQuery, ListSpec, Page, Sort, apply, paginate, parse
 from accord.core.models import as_uuid, entity_label
+from accord.identity.models import User
 from accord.service.models import (
     OPEN_STATUSES,
     BusinessCalendar,
@@ -277,3 +278,75 @@ def tickets_for_export(user: Any, query: ListQuery) -> Iterator[Ticket]:
     access.require_export(user)
     resolve_me(query, user)
     return walk(TICKET_LIST, query, _rows(apply(TICKET_LIST, query, visible_tickets(user), user=user)))
+
+
+def assignable_agents(queue: Queue | None = None) -> QuerySet[User]:
+    """Users a ticket may be given to: the queue's agents first, then anyone active."""
+    users = User.objects.filter(is_active=True)
+    if queue is not None:
+        return users.annotate(in_queue=Count("service_queues", filter=Q(service_queues=queue))).order_by(
+            "-in_queue", "username"
+        )
+    return users.order_by("username")
+
+
+def contacts_named(user: Any, text: str, limit: int = 8) -> list[Any]:
+    """Contacts ``user`` may see that match ``text`` (a name, an e-mail, a phone), best first."""
+    from accord.core import search
+    from accord.people.selectors import visible_contacts
+
+    text = text.strip()[:200]
+    if not text:
+        return []
+    hits = search.ranked(
+        visible_contacts(user), text, limit=limit, label=lambda c: [c.full_name, c.primary_email, c.primary_phone]
+    )
+    return [hit.obj for hit in hits]
+
+
+def visible_contact(user: Any, pk: Any) -> Any:
+    """One contact ``user`` may see, or None."""
+    from accord.core.models import as_uuid
+    from accord.people.selectors import visible_contacts
+
+    key = as_uuid(pk)
+    return visible_contacts(user).filter(pk=key).first() if key else None
+
+
+def visible_record(user: Any, model_label: str, pk: Any) -> Any:
+    """A deal, order or invoice ``user`` may see, or None (for a ticket's links)."""
+    from django.apps import apps
+
+    from accord.core.models import as_uuid
+
+    key = as_uuid(pk)
+    if key is None:
+        return None
+    model = apps.get_model(model_label)
+    return access.scope(user, model.objects.all()).filter(pk=key).first()
+
+
+def as_key(value: Any) -> Any:
+    """``value`` as a record key, or None when it is not one (a form's stray input)."""
+    return as_uuid(value)
+
+
+@dataclass
+class CustomerRecords:
+    deals: list[Any]
+    orders: list[Any]
+    invoices: list[Any]
+
+
+def customer_records(user: Any, ticket: Ticket, limit: int = 30) -> CustomerRecords:
+    """The customer's latest deals, orders and invoices ``user`` may see, to link the ticket to."""
+    from accord.billing.models import Invoice, Order
+    from accord.sales.models import Deal
+
+    def of(model: Any) -> list[Any]:
+        customer = Q(contact_links__contact_id=ticket.contact_id) if model is Deal else Q(contact_id=ticket.contact_id)
+        if ticket.company_id is not None:
+            customer |= Q(company_id=ticket.company_id)
+        return list(access.scope(user, model.objects.filter(customer).distinct()).order_by("-created_at")[:limit])
+
+    return CustomerRecords(deals=of(Deal), orders=of(Order), invoices=of(Invoice))

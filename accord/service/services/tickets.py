@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,10 +105,12 @@ def _visible(actor: User | None, record: Any, field: str, errors: dict[str, list
 def _customer_of(ticket: Ticket, record: Any) -> bool:
     """Whether a deal, order or invoice belongs to the ticket's customer."""
     company_id = getattr(record, "company_id", None)
+    if company_id is not None and company_id == ticket.company_id:
+        return True
+    if hasattr(record, "contact_links"):  # a deal: the people involved in it
+        return bool(record.contact_links.filter(contact_id=ticket.contact_id).exists())
     contact_id = getattr(record, "contact_id", None)
-    return (company_id is not None and company_id == ticket.company_id) or (
-        contact_id is not None and contact_id == ticket.contact_id
-    )
+    return contact_id is not None and contact_id == ticket.contact_id
 
 
 def _links(actor: User | None, ticket: Ticket, data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
@@ -710,13 +712,3 @@ def split_ticket(
     changes.record_create(actor=actor, obj=new)
     _pause_collections(new)
     return new
-
-
-def assignable_agents(queue: Queue | None = None) -> Any:
-    """Users a ticket may be given to: the queue's agents first, then anyone active."""
-    users = User.objects.filter(is_active=True)
-    if queue is not None:
-        return users.annotate(in_queue=Count("service_queues", filter=Q(service_queues=queue))).order_by(
-            "-in_queue", "username"
-        )
-    return users.order_by("username")
