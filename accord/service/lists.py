@@ -21,7 +21,7 @@ TICKETS = register(
             Column("customer", _("Customer")),
             Column("status", _("Status")),
             Column("priority", _("Priority")),
-            Column("queue", _("Queue")),
+            Column("queue", _("Queue"), default=False),
             Column("assignee", _("Assignee")),
             Column("due", _("Due")),
             Column("updated", _("Updated"), default=False),

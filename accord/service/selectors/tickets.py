@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -350,3 +351,18 @@ def customer_records(user: Any, ticket: Ticket, limit: int = 30) -> CustomerReco
         return list(access.scope(user, model.objects.filter(customer).distinct()).order_by("-created_at")[:limit])
 
     return CustomerRecords(deals=of(Deal), orders=of(Order), invoices=of(Invoice))
+
+
+def queue_by_key(pk: Any, *, active_only: bool = True) -> Queue | None:
+    key = as_uuid(pk)
+    return queues(active_only=active_only).filter(pk=key).first() if key else None
+
+
+def agent_by_key(pk: Any) -> User | None:
+    """An active user a ticket may be given to, or None (a malformed or unknown key)."""
+    field = User._meta.pk
+    try:
+        key = field.to_python(pk) if field is not None else None
+    except (ValidationError, ValueError, TypeError):  # a key of the wrong shape names nobody
+        return None
+    return assignable_agents().filter(pk=key).first() if key not in (None, "") else None

@@ -296,11 +296,9 @@ def ticket_update(request: AuthedRequest, pk: Any) -> HttpResponse:
         if name in post:
             data[name] = post[name]
     if "queue" in post:
-        data["queue"] = selectors.queues(active_only=False).filter(pk=post["queue"]).first() if post["queue"] else None
+        data["queue"] = selectors.queue_by_key(post["queue"], active_only=False)
     if "assignee" in post:
-        data["assignee"] = (
-            selectors.assignable_agents().filter(pk=post["assignee"]).first() if post["assignee"] else None
-        )
+        data["assignee"] = selectors.agent_by_key(post["assignee"]) if post["assignee"] else None
         if post["assignee"] and data["assignee"] is None:
             return _page(request, ticket, props_errors={"assignee": [access.owner_refused()]}, status=422)
     if "props" in post:

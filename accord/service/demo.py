@@ -1,0 +1,190 @@
+"""Service demo data: a working calendar with Polish holidays, SLA policies (urgent, key customers,
+standard), three queues handing tickets out by hand, round robin and least load, canned responses,
+and tickets of the last two weeks in every state: new, open, waiting for the customer, resolved,
+closed, one merged into another, complaints linked to an invoice, some that missed their SLA.
+
+Tickets are opened, answered and resolved through the tickets service at fixed moments of the
+past, so the conversation, the timeline and the SLA figures are those a real desk would show.
+Replies are queued in the outbox as the service queues them; the demo marks them sent. The
+customers' and agents' words are the demo's phrases in the customer's owner's language."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+from django.utils import timezone
+
+from accord.core.demos import DemoContext
+from accord.identity.models import User
+from accord.people.models import Contact
+
+QUESTIONS = [
+    ("The printer does not print", "Since the update the printer only blinks red. We restarted it twice."),
+    ("Cannot log in to the customer panel", "The password is refused although we reset it yesterday."),
+    ("Copy of the invoice, please", "We lost the invoice for October; please send a copy."),
+    ("Delivery has not arrived", "The order was to arrive on Monday and we still have nothing."),
+    ("Wrong amount on the invoice", "The invoice shows a higher price than the accepted quote."),
+    ("How do I add a new user?", "We hired two people; how do we give them access?"),
+    ("The device makes a loud noise", "Since this morning the device hums loudly when it starts."),
+    ("Change of the delivery address", "Please deliver the next orders to our new warehouse."),
+]
+REPLIES = [
+    "Thank you for writing. Could you send a photo of the display?",
+    "We have sent a new link; please try again and tell us if it works.",
+    "The copy is attached to this message.",
+    "We checked with the courier: the parcel will arrive tomorrow before noon.",
+    "You are right; we will issue a correcting invoice today.",
+]
+ANSWERS = [
+    "Thank you, it works now.",
+    "Here is the photo you asked for.",
+    "We still have the same problem.",
+]
+NOTES = [
+    "Second time this month; check the firmware version.",
+    "Asked the warehouse to confirm the date.",
+]
+CANNED = [
+    ("Greeting and thanks", "Hello {{ contact.first_name }}, thank you for writing about ticket {{ ticket.number }}."),
+    ("Password reset", "Use the 'Forgot password' link on the sign-in page; the link is valid for one hour."),
+    ("Invoice copy", "The copy of the invoice is attached."),
+]
+QUEUES = [
+    ("Technical support", "support@example.com", "round_robin"),
+    ("Billing questions", "billing@example.com", "manual"),
+    ("Complaints", "complaints@example.com", "least_loaded"),
+]
+
+
+def _language(contact: Contact) -> str:
+    return getattr(contact.owner, "language", "") or "en"
+
+
+def generate(ctx: DemoContext) -> None:
+    from accord.core.demo_phrases import say
+    from accord.service.models import BusinessCalendar, CannedResponse, Queue, SlaPolicy, Ticket, TicketStatus
+    from accord.service.services import sla, tickets
+
+    rng = random.Random(f"service:{ctx.seed}")
+    agents = list(User.objects.filter(username__in=["support", "admin"], is_active=True))
+    manager = User.objects.filter(username="manager", is_active=True).first()
+    support = next((u for u in agents if u.username == "support"), None)
+    if support is None:
+        return
+    calendar, _created = BusinessCalendar.objects.get_or_create(
+        name=say("Office hours (Poland)", support.language or "en"),
+        defaults={
+            "time_zone": "Europe/Warsaw",
+            "country": "PL",
+            "hours": [[["08:00", "16:00"]] for _d in range(5)] + [[], []],
+            "is_default": True,
+        },
+    )
+    SlaPolicy.objects.get_or_create(
+        name=say("Urgent tickets", support.language or "en"),
+        defaults={"position": 1, "priority": "urgent", "first_response_minutes": 60, "resolution_minutes": 480},
+    )
+    SlaPolicy.objects.get_or_create(
+        name=say("Key customers", support.language or "en"),
+        defaults={
+            "position": 2,
+            "customer_tag": "VIP",
+            "calendar": calendar,
+            "first_response_minutes": 120,
+            "resolution_minutes": 960,
+            "escalate_to": manager,
+        },
+    )
+    SlaPolicy.objects.get_or_create(
+        name=say("Standard support", support.language or "en"),
+        defaults={"position": 9, "calendar": calendar, "first_response_minutes": 240, "resolution_minutes": 1920},
+    )
+    queues = []
+    for index, (name, email, mode) in enumerate(QUEUES):
+        queue, _created = Queue.objects.get_or_create(
+            name=say(name, support.language or "en"),
+            defaults={"email": email, "assignment": mode, "is_default": index == 0},
+        )
+        queue.agents.set(agents)
+        queues.append(queue)
+    for name, body in CANNED:
+        CannedResponse.objects.get_or_create(
+            name=say(name, support.language or "en"), defaults={"body": say(body, support.language or "en")}
+        )
+
+    contacts = list(Contact.objects.exclude(primary_email="").select_related("owner").order_by("id")[: ctx.count(400)])
+    if not contacts:
+        return
+    now = timezone.now()
+    made: list[Any] = []
+    for index in range(max(24, ctx.count(80))):
+        contact = rng.choice(contacts)
+        language = _language(contact)
+        subject, body = rng.choice(QUESTIONS)
+        opened = now - datetime.timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
+        queue = queues[2] if "amount" in subject or "noise" in subject else rng.choice(queues[:2])
+        ticket = tickets.create_ticket(
+            actor=None,
+            contact=contact,
+            subject=say(subject, language),
+            body=say(body, language),
+            queue=queue,
+            priority=rng.choice(["normal", "normal", "normal", "high", "low", "urgent"]),
+            channel=rng.choice(["email", "email", "phone", "portal"]),
+            is_complaint=queue is queues[2],
+            external_id=f"demo:{ctx.seed}:{index}",
+            now=opened,
+        )
+        made.append(ticket)
+        fate = rng.random()
+        if fate < 0.2:
+            continue  # new, nobody has answered yet
+        agent = ticket.assignee or support
+        answered = opened + datetime.timedelta(minutes=rng.randint(20, 600))
+        if answered >= now:
+            continue
+        if rng.random() < 0.3:
+            tickets.reply(
+                actor=agent, ticket=ticket, body=say(rng.choice(NOTES), language), internal=True, now=answered
+            )
+        status = TicketStatus.WAITING if fate < 0.55 else None
+        tickets.reply(actor=agent, ticket=ticket, body=say(rng.choice(REPLIES), language), status=status, now=answered)
+        if fate < 0.45:
+            continue  # waiting for the customer
+        came_back = answered + datetime.timedelta(hours=rng.randint(1, 30))
+        if came_back >= now:
+            continue
+        if status is not None:
+            tickets.add_customer_message(
+                ticket=ticket, body=say(rng.choice(ANSWERS), language), channel="email", now=came_back
+            )
+        if fate < 0.65:
+            continue  # open again, being worked on
+        done = came_back + datetime.timedelta(hours=rng.randint(1, 20))
+        if done >= now:
+            continue
+        final = TicketStatus.CLOSED if fate > 0.85 else TicketStatus.RESOLVED
+        tickets.update_ticket(actor=agent, ticket=ticket, data={"status": final}, now=done)
+
+    # One customer wrote twice about the same thing: the second ticket merged into the first.
+    by_contact: dict[Any, list[Any]] = {}
+    for ticket in made:
+        ticket.refresh_from_db()
+        if ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
+            by_contact.setdefault(ticket.contact_id, []).append(ticket)
+    for pair in by_contact.values():
+        if len(pair) >= 2:
+            tickets.merge_tickets(actor=support, ticket=pair[1], into=pair[0], now=now)
+            break
+    # Nothing is mailed: the replies count as sent when they were written.
+    from accord.messaging.models import Message
+
+    for message in Message.objects.filter(kind="ticket_reply", state="queued"):
+        Message.objects.filter(pk=message.pk).update(state="sent", sent_at=message.created_at)
+    result = sla.check(now=now)
+    ctx.log(
+        f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
+        f"{result.breached} SLA breaches and {result.warned} warnings recorded"
+    )
