@@ -48,6 +48,12 @@ NOT_PAGES = {
     "journey-step-move",
     "journey-step-remove",
     "journey-open",
+    # Tickets: the list's download and the page's actions, which only take POST.
+    "ticket-export",
+    "ticket-reply",
+    "ticket-update",
+    "ticket-take",
+    "ticket-merge",
     # The SMS gateway's post of the texts customers send back (JSON, POST only, off without a token).
     "sms-inbound",
     "journey-click",
@@ -405,6 +411,11 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["journey_step"] = journeys.add_step(
         actor=admin_user, journey=journey, kind="email", config={"subject": "Hi", "body": "Hello"}
     ).pk
+    from accord.service.services import tickets
+
+    ids["ticket"] = tickets.create_ticket(
+        actor=admin_user, contact=Contact.objects.get(pk=ids["contact"]), subject="Broken", body="It broke."
+    ).pk
     from accord.marketing.services import offers
 
     ids["offer"] = offers.create_rule(
@@ -466,6 +477,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "offer-decline": "contact",
         "offer": "offer",
         "journey": "journey",
+        "ticket": "ticket",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
