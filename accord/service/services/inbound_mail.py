@@ -565,8 +565,9 @@ def compose(data: dict[str, Any]) -> bytes:
         if value in (None, ""):
             continue
         value = " ".join(str(value).split())
-        if key in ("message_id", "in_reply_to") and not value.startswith("<"):
-            value = f"<{value}>"
+        if key in ("message_id", "in_reply_to", "references"):
+            # Providers give the ids with or without their angle brackets.
+            value = " ".join(i if i.startswith("<") else f"<{i}>" for i in value.split())
         try:
             message[header] = value
         except (ValueError, TypeError):

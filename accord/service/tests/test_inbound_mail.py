@@ -476,12 +476,24 @@ def test_the_webhook_takes_json_and_threads_it(client: Any, token: str, queue: Q
             "subject": "Re: Login fails",
             "text": "Works now.",
             "message_id": "<j2@customer.test>",
-            "in_reply_to": "j1@customer.test",
+            "references": ["<other@x>", "j1@customer.test"],
         },
         "application/json",
     )
     assert second.json()["ticket"] == ticket.number
-    assert ticket.messages.count() == 2
+    third = _post(
+        client,
+        {
+            "from": "anna@example.com",
+            "subject": "x",
+            "text": "Thanks!",
+            "message_id": "j4@c",
+            "in_reply_to": "j2@customer.test",
+        },
+        "application/json",
+    )
+    assert third.json()["ticket"] == ticket.number
+    assert ticket.messages.count() == 3
     ignored = _post(
         client, {"from": "accord@localhost", "subject": "loop", "text": "x", "message_id": "<j3@c>"}, "application/json"
     )
