@@ -338,6 +338,9 @@ ACCORD_SMS_FROM = os.environ.get("ACCORD_SMS_FROM", "")
 # The shared secret the gateway sends with the texts customers reply (POST /marketing/sms/inbound/);
 # empty: the endpoint is off.
 ACCORD_SMS_INBOUND_TOKEN = os.environ.get("ACCORD_SMS_INBOUND_TOKEN", "")
+# The shared secret a mail provider sends with the e-mail customers write to a queue
+# (POST /service/mail/inbound/); empty: the endpoint is off.
+ACCORD_SERVICE_INBOUND_TOKEN = os.environ.get("ACCORD_SERVICE_INBOUND_TOKEN", "")
 ACCORD_SMS_FORMAT = os.environ.get("ACCORD_SMS_FORMAT", "json")
 ACCORD_SMS_TIMEOUT = _positive_int("ACCORD_SMS_TIMEOUT", 15)
 ACCORD_SMS_FILE_DIR = Path(os.environ.get("ACCORD_SMS_FILE_DIR", VAR_DIR / "sms"))

@@ -1,4 +1,4 @@
-"""Background tasks of the service app: the SLA check."""
+"""Background tasks of the service app: the SLA check and the mailboxes' reading."""
 
 from __future__ import annotations
 
@@ -16,3 +16,18 @@ def check_sla() -> dict[str, int]:
 
     result = sla.check()
     return {"warned": result.warned, "breached": result.breached}
+
+
+@periodic("* * * * *")
+@task()
+def poll_mailboxes() -> dict[str, int]:
+    """Every minute: file the new mail of every active mailbox (safe to run again: a message is
+    taken once, by its UID and its Message-ID)."""
+    from accord.service.services import mailboxes
+
+    results = mailboxes.poll_all()
+    return {
+        "mailboxes": len(results),
+        "taken": sum(r.taken for r in results.values()),
+        "failed": sum(1 for r in results.values() if r.error),
+    }

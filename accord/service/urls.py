@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.service.views import tickets
+from accord.service.views import inbound, tickets
 
 app_name = "service"
 
@@ -18,4 +18,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/<uuid:pk>/merge/", tickets.ticket_merge, name="ticket-merge"),
     path("tickets/<uuid:pk>/split/", tickets.ticket_split, name="ticket-split"),
     path("tickets/<uuid:pk>/canned/", tickets.canned_insert, name="ticket-canned"),
+    path("mail/inbound/", inbound.mail_inbound, name="mail-inbound"),
 ]

@@ -56,6 +56,8 @@ NOT_PAGES = {
     "ticket-merge",
     # The SMS gateway's post of the texts customers send back (JSON, POST only, off without a token).
     "sms-inbound",
+    # A mail provider's post of the e-mail customers write (POST only, off without a token).
+    "mail-inbound",
     "journey-click",
     # Offers: the contact panel's actions, which only take POST; a rule's deletion.
     "offer-deal",
