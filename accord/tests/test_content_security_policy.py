@@ -172,6 +172,12 @@ NOT_PAGES = {
     "token-revoke",
     "two-factor-disable",
     "unsubscribe",
+    # Service settings: deletions only take POST; the SLA report's download is a file.
+    "settings-queue-delete",
+    "settings-calendar-delete",
+    "settings-policy-delete",
+    "settings-canned-delete",
+    "sla-report-export",
 }
 
 
@@ -423,6 +429,21 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["offer"] = offers.create_rule(
         actor=admin_user, data={"name": "Catalogue", "title": "Our catalogue", "url": "https://x.example/"}
     ).pk
+    from accord.service.services import settings as service_settings
+
+    service_calendar = service_settings.create_calendar(actor=admin_user, data={"name": "Office"})
+    ids["service_calendar"] = service_calendar.pk
+    ids["service_queue"] = service_settings.create_queue(actor=admin_user, data={"name": "Hardware"}).pk
+    ids["service_policy"] = service_settings.create_policy(
+        actor=admin_user,
+        data={
+            "name": "Standard",
+            "first_response_minutes": 60,
+            "resolution_minutes": 480,
+            "calendar": service_calendar,
+        },
+    ).pk
+    ids["service_canned"] = service_settings.create_canned(actor=admin_user, data={"name": "Thanks", "body": "Hi"}).pk
     return ids
 
 
@@ -480,6 +501,10 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "offer": "offer",
         "journey": "journey",
         "ticket": "ticket",
+        "settings-queue": "service_queue",
+        "settings-calendar": "service_calendar",
+        "settings-policy": "service_policy",
+        "settings-canned": "service_canned",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
