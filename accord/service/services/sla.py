@@ -126,13 +126,21 @@ def pause(ticket: Ticket, now: datetime.datetime) -> None:
 
 
 def resume(ticket: Ticket, now: datetime.datetime) -> None:
-    """The clock runs again; the due times not yet met move on by the business time it stood."""
+    """The clock runs again; the due times not yet met (and not already past when it stopped) move
+    on by the business time it stood."""
     if ticket.paused_at is not None and ticket.sla_policy_id is not None:
         hours = hours_of(ticket.sla_policy)
-        stood = hours.between(ticket.paused_at, now)
-        if ticket.resolution_due and not ticket.resolution_breached:
+        paused_at = ticket.paused_at
+        stood = hours.between(paused_at, now)
+        # A target already past when the clock stopped was missed then: it does not move.
+        if ticket.resolution_due and not ticket.resolution_breached and ticket.resolution_due > paused_at:
             ticket.resolution_due = _shift(hours, ticket.resolution_due, stood)
-        if ticket.first_response_due and ticket.first_responded_at is None and not ticket.first_response_breached:
+        if (
+            ticket.first_response_due
+            and ticket.first_responded_at is None
+            and not ticket.first_response_breached
+            and ticket.first_response_due > paused_at
+        ):
             ticket.first_response_due = _shift(hours, ticket.first_response_due, stood)
     ticket.paused_at = None
     ticket.sla_next_check = next_check(ticket)
