@@ -91,7 +91,7 @@ class Command(BaseCommand):
                         str(ticket.get_status_display()),
                         str(ticket.get_priority_display()),
                         ticket.queue.name,
-                        ticket.assignee.username if ticket.assignee_id else "-",
+                        ticket.assignee.username if ticket.assignee else "-",
                         ticket.contact.full_name,
                         ticket.subject,
                     ]
@@ -112,8 +112,8 @@ class Command(BaseCommand):
         self.stdout.write(_("Status: %(value)s") % {"value": ticket.get_status_display()})
         self.stdout.write(_("Priority: %(value)s") % {"value": ticket.get_priority_display()})
         self.stdout.write(_("Queue: %(value)s") % {"value": ticket.queue.name})
-        self.stdout.write(_("Assignee: %(value)s") % {"value": ticket.assignee.username if ticket.assignee_id else "-"})
-        customer = ticket.contact.full_name + (f" ({ticket.company.name})" if ticket.company_id else "")
+        self.stdout.write(_("Assignee: %(value)s") % {"value": ticket.assignee.username if ticket.assignee else "-"})
+        customer = ticket.contact.full_name + (f" ({ticket.company.name})" if ticket.company else "")
         self.stdout.write(_("Customer: %(value)s") % {"value": customer})
         state = selectors.sla_state(ticket)
         if state["policy"] is not None:
