@@ -29,6 +29,7 @@ from benchmarks.workloads import (
     reads,
     sales,
     segments,
+    service,
     statements,
     writes,
 )
@@ -52,6 +53,8 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "M1": segments.m1_segments,
     "M2": campaign.m2_campaign_send,
     "G1": greetings.g1_greetings_run,
+    "SV1": service.sv1_tickets,
+    "SV2": service.sv2_sla_check,
 }
 
 

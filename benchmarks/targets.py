@@ -114,6 +114,18 @@ TARGETS = [
     Target("S1 board render p95", "S1", ("board_team_admin", "p95_ms"), {"postgresql": 150, "sqlite": 150}, "ms"),
     Target("S1 move p95", "S1", ("move", "p95_ms"), {"postgresql": 50, "sqlite": 50}, "ms"),
     Target("S1 forecast p95", "S1", ("forecast", "p95_ms"), {"postgresql": 500, "sqlite": 500}, "ms"),
+    Target(
+        "SV1 queue view p95 ({tickets} tickets)",
+        "SV1",
+        ("queue_view", "p95_ms"),
+        {"postgresql": 100, "sqlite": 150},
+        "ms",
+    ),
+    Target("SV1 ticket page p95", "SV1", ("ticket_page", "p95_ms"), {"postgresql": 100, "sqlite": 150}, "ms"),
+    Target("SV2 SLA check, {due} tickets due", "SV2", ("check_seconds",), {"postgresql": 10, "sqlite": 10}, "s"),
+    Target(
+        "SV2 SLA check again (nothing new)", "SV2", ("again_warned_or_breached",), {"postgresql": 0, "sqlite": 0}, ""
+    ),
 ]
 
 
@@ -139,6 +151,8 @@ def scaled_name(name: str, scale: float) -> str:
         invoices=_count(round(200_000 * scale)),
         customers=_count(round(50_000 * scale)),
         lines=_count(max(1000, round(100_000 * scale))),
+        tickets=_count(max(200, round(1_000_000 * scale))),
+        due=_count(max(20, round(100_000 * scale))),
     )
 
 

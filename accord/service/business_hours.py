@@ -152,11 +152,21 @@ def _local(day: datetime.date, minute: int, zone: zoneinfo.ZoneInfo) -> datetime
     if minute >= 1440:
         day, minute = day + datetime.timedelta(days=1), 0
     wall = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60))
-    aware = wall.replace(tzinfo=zone, fold=0)
-    back = aware.astimezone(datetime.UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != wall:  # skipped (spring forward): the clock jumps past it
-        aware = wall.replace(tzinfo=zone, fold=1)
-    return aware.astimezone(datetime.UTC)
+    instant = wall.replace(tzinfo=zone, fold=0).astimezone(datetime.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == wall:
+        return instant
+    # Skipped (spring forward): the wall time never shows, the clock jumps past it. The moment it
+    # jumps lies between the two readings of ``wall`` (``fold`` 1 before the gap, 0 after it): the
+    # first instant whose wall time is not earlier than ``wall``.
+    low = wall.replace(tzinfo=zone, fold=1).astimezone(datetime.UTC)
+    high = instant
+    while high - low > datetime.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) >= wall:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)  # clocks change on a whole second, the last one up to ``high``
 
 
 @functools.cache

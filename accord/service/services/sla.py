@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from accord.service.models import (
 )
 
 BATCH = 1000
+_KEEP = object()  # a column the check leaves as it is
 _NEXT_PRIORITY = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
 
@@ -88,19 +90,28 @@ def current_target(ticket: Ticket) -> tuple[str, datetime.datetime] | None:
     return None
 
 
-def next_check(ticket: Ticket) -> datetime.datetime | None:
-    """When the check must next look at ``ticket``: the warning before its current target, once
-    given the target's due time; None while the clock stands or nothing is left to miss."""
+def _next_check_plan(ticket: Ticket) -> tuple[str, int] | None:
+    """What ``next_check`` counts from: a due-time field and the minutes before it."""
     if ticket.status not in OPEN_STATUSES or ticket.paused_at is not None or ticket.sla_policy_id is None:
         return None
     current = current_target(ticket)
     if current is None:
         return None
-    _target, due = current
+    target, _due = current
     if ticket.warned_at is not None:
-        return due
+        return f"{target}_due", 0
     policy = ticket.sla_policy
-    return due - datetime.timedelta(minutes=policy.warn_before_minutes if policy else 0)
+    return f"{target}_due", policy.warn_before_minutes if policy else 0
+
+
+def next_check(ticket: Ticket) -> datetime.datetime | None:
+    """When the check must next look at ``ticket``: the warning before its current target, once
+    given the target's due time; None while the clock stands or nothing is left to miss."""
+    plan = _next_check_plan(ticket)
+    if plan is None:
+        return None
+    field, minutes = plan
+    return cast(datetime.datetime, getattr(ticket, field)) - datetime.timedelta(minutes=minutes)
 
 
 def start(ticket: Ticket, now: datetime.datetime) -> None:
@@ -126,13 +137,21 @@ def pause(ticket: Ticket, now: datetime.datetime) -> None:
 
 
 def resume(ticket: Ticket, now: datetime.datetime) -> None:
-    """The clock runs again; the due times not yet met move on by the business time it stood."""
+    """The clock runs again; the due times not yet met (and not already past when it stopped) move
+    on by the business time it stood."""
     if ticket.paused_at is not None and ticket.sla_policy_id is not None:
         hours = hours_of(ticket.sla_policy)
-        stood = hours.between(ticket.paused_at, now)
-        if ticket.resolution_due and not ticket.resolution_breached:
+        paused_at = ticket.paused_at
+        stood = hours.between(paused_at, now)
+        # A target already past when the clock stopped was missed then: it does not move.
+        if ticket.resolution_due and not ticket.resolution_breached and ticket.resolution_due > paused_at:
             ticket.resolution_due = _shift(hours, ticket.resolution_due, stood)
-        if ticket.first_response_due and ticket.first_responded_at is None and not ticket.first_response_breached:
+        if (
+            ticket.first_response_due
+            and ticket.first_responded_at is None
+            and not ticket.first_response_breached
+            and ticket.first_response_due > paused_at
+        ):
             ticket.first_response_due = _shift(hours, ticket.first_response_due, stood)
     ticket.paused_at = None
     ticket.sla_next_check = next_check(ticket)
@@ -215,9 +234,15 @@ def check(*, now: datetime.datetime | None = None, batch: int = BATCH) -> CheckR
 
 def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckResult) -> None:
     notices: list[tuple[EventPayload, Ticket, None]] = []
+    # Tickets changed alike, written with one UPDATE each group (``bulk_update``'s CASE per row
+    # took most of the check's time): the flags, the warning time and the priority when they
+    # changed, and the next check as a due-time column less the warning's minutes.
+    groups: dict[tuple[Any, ...], list[Any]] = {}
     for ticket in tickets:
+        warned_before, priority_before = ticket.warned_at, ticket.priority
         if ticket.status not in OPEN_STATUSES or ticket.paused_at is not None:
             ticket.sla_next_check = None
+            groups.setdefault((None, None, _KEEP, _KEEP, None), []).append(ticket.pk)
             continue
         policy = ticket.sla_policy
         warn = datetime.timedelta(minutes=policy.warn_before_minutes if policy else 0)
@@ -249,11 +274,26 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
                 result.warned += 1
             break
         ticket.sla_next_check = next_check(ticket)
-    Ticket.objects.bulk_update(
-        tickets,
-        ["first_response_breached", "resolution_breached", "warned_at", "priority", "sla_next_check"],
-        batch_size=500,
-    )
+        key = (
+            ticket.first_response_breached,
+            ticket.resolution_breached,
+            ticket.warned_at if ticket.warned_at != warned_before else _KEEP,
+            ticket.priority if ticket.priority != priority_before else _KEEP,
+            _next_check_plan(ticket),
+        )
+        groups.setdefault(key, []).append(ticket.pk)
+    for (first_breached, resolution_breached, warned_at, priority, plan), pks in groups.items():
+        values: dict[str, Any] = {"sla_next_check": None}
+        if plan is not None:
+            field, minutes = plan
+            values["sla_next_check"] = F(field) - datetime.timedelta(minutes=minutes) if minutes else F(field)
+        if first_breached is not None:
+            values.update(first_response_breached=first_breached, resolution_breached=resolution_breached)
+        if warned_at is not _KEEP:
+            values["warned_at"] = warned_at
+        if priority is not _KEEP:
+            values["priority"] = priority
+        Ticket.objects.filter(pk__in=pks).update(**values)
     events.emit_many(notices)
 
 
