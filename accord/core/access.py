@@ -151,7 +151,9 @@ def can_view(user: Any, obj: models.Model) -> bool:
     if owner_field and getattr(obj, f"{owner_field}_id") == user.id:
         return True
     for parent_name in via:
-        parent = getattr(obj, parent_name)
+        parent: Any = obj
+        for step in parent_name.split("__"):  # "ticket__contact": the ticket's contact
+            parent = getattr(parent, step) if parent is not None else None
         if parent is not None and _owns_in_python(user, role, parent):
             return True
     return False

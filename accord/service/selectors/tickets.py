@@ -136,11 +136,26 @@ def ticket_by_number(user: Any, number: int) -> Ticket | None:
 
 
 def conversation(ticket: Ticket, *, with_notes: bool = True) -> list[TicketMessage]:
-    """The ticket's messages, oldest first; the customer's view leaves internal notes out."""
+    """The ticket's messages, oldest first, each with its ``files`` (the attachments of an inbound
+    e-mail); the customer's view leaves internal notes out."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accord.core.models import Attachment
+
     messages = ticket.messages.select_related("author", "contact", "outbox_message")
     if not with_notes:
         messages = messages.exclude(kind=MessageKind.NOTE)
-    return list(messages.order_by("created_at", "id"))
+    found = list(messages.order_by("created_at", "id"))
+    files: dict[Any, list[Attachment]] = {}
+    if found:
+        kind = ContentType.objects.get_for_model(TicketMessage)
+        for attachment in Attachment.objects.filter(record_type=kind, record_id__in=[m.pk for m in found]).order_by(
+            "created_at", "id"
+        ):
+            files.setdefault(attachment.record_id, []).append(attachment)
+    for message in found:
+        message.files = files.get(message.pk, [])  # type: ignore[attr-defined]
+    return found
 
 
 def tickets_of_contact(user: Any, contact: Any, limit: int = 10) -> list[Ticket]:

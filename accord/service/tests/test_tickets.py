@@ -153,3 +153,13 @@ def test_the_check_warns_then_records_the_breach_once(support: Any, customer: An
     assert ticket.first_response_breached
     assert Event.objects.filter(name="service.ticket.sla_breached", object_id=ticket.pk).count() == 1
     assert Event.objects.filter(name="messaging.notify_requested", payload__user_id=str(support.pk)).exists()
+
+
+def test_a_message_is_seen_by_who_sees_the_ticket(support: Any, customer: Any, owner: Any, outsider: Any) -> None:
+    from accord.core import access
+
+    ticket = _open(support, customer)
+    message = ticket.messages.get()
+    assert access.can_view(owner, message)
+    assert not access.can_view(outsider, message)
+    assert list(access.scope(outsider, type(message).objects.all())) == []
