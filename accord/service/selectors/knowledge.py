@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Length
 from django.http import Http404
 
 from accord.core import access, search
@@ -53,7 +54,7 @@ STOP_WORDS = _listed(
     "next once only other ours over please really regards same should since some still such sure than "
     "thank thanks that their theirs them then there these they thing things this those though through "
     "today together very want wants well were what whatever when where whether which while will with "
-    "within without would your yours yourself sorry usually "
+    "within without would your yours yourself sorry usually come came going gone "
     # Polish
     "albo bardzo bedzie byla bylo bedziemy ciebie dlaczego dobry dobrze dzieki dziekuje dzien gdzie "
     "jakie jaki jakis jednak jego jeszcze jestem jestesmy kiedy ktora ktore ktory ktorzy mamy mnie moge "
@@ -176,6 +177,13 @@ def words_of(query: str) -> list[str]:
     return [w for w in _WORDS.findall(search.normalize(query)) if w]
 
 
+def containing(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
+    """The ``articles`` whose title or body contains every word of ``query``, diacritics folded."""
+    for word in words_of(query):
+        articles = articles.filter(search_text__contains=word)
+    return articles
+
+
 def _title_score(words: Sequence[str]) -> Combinable:
     score: Combinable = Value(0)
     for word in words:
@@ -209,8 +217,7 @@ def search_articles(
     words = words_of(query)
     if not words:
         return articles.order_by("title", "id")
-    for word in words:
-        articles = articles.filter(search_text__contains=word)
+    articles = containing(articles, query)
     whole = search.normalize(query)
     exact = Case(When(search_title=whole, then=Value(1)), default=Value(0), output_field=IntegerField())
     return articles.annotate(rank=_title_score(words) + exact).order_by("-rank", "title", "id")
@@ -265,7 +272,9 @@ def suggest(user: Any, text: str, language: str | None = None, limit: int = 5) -
     """The published articles ``user`` sees that best answer ``text``: ranked by how many of its
     meaningful words they contain, a word in the title counting ``TITLE_WEIGHT`` times; in
     ``language`` when given. A text of three words or more needs an article to match one of them
-    in its title, or three in its body, so that one common word does not bring up everything."""
+    in its title, or three in its body, so that one common word does not bring up everything.
+    Of articles scoring the same, the one with the shorter title is first: its title is more
+    nearly about the words found ("Delivery times" before "Handling a damaged delivery")."""
     words = meaningful_words(text)
     if not words:
         return []
@@ -284,6 +293,6 @@ def suggest(user: Any, text: str, language: str | None = None, limit: int = 5) -
         .annotate(matched=body, score=_title_score(words) + body)
         .filter(score__gte=least)
         .defer("body", "search_text")
-        .order_by("-score", "-matched", "-published_at", "title", "id")[: max(1, min(limit, 20))]
+        .order_by("-score", "-matched", Length("title"), "-published_at", "id")[: max(1, min(limit, 20))]
     )
-    return [Suggestion(article=a, score=a.score, matched=a.matched) for a in ranked]  # type: ignore[attr-defined]
+    return [Suggestion(article=a, score=a.score, matched=a.matched) for a in ranked]

@@ -97,8 +97,8 @@ def suggest(request: AuthedRequest) -> HttpResponse:
     as ``q``, or as the textarea's own name (``body``, ``text``) when the textarea sends itself."""
     get = request.GET
     text = (get.get("q") or get.get("body") or get.get("text") or "")[:SUGGEST_TEXT_MAX]
-    language = get.get("language", "")
-    language = language if language in dict(settings.LANGUAGES) else None
+    wanted = get.get("language", "")
+    language = wanted if wanted in dict(settings.LANGUAGES) else None
     found = selectors.suggest(request.user, text, language)
     return render(request, "service/knowledge/_suggestions.html", {"suggestions": found, "asked": bool(text.strip())})
 
