@@ -271,3 +271,19 @@ def test_the_demo_seeds_once(support: Any) -> None:
     assert sorted({a.language for a in made}) == ["en", "pl"]
     assert demo_knowledge.seed(actor=support) == []
     assert Article.objects.count() == 12
+
+
+def test_the_search_columns_are_folded_and_indexed_on_postgresql(support: Any) -> None:
+    from django.db import connection
+
+    article = _article(support, title="Żółw Łukasza", body="Ćwiczenia\nna  co dzień.", language="pl")
+
+    assert (article.search_title, article.search_text) == ("zolw lukasza", "zolw lukasza | cwiczenia na co dzien.")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'service_article_search_trgm'")
+            assert "gin_trgm_ops" in cursor.fetchone()[0]
+        else:
+            # SQLite reads the column as it is: no full-text table to keep in step.
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'service_article_fts%'")
+            assert cursor.fetchone()[0] == 0

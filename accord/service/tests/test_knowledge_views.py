@@ -183,3 +183,33 @@ def test_categories_are_managed_on_their_page(login: Any, support: Any) -> None:
     assert set(bad.context["errors"]) == {"name", "position"}
     assert [(c.name, n) for c, n in page.context["rows"]] == [("Money", 0)]
     assert not ArticleCategory.objects.exists()
+
+
+def test_the_list_and_an_article_page_read_a_fixed_number_of_queries(login: Any, support: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(support)
+    category = knowledge.create_category(actor=support, data={"name": "Printing"})
+
+    def counted(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def add(n: int) -> Article:
+        article = knowledge.create_article(
+            actor=support, data={"title": f"Printer {n}", "body": "Restart.", "language": "en", "category": category.pk}
+        )
+        knowledge.update_article(actor=support, article=article, data={"body": f"Restart {n} times."})
+        return article
+
+    first = add(0)
+    knowledge.add_translation(actor=support, article=first, data={"language": "pl", "title": "Drukarka", "body": "x"})
+    few = (counted(reverse("service:kb-list") + "?q=printer"), counted(reverse("service:kb-article", args=[first.pk])))
+    for n in range(1, 8):
+        add(n)
+    knowledge.add_translation(actor=support, article=first, data={"language": "ro", "title": "Imprimanta", "body": "y"})
+    many = (counted(reverse("service:kb-list") + "?q=printer"), counted(reverse("service:kb-article", args=[first.pk])))
+
+    assert many == few
