@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,8 +123,6 @@ def _lock(actor: User, article: Article, expected_version: int | None) -> Articl
     _require_writer(actor)
     locked = Article.objects.select_for_update().filter(pk=article.pk).first()
     if locked is None:
-        from django.http import Http404
-
         raise Http404
     check_version(locked, expected_version)
     return locked
