@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.service.views import inbound, tickets
+from accord.service.views import inbound, knowledge, tickets
 from accord.service.views import reports as report_views
 from accord.service.views import settings as settings_views
 
@@ -37,4 +37,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/canned/<uuid:pk>/delete/", settings_views.canned_delete, name="settings-canned-delete"),
     path("reports/sla/", report_views.sla_report, name="sla-report"),
     path("reports/sla/export/", report_views.sla_report_export, name="sla-report-export"),
+    # The knowledge base.
+    path("kb/", knowledge.article_list, name="kb-list"),
+    path("kb/suggest/", knowledge.suggest, name="kb-suggest"),
+    path("kb/new/", knowledge.article_create, name="kb-article-create"),
+    path("kb/categories/", knowledge.category_list, name="kb-categories"),
+    path("kb/categories/<uuid:pk>/edit/", knowledge.category_edit, name="kb-category-edit"),
+    path("kb/categories/<uuid:pk>/delete/", knowledge.category_delete, name="kb-category-delete"),
+    path("kb/<uuid:pk>/", knowledge.article_detail, name="kb-article"),
+    path("kb/<uuid:pk>/edit/", knowledge.article_edit, name="kb-article-edit"),
+    path("kb/<uuid:pk>/translate/", knowledge.article_translate, name="kb-article-translate"),
+    path("kb/<uuid:pk>/publish/", knowledge.article_publish, name="kb-article-publish"),
+    path("kb/<uuid:pk>/unpublish/", knowledge.article_unpublish, name="kb-article-unpublish"),
+    path("kb/<uuid:pk>/delete/", knowledge.article_delete, name="kb-article-delete"),
+    path("kb/<uuid:pk>/revisions/", knowledge.article_revisions, name="kb-article-revisions"),
+    path("kb/<uuid:pk>/revisions/<int:number>/", knowledge.article_revision, name="kb-article-revision"),
+    path("kb/<uuid:pk>/revisions/<int:number>/restore/", knowledge.article_restore, name="kb-article-restore"),
 ]

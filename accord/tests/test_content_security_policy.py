@@ -64,6 +64,12 @@ NOT_PAGES = {
     "offer-decline",
     "offer-delete",
     "offer-made",
+    # The knowledge base: actions that only take POST.
+    "kb-article-delete",
+    "kb-article-publish",
+    "kb-article-restore",
+    "kb-article-unpublish",
+    "kb-category-delete",
     "access-role-delete",
     "access-team-delete",
     "access-territory-delete",
@@ -444,6 +450,13 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
         },
     ).pk
     ids["service_canned"] = service_settings.create_canned(actor=admin_user, data={"name": "Thanks", "body": "Hi"}).pk
+    from accord.service.services import knowledge
+
+    ids["kb_category"] = knowledge.create_category(actor=admin_user, data={"name": "Printing"}).pk
+    ids["kb_article"] = knowledge.create_article(
+        actor=admin_user,
+        data={"title": "Printer", "body": "Restart it.", "language": "en", "category": ids["kb_category"]},
+    ).pk
     return ids
 
 
@@ -505,6 +518,8 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "settings-calendar": "service_calendar",
         "settings-policy": "service_policy",
         "settings-canned": "service_canned",
+        "kb-article": "kb_article",
+        "kb-category": "kb_category",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {
@@ -525,6 +540,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<str:token>": "x",
         "<int:step_pk>": ids["journey_step"],
         "<str:step_kind>": "email",
+        "<int:number>": 1,
         "<uidb64>": ids["uid"],
         "<token>": ids["reset_token"],
     }

@@ -1,6 +1,13 @@
 """The service app's records: tickets and their conversation, queues, canned responses, mailboxes,
 SLA policies and business calendars."""
 
+from accord.service.models.knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleRevision,
+    ArticleStatus,
+    ArticleVisibility,
+)
 from accord.service.models.sla import BusinessCalendar, SlaPolicy
 from accord.service.models.tickets import (
     OPEN_STATUSES,
@@ -20,6 +27,11 @@ from accord.service.models.tickets import (
 __all__ = [
     "OPEN_STATUSES",
     "PRIORITY_RANK",
+    "Article",
+    "ArticleCategory",
+    "ArticleRevision",
+    "ArticleStatus",
+    "ArticleVisibility",
     "AssignmentMode",
     "BusinessCalendar",
     "CannedResponse",
