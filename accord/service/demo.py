@@ -183,6 +183,10 @@ def generate(ctx: DemoContext) -> None:
 
     for message in Message.objects.filter(kind="ticket_reply", state="queued"):
         Message.objects.filter(pk=message.pk).update(state="sent", sent_at=message.created_at)
+    from accord.service import demo_knowledge
+
+    admin = User.objects.filter(username="admin", is_active=True).first() or support
+    demo_knowledge.seed(actor=admin)
     result = sla.check(now=now)
     ctx.log(
         f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
