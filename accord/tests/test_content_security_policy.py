@@ -452,7 +452,7 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["service_canned"] = service_settings.create_canned(actor=admin_user, data={"name": "Thanks", "body": "Hi"}).pk
     from accord.service.services import knowledge
 
-    ids["kb_category"] = knowledge.create_category(actor=admin_user, data={"name": "Printing"}).pk
+    ids["kb_category"] = knowledge.create_category(actor=admin_user, data={"name": "Screens checked"}).pk
     ids["kb_article"] = knowledge.create_article(
         actor=admin_user,
         data={"title": "Printer", "body": "Restart it.", "language": "en", "category": ids["kb_category"]},
