@@ -24,6 +24,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accord.core import events
 from accord.core.event_types import NotifyRequested
@@ -298,7 +299,9 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
 
 
 def target_label(target: str) -> str:
-    return _("first response") if target == "first_response" else _("resolution")
+    if target == "first_response":
+        return pgettext("SLA target", "first response")
+    return pgettext("SLA target", "resolution")
 
 
 def notification(ticket: Ticket, *, user_id: Any, breach: bool, target: str) -> NotifyRequested:
