@@ -145,3 +145,18 @@ def test_someone_who_may_not_see_the_customer_gets_404(login: Any, outsider: Any
     assert "Printer jams" not in listed.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.NEW
+
+
+def test_the_reply_box_asks_the_knowledge_base(login: Any, support: Any, ticket: Ticket) -> None:
+    from accord.service.services import knowledge
+
+    article = knowledge.create_article(
+        actor=support,
+        data={"title": "Printer paper jams", "body": "Open the rear tray and pull the sheet out.", "language": "en"},
+    )
+    knowledge.publish_article(actor=support, article=article)
+    client = login(support)
+    page = client.get(reverse("service:ticket-detail", args=[ticket.pk])).content.decode()
+    assert f'hx-get="{reverse("service:kb-suggest")}"' in page
+    fragment = client.get(reverse("service:kb-suggest") + "?body=The+paper+jams+in+the+printer+again")
+    assert "Printer paper jams" in fragment.content.decode()
