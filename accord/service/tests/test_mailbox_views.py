@@ -11,9 +11,13 @@ import pytest
 from django.urls import reverse
 
 from accord.service.models import Mailbox, Queue
-from accord.service.tests.test_mailboxes import PASSWORD, USER, ImapServer, imap_server  # noqa: F401 - the fixture
+from accord.service.tests import test_mailboxes
+from accord.service.tests.test_mailboxes import PASSWORD, USER, ImapServer
 
 pytestmark = pytest.mark.django_db
+
+# The real IMAP server (pymap) the mailbox service's own tests start.
+imap_server = test_mailboxes.imap_server
 
 
 @pytest.fixture
@@ -90,7 +94,12 @@ def test_an_admin_creates_a_mailbox(admin_user: Any, login: Any, queue: Queue) -
     response = client.post(reverse("service:settings-mailbox-create"), _post(queue))
     assert response.status_code == 302
     mailbox = Mailbox.objects.get()
-    assert (mailbox.name, mailbox.host, mailbox.port, mailbox.username) == ("Sales inbox", "imap.example.org", 143, "sales")
+    assert (mailbox.name, mailbox.host, mailbox.port, mailbox.username) == (
+        "Sales inbox",
+        "imap.example.org",
+        143,
+        "sales",
+    )
     assert mailbox.password == "typed-secret"
     assert mailbox.queue == queue
     assert mailbox.use_ssl is False
