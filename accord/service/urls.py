@@ -35,6 +35,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/canned/new/", settings_views.canned_create, name="settings-canned-create"),
     path("settings/canned/<uuid:pk>/", settings_views.canned_edit, name="settings-canned-edit"),
     path("settings/canned/<uuid:pk>/delete/", settings_views.canned_delete, name="settings-canned-delete"),
+    path("settings/mailboxes/new/", settings_views.mailbox_create, name="settings-mailbox-create"),
+    path("settings/mailboxes/<uuid:pk>/", settings_views.mailbox_edit, name="settings-mailbox-edit"),
+    path("settings/mailboxes/<uuid:pk>/delete/", settings_views.mailbox_delete, name="settings-mailbox-delete"),
+    path("settings/mailboxes/<uuid:pk>/test/", settings_views.mailbox_test, name="settings-mailbox-test"),
     path("reports/sla/", report_views.sla_report, name="sla-report"),
     path("reports/sla/export/", report_views.sla_report_export, name="sla-report-export"),
     # The knowledge base.

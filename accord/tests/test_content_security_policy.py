@@ -183,6 +183,8 @@ NOT_PAGES = {
     "settings-calendar-delete",
     "settings-policy-delete",
     "settings-canned-delete",
+    "settings-mailbox-delete",
+    "settings-mailbox-test",
     "sla-report-export",
 }
 
@@ -450,6 +452,20 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
         },
     ).pk
     ids["service_canned"] = service_settings.create_canned(actor=admin_user, data={"name": "Thanks", "body": "Hi"}).pk
+    from accord.service.models import Queue as ServiceQueue
+    from accord.service.services import mailboxes as service_mailboxes
+
+    ids["service_mailbox"] = service_mailboxes.create_mailbox(
+        actor=admin_user,
+        data={
+            "name": "Support inbox",
+            "queue": ServiceQueue.objects.get(pk=ids["service_queue"]),
+            "host": "imap.example.com",
+            "port": 993,
+            "username": "support",
+            "password": "secret",
+        },
+    ).pk
     from accord.service.services import knowledge
 
     ids["kb_category"] = knowledge.create_category(actor=admin_user, data={"name": "Screens checked"}).pk
@@ -518,6 +534,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "settings-calendar": "service_calendar",
         "settings-policy": "service_policy",
         "settings-canned": "service_canned",
+        "settings-mailbox": "service_mailbox",
         "kb-article": "kb_article",
         "kb-category": "kb_category",
     }

@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accord.core import access
@@ -27,8 +27,17 @@ from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
 from accord.core.requests import AuthedRequest
 from accord.identity import selectors as identity
-from accord.service.models import AssignmentMode, BusinessCalendar, CannedResponse, Queue, SlaPolicy, TicketPriority
+from accord.service.models import (
+    AssignmentMode,
+    BusinessCalendar,
+    CannedResponse,
+    Mailbox,
+    Queue,
+    SlaPolicy,
+    TicketPriority,
+)
 from accord.service.selectors import tickets as selectors
+from accord.service.services import mailboxes as mailbox_services
 from accord.service.services import settings as services
 
 WEEKDAYS = (
@@ -244,6 +253,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             )
             for p in selectors.policies()
         ]
+        context["mailboxes"] = list(selectors.mailboxes())
     return render(request, "service/settings/index.html", context)
 
 
@@ -763,3 +773,134 @@ def canned_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
         "service:settings-canned-edit",
         response.pk,
     )
+
+
+# --- IMAP mailboxes -----------------------------------------------------------------------------------
+
+MAILBOX_FIELDS = ("name", "queue", "host", "port", "use_ssl", "username", "password", "folder", "active")
+
+
+def _mailbox_values(mailbox: Mailbox | None) -> dict[str, Any]:
+    """What the form shows; never the password."""
+    if mailbox is None:
+        return {"port": "993", "use_ssl": True, "folder": "INBOX", "active": True}
+    return {
+        "name": mailbox.name,
+        "queue": str(mailbox.queue_id),
+        "host": mailbox.host,
+        "port": str(mailbox.port),
+        "use_ssl": mailbox.use_ssl,
+        "username": mailbox.username,
+        "folder": mailbox.folder,
+        "active": mailbox.active,
+        "version": mailbox.version,
+    }
+
+
+def _mailbox_posted(request: AuthedRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what the form shows again, without the password; what the service is given)."""
+    post = request.POST
+    values: dict[str, Any] = {
+        name: post.get(name, "") for name in ("name", "queue", "host", "port", "username", "folder", "version")
+    }
+    values["use_ssl"] = bool(post.get("use_ssl"))
+    values["active"] = bool(post.get("active"))
+    queue: Any = None
+    if values["queue"]:
+        # An unknown queue goes on as typed: the service names the field.
+        queue = selectors.queues(active_only=False).filter(pk__in=_uuids([values["queue"]])).first() or values["queue"]
+    data = {
+        **{name: values[name] for name in ("name", "host", "port", "username", "folder")},
+        "use_ssl": values["use_ssl"],
+        "active": values["active"],
+        "queue": queue,
+        "password": post.get("password", ""),
+    }
+    return values, data
+
+
+def _mailbox_page(
+    request: AuthedRequest, mailbox: Mailbox | None, values: dict[str, Any], errors: Any = None, status: int = 200
+) -> HttpResponse:
+    return _form(
+        request,
+        "service/settings/mailbox_form.html",
+        {"mailbox": mailbox, "values": values, "queues": list(selectors.queues(active_only=False))},
+        fields=MAILBOX_FIELDS,
+        errors=errors,
+        status=status,
+    )
+
+
+@login_required
+def mailbox_create(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    if request.method == "POST":
+        values, data = _mailbox_posted(request)
+        return _save(
+            request,
+            lambda: mailbox_services.create_mailbox(actor=request.user, data=data),
+            lambda errors, status: _mailbox_page(request, None, values, errors, status),
+            _("The mailbox was created."),
+            "service:settings",
+            values,
+        )
+    return _mailbox_page(request, None, _mailbox_values(None))
+
+
+@login_required
+def mailbox_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
+    _require_admin(request)
+    mailbox = _one(selectors.mailboxes(), pk)
+    if request.method == "POST":
+        values, data = _mailbox_posted(request)
+        return _save(
+            request,
+            lambda: mailbox_services.update_mailbox(
+                actor=request.user, mailbox=mailbox, data=data, expected_version=_version(request)
+            ),
+            lambda errors, status: _mailbox_page(request, mailbox, values, errors, status),
+            _("The mailbox was saved."),
+            "service:settings",
+            values,
+        )
+    return _mailbox_page(request, mailbox, _mailbox_values(mailbox))
+
+
+@login_required
+@require_POST
+def mailbox_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
+    _require_admin(request)
+    mailbox = _one(selectors.mailboxes(), pk)
+    return _delete(
+        request,
+        lambda: mailbox_services.delete_mailbox(
+            actor=request.user, mailbox=mailbox, expected_version=_version(request)
+        ),
+        _("The mailbox was deleted."),
+        "service:settings-mailbox-edit",
+        mailbox.pk,
+    )
+
+
+@login_required
+@require_POST
+def mailbox_test(request: AuthedRequest, pk: Any) -> HttpResponse:
+    """Log in to the stored mailbox's server: how many messages its folder holds, or the failure
+    beside the field to look at."""
+    _require_admin(request)
+    mailbox = _one(selectors.mailboxes(), pk)
+    try:
+        count = mailbox_services.test_connection(actor=request.user, mailbox=mailbox)
+    except ValidationError as exc:
+        return _mailbox_page(request, mailbox, _mailbox_values(mailbox), message_dict(exc))
+    messages.success(
+        request,
+        ngettext(
+            "Connected: the folder %(folder)s holds %(count)d message.",
+            "Connected: the folder %(folder)s holds %(count)d messages.",
+            count,
+        )
+        % {"folder": mailbox.folder, "count": count},
+    )
+    return redirect("service:settings-mailbox-edit", pk=mailbox.pk)
