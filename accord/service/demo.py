@@ -58,6 +58,18 @@ QUEUES = [
 ]
 
 
+POLICY_NAMES = ["Urgent tickets", "Key customers", "Standard support"]
+CALENDAR_NAME = "Office hours (Poland)"
+
+
+def phrases() -> set[str]:
+    """Every English phrase the service demo writes into records (the demo's phrase bank has
+    each in every language)."""
+    found = {text for pair in QUESTIONS for text in pair} | set(REPLIES) | set(ANSWERS) | set(NOTES)
+    found |= {text for pair in CANNED for text in pair} | {name for name, _email, _mode in QUEUES}
+    return found | set(POLICY_NAMES) | {CALENDAR_NAME}
+
+
 def _language(contact: Contact) -> str:
     return getattr(contact.owner, "language", "") or "en"
 
@@ -188,7 +200,34 @@ def generate(ctx: DemoContext) -> None:
     admin = User.objects.filter(username="admin", is_active=True).first() or support
     demo_knowledge.seed(actor=admin)
     result = sla.check(now=now)
+    _delivered_as_read(now)
     ctx.log(
         f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
         f"{result.breached} SLA breaches and {result.warned} warnings recorded"
     )
+
+
+def _delivered_as_read(now: datetime.datetime) -> None:
+    """The SLA warnings and breaches of the demo's past two weeks: in the agents' inboxes, read
+    (a desk that has been working, not a flood on the first sign-in)."""
+    from accord.core.event_types import NotifyRequested
+    from accord.core.models import Event
+    from accord.messaging.models import Message
+    from accord.messaging.services.notifications import notify
+
+    pending = Event.objects.filter(
+        name="messaging.notify_requested", dispatched_at__isnull=True, payload__idempotency_key__startswith="sla:"
+    )
+    for event in pending:
+        request = NotifyRequested.of(event)
+        user = User.objects.filter(pk=request.user_id).first()
+        if user is not None:
+            message = notify(
+                user=user,
+                subject=request.subject,
+                body=request.body,
+                url=request.url,
+                idempotency_key=request.idempotency_key,
+            )
+            Message.objects.filter(pk=message.pk).update(read_at=now)
+        Event.objects.filter(pk=event.pk).update(dispatched_at=now)

@@ -13,6 +13,7 @@ from accord.core.demo_phrases import BODIES, NOTES, PHRASES, say
 from accord.core.demos import DEMO_PASSWORD, DemoContext
 from accord.marketing import demo_journeys, demo_segments
 from accord.sales import demo as sales_demo
+from accord.service import demo as service_demo
 
 OTHER_LANGUAGES = ("pl", "lt", "ro", "ru")
 
@@ -25,6 +26,7 @@ def _english_phrases() -> set[str]:
     phrases |= {text for texts in sales_demo.FOLLOW_UPS.values() for text in texts}
     phrases |= demo_segments.phrases()
     phrases |= demo_journeys.phrases()
+    phrases |= service_demo.phrases()
     return phrases | {"Decision maker", "Buyer", "User"}
 
 

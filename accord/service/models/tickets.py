@@ -224,25 +224,42 @@ class TicketMessage(BaseModel):
     """One entry of a ticket's conversation. A customer's message or a public reply is also on the
     customer's timeline (``interaction``); an internal note only here."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
-    contact = models.ForeignKey("people.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
     body = models.TextField(_("text"))
     # E-mail threading: this message's Message-ID (an inbound one's, or the outbox's for a reply).
-    email_message_id = models.CharField(max_length=250, blank=True, db_index=True)
-    email_from = models.CharField(max_length=250, blank=True)
+    email_message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
+    email_from = models.CharField(_("from"), max_length=250, blank=True)
     outbox_message = models.ForeignKey(
-        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "messaging.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("e-mail sent"),
     )
     interaction = models.ForeignKey(
-        "activities.Interaction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "activities.Interaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interaction"),
     )
     # Where the message came from when it must not be taken twice ("email:<Message-ID>", a chat id).
-    external_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
+    external_id = models.CharField(_("external id"), max_length=250, null=True, blank=True, unique=True)
 
     access_via: ClassVar[tuple[str, ...]] = ("ticket__contact", "ticket__company")
 
