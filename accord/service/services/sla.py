@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accord.core import events
+from accord.core import events, languages
 from accord.core.event_types import NotifyRequested
 from accord.core.events import EventPayload
 from accord.service import business_hours
@@ -235,6 +235,9 @@ def check(*, now: datetime.datetime | None = None, batch: int = BATCH) -> CheckR
 
 def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckResult) -> None:
     notices: list[tuple[EventPayload, Ticket, None]] = []
+    spoken = _languages(
+        {t.assignee_id for t in tickets} | {t.sla_policy.escalate_to_id for t in tickets if t.sla_policy is not None}
+    )
     # Tickets changed alike, written with one UPDATE each group (``bulk_update``'s CASE per row
     # took most of the check's time): the flags, the warning time and the priority when they
     # changed, and the next check as a due-time column less the warning's minutes.
@@ -260,7 +263,15 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
                 breach = SlaBreached(target=target, due=due, assignee_id=ticket.assignee_id, escalate_to_id=escalate)
                 notices.append((breach, ticket, None))
                 for user_id in {ticket.assignee_id, escalate} - {None}:
-                    notices.append((notification(ticket, user_id=user_id, breach=True, target=target), ticket, None))
+                    notices.append(
+                        (
+                            notification(
+                                ticket, user_id=user_id, breach=True, target=target, language=spoken.get(user_id, "")
+                            ),
+                            ticket,
+                            None,
+                        )
+                    )
                 result.breached += 1
                 if policy is not None and policy.raise_priority:
                     ticket.priority = _NEXT_PRIORITY[ticket.priority]
@@ -270,7 +281,17 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
                 notices.append((SlaWarning(target=target, due=due, assignee_id=ticket.assignee_id), ticket, None))
                 if ticket.assignee_id is not None:
                     notices.append(
-                        (notification(ticket, user_id=ticket.assignee_id, breach=False, target=target), ticket, None)
+                        (
+                            notification(
+                                ticket,
+                                user_id=ticket.assignee_id,
+                                breach=False,
+                                target=target,
+                                language=spoken.get(ticket.assignee_id, ""),
+                            ),
+                            ticket,
+                            None,
+                        )
                     )
                 result.warned += 1
             break
@@ -304,13 +325,21 @@ def target_label(target: str) -> str:
     return pgettext("SLA target", "resolution")
 
 
-def notification(ticket: Ticket, *, user_id: Any, breach: bool, target: str) -> NotifyRequested:
-    """The in-app notice of a warning or a breach, for one user."""
-    values = {"number": ticket.number, "target": target_label(target)}
-    if breach:
-        subject = _("SLA missed on #%(number)s: %(target)s") % values
-    else:
-        subject = _("SLA due soon on #%(number)s: %(target)s") % values
+def _languages(user_ids: set[Any]) -> dict[Any, str]:
+    """Each user's language for their notices (one query for a batch)."""
+    from accord.identity.models import User
+
+    return {pk: languages.user_language(user) for pk, user in User.objects.in_bulk(list(user_ids - {None})).items()}
+
+
+def notification(ticket: Ticket, *, user_id: Any, breach: bool, target: str, language: str = "") -> NotifyRequested:
+    """The in-app notice of a warning or a breach, for one user, in ``language`` (theirs)."""
+    with languages.writing_in(language):
+        values = {"number": ticket.number, "target": target_label(target)}
+        if breach:
+            subject = _("SLA missed on #%(number)s: %(target)s") % values
+        else:
+            subject = _("SLA due soon on #%(number)s: %(target)s") % values
     return NotifyRequested(
         user_id=user_id,
         subject=subject,

@@ -163,3 +163,14 @@ def test_a_message_is_seen_by_who_sees_the_ticket(support: Any, customer: Any, o
     assert access.can_view(owner, message)
     assert not access.can_view(outsider, message)
     assert list(access.scope(outsider, type(message).objects.all())) == []
+
+
+def test_sla_notices_are_written_in_each_users_language(support: Any, customer: Any) -> None:
+    support.language = "pl"
+    support.save(update_fields=["language"])
+    SlaPolicy.objects.create(name="Fast", first_response_minutes=60, resolution_minutes=240)
+    start = timezone.now()
+    _open(support, customer, now=start, assignee=support)
+    sla.check(now=start + datetime.timedelta(minutes=61))
+    notice = Event.objects.get(name="messaging.notify_requested", payload__user_id=str(support.pk))
+    assert "pierwsza odpowiedź" in notice.payload["subject"]
