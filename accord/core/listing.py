@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import OperationalError, connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -674,7 +674,10 @@ def _rounded(value: float) -> int:
 def _estimate(queryset: models.QuerySet[Any]) -> float | None:
     connection = connections[queryset.db]
     if connection.vendor == "postgresql":
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return 0.0  # a filter that can match nothing ("pk in ()") compiles to no SQL at all
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
