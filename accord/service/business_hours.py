@@ -173,7 +173,7 @@ def _local(day: datetime.date, minute: int, zone: zoneinfo.ZoneInfo) -> datetime
 def _holidays(country: str, year: int) -> frozenset[datetime.date]:
     try:
         return frozenset(holidays_library.country_holidays(country, years=year))
-    except NotImplementedError:
+    except NotImplementedError:  # the library's answer for a country it has no calendar of
         return frozenset()
 
 

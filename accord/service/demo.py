@@ -200,14 +200,14 @@ def generate(ctx: DemoContext) -> None:
     admin = User.objects.filter(username="admin", is_active=True).first() or support
     demo_knowledge.seed(actor=admin)
     result = sla.check(now=now)
-    _delivered_as_read(now)
+    _dealt_with_at_the_time(now)
     ctx.log(
         f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
         f"{result.breached} SLA breaches and {result.warned} warnings recorded"
     )
 
 
-def _delivered_as_read(now: datetime.datetime) -> None:
+def _dealt_with_at_the_time(now: datetime.datetime) -> None:
     """The SLA warnings and breaches of the demo's past two weeks were read and dealt with at the
     time: their notices are not delivered again on the first sign-in (a desk that has been
     working, not a flood of old news)."""

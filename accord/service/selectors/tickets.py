@@ -342,9 +342,10 @@ def visible_record(user: Any, model_label: str, pk: Any) -> Any:
     return access.scope(user, model.objects.all()).filter(pk=key).first()
 
 
-def as_key(value: Any) -> Any:
-    """``value`` as a record key, or None when it is not one (a form's stray input)."""
-    return as_uuid(value)
+def canned_by_key(user: Any, pk: Any) -> CannedResponse | None:
+    """A canned response ``user`` may use, or None (a malformed or unknown key)."""
+    key = as_uuid(pk)
+    return canned_responses(user).filter(pk=key).first() if key else None
 
 
 @dataclass

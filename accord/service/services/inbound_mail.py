@@ -111,7 +111,7 @@ def _decoded(part: Message) -> str:
         if isinstance(content, str):
             return content
     except (LookupError, UnicodeError, ValueError, AssertionError):
-        pass
+        pass  # an unknown or wrong charset: guessed from the bytes below
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return str(payload or "")

@@ -37,7 +37,7 @@ from accord.core.access import AccessDenied
 from accord.core.errors import check_version
 from accord.identity.models import User
 from accord.service.models import Mailbox, Queue
-from accord.service.services import inbound_mail
+from accord.service.services import checks, inbound_mail
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +200,7 @@ def _require_admin(actor: User) -> None:
 
 
 def _text(data: Mapping[str, Any], name: str, limit: int, errors: dict[str, list[str]]) -> str:
-    text = str(data.get(name) or "").strip()
-    if not text:
-        errors[name] = [_("This field is required.")]
-    elif len(text) > limit:
-        errors[name] = [_("At most %(limit)s characters.") % {"limit": limit}]
-    return text
+    return checks.text(data.get(name), name, limit, errors)
 
 
 _WHERE = ("host", "port", "username", "folder")

@@ -31,6 +31,7 @@ from accord.service.models import (
     Ticket,
     TicketPriority,
 )
+from accord.service.services import checks
 
 # The longest target a policy may set: a year of minutes.
 MAX_MINUTES = 366 * 24 * 60
@@ -42,12 +43,7 @@ def _require_admin(actor: User) -> None:
 
 
 def _text(data: Mapping[str, Any], name: str, limit: int, errors: dict[str, list[str]], *, required: bool) -> str:
-    text = str(data.get(name) or "").strip()
-    if required and not text:
-        errors[name] = [_("This field is required.")]
-    elif len(text) > limit:
-        errors[name] = [_("At most %(limit)s characters.") % {"limit": limit}]
-    return text
+    return checks.text(data.get(name), name, limit, errors, required=required)
 
 
 def _minutes(data: Mapping[str, Any], name: str, errors: dict[str, list[str]], *, low: int = 1) -> int:

@@ -42,7 +42,7 @@ from accord.service.models import (
     TicketPriority,
     TicketStatus,
 )
-from accord.service.services import sla
+from accord.service.services import checks, sla
 
 if TYPE_CHECKING:
     from accord.billing.models import Invoice, Order
@@ -74,22 +74,6 @@ def default_queue() -> Queue:
             return Queue.objects.create(name=str(_("Support")), is_default=True)
     except IntegrityError:
         return Queue.objects.get(is_default=True)
-
-
-def _text(value: Any, field: str, limit: int, errors: dict[str, list[str]], *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        errors[field] = [_("This field is required.")]
-    elif len(text) > limit:
-        errors[field] = [_("At most %(limit)s characters.") % {"limit": limit}]
-    return text
-
-
-def _choice(value: Any, choices: Any, field: str, errors: dict[str, list[str]]) -> str:
-    if value not in choices.values:
-        errors[field] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)}]
-        return ""
-    return str(value)
 
 
 def _visible(actor: User | None, record: Any, field: str, errors: dict[str, list[str]]) -> Any:
@@ -252,10 +236,10 @@ def create_ticket(
         access.require_create(actor)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    subject = _text(subject, "subject", SUBJECT_LIMIT, errors)
-    body = _text(body, "body", BODY_LIMIT, errors)
-    priority = _choice(priority, TicketPriority, "priority", errors)
-    channel = _choice(channel, TicketChannel, "channel", errors)
+    subject = checks.text(subject, "subject", SUBJECT_LIMIT, errors)
+    body = checks.text(body, "body", BODY_LIMIT, errors)
+    priority = checks.choice(priority, TicketPriority, "priority", errors)
+    channel = checks.choice(channel, TicketChannel, "channel", errors)
     if _visible(actor, contact, "contact", errors) is None and "contact" not in errors:
         errors["contact"] = [_("This field is required.")]
     if queue is not None and not queue.active:
@@ -383,8 +367,8 @@ def add_customer_message(
             return known
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    body = _text(body, "body", BODY_LIMIT, errors)
-    channel = _choice(channel, TicketChannel, "channel", errors)
+    body = checks.text(body, "body", BODY_LIMIT, errors)
+    channel = checks.choice(channel, TicketChannel, "channel", errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -486,9 +470,9 @@ def reply(
     new ticket opens it."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    body = _text(body, "body", BODY_LIMIT, errors)
+    body = checks.text(body, "body", BODY_LIMIT, errors)
     if status not in (None, ""):
-        status = _choice(status, TicketStatus, "status", errors)
+        status = checks.choice(status, TicketStatus, "status", errors)
     locked = _lock(actor, ticket, expected_version)
     merged = locked.merged_into
     if merged is not None:
@@ -559,15 +543,15 @@ def update_ticket(
     before = changes.snapshot(locked)
     errors: dict[str, list[str]] = {}
     if "subject" in data:
-        locked.subject = _text(data["subject"], "subject", SUBJECT_LIMIT, errors)
+        locked.subject = checks.text(data["subject"], "subject", SUBJECT_LIMIT, errors)
     if "is_complaint" in data:
         locked.is_complaint = bool(data["is_complaint"])
     new_priority = locked.priority
     if "priority" in data:
-        new_priority = _choice(data["priority"], TicketPriority, "priority", errors) or locked.priority
+        new_priority = checks.choice(data["priority"], TicketPriority, "priority", errors) or locked.priority
     new_status = locked.status
     if "status" in data:
-        new_status = _choice(data["status"], TicketStatus, "status", errors) or locked.status
+        new_status = checks.choice(data["status"], TicketStatus, "status", errors) or locked.status
         if new_status == TicketStatus.NEW and locked.status != TicketStatus.NEW:
             errors["status"] = [_("A ticket that was worked on cannot be new again; choose open.")]
         if locked.merged_into_id is not None and new_status != locked.status:
@@ -673,7 +657,7 @@ def split_ticket(
     now = now or timezone.now()
     locked = _lock(actor, ticket)
     errors: dict[str, list[str]] = {}
-    subject = _text(subject, "subject", SUBJECT_LIMIT, errors)
+    subject = checks.text(subject, "subject", SUBJECT_LIMIT, errors)
     moving = list(locked.messages.filter(pk__in=[m for m in message_ids if m]).order_by("created_at", "id"))
     if not moving:
         errors["messages"] = [_("Choose the messages that go to the new ticket.")]

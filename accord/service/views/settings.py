@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from accord.core import access
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
+from accord.core.models import as_uuid
 from accord.core.requests import AuthedRequest
 from accord.identity import selectors as identity
 from accord.service.models import (
@@ -300,15 +301,8 @@ def _queue_posted(request: AuthedRequest) -> tuple[dict[str, Any], dict[str, Any
 
 
 def _uuids(values: list[str]) -> list[str]:
-    import uuid
-
-    found = []
-    for value in values:
-        try:
-            found.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return found
+    """The ids among ``values`` (a form's ticked boxes), those that are not ids left out."""
+    return [str(key) for key in map(as_uuid, values) if key is not None]
 
 
 def _queue_page(

@@ -399,7 +399,7 @@ def ticket_split(request: AuthedRequest, pk: Any) -> HttpResponse:
 def canned_insert(request: AuthedRequest, pk: Any) -> HttpResponse:
     """The reply box with a canned response filled in for this ticket (HTMX swaps the box)."""
     ticket = selectors.ticket_detail(request.user, pk)
-    response = selectors.canned_responses(request.user).filter(pk=selectors.as_key(request.GET.get("canned"))).first()
+    response = selectors.canned_by_key(request.user, request.GET.get("canned"))
     body = request.GET.get("body", "")
     if response is not None:
         filled = settings_services.render_canned(response, ticket=ticket, agent=request.user)
