@@ -214,5 +214,5 @@ def _dealt_with_at_the_time(now: datetime.datetime) -> None:
     from accord.core.models import Event
 
     Event.objects.filter(
-        name="messaging.notify_requested", dispatched_at__isnull=True, payload__idempotency_key__startswith="sla:"
+        name__in=("service.ticket.sla_warning", "service.ticket.sla_breached"), dispatched_at__isnull=True
     ).update(dispatched_at=now)

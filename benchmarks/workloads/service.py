@@ -23,7 +23,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 from django.http import QueryDict
-from django.urls import get_resolver
 from django.utils import timezone
 
 from accord.core import bulk, dbstats
@@ -350,9 +349,7 @@ def prepare_due(policy: SlaPolicy, queues: list[Queue], count: int, now: datetim
     )
     half = len(ids) // 2
     with transaction.atomic():
-        Event.objects.filter(
-            name__in=("service.ticket.sla_warning", "service.ticket.sla_breached", "messaging.notify_requested")
-        ).delete()
+        Event.objects.filter(name__in=("service.ticket.sla_warning", "service.ticket.sla_breached")).delete()
         common = {
             "status": "open",
             "paused_at": None,
@@ -378,9 +375,6 @@ def sv2_sla_check(data: Dataset) -> dict[str, Any]:
     queues, _agents, policy = ensure_tickets(data)
     now = timezone.now()
     due = prepare_due(policy, queues, due_count(data.scale), now)
-    # The URLs the notices link to are loaded once per process (a worker has them from its first
-    # run on): not part of the check's time.
-    get_resolver().url_patterns  # noqa: B018
     started, cpu = time.perf_counter(), time.process_time()
     result = sla.check(now=now)
     seconds = time.perf_counter() - started

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accord.core import events, languages
-from accord.core.event_types import NotifyRequested
 from accord.core.events import EventPayload
+from accord.core.models import Event
 from accord.service import business_hours
 from accord.service.events import SlaBreached, SlaWarning
 from accord.service.models import (
@@ -234,10 +234,9 @@ def check(*, now: datetime.datetime | None = None, batch: int = BATCH) -> CheckR
 
 
 def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckResult) -> None:
-    notices: list[tuple[EventPayload, Ticket, None]] = []
-    spoken = _languages(
-        {t.assignee_id for t in tickets} | {t.sla_policy.escalate_to_id for t in tickets if t.sla_policy is not None}
-    )
+    # One event per warning or breach; the in-app notices to the assignee and the escalation user
+    # follow from it after commit (``deliver_notices``), so the check writes one row per finding.
+    found: list[tuple[EventPayload, Ticket, None]] = []
     # Tickets changed alike, written with one UPDATE each group (``bulk_update``'s CASE per row
     # took most of the check's time): the flags, the warning time and the priority when they
     # changed, and the next check as a due-time column less the warning's minutes.
@@ -261,38 +260,14 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
                 ticket.warned_at = None  # the next target gets its own warning
                 escalate = policy.escalate_to_id if policy else None
                 breach = SlaBreached(target=target, due=due, assignee_id=ticket.assignee_id, escalate_to_id=escalate)
-                notices.append((breach, ticket, None))
-                for user_id in {ticket.assignee_id, escalate} - {None}:
-                    notices.append(
-                        (
-                            notification(
-                                ticket, user_id=user_id, breach=True, target=target, language=spoken.get(user_id, "")
-                            ),
-                            ticket,
-                            None,
-                        )
-                    )
+                found.append((breach, ticket, None))
                 result.breached += 1
                 if policy is not None and policy.raise_priority:
                     ticket.priority = _NEXT_PRIORITY[ticket.priority]
                 continue
             if now >= due - warn and ticket.warned_at is None:
                 ticket.warned_at = now
-                notices.append((SlaWarning(target=target, due=due, assignee_id=ticket.assignee_id), ticket, None))
-                if ticket.assignee_id is not None:
-                    notices.append(
-                        (
-                            notification(
-                                ticket,
-                                user_id=ticket.assignee_id,
-                                breach=False,
-                                target=target,
-                                language=spoken.get(ticket.assignee_id, ""),
-                            ),
-                            ticket,
-                            None,
-                        )
-                    )
+                found.append((SlaWarning(target=target, due=due, assignee_id=ticket.assignee_id), ticket, None))
                 result.warned += 1
             break
         ticket.sla_next_check = next_check(ticket)
@@ -316,7 +291,35 @@ def _check_batch(tickets: list[Ticket], now: datetime.datetime, result: CheckRes
         if priority is not _KEEP:
             values["priority"] = priority
         Ticket.objects.filter(pk__in=pks).update(**values)
-    events.emit_many(notices)
+    events.emit_many(found)
+
+
+def deliver_notices(event: Event) -> None:
+    """The in-app notices of a warning (to the assignee) or a breach (to the assignee and the
+    policy's escalation user), each in the recipient's language, once per ticket, target and user."""
+    from accord.identity.models import User
+    from accord.messaging.services import notify
+
+    payload = events.load(event)
+    if not isinstance(payload, SlaWarning | SlaBreached):
+        raise TypeError(f"{event.name} is not an SLA warning or breach")
+    ticket = Ticket.objects.filter(pk=event.object_id).first() if event.object_id else None
+    if ticket is None:
+        return
+    breach = isinstance(payload, SlaBreached)
+    named = [payload.assignee_id, payload.escalate_to_id if isinstance(payload, SlaBreached) else None]
+    recipients = {pk for pk in named if pk is not None}
+    kind = "breach" if breach else "warning"
+    for user in User.objects.filter(pk__in=recipients, is_active=True):
+        language = languages.user_language(user)
+        notify(
+            user=user,
+            subject=notice_subject(ticket, breach=breach, target=payload.target, language=language),
+            body=ticket.subject,
+            url=reverse("service:ticket-detail", args=[ticket.pk]),
+            idempotency_key=f"sla:{kind}:{payload.target}:{ticket.pk}:{user.pk}",
+            related=ticket,
+        )
 
 
 def target_label(target: str) -> str:
@@ -325,27 +328,10 @@ def target_label(target: str) -> str:
     return pgettext("SLA target", "resolution")
 
 
-def _languages(user_ids: set[Any]) -> dict[Any, str]:
-    """Each user's language for their notices (one query for a batch)."""
-    from accord.identity.models import User
-
-    return {pk: languages.user_language(user) for pk, user in User.objects.in_bulk(list(user_ids - {None})).items()}
-
-
-def notification(ticket: Ticket, *, user_id: Any, breach: bool, target: str, language: str = "") -> NotifyRequested:
-    """The in-app notice of a warning or a breach, for one user, in ``language`` (theirs)."""
+def notice_subject(ticket: Ticket, *, breach: bool, target: str, language: str = "") -> str:
+    """The subject of the in-app notice of a warning or a breach, in ``language``."""
     with languages.writing_in(language):
         values = {"number": ticket.number, "target": target_label(target)}
         if breach:
-            subject = _("SLA missed on #%(number)s: %(target)s") % values
-        else:
-            subject = _("SLA due soon on #%(number)s: %(target)s") % values
-    return NotifyRequested(
-        user_id=user_id,
-        subject=subject,
-        body=ticket.subject,
-        url=reverse("service:ticket-detail", args=[ticket.pk]),
-        idempotency_key=f"sla:{'breach' if breach else 'warning'}:{target}:{ticket.pk}:{user_id}",
-        related_entity="service.ticket",
-        related_id=ticket.pk,
-    )
+            return _("SLA missed on #%(number)s: %(target)s") % values
+        return _("SLA due soon on #%(number)s: %(target)s") % values

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.activities.models import Interaction
+from accord.core import events
 from accord.core.models import Event
 from accord.messaging.models import Message
 from accord.service.models import AssignmentMode, MessageKind, Queue, SlaPolicy, Ticket, TicketStatus
@@ -152,7 +153,16 @@ def test_the_check_warns_then_records_the_breach_once(support: Any, customer: An
     ticket.refresh_from_db()
     assert ticket.first_response_breached
     assert Event.objects.filter(name="service.ticket.sla_breached", object_id=ticket.pk).count() == 1
-    assert Event.objects.filter(name="messaging.notify_requested", payload__user_id=str(support.pk)).exists()
+    assert not Message.objects.filter(recipient_user=support).exists()
+    events.dispatch_pending()
+    warning, breach = Message.objects.filter(recipient_user=support, channel="in_app").order_by("created_at")
+    assert warning.idempotency_key.startswith("sla:warning:first_response:")
+    assert breach.idempotency_key.startswith("sla:breach:first_response:")
+    assert breach.related_id == ticket.pk
+    assert f"#{ticket.number}" in breach.subject
+    sla.check(now=start + datetime.timedelta(minutes=63))
+    events.dispatch_pending()
+    assert Message.objects.filter(recipient_user=support).count() == 2, "each warning and breach is told once"
 
 
 def test_a_message_is_seen_by_who_sees_the_ticket(support: Any, customer: Any, owner: Any, outsider: Any) -> None:
@@ -172,5 +182,29 @@ def test_sla_notices_are_written_in_each_users_language(support: Any, customer: 
     start = timezone.now()
     _open(support, customer, now=start, assignee=support)
     sla.check(now=start + datetime.timedelta(minutes=61))
-    notice = Event.objects.get(name="messaging.notify_requested", payload__user_id=str(support.pk))
-    assert "pierwsza odpowiedź" in notice.payload["subject"]
+    events.dispatch_pending()
+    notice = Message.objects.get(recipient_user=support)
+    assert "pierwsza odpowiedź" in notice.subject
+
+
+def test_a_breach_is_told_to_the_escalation_user_too_a_warning_only_to_the_assignee(
+    support: Any, customer: Any, owner: Any
+) -> None:
+    owner.language = "ru"
+    owner.save(update_fields=["language"])
+    SlaPolicy.objects.create(
+        name="Fast", first_response_minutes=60, resolution_minutes=240, warn_before_minutes=15, escalate_to=owner
+    )
+    start = timezone.now()
+    _open(support, customer, now=start, assignee=support)
+    sla.check(now=start + datetime.timedelta(minutes=50))
+    events.dispatch_pending()
+    assert Message.objects.filter(recipient_user=support).count() == 1
+    assert not Message.objects.filter(recipient_user=owner).exists()
+    sla.check(now=start + datetime.timedelta(minutes=61))
+    events.dispatch_pending()
+    escalated = Message.objects.get(recipient_user=owner)
+    assert escalated.idempotency_key.startswith("sla:breach:")
+    assert escalated.subject.startswith("Нарушен SLA")
+    assert "первый ответ" in escalated.subject
+    assert Message.objects.filter(recipient_user=support).count() == 2
