@@ -158,6 +158,9 @@ class Ticket(BaseModel):
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     paused_at = models.DateTimeField(_("SLA paused"), null=True, blank=True)
+    # The business time the clock has stood while waiting for the customer, in all: a policy chosen
+    # again (a new priority) counts its targets from creation plus this.
+    sla_stood_seconds = models.PositiveIntegerField(default=0, editable=False)
     first_response_breached = models.BooleanField(_("first response late"), default=False)
     resolution_breached = models.BooleanField(_("resolution late"), default=False)
     warned_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -144,6 +144,7 @@ def resume(ticket: Ticket, now: datetime.datetime) -> None:
         hours = hours_of(ticket.sla_policy)
         paused_at = ticket.paused_at
         stood = hours.between(paused_at, now)
+        ticket.sla_stood_seconds += max(0, int(stood.total_seconds()))
         # A target already past when the clock stopped was missed then: it does not move.
         if ticket.resolution_due and not ticket.resolution_breached and ticket.resolution_due > paused_at:
             ticket.resolution_due = _shift(hours, ticket.resolution_due, stood)
@@ -193,9 +194,17 @@ def reopened(ticket: Ticket, now: datetime.datetime) -> None:
 
 
 def reset_for_priority(ticket: Ticket, now: datetime.datetime) -> None:
-    """The priority changed: the policy may be another, its due times counted from creation."""
+    """The priority changed: the policy may be another, its due times counted from creation and
+    moved on by the business time the clock has stood so far while waiting for the customer."""
     responded_at, paused_at = ticket.first_responded_at, ticket.paused_at
     start(ticket, now)
+    if ticket.sla_policy is not None and ticket.sla_stood_seconds:
+        hours = hours_of(ticket.sla_policy)
+        stood = datetime.timedelta(seconds=ticket.sla_stood_seconds)
+        if ticket.first_response_due and responded_at is None:
+            ticket.first_response_due = _shift(hours, ticket.first_response_due, stood)
+        if ticket.resolution_due:
+            ticket.resolution_due = _shift(hours, ticket.resolution_due, stood)
     ticket.first_responded_at = responded_at
     ticket.first_response_breached = bool(
         ticket.first_response_due and (responded_at or now) > ticket.first_response_due

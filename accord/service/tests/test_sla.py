@@ -167,6 +167,37 @@ def test_a_new_priority_chooses_the_policy_again(
 
 
 @pytest.mark.django_db
+def test_a_new_priority_keeps_the_time_the_clock_already_stood(
+    support: Any, customer: Any, office_calendar: BusinessCalendar
+) -> None:
+    SlaPolicy.objects.create(
+        name="Urgent",
+        position=0,
+        priority="urgent",
+        calendar=office_calendar,
+        first_response_minutes=60,
+        resolution_minutes=6 * 60,
+    )
+    SlaPolicy.objects.create(
+        name="Standard", position=1, calendar=office_calendar, first_response_minutes=240, resolution_minutes=960
+    )
+    opened = at(2026, 12, 7, 9)  # Monday
+    ticket = tickets.create_ticket(actor=support, contact=customer, subject="S", body="B", now=opened)
+    tickets.reply(actor=support, ticket=ticket, body="Which model is it?", status="waiting", now=at(2026, 12, 7, 9, 30))
+    # The customer answers two working hours later; then the ticket turns urgent.
+    tickets.add_customer_message(ticket=ticket, body="The X200.", channel="email", now=at(2026, 12, 7, 11, 30))
+    ticket.refresh_from_db()
+    assert ticket.sla_stood_seconds == 2 * 3600
+    tickets.update_ticket(actor=support, ticket=ticket, data={"priority": "urgent"}, now=at(2026, 12, 7, 11, 40))
+    ticket.refresh_from_db()
+    # Six working hours from 9:00 plus the two it stood: 17:00.
+    assert ticket.resolution_due == at(2026, 12, 7, 17)
+    assert not ticket.resolution_breached
+    assert ticket.first_response_due == at(2026, 12, 7, 10)  # met at 9:30, as before
+    assert not ticket.first_response_breached
+
+
+@pytest.mark.django_db
 def test_a_customer_group_is_chosen_by_the_tag_on_the_company(
     support: Any, owner: Any, customer: Any, make_company: Any
 ) -> None:
