@@ -19,19 +19,21 @@ offered again, to every consumer of its name.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict
 
+from accord.core.ids import uuid7
 from accord.core.models import Event, entity_label
 
 if TYPE_CHECKING:
@@ -239,6 +241,48 @@ def emit_many(entries: Sequence[tuple[EventPayload, Model, User | None]]) -> lis
     if any(event.name in _handlers for event in events):
         _nudge_after_commit()
     return events
+
+
+# The columns ``emit_rows`` writes; the others keep their defaults (NULL, 0, "").
+_ROW_COLUMNS = ("id", "name", "entity", "object_id", "actor", "payload", "created_at", "attempts", "last_error")
+
+
+def emit_rows(entries: Sequence[tuple[EventPayload, str, Any, Any]]) -> int:
+    """``emit`` for many events named by entity label and record id, ``(payload, "service.ticket",
+    id, actor_id)``, for a set-based service that holds no model instances (a check that finds
+    100,000 tickets due): each payload checked as ``emit`` checks it, the rows written with COPY on
+    PostgreSQL and one executemany elsewhere, in the current transaction. Returns how many."""
+    now = timezone.now()
+    rows: list[tuple[Any, ...]] = []
+    handled = False
+    for payload, entity, object_id, actor_id in entries:
+        if not isinstance(payload, EventPayload):
+            raise TypeError(f"emit_rows() takes EventPayloads, not {type(payload).__qualname__}")
+        name = name_of(payload, entity=entity)
+        data = type(payload).model_validate(dict(payload), strict=True).model_dump(mode="json")
+        rows.append((uuid7(), name, entity, object_id, actor_id, data, now, 0, ""))
+        handled = handled or name in _handlers
+    if not rows:
+        return 0
+    fields = [cast("Field[Any, Any]", Event._meta.get_field(column)) for column in _ROW_COLUMNS]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.get_attname_column()[1] or field.attname) for field in fields)
+    table = quote(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY parses each value as its column's type (the JSON text as jsonb): no statement
+            # to build or bind per row, which is most of an ORM bulk insert's time.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row[:5], json.dumps(row[5]), *row[6:]))
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
+            sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+            cursor.executemany(sql, prepared)
+    if handled:
+        _nudge_after_commit()
+    return len(rows)
 
 
 def _nudge_after_commit() -> None:

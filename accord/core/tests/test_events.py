@@ -2,6 +2,7 @@
 
 import datetime
 
+import pydantic
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -340,5 +341,49 @@ def test_emit_each_checks_the_payload_before_writing(owner, make_contact):
 
     with pytest.raises(TypeError):
         events.emit_each({"n": 1}, [(contact, owner)])  # type: ignore[arg-type]
+
+    assert not Event.objects.filter(name=HAPPENED).exists()
+
+
+def test_emit_rows_writes_events_by_entity_and_id_that_consumers_receive_one_by_one(
+    owner, teammate, make_contact, consumers, django_capture_on_commit_callbacks
+):
+    first, second = make_contact(owner), make_contact(teammate)
+    seen = []
+    consumers(HAPPENED)(lambda event: seen.append((event.object_id, event.actor_id, event.payload["n"])))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        count = events.emit_rows(
+            [(Happened(n=1), "people.contact", first.pk, owner.pk), (Happened(n=2), "people.contact", second.pk, None)]
+        )
+
+    assert count == 2
+    stored = sorted(Event.objects.filter(name=HAPPENED), key=lambda e: e.payload["n"])
+    assert [(e.entity, e.object_id, e.actor_id, e.payload["n"], e.attempts) for e in stored] == [
+        ("people.contact", first.pk, owner.pk, 1, 0),
+        ("people.contact", second.pk, None, 2, 0),
+    ]
+    assert stored[0].payload == Happened(n=1).model_dump(mode="json")
+    assert all(e.created_at is not None for e in stored)
+    assert len(callbacks) == 1
+    assert sorted(seen, key=str) == sorted([(first.pk, owner.pk, 1), (second.pk, None, 2)], key=str)
+    assert not pending().exists()
+
+
+def test_emit_rows_checks_every_payload_and_a_rolled_back_write_leaves_none(owner, make_contact):
+    contact = make_contact(owner)
+
+    with pytest.raises(TypeError):
+        events.emit_rows([({"n": 1}, "people.contact", contact.pk, None)])  # type: ignore[list-item]
+    with pytest.raises(pydantic.ValidationError):
+        events.emit_rows([(Happened.model_construct(n="many"), "people.contact", contact.pk, None)])
+
+    def failing_service() -> None:
+        with transaction.atomic():
+            events.emit_rows([(Happened(n=3), "people.contact", contact.pk, None)])
+            raise RuntimeError("the service failed after emitting")
+
+    with pytest.raises(RuntimeError):
+        failing_service()
 
     assert not Event.objects.filter(name=HAPPENED).exists()
