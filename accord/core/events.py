@@ -220,29 +220,6 @@ def emit_each(payload: EventPayload, entries: Sequence[tuple[Model, User | None]
     return events
 
 
-def emit_many(entries: Sequence[tuple[EventPayload, Model, User | None]]) -> list[Event]:
-    """``emit(payload, obj=obj, actor=actor)`` for each entry, in one INSERT: different events
-    about many records a service wrote together (a check that finds thousands of tickets due)."""
-    events = []
-    for payload, obj, actor in entries:
-        if not isinstance(payload, EventPayload):
-            raise TypeError(f"emit_many() takes EventPayloads, not {type(payload).__qualname__}")
-        data = type(payload).model_validate(dict(payload), strict=True).model_dump(mode="json")
-        events.append(
-            Event(
-                name=name_of(payload, obj=obj),
-                entity=entity_label(obj),
-                object_id=obj.pk,
-                actor=actor if getattr(actor, "pk", None) else None,
-                payload=data,
-            )
-        )
-    Event.objects.bulk_create(events, batch_size=1000)
-    if any(event.name in _handlers for event in events):
-        _nudge_after_commit()
-    return events
-
-
 # The columns ``emit_rows`` writes; the others keep their defaults (NULL, 0, "").
 _ROW_COLUMNS = ("id", "name", "entity", "object_id", "actor", "payload", "created_at", "attempts", "last_error")
 
