@@ -107,7 +107,13 @@ class Ticket(BaseModel):
         _("priority"), max_length=10, choices=TicketPriority.choices, default=TicketPriority.NORMAL
     )
     channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices, default=TicketChannel.WEB)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue"))
+    # Every index is written again when the SLA check or a reply moves a ticket's clock: the
+    # foreign keys are found through the composite indexes below (queue, assignee, contact,
+    # company lead one each), the links few tickets have through partial indexes, and the creator
+    # and the policy (a user or a policy deleted, seldom) by reading the table.
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue"), db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -115,9 +121,10 @@ class Ticket(BaseModel):
         blank=True,
         related_name="+",
         verbose_name=_("assignee"),
+        db_index=False,
     )
     contact = models.ForeignKey(
-        "people.Contact", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contact")
+        "people.Contact", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contact"), db_index=False
     )
     company = models.ForeignKey(
         "people.Company",
@@ -126,23 +133,54 @@ class Ticket(BaseModel):
         blank=True,
         related_name="tickets",
         verbose_name=_("company"),
+        db_index=False,
     )
     deal = models.ForeignKey(
-        "sales.Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("deal")
+        "sales.Deal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deal"),
+        db_index=False,
     )
     order = models.ForeignKey(
-        "billing.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+        "billing.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
+        db_index=False,
     )
     invoice = models.ForeignKey(
-        "billing.Invoice", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invoice")
+        "billing.Invoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invoice"),
+        db_index=False,
     )
     is_complaint = models.BooleanField(_("complaint"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     # Merged tickets stay, closed, pointing at the one that carries on.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged", verbose_name=_("merged into")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+        db_index=False,
     )
 
     # The SLA clock (service/sla.py).
@@ -153,6 +191,7 @@ class Ticket(BaseModel):
         blank=True,
         related_name="+",
         verbose_name=_("SLA policy"),
+        db_index=False,
     )
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
@@ -188,6 +227,10 @@ class Ticket(BaseModel):
             models.Index(fields=["assignee", "status", "-number"], name="ticket_assignee_idx"),
             models.Index(fields=["contact", "-number"], name="ticket_contact_idx"),
             models.Index(fields=["company", "-number"], name="ticket_company_idx"),
+            models.Index(fields=["deal"], name="ticket_deal_idx", condition=Q(deal__isnull=False)),
+            models.Index(fields=["order"], name="ticket_order_idx", condition=Q(order__isnull=False)),
+            models.Index(fields=["invoice"], name="ticket_invoice_idx", condition=Q(invoice__isnull=False)),
+            models.Index(fields=["merged_into"], name="ticket_merged_idx", condition=Q(merged_into__isnull=False)),
             # The desk's "SLA missed" view: few rows, found without reading the table.
             models.Index(
                 fields=["-number"],
