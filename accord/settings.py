@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "accord.billing",
     "accord.marketing",
     "accord.service",
+    "accord.portal",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accord.identity.middleware.PortalBoundaryMiddleware",  # portal users never reach a staff screen
     "accord.identity.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accord.identity.middleware.TwoFactorMiddleware",
