@@ -13,8 +13,10 @@ from accord.identity.models import PortalSignInLink, hash_token
 from accord.messaging.models import Message
 from accord.portal.services import signin
 
+PASSWORD = "a-long-portal-password"
 
-def _set_password(customer, password="a-long-portal-password"):
+
+def _set_password(customer, password=PASSWORD):
     customer.user.set_password(password)
     customer.user.save()
     return password
