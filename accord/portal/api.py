@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import SessionAuth
 
 from accord.core.api import ERRORS
@@ -188,14 +188,14 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> Any:
 @router.post("/portal/tickets", response={201: TicketOut, **ERRORS}, auth=portal_auth)
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
     ticket = customers.open_ticket(access=_access(request), subject=payload.subject, body=payload.body)
-    return 201, _ticket(ticket)
+    return Status(201, _ticket(ticket))
 
 
 @router.post("/portal/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS}, auth=portal_auth)
 def ticket_message(request: HttpRequest, ticket_id: str, payload: MessageIn) -> Any:
     found = selectors.ticket(_access(request), ticket_id)
     message = customers.write(access=_access(request), ticket=found, body=payload.body)
-    return 201, {"kind": message.kind, "body": message.body, "created_at": message.created_at}
+    return Status(201, {"kind": message.kind, "body": message.body, "created_at": message.created_at})
 
 
 def _quote(q: Any) -> dict[str, Any]:
@@ -266,7 +266,7 @@ def lead_list(request: HttpRequest) -> Any:
 @router.post("/portal/leads", response={201: LeadOut, **ERRORS}, auth=portal_auth)
 def lead_create(request: HttpRequest, payload: LeadIn) -> Any:
     lead = partners.register_lead(access=_access(request), data=payload.dict())
-    return 201, _lead(lead)
+    return Status(201, _lead(lead))
 
 
 @router.post("/portal/invitations", response={201: InvitationOut, **ERRORS}, auth=api_auth)
@@ -274,4 +274,4 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
     """Staff: invite a contact to the portal (they receive an e-mail with a sign-in link)."""
     contact = staff_selectors.invitable_contact(request.user, payload.contact_id)
     found = invitations.invite(actor=request.user, contact=contact, kind=payload.kind)  # type: ignore[arg-type]
-    return 201, {"id": found.pk, "kind": found.kind, "email": found.user.email, "active": found.active}
+    return Status(201, {"id": found.pk, "kind": found.kind, "email": found.user.email, "active": found.active})
