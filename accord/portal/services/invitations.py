@@ -32,11 +32,17 @@ def _check_actor(actor: User | None, contact: Contact) -> None:
 
 @transaction.atomic
 def invite(
-    *, actor: User | None, contact: Contact, kind: str = PortalKind.CUSTOMER, company: Company | None = None
+    *,
+    actor: User | None,
+    contact: Contact,
+    kind: str = PortalKind.CUSTOMER,
+    company: Company | None = None,
+    notify: bool = True,
 ) -> PortalAccess:
     """Give ``contact`` access to the portal as a customer or a partner of ``company`` (default:
     the contact's primary company) and e-mail them an invitation with a sign-in link. Inviting
-    again someone already invited switches their access back on and sends a new link."""
+    again someone already invited switches their access back on and sends a new link. ``notify``
+    False sends nothing (the demo, whose portal users have a password)."""
     _check_actor(actor, contact)
     errors: dict[str, list[str]] = {}
     if kind not in PortalKind.values:
@@ -56,7 +62,8 @@ def invite(
         portal = _renew(actor, existing, kind, company)
     else:
         portal = _create(actor, contact, email, kind, company)
-    signin.send_link(access=portal, invitation=True)
+    if notify:
+        signin.send_link(access=portal, invitation=True)
     return portal
 
 

@@ -20,7 +20,7 @@ from accord.messaging.services.outbox import queue_message
 
 
 def link_lifetime() -> datetime.timedelta:
-    return datetime.timedelta(minutes=int(getattr(settings, "ACCORD_PORTAL_LINK_MINUTES", 30)))
+    return datetime.timedelta(minutes=settings.ACCORD_PORTAL_LINK_MINUTES)
 
 
 def _portal_user(email: str) -> PortalAccess | None:
