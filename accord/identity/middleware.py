@@ -130,7 +130,11 @@ class PortalBoundaryMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not is_portal_user(user):
+        portal_user = user is not None and user.is_authenticated and is_portal_user(user)
+        if portal_user or request.path.startswith(PORTAL_PREFIX):
+            # The error pages (403, 404) take the portal's layout: no staff navigation there.
+            request.portal_layout = "portal/base.html"  # type: ignore[attr-defined]
+        if not portal_user:
             return self.get_response(request)
         path = request.path
         if path.startswith((PORTAL_PREFIX, PORTAL_API_PREFIX, "/" + settings.STATIC_URL.lstrip("/"), "/healthz")):

@@ -708,6 +708,7 @@ def portal_world(admin_user: Any, make_company: Any, make_contact: Any, settings
     deal = deals.create_deal(actor=admin_user, data={"name": "D", "company": company, "lines": lines})
     quote = quotes.send(actor=admin_user, quote=quotes.create_from_deal(actor=admin_user, deal=deal), to="a@b.example")
     order = orders.create_order(actor=admin_user, data={"company": company, "lines": lines})
+    order = orders.set_status(actor=admin_user, order=order, status="confirmed")
     invoice = invoices.issue(
         actor=admin_user, invoice=invoices.create_invoice(actor=admin_user, data={"company": company, "lines": lines})
     )

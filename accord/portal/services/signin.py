@@ -83,12 +83,22 @@ def send_link(*, access: PortalAccess, invitation: bool = False, now: datetime.d
     return raw
 
 
+# Links sent to one user in an hour, at most: asking again and again fills nobody's mailbox.
+LINKS_PER_HOUR = 5
+
+
 def request_link(*, email: str, now: datetime.datetime | None = None) -> None:
-    """Someone asked for a sign-in link for ``email``: one is sent when it is a portal user's.
-    Returns nothing either way, so that the answer tells nobody whether the address is known."""
+    """Someone asked for a sign-in link for ``email``: one is sent when it is a portal user's (and
+    fewer than ``LINKS_PER_HOUR`` went to them in the last hour). Returns nothing either way, so
+    that the answer tells nobody whether the address is known."""
+    now = now or timezone.now()
     access = _portal_user(email)
-    if access is not None:
-        send_link(access=access, now=now)
+    if access is None:
+        return
+    recent = PortalSignInLink.objects.filter(user=access.user, created_at__gt=now - datetime.timedelta(hours=1))
+    if recent.count() >= LINKS_PER_HOUR:
+        return
+    send_link(access=access, now=now)
 
 
 def redeem(*, raw: str, now: datetime.datetime | None = None) -> User | None:

@@ -35,6 +35,9 @@ def test_a_portal_customer_never_reaches_a_staff_screen(customer_a, url):
     response = portal_client(customer_a).get(url)
 
     assert response.status_code == 404
+    # In the portal's layout: nothing of the staff's navigation.
+    assert "Main navigation" not in response.content.decode()
+    assert "Back to the portal" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", STAFF_API)

@@ -127,3 +127,12 @@ def test_a_forged_link_signs_nobody_in(customer_a):
     assert signin.redeem(raw="made-up") is None
     assert signin.redeem(raw="") is None
     assert signin.redeem(raw="x" * 500) is None
+
+
+def test_asking_again_and_again_sends_at_most_five_links_an_hour(customer_a):
+    for _ in range(8):
+        signin.request_link(email="ewa@alfa.example")
+
+    # The invitation's link counts too.
+    assert Message.objects.filter(kind__in=["portal.invitation", "portal.sign-in"]).count() == signin.LINKS_PER_HOUR
+    assert PortalSignInLink.objects.filter(user=customer_a.user).count() == signin.LINKS_PER_HOUR
