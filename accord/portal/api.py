@@ -112,6 +112,13 @@ class LeadOut(Schema):
     deal_status: str | None
 
 
+class DealOut(Schema):
+    id: uuid.UUID
+    name: str
+    stage: str
+    status: str
+
+
 class LeadIn(Schema):
     company_name: str = ""
     first_name: str = ""
@@ -261,6 +268,15 @@ def _lead(lead: Any) -> dict[str, Any]:
 @router.get("/portal/leads", response={200: list[LeadOut], **ERRORS}, auth=portal_auth)
 def lead_list(request: HttpRequest) -> Any:
     return [_lead(lead) for lead in selectors.leads(_access(request))[:200]]
+
+
+@router.get("/portal/deals", response={200: list[DealOut], **ERRORS}, auth=portal_auth)
+def deal_list(request: HttpRequest) -> Any:
+    """The deals the partner brought (their registered leads became them)."""
+    return [
+        {"id": d.pk, "name": d.name, "stage": d.stage.name, "status": d.status}
+        for d in selectors.deals(_access(request))[:200]
+    ]
 
 
 @router.post("/portal/leads", response={201: LeadOut, **ERRORS}, auth=portal_auth)

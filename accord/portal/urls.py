@@ -31,4 +31,5 @@ urlpatterns = [
     path("partner/leads/", views.leads, name="leads"),
     # Staff: invite a contact (the contact page's panel).
     path("staff/invite/<uuid:contact_pk>/", views_staff.invite, name="invite"),
+    path("staff/revoke/<uuid:contact_pk>/", views_staff.revoke, name="revoke"),
 ]

@@ -377,6 +377,11 @@ def leads(request: HttpRequest, access: PortalAccess) -> HttpResponse:
     return render(
         request,
         "portal/leads.html",
-        {"access": access, "form": form, "leads": selectors.leads(access)[:200]},
+        {
+            "access": access,
+            "form": form,
+            "leads": selectors.leads(access)[:200],
+            "deals": selectors.deals(access)[:200],
+        },
         status=status,
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,4 +29,16 @@ def invite(request: HttpRequest, contact_pk: Any) -> HttpResponse:
                 messages.error(request, problem)
     else:
         messages.success(request, _("Invitation to the portal sent to %(email)s.") % {"email": portal.user.email})
+    return redirect("people:contact-detail", pk=contact.pk)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, contact_pk: Any) -> HttpResponse:
+    contact = staff_selectors.invitable_contact(request.user, contact_pk)
+    portal = invitations.portal_of(contact)
+    if portal is None:
+        raise Http404
+    invitations.revoke(actor=request.user, portal=portal)  # type: ignore[arg-type]
+    messages.success(request, _("Portal access switched off for %(email)s.") % {"email": portal.user.email})
     return redirect("people:contact-detail", pk=contact.pk)

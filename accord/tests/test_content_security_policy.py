@@ -296,6 +296,7 @@ PORTAL_NOT_PAGES = {
     "account-password",
     "account-data",
     "invite",
+    "revoke",
 }
 
 

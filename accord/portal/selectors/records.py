@@ -13,7 +13,7 @@ from accord.billing.models import Invoice, InvoiceStatus, Order, OrderStatus
 from accord.billing.models.invoices import UNPAID
 from accord.core.models import as_uuid
 from accord.identity.models import PortalAccess, PortalKind
-from accord.sales.models import Lead, Quote, QuoteStatus
+from accord.sales.models import Deal, Lead, Quote, QuoteStatus
 from accord.service.models import MessageKind, Ticket, TicketMessage
 from accord.service.selectors import knowledge
 
@@ -21,6 +21,7 @@ __all__ = [
     "access_of",
     "article",
     "conversation",
+    "deals",
     "invoice",
     "invoices",
     "is_overdue",
@@ -161,3 +162,10 @@ def leads(access: PortalAccess) -> QuerySet[Lead]:
 
 def lead(access: PortalAccess, pk: Any) -> Lead:
     return _one(leads(access), pk)
+
+
+def deals(access: PortalAccess) -> QuerySet[Deal]:
+    """The deals the partner brought (their leads became them), newest first, with their stage."""
+    if access.kind != PortalKind.PARTNER or access.company_id is None:
+        raise Http404
+    return Deal.objects.filter(partner_id=access.company_id).select_related("stage").order_by("-created_at")

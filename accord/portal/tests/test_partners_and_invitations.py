@@ -143,3 +143,30 @@ def test_staff_invite_from_the_command_line(owner, make_contact):
 
     assert "cli@example.com" in out.getvalue()
     assert PortalAccess.objects.get().user.email == "cli@example.com"
+
+
+def test_a_partner_follows_the_deals_their_leads_became_and_no_others(owner, partner, make_company):
+    from accord.portal.services import partners
+    from accord.sales.services import deals, leads
+
+    lead = partners.register_lead(access=partner.access, data={"company_name": "Epsilon", "last_name": "Eps"})
+    brought = leads.convert_lead(actor=owner, lead=lead, deal_name="Epsilon roll-out").deal
+    deals.create_deal(actor=owner, data={"name": "Someone else's", "company": make_company(owner)})
+    client = portal_client(partner)
+
+    listed = client.get("/api/v1/portal/deals").json()
+    assert [(d["id"], d["name"], d["status"]) for d in listed] == [(str(brought.pk), "Epsilon roll-out", "open")]
+    page = client.get("/portal/partner/leads/").content.decode()
+    assert "Epsilon roll-out" in page
+    assert "Someone else" not in page
+
+
+def test_staff_switch_a_contacts_portal_access_off_from_its_page(login, owner, customer_a):
+    client = login(owner)
+
+    response = client.post(f"/portal/staff/revoke/{customer_a.contact.pk}/")
+
+    customer_a.access.refresh_from_db()
+    assert response["Location"] == f"/contacts/{customer_a.contact.pk}/"
+    assert customer_a.access.active is False
+    assert portal_client(customer_a).get("/portal/").status_code == 403
