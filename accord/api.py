@@ -36,6 +36,7 @@ from accord.identity.auth import api_auth
 from accord.marketing.api import router as marketing_router
 from accord.people.api import companies_router, contacts_router
 from accord.people.api.bulk import router as bulk_router
+from accord.portal.api import router as portal_router
 from accord.sales.api import router as sales_router
 from accord.sales.api.forecast import router as sales_forecast_router
 from accord.sales.api.quotes import router as sales_quotes_router
@@ -187,3 +188,4 @@ api.add_router("/", sales_settings_router)
 api.add_router("/", billing_router)
 api.add_router("/", marketing_router)
 api.add_router("/", service_router)
+api.add_router("/", portal_router)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "accord.billing",
     "accord.marketing",
     "accord.service",
+    "accord.portal",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accord.identity.middleware.PortalBoundaryMiddleware",  # portal users never reach a staff screen
     "accord.identity.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accord.identity.middleware.TwoFactorMiddleware",
@@ -415,6 +417,8 @@ LOGGING = {
 ACCORD_PAGE_SIZE = 50
 ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_NAME = os.environ.get("ACCORD_NAME", "Accord")
+# How long a portal sign-in link works (it works once).
+ACCORD_PORTAL_LINK_MINUTES = int(os.environ.get("ACCORD_PORTAL_LINK_MINUTES", "30"))
 # The largest spreadsheet the import screens take (megabytes); ``accord import`` has no limit.
 ACCORD_IMPORT_MAX_BYTES = int(float(os.environ.get("ACCORD_IMPORT_MAX_MB", "50")) * 1024 * 1024)
 # Bulk actions that go record by record (tags, field edits, deletion) change up to this many

@@ -17,6 +17,7 @@ urlpatterns = [
     path("marketing/", include("accord.marketing.urls")),
     path("service/", include("accord.service.urls")),
     path("notifications/", include("accord.messaging.urls")),
+    path("portal/", include("accord.portal.urls")),
     # Before the API's own root, which answers with Django's HTML 404.
     path("api/v1/", not_found),
     path("api/v1/", api.urls),

@@ -885,6 +885,19 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Am cerut depozitului să confirme data.",
         "ru": "Попросил склад подтвердить дату.",
     },
+    # --- portal: the demo partner's leads ---
+    "Needs a booking system for 40 rooms, starting in spring.": {
+        "pl": "Potrzebuje systemu rezerwacji na 40 pokoi, start wiosną.",
+        "lt": "Reikia rezervavimo sistemos 40 kambarių, pradžia pavasarį.",
+        "ro": "Are nevoie de un sistem de rezervări pentru 40 de camere, din primăvară.",
+        "ru": "Нужна система бронирования на 40 номеров, запуск весной.",
+    },
+    "Asks for a demo for their dispatch team.": {
+        "pl": "Prosi o prezentację dla swojego działu spedycji.",
+        "lt": "Prašo pristatymo savo ekspedicijos komandai.",
+        "ro": "Cere o demonstrație pentru echipa de dispecerat.",
+        "ru": "Просит демонстрацию для своей диспетчерской службы.",
+    },
 }
 
 

@@ -69,4 +69,18 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
 
 
-DEMO_USERNAMES = ["admin", "manager", "anna", "piotr", "jonas", "ioana", "olga", "support", "marketer", "viewer"]
+DEMO_USERNAMES = [
+    "admin",
+    "manager",
+    "anna",
+    "piotr",
+    "jonas",
+    "ioana",
+    "olga",
+    "support",
+    "marketer",
+    "viewer",
+    # The portal's customer and partner (accord.portal.demo), who sign in at /portal with their e-mail.
+    "customer@example.com",
+    "partner@example.com",
+]

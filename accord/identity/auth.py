@@ -5,12 +5,16 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from accord.identity.middleware import is_portal_user
 from accord.identity.services import authenticate_token
 
 
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = authenticate_token(token)
+        if user is not None and is_portal_user(user):
+            # The staff API is not the portal's: a portal user's token answers nothing here.
+            return None
         if user is not None:
             request.user = user
         return user
@@ -25,7 +29,7 @@ class BrowserSessionAuth(SessionAuth):
         if request.headers.get("Authorization"):
             return None
         user = request.user
-        if user.is_authenticated and user.is_active:
+        if user.is_authenticated and user.is_active and not is_portal_user(user):
             return user
         return None
 

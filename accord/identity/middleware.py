@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -109,3 +109,48 @@ class TwoFactorMiddleware:
         from accord.identity.services import authenticate_token
 
         return authenticate_token(token.strip()) is not None
+
+
+PORTAL_PREFIX = "/portal/"
+PORTAL_API_PREFIX = "/api/v1/portal/"
+
+
+class PortalBoundaryMiddleware:
+    """Keeps a portal user (a customer or a partner: a user whose role is a portal role) inside the
+    portal. Whatever else they ask for, a staff screen or a staff API endpoint, answers 404 as if it
+    did not exist; the site's root and the staff login send them to the portal. Static files,
+    logging out and the language switch stay open.
+
+    This is the boundary; the portal's own pages read only through the portal's selectors, which
+    filter by the user's portal access. Costs no query: the role comes with the user.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        portal_user = user is not None and user.is_authenticated and is_portal_user(user)
+        if portal_user or request.path.startswith(PORTAL_PREFIX):
+            # The error pages (403, 404) take the portal's layout: no staff navigation there.
+            request.portal_layout = "portal/base.html"  # type: ignore[attr-defined]
+        if not portal_user:
+            return self.get_response(request)
+        path = request.path
+        if path.startswith((PORTAL_PREFIX, PORTAL_API_PREFIX, "/" + settings.STATIC_URL.lstrip("/"), "/healthz")):
+            return self.get_response(request)
+        if path in {reverse("identity:logout"), reverse("identity:set-language")}:
+            return self.get_response(request)
+        if path in {"/", reverse("identity:login")}:
+            return redirect(PORTAL_PREFIX)
+        if path.startswith("/api/"):
+            return JsonResponse({"message": _("Not found."), "errors": {}}, status=404)
+        raise Http404
+
+
+def is_portal_user(user: Any) -> bool:
+    """Whether ``user`` has a portal role (and so belongs to the portal, whatever else they try)."""
+    from accord.identity.roles import is_portal_role
+
+    role = getattr(user, "role", None)
+    return role is not None and is_portal_role(role.code)

@@ -46,6 +46,10 @@ class Role(models.Model):
     SUPPORT_AGENT = "support_agent"
     MARKETER = "marketer"
     READ_ONLY = "read_only"
+    # People outside the company who use the portal: they see their own company's records there
+    # and never reach a staff screen (identity.middleware.PortalBoundaryMiddleware).
+    PORTAL_CUSTOMER = "portal_customer"
+    PARTNER = "partner"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -281,3 +285,50 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_hash[:8]}…"
+
+
+class PortalKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    PARTNER = "partner", _("Partner")
+
+
+class PortalAccess(BaseModel):
+    """What makes a user a portal user: whose contact they are and which company's records they see.
+
+    A portal user is an ordinary user (one password hashing, one session, one login throttle) whose
+    role is a portal role; this row is the only thing the portal reads to decide what is theirs.
+    Without an active row a user sees nothing of the portal.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="portal_access", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=10, choices=PortalKind.choices, default=PortalKind.CUSTOMER)
+    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+", verbose_name=_("contact"))
+    company = models.ForeignKey(
+        "people.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("company")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invited by")
+    )
+
+    class Meta:
+        verbose_name = _("portal access")
+        verbose_name_plural = _("portal accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_kind_display()})"
+
+
+class PortalSignInLink(models.Model):
+    """A one-time sign-in link e-mailed to a portal user. Only its SHA-256 is stored; ``used_at`` is
+    set when it is spent, so a link works once and only until ``expires_at``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portal_sign_in_links")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

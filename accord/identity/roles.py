@@ -12,6 +12,8 @@ TRANSLATED_NAMES = {
     "Support agent": _("Support agent"),
     "Marketer": _("Marketer"),
     "Read-only": _("Read-only"),
+    "Portal customer": _("Portal customer"),
+    "Partner": _("Partner"),
 }
 
 DEFAULT_ROLES = [
@@ -22,7 +24,19 @@ DEFAULT_ROLES = [
     ("support_agent", "Support agent", "all", True, "visible", "none", False, False, False),
     ("marketer", "Marketer", "all", True, "visible", "none", True, False, False),
     ("read_only", "Read-only", "team", False, "none", "none", False, False, False),
+    # Portal users own no records and may change none through the staff policy: the portal reads
+    # and writes for them through its own selectors, filtered by their company.
+    ("portal_customer", "Portal customer", "own", False, "none", "none", False, False, False),
+    ("partner", "Partner", "own", False, "none", "none", False, False, False),
 ]
+
+# The roles of people outside the company: confined to the portal.
+PORTAL_ROLES = frozenset({"portal_customer", "partner"})
+
+
+def is_portal_role(code: str) -> bool:
+    return code in PORTAL_ROLES
+
 
 # The default roles that see deals' and quotes' amounts. Read-only sees its team's records as a
 # member of a sales team does (an assistant, a trainee, a controller), and a sales team's records

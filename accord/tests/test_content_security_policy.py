@@ -269,14 +269,35 @@ def _patterns(patterns: list[Any], prefix: str = "", namespace: str = "") -> lis
 
 
 def screen_routes() -> list[tuple[str, str]]:
-    """(route, name) of every URL except the API's and Django's admin."""
+    """(route, name) of every URL except the API's, Django's admin and the portal's (walked as a
+    portal user in ``test_every_portal_screen_sends_a_strict_policy``)."""
     from django.conf import settings
 
     return [
         (route, name)
         for route, name, _ns in _patterns(get_resolver().url_patterns)
-        if not route.startswith(("api", "^api", settings.ADMIN_URL))
+        if not route.startswith(("api", "^api", settings.ADMIN_URL, "portal/"))
     ]
+
+
+def portal_routes() -> list[tuple[str, str]]:
+    return [(route, name) for route, name, _ns in _patterns(get_resolver().url_patterns) if route.startswith("portal/")]
+
+
+# The portal's routes that answer a GET with something other than a page: actions that only take
+# POST, the invoice's PDF and the data download; the staff's invitation.
+PORTAL_NOT_PAGES = {
+    "link-request",
+    "ticket-reply",
+    "quote-accept",
+    "invoice-pdf",
+    "account-details",
+    "account-consents",
+    "account-password",
+    "account-data",
+    "invite",
+    "revoke",
+}
 
 
 @pytest.fixture
@@ -662,3 +683,72 @@ def test_no_template_carries_inline_code():
     }
 
     assert found == {}
+
+
+@pytest.fixture
+def portal_world(admin_user: Any, make_company: Any, make_contact: Any, settings: Any) -> dict[str, Any]:
+    """A portal customer with a ticket, a sent quote, an order and an issued invoice; a partner."""
+    from accord.billing.services import invoices, orders
+    from accord.portal.services import invitations
+    from accord.sales.services import deals, quotes
+    from accord.service.services import knowledge, tickets
+
+    settings.ACCORD_SELLER = {
+        "name": "Accord",
+        "address": "ul. Prosta 1",
+        "tax_id": "5260250995",
+        "bank_account": "PL61 1090 1014 0000 0712 1981 2874",
+    }
+    company = make_company(admin_user, name="Alfa")
+    contact = make_contact(admin_user, emails=[{"email": "ewa@alfa.example"}], companies=[{"company": company}])
+    partner_company = make_company(admin_user, name="Partner")
+    partner_contact = make_contact(
+        admin_user, emails=[{"email": "piotr@partner.example"}], companies=[{"company": partner_company}]
+    )
+    lines = [{"description": "X", "quantity": "1", "unit_price": "10", "vat_rate": "23"}]
+    deal = deals.create_deal(actor=admin_user, data={"name": "D", "company": company, "lines": lines})
+    quote = quotes.send(actor=admin_user, quote=quotes.create_from_deal(actor=admin_user, deal=deal), to="a@b.example")
+    order = orders.create_order(actor=admin_user, data={"company": company, "lines": lines})
+    order = orders.set_status(actor=admin_user, order=order, status="confirmed")
+    invoice = invoices.issue(
+        actor=admin_user, invoice=invoices.create_invoice(actor=admin_user, data={"company": company, "lines": lines})
+    )
+    article = knowledge.create_article(
+        actor=admin_user, data={"title": "Printer", "body": "Restart.", "language": "en", "visibility": "public"}
+    )
+    return {
+        "customer": invitations.invite(actor=admin_user, contact=contact).user,
+        "partner": invitations.invite(actor=admin_user, contact=partner_contact, kind="partner").user,
+        "ticket": tickets.create_ticket(actor=None, contact=contact, subject="Broken", body="It broke."),
+        "quote": quote,
+        "order": order,
+        "invoice": invoice,
+        "article": knowledge.publish_article(actor=admin_user, article=article),
+    }
+
+
+def test_every_portal_screen_sends_a_strict_policy(portal_world):
+    """The portal's pages, as its customer, its partner and a visitor not signed in."""
+    record_of = {"ticket": "ticket", "quote": "quote", "order": "order", "invoice": "invoice", "article": "article"}
+    visitors = [Client(), Client(), Client()]
+    visitors[0].force_login(portal_world["customer"])
+    visitors[1].force_login(portal_world["partner"])
+    problems: dict[str, list[str]] = {}
+    pages: set[str] = set()
+    for route, name in portal_routes():
+        key = next((k for prefix, k in record_of.items() if name.startswith(prefix)), None)
+        url = "/" + route.replace("<uuid:pk>", str(portal_world[key].pk) if key else "")
+        url = url.replace("<uuid:contact_pk>", str(portal_world["ticket"].contact_id)).replace("<str:token>", "x")
+        for client in visitors:
+            for headers in ({}, {"HX-Request": "true"}):
+                response = client.get(url, headers=headers)
+                found = policy_problems(response)
+                if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+                    pages.add(name)
+                    found += inline_code(response.content.decode())
+                if found:
+                    problems[f"{url} {headers or ''}"] = found
+
+    assert {name for _route, name in portal_routes()} - pages - PORTAL_NOT_PAGES == set()
+    assert sorted(pages & PORTAL_NOT_PAGES) == []
+    assert problems == {}

@@ -37,7 +37,10 @@ def test_demo_loads_every_app_once_and_consistently() -> None:
     assert Product.objects.filter(active=True).count() >= 10
     assert Pipeline.objects.count() == 2
     assert Pipeline.objects.filter(is_default=True).count() == 1
-    assert Lead.objects.count() == 8
+    assert Lead.objects.filter(partner__isnull=True).count() == 8
+    # The portal's customer and partner, who sign in with their e-mail and the demo password.
+    assert {name for name, _role in demo_logins()} >= {"customer@example.com", "partner@example.com"}
+    assert Lead.objects.filter(partner__isnull=False).count() == 2
 
     deals = list(Deal.objects.select_related("stage").prefetch_related("lines"))
     assert len(deals) == 18

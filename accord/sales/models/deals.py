@@ -108,6 +108,15 @@ class Deal(OwnedModel):
         related_name="deals",
         verbose_name=_("company"),
     )
+    # The partner company that brought the deal (a lead registered in the portal).
+    partner = models.ForeignKey(
+        "people.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_deals",
+        verbose_name=_("partner"),
+    )
     contacts = models.ManyToManyField(
         "people.Contact", through="DealContact", related_name="deals", blank=True, verbose_name=_("contacts")
     )

@@ -154,6 +154,16 @@ class Lead(OwnedModel):
     deal = models.ForeignKey(
         "sales.Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("deal")
     )
+    # The partner company that registered the lead in the portal (collaborative selling): the
+    # partner follows it there, and the deal it becomes carries the same partner.
+    partner = models.ForeignKey(
+        "people.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_leads",
+        verbose_name=_("partner"),
+    )
     search_text = models.TextField(blank=True, editable=False)
 
     audit_exclude: ClassVar[frozenset[str]] = BaseModel.audit_exclude | {"search_text"}

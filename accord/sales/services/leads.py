@@ -164,10 +164,12 @@ def create_lead(
     web_form: WebForm | None = None,
     consent: bool = False,
     address: str | None = None,
+    partner: Company | None = None,
 ) -> Lead:
+    """A new lead; ``partner`` is the partner company that registered it in the portal."""
     if actor is not None:
         access.require_create(actor)
-    lead = Lead(source=data.get("source") or LeadSource.OTHER)
+    lead = Lead(source=data.get("source") or LeadSource.OTHER, partner=partner)
     if web_form is not None:
         lead.web_form = web_form
         lead.source = web_form.source
@@ -339,6 +341,10 @@ def convert_lead(
                 "source": locked.source,
             },
         )
+        if locked.partner_id is not None:
+            # The partner who registered the lead brought the deal too.
+            Deal.objects.filter(pk=deal.pk).update(partner_id=locked.partner_id)
+            deal.partner_id = locked.partner_id
     _move_history(locked, contact, company, deal)
     before = changes.snapshot(locked)
     locked.status = LeadStatus.CONVERTED
