@@ -61,27 +61,31 @@ def run(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
 async def receive_type(socket: WebsocketCommunicator, kind: str) -> dict[str, Any]:
     """The next message of ``kind`` (skipping others, such as queue updates)."""
     for _ in range(20):
-        found = await socket.receive_json_from(timeout=5)
+        found = await socket.receive_json_from(timeout=30)
         if found["type"] == kind:
             return found
         assert found["type"] != "error", found
     raise AssertionError(f"no {kind!r} message")
 
 
+async def receive_from(socket: WebsocketCommunicator, author: str) -> dict[str, Any]:
+    """The next chat message written by ``author`` (visitor, agent, system)."""
+    for _ in range(20):
+        found = await receive_type(socket, "message")
+        if found["from"] == author:
+            return found
+    raise AssertionError(f"no message from {author}")
+
+
 @run
 async def test_a_whole_chat_between_a_visitor_and_an_agent(channel: Any, make_user: Any):
     support = await sync_to_async(make_user)(Role.SUPPORT_AGENT, username="support")
-    guest = visitor(channel)
-    assert (await guest.connect())[0]
-    assert (await guest.receive_json_from())["online"] is False
-
     agent = await sync_to_async(agent_socket)(support)
     assert (await agent.connect())[0]
     assert (await receive_type(agent, "queue"))["sessions"] == []
-    again = visitor(channel)
-    await again.connect()
-    assert (await again.receive_json_from())["online"] is True
-    await again.disconnect()
+    guest = visitor(channel)
+    assert (await guest.connect())[0]
+    assert (await guest.receive_json_from())["online"] is True
 
     await guest.send_json_to({"type": "start", **FORM})
     started = await receive_type(guest, "started")
@@ -90,21 +94,22 @@ async def test_a_whole_chat_between_a_visitor_and_an_agent(channel: Any, make_us
     waiting = await receive_type(agent, "queue")
     assert [s["name"] for s in waiting["sessions"]] == ["Anna Nowak"]
     session_id = started["session"]
+    assert await sync_to_async(ChatSession.objects.filter(pk=session_id, status="waiting").exists)()
 
     await agent.send_json_to({"type": "accept", "session": session_id})
-    joined = await receive_type(guest, "message")
-    assert (joined["from"], joined["body"]) == ("system", "Support joined the chat.")
     opened = await receive_type(agent, "open")
     assert opened["card"]["email"] == "anna@example.com"
+    joined = await receive_type(guest, "message")
+    assert (joined["from"], joined["body"]) == ("system", "Support joined the chat.")
 
     await agent.send_json_to({"type": "typing", "session": session_id})
     assert (await receive_type(guest, "typing"))["from"] == "agent"
     await agent.send_json_to({"type": "message", "session": session_id, "body": "<b>It ships today</b>"})
-    said = await receive_type(guest, "message")
+    said = await receive_from(guest, "agent")
     assert (said["from"], said["name"], said["body"]) == ("agent", "Support", "<b>It ships today</b>")
 
     await guest.send_json_to({"type": "message", "body": "Thanks!"})
-    heard = await receive_type(agent, "message")
+    heard = await receive_from(agent, "visitor")
     assert (heard["from"], heard["body"], heard["session"]) == ("visitor", "Thanks!", session_id)
 
     await agent.send_json_to({"type": "end", "session": session_id, "resolved": True})
@@ -156,7 +161,7 @@ async def test_a_forged_token_reads_nothing(channel: Any):
 async def test_the_offline_form_over_the_socket_opens_a_ticket_and_errors_name_fields(channel: Any):
     guest = visitor(channel)
     await guest.connect()
-    await guest.receive_json_from()
+    assert (await guest.receive_json_from())["online"] is False  # no agent has the console open
     await guest.send_json_to({"type": "ticket", **FORM, "consent": False})
     assert set((await guest.receive_json_from())["errors"]) == {"consent"}
     await guest.send_json_to({"type": "ticket", **FORM})
@@ -210,7 +215,7 @@ async def test_an_agent_hands_a_chat_to_a_colleague(channel: Any, make_user: Any
     handed = await receive_type(second, "open")
     assert handed["session"]["id"] == str(session.pk)
     await second.send_json_to({"type": "message", "session": str(session.pk), "body": "Hello, I take over."})
-    assert (await receive_type(second, "message"))["name"] == "Colleague"
+    assert (await receive_from(second, "agent"))["name"] == "Colleague"
     await first.send_json_to({"type": "message", "session": str(session.pk), "body": "Me again"})
     assert "session" in (await receive_type(first, "error"))["errors"]
     await first.disconnect()
