@@ -12,8 +12,14 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
-from accord.service.routing import websocket_urlpatterns  # noqa: E402
+# Each app's WebSocket routes, named in settings as URL modules are, so the server (core's ``accord
+# run``) depends on no app.
+websocket_urlpatterns = [
+    route for name in settings.ACCORD_WEBSOCKET_ROUTES for route in import_string(f"{name}.websocket_urlpatterns")
+]
 
 # WhiteNoise hands Django file responses that iterate synchronously; Django reads them in a thread,
 # which is what a static file needs, and says so on every file.

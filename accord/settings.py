@@ -253,6 +253,8 @@ if CHANNEL_LAYER_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The modules whose ``websocket_urlpatterns`` accord/asgi.py serves.
+ACCORD_WEBSOCKET_ROUTES = ["accord.service.routing"]
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "static/"
