@@ -274,3 +274,18 @@ def test_the_customer_card_shows_what_the_agent_may_see(channel: Any, support: A
     assert card["visible"] is True
     assert (card["name"], card["email"], card["open_tickets"]) == ("Anna Nowak", "anna@example.com", 0)
     assert card["url"] == f"/contacts/{session.contact_id}/"
+
+
+def test_the_console_and_the_preview_are_for_agents(channel: Any, support: Any, viewer: Any, client: Any):
+    client.force_login(support)
+    console = client.get("/service/chat/")
+    preview = client.get("/service/chat/demo/")
+
+    assert console.status_code == 200
+    assert b'data-socket="/ws/service/chat/agent/"' in console.content
+    assert preview.status_code == 200
+    assert f'data-key="{channel.key}"'.encode() in preview.content
+    assert b"service/chat-widget.js" in preview.content
+    client.force_login(viewer)
+    assert client.get("/service/chat/").status_code == 403
+    assert client.get("/service/chat/demo/").status_code == 403
