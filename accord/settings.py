@@ -107,6 +107,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "accord.urls"
 WSGI_APPLICATION = "accord.wsgi.application"
+ASGI_APPLICATION = "accord.asgi.application"
 
 TEMPLATES = [
     {
@@ -243,6 +244,19 @@ ACCORD_SELLER = {
     key: os.environ.get(f"ACCORD_SELLER_{key.upper()}", "").replace("|", "\n")
     for key in ("name", "address", "tax_id", "email", "phone", "bank_account")
 }
+
+# --- Channel layer (live chat over WebSockets) ---------------------------------------------------
+# Redis when CHANNEL_LAYER_URL (or REDIS_URL) names one, so every web process hears every chat;
+# otherwise the process's memory: the embedded shape runs one web process (``accord run``).
+CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL", REDIS_URL)
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The modules whose ``websocket_urlpatterns`` accord/asgi.py serves.
+ACCORD_WEBSOCKET_ROUTES = ["accord.service.routing"]
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -728,6 +728,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Atașăm copia facturii.",
         "ru": "Копия счёта во вложении.",
     },
+    "Website chat": {
+        "pl": "Czat na stronie",
+        "lt": "Pokalbis svetainėje",
+        "ro": "Chat pe site",
+        "ru": "Чат на сайте",
+    },
     # --- service: what customers ask, and what agents answer ---
     "The printer does not print": {
         "pl": "Drukarka nie drukuje",

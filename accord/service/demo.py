@@ -59,6 +59,7 @@ QUEUES = [
 
 
 POLICY_NAMES = ["Urgent tickets", "Key customers", "Standard support"]
+CHAT_CHANNEL = "Website chat"
 CALENDAR_NAME = "Office hours (Poland)"
 
 
@@ -67,7 +68,7 @@ def phrases() -> set[str]:
     each in every language)."""
     found = {text for pair in QUESTIONS for text in pair} | set(REPLIES) | set(ANSWERS) | set(NOTES)
     found |= {text for pair in CANNED for text in pair} | {name for name, _email, _mode in QUEUES}
-    return found | set(POLICY_NAMES) | {CALENDAR_NAME}
+    return found | set(POLICY_NAMES) | {CALENDAR_NAME, CHAT_CHANNEL}
 
 
 def _language(contact: Contact) -> str:
@@ -199,12 +200,44 @@ def generate(ctx: DemoContext) -> None:
 
     admin = User.objects.filter(username="admin", is_active=True).first() or support
     demo_knowledge.seed(actor=admin)
+    _chat(support, queues[0], rng.choice(contacts), now)
     result = sla.check(now=now)
     _dealt_with_at_the_time(now)
     ctx.log(
         f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
         f"{result.breached} SLA breaches and {result.warned} warnings recorded"
     )
+
+
+def _chat(agent: User, queue: Any, contact: Contact, now: datetime.datetime) -> None:
+    """The website's chat widget and one chat of yesterday, answered and resolved, in the customer's
+    owner's language: its transcript is on the customer's timeline."""
+    from accord.core.demo_phrases import say
+    from accord.service.models import ChatEnd
+    from accord.service.services import chat
+
+    language = _language(contact)
+    channel = chat.create_channel(
+        actor=None, name=say(CHAT_CHANNEL, agent.language or "en"), queue=queue, title=say(CHAT_CHANNEL, language)
+    )
+    started = now - datetime.timedelta(days=1, hours=2)
+    subject, body = QUESTIONS[3]
+    session = chat.start_chat(
+        channel=channel,
+        name=contact.full_name,
+        email=contact.primary_email,
+        question=f"{say(subject, language)}. {say(body, language)}",
+        consent=True,
+        now=started,
+    )
+    chat.accept_chat(actor=agent, session=session, now=started + datetime.timedelta(minutes=1))
+    chat.send_agent_message(
+        actor=agent, session=session, body=say(REPLIES[3], language), now=started + datetime.timedelta(minutes=3)
+    )
+    chat.send_visitor_message(
+        session=session, body=say(ANSWERS[0], language), now=started + datetime.timedelta(minutes=4)
+    )
+    chat.end_chat(actor=agent, session=session, outcome=ChatEnd.RESOLVED, now=started + datetime.timedelta(minutes=5))
 
 
 def _dealt_with_at_the_time(now: datetime.datetime) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.service.views import inbound, knowledge, tickets
+from accord.service.views import chat, inbound, knowledge, tickets
 from accord.service.views import reports as report_views
 from accord.service.views import settings as settings_views
 
@@ -21,6 +21,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/<uuid:pk>/split/", tickets.ticket_split, name="ticket-split"),
     path("tickets/<uuid:pk>/canned/", tickets.canned_insert, name="ticket-canned"),
     path("mail/inbound/", inbound.mail_inbound, name="mail-inbound"),
+    # Live chat: the agents' console and a page embedding a widget (the rest is WebSockets).
+    path("chat/", chat.console, name="chat-console"),
+    path("chat/demo/", chat.demo, name="chat-demo"),
     # Settings (queues, calendars and SLA policies for admins; canned responses for agents) and the SLA report.
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/queues/new/", settings_views.queue_create, name="settings-queue-create"),

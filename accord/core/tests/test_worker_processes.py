@@ -207,3 +207,43 @@ def test_the_supervisor_stops_its_child_when_the_server_is_killed_without_a_word
 
     wait_for(lambda: not alive(supervisor_pid), timeout=20)
     assert not alive(child)
+
+
+def test_accord_run_serves_pages_static_files_and_websockets(site: Site):
+    import asyncio
+    import socket
+    import urllib.request
+
+    import websockets
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = site.start([sys.executable, "-m", "accord", "run", "--no-worker", "--port", str(port)])
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        """the server answers"""
+        try:
+            with urllib.request.urlopen(f"{base}/static/service/service.css", timeout=2) as answer:  # noqa: S310
+                return answer.status == 200 and "css" in answer.headers["Content-Type"]
+        except OSError:
+            return False
+
+    wait_for(up, timeout=60)
+    with urllib.request.urlopen(f"{base}/login/", timeout=5) as answer:  # noqa: S310
+        assert answer.status == 200
+
+    async def refused_status() -> int:
+        """An unknown widget key: the WebSocket route is there, the chat consumer refuses it."""
+        url = f"ws://127.0.0.1:{port}/ws/service/chat/visitor/no-such-key/"
+        try:
+            async with websockets.connect(url, origin=websockets.Origin("https://shop.example.com")):
+                return 101
+        except websockets.InvalidStatus as refused:
+            return refused.response.status_code
+
+    assert asyncio.run(refused_status()) == 403
+    assert "uvicorn" in site.output(server).lower()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)

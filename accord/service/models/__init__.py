@@ -1,6 +1,15 @@
 """The service app's records: tickets and their conversation, queues, canned responses, mailboxes,
-SLA policies and business calendars."""
+SLA policies and business calendars, live chat."""
 
+from accord.service.models.chat import (
+    AgentPresence,
+    ChatAuthor,
+    ChatChannel,
+    ChatEnd,
+    ChatMessage,
+    ChatSession,
+    ChatStatus,
+)
 from accord.service.models.knowledge import (
     Article,
     ArticleCategory,
@@ -27,6 +36,7 @@ from accord.service.models.tickets import (
 __all__ = [
     "OPEN_STATUSES",
     "PRIORITY_RANK",
+    "AgentPresence",
     "Article",
     "ArticleCategory",
     "ArticleRevision",
@@ -35,6 +45,12 @@ __all__ = [
     "AssignmentMode",
     "BusinessCalendar",
     "CannedResponse",
+    "ChatAuthor",
+    "ChatChannel",
+    "ChatEnd",
+    "ChatMessage",
+    "ChatSession",
+    "ChatStatus",
     "Mailbox",
     "MessageKind",
     "Queue",

@@ -349,7 +349,7 @@ def ignored_because(inbound: Inbound, message: Message) -> str:
 # --- filing it --------------------------------------------------------------------------------------
 
 
-def _contacts(address: str) -> list[Contact]:
+def contacts_with_address(address: str) -> list[Contact]:
     """The contacts with this e-mail address, the most recently changed first."""
     ids = EmailAddress.objects.filter(email__iexact=address, contact__isnull=False).values("contact_id")
     return list(
@@ -509,7 +509,7 @@ def receive(
         body = body[: tickets.BODY_LIMIT - 1] + "…"
     subject = inbound.subject or _("(no subject)")
     with transaction.atomic():
-        contacts = _contacts(inbound.sender)
+        contacts = contacts_with_address(inbound.sender)
         ticket, checked = _thread(inbound, contacts)
         if ticket is not None:
             contact = checked or (contacts[0] if contacts else _new_contact(inbound, ticket.queue))

@@ -1,7 +1,13 @@
-"""``accord run``: the web server and, beside it, a supervised worker — the whole embedded deployment."""
+"""``accord run``: the web server and, beside it, a supervised worker — the whole embedded deployment.
+
+The server is gunicorn with uvicorn's worker class, serving the ASGI application (``accord/asgi.py``):
+pages, the API and static files as before, and the live chat's WebSockets. With the in-memory
+channel layer (no CHANNEL_LAYER_URL or REDIS_URL) a chat's visitor and agent must reach the same
+process, so one web process serves; with Redis as many as asked."""
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import signal
@@ -17,13 +23,15 @@ from accord.core.demos import DEMO_PASSWORD, demo_logins
 
 
 class Command(BaseCommand):
-    help = "Serve Accord (gunicorn) with a background worker beside it."
+    help = "Serve Accord (gunicorn with uvicorn workers, ASGI) with a background worker beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        # Taken for the scripts that still pass it: under ASGI Django runs synchronous views in one
+        # thread per process, so there is nothing for it to size.
+        parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
         parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,13 +58,14 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl+C to stop.\n")
 
         bind = f"{options['host']}:{options['port']}"
+        shared_layer = "InMemory" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+        workers = options["workers"] if shared_layer else 1
 
         class App(BaseApplication):
             def load_config(self) -> None:
                 self.cfg.set("bind", bind)
-                self.cfg.set("workers", options["workers"])
-                self.cfg.set("threads", options["threads"])
-                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("workers", workers)
+                self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
                 self.cfg.set("accesslog", "-" if settings.DEBUG else None)
                 self.cfg.set("graceful_timeout", 10)
                 self.cfg.set("timeout", 120)
@@ -69,7 +78,7 @@ class Command(BaseCommand):
                 from django.db import connections
                 from django.urls import get_resolver
 
-                from accord.wsgi import application
+                from accord.asgi import application
 
                 get_resolver().url_patterns  # noqa: B018 - imports every view and API schema now
                 connections.close_all()  # each worker opens its own

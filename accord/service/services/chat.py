@@ -1,0 +1,541 @@
+"""Live chat: a visitor starts a chat from the widget, an agent accepts it, both write, the agent
+may hand it to a colleague or another queue, and either side ends it.
+
+The visitor is matched to a contact by e-mail address (or a new contact is made) as an inbound
+e-mail's sender is. When a chat ends its transcript lands on the customer's timeline; a chat left
+unresolved (the visitor left, or the agent ended it without a resolution) becomes a ticket in the
+chat's queue, so someone follows it up. Outside the channel's hours, or with no agent online, the
+widget offers a ticket form instead (``offline_ticket``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.activities.models import InteractionChannel
+from accord.activities.services import log_interaction
+from accord.core import access, changes
+from accord.identity.models import User
+from accord.people import services as people
+from accord.people.models import Contact
+from accord.service import business_hours
+from accord.service.models import (
+    AgentPresence,
+    CannedResponse,
+    ChatAuthor,
+    ChatChannel,
+    ChatEnd,
+    ChatMessage,
+    ChatSession,
+    ChatStatus,
+    Queue,
+    Ticket,
+    TicketChannel,
+)
+from accord.service.services import checks, tickets
+from accord.service.services.inbound_mail import contact_owner, contacts_with_address, split_name
+
+NAME_LIMIT = 200
+QUESTION_LIMIT = 5_000
+MESSAGE_LIMIT = 5_000
+# A visitor may send this many messages within RATE_WINDOW; more are refused (a flood, a script).
+RATE_LIMIT = 10
+RATE_WINDOW = datetime.timedelta(seconds=10)
+# An agent's console says it is still open every 30 s; without word for this long it counts as closed.
+PRESENCE_TTL = datetime.timedelta(seconds=90)
+TOKEN_SALT = "accord.service.chat.visitor"  # noqa: S105 - a namespace for signing, not a secret
+# A visitor's token works for a day: long enough to reload the page mid-chat, not to keep forever.
+TOKEN_MAX_AGE = 60 * 60 * 24
+
+
+def consent_text() -> str:
+    """What the pre-chat form's consent box says, stored with the chat in the words shown."""
+    return _("I agree that my name, e-mail address and messages are stored to answer my question.")
+
+
+# --- the widget's side ------------------------------------------------------------------------------
+
+
+def origin_of(value: str) -> str:
+    """``scheme://host[:port]`` of a URL or an Origin header, lower case; "" for anything else."""
+    parts = urlsplit(str(value or "").strip().lower())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def origin_allowed(channel: ChatChannel, origin: str, own_origin: str = "") -> bool:
+    """Whether a page at ``origin`` may use ``channel``'s widget: one of its allowed websites, or
+    Accord itself (``own_origin``, for the staff preview)."""
+    found = origin_of(origin)
+    if not found or not channel.active:
+        return False
+    if own_origin and found == origin_of(own_origin):
+        return True
+    return found in {origin_of(o) for o in channel.allowed_origins or []}
+
+
+def clean_origins(values: Any) -> list[str]:
+    """Allowed websites from a list or lines of text; an error naming the field for a bad one."""
+    if isinstance(values, str):
+        values = values.split()
+    found: list[str] = []
+    for value in values or []:
+        origin = origin_of(value)
+        if not origin:
+            raise ValidationError({"allowed_origins": [_("Not a website address: %(value)s") % {"value": value}]})
+        if origin not in found:
+            found.append(origin)
+    return found
+
+
+def visitor_token(session: ChatSession) -> str:
+    """What the visitor's browser keeps to come back to its chat (and only its chat)."""
+    return signing.dumps({"s": str(session.pk), "c": str(session.channel_id)}, salt=TOKEN_SALT, compress=True)
+
+
+def session_id_of(token: str, channel: ChatChannel) -> str | None:
+    """The chat a visitor's token names, if the token is genuine, fresh and of ``channel``."""
+    try:
+        data = signing.loads(str(token or ""), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("c") != str(channel.pk):
+        return None
+    return str(data.get("s") or "") or None
+
+
+def agents_online(queue: Queue, now: datetime.datetime | None = None) -> bool:
+    """Whether someone who would answer ``queue``'s chats has the console open: one of its agents,
+    or anyone when the queue names no agents."""
+    now = now or timezone.now()
+    present = AgentPresence.objects.filter(online_until__gt=now, user__is_active=True)
+    if queue.agents.exists():
+        present = present.filter(user__in=queue.agents.all())
+    return present.exists()
+
+
+def within_hours(channel: ChatChannel, now: datetime.datetime | None = None) -> bool:
+    """Whether ``now`` falls in the channel's opening hours (always, without a calendar)."""
+    if channel.calendar_id is None:
+        return True
+    now = now or timezone.now()
+    calendar = channel.calendar
+    assert calendar is not None
+    hours = business_hours.Hours.of(calendar.time_zone, calendar.hours, calendar.country, calendar.closed_days)
+    day = now.astimezone(hours.zone).date()
+    return any(begin <= now < end for begin, end in hours.periods(day))
+
+
+def is_open(channel: ChatChannel, now: datetime.datetime | None = None) -> bool:
+    """Whether the widget offers a chat now (else the ticket form)."""
+    now = now or timezone.now()
+    return channel.active and within_hours(channel, now) and agents_online(channel.queue, now)
+
+
+def _visitor(
+    *, name: Any, email: Any, question: Any, consent: Any, errors: dict[str, list[str]]
+) -> tuple[str, str, str]:
+    name = checks.text(name, "name", NAME_LIMIT, errors)
+    address = checks.text(email, "email", 254, errors).lower()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    question = checks.text(question, "question", QUESTION_LIMIT, errors)
+    if consent is not True:
+        errors["consent"] = [_("Please agree to the storing of your details to start.")]
+    return name, address, question
+
+
+def contact_for(*, name: str, email: str, queue: Queue) -> Contact:
+    """The contact with this e-mail address (the most recently changed), or a new one."""
+    known = contacts_with_address(email)
+    if known:
+        return known[0]
+    owner = contact_owner(queue)
+    if owner is None:
+        raise ValidationError({"email": [_("Nobody could own a new contact: add an active administrator.")]})
+    first, last = split_name(name, email)
+    return people.create_contact(
+        actor=None,
+        data=people.contact_data(
+            {"first_name": first, "last_name": last, "emails": [{"email": email}], "owner": owner, "source": "web_form"}
+        ),
+    )
+
+
+@transaction.atomic
+def start_chat(
+    *,
+    channel: ChatChannel,
+    name: Any,
+    email: Any,
+    question: Any,
+    consent: Any,
+    origin: str = "",
+    now: datetime.datetime | None = None,
+) -> ChatSession:
+    """A visitor's pre-chat form: the chat waits in the channel's queue with the question as its
+    first message."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not channel.active:
+        errors["channel"] = [_("This chat is closed.")]
+    name, address, question = _visitor(name=name, email=email, question=question, consent=consent, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    contact = contact_for(name=name, email=address, queue=channel.queue)
+    session = ChatSession.objects.create(
+        channel=channel,
+        queue=channel.queue,
+        contact=contact,
+        visitor_name=name,
+        visitor_email=address,
+        question=question,
+        consent_at=now,
+        consent_text=consent_text(),
+        origin=origin_of(origin),
+        created_at=now,
+    )
+    ChatMessage.objects.create(session=session, author_kind=ChatAuthor.VISITOR, body=question, created_at=now)
+    changes.record_create(actor=None, obj=session)
+    return session
+
+
+@transaction.atomic
+def offline_ticket(
+    *,
+    channel: ChatChannel,
+    name: Any,
+    email: Any,
+    question: Any,
+    consent: Any,
+    origin: str = "",
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """The widget's form when nobody is there to chat: a ticket in the channel's queue."""
+    errors: dict[str, list[str]] = {}
+    if not channel.active:
+        errors["channel"] = [_("This chat is closed.")]
+    name, address, question = _visitor(name=name, email=email, question=question, consent=consent, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    contact = contact_for(name=name, email=address, queue=channel.queue)
+    return tickets.create_ticket(
+        actor=None,
+        contact=contact,
+        subject=_subject(question),
+        body=question,
+        queue=channel.queue,
+        channel=TicketChannel.CHAT,
+        email_from=address,
+        now=now,
+    )
+
+
+def _subject(question: str) -> str:
+    first = next((line.strip() for line in question.splitlines() if line.strip()), "") or _("Chat")
+    return first[: tickets.SUBJECT_LIMIT]
+
+
+def send_visitor_message(*, session: ChatSession, body: Any, now: datetime.datetime | None = None) -> ChatMessage:
+    """The visitor wrote; refused once the chat ended or when they write too fast."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    text = checks.text(body, "body", MESSAGE_LIMIT, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = ChatSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status == ChatStatus.ENDED:
+            raise ValidationError({"session": [_("This chat has ended.")]})
+        recent = ChatMessage.objects.filter(
+            session=locked, author_kind=ChatAuthor.VISITOR, created_at__gt=now - RATE_WINDOW
+        ).count()
+        if recent >= RATE_LIMIT:
+            raise ValidationError({"body": [_("You are writing too fast; wait a few seconds.")]})
+        return ChatMessage.objects.create(session=locked, author_kind=ChatAuthor.VISITOR, body=text, created_at=now)
+
+
+# --- the agents' side -------------------------------------------------------------------------------
+
+
+def may_chat(user: Any) -> bool:
+    """Whether ``user`` may work in the chat console: an active staff member who may create records."""
+    return bool(user is not None and user.is_authenticated and user.is_active and access.can_create(user))
+
+
+def require_agent(user: Any) -> None:
+    if not may_chat(user):
+        raise access.AccessDenied(_("You may not answer chats."))
+
+
+def may_act_on(user: Any, session: ChatSession) -> bool:
+    """An agent acts on a chat they hold; a waiting one anyone may take; admins on any."""
+    if not may_chat(user):
+        return False
+    return session.agent_id == user.pk or session.status == ChatStatus.WAITING or access.is_admin(user)
+
+
+def _require_on(user: User, session: ChatSession) -> None:
+    if not may_act_on(user, session):
+        raise access.AccessDenied(_("This chat is another agent's."))
+
+
+def agent_connected(*, user: User, now: datetime.datetime | None = None) -> None:
+    """The console opened (or said it is still open): the agent counts as online."""
+    now = now or timezone.now()
+    until = now + PRESENCE_TTL
+    updated = AgentPresence.objects.filter(user=user).update(connections=F("connections") + 1, online_until=until)
+    if not updated:
+        try:
+            with transaction.atomic():
+                AgentPresence.objects.create(user=user, connections=1, online_until=until)
+        except IntegrityError:  # another tab of the same agent got there first
+            AgentPresence.objects.filter(user=user).update(connections=F("connections") + 1, online_until=until)
+
+
+def agent_still_here(*, user: User, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    AgentPresence.objects.filter(user=user).update(online_until=now + PRESENCE_TTL)
+
+
+def agent_disconnected(*, user: User) -> None:
+    """One console closed; with the last one the agent is offline."""
+    AgentPresence.objects.filter(user=user).update(connections=F("connections") - 1)
+    AgentPresence.objects.filter(user=user, connections__lte=0).delete()
+
+
+def _lock(actor: User, session: ChatSession) -> ChatSession:
+    locked = ChatSession.objects.select_for_update().get(pk=session.pk)
+    _require_on(actor, locked)
+    if locked.status == ChatStatus.ENDED:
+        raise ValidationError({"session": [_("This chat has ended.")]})
+    return locked
+
+
+def _system(session: ChatSession, text: str, now: datetime.datetime) -> ChatMessage:
+    return ChatMessage.objects.create(session=session, author_kind=ChatAuthor.SYSTEM, body=text, created_at=now)
+
+
+def _save(actor: User | None, session: ChatSession, before: dict[str, Any]) -> ChatSession:
+    session.version += 1
+    session.save()
+    changes.record_update(actor=actor, obj=session, before=before)
+    return session
+
+
+@transaction.atomic
+def accept_chat(*, actor: User, session: ChatSession, now: datetime.datetime | None = None) -> ChatSession:
+    """An agent takes a waiting chat; a chat another agent took first is refused."""
+    require_agent(actor)
+    now = now or timezone.now()
+    locked = ChatSession.objects.select_for_update().get(pk=session.pk)
+    if locked.status != ChatStatus.WAITING:
+        raise ValidationError({"session": [_("Another agent has taken this chat.")]})
+    before = changes.snapshot(locked)
+    locked.status = ChatStatus.ACTIVE
+    locked.agent = actor
+    locked.accepted_at = locked.accepted_at or now
+    _system(locked, _("%(agent)s joined the chat.") % {"agent": agent_name(actor)}, now)
+    return _save(actor, locked, before)
+
+
+def agent_name(user: User) -> str:
+    """How the visitor sees an agent: their first name (the user name without one)."""
+    return user.first_name or user.get_username()
+
+
+@transaction.atomic
+def send_agent_message(
+    *, actor: User, session: ChatSession, body: Any, now: datetime.datetime | None = None
+) -> ChatMessage:
+    """The agent holding the chat writes."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    text = checks.text(body, "body", MESSAGE_LIMIT, errors)
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock(actor, session)
+    if locked.agent_id != actor.pk:
+        raise ValidationError({"session": [_("Accept the chat before writing.")]})
+    return ChatMessage.objects.create(
+        session=locked, author_kind=ChatAuthor.AGENT, agent=actor, body=text, created_at=now
+    )
+
+
+@transaction.atomic
+def transfer_chat(
+    *,
+    actor: User,
+    session: ChatSession,
+    agent: User | None = None,
+    queue: Queue | None = None,
+    now: datetime.datetime | None = None,
+) -> ChatSession:
+    """Hand the chat to another agent (it stays active, theirs) or another queue (it waits there)."""
+    now = now or timezone.now()
+    if (agent is None) == (queue is None):
+        raise ValidationError({"to": [_("Choose an agent or a queue.")]})
+    locked = _lock(actor, session)
+    before = changes.snapshot(locked)
+    if agent is not None:
+        if not may_chat(agent) or agent.pk == locked.agent_id:
+            raise ValidationError({"agent": [_("This user cannot take the chat.")]})
+        locked.agent = agent
+        locked.status = ChatStatus.ACTIVE
+        locked.accepted_at = locked.accepted_at or now
+        _system(locked, _("The chat was handed to %(agent)s.") % {"agent": agent_name(agent)}, now)
+    else:
+        assert queue is not None
+        if not queue.active:
+            raise ValidationError({"queue": [_("This queue is closed.")]})
+        locked.queue = queue
+        locked.agent = None
+        locked.status = ChatStatus.WAITING
+        _system(locked, _("The chat was passed on; another agent will be with you shortly."), now)
+    return _save(actor, locked, before)
+
+
+def transcript_text(session: ChatSession) -> str:
+    """The chat as plain text, one message a line, for the timeline and a ticket."""
+    lines = []
+    for message in session.messages.select_related("agent").order_by("created_at", "id"):
+        if message.author_kind == ChatAuthor.VISITOR:
+            who = session.visitor_name
+        elif message.author_kind == ChatAuthor.AGENT and message.agent is not None:
+            who = agent_name(message.agent)
+        else:
+            who = "—"
+        stamp = timezone.localtime(message.created_at).strftime("%H:%M")
+        lines.append(f"[{stamp}] {who}: {message.body}")
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def end_chat(
+    *,
+    actor: User | None,
+    session: ChatSession,
+    outcome: str,
+    now: datetime.datetime | None = None,
+) -> ChatSession:
+    """End the chat (``actor`` None: the visitor). The transcript goes on the customer's timeline; an
+    unresolved chat also becomes a ticket. Ending an ended chat changes nothing."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    outcome = checks.choice(outcome, ChatEnd, "outcome", errors)
+    if errors:
+        raise ValidationError(errors)
+    locked = ChatSession.objects.select_for_update().select_related("contact").get(pk=session.pk)
+    if locked.status == ChatStatus.ENDED:
+        return locked
+    if actor is not None:
+        _require_on(actor, locked)
+    elif outcome != ChatEnd.VISITOR_LEFT:
+        raise ValidationError({"outcome": [_("A visitor can only leave the chat.")]})
+    before = changes.snapshot(locked)
+    text = _("%(name)s left the chat.") % {"name": locked.visitor_name} if actor is None else _("The chat has ended.")
+    _system(locked, text, now)
+    locked.status = ChatStatus.ENDED
+    locked.ended_at = now
+    locked.end_reason = outcome
+    transcript = transcript_text(locked)
+    if outcome == ChatEnd.RESOLVED:
+        locked.interaction = log_interaction(
+            actor=actor or locked.contact.owner,
+            data={
+                "channel": InteractionChannel.CHAT,
+                "direction": "in",
+                "occurred_at": locked.created_at,
+                "subject": (_("Chat: %(question)s") % {"question": _subject(locked.question)})[:200],
+                "body": transcript,
+                "contact": locked.contact,
+                "company": tickets.primary_company(locked.contact),
+            },
+            related=locked,
+        )
+    else:
+        # The ticket's first message carries the transcript onto the timeline.
+        ticket = tickets.create_ticket(
+            actor=None,
+            contact=locked.contact,
+            subject=_subject(locked.question),
+            body=transcript,
+            queue=locked.queue,
+            channel=TicketChannel.CHAT,
+            assignee=locked.agent if locked.agent is not None and locked.agent.is_active else None,
+            email_from=locked.visitor_email,
+            external_id=f"chat:{locked.pk}",
+            now=now,
+        )
+        locked.ticket = ticket
+        first = ticket.messages.order_by("created_at", "id").first()
+        locked.interaction_id = first.interaction_id if first is not None else None
+    return _save(actor, locked, before)
+
+
+def render_canned(response: CannedResponse, *, session: ChatSession, agent: User) -> str:
+    """A canned response's text for a chat, with the customer's and the agent's values."""
+    from accord.messaging.services.templates import render_text
+
+    contact = session.contact
+    company = tickets.primary_company(contact)
+    context = {
+        "contact": {"first_name": contact.first_name, "last_name": contact.last_name, "name": contact.full_name},
+        "company": {"name": company.name if company is not None else ""},
+        "ticket": {"number": "", "subject": session.question[:200], "status": ""},
+        "agent": {
+            "name": agent.get_full_name() or agent.get_username(),
+            "first_name": agent.first_name,
+            "email": agent.email,
+        },
+    }
+    return render_text(response.body, context)
+
+
+# --- setting channels up ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_channel(
+    *,
+    actor: User | None,
+    name: Any,
+    queue: Queue,
+    allowed_origins: Any = (),
+    title: Any = "",
+    greeting: Any = "",
+    calendar: Any = None,
+) -> ChatChannel:
+    """A new chat widget (admins; ``actor`` None: the demo data)."""
+    if actor is not None and not access.is_admin(actor):
+        raise access.AccessDenied(_("Only an administrator may set up chat channels."))
+    errors: dict[str, list[str]] = {}
+    name = checks.text(name, "name", 120, errors)
+    title = checks.text(title, "title", 120, errors, required=False)
+    greeting = checks.text(greeting, "greeting", 500, errors, required=False)
+    try:
+        origins = clean_origins(allowed_origins)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        origins = []
+    if errors:
+        raise ValidationError(errors)
+    channel = ChatChannel.objects.create(
+        name=name, queue=queue, allowed_origins=origins, title=title, greeting=greeting, calendar=calendar
+    )
+    changes.record_create(actor=actor, obj=channel)
+    return channel
