@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('activities', '0003_calendar_feed'),
         ('identity', '0004_sees_amounts'),
         ('people', '0005_tag_links'),
-        ('service', '0004_ticket_message_labels'),
+        ('service', '0006_ticket_fewer_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
