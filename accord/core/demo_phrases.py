@@ -885,6 +885,31 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Am cerut depozitului să confirme data.",
         "ru": "Попросил склад подтвердить дату.",
     },
+    # --- service: what customers say in the satisfaction survey ---
+    "Fast and friendly help, thank you.": {
+        "pl": "Szybka i miła pomoc, dziękuję.",
+        "lt": "Greita ir maloni pagalba, ačiū.",
+        "ro": "Ajutor rapid și amabil, mulțumesc.",
+        "ru": "Быстрая и вежливая помощь, спасибо.",
+    },
+    "The problem is solved, but it took three days.": {
+        "pl": "Problem rozwiązany, ale trwało to trzy dni.",
+        "lt": "Problema išspręsta, bet tai užtruko tris dienas.",
+        "ro": "Problema a fost rezolvată, dar a durat trei zile.",
+        "ru": "Проблема решена, но на это ушло три дня.",
+    },
+    "Nobody called me back as promised.": {
+        "pl": "Nikt do mnie nie oddzwonił, choć obiecano.",
+        "lt": "Niekas man neperskambino, nors žadėjo.",
+        "ro": "Nu m-a sunat nimeni înapoi, deși mi s-a promis.",
+        "ru": "Мне так и не перезвонили, хотя обещали.",
+    },
+    "Clear explanation, everything works.": {
+        "pl": "Jasne wyjaśnienie, wszystko działa.",
+        "lt": "Aiškus paaiškinimas, viskas veikia.",
+        "ro": "Explicație clară, totul funcționează.",
+        "ru": "Понятное объяснение, всё работает.",
+    },
 }
 
 

@@ -1,6 +1,7 @@
 """The service app's records: tickets and their conversation, queues, canned responses, mailboxes,
 SLA policies and business calendars."""
 
+from accord.service.models.feedback import SatisfactionSurvey
 from accord.service.models.knowledge import (
     Article,
     ArticleCategory,
@@ -38,6 +39,7 @@ __all__ = [
     "Mailbox",
     "MessageKind",
     "Queue",
+    "SatisfactionSurvey",
     "SlaPolicy",
     "Ticket",
     "TicketChannel",
