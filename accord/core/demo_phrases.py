@@ -885,6 +885,31 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Am cerut depozitului să confirme data.",
         "ru": "Попросил склад подтвердить дату.",
     },
+    # --- marketing: the NPS survey and what customers answer ---
+    "Customer loyalty survey": {
+        "pl": "Badanie lojalności klientów",
+        "lt": "Klientų lojalumo apklausa",
+        "ro": "Sondaj de loialitate a clienților",
+        "ru": "Опрос лояльности клиентов",
+    },
+    "Reliable partner, we recommend you to others.": {
+        "pl": "Solidny partner, polecamy was innym.",
+        "lt": "Patikimas partneris, rekomenduojame jus kitiems.",
+        "ro": "Partener de încredere, vă recomandăm și altora.",
+        "ru": "Надёжный партнёр, рекомендуем вас другим.",
+    },
+    "Good products, but delivery could be faster.": {
+        "pl": "Dobre produkty, ale dostawa mogłaby być szybsza.",
+        "lt": "Geri produktai, bet pristatymas galėtų būti greitesnis.",
+        "ro": "Produse bune, dar livrarea ar putea fi mai rapidă.",
+        "ru": "Хорошие товары, но доставка могла бы быть быстрее.",
+    },
+    "Too many problems with invoices this year.": {
+        "pl": "W tym roku za dużo problemów z fakturami.",
+        "lt": "Šiais metais per daug problemų su sąskaitomis.",
+        "ro": "Prea multe probleme cu facturile anul acesta.",
+        "ru": "В этом году слишком много проблем со счетами.",
+    },
     # --- service: what customers say in the satisfaction survey ---
     "Fast and friendly help, thank you.": {
         "pl": "Szybka i miła pomoc, dziękuję.",

@@ -188,6 +188,9 @@ NOT_PAGES = {
     "sla-report-export",
     "satisfaction-report-export",
     "complaints-report-export",
+    # NPS surveys: sending only takes POST; the public page's token "x" is no survey (400).
+    "nps-send",
+    "nps",
     # The satisfaction survey's public page: the table's token "x" is no survey (400); a real one
     # is checked with the public pages.
     "survey",
@@ -429,6 +432,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
         actor=admin_user, data={"name": "Welcome", "trigger": "segment_joined", "segment": ids["segment"]}
     )
     ids["journey"] = journey.pk
+    from accord.marketing.services import nps
+
+    ids["nps_survey"] = nps.create_survey(actor=admin_user, data={"name": "Autumn NPS", "segment": ids["segment"]}).pk
     ids["journey_step"] = journeys.add_step(
         actor=admin_user, journey=journey, kind="email", config={"subject": "Hi", "body": "Hello"}
     ).pk
@@ -547,6 +553,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "offer-decline": "contact",
         "offer": "offer",
         "journey": "journey",
+        "nps-": "nps_survey",
         "ticket": "ticket",
         "settings-queue": "service_queue",
         "settings-calendar": "service_calendar",
