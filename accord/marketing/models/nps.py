@@ -48,10 +48,12 @@ class NpsSurvey(OwnedModel):
 class NpsResponse(BaseModel):
     """One recipient of an NPS survey, and their answer once given."""
 
-    survey = models.ForeignKey(NpsSurvey, on_delete=models.CASCADE, related_name="responses")
-    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        NpsSurvey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("NPS survey")
+    )
+    contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE, related_name="+", verbose_name=_("contact"))
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    language = models.CharField(max_length=10, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     sent_at = models.DateTimeField(_("sent"))
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)

@@ -156,3 +156,14 @@ def test_one_tickets_token_answers_only_its_own_survey(support: Any, customer: A
     # A hash is not a token: the stored value does not open the survey.
     stored = SatisfactionSurvey.objects.get(ticket=second).token_hash
     assert Client().get(f"/service/survey/{stored}/").status_code == 400
+
+
+def test_a_queue_switches_surveys_off_through_the_api(admin_user: Any, support: Any, customer: Any, api: Any) -> None:
+    admin = api(admin_user)
+    queue = admin.post("/service/queues", {"name": "Quiet", "send_surveys": False})
+    assert queue.status_code == 201, queue.content
+    assert queue.json()["send_surveys"] is False
+    _resolved(support, customer, queue=Queue.objects.get(pk=queue.json()["id"]))
+    assert not SatisfactionSurvey.objects.exists()
+    switched = admin.patch(f"/service/queues/{queue.json()['id']}", {"send_surveys": True})
+    assert switched.json()["send_surveys"] is True
