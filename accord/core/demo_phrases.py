@@ -904,6 +904,56 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Cere o demonstrație pentru echipa de dispecerat.",
         "ru": "Просит демонстрацию для своей диспетчерской службы.",
     },
+    # --- marketing: the NPS survey and what customers answer ---
+    "Customer loyalty survey": {
+        "pl": "Badanie lojalności klientów",
+        "lt": "Klientų lojalumo apklausa",
+        "ro": "Sondaj de loialitate a clienților",
+        "ru": "Опрос лояльности клиентов",
+    },
+    "Reliable partner, we recommend you to others.": {
+        "pl": "Solidny partner, polecamy was innym.",
+        "lt": "Patikimas partneris, rekomenduojame jus kitiems.",
+        "ro": "Partener de încredere, vă recomandăm și altora.",
+        "ru": "Надёжный партнёр, рекомендуем вас другим.",
+    },
+    "Good products, but delivery could be faster.": {
+        "pl": "Dobre produkty, ale dostawa mogłaby być szybsza.",
+        "lt": "Geri produktai, bet pristatymas galėtų būti greitesnis.",
+        "ro": "Produse bune, dar livrarea ar putea fi mai rapidă.",
+        "ru": "Хорошие товары, но доставка могла бы быть быстрее.",
+    },
+    "Too many problems with invoices this year.": {
+        "pl": "W tym roku za dużo problemów z fakturami.",
+        "lt": "Šiais metais per daug problemų su sąskaitomis.",
+        "ro": "Prea multe probleme cu facturile anul acesta.",
+        "ru": "В этом году слишком много проблем со счетами.",
+    },
+    # --- service: what customers say in the satisfaction survey ---
+    "Fast and friendly help, thank you.": {
+        "pl": "Szybka i miła pomoc, dziękuję.",
+        "lt": "Greita ir maloni pagalba, ačiū.",
+        "ro": "Ajutor rapid și amabil, mulțumesc.",
+        "ru": "Быстрая и вежливая помощь, спасибо.",
+    },
+    "The problem is solved, but it took three days.": {
+        "pl": "Problem rozwiązany, ale trwało to trzy dni.",
+        "lt": "Problema išspręsta, bet tai užtruko tris dienas.",
+        "ro": "Problema a fost rezolvată, dar a durat trei zile.",
+        "ru": "Проблема решена, но на это ушло три дня.",
+    },
+    "Nobody called me back as promised.": {
+        "pl": "Nikt do mnie nie oddzwonił, choć obiecano.",
+        "lt": "Niekas man neperskambino, nors žadėjo.",
+        "ro": "Nu m-a sunat nimeni înapoi, deși mi s-a promis.",
+        "ru": "Мне так и не перезвонили, хотя обещали.",
+    },
+    "Clear explanation, everything works.": {
+        "pl": "Jasne wyjaśnienie, wszystko działa.",
+        "lt": "Aiškus paaiškinimas, viskas veikia.",
+        "ro": "Explicație clară, totul funcționează.",
+        "ru": "Понятное объяснение, всё работает.",
+    },
 }
 
 

@@ -92,3 +92,7 @@ def generate(ctx: DemoContext) -> None:
     from accord.marketing import demo_journeys
 
     demo_journeys.generate(ctx)
+
+    from accord.marketing import demo_nps
+
+    demo_nps.generate(ctx)

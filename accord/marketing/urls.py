@@ -2,7 +2,18 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.marketing.views import campaigns, consent, greetings, inbound, journeys, offers, public, segments, tracking
+from accord.marketing.views import (
+    campaigns,
+    consent,
+    greetings,
+    inbound,
+    journeys,
+    nps,
+    offers,
+    public,
+    segments,
+    tracking,
+)
 
 app_name = "marketing"
 
@@ -49,6 +60,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("journeys/<uuid:pk>/steps/<int:step_pk>/", journeys.step_edit, name="journey-step-edit"),
     path("journeys/<uuid:pk>/steps/<int:step_pk>/move/", journeys.step_move, name="journey-step-move"),
     path("journeys/<uuid:pk>/steps/<int:step_pk>/remove/", journeys.step_remove, name="journey-step-remove"),
+    path("nps/", nps.nps_list, name="nps-list"),
+    path("nps/new/", nps.nps_create, name="nps-create"),
+    path("nps/<uuid:pk>/", nps.nps_detail, name="nps-detail"),
+    path("nps/<uuid:pk>/send/", nps.nps_send, name="nps-send"),
     path("offers/", offers.offer_list, name="offer-list"),
     path("offers/new/", offers.offer_create, name="offer-create"),
     path("offers/<uuid:pk>/", offers.offer_detail, name="offer-detail"),
@@ -64,6 +79,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Public, reached from e-mails: no sign-in.
     path("u/<str:token>/", public.unsubscribe_view, name="unsubscribe"),
     path("c/<str:token>/", public.confirm_view, name="confirm"),
+    path("nps/a/<str:token>/", nps.nps_public, name="nps"),
     path("t/o/<str:token>.gif", tracking.track_open, name="track-open"),
     path("t/c/<str:token>/", tracking.track_click, name="track-click"),
     path("sms/inbound/", inbound.sms_inbound, name="sms-inbound"),

@@ -42,6 +42,14 @@ ANSWERS = [
     "Here is the photo you asked for.",
     "We still have the same problem.",
 ]
+# What customers write in the satisfaction survey, with the score they give.
+SURVEY_ANSWERS = [
+    (5, "Fast and friendly help, thank you."),
+    (5, "Clear explanation, everything works."),
+    (3, "The problem is solved, but it took three days."),
+    (2, "Nobody called me back as promised."),
+    (4, ""),
+]
 NOTES = [
     "Second time this month; check the firmware version.",
     "Asked the warehouse to confirm the date.",
@@ -67,6 +75,7 @@ def phrases() -> set[str]:
     """Every English phrase the service demo writes into records (the demo's phrase bank has
     each in every language)."""
     found = {text for pair in QUESTIONS for text in pair} | set(REPLIES) | set(ANSWERS) | set(NOTES)
+    found |= {text for _score, text in SURVEY_ANSWERS if text}
     found |= {text for pair in CANNED for text in pair} | {name for name, _email, _mode in QUEUES}
     return found | set(POLICY_NAMES) | {CALENDAR_NAME, CHAT_CHANNEL}
 
@@ -194,8 +203,9 @@ def generate(ctx: DemoContext) -> None:
     # Nothing is mailed: the replies count as sent when they were written.
     from accord.messaging.models import Message
 
-    for message in Message.objects.filter(kind="ticket_reply", state="queued"):
+    for message in Message.objects.filter(kind__in=("ticket_reply", "ticket_survey"), state="queued"):
         Message.objects.filter(pk=message.pk).update(state="sent", sent_at=message.created_at)
+    surveys_answered = _answer_surveys(rng, now)
     from accord.service import demo_knowledge
 
     admin = User.objects.filter(username="admin", is_active=True).first() or support
@@ -205,7 +215,8 @@ def generate(ctx: DemoContext) -> None:
     _dealt_with_at_the_time(now)
     ctx.log(
         f"  service: {Ticket.objects.count()} tickets in {len(queues)} queues, "
-        f"{result.breached} SLA breaches and {result.warned} warnings recorded"
+        f"{result.breached} SLA breaches and {result.warned} warnings recorded, "
+        f"{surveys_answered} satisfaction surveys answered"
     )
 
 
@@ -238,6 +249,39 @@ def _chat(agent: User, queue: Any, contact: Contact, now: datetime.datetime) -> 
         session=session, body=say(ANSWERS[0], language), now=started + datetime.timedelta(minutes=4)
     )
     chat.end_chat(actor=agent, session=session, outcome=ChatEnd.RESOLVED, now=started + datetime.timedelta(minutes=5))
+
+
+def _answer_surveys(rng: random.Random, now: datetime.datetime) -> int:
+    """Most customers of the resolved tickets answered their survey within a day, with a score and
+    often a comment in their language, through the public page's service."""
+    import re
+
+    from accord.core.demo_phrases import say
+    from accord.messaging.models import Message
+    from accord.service.models import SatisfactionSurvey
+    from accord.service.services import feedback
+
+    link = re.compile(r"/service/survey/([A-Za-z0-9_-]+)/")
+    answered = 0
+    for survey in SatisfactionSurvey.objects.filter(answered_at__isnull=True).select_related("contact__owner"):
+        if rng.random() < 0.3:
+            continue  # not everyone answers
+        if survey.outbox_message_id is None:
+            continue
+        body = Message.objects.filter(pk=survey.outbox_message_id).values_list("body", flat=True).first() or ""
+        found = link.search(body)
+        when = survey.sent_at + datetime.timedelta(hours=rng.randint(1, 24))
+        if found is None or when >= now:
+            continue
+        score, comment = rng.choice(SURVEY_ANSWERS)
+        feedback.answer_survey(
+            token=found.group(1),
+            score=score,
+            comment=say(comment, _language(survey.contact)) if comment else "",
+            now=when,
+        )
+        answered += 1
+    return answered
 
 
 def _dealt_with_at_the_time(now: datetime.datetime) -> None:

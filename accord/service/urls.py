@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.service.views import chat, inbound, knowledge, tickets
+from accord.service.views import chat, inbound, knowledge, survey, tickets
 from accord.service.views import reports as report_views
 from accord.service.views import settings as settings_views
 
@@ -24,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Live chat: the agents' console and a page embedding a widget (the rest is WebSockets).
     path("chat/", chat.console, name="chat-console"),
     path("chat/demo/", chat.demo, name="chat-demo"),
+    # Public, reached from the e-mail sent when a ticket was resolved: no sign-in.
+    path("survey/<str:token>/", survey.survey_page, name="survey"),
     # Settings (queues, calendars and SLA policies for admins; canned responses for agents) and the SLA report.
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/queues/new/", settings_views.queue_create, name="settings-queue-create"),
@@ -44,6 +46,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/mailboxes/<uuid:pk>/test/", settings_views.mailbox_test, name="settings-mailbox-test"),
     path("reports/sla/", report_views.sla_report, name="sla-report"),
     path("reports/sla/export/", report_views.sla_report_export, name="sla-report-export"),
+    path("reports/satisfaction/", report_views.satisfaction_report, name="satisfaction-report"),
+    path("reports/satisfaction/export/", report_views.satisfaction_report_export, name="satisfaction-report-export"),
+    path("reports/complaints/", report_views.complaints_report, name="complaints-report"),
+    path("reports/complaints/export/", report_views.complaints_report_export, name="complaints-report-export"),
     # The knowledge base.
     path("kb/", knowledge.article_list, name="kb-list"),
     path("kb/suggest/", knowledge.suggest, name="kb-suggest"),

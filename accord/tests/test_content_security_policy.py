@@ -186,6 +186,14 @@ NOT_PAGES = {
     "settings-mailbox-delete",
     "settings-mailbox-test",
     "sla-report-export",
+    "satisfaction-report-export",
+    "complaints-report-export",
+    # NPS surveys: sending only takes POST; the public page's token "x" is no survey (400).
+    "nps-send",
+    "nps",
+    # The satisfaction survey's public page: the table's token "x" is no survey (400); a real one
+    # is checked with the public pages.
+    "survey",
 }
 
 
@@ -445,6 +453,9 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
         actor=admin_user, data={"name": "Welcome", "trigger": "segment_joined", "segment": ids["segment"]}
     )
     ids["journey"] = journey.pk
+    from accord.marketing.services import nps
+
+    ids["nps_survey"] = nps.create_survey(actor=admin_user, data={"name": "Autumn NPS", "segment": ids["segment"]}).pk
     ids["journey_step"] = journeys.add_step(
         actor=admin_user, journey=journey, kind="email", config={"subject": "Hi", "body": "Hello"}
     ).pk
@@ -453,6 +464,19 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["ticket"] = tickets.create_ticket(
         actor=admin_user, contact=Contact.objects.get(pk=ids["contact"]), subject="Broken", body="It broke."
     ).pk
+    from accord.service.models import SatisfactionSurvey
+    from accord.service.services import feedback
+
+    surveyed = tickets.create_ticket(
+        actor=admin_user, contact=Contact.objects.get(pk=ids["contact"]), subject="Slow", body="Too slow."
+    )
+    ids["survey_token"] = "checked-survey-token"
+    SatisfactionSurvey.objects.create(
+        ticket=surveyed,
+        contact=surveyed.contact,
+        token_hash=feedback.token_hash(ids["survey_token"]),
+        sent_at=surveyed.created_at,
+    )
     from accord.marketing.services import offers
 
     ids["offer"] = offers.create_rule(
@@ -550,6 +574,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "offer-decline": "contact",
         "offer": "offer",
         "journey": "journey",
+        "nps-": "nps_survey",
         "ticket": "ticket",
         "settings-queue": "service_queue",
         "settings-calendar": "service_calendar",
@@ -619,7 +644,12 @@ def test_every_screen_sends_a_strict_policy_and_needs_no_inline_code(admin_user,
 
 def test_the_login_and_public_pages_send_the_policy_too(world, admin_user):
     anonymous = Client()
-    urls = ["/login/", f"/password/reset/{world['uid']}/{world['reset_token']}/", f"/sales/f/{world['webform'].key}/"]
+    urls = [
+        "/login/",
+        f"/password/reset/{world['uid']}/{world['reset_token']}/",
+        f"/sales/f/{world['webform'].key}/",
+        f"/service/survey/{world['survey_token']}/",
+    ]
     problems = {}
     for url in urls:
         response = anonymous.get(url)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from accord.activities import demo as activities_demo
 from accord.core.demo_phrases import BODIES, NOTES, PHRASES, say
 from accord.core.demos import DEMO_PASSWORD, DemoContext
-from accord.marketing import demo_journeys, demo_segments
+from accord.marketing import demo_journeys, demo_nps, demo_segments
 from accord.sales import demo as sales_demo
 from accord.service import demo as service_demo
 
@@ -26,6 +26,7 @@ def _english_phrases() -> set[str]:
     phrases |= {text for texts in sales_demo.FOLLOW_UPS.values() for text in texts}
     phrases |= demo_segments.phrases()
     phrases |= demo_journeys.phrases()
+    phrases |= demo_nps.phrases()
     phrases |= service_demo.phrases()
     return phrases | {"Decision maker", "Buyer", "User"}
 

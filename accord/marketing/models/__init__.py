@@ -34,6 +34,7 @@ from accord.marketing.models.journeys import (
     StepKind,
     StepRun,
 )
+from accord.marketing.models.nps import NpsResponse, NpsStatus, NpsSurvey
 from accord.marketing.models.offers import ExposureKind, OfferExposure, OfferRule
 from accord.marketing.models.segments import Segment, SegmentKind, SegmentMember
 
@@ -61,6 +62,9 @@ __all__ = [
     "JourneyStatus",
     "JourneyStep",
     "JourneyTrigger",
+    "NpsResponse",
+    "NpsStatus",
+    "NpsSurvey",
     "Occasion",
     "OfferExposure",
     "OfferRule",

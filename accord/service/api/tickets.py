@@ -463,6 +463,7 @@ class QueueOut(Schema):
     agent_ids: list[uuid.UUID]
     is_default: bool
     active: bool
+    send_surveys: bool
 
     @staticmethod
     def resolve_agent_ids(obj: Queue) -> list[Any]:
@@ -478,6 +479,7 @@ class QueueIn(StrictSchema):
     agent_ids: list[uuid.UUID] | None = None
     is_default: bool | None = None
     active: bool | None = None
+    send_surveys: bool | None = None
 
 
 class CalendarOut(Schema):

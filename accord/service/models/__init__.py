@@ -10,6 +10,7 @@ from accord.service.models.chat import (
     ChatSession,
     ChatStatus,
 )
+from accord.service.models.feedback import SatisfactionSurvey
 from accord.service.models.knowledge import (
     Article,
     ArticleCategory,
@@ -54,6 +55,7 @@ __all__ = [
     "Mailbox",
     "MessageKind",
     "Queue",
+    "SatisfactionSurvey",
     "SlaPolicy",
     "Ticket",
     "TicketChannel",

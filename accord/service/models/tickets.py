@@ -84,6 +84,11 @@ class Queue(BaseModel):
     )
     is_default = models.BooleanField(_("default queue"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    send_surveys = models.BooleanField(
+        _("satisfaction survey"),
+        default=True,
+        help_text=_("E-mail the customer a short survey (1–5 and a comment) when a ticket is resolved."),
+    )
 
     class Meta:
         ordering = ["name"]

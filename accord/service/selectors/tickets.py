@@ -29,6 +29,7 @@ from accord.service.models import (
     Mailbox,
     MessageKind,
     Queue,
+    SatisfactionSurvey,
     SlaPolicy,
     Ticket,
     TicketChannel,
@@ -133,6 +134,11 @@ def ticket_detail(user: Any, pk: Any) -> Ticket:
 
 def ticket_by_number(user: Any, number: int) -> Ticket | None:
     return visible_tickets(user).filter(number=number).first()
+
+
+def ticket_survey(ticket: Ticket) -> SatisfactionSurvey | None:
+    """The satisfaction survey of a ticket the caller was allowed to see, answered or not."""
+    return SatisfactionSurvey.objects.filter(ticket=ticket).first()
 
 
 def conversation(ticket: Ticket, *, with_notes: bool = True) -> list[TicketMessage]:

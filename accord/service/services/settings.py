@@ -117,6 +117,8 @@ def _apply_queue(queue: Queue, data: Mapping[str, Any], errors: dict[str, list[s
         queue.active = bool(data["active"])
     if "is_default" in data:
         queue.is_default = bool(data["is_default"])
+    if "send_surveys" in data:
+        queue.send_surveys = bool(data["send_surveys"])
     agents = None
     if "agents" in data:
         agents = list(data["agents"] or [])

@@ -42,7 +42,7 @@ from accord.service.models import (
     TicketPriority,
     TicketStatus,
 )
-from accord.service.services import checks, sla
+from accord.service.services import checks, feedback, sla
 
 if TYPE_CHECKING:
     from accord.billing.models import Invoice, Order
@@ -346,6 +346,13 @@ def _set_status(actor: User | None, ticket: Ticket, new: str, now: datetime.date
     events.emit(TicketStatusChanged(old=old, new=new), obj=ticket, actor=actor)
 
 
+def _survey_if_resolved(ticket: Ticket, was_open: bool, now: datetime.datetime) -> None:
+    """An agent resolved (or closed) an open ticket: the customer is asked how it went, once per
+    ticket (``feedback.survey_resolved``)."""
+    if was_open and ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        feedback.survey_resolved(ticket, now=now)
+
+
 def add_customer_message(
     *,
     ticket: Ticket,
@@ -520,7 +527,9 @@ def reply(
         locked.assignee = actor
         events.emit(TicketAssigned(assignee_id=actor.pk, queue_id=locked.queue_id), obj=locked, actor=actor)
     if status:
+        was_open = locked.status in OPEN_STATUSES
         _set_status(actor, locked, status, now)
+        _survey_if_resolved(locked, was_open, now)
     _save(actor, locked, before)
     _message_event(locked, message, actor)
     ticket.refresh_from_db()
@@ -581,7 +590,9 @@ def update_ticket(
     if queue_changed and not assignee_changed and "assignee" not in data:
         locked.assignee = pick_assignee(locked.queue)
         assignee_changed = locked.assignee_id is not None
+    was_open = locked.status in OPEN_STATUSES
     _set_status(actor, locked, new_status, now)
+    _survey_if_resolved(locked, was_open, now)
     _save(actor, locked, before)
     if assignee_changed:
         events.emit(TicketAssigned(assignee_id=locked.assignee_id, queue_id=locked.queue_id), obj=locked, actor=actor)

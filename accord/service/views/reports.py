@@ -1,5 +1,6 @@
-"""Service → SLA report: per team and per agent, how the targets were met in a period, as the user
-sees the tickets; and the same table as a file."""
+"""Service reports, as the user sees the tickets, each also as a file: the SLA report (per team and
+per agent, how the targets were met in a period), the satisfaction report (survey answers per
+agent, team and week or month) and the complaints report (per period, company and queue)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from accord.core import access, exports
 from accord.core.requests import AuthedRequest
 from accord.service.models import Queue
+from accord.service.selectors import feedback as feedback_selectors
 from accord.service.selectors import reports as selectors
 from accord.service.selectors import tickets as ticket_selectors
 from accord.service.views.settings import duration_text
@@ -24,6 +26,8 @@ from accord.service.views.settings import duration_text
 DEFAULT_DAYS = 30
 # The longest period one report covers.
 MAX_DAYS = 3 * 366
+# How many of the period's answers the satisfaction report lists with their comments.
+ANSWERS_LISTED = 100
 
 
 @dataclass
@@ -111,3 +115,91 @@ def sla_report_export(request: AuthedRequest) -> HttpResponseBase:
     period = _period(request, list(ticket_selectors.queues(active_only=False)))
     report = selectors.sla_report(request.user, start=period.start, end=period.end, queue=period.queue)
     return exports.download(request, selectors.report_columns(), selectors.report_rows(report), "sla-report")
+
+
+def _grouping(request: AuthedRequest, default: str) -> str:
+    value = request.GET.get("by", "")
+    return value if value in feedback_selectors.GROUPINGS else default
+
+
+def _satisfaction(request: AuthedRequest) -> tuple[Period, feedback_selectors.CsatReport]:
+    period = _period(request, list(ticket_selectors.queues(active_only=False)))
+    report = feedback_selectors.satisfaction_report(
+        request.user, start=period.start, end=period.end, queue=period.queue, grouping=_grouping(request, "week")
+    )
+    return period, report
+
+
+@login_required
+def satisfaction_report(request: AuthedRequest) -> HttpResponse:
+    period, report = _satisfaction(request)
+    return render(
+        request,
+        "service/reports/satisfaction.html",
+        {
+            "report": report,
+            "period": period,
+            "queues": list(ticket_selectors.queues(active_only=False)),
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "groupings": _groupings(),
+            "answers": feedback_selectors.survey_answers(
+                request.user, start=period.start, end=period.end, queue=period.queue
+            )[:ANSWERS_LISTED],
+            "can_export": access.can_export(request.user),
+        },
+    )
+
+
+@login_required
+def satisfaction_report_export(request: AuthedRequest) -> HttpResponseBase:
+    access.require_export(request.user)
+    _period_read, report = _satisfaction(request)
+    return exports.download(
+        request,
+        feedback_selectors.satisfaction_columns(),
+        feedback_selectors.satisfaction_rows(report),
+        "satisfaction-report",
+    )
+
+
+def _complaints(request: AuthedRequest) -> tuple[Period, feedback_selectors.ComplaintsReport]:
+    period = _period(request, list(ticket_selectors.queues(active_only=False)))
+    report = feedback_selectors.complaints_report(
+        request.user, start=period.start, end=period.end, queue=period.queue, grouping=_grouping(request, "month")
+    )
+    return period, report
+
+
+@login_required
+def complaints_report(request: AuthedRequest) -> HttpResponse:
+    period, report = _complaints(request)
+    return render(
+        request,
+        "service/reports/complaints.html",
+        {
+            "report": report,
+            "period": period,
+            "queues": list(ticket_selectors.queues(active_only=False)),
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "groupings": _groupings(),
+            "can_export": access.can_export(request.user),
+        },
+    )
+
+
+@login_required
+def complaints_report_export(request: AuthedRequest) -> HttpResponseBase:
+    access.require_export(request.user)
+    _period_read, report = _complaints(request)
+    return exports.download(
+        request,
+        feedback_selectors.complaints_columns(),
+        feedback_selectors.complaints_rows(report),
+        "complaints-report",
+    )
+
+
+def _groupings() -> list[tuple[str, str]]:
+    return [("week", _("Week")), ("month", _("Month"))]

@@ -91,7 +91,7 @@ CANNED_VARIABLES = (
     "{{ agent.name }}",
 )
 
-QUEUE_FIELDS = ("name", "email", "team", "assignment", "agents", "is_default", "active")
+QUEUE_FIELDS = ("name", "email", "team", "assignment", "agents", "is_default", "active", "send_surveys")
 CALENDAR_FIELDS = ("name", "time_zone", "country", "hours", "closed_days", "is_default")
 POLICY_FIELDS = (
     "name",
@@ -263,7 +263,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
 
 def _queue_values(queue: Queue | None) -> dict[str, Any]:
     if queue is None:
-        return {"assignment": AssignmentMode.MANUAL, "active": True, "agents": []}
+        return {"assignment": AssignmentMode.MANUAL, "active": True, "send_surveys": True, "agents": []}
     return {
         "name": queue.name,
         "email": queue.email,
@@ -272,6 +272,7 @@ def _queue_values(queue: Queue | None) -> dict[str, Any]:
         "agents": [str(pk) for pk in queue.agents.values_list("pk", flat=True)],
         "is_default": queue.is_default,
         "active": queue.active,
+        "send_surveys": queue.send_surveys,
         "version": queue.version,
     }
 
@@ -287,6 +288,7 @@ def _queue_posted(request: AuthedRequest) -> tuple[dict[str, Any], dict[str, Any
         "agents": post.getlist("agents"),
         "is_default": bool(post.get("is_default")),
         "active": bool(post.get("active")),
+        "send_surveys": bool(post.get("send_surveys")),
     }
     team: Any = None
     if values["team"]:

@@ -204,6 +204,7 @@ def _page(
             "ticket": ticket,
             "conversation": selectors.conversation(ticket),
             "sla": selectors.sla_state(ticket),
+            "survey": selectors.ticket_survey(ticket),
             "can_change": can_change and ticket.merged_into_id is None,
             "reply_values": reply_values or {"internal": False, "status": ""},
             "reply_errors": reply_errors or {},
