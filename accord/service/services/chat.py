@@ -273,8 +273,17 @@ def send_visitor_message(*, session: ChatSession, body: Any, now: datetime.datet
 
 
 def may_chat(user: Any) -> bool:
-    """Whether ``user`` may work in the chat console: an active staff member who may create records."""
-    return bool(user is not None and user.is_authenticated and user.is_active and access.can_create(user))
+    """Whether ``user`` may work in the chat console: an active staff member who may create records
+    (never a portal customer or partner, whatever their role has been given)."""
+    from accord.identity.middleware import is_portal_user
+
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not is_portal_user(user)
+        and access.can_create(user)
+    )
 
 
 def require_agent(user: Any) -> None:

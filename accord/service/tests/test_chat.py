@@ -101,6 +101,18 @@ def test_a_read_only_user_may_not_answer_chats(channel: Any, viewer: Any):
     assert not chat.may_chat(viewer)
 
 
+def test_a_portal_user_never_answers_chats_even_if_their_role_may_create(channel: Any, make_user: Any):
+    portal_role = Role.objects.get(code="portal_customer")
+    portal_role.can_create = True
+    portal_role.save(update_fields=["can_create"])
+    customer = make_user("portal_customer", username="customer")
+    session = start(channel)
+
+    assert not chat.may_chat(customer)
+    with pytest.raises(AccessDenied):
+        chat.accept_chat(actor=customer, session=session)
+
+
 def test_agent_and_visitor_write_and_another_agent_may_not(channel: Any, support: Any, make_user: Any):
     other = make_user(Role.SUPPORT_AGENT, username="other")
     session = chat.accept_chat(actor=support, session=start(channel))
