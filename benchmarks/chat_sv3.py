@@ -6,7 +6,11 @@ endpoint, starts a chat on each, then has every visitor send messages at once, r
 a message's delivery time is from sending it to its arrival back through the chat's group (stored,
 then fanned out by the channel layer). Prints the figures as JSON.
 
-    python benchmarks/chat_sv3.py [--connections 500] [--rounds 5]
+    python benchmarks/chat_sv3.py [--connections 500] [--rounds 5] [--pace SECONDS] [--seed N]
+
+Without ``--pace`` every visitor writes in the same instant (a burst: the worst case). With
+``--pace 10`` each visitor writes after a random pause averaging ten seconds (exponential, drawn
+from ``--seed``), as people chat: 500 visitors then send about 50 messages a second.
 
 Not (yet) one of ``accord bench``'s registered workloads: it needs no dataset. A first run (500
 connections, 3 rounds, SQLite, 2026-12-07): opening and starting the 500 chats 43 s; with all 500
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -48,7 +53,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def visitor(url: str, index: int, ready: asyncio.Event, rounds: int, latencies: list[float]) -> None:
+async def visitor(
+    url: str,
+    index: int,
+    ready: asyncio.Event,
+    rounds: int,
+    latencies: list[float],
+    pause: random.Random | None,
+    pace: float,
+) -> None:
     async with websockets.connect(url, origin=websockets.Origin("http://bench.example.com"), max_queue=None) as ws:
         json.loads(await ws.recv())  # hello
         form = {
@@ -64,6 +77,8 @@ async def visitor(url: str, index: int, ready: asyncio.Event, rounds: int, laten
         ready.set()
         await GO.wait()
         for n in range(rounds):
+            if pause is not None:
+                await asyncio.sleep(pause.expovariate(1 / pace))
             body = f"m{index}-{n}"
             sent = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "body": body}))
@@ -74,13 +89,14 @@ async def visitor(url: str, index: int, ready: asyncio.Event, rounds: int, laten
                     break
                 if data.get("type") == "error":
                     raise RuntimeError(data)
-            await asyncio.sleep(1.0)  # a person types slower than this; within the rate limit
+            if pause is None:
+                await asyncio.sleep(1.0)  # a person types slower than this; within the rate limit
 
 
 GO: asyncio.Event
 
 
-async def run(url: str, connections: int, rounds: int) -> dict[str, float]:
+async def run(url: str, connections: int, rounds: int, pace: float = 0.0, seed: int = 1515) -> dict[str, float]:
     global GO
     GO = asyncio.Event()
     latencies: list[float] = []
@@ -88,7 +104,8 @@ async def run(url: str, connections: int, rounds: int) -> dict[str, float]:
     started = time.perf_counter()
     tasks = []
     for i in range(connections):
-        tasks.append(asyncio.create_task(visitor(url, i, events[i], rounds, latencies)))
+        pause = random.Random(seed * 100_003 + i) if pace > 0 else None
+        tasks.append(asyncio.create_task(visitor(url, i, events[i], rounds, latencies, pause, pace)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)
     await asyncio.gather(*(e.wait() for e in events))
@@ -97,6 +114,7 @@ async def run(url: str, connections: int, rounds: int) -> dict[str, float]:
     await asyncio.gather(*tasks)
     return {
         "connections": connections,
+        "pace_seconds": pace,
         "messages": len(latencies),
         "seconds_to_open_and_start_all": round(setup, 1),
         "delivery_p50_ms": round(statistics.median(latencies), 1),
@@ -110,6 +128,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pace", type=float, default=0.0, help="mean pause before each message, seconds")
+    parser.add_argument("--seed", type=int, default=1515)
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="accord-sv3-"))
     env = {
@@ -139,7 +159,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         url = f"ws://127.0.0.1:{port}/ws/service/chat/visitor/{key_value}/"
-        print(json.dumps(asyncio.run(run(url, args.connections, args.rounds)), indent=1))
+        print(json.dumps(asyncio.run(run(url, args.connections, args.rounds, args.pace, args.seed)), indent=1))
     finally:
         server.terminate()
         server.wait(timeout=30)
