@@ -44,7 +44,7 @@ def _access(request: HttpRequest) -> PortalAccess:
     return request.portal_access  # type: ignore[attr-defined]
 
 
-class TicketOut(Schema):
+class PortalTicketOut(Schema):
     id: uuid.UUID
     number: int
     subject: str
@@ -52,26 +52,26 @@ class TicketOut(Schema):
     created_at: datetime.datetime
 
 
-class MessageOut(Schema):
+class PortalMessageOut(Schema):
     kind: str
     body: str
     created_at: datetime.datetime
 
 
-class TicketDetailOut(TicketOut):
-    messages: list[MessageOut]
+class PortalTicketDetailOut(PortalTicketOut):
+    messages: list[PortalMessageOut]
 
 
-class TicketIn(Schema):
+class PortalTicketIn(Schema):
     subject: str
     body: str
 
 
-class MessageIn(Schema):
+class PortalMessageIn(Schema):
     body: str
 
 
-class QuoteOut(Schema):
+class PortalQuoteOut(Schema):
     id: uuid.UUID
     number: str
     revision: int
@@ -83,7 +83,7 @@ class QuoteOut(Schema):
     version: int
 
 
-class OrderOut(Schema):
+class PortalOrderOut(Schema):
     id: uuid.UUID
     number: str
     status: str
@@ -92,7 +92,7 @@ class OrderOut(Schema):
     gross_total: Decimal
 
 
-class InvoiceOut(Schema):
+class PortalInvoiceOut(Schema):
     id: uuid.UUID
     number: str
     status: str
@@ -104,7 +104,7 @@ class InvoiceOut(Schema):
     overdue: bool
 
 
-class LeadOut(Schema):
+class PortalLeadOut(Schema):
     id: uuid.UUID
     name: str
     status: str
@@ -112,14 +112,14 @@ class LeadOut(Schema):
     deal_status: str | None
 
 
-class DealOut(Schema):
+class PortalDealOut(Schema):
     id: uuid.UUID
     name: str
     stage: str
     status: str
 
 
-class LeadIn(Schema):
+class PortalLeadIn(Schema):
     company_name: str = ""
     first_name: str = ""
     last_name: str = ""
@@ -129,7 +129,7 @@ class LeadIn(Schema):
     message: str = ""
 
 
-class MeOut(Schema):
+class PortalMeOut(Schema):
     kind: str
     first_name: str
     last_name: str
@@ -137,12 +137,12 @@ class MeOut(Schema):
     company: str | None
 
 
-class InvitationIn(Schema):
+class PortalInvitationIn(Schema):
     contact_id: uuid.UUID
     kind: Literal["customer", "partner"] = "customer"
 
 
-class InvitationOut(Schema):
+class PortalInvitationOut(Schema):
     id: uuid.UUID
     kind: str
     email: str
@@ -167,7 +167,7 @@ def _invoice(i: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/portal/me", response={200: MeOut, **ERRORS}, auth=portal_auth)
+@router.get("/portal/me", response={200: PortalMeOut, **ERRORS}, auth=portal_auth)
 def me(request: HttpRequest) -> Any:
     found = _access(request)
     contact = found.contact
@@ -180,26 +180,26 @@ def me(request: HttpRequest) -> Any:
     }
 
 
-@router.get("/portal/tickets", response={200: list[TicketOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/tickets", response={200: list[PortalTicketOut], **ERRORS}, auth=portal_auth)
 def ticket_list(request: HttpRequest) -> Any:
     return [_ticket(t) for t in selectors.tickets(_access(request))[:200]]
 
 
-@router.get("/portal/tickets/{ticket_id}", response={200: TicketDetailOut, **ERRORS}, auth=portal_auth)
+@router.get("/portal/tickets/{ticket_id}", response={200: PortalTicketDetailOut, **ERRORS}, auth=portal_auth)
 def ticket_detail(request: HttpRequest, ticket_id: str) -> Any:
     found = selectors.ticket(_access(request), ticket_id)
     messages = [{"kind": m.kind, "body": m.body, "created_at": m.created_at} for m in selectors.conversation(found)]
     return {**_ticket(found), "messages": messages}
 
 
-@router.post("/portal/tickets", response={201: TicketOut, **ERRORS}, auth=portal_auth)
-def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
+@router.post("/portal/tickets", response={201: PortalTicketOut, **ERRORS}, auth=portal_auth)
+def ticket_create(request: HttpRequest, payload: PortalTicketIn) -> Any:
     ticket = customers.open_ticket(access=_access(request), subject=payload.subject, body=payload.body)
     return Status(201, _ticket(ticket))
 
 
-@router.post("/portal/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS}, auth=portal_auth)
-def ticket_message(request: HttpRequest, ticket_id: str, payload: MessageIn) -> Any:
+@router.post("/portal/tickets/{ticket_id}/messages", response={201: PortalMessageOut, **ERRORS}, auth=portal_auth)
+def ticket_message(request: HttpRequest, ticket_id: str, payload: PortalMessageIn) -> Any:
     found = selectors.ticket(_access(request), ticket_id)
     message = customers.write(access=_access(request), ticket=found, body=payload.body)
     return Status(201, {"kind": message.kind, "body": message.body, "created_at": message.created_at})
@@ -219,38 +219,38 @@ def _quote(q: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/portal/quotes", response={200: list[QuoteOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/quotes", response={200: list[PortalQuoteOut], **ERRORS}, auth=portal_auth)
 def quote_list(request: HttpRequest) -> Any:
     return [_quote(q) for q in selectors.quotes(_access(request))[:200]]
 
 
-@router.get("/portal/quotes/{quote_id}", response={200: QuoteOut, **ERRORS}, auth=portal_auth)
+@router.get("/portal/quotes/{quote_id}", response={200: PortalQuoteOut, **ERRORS}, auth=portal_auth)
 def quote_detail(request: HttpRequest, quote_id: str) -> Any:
     return _quote(selectors.quote(_access(request), quote_id))
 
 
-@router.post("/portal/quotes/{quote_id}/accept", response={200: QuoteOut, **ERRORS}, auth=portal_auth)
+@router.post("/portal/quotes/{quote_id}/accept", response={200: PortalQuoteOut, **ERRORS}, auth=portal_auth)
 def quote_accept(request: HttpRequest, quote_id: str) -> Any:
     found = selectors.quote(_access(request), quote_id)
     return _quote(customers.accept_quote(access=_access(request), quote=found))
 
 
-@router.get("/portal/orders", response={200: list[OrderOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/orders", response={200: list[PortalOrderOut], **ERRORS}, auth=portal_auth)
 def order_list(request: HttpRequest) -> Any:
     return list(selectors.orders(_access(request))[:200])
 
 
-@router.get("/portal/orders/{order_id}", response={200: OrderOut, **ERRORS}, auth=portal_auth)
+@router.get("/portal/orders/{order_id}", response={200: PortalOrderOut, **ERRORS}, auth=portal_auth)
 def order_detail(request: HttpRequest, order_id: str) -> Any:
     return selectors.order(_access(request), order_id)
 
 
-@router.get("/portal/invoices", response={200: list[InvoiceOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/invoices", response={200: list[PortalInvoiceOut], **ERRORS}, auth=portal_auth)
 def invoice_list(request: HttpRequest) -> Any:
     return [_invoice(i) for i in selectors.invoices(_access(request))[:200]]
 
 
-@router.get("/portal/invoices/{invoice_id}", response={200: InvoiceOut, **ERRORS}, auth=portal_auth)
+@router.get("/portal/invoices/{invoice_id}", response={200: PortalInvoiceOut, **ERRORS}, auth=portal_auth)
 def invoice_detail(request: HttpRequest, invoice_id: str) -> Any:
     return _invoice(selectors.invoice(_access(request), invoice_id))
 
@@ -265,12 +265,12 @@ def _lead(lead: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/portal/leads", response={200: list[LeadOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/leads", response={200: list[PortalLeadOut], **ERRORS}, auth=portal_auth)
 def lead_list(request: HttpRequest) -> Any:
     return [_lead(lead) for lead in selectors.leads(_access(request))[:200]]
 
 
-@router.get("/portal/deals", response={200: list[DealOut], **ERRORS}, auth=portal_auth)
+@router.get("/portal/deals", response={200: list[PortalDealOut], **ERRORS}, auth=portal_auth)
 def deal_list(request: HttpRequest) -> Any:
     """The deals the partner brought (their registered leads became them)."""
     return [
@@ -279,14 +279,14 @@ def deal_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.post("/portal/leads", response={201: LeadOut, **ERRORS}, auth=portal_auth)
-def lead_create(request: HttpRequest, payload: LeadIn) -> Any:
+@router.post("/portal/leads", response={201: PortalLeadOut, **ERRORS}, auth=portal_auth)
+def lead_create(request: HttpRequest, payload: PortalLeadIn) -> Any:
     lead = partners.register_lead(access=_access(request), data=payload.dict())
     return Status(201, _lead(lead))
 
 
-@router.post("/portal/invitations", response={201: InvitationOut, **ERRORS}, auth=api_auth)
-def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
+@router.post("/portal/invitations", response={201: PortalInvitationOut, **ERRORS}, auth=api_auth)
+def invitation_create(request: HttpRequest, payload: PortalInvitationIn) -> Any:
     """Staff: invite a contact to the portal (they receive an e-mail with a sign-in link)."""
     contact = staff_selectors.invitable_contact(request.user, payload.contact_id)
     found = invitations.invite(actor=request.user, contact=contact, kind=payload.kind)  # type: ignore[arg-type]

@@ -87,6 +87,10 @@ def test_default_roles_see_amounts_as_the_policy_says(db):
         "read_only": True,
         "support_agent": False,
         "marketer": False,
+        # Customers and partners see the amounts of their own quotes and invoices in the portal;
+        # the staff policy shows them no record at all.
+        "portal_customer": True,
+        "partner": True,
     }
 
 

@@ -141,7 +141,12 @@ class ChatMessage(BaseModel):
     session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages", verbose_name=_("chat"))
     author_kind = models.CharField(_("from"), max_length=10, choices=ChatAuthor.choices)
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
     )
     body = models.TextField(_("text"))
 
