@@ -29,7 +29,7 @@ class LineIn(StrictSchema):
     split_payment_goods: bool | None = None
 
 
-class LineOut(Schema):
+class BillingLineOut(Schema):
     id: uuid.UUID
     product_id: uuid.UUID | None
     description: str

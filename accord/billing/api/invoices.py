@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from accord.billing.api.common import LineIn, LineOut, lines, parties
+from accord.billing.api.common import BillingLineOut, LineIn, lines, parties
 from accord.billing.api.payments import PaymentOut, payment_out
 from accord.billing.models import Invoice, Payment
 from accord.billing.pdf import file_name, render_invoice
@@ -29,7 +29,7 @@ from accord.core.requests import AuthedRequest
 router = Router(tags=["invoices"])
 
 
-class InvoiceLineOut(LineOut):
+class InvoiceLineOut(BillingLineOut):
     order_line_id: uuid.UUID | None
     corrects_line_id: uuid.UUID | None
     before_quantity: decimal.Decimal | None

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from accord.billing.api.common import LineIn, LineOut, lines, parties
+from accord.billing.api.common import BillingLineOut, LineIn, lines, parties
 from accord.billing.models import Order
 from accord.billing.selectors import orders as selectors
 from accord.billing.services import orders as services
@@ -41,7 +41,7 @@ class OrderOut(Schema):
     vat_total: decimal.Decimal
     gross_total: decimal.Decimal
     created_at: datetime.datetime
-    lines: list[LineOut]
+    lines: list[BillingLineOut]
     invoice_ids: list[uuid.UUID]
 
     @staticmethod

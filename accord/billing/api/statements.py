@@ -59,7 +59,7 @@ class ImportOut(Schema):
     duplicates: int
 
 
-class LineOut(Schema):
+class StatementLineOut(Schema):
     id: uuid.UUID
     version: int
     statement_id: uuid.UUID
@@ -86,14 +86,14 @@ class LineOut(Schema):
         return selectors.reasons_of(obj)
 
 
-class AllocationIn(StrictSchema):
+class StatementAllocationIn(StrictSchema):
     invoice_id: uuid.UUID
     amount: decimal.Decimal | None = None
 
 
 class MatchIn(StrictSchema):
     version: int | None = None
-    allocations: list[AllocationIn] = []
+    allocations: list[StatementAllocationIn] = []
     company_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
 
@@ -116,7 +116,7 @@ def _import_out(result: services.ImportResult) -> dict[str, Any]:
 
 
 def _line_out(request: HttpRequest, line: BankStatementLine) -> dict[str, Any]:
-    return LineOut.from_orm(selectors.line_detail(request.user, line.pk)).model_dump(mode="json")
+    return StatementLineOut.from_orm(selectors.line_detail(request.user, line.pk)).model_dump(mode="json")
 
 
 def read_upload(upload: Any) -> bytes:
@@ -191,7 +191,7 @@ def get_statement(request: HttpRequest, statement_id: uuid.UUID) -> Any:
 
 @router.get(
     "/bank-statements/{uuid:statement_id}/lines",
-    response={200: PageOut[LineOut], **ERRORS},
+    response={200: PageOut[StatementLineOut], **ERRORS},
     openapi_extra=list_parameters(selectors.LINE_LIST),
 )
 def list_statement_lines(request: HttpRequest, statement_id: uuid.UUID) -> Any:
@@ -203,7 +203,7 @@ def list_statement_lines(request: HttpRequest, statement_id: uuid.UUID) -> Any:
 
 @router.get(
     "/bank-statement-lines",
-    response={200: PageOut[LineOut], **ERRORS},
+    response={200: PageOut[StatementLineOut], **ERRORS},
     openapi_extra=list_parameters(selectors.LINE_LIST),
 )
 def list_lines(request: HttpRequest) -> Any:
@@ -212,12 +212,12 @@ def list_lines(request: HttpRequest) -> Any:
     return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 
 
-@router.get("/bank-statement-lines/{uuid:line_id}", response={200: LineOut, **ERRORS})
+@router.get("/bank-statement-lines/{uuid:line_id}", response={200: StatementLineOut, **ERRORS})
 def get_line(request: HttpRequest, line_id: uuid.UUID) -> Any:
     return selectors.line_detail(request.user, line_id)
 
 
-@router.post("/bank-statement-lines/{uuid:line_id}/match", response={200: LineOut, **ERRORS})
+@router.post("/bank-statement-lines/{uuid:line_id}/match", response={200: StatementLineOut, **ERRORS})
 def match_line(request: AuthedRequest, line_id: uuid.UUID, payload: MatchIn) -> Any:
     """Book the line by hand: a payment of its whole amount paying ``allocations`` (each invoice
     ``amount``, or as much as is left), the rest the customer's credit; with no allocations,
@@ -255,7 +255,7 @@ def match_line(request: AuthedRequest, line_id: uuid.UUID, payload: MatchIn) -> 
     )
 
 
-@router.post("/bank-statement-lines/{uuid:line_id}/ignore", response={200: LineOut, **ERRORS})
+@router.post("/bank-statement-lines/{uuid:line_id}/ignore", response={200: StatementLineOut, **ERRORS})
 def ignore_line(request: AuthedRequest, line_id: uuid.UUID, payload: VersionIn) -> Any:
     """Put the line aside: it leaves the queue and books nothing. A booked line is refused."""
     line = selectors.line_detail(request.user, line_id)

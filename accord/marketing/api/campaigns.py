@@ -114,7 +114,7 @@ class TestSendOut(Schema):
     message_id: uuid.UUID
 
 
-class CountOut(Schema):
+class CampaignCountOut(Schema):
     members: int
     reachable: int
 
@@ -231,7 +231,7 @@ def test_send(request: AuthedRequest, campaign_id: uuid.UUID, payload: TestSendI
     return Status(202, {"message_id": message.pk})
 
 
-@router.get("/campaigns/{uuid:campaign_id}/recipient-count", response={200: CountOut, **ERRORS})
+@router.get("/campaigns/{uuid:campaign_id}/recipient-count", response={200: CampaignCountOut, **ERRORS})
 def recipient_count(request: AuthedRequest, campaign_id: uuid.UUID) -> Any:
     """How many the segment holds now and how many of them may be sent to."""
     campaign = selectors.campaign_detail(request.user, campaign_id)

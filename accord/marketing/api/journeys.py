@@ -46,7 +46,7 @@ JOURNEY_LIST = ListSpec[Journey](
 )
 
 
-class StepOut(Schema):
+class JourneyStepOut(Schema):
     id: int
     position: int
     kind: str
@@ -71,7 +71,7 @@ class JourneyOut(Schema):
 
 
 class JourneyDetailOut(JourneyOut):
-    steps: list[StepOut]
+    steps: list[JourneyStepOut]
 
     @staticmethod
     def resolve_steps(obj: Journey) -> list[JourneyStep]:
@@ -112,7 +112,7 @@ class StepPatch(StrictSchema):
     config: dict[str, Any]
 
 
-class MoveIn(StrictSchema):
+class JourneyMoveIn(StrictSchema):
     version: int | None = None
     direction: Literal["up", "down"]
 
@@ -264,7 +264,7 @@ def remove_step(request: AuthedRequest, journey_id: uuid.UUID, step_id: int, res
 
 @router.post("/journeys/{uuid:journey_id}/steps/{int:step_id}/move", response={200: JourneyDetailOut, **ERRORS})
 def move_step(
-    request: AuthedRequest, journey_id: uuid.UUID, step_id: int, payload: MoveIn, response: HttpResponse
+    request: AuthedRequest, journey_id: uuid.UUID, step_id: int, payload: JourneyMoveIn, response: HttpResponse
 ) -> Any:
     """A step moved one place up or down."""
     journey = selectors.journey_detail(request.user, journey_id)

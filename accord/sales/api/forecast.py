@@ -60,7 +60,7 @@ class StageConversionOut(Schema):
     to_won: decimal.Decimal | None
 
 
-class LostReasonOut(Schema):
+class ForecastLostReasonOut(Schema):
     reason_id: str
     name: str
     deals: int
@@ -79,7 +79,7 @@ class MetricsOut(Schema):
     win_rate: decimal.Decimal | None
     average_cycle_days: decimal.Decimal | None
     conversion: list[StageConversionOut]
-    lost_reasons: list[LostReasonOut]
+    lost_reasons: list[ForecastLostReasonOut]
     missing_rates: list[str]
 
 

@@ -246,7 +246,7 @@ class CustomerMessageIn(StrictSchema):
     channel: Channel = "phone"
 
 
-class MergeIn(StrictSchema):
+class TicketMergeIn(StrictSchema):
     version: int | None = None
     into_id: uuid.UUID
 
@@ -408,7 +408,7 @@ def add_customer_message(request: AuthedRequest, ticket_id: uuid.UUID, payload: 
 
 
 @router.post("/tickets/{uuid:ticket_id}/merge", response={200: TicketDetailOut, **ERRORS})
-def merge_ticket(request: AuthedRequest, ticket_id: uuid.UUID, payload: MergeIn) -> Any:
+def merge_ticket(request: AuthedRequest, ticket_id: uuid.UUID, payload: TicketMergeIn) -> Any:
     """Merge this ticket into ``into_id`` (the same customer's); the answer is the one that carries on."""
     ticket = _detail(request, ticket_id)
 
