@@ -42,7 +42,9 @@ def _page(
     with translation.override(language):
         response = render(request, "marketing/public.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to anything the page links to
+    # The token must not leak to other sites; "no-referrer" would make the browser send the
+    # confirmation's POST with "Origin: null", which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
