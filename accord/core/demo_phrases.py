@@ -891,6 +891,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "ro": "Am cerut depozitului să confirme data.",
         "ru": "Попросил склад подтвердить дату.",
     },
+    # --- marketing: the consent to greetings signed at a trade fair ---
+    "I agree to receive birthday, name-day and holiday greetings by e-mail.": {
+        "pl": "Wyrażam zgodę na otrzymywanie życzeń urodzinowych, imieninowych i świątecznych e-mailem.",
+        "lt": "Sutinku gauti gimtadienio, vardadienio ir švenčių sveikinimus el. paštu.",
+        "ro": "Sunt de acord să primesc urări de ziua de naștere, onomastică și sărbători prin e-mail.",
+        "ru": "Я согласен получать поздравления с днём рождения, именинами и праздниками по электронной почте.",
+    },
     # --- portal: the demo partner's leads ---
     "Needs a booking system for 40 rooms, starting in spring.": {
         "pl": "Potrzebuje systemu rezerwacji na 40 pokoi, start wiosną.",

@@ -9,12 +9,14 @@ import random
 
 from django.utils import timezone
 
+from accord.core.demo_phrases import say
 from accord.core.demos import DemoContext
 from accord.core.models import CustomFieldDefinition, CustomFieldType
 from accord.marketing.greeting_texts import ensure_default_rules
 from accord.marketing.models import Consent, ConsentEvent, GreetingRule
 from accord.marketing.selectors.greetings import founded_field
 from accord.people.models import Company, Contact
+from accord.people.selectors import customer_languages
 
 CONSENT_TEXT = "I agree to receive birthday, name-day and holiday greetings by e-mail."
 
@@ -42,9 +44,13 @@ def generate(ctx: DemoContext) -> None:
     now = timezone.now()
     consents = []
     events = []
-    for contact_id in Contact.objects.exclude(primary_email="").order_by("id").values_list("id", flat=True):
+    reachable = list(Contact.objects.exclude(primary_email="").order_by("id").only("id", "preferred_language"))
+    # The words each person signed, in the language they were asked in (their own).
+    spoken = customer_languages(reachable)
+    for contact_id in [contact.pk for contact in reachable]:
         if rng.random() >= 0.7:
             continue
+        text = say(CONSENT_TEXT, spoken.get(contact_id, "en"))
         consent = Consent(
             contact_id=contact_id,
             channel="email",
@@ -52,7 +58,7 @@ def generate(ctx: DemoContext) -> None:
             state="granted",
             given_at=now,
             method="paper",
-            text=CONSENT_TEXT,
+            text=text,
             source="Trade fair",
         )
         consents.append(consent)
@@ -66,7 +72,7 @@ def generate(ctx: DemoContext) -> None:
                 state="granted",
                 at=now,
                 method="paper",
-                text=CONSENT_TEXT,
+                text=text,
                 source="Trade fair",
             )
         )

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accord.activities import demo as activities_demo
 from accord.core.demo_phrases import BODIES, NOTES, PHRASES, say
 from accord.core.demos import DEMO_PASSWORD, DemoContext
+from accord.marketing import demo as marketing_demo
 from accord.marketing import demo_journeys, demo_nps, demo_segments
 from accord.portal import demo as portal_demo
 from accord.sales import demo as sales_demo
@@ -29,6 +30,7 @@ def _english_phrases() -> set[str]:
     phrases |= demo_journeys.phrases()
     phrases |= demo_nps.phrases()
     phrases |= service_demo.phrases()
+    phrases.add(marketing_demo.CONSENT_TEXT)
     phrases |= {need for *_, need in portal_demo.PARTNER_LEADS}
     return phrases | {"Decision maker", "Buyer", "User"}
 

@@ -119,9 +119,12 @@ def english_left(language: str) -> tuple[dict[str, str], list[tuple[re.Pattern[s
 def the_records_words() -> set[str]:
     """What the demo's records say in English whatever their owner's language: tag names, job
     titles (a contact who is a company's "Owner"), team names ("Marketing") and custom fields'
-    labels and keys ("Segment"). They are the users' words, not the interface's."""
+    labels and keys ("Segment"), and the consent texts customers signed, in their own language (an
+    English-speaking customer's, shown to a Polish user). They are the users' words, not the
+    interface's."""
     from accord.core.models import CustomFieldDefinition, Tag
-    from accord.identity.models import Team
+    from accord.identity.models import Role, Team
+    from accord.marketing.models import Consent
     from accord.people.models import ContactCompany
     from accord.sales.models import Lead
 
@@ -132,6 +135,8 @@ def the_records_words() -> set[str]:
         | set(Team.objects.values_list("name", flat=True))
         | set(CustomFieldDefinition.objects.values_list("label", flat=True))
         | set(CustomFieldDefinition.objects.values_list("key", flat=True))
+        | set(Consent.objects.values_list("text", flat=True))
+        | set(Role.objects.values_list("code", flat=True))  # identifiers, shown as code ("partner")
     )
 
 
