@@ -72,8 +72,9 @@ async def visitor(
             "consent": True,
         }
         await ws.send(json.dumps(form))
+        # The queue position and greeting come first; the chat has started once its history does.
         while json.loads(await ws.recv())["type"] != "history":
-            pass
+            continue
         ready.set()
         await GO.wait()
         for n in range(rounds):

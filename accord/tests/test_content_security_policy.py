@@ -464,8 +464,8 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     ids["ticket"] = tickets.create_ticket(
         actor=admin_user, contact=Contact.objects.get(pk=ids["contact"]), subject="Broken", body="It broke."
     ).pk
+    from accord.identity.models import hash_token
     from accord.service.models import SatisfactionSurvey
-    from accord.service.services import feedback
 
     surveyed = tickets.create_ticket(
         actor=admin_user, contact=Contact.objects.get(pk=ids["contact"]), subject="Slow", body="Too slow."
@@ -474,7 +474,7 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     SatisfactionSurvey.objects.create(
         ticket=surveyed,
         contact=surveyed.contact,
-        token_hash=feedback.token_hash(ids["survey_token"]),
+        token_hash=hash_token(ids["survey_token"]),
         sent_at=surveyed.created_at,
     )
     from accord.marketing.services import offers

@@ -11,7 +11,6 @@ answers once, within ``NPS_DAYS`` days of sending.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from accord.core import access, changes
 from accord.core.access import Action
 from accord.core.errors import check_version
+from accord.identity.models import hash_token
 from accord.marketing.models import ConsentChannel, ConsentPurpose, NpsResponse, NpsStatus, NpsSurvey, Segment
 from accord.marketing.models.nps import NPS_DAYS, SCORE_MAX, SCORE_MIN
 from accord.marketing.selectors.consent import reachable_q
@@ -43,10 +43,6 @@ class NpsUnavailable(Exception):
         self.message = message
         self.response = response
         super().__init__(message)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def standard_question() -> str:
@@ -136,7 +132,7 @@ def send_survey(
         token = secrets.token_urlsafe(32)
         language = languages.get(contact.pk, "") or settings.LANGUAGE_CODE
         NpsResponse.objects.create(
-            survey=locked, contact=contact, token_hash=token_hash(token), language=language, sent_at=now
+            survey=locked, contact=contact, token_hash=hash_token(token), language=language, sent_at=now
         )
         link = f"{settings.ACCORD_BASE_URL}{reverse('marketing:nps', args=[token])}"
         with translation.override(language):
@@ -177,7 +173,7 @@ def read_response(token: str, *, now: datetime.datetime | None = None) -> NpsRes
     unanswered."""
     now = now or timezone.now()
     response = (
-        NpsResponse.objects.select_related("survey", "contact").filter(token_hash=token_hash(str(token or ""))).first()
+        NpsResponse.objects.select_related("survey", "contact").filter(token_hash=hash_token(str(token or ""))).first()
     )
     if response is None:
         raise NpsUnavailable(_("This survey link is not valid."))

@@ -13,7 +13,6 @@ days of sending; the answer is put on the customer's timeline, linked to the tic
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accord.activities.models import InteractionChannel
 from accord.activities.services import log_interaction
+from accord.identity.models import hash_token
 from accord.messaging.services.outbox import queue_message
 from accord.people.selectors import customer_language
 from accord.service.models import SatisfactionSurvey
@@ -44,10 +44,6 @@ class SurveyUnavailable(Exception):
         self.message = message
         self.survey = survey
         super().__init__(message)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def survey_url(token: str) -> str:
@@ -74,7 +70,7 @@ def survey_resolved(ticket: Ticket, *, now: datetime.datetime) -> SatisfactionSu
         contact=ticket.contact,
         agent=ticket.assignee,
         queue=queue,
-        token_hash=token_hash(token),
+        token_hash=hash_token(token),
         sent_at=now,
     )
     language = customer_language(contact=ticket.contact)
@@ -115,7 +111,7 @@ def read_survey(token: str, *, now: datetime.datetime | None = None) -> Satisfac
     now = now or timezone.now()
     survey = (
         SatisfactionSurvey.objects.select_related("ticket", "contact")
-        .filter(token_hash=token_hash(str(token or "")))
+        .filter(token_hash=hash_token(str(token or "")))
         .first()
     )
     if survey is None:

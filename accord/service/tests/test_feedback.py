@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accord.activities.models import Interaction
+from accord.identity.models import hash_token
 from accord.messaging.models import Message
 from accord.service.models import Queue, SatisfactionSurvey, Ticket
 from accord.service.services import feedback, tickets
@@ -57,7 +58,7 @@ def test_resolving_queues_one_survey_in_the_customers_language(support: Any, cus
     assert message.to_address == "anna@example.com"
     assert message.language == "pl"
     token = _token(ticket)
-    assert survey.token_hash == feedback.token_hash(token)
+    assert survey.token_hash == hash_token(token)
     assert token not in survey.token_hash
     # Reopened by the customer and resolved again: no second survey.
     tickets.add_customer_message(ticket=ticket, body="It jams again.", channel="email")
