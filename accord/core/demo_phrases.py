@@ -899,6 +899,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "ru": "Я согласен получать поздравления с днём рождения, именинами и праздниками по электронной почте.",
     },
     # --- portal: the demo partner's leads ---
+    "Point-of-sale system for three cafés": {
+        "pl": "System kasowy dla trzech kawiarni",
+        "lt": "Kasų sistema trims kavinėms",
+        "ro": "Sistem de casă pentru trei cafenele",
+        "ru": "Кассовая система для трёх кафе",
+    },
     "Needs a booking system for 40 rooms, starting in spring.": {
         "pl": "Potrzebuje systemu rezerwacji na 40 pokoi, start wiosną.",
         "lt": "Reikia rezervavimo sistemos 40 kambarių, pradžia pavasarį.",

@@ -119,6 +119,15 @@ class PortalDealOut(Schema):
     status: str
 
 
+class PortalDealIn(Schema):
+    customer: str = ""
+    name: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    expected_close: datetime.date | None = None
+    description: str = ""
+
+
 class PortalLeadIn(Schema):
     company_name: str = ""
     first_name: str = ""
@@ -270,13 +279,20 @@ def lead_list(request: HttpRequest) -> Any:
     return [_lead(lead) for lead in selectors.leads(_access(request))[:200]]
 
 
+def _deal(deal: Any) -> dict[str, Any]:
+    return {"id": deal.pk, "name": deal.name, "stage": deal.stage.name, "status": deal.status}
+
+
 @router.get("/portal/deals", response={200: list[PortalDealOut], **ERRORS}, auth=portal_auth)
 def deal_list(request: HttpRequest) -> Any:
-    """The deals the partner brought (their registered leads became them)."""
-    return [
-        {"id": d.pk, "name": d.name, "stage": d.stage.name, "status": d.status}
-        for d in selectors.deals(_access(request))[:200]
-    ]
+    """The deals the partner brought: registered by them, or their registered leads became them."""
+    return [_deal(d) for d in selectors.deals(_access(request))[:200]]
+
+
+@router.post("/portal/deals", response={201: PortalDealOut, **ERRORS}, auth=portal_auth)
+def deal_create(request: HttpRequest, payload: PortalDealIn) -> Any:
+    """Register a deal with a customer (deal registration); the partner's account manager owns it."""
+    return Status(201, _deal(partners.register_deal(access=_access(request), data=payload.dict())))
 
 
 @router.post("/portal/leads", response={201: PortalLeadOut, **ERRORS}, auth=portal_auth)

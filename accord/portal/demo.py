@@ -1,13 +1,16 @@
 """Portal demo data: a customer who signs in to the portal (``customer@example.com``) with a
 company that has tickets, quotes and invoices, and a partner (``partner@example.com``) who has
-registered two leads. Both have the demo password; ``accord run`` lists them with the staff."""
+registered two leads and a deal. Both have the demo password; ``accord run`` lists them with the staff."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count
+from django.utils import timezone
 
+from accord.billing.models import Invoice, InvoiceStatus
 from accord.core.demo_phrases import say
 from accord.core.demos import DEMO_PASSWORD, DemoContext
 from accord.identity.models import PortalKind, User
@@ -23,6 +26,8 @@ PARTNER_LEADS = [
     ("Hotel Bałtyk", "Anna", "Morska", "Needs a booking system for 40 rooms, starting in spring."),
     ("Transport Vilnius UAB", "Jonas", "Kazlauskas", "Asks for a demo for their dispatch team."),
 ]
+
+PARTNER_DEAL = "Point-of-sale system for three cafés"
 
 
 def _portal_user(contact: Contact, email: str, kind: str, company: Company) -> None:
@@ -41,8 +46,10 @@ def _portal_user(contact: Contact, email: str, kind: str, company: Company) -> N
 def generate(ctx: DemoContext) -> None:
     if User.objects.filter(username__in=[CUSTOMER_EMAIL, PARTNER_EMAIL]).exists():
         return
-    # The customer: a contact of the company with the most tickets that was also sent quotes.
+    # The customer: a contact of the company with the most tickets that was also sent quotes and
+    # issued invoices (else sent quotes only), so every portal page shows something.
     quoted = Quote.objects.filter(sent_at__isnull=False, deal__company__isnull=False).values("deal__company")
+    invoiced = Invoice.objects.filter(company__isnull=False).exclude(status=InvoiceStatus.DRAFT).values("company")
     ranked = (
         Ticket.objects.filter(company__in=quoted, merged_into__isnull=True)
         .values_list("company", "contact")
@@ -50,7 +57,7 @@ def generate(ctx: DemoContext) -> None:
         .order_by("-n", "company")
     )
     fallback = Ticket.objects.filter(company__isnull=False).values_list("company", "contact").order_by("number")
-    found: Any = ranked.first() or fallback.first()
+    found: Any = ranked.filter(company__in=invoiced).first() or ranked.first() or fallback.first()
     busiest = {"company": found[0], "contact": found[1]} if found else None
     if busiest is not None:
         company = Company.objects.get(pk=busiest["company"])
@@ -75,4 +82,13 @@ def generate(ctx: DemoContext) -> None:
             access=access,
             data={"company_name": company_name, "first_name": first, "last_name": last, "message": say(need, language)},
         )
+    partners.register_deal(
+        access=access,
+        data={
+            "customer": "Kavinė Aušra",
+            "name": say(PARTNER_DEAL, language),
+            "amount": "18000",
+            "expected_close": timezone.localdate() + datetime.timedelta(days=45),
+        },
+    )
     ctx.log("Portal: customer@example.com and partner@example.com (demo password).")

@@ -47,3 +47,16 @@ class LeadForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     message = forms.CharField(label=_("What they need"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class DealRegistrationForm(forms.Form):
+    customer = forms.CharField(label=_("Customer"), max_length=100)
+    name = forms.CharField(label=_("What they are buying"), max_length=95)
+    amount = forms.DecimalField(label=_("Expected value"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
+    expected_close = forms.DateField(
+        label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=_("Notes for your account manager"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )

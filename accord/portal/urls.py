@@ -29,6 +29,7 @@ urlpatterns = [
     path("account/password/", views.account_password, name="account-password"),
     path("account/my-data/", views.account_data, name="account-data"),
     path("partner/leads/", views.leads, name="leads"),
+    path("partner/deals/", views.deals, name="deals"),
     # Staff: invite a contact (the contact page's panel).
     path("staff/invite/<uuid:contact_pk>/", views_staff.invite, name="invite"),
     path("staff/revoke/<uuid:contact_pk>/", views_staff.revoke, name="revoke"),

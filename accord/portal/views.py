@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
@@ -381,7 +382,26 @@ def leads(request: HttpRequest, access: PortalAccess) -> HttpResponse:
             "access": access,
             "form": form,
             "leads": selectors.leads(access)[:200],
-            "deals": selectors.deals(access)[:200],
         },
+        status=status,
+    )
+
+
+@portal_page(PortalKind.PARTNER)
+def deals(request: HttpRequest, access: PortalAccess) -> HttpResponse:
+    form = forms.DealRegistrationForm(request.POST or None, initial={"currency": settings.DEFAULT_CURRENCY})
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = partners.register_deal(access=access, data=form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you: %(name)s is registered.") % {"name": deal.name})
+            return redirect("portal:deals")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "portal/deals.html",
+        {"access": access, "form": form, "deals": selectors.deals(access)[:200]},
         status=status,
     )

@@ -105,6 +105,8 @@ def test_a_customer_sees_their_colleagues_tickets_of_the_same_company(owner, cus
 def test_customers_do_not_reach_partner_pages_nor_partners_customer_pages(customer_a, partner):
     assert portal_client(customer_a).get("/portal/partner/leads/").status_code == 404
     assert portal_client(customer_a).get("/api/v1/portal/leads").status_code == 404
+    assert portal_client(customer_a).get("/portal/partner/deals/").status_code == 404
+    assert portal_client(customer_a).get("/api/v1/portal/deals").status_code == 404
     client = portal_client(partner)
     for url in ("/portal/tickets/", "/portal/quotes/", "/portal/orders/", "/portal/invoices/"):
         assert client.get(url).status_code == 404, url
@@ -126,10 +128,16 @@ def test_a_partner_sees_only_their_own_registrations(owner, partner, make_compan
     other = invitations.invite(actor=owner, contact=other_contact, kind=PortalKind.PARTNER)
     theirs = partners.register_lead(access=other, data={"company_name": "Rival's prospect"})
     mine = partners.register_lead(access=partner.access, data={"company_name": "My prospect"})
+    their_deal = partners.register_deal(access=other, data={"customer": "Rival's customer", "name": "Servers"})
+    my_deal = partners.register_deal(access=partner.access, data={"customer": "My customer", "name": "Printers"})
     client = portal_client(partner)
 
     assert [lead["id"] for lead in client.get("/api/v1/portal/leads").json()] == [str(mine.pk)]
+    assert [deal["id"] for deal in client.get("/api/v1/portal/deals").json()] == [str(my_deal.pk)]
     page = client.get("/portal/partner/leads/").content.decode()
     assert "My prospect" in page
     assert "Rival" not in page
-    assert theirs.partner_id == other_company.pk
+    page = client.get("/portal/partner/deals/").content.decode()
+    assert "My customer" in page
+    assert "Rival" not in page
+    assert (theirs.partner_id, their_deal.partner_id) == (other_company.pk, other_company.pk)

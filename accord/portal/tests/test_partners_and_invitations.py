@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -53,6 +54,70 @@ def test_the_deal_a_partners_lead_becomes_carries_the_partner(owner, partner):
     conversion = leads.convert_lead(actor=owner, lead=lead)
 
     assert conversion.deal.partner_id == partner.company.pk
+
+
+def test_a_partner_registers_a_deal_from_the_portal(owner, partner):
+    from accord.sales.models import Deal
+
+    response = portal_client(partner).post(
+        "/portal/partner/deals/",
+        {"customer": "Gamma SA", "name": "20 printers", "amount": "12500", "currency": "EUR", "expected_close": ""},
+    )
+
+    assert response.status_code == 302
+    deal = Deal.objects.get()
+    assert (deal.name, deal.partner_id, deal.owner_id, deal.source, deal.amount, deal.currency, deal.status) == (
+        "Gamma SA — 20 printers",
+        partner.company.pk,
+        owner.pk,
+        "partner",
+        Decimal("12500.00"),
+        "EUR",
+        "open",
+    )
+    page = portal_client(partner).get("/portal/partner/deals/").content.decode()
+    assert "Gamma SA — 20 printers" in page
+
+
+def test_a_deal_registration_names_each_wrong_field_and_stores_nothing(partner):
+    from accord.sales.models import Deal
+
+    client = portal_client(partner)
+    response = client.post(
+        "/api/v1/portal/deals",
+        json.dumps({"customer": "", "name": "x" * 96, "amount": "-5", "expected_close": "2001-01-01"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) >= {"customer", "name", "expected_close"}
+    page = client.post("/portal/partner/deals/", {"customer": "Gamma", "name": "Printers", "amount": "-1"})
+    assert page.status_code == 422
+    assert Deal.objects.count() == 0
+
+
+def test_the_same_open_deal_is_not_registered_twice(partner):
+    from accord.portal.services import partners
+
+    partners.register_deal(access=partner.access, data={"customer": "Gamma", "name": "Printers"})
+    with pytest.raises(ValidationError) as caught:
+        partners.register_deal(access=partner.access, data={"customer": "gamma", "name": "printers"})
+
+    assert "name" in caught.value.message_dict
+
+
+def test_a_customer_cannot_register_deals(customer_a):
+    from accord.portal.services import partners
+
+    assert portal_client(customer_a).get("/portal/partner/deals/").status_code == 404
+    assert (
+        portal_client(customer_a)
+        .post("/api/v1/portal/deals", json.dumps({"customer": "X", "name": "Y"}), content_type="application/json")
+        .status_code
+        == 404
+    )
+    with pytest.raises(Http404):
+        partners.register_deal(access=customer_a.access, data={"customer": "X", "name": "Y"})
 
 
 def test_an_invitation_makes_a_portal_user_and_mails_a_link(owner, make_contact, make_company):
@@ -156,7 +221,7 @@ def test_a_partner_follows_the_deals_their_leads_became_and_no_others(owner, par
 
     listed = client.get("/api/v1/portal/deals").json()
     assert [(d["id"], d["name"], d["status"]) for d in listed] == [(str(brought.pk), "Epsilon roll-out", "open")]
-    page = client.get("/portal/partner/leads/").content.decode()
+    page = client.get("/portal/partner/deals/").content.decode()
     assert "Epsilon roll-out" in page
     assert "Someone else" not in page
 

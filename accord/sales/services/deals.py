@@ -17,7 +17,7 @@ from accord.core import access, changes, money, search
 from accord.core.access import Action
 from accord.core.errors import check_version
 from accord.core.events import emit
-from accord.people.models import Contact
+from accord.people.models import Company, Contact
 from accord.sales.events import StageChanged
 from accord.sales.models import (
     AmountSource,
@@ -294,10 +294,12 @@ def create_deal(
     stage: Stage | None = None,
     lost_reason: LostReason | None = None,
     checked: bool = False,
+    partner: Company | None = None,
 ) -> Deal:
     """Create a deal (by default in the first stage of the default pipeline). ``actor`` None is
     the system (imports, automation). ``checked``: the caller already decided that ``actor`` may
-    make this deal (converting a lead they may change); the actor is recorded, not asked again."""
+    make this deal (converting a lead they may change); the actor is recorded, not asked again.
+    ``partner`` is the partner company that registered the deal in the portal."""
     if actor is not None and not checked:
         access.require_create(actor)
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
@@ -305,7 +307,7 @@ def create_deal(
         # The screens offer only active pipelines; the API and imports are held to the same rule.
         raise ValidationError({"pipeline": [_("This pipeline is archived: choose another one.")]})
     stage = stage or first_stage(pipeline)
-    deal = Deal(pipeline=pipeline, stage=stage)
+    deal = Deal(pipeline=pipeline, stage=stage, partner=partner)
     extra, errors = _apply(None if checked else actor, deal, data, creating=True)
     if errors:
         raise ValidationError(errors)
