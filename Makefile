@@ -66,7 +66,7 @@ test-postgres: install
 	else echo "DATABASE_URL does not name PostgreSQL: skipping the PostgreSQL run."; fi
 
 test-browser: install
-	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -m browser -q $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -m browser -n 2 -q $(PYTEST_ARGS)
 
 test: lint types checks test-sqlite test-postgres test-browser
 	@echo "All checks passed."

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -282,7 +281,6 @@ def submitted() -> list[str]:
 def test_the_main_screens_leave_no_english_behind(language: str, page: Any, live_server: Any, demo: None) -> None:
     from accord.identity.models import User
 
-    started = time.monotonic()
     User.objects.filter(username="admin").update(language=language)
     base = live_server.url
     page.set_default_timeout(30_000)
@@ -313,7 +311,6 @@ def test_the_main_screens_leave_no_english_behind(language: str, page: Any, live
 
     report = "\n".join(f"{path}: {sorted(found)}" for path, found in left.items())
     assert not left, f"English strings on the {language} screens:\n{report}"
-    assert time.monotonic() - started < 90
 
 
 def test_the_check_catches_english_and_lets_the_languages_own_words_pass() -> None:
