@@ -32,6 +32,7 @@ def _english_phrases() -> set[str]:
     phrases |= service_demo.phrases()
     phrases.add(marketing_demo.CONSENT_TEXT)
     phrases |= {need for *_, need in portal_demo.PARTNER_LEADS}
+    phrases.add(portal_demo.PARTNER_DEAL)
     return phrases | {"Decision maker", "Buyer", "User"}
 
 
