@@ -60,9 +60,7 @@ def _call(fn: Any) -> Any:
     try:
         return fn()
     except ValidationError as exc:
-        raise ValidationError(
-            {FIELD_NAMES.get(key, key): value for key, value in message_dict(exc).items()}
-        ) from exc
+        raise ValidationError({FIELD_NAMES.get(key, key): value for key, value in message_dict(exc).items()}) from exc
 
 
 def _data(payload: ChannelIn) -> dict[str, Any]:

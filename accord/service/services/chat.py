@@ -657,9 +657,7 @@ def add_channel(*, actor: User, data: Any) -> ChatChannel:
 
 
 @transaction.atomic
-def update_channel(
-    *, actor: User, channel: ChatChannel, data: Any, expected_version: int | None = None
-) -> ChatChannel:
+def update_channel(*, actor: User, channel: ChatChannel, data: Any, expected_version: int | None = None) -> ChatChannel:
     """Change a chat widget (admins); its key stays, so the snippet on the websites keeps working."""
     from accord.core.errors import check_version
 

@@ -128,7 +128,7 @@ def test_an_admin_creates_a_channel_and_gets_its_snippet(admin_user: Any, login:
     page = client.get(response["Location"]).content.decode()
     assert f"data-key=&quot;{made.key}&quot;" in page
     assert "chat-widget.js" in page
-    assert "data-copy=\"channel-snippet\"" in page
+    assert 'data-copy="channel-snippet"' in page
     assert "service/chat-settings.js" in page
     assert "<script>" not in page  # the copy button's script is a static file (CSP)
 

@@ -1,6 +1,7 @@
-"""Service → Settings: queues, business calendars, SLA policies (the admins') and canned responses
-(any agent's, for everyone or one of their teams), mailboxes and chat channels (the admins'). The screens parse what was typed and hand it to
-``service.services.settings``, which checks it as it checks the API's.
+"""Service → Settings: queues, business calendars, SLA policies, mailboxes and chat channels (the
+admins') and canned responses (any agent's, for everyone or one of their teams). The screens parse
+what was typed and hand it to the services (``service.services.settings``, ``.mailboxes``,
+``.chat``), which check it as they check the API's.
 
 A calendar's week is shown as a grid of up to two periods per weekday, and a policy's targets as
 hours and minutes; both are turned into what the service stores (periods, minutes) here.
