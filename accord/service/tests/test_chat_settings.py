@@ -299,3 +299,17 @@ def test_the_sockets_hello_carries_the_labels_in_the_visitors_language(channel: 
     assert russian["consent"].startswith("Я согласен")
     assert russian["refusal"]["type"] == "error"
     assert "Start a chat first." not in str(russian["refusal"]["errors"])
+
+
+def test_the_snippets_help_shows_the_body_tag_as_text(admin_user: Any, login: Any, channel: ChatChannel) -> None:
+    page = login(admin_user).get(reverse("service:settings-channel-edit", args=[channel.pk])).content.decode()
+    assert "Paste this before &lt;/body&gt; on every page" in page
+
+
+def test_the_preview_page_embeds_the_widget_in_the_language_asked(
+    admin_user: Any, login: Any, channel: ChatChannel
+) -> None:
+    client = login(admin_user)
+    page = client.get(reverse("service:chat-demo"), {"channel": channel.key, "lang": "ru-RU"}).content.decode()
+    assert f'data-key="{channel.key}" data-lang="ru"' in page
+    assert "data-lang" not in client.get(reverse("service:chat-demo")).content.decode()
