@@ -553,7 +553,6 @@ def create_channel(
 # The settings screen's and the API's rules for a channel: every change checked here, so both refuse
 # the same things. ``create_channel`` above stays for the demo data.
 
-CHANNEL_FIELDS = ("name", "queue", "allowed_origins", "calendar", "title", "greeting", "active")
 # The widget speaks these; any other language asked for gets the installation's.
 WIDGET_LANGUAGES = ("en", "pl", "lt", "ro", "ru")
 

@@ -313,3 +313,12 @@ def test_the_preview_page_embeds_the_widget_in_the_language_asked(
     page = client.get(reverse("service:chat-demo"), {"channel": channel.key, "lang": "ru-RU"}).content.decode()
     assert f'data-key="{channel.key}" data-lang="ru"' in page
     assert "data-lang" not in client.get(reverse("service:chat-demo")).content.decode()
+
+
+def test_the_preview_page_without_channels_points_an_admin_to_the_settings(
+    admin_user: Any, make_user: Any, login: Any
+) -> None:
+    create = reverse("service:settings-channel-create")
+    assert create in login(admin_user).get(reverse("service:chat-demo")).content.decode()
+    agent = make_user(Role.SUPPORT_AGENT, username="agent")
+    assert create not in login(agent).get(reverse("service:chat-demo")).content.decode()

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from accord.core import access
 from accord.core.requests import AuthedRequest
 from accord.service.selectors import chat as selectors
 from accord.service.selectors import tickets as ticket_selectors
@@ -43,6 +44,7 @@ def demo(request: AuthedRequest) -> HttpResponse:
             "channels": channels,
             "channel": chosen,
             "base_url": settings.ACCORD_BASE_URL,
+            "may_manage": access.is_admin(request.user),
             # ?lang=pl: the widget as a Polish website would show it (else in the browser's language).
             "lang": services.widget_language(request.GET["lang"]) if request.GET.get("lang") else "",
         },
