@@ -9,11 +9,13 @@ queue changed), one per agent (a chat was handed to them).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accord.core.errors import message_dict
@@ -79,15 +81,28 @@ class VisitorConsumer(ChatConsumer):
             return
         await self.accept()
         online = await database_sync_to_async(services.is_open)(self.channel)
+        labels = services.widget_labels(self.language())
         await self.send_json(
             {
                 "type": "hello",
                 "online": online,
                 "title": self.channel.title or self.channel.name,
                 "greeting": self.channel.greeting,
-                "consent": services.consent_text(),
+                "consent": labels["consent"],
+                "language": self.language(),
+                "labels": labels,
             }
         )
+
+    def language(self) -> str:
+        """The visitor's language: ``?lang=`` of the socket's address (the widget sends its page's)."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        return services.widget_language((query.get("lang") or [""])[0])
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        """Everything said back to the visitor (errors, the consent stored with a chat) in their language."""
+        with translation.override(self.language()):
+            await super().websocket_receive(message)
 
     def _same_host(self) -> bool:
         """The staff preview page is served by Accord itself, whatever ACCORD_BASE_URL says."""

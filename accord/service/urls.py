@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Live chat: the agents' console and a page embedding a widget (the rest is WebSockets).
     path("chat/", chat.console, name="chat-console"),
     path("chat/demo/", chat.demo, name="chat-demo"),
+    path("chat/widget/<str:key>/", chat.widget_config, name="chat-widget-config"),
     # Public, reached from the e-mail sent when a ticket was resolved: no sign-in.
     path("survey/<str:token>/", survey.survey_page, name="survey"),
     # Settings (queues, calendars and SLA policies for admins; canned responses for agents) and the SLA report.
@@ -44,6 +45,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/mailboxes/<uuid:pk>/", settings_views.mailbox_edit, name="settings-mailbox-edit"),
     path("settings/mailboxes/<uuid:pk>/delete/", settings_views.mailbox_delete, name="settings-mailbox-delete"),
     path("settings/mailboxes/<uuid:pk>/test/", settings_views.mailbox_test, name="settings-mailbox-test"),
+    path("settings/chat/new/", settings_views.channel_create, name="settings-channel-create"),
+    path("settings/chat/<uuid:pk>/", settings_views.channel_edit, name="settings-channel-edit"),
+    path("settings/chat/<uuid:pk>/active/", settings_views.channel_activate, name="settings-channel-activate"),
     path("reports/sla/", report_views.sla_report, name="sla-report"),
     path("reports/sla/export/", report_views.sla_report_export, name="sla-report-export"),
     path("reports/satisfaction/", report_views.satisfaction_report, name="satisfaction-report"),

@@ -185,6 +185,8 @@ NOT_PAGES = {
     "settings-canned-delete",
     "settings-mailbox-delete",
     "settings-mailbox-test",
+    "settings-channel-activate",
+    "chat-widget-config",  # the chat widget's labels: JSON for the customer's website
     "sla-report-export",
     "satisfaction-report-export",
     "complaints-report-export",
@@ -511,6 +513,12 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
             "password": "secret",
         },
     ).pk
+    from accord.service.services import chat as service_chat
+
+    ids["service_channel"] = service_chat.add_channel(
+        actor=admin_user,
+        data={"name": "Shop", "queue": ServiceQueue.objects.get(pk=ids["service_queue"]), "allowed_origins": []},
+    ).pk
     from accord.service.services import knowledge
 
     ids["kb_category"] = knowledge.create_category(actor=admin_user, data={"name": "Screens checked"}).pk
@@ -581,6 +589,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "settings-policy": "service_policy",
         "settings-canned": "service_canned",
         "settings-mailbox": "service_mailbox",
+        "settings-channel": "service_channel",
         "kb-article": "kb_article",
         "kb-category": "kb_category",
     }

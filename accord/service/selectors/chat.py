@@ -130,3 +130,13 @@ def chat_agents() -> list[User]:
 
 def chat_queues() -> QuerySet[Queue]:
     return Queue.objects.filter(active=True).order_by("name")
+
+
+def channel_settings() -> QuerySet[ChatChannel]:
+    """Every chat channel, active or not, as the settings screen and the API list them."""
+    return ChatChannel.objects.select_related("queue", "calendar").order_by("-active", "name", "id")
+
+
+def channel_detail(pk: Any) -> ChatChannel | None:
+    key = as_uuid(pk)
+    return None if key is None else channel_settings().filter(pk=key).first()

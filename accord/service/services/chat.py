@@ -548,3 +548,172 @@ def create_channel(
     )
     changes.record_create(actor=actor, obj=channel)
     return channel
+
+
+# The settings screen's and the API's rules for a channel: every change checked here, so both refuse
+# the same things. ``create_channel`` above stays for the demo data.
+
+# The widget speaks these; any other language asked for gets the installation's.
+WIDGET_LANGUAGES = ("en", "pl", "lt", "ro", "ru")
+
+
+def check_origins(values: Any, errors: dict[str, list[str]]) -> list[str]:
+    """Allowed websites (a list, or text with one a line) as ``scheme://host[:port]``, each once; an
+    error on ``allowed_origins`` naming the first one that is not just that (a path, no scheme, a
+    bad port)."""
+    if isinstance(values, str):
+        values = values.split()
+    if not isinstance(values, (list, tuple)):
+        errors["allowed_origins"] = [_("Enter a list of website addresses.")]
+        return []
+    found: list[str] = []
+    for raw in values:
+        value = str(raw or "").strip()
+        if not value:
+            continue
+        parts = urlsplit(value.lower())
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        host = parts.hostname or ""
+        if (
+            parts.scheme not in ("http", "https")
+            or not host
+            or parts.username is not None
+            or parts.password is not None
+            or port == -1
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or len(value) > 250
+            or not all(label and len(label) <= 63 for label in host.strip("[]").split("."))
+            or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789-.:[]" for c in host)
+        ):
+            errors["allowed_origins"] = [
+                _("Not a website address: %(value)s. Enter the scheme and host only, such as https://shop.example.com.")
+                % {"value": value[:250]}
+            ]
+            return found
+        if ":" in host:
+            host = f"[{host}]"  # IPv6
+        # A browser's Origin leaves the scheme's own port out; so does the stored address.
+        if port == {"http": 80, "https": 443}[parts.scheme]:
+            port = None
+        origin = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+        if origin not in found:
+            found.append(origin)
+    return found
+
+
+def _apply_channel(channel: ChatChannel, data: Any, errors: dict[str, list[str]]) -> None:
+    from accord.service.models import BusinessCalendar
+
+    adding = channel._state.adding
+    if "name" in data or adding:
+        channel.name = checks.text(data.get("name"), "name", 120, errors)
+    if "queue" in data or adding:
+        queue = data.get("queue")
+        if queue is None or queue == "":
+            errors["queue"] = [_("This field is required.")]
+        elif not isinstance(queue, Queue):
+            errors["queue"] = [_("No such queue.")]
+        else:
+            channel.queue = queue
+    if "allowed_origins" in data:
+        channel.allowed_origins = check_origins(data["allowed_origins"], errors)
+    if "calendar" in data:
+        calendar = data["calendar"]
+        if calendar is not None and calendar != "" and not isinstance(calendar, BusinessCalendar):
+            errors["calendar"] = [_("No such calendar.")]
+        else:
+            channel.calendar = calendar or None
+    if "title" in data:
+        channel.title = checks.text(data["title"], "title", 120, errors, required=False)
+    if "greeting" in data:
+        channel.greeting = checks.text(data["greeting"], "greeting", 500, errors, required=False)
+    if "active" in data:
+        channel.active = bool(data["active"])
+
+
+def _require_channel_admin(actor: User) -> None:
+    if not access.is_admin(actor):
+        raise access.AccessDenied(_("Only an administrator may set up chat channels."))
+
+
+@transaction.atomic
+def add_channel(*, actor: User, data: Any) -> ChatChannel:
+    """A new chat widget from the settings screen or the API (admins)."""
+    _require_channel_admin(actor)
+    channel = ChatChannel()
+    errors: dict[str, list[str]] = {}
+    _apply_channel(channel, data, errors)
+    if errors:
+        raise ValidationError(errors)
+    channel.save()
+    changes.record_create(actor=actor, obj=channel)
+    return channel
+
+
+@transaction.atomic
+def update_channel(*, actor: User, channel: ChatChannel, data: Any, expected_version: int | None = None) -> ChatChannel:
+    """Change a chat widget (admins); its key stays, so the snippet on the websites keeps working."""
+    from accord.core.errors import check_version
+
+    _require_channel_admin(actor)
+    locked = ChatChannel.objects.select_for_update().get(pk=channel.pk)
+    check_version(locked, expected_version)
+    before = changes.snapshot(locked)
+    errors: dict[str, list[str]] = {}
+    _apply_channel(locked, data, errors)
+    if errors:
+        raise ValidationError(errors)
+    if changes.snapshot(locked) == before:
+        return locked
+    locked.version += 1
+    locked.save()
+    changes.record_update(actor=actor, obj=locked, before=before)
+    return locked
+
+
+def set_channel_active(
+    *, actor: User, channel: ChatChannel, active: bool, expected_version: int | None = None
+) -> ChatChannel:
+    """Switch a widget off (it no longer opens on any website; its chats stay) or on again."""
+    return update_channel(actor=actor, channel=channel, data={"active": active}, expected_version=expected_version)
+
+
+def widget_language(requested: Any) -> str:
+    """The widget's language for what the page asked (``pl``, ``pl-PL``): one Accord speaks, or the
+    installation's."""
+    from django.conf import settings
+
+    code = str(requested or "").strip().lower().replace("_", "-").split("-")[0]
+    if code in WIDGET_LANGUAGES:
+        return code
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    return default if default in WIDGET_LANGUAGES else "en"
+
+
+def widget_labels(language: str) -> dict[str, str]:
+    """The widget's texts in ``language`` (see ``widget_language``)."""
+    from django.utils import translation
+
+    with translation.override(widget_language(language)):
+        return {
+            "open": _("Chat with us"),
+            "name": _("Your name"),
+            "email": _("E-mail"),
+            "question": _("Your question"),
+            "start": _("Start chat"),
+            "send": _("Send"),
+            "leave": _("End chat"),
+            "offline": _("Nobody is available right now. Leave us a message and we will write back."),
+            "ticket": _("Send message"),
+            "thanks": _("Thank you. Your request number is %(number)s."),
+            "typing": _("Typing…"),
+            "ended": _("The chat has ended."),
+            "message": _("Message"),
+            "close": _("Close"),
+            "consent": consent_text(),
+        }

@@ -1,6 +1,7 @@
-"""Service → Settings: queues, business calendars, SLA policies (the admins') and canned responses
-(any agent's, for everyone or one of their teams). The screens parse what was typed and hand it to
-``service.services.settings``, which checks it as it checks the API's.
+"""Service → Settings: queues, business calendars, SLA policies, mailboxes and chat channels (the
+admins') and canned responses (any agent's, for everyone or one of their teams). The screens parse
+what was typed and hand it to the services (``service.services.settings``, ``.mailboxes``,
+``.chat``), which check it as they check the API's.
 
 A calendar's week is shown as a grid of up to two periods per weekday, and a policy's targets as
 hours and minutes; both are turned into what the service stores (periods, minutes) here.
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -37,7 +39,9 @@ from accord.service.models import (
     SlaPolicy,
     TicketPriority,
 )
+from accord.service.selectors import chat as chat_selectors
 from accord.service.selectors import tickets as selectors
+from accord.service.services import chat as chat_services
 from accord.service.services import mailboxes as mailbox_services
 from accord.service.services import settings as services
 
@@ -255,6 +259,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             for p in selectors.policies()
         ]
         context["mailboxes"] = list(selectors.mailboxes())
+        context["channels"] = list(chat_selectors.channel_settings())
     return render(request, "service/settings/index.html", context)
 
 
@@ -900,3 +905,143 @@ def mailbox_test(request: AuthedRequest, pk: Any) -> HttpResponse:
         % {"folder": mailbox.folder, "count": count},
     )
     return redirect("service:settings-mailbox-edit", pk=mailbox.pk)
+
+
+# --- chat channels ------------------------------------------------------------------------------------
+
+CHANNEL_FIELDS = ("name", "queue", "allowed_origins", "calendar", "title", "greeting", "active")
+
+
+def _channel(pk: Any) -> Any:
+    found = chat_selectors.channel_detail(pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def widget_snippet(request: AuthedRequest, channel: Any) -> str:
+    """The script tag a website puts in its pages to show ``channel``'s widget."""
+    base = (django_settings.ACCORD_BASE_URL or request.build_absolute_uri("/")).rstrip("/")
+    src = static("service/chat-widget.js")
+    if not src.startswith(("http://", "https://")):
+        src = base + src
+    return f'<script src="{src}" data-key="{channel.key}" async></script>'
+
+
+def _channel_values(channel: Any) -> dict[str, Any]:
+    if channel is None:
+        return {"active": True, "allowed_origins": ""}
+    return {
+        "name": channel.name,
+        "queue": str(channel.queue_id),
+        "allowed_origins": "\n".join(channel.allowed_origins or []),
+        "calendar": str(channel.calendar_id or ""),
+        "title": channel.title,
+        "greeting": channel.greeting,
+        "active": channel.active,
+        "version": channel.version,
+    }
+
+
+def _channel_posted(request: AuthedRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    post = request.POST
+    values: dict[str, Any] = {
+        name: post.get(name, "")
+        for name in ("name", "queue", "allowed_origins", "calendar", "title", "greeting", "version")
+    }
+    values["active"] = bool(post.get("active"))
+    queue: Any = None
+    if values["queue"]:
+        # An unknown queue or calendar goes on as typed: the service names the field.
+        queue = selectors.queues(active_only=False).filter(pk__in=_uuids([values["queue"]])).first() or values["queue"]
+    calendar: Any = None
+    if values["calendar"]:
+        calendar = selectors.calendars().filter(pk__in=_uuids([values["calendar"]])).first() or values["calendar"]
+    data = {
+        "name": values["name"],
+        "queue": queue,
+        "allowed_origins": values["allowed_origins"].splitlines(),
+        "calendar": calendar,
+        "title": values["title"],
+        "greeting": values["greeting"],
+        "active": values["active"],
+    }
+    return values, data
+
+
+def _channel_page(
+    request: AuthedRequest, channel: Any, values: dict[str, Any], errors: Any = None, status: int = 200
+) -> HttpResponse:
+    return _form(
+        request,
+        "service/settings/channel_form.html",
+        {
+            "channel": channel,
+            "values": values,
+            "queues": list(selectors.queues(active_only=False)),
+            "calendars": list(selectors.calendars().order_by("name")),
+            "snippet": widget_snippet(request, channel) if channel is not None else "",
+        },
+        fields=CHANNEL_FIELDS,
+        errors=errors,
+        status=status,
+    )
+
+
+@login_required
+def channel_create(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    if request.method == "POST":
+        values, data = _channel_posted(request)
+        created: list[Any] = []
+        response = _save(
+            request,
+            lambda: created.append(chat_services.add_channel(actor=request.user, data=data)),
+            lambda errors, status: _channel_page(request, None, values, errors, status),
+            _("The chat channel was created. Put its snippet on your website."),
+            "service:settings",
+            values,
+        )
+        # Straight on to the new channel's page: its snippet is what the admin came for.
+        return redirect("service:settings-channel-edit", pk=created[0].pk) if created else response
+    return _channel_page(request, None, _channel_values(None))
+
+
+@login_required
+def channel_edit(request: AuthedRequest, pk: Any) -> HttpResponse:
+    _require_admin(request)
+    channel = _channel(pk)
+    if request.method == "POST":
+        values, data = _channel_posted(request)
+        return _save(
+            request,
+            lambda: chat_services.update_channel(
+                actor=request.user, channel=channel, data=data, expected_version=_version(request)
+            ),
+            lambda errors, status: _channel_page(request, channel, values, errors, status),
+            _("The chat channel was saved."),
+            "service:settings",
+            values,
+        )
+    return _channel_page(request, channel, _channel_values(channel))
+
+
+@login_required
+@require_POST
+def channel_activate(request: AuthedRequest, pk: Any) -> HttpResponse:
+    """Switch a channel off (the widget no longer opens anywhere) or on again."""
+    _require_admin(request)
+    channel = _channel(pk)
+    active = request.POST.get("active") == "1"
+    try:
+        chat_services.set_channel_active(
+            actor=request.user, channel=channel, active=active, expected_version=_version(request)
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The chat channel is active again.") if active else _("The chat channel was deactivated."),
+        )
+    return redirect("service:settings-channel-edit", pk=channel.pk)

@@ -1,7 +1,9 @@
 /* Accord's live chat widget. Embed with:
  *   <script src="https://accord.example.com/static/service/chat-widget.js" data-key="KEY" async></script>
  * It talks to Accord over one WebSocket; every text from it is put in with textContent, never as HTML.
- * Its labels come in the page's language (<html lang>) from the table below, English otherwise. */
+ * Its labels come from Accord in the visitor's language: data-lang="pl" on the script tag, else the
+ * page's <html lang>, else the browser's; Accord answers in its own language for any other. The
+ * English below is shown only until Accord answers (or if it cannot be reached). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -9,30 +11,13 @@
   var base = new URL(script.src, window.location.href);
   var key = script.dataset.key;
   var storeKey = "accord-chat-" + key;
-  var T = {
-    en: {open: "Chat with us", name: "Your name", email: "E-mail", question: "Your question", start: "Start chat",
-         send: "Send", leave: "End chat", offline: "Nobody is available right now. Leave us a message and we will write back.",
-         ticket: "Send message", thanks: "Thank you. Your request number is ", typing: "Typing…", ended: "The chat has ended.",
-         message: "Message", close: "Close"},
-    pl: {open: "Czat z nami", name: "Imię i nazwisko", email: "E-mail", question: "Twoje pytanie", start: "Rozpocznij czat",
-         send: "Wyślij", leave: "Zakończ czat", offline: "Nikt nie jest teraz dostępny. Zostaw wiadomość, a odpiszemy.",
-         ticket: "Wyślij wiadomość", thanks: "Dziękujemy. Numer zgłoszenia: ", typing: "Pisze…", ended: "Czat został zakończony.",
-         message: "Wiadomość", close: "Zamknij"},
-    lt: {open: "Pokalbis su mumis", name: "Jūsų vardas", email: "El. paštas", question: "Jūsų klausimas", start: "Pradėti pokalbį",
-         send: "Siųsti", leave: "Baigti pokalbį", offline: "Šiuo metu niekas negali atsakyti. Palikite žinutę ir mes atsakysime.",
-         ticket: "Siųsti žinutę", thanks: "Ačiū. Jūsų užklausos numeris: ", typing: "Rašo…", ended: "Pokalbis baigtas.",
-         message: "Žinutė", close: "Uždaryti"},
-    ro: {open: "Discută cu noi", name: "Numele tău", email: "E-mail", question: "Întrebarea ta", start: "Începe discuția",
-         send: "Trimite", leave: "Încheie discuția", offline: "Nu este nimeni disponibil acum. Lasă-ne un mesaj și îți vom răspunde.",
-         ticket: "Trimite mesajul", thanks: "Mulțumim. Numărul solicitării: ", typing: "Scrie…", ended: "Discuția s-a încheiat.",
-         message: "Mesaj", close: "Închide"},
-    ru: {open: "Чат с нами", name: "Ваше имя", email: "E-mail", question: "Ваш вопрос", start: "Начать чат",
-         send: "Отправить", leave: "Завершить чат", offline: "Сейчас никого нет на месте. Оставьте сообщение, и мы ответим.",
-         ticket: "Отправить сообщение", thanks: "Спасибо. Номер обращения: ", typing: "Печатает…", ended: "Чат завершён.",
-         message: "Сообщение", close: "Закрыть"}
-  };
-  var lang = (document.documentElement.lang || "en").slice(0, 2).toLowerCase();
-  var t = T[lang] || T.en;
+  var lang = script.dataset.lang || document.documentElement.lang || navigator.language || "";
+  var t = {open: "Chat with us", name: "Your name", email: "E-mail", question: "Your question", start: "Start chat",
+           send: "Send", leave: "End chat", offline: "Nobody is available right now. Leave us a message and we will write back.",
+           ticket: "Send message", thanks: "Thank you. Your request number is %(number)s.", typing: "Typing…",
+           ended: "The chat has ended.", message: "Message", close: "Close"};
+  // Each labelled node: [node, label key, "text" or an attribute's name].
+  var labelled = [];
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -44,23 +29,28 @@
   var css = el("link", {rel: "stylesheet", href: new URL("chat-widget.css", base).href});
   document.head.appendChild(css);
   var root = el("div", {"class": "accord-chat", "data-state": "closed"});
-  var toggle = el("button", {type: "button", "class": "accord-chat-toggle", "aria-expanded": "false"}, t.open);
-  var panel = el("div", {"class": "accord-chat-panel", role: "dialog", "aria-label": t.open, hidden: ""});
+  var toggle = label(el("button", {type: "button", "class": "accord-chat-toggle", "aria-expanded": "false"}, t.open), "open");
+  var panel = label(el("div", {"class": "accord-chat-panel", role: "dialog", "aria-label": t.open, hidden: ""}), "open", "aria-label");
   var title = el("h2", {"class": "accord-chat-title"}, t.open);
   var greeting = el("p", {"class": "accord-chat-greeting"});
   var note = el("p", {"class": "accord-chat-note", role: "status"});
   var errors = el("p", {"class": "accord-chat-errors", role: "alert"});
   var form = el("form", {"class": "accord-chat-form"});
-  function field(name, label, tag, type) {
-    var wrap = el("label", {}, label);
+  function label(node, name, where) {
+    labelled.push([node, name, where || "text"]);
+    return node;
+  }
+  function field(name, tag, type) {
+    var wrap = el("label", {});
+    wrap.appendChild(label(el("span", {}, t[name]), name));
     var input = el(tag, tag === "input" ? {name: name, type: type, required: ""} : {name: name, required: "", rows: "3"});
     wrap.appendChild(input);
     form.appendChild(wrap);
     return input;
   }
-  field("name", t.name, "input", "text");
-  field("email", t.email, "input", "email");
-  field("question", t.question, "textarea");
+  field("name", "input", "text");
+  field("email", "input", "email");
+  field("question", "textarea");
   var consentLabel = el("label", {"class": "accord-chat-consent"});
   var consent = el("input", {type: "checkbox", name: "consent", required: ""});
   var consentText = el("span");
@@ -70,12 +60,12 @@
   var submit = el("button", {type: "submit", "class": "accord-chat-submit"}, t.start);
   form.appendChild(submit);
   var log = el("ol", {"class": "accord-chat-log", "aria-live": "polite", hidden: ""});
-  var typing = el("p", {"class": "accord-chat-typing", hidden: ""}, t.typing);
+  var typing = label(el("p", {"class": "accord-chat-typing", hidden: ""}, t.typing), "typing");
   var compose = el("form", {"class": "accord-chat-compose", hidden: ""});
-  var input = el("textarea", {name: "body", rows: "2", "aria-label": t.message, maxlength: "5000"});
+  var input = label(el("textarea", {name: "body", rows: "2", "aria-label": t.message, maxlength: "5000"}), "message", "aria-label");
   compose.appendChild(input);
-  compose.appendChild(el("button", {type: "submit"}, t.send));
-  var leave = el("button", {type: "button", "class": "accord-chat-leave", hidden: ""}, t.leave);
+  compose.appendChild(label(el("button", {type: "submit"}, t.send), "send"));
+  var leave = label(el("button", {type: "button", "class": "accord-chat-leave", hidden: ""}, t.leave), "leave");
   [title, greeting, note, errors, form, log, typing, compose, leave].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(toggle);
   root.appendChild(panel);
@@ -84,6 +74,41 @@
   var socket = null;
   var online = false;
   var lastTyping = 0;
+  var titled = false;  // the channel's own title arrived
+  var notice = "";  // what the note says: "offline", "ended", "thanks" or nothing
+  var ticketNumber = "";
+
+  function showNotice() {
+    if (notice === "thanks") { note.textContent = t.thanks.replace("%(number)s", ticketNumber); }
+    else { note.textContent = notice ? t[notice] : ""; }
+  }
+
+  // Labels in the visitor's language, from the server (the config answer or the socket's hello).
+  function applyLabels(labels) {
+    if (!labels) { return; }
+    Object.keys(labels).forEach(function (name) { t[name] = labels[name]; });
+    labelled.forEach(function (item) {
+      if (item[2] === "text") { item[0].textContent = t[item[1]]; } else { item[0].setAttribute(item[2], t[item[1]]); }
+    });
+    if (!titled) { title.textContent = t.open; }
+    if (t.consent) { consentText.textContent = t.consent; }
+    submit.textContent = online ? t.start : t.ticket;
+    showNotice();
+  }
+
+  function configure(data) {
+    applyLabels(data.labels);
+    if (data.title) { title.textContent = data.title; titled = true; }
+    if (data.greeting !== undefined) { greeting.textContent = data.greeting || ""; }
+  }
+
+  if (window.fetch) {
+    fetch(new URL("/service/chat/widget/" + encodeURIComponent(key) + "/?lang=" + encodeURIComponent(lang), base).href,
+          {credentials: "omit"})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data) { configure(data); } })
+      .catch(function () { /* Accord unreachable: the English labels stay */ });
+  }
 
   function send(data) { if (socket && socket.readyState === 1) { socket.send(JSON.stringify(data)); } }
 
@@ -102,16 +127,15 @@
 
   function connect() {
     var scheme = base.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(scheme + "//" + base.host + "/ws/service/chat/visitor/" + encodeURIComponent(key) + "/");
+    socket = new WebSocket(scheme + "//" + base.host + "/ws/service/chat/visitor/" + encodeURIComponent(key) + "/?lang=" +
+                           encodeURIComponent(lang));
     socket.addEventListener("message", function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "hello") {
         online = data.online;
-        title.textContent = data.title || t.open;
-        greeting.textContent = data.greeting || "";
+        notice = online ? "" : "offline";
+        configure(data);
         consentText.textContent = data.consent;
-        note.textContent = online ? "" : t.offline;
-        submit.textContent = online ? t.start : t.ticket;
         var token = window.sessionStorage.getItem(storeKey);
         if (token) { send({type: "resume", token: token}); }
       } else if (data.type === "started") {
@@ -129,10 +153,12 @@
         connect.typingTimer = window.setTimeout(function () { typing.hidden = true; }, 4000);
       } else if (data.type === "ended" || data.type === "gone") {
         window.sessionStorage.removeItem(storeKey);
-        if (data.type === "ended") { note.textContent = t.ended; compose.hidden = true; leave.hidden = true; }
+        if (data.type === "ended") { notice = "ended"; showNotice(); compose.hidden = true; leave.hidden = true; }
       } else if (data.type === "ticket") {
         form.hidden = true;
-        note.textContent = t.thanks + data.number;
+        notice = "thanks";
+        ticketNumber = String(data.number);
+        showNotice();
       } else if (data.type === "error") {
         errors.textContent = Object.keys(data.errors).map(function (k) { return data.errors[k].join(" "); }).join(" ");
       }
