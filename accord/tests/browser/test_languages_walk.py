@@ -118,14 +118,15 @@ def english_left(language: str) -> tuple[dict[str, str], list[tuple[re.Pattern[s
 def the_records_words() -> set[str]:
     """What the demo's records say in English whatever their owner's language: tag names, job
     titles (a contact who is a company's "Owner"), team names ("Marketing") and custom fields'
-    labels and keys ("Segment"), and the consent texts customers signed, in their own language (an
-    English-speaking customer's, shown to a Polish user). They are the users' words, not the
-    interface's."""
+    labels and keys ("Segment"), knowledge-base categories ("Your account"), and the consent texts
+    customers signed, in their own language (an English-speaking customer's, shown to a Polish
+    user). They are the users' words, not the interface's."""
     from accord.core.models import CustomFieldDefinition, Tag
     from accord.identity.models import Role, Team
     from accord.marketing.models import Consent
     from accord.people.models import ContactCompany
     from accord.sales.models import Lead
+    from accord.service.models import ArticleCategory
 
     return (
         set(Tag.objects.values_list("name", flat=True))
@@ -136,6 +137,7 @@ def the_records_words() -> set[str]:
         | set(CustomFieldDefinition.objects.values_list("key", flat=True))
         | set(Consent.objects.values_list("text", flat=True))
         | set(Role.objects.values_list("code", flat=True))  # identifiers, shown as code ("partner")
+        | set(ArticleCategory.objects.values_list("name", flat=True))
     )
 
 
@@ -254,6 +256,29 @@ def screens() -> list[str]:
         "/imports/contacts/new/",
         "/account/",
         *closed,
+        *service_screens(),
+    ]
+
+
+def service_screens() -> list[str]:
+    """The service desk's everyday screens and its settings, the chat channels' among them."""
+    from accord.service.models import ChatChannel, Ticket
+
+    ticket = Ticket.objects.order_by("number").first()
+    channel = ChatChannel.objects.order_by("created_at").first()
+    assert ticket is not None
+    assert channel is not None
+    return [
+        "/service/tickets/",
+        f"/service/tickets/{ticket.pk}/",
+        "/service/tickets/new/",
+        "/service/chat/",
+        "/service/kb/",
+        "/service/reports/sla/",
+        "/service/reports/satisfaction/",
+        "/service/settings/",
+        "/service/settings/chat/new/",
+        f"/service/settings/chat/{channel.pk}/",
     ]
 
 
