@@ -10,7 +10,8 @@ is the one ``DATABASE_URL`` names, migrated first; the tickets are made once and
         [--runs 1] [--profile]
 
 Prints JSON: the check's wall and CPU seconds per run, the findings, what a second check finds,
-and the events written; ``--profile`` prints the check's cProfile (top 30 by cumulative time).
+and the events written; ``--profile`` prints the check's cProfile (top 30 by cumulative time, or
+by ``SLA_PROFILE_SORT``, e.g. ``tottime``).
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def main() -> None:
             }
         )
         if profiler:
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("SLA_PROFILE_SORT", "cumulative")).print_stats(30)
+            order = os.environ.get("SLA_PROFILE_SORT", "cumulative")
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(30)
     print(json.dumps({"vendor": connection.vendor, "tickets": args.tickets, "runs": runs}, indent=1))
 
 

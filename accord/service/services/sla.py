@@ -340,9 +340,9 @@ class _AnyOf(Lookup[Any]):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+        return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
 
 
 def _key_in(pks: list[Any]) -> Q | Lookup[Any]:
