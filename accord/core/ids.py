@@ -53,3 +53,31 @@ def uuid7() -> uuid.UUID:
         _offset += 8
     value = ((ms & ((1 << 48) - 1)) << 80) | _VERSION_AND_VARIANT | (counter << 64) | rand
     return uuid.UUID(int=value)
+
+
+def uuid7_hex_many(count: int) -> list[str]:
+    """``count`` keys as ``uuid7()`` makes them, in order, as their 32 hex digits (what COPY and
+    SQLite's UUID columns take), taken under the lock once: a check that writes 100,000 events
+    spent a second on keys made one at a time as ``UUID`` objects."""
+    global _last_ms, _counter, _pool, _offset
+    keys: list[str] = []
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms = ms
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        else:
+            _counter += 1
+        for _n in range(count):
+            if _counter > 0xFFF:
+                _last_ms += 1
+                _counter = 0
+            if _offset >= _POOL_SIZE:
+                _pool, _offset = os.urandom(_POOL_SIZE), 0
+            rand = int.from_bytes(_pool[_offset : _offset + 8], "big") & _RANDOM_MASK
+            _offset += 8
+            value = ((_last_ms & ((1 << 48) - 1)) << 80) | _VERSION_AND_VARIANT | (_counter << 64) | rand
+            keys.append(f"{value:032x}")
+            _counter += 1
+        _counter -= 1  # the last key's counter, as uuid7() leaves it
+    return keys

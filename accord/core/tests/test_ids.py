@@ -54,3 +54,17 @@ def test_a_forked_process_draws_fresh_random_bits():
 
     random_bits = (1 << 62) - 1
     assert theirs.int & random_bits != mine.int & random_bits
+
+
+def test_keys_made_many_at_once_are_version_7_and_follow_the_single_ones_in_order():
+    from accord.core.ids import uuid7_hex_many
+
+    before = uuid7()
+    many = [uuid.UUID(hex=key) for key in uuid7_hex_many(6000)]  # more than one millisecond's counter
+    after = uuid7()
+
+    assert all(len(key) == 32 for key in uuid7_hex_many(3))
+    assert all(value.version == 7 and value.variant == uuid.RFC_4122 for value in many)
+    assert len(set(many)) == 6000
+    assert [before, *many, after] == sorted([before, *many, after])
+    assert uuid7_hex_many(0) == []

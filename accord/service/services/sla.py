@@ -19,8 +19,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Lookup, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from accord.service.models import (
     Ticket,
 )
 
-BATCH = 1000
+BATCH = 5000
 _KEEP = object()  # a column the check leaves as it is
 _NEXT_PRIORITY = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
@@ -276,7 +276,7 @@ def check(*, now: datetime.datetime | None = None, batch: int = BATCH) -> CheckR
 def _check_batch(tickets: list[Clock], now: datetime.datetime, result: CheckResult) -> None:
     # One event per warning or breach; the in-app notices to the assignee and the escalation user
     # follow from it after commit (``deliver_notices``), so the check writes one row per finding.
-    found: list[tuple[EventPayload, str, Any, None]] = []
+    found: list[tuple[type[EventPayload], str, Any, None, dict[str, Any]]] = []
     # Tickets changed alike, written with one UPDATE each group (``bulk_update``'s CASE per row
     # took most of the check's time): the flags, the warning time and the priority when they
     # changed, and the next check as a due-time column less the warning's minutes.
@@ -298,16 +298,16 @@ def _check_batch(tickets: list[Clock], now: datetime.datetime, result: CheckResu
                 setattr(ticket, f"{target}_breached", True)
                 ticket.warned_at = None  # the next target gets its own warning
                 escalate = policy.escalate_to_id if policy else None
-                breach = SlaBreached(target=target, due=due, assignee_id=ticket.assignee_id, escalate_to_id=escalate)
-                found.append((breach, TICKET, ticket.pk, None))
+                breach = {"target": target, "due": due, "assignee_id": ticket.assignee_id, "escalate_to_id": escalate}
+                found.append((SlaBreached, TICKET, ticket.pk, None, breach))
                 result.breached += 1
                 if policy is not None and policy.raise_priority:
                     ticket.priority = _NEXT_PRIORITY[ticket.priority]
                 continue
             if now >= due - warn and ticket.warned_at is None:
                 ticket.warned_at = now
-                warning = SlaWarning(target=target, due=due, assignee_id=ticket.assignee_id)
-                found.append((warning, TICKET, ticket.pk, None))
+                warning = {"target": target, "due": due, "assignee_id": ticket.assignee_id}
+                found.append((SlaWarning, TICKET, ticket.pk, None, warning))
                 result.warned += 1
             break
         key = (
@@ -329,8 +329,26 @@ def _check_batch(tickets: list[Clock], now: datetime.datetime, result: CheckResu
             values["warned_at"] = warned_at
         if priority is not _KEEP:
             values["priority"] = priority
-        Ticket.objects.filter(pk__in=pks).update(**values)
-    events.emit_rows(found)
+        Ticket.objects.filter(_key_in(pks)).update(**values)
+    events.emit_fields(found)
+
+
+class _AnyOf(Lookup[Any]):
+    """``pk = ANY(%s)``: a batch's keys as one array parameter. Thousands of placeholders made
+    each UPDATE's text long to build and for psycopg to parse."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
+
+
+def _key_in(pks: list[Any]) -> Q | Lookup[Any]:
+    if connection.vendor == "postgresql":
+        return _AnyOf(F("pk"), pks)
+    return Q(pk__in=pks)
 
 
 def deliver_notices(event: Event) -> None:

@@ -248,3 +248,198 @@ def test_the_check_records_each_warning_and_breach_once_over_several_batches(sup
     later = sla.check(now=opened + datetime.timedelta(minutes=61), batch=2)
     assert (later.warned, later.breached) == (0, 4)
     assert (sla.check(now=opened + datetime.timedelta(minutes=62), batch=2).breached) == 0
+
+
+def _hand_built_set(support: Any, owner: Any, customer: Any) -> tuple[datetime.datetime, dict[str, Ticket]]:
+    """Tickets in each state the check meets, opened at 10:00 (first response due 11:00, the
+    resolution 14:00, warnings a quarter of an hour before), looked at 10:50."""
+    SlaPolicy.objects.create(
+        name="Fast",
+        first_response_minutes=60,
+        resolution_minutes=240,
+        warn_before_minutes=15,
+        escalate_to=owner,
+        raise_priority=True,
+    )
+    opened = at(2026, 12, 7, 10)
+    made = {
+        name: tickets.create_ticket(
+            actor=support, contact=customer, subject=name, body="B", assignee=support, now=opened
+        )
+        for name in ("warned", "late", "both late", "paused", "closed", "unassigned")
+    }
+    Ticket.objects.filter(pk=made["late"].pk).update(
+        first_response_due=opened - datetime.timedelta(minutes=1),
+        sla_next_check=opened - datetime.timedelta(minutes=16),
+    )
+    Ticket.objects.filter(pk=made["both late"].pk).update(
+        first_response_due=opened - datetime.timedelta(hours=1),
+        resolution_due=opened + datetime.timedelta(minutes=30),
+        sla_next_check=opened - datetime.timedelta(minutes=75),
+    )
+    Ticket.objects.filter(pk=made["paused"].pk).update(status="waiting", paused_at=opened)
+    Ticket.objects.filter(pk=made["closed"].pk).update(status="closed")
+    Ticket.objects.filter(pk=made["unassigned"].pk).update(assignee=None)
+    return opened + datetime.timedelta(minutes=50), {name: Ticket.objects.get(pk=t.pk) for name, t in made.items()}
+
+
+@pytest.mark.django_db
+def test_the_check_writes_one_event_per_finding_with_its_payload_and_moves_each_clock(
+    support: Any, owner: Any, customer: Any
+) -> None:
+    from accord.core import events
+    from accord.messaging.models import Message
+    from accord.service.events import SlaBreached, SlaWarning
+
+    now, made = _hand_built_set(support, owner, customer)
+    result = sla.check(now=now, batch=2)
+
+    assert (result.warned, result.breached) == (2, 3)
+    warned, late, both, unassigned = made["warned"], made["late"], made["both late"], made["unassigned"]
+    expected = [
+        (SlaWarning(target="first_response", due=warned.first_response_due, assignee_id=support.pk), warned),
+        (
+            SlaBreached(
+                target="first_response", due=late.first_response_due, assignee_id=support.pk, escalate_to_id=owner.pk
+            ),
+            late,
+        ),
+        (
+            SlaBreached(
+                target="first_response", due=both.first_response_due, assignee_id=support.pk, escalate_to_id=owner.pk
+            ),
+            both,
+        ),
+        (
+            SlaBreached(target="resolution", due=both.resolution_due, assignee_id=support.pk, escalate_to_id=owner.pk),
+            both,
+        ),
+        (SlaWarning(target="first_response", due=unassigned.first_response_due, assignee_id=None), unassigned),
+    ]
+    stored = list(Event.objects.filter(name__startswith="service.ticket.sla_").order_by("id"))
+    assert [(e.name, e.entity, e.object_id, e.actor_id, e.payload, e.attempts) for e in stored] == [
+        (type(payload).name, "service.ticket", ticket.pk, None, payload.model_dump(mode="json"), 0)
+        for payload, ticket in expected
+    ]
+    assert [events.load(e) for e in stored] == [payload for payload, _ticket in expected]
+
+    after = {name: Ticket.objects.get(pk=t.pk) for name, t in made.items()}
+    quarter = datetime.timedelta(minutes=15)
+    assert (after["warned"].warned_at, after["warned"].sla_next_check) == (now, warned.first_response_due)
+    assert (after["unassigned"].warned_at, after["unassigned"].sla_next_check) == (now, unassigned.first_response_due)
+    assert after["late"].first_response_breached
+    assert not after["late"].resolution_breached
+    assert (after["late"].priority, after["late"].warned_at) == ("high", None)
+    assert after["late"].sla_next_check == late.resolution_due - quarter
+    assert after["both late"].first_response_breached
+    assert after["both late"].resolution_breached
+    assert (after["both late"].priority, after["both late"].sla_next_check) == ("urgent", None)
+    for name in ("paused", "closed"):
+        assert after[name].sla_next_check is None
+        assert (after[name].warned_at, after[name].first_response_breached) == (None, False)
+    untouched = ("subject", "status", "assignee_id", "version", "paused_at", "first_response_due", "resolution_due")
+    for name, ticket in made.items():
+        assert [getattr(after[name], f) for f in untouched] == [getattr(ticket, f) for f in untouched]
+
+    assert sla.check(now=now, batch=2) == sla.CheckResult()
+    assert Event.objects.filter(name__startswith="service.ticket.sla_").count() == 5
+    events.dispatch_pending()
+    keys = sorted(Message.objects.filter(channel="in_app").values_list("recipient_user__username", "idempotency_key"))
+    assert keys == sorted(
+        [("support", f"sla:warning:first_response:{warned.pk}:{support.pk}")]
+        + [
+            (user.username, f"sla:breach:{target}:{ticket.pk}:{user.pk}")
+            for target, ticket in (("first_response", late), ("first_response", both), ("resolution", both))
+            for user in (support, owner)
+        ]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_that_fails_midway_keeps_the_batches_it_committed_and_the_next_run_does_the_rest(
+    support: Any, owner: Any, customer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.core import events
+
+    now, made = _hand_built_set(support, owner, customer)
+    write = events.emit_fields
+    calls = []
+
+    def failing_second_batch(entries: Any) -> int:
+        calls.append(len(entries))
+        if len(calls) == 2:
+            raise RuntimeError("the worker died")
+        return write(entries)
+
+    monkeypatch.setattr(events, "emit_fields", failing_second_batch)
+    with pytest.raises(RuntimeError):
+        sla.check(now=now, batch=2)
+    # The first batch ("warned", "late") is written with its events; the second not at all.
+    assert sorted(
+        Event.objects.filter(name__startswith="service.ticket.sla_").values_list("object_id", flat=True)
+    ) == sorted([made["warned"].pk, made["late"].pk])
+    both = Ticket.objects.get(pk=made["both late"].pk)
+    assert (both.first_response_breached, both.sla_next_check) == (False, made["both late"].sla_next_check)
+
+    monkeypatch.setattr(events, "emit_fields", write)
+    assert sla.check(now=now, batch=2) == sla.CheckResult(warned=1, breached=2)
+    found = Event.objects.filter(name__startswith="service.ticket.sla_")
+    assert sorted((e.object_id, e.payload["target"]) for e in found) == sorted(
+        [
+            (made["warned"].pk, "first_response"),
+            (made["late"].pk, "first_response"),
+            (made["both late"].pk, "first_response"),
+            (made["both late"].pk, "resolution"),
+            (made["unassigned"].pk, "first_response"),
+        ]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_cannot_change_a_ticket_between_the_checks_read_and_its_write(
+    support: Any, owner: Any, customer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check holds its batch's rows locked from its read to its commit: an agent's edit (which
+    locks the ticket too) waits for it, and then works on what the check wrote, so neither
+    overwrites the other. SQLite's writers take the whole database (IMMEDIATE transactions)."""
+    import threading
+
+    from django.db import DatabaseError, connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    now, made = _hand_built_set(support, owner, customer)
+    batch = sla._check_batch
+    outcomes: list[str] = []
+
+    def edit_meanwhile() -> None:
+        try:
+            with transaction.atomic():
+                locked = Ticket.objects.select_for_update(nowait=True).get(pk=made["warned"].pk)
+                locked.subject = "Edited"
+                locked.save(update_fields=["subject"])
+            outcomes.append("written")
+        except DatabaseError:
+            outcomes.append("locked")
+        finally:
+            connections.close_all()
+
+    def batch_with_an_agent_meanwhile(clocks: Any, at: Any, result: Any) -> None:
+        if any(c.pk == made["warned"].pk for c in clocks):
+            agent = threading.Thread(target=edit_meanwhile)
+            agent.start()
+            agent.join(timeout=60)
+        batch(clocks, at, result)
+
+    monkeypatch.setattr(sla, "_check_batch", batch_with_an_agent_meanwhile)
+    sla.check(now=now, batch=2)
+    assert outcomes == ["locked"]
+    # Afterwards the agent's edit goes through and keeps what the check wrote.
+    warned = Ticket.objects.get(pk=made["warned"].pk)
+    tickets.update_ticket(actor=support, ticket=warned, data={"subject": "Edited"}, expected_version=warned.version)
+    warned.refresh_from_db()
+    assert (warned.subject, warned.warned_at, warned.sla_next_check) == (
+        "Edited",
+        now,
+        made["warned"].first_response_due,
+    )
