@@ -121,9 +121,7 @@ def test_an_order_naming_a_company_and_a_contact_is_the_companys(
     assert (row.rfm, row.segment, row.abc_revenue, row.abc_margin) == ("1-1-1", "lost", "A", "A")
 
 
-def test_a_cost_in_another_currency_is_converted_at_the_rate_of_the_day(
-    owner: Any, make_contact: Any, db: Any
-) -> None:
+def test_a_cost_in_another_currency_is_converted_at_the_rate_of_the_day(owner: Any, make_contact: Any, db: Any) -> None:
     # Given: a product costing 10 EUR, 4.30 PLN a euro
     from accord.core.models import ExchangeRate
     from accord.sales.models import Product
