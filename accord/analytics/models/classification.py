@@ -30,9 +30,10 @@ class RfmSegment(models.TextChoices):
 
 
 class AbcClass(models.TextChoices):
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
+    # The letters are the classes' names in every language; the context lets a translator say so.
+    A = "A", pgettext_lazy("ABC class", "A")
+    B = "B", pgettext_lazy("ABC class", "B")
+    C = "C", pgettext_lazy("ABC class", "C")
 
 
 class CustomerClass(models.Model):

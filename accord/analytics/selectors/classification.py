@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accord.analytics.models import AbcClass, CustomerClass, RfmSegment
+from accord.analytics.services.classification import A_LINE, B_LINE
 from accord.core import access
 from accord.people.models import Company, Contact
 
@@ -49,16 +50,16 @@ def reason(row: CustomerClass) -> str:
     """Why the customer has its classes, e.g. "A: top 80% of margin over 12 months; RFM 5-4-5
     Champions", in the active language."""
     if row.abc_margin == AbcClass.A:
-        margin = _("A: top 80% of margin over 12 months")
+        margin = _("A: top %(share)s%% of margin over 12 months") % {"share": A_LINE}
     elif row.abc_margin == AbcClass.B:
-        margin = _("B: the next 15% of margin over 12 months")
+        margin = _("B: the next %(share)s%% of margin over 12 months") % {"share": B_LINE - A_LINE}
     elif row.margin > 0:
-        margin = _("C: the last 5% of margin over 12 months")
+        margin = _("C: the last %(share)s%% of margin over 12 months") % {"share": 100 - B_LINE}
     else:
         margin = _("C: no margin over 12 months")
     parts = [margin]
     if row.abc_revenue != row.abc_margin:
-        parts.append(_("%(class)s by revenue") % {"class": row.abc_revenue})
+        parts.append(_("%(abc)s by revenue") % {"abc": row.abc_revenue})
     parts.append(
         _("RFM %(scores)s %(segment)s") % {"scores": row.rfm, "segment": RfmSegment(row.segment).label.lower()}
     )

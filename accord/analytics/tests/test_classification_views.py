@@ -139,7 +139,7 @@ def test_the_command_classifies_with_progress(champion: Any) -> None:
 
     assert run.status == 0, run.err
     assert "[" + "#" * 30 + "] 4/4" in run.out
-    assert "Classified 1 contacts and 0 companies as of 2026-06-30" in run.out
+    assert "Classified as of 2026-06-30: contacts 1, companies 0" in run.out
 
 
 def test_the_command_refuses_a_bad_date(db: Any) -> None:

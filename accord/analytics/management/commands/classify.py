@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
         result = classification.classify(as_of=as_of, progress=progress)
         self.stdout.write(
-            _("Classified %(contacts)s contacts and %(companies)s companies as of %(day)s in %(seconds).1f s.")
+            _("Classified as of %(day)s: contacts %(contacts)s, companies %(companies)s, in %(seconds).1f s.")
             % {
                 "contacts": result.contacts,
                 "companies": result.companies,
