@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 from typing import Any
 
@@ -147,3 +148,39 @@ def test_the_command_refuses_a_bad_date(db: Any) -> None:
 
     assert run.status != 0
     assert "--as-of" in run.err
+
+
+def test_the_company_list_filters_by_abc_class(api: Any, owner: Any, make_company: Any) -> None:
+    big = make_company(owner, name="Big Buyer")
+    small = make_company(owner, name="Small Buyer")
+    order(company=big, days_before=3, lines=[(None, "1", "9000")])
+    order(company=small, days_before=3, lines=[(None, "1", "100")])
+    classify(as_of=AS_OF)
+
+    a_class = api(owner).get("/companies", {"abc_revenue": "A"}).json()
+    c_class = api(owner).get("/companies", {"abc_revenue": "C"}).json()
+
+    assert [row["id"] for row in a_class["items"]] == [str(big.pk)]
+    assert [row["id"] for row in c_class["items"]] == [str(small.pk)]
+
+
+def test_the_nightly_task_classifies_as_of_today(owner: Any, make_contact: Any) -> None:
+    from django.utils import timezone
+
+    from accord.analytics.models import CustomerClass
+    from accord.analytics.tasks import classify_customers
+    from accord.billing.models import Order
+    from accord.core.scheduler import jobs
+
+    # Given: an order placed an hour ago
+    buyer = make_contact(owner, first_name="Today")
+    placed = order(contact=buyer, days_before=0, lines=[(None, "1", "50")])
+    Order.objects.filter(pk=placed.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+
+    # When
+    result = classify_customers.call()
+
+    # Then
+    assert result == {"contacts": 1, "companies": 0}
+    assert CustomerClass.objects.get().as_of == timezone.localdate()
+    assert any(job.name == classify_customers.module_path and job.cron == "35 1 * * *" for job in jobs())
