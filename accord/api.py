@@ -25,6 +25,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord import __version__
 from accord.activities.api import router as activities_router
+from accord.analytics.api import router as analytics_router
 from accord.billing.api import router as billing_router
 from accord.core.access import AccessDenied
 from accord.core.api import router as core_router
@@ -188,4 +189,5 @@ api.add_router("/", sales_settings_router)
 api.add_router("/", billing_router)
 api.add_router("/", marketing_router)
 api.add_router("/", service_router)
+api.add_router("/", analytics_router)
 api.add_router("/", portal_router)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "accord.billing",
     "accord.marketing",
     "accord.service",
+    "accord.analytics",
     "accord.portal",
 ]
 

@@ -55,6 +55,9 @@ class Filter:
     # link rows carry the record's owner and team): (values, user) -> Q. The rows it selects must
     # be exactly ``build``'s among those the user sees; the access policy still applies on top.
     build_for: Callable[[list[Any], Any], Q] | None = None
+    # A filter another app adds to the list (analytics' RFM segment on contacts), offered in the
+    # list's filter bar as a choice of these (value, label) pairs.
+    offered: Sequence[tuple[str, Any]] = ()
 
     def convert(self, raw: str) -> Any:
         raw = raw.strip()

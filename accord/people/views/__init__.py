@@ -163,8 +163,18 @@ def list_view(request: HttpRequest, kind: Kind) -> HttpResponse:
 
 
 def _custom_filters(kind: Kind, query: Any) -> list[dict[str, Any]]:
-    """The list's custom-field filters, with what is currently chosen."""
-    filters = []
+    """The list's custom-field filters, and those other apps add to it, with what is currently chosen."""
+    filters = [
+        {
+            "name": f.name,
+            "label": f.label,
+            "type": "offered",
+            "choices": f.offered,
+            "value": (query.raw.get(f.name) or [""])[0],
+        }
+        for f in kind.spec.filters
+        if f.offered
+    ]
     for definition in customfields.definitions(kind.entity):
         name = f"cf.{definition.key}"
         filters.append(
