@@ -257,6 +257,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # The modules whose ``websocket_urlpatterns`` accord/asgi.py serves.
 ACCORD_WEBSOCKET_ROUTES = ["accord.service.routing"]
+# A chat whose visitor closed the page (no socket open) this many minutes ago is ended as abandoned.
+ACCORD_CHAT_ABANDON_MINUTES = int(os.environ.get("ACCORD_CHAT_ABANDON_MINUTES", "10"))
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "static/"
