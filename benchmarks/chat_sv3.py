@@ -1,7 +1,7 @@
 """SV3 from the command line, with its settings as options: ``accord bench --only SV3`` runs the same
 measurement (benchmarks/workloads/chat.py, whose docstring says what is measured).
 
-    python benchmarks/chat_sv3.py [--connections 500] [--rounds 3] [--bursts 2] [--pace 10] [--seed N]
+    python benchmarks/chat_sv3.py [--connections 500] [--seconds 30] [--bursts 2] [--pace 10] [--seed N]
                                   [--layer redis://127.0.0.1:6379/13 --workers 2]
 
 Runs on a temporary SQLite database unless ``--database`` names one (it must be empty: it is migrated
@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.workloads.chat import serve_and_measure  # noqa: E402
+from benchmarks.workloads.chat import serve_and_measure
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=3, help="paced messages per visitor")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the visitors write at their pace")
     parser.add_argument("--bursts", type=int, default=2, help="messages per visitor all sent in the same instant")
     parser.add_argument("--pace", type=float, default=10.0, help="mean pause before each paced message, seconds")
     parser.add_argument("--seed", type=int, default=1515)
@@ -36,7 +36,7 @@ def main() -> None:
     database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='accord-sv3-db-')}/chat.sqlite3"
     figures = serve_and_measure(
         connections=args.connections,
-        rounds=args.rounds,
+        seconds=args.seconds,
         bursts=args.bursts,
         pace=args.pace,
         seed=args.seed,

@@ -9,14 +9,15 @@ out by the channel layer.
 
 Two phases on the same connections:
 
-- ``paced`` (the target): each visitor writes after a random pause averaging ten seconds
-  (exponential, drawn from the seed), as people chat: 500 visitors send about 50 messages a second.
+- ``paced`` (the target): for 30 seconds each visitor writes after a random pause averaging ten
+  seconds (exponential, drawn from the seed), again and again, as people chat: 500 visitors send
+  about 50 messages a second.
 - ``burst`` (for information, the worst case): every visitor writes in the same instant, round
   after round, a second apart.
 
 Afterwards the visitor messages in the server's database are counted against those acknowledged
 (``lost`` must be 0). Settings (environment): ACCORD_BENCH_CHAT_CONNECTIONS (500),
-ACCORD_BENCH_CHAT_ROUNDS (paced messages per visitor, 3), ACCORD_BENCH_CHAT_BURSTS (2),
+ACCORD_BENCH_CHAT_SECONDS (of the paced phase, 30), ACCORD_BENCH_CHAT_BURSTS (2),
 ACCORD_BENCH_CHAT_PACE (10 s), ACCORD_BENCH_CHAT_SEED (1515), ACCORD_BENCH_CHAT_LAYER_URL (a Redis
 URL: the shared channel layer and ACCORD_BENCH_CHAT_WORKERS web processes, 2).
 """
@@ -40,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 SETUP = """
 from accord.identity.models import Role, User
@@ -79,7 +81,7 @@ def summary(latencies: list[float], seconds: float) -> dict[str, Any]:
 @dataclass
 class Run:
     connections: int
-    rounds: int
+    seconds: float
     bursts: int
     pace: float
     seed: int
@@ -127,9 +129,15 @@ async def visitor(url: str, index: int, run: Run) -> None:
             run.ready.set()
         await run.go.wait()
         try:
-            for n in range(run.rounds):
-                await asyncio.sleep(pauses.expovariate(1 / run.pace))
+            until = time.perf_counter() + run.seconds
+            n = 0
+            while True:
+                pause = pauses.expovariate(1 / run.pace)
+                if time.perf_counter() + pause >= until:
+                    break
+                await asyncio.sleep(pause)
                 await _say(ws, f"p{index}-{n}", run.paced)
+                n += 1
         finally:
             run.paced_done += 1
             if run.paced_done == run.connections:
@@ -167,7 +175,7 @@ async def drive(url: str, run: Run) -> dict[str, Any]:
     return {
         "connections": run.connections,
         "seconds_to_open_and_start_all": round(setup, 1),
-        "paced": {"pace_seconds": run.pace, **summary(run.paced, paced_seconds)},
+        "paced": {"pace_seconds": run.pace, **summary(run.paced, min(paced_seconds, run.seconds))},
         "burst": summary(run.burst_latencies, time.perf_counter() - burst_from),
     }
 
@@ -192,9 +200,10 @@ def own_database(var: Path) -> Iterator[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
         cursor.execute(f"CREATE DATABASE {quoted}")
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    password = f":{quote(str(settings['PASSWORD']), safe='')}" if settings.get("PASSWORD") else ""
+    where = f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
     try:
-        yield f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
+        yield f"postgres://{quote(str(settings['USER']), safe='')}{password}@{where}/{name}"
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
@@ -203,7 +212,7 @@ def own_database(var: Path) -> Iterator[str]:
 def serve_and_measure(
     *,
     connections: int,
-    rounds: int,
+    seconds: float,
     bursts: int,
     pace: float,
     seed: int,
@@ -215,7 +224,7 @@ def serve_and_measure(
     try:
         with contextlib.ExitStack() as stack:
             url = database_url or stack.enter_context(own_database(var))
-            return _measure(var, url, connections, rounds, bursts, pace, seed, layer_url, workers)
+            return _measure(var, url, connections, seconds, bursts, pace, seed, layer_url, workers)
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -224,7 +233,7 @@ def _measure(
     var: Path,
     database_url: str,
     connections: int,
-    rounds: int,
+    seconds: float,
     bursts: int,
     pace: float,
     seed: int,
@@ -241,11 +250,11 @@ def _measure(
         "LOG_LEVEL": "WARNING",
     }
     accord = [sys.executable, "-m", "accord"]
-    subprocess.run([*accord, "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
-    key = subprocess.run([*accord, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True)  # noqa: S603
+    subprocess.run([*accord, "migrate", "--no-input", "-v0"], env=env, check=True)
+    key = subprocess.run([*accord, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True)
     key_value = key.stdout.strip().splitlines()[-1]
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [*accord, "run", "--no-worker", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -254,16 +263,16 @@ def _measure(
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
         url = f"ws://127.0.0.1:{port}/ws/service/chat/visitor/{key_value}/"
-        figures = asyncio.run(drive(url, Run(connections, rounds, bursts, pace, seed)))
+        figures = asyncio.run(drive(url, Run(connections, seconds, bursts, pace, seed)))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    count = subprocess.run([*accord, "shell", "-c", COUNT], env=env, check=True, capture_output=True, text=True)  # noqa: S603
+    count = subprocess.run([*accord, "shell", "-c", COUNT], env=env, check=True, capture_output=True, text=True)
     stored = int(count.stdout.strip().splitlines()[-1])
     acknowledged = connections + figures["paced"]["messages"] + figures["burst"]["messages"]  # + the questions
     figures["stored_visitor_messages"] = stored
@@ -283,7 +292,7 @@ def sv3_chat(data: Any = None) -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
     figures = serve_and_measure(
         connections=int(os.environ.get("ACCORD_BENCH_CHAT_CONNECTIONS", "500")),
-        rounds=int(os.environ.get("ACCORD_BENCH_CHAT_ROUNDS", "3")),
+        seconds=float(os.environ.get("ACCORD_BENCH_CHAT_SECONDS", "30")),
         bursts=int(os.environ.get("ACCORD_BENCH_CHAT_BURSTS", "2")),
         pace=float(os.environ.get("ACCORD_BENCH_CHAT_PACE", "10")),
         seed=int(os.environ.get("ACCORD_BENCH_CHAT_SEED", "1515")),
