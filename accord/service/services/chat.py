@@ -289,7 +289,7 @@ def _insert_unless_ended(message: ChatMessage, *, agent_id: Any = None) -> bool:
         params.append(agent_id)
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
     sql = (
-        f"INSERT INTO {quote(ChatMessage._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"INSERT INTO {quote(ChatMessage._meta.db_table)} ({', '.join(quote(f.column or '') for f in fields)}) "  # noqa: S608
         f"SELECT {', '.join(['%s'] * len(fields))} FROM {quote(ChatSession._meta.db_table)} "
         f"WHERE {' AND '.join(where)}{lock}"
     )
@@ -437,7 +437,7 @@ def send_agent_message(
     agent_field = ChatSession._meta.get_field("agent")
     if may_chat(actor) and _insert_unless_ended(
         message,
-        agent_id=agent_field.get_db_prep_value(actor.pk, connection),  # type: ignore[attr-defined]
+        agent_id=agent_field.get_db_prep_value(actor.pk, connection),
     ):
         return message
     with transaction.atomic():
