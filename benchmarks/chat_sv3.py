@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--database", default="", help="DATABASE_URL of an empty database (default: a SQLite file)")
     parser.add_argument("--layer", default="", help="a Redis URL: the shared channel layer")
     parser.add_argument("--workers", type=int, default=2, help="web processes with --layer")
+    parser.add_argument("--server-log", default="", help="append the server's error output to this file")
     args = parser.parse_args()
     import tempfile
 
@@ -43,6 +44,7 @@ def main() -> None:
         database_url=database,
         layer_url=args.layer,
         workers=args.workers,
+        server_log=args.server_log,
     )
     print(json.dumps(figures, indent=1))
 

@@ -219,12 +219,13 @@ def serve_and_measure(
     database_url: str | None = None,
     layer_url: str = "",
     workers: int = 2,
+    server_log: str = "",
 ) -> dict[str, Any]:
     var = Path(tempfile.mkdtemp(prefix="accord-sv3-"))
     try:
         with contextlib.ExitStack() as stack:
             url = database_url or stack.enter_context(own_database(var))
-            return _measure(var, url, connections, seconds, bursts, pace, seed, layer_url, workers)
+            return _measure(var, url, connections, seconds, bursts, pace, seed, layer_url, workers, server_log)
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -239,6 +240,7 @@ def _measure(
     seed: int,
     layer_url: str,
     workers: int,
+    server_log: str = "",
 ) -> dict[str, Any]:
     env = {
         **os.environ,
@@ -258,7 +260,7 @@ def _measure(
         [*accord, "run", "--no-worker", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(server_log, "ab") if server_log else subprocess.DEVNULL,  # noqa: SIM115 - the server's, closed at exit
     )
     try:
         for _ in range(300):
