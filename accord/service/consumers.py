@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.translation import gettext as _
 
 from accord.core.errors import message_dict
@@ -151,9 +151,16 @@ class VisitorConsumer(ChatConsumer):
                 await self.send_json({"type": "error", "errors": {"session": [_("Start a chat first.")]}})
             elif kind == "message":
                 # Stored first (one statement), then fanned out: nobody sees a message that was not kept.
-                message = await store(services.send_visitor_message)(
-                    session=self.session, body=content.get("body"), pace=self.pace
-                )
+                try:
+                    message = await store(services.send_visitor_message)(
+                        session=self.session, body=content.get("body"), pace=self.pace
+                    )
+                except DatabaseError:
+                    # Not stored (the database is busy or gone): the widget says so, not silence.
+                    await self.send_json(
+                        {"type": "error", "errors": {"body": [_("Your message was not sent; send it again.")]}}
+                    )
+                    return
                 await self.broadcast(self.session.pk, selectors.message_json(message, self.session))
             elif kind == "typing":
                 await self.broadcast(

@@ -323,3 +323,21 @@ async def test_a_console_the_worker_could_not_reach_learns_of_the_ended_chat_at_
     assert (await agent.receive_json_from())["type"] == "queue"  # told once
     assert (await agent.receive_json_from())["type"] == "pong"
     await agent.disconnect()
+
+
+@run
+async def test_a_message_the_database_refused_is_reported_to_the_visitor_not_echoed(channel: Any, monkeypatch: Any):
+    from django.db import OperationalError
+
+    guest, _started = await started_chat(channel)
+
+    def refused(**kwargs: Any) -> Any:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(chat, "send_visitor_message", refused)
+    await guest.send_json_to({"type": "message", "body": "Lost?"})
+
+    error = await guest.receive_json_from(timeout=30)
+    assert (error["type"], list(error["errors"])) == ("error", ["body"])
+    assert await guest.receive_nothing(timeout=0.2)
+    await guest.disconnect()
