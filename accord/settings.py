@@ -251,13 +251,21 @@ ACCORD_SELLER = {
 # otherwise the process's memory: the embedded shape runs one web process (``accord run``).
 CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL", REDIS_URL)
 if CHANNEL_LAYER_URL:
+    # redis-py's pool refuses a 101st connection in use; a burst of chat messages sends to as many
+    # groups at once, and a refused send dropped the socket.
+    _layer_host = {
+        "address": CHANNEL_LAYER_URL,
+        "max_connections": int(os.environ.get("ACCORD_CHANNEL_LAYER_CONNECTIONS", "1000")),
+    }
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]}}
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_layer_host]}}
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # The modules whose ``websocket_urlpatterns`` accord/asgi.py serves.
 ACCORD_WEBSOCKET_ROUTES = ["accord.service.routing"]
+# A chat whose visitor closed the page (no socket open) this many minutes ago is ended as abandoned.
+ACCORD_CHAT_ABANDON_MINUTES = int(os.environ.get("ACCORD_CHAT_ABANDON_MINUTES", "10"))
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -21,6 +21,7 @@ from benchmarks.targets import TARGETS, verdicts
 from benchmarks.workloads import (
     api_endpoints,
     campaign,
+    chat,
     collections,
     greetings,
     load,
@@ -55,7 +56,10 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "G1": greetings.g1_greetings_run,
     "SV1": service.sv1_tickets,
     "SV2": service.sv2_sla_check,
+    "SV3": chat.sv3_chat,
 }
+# Workloads that bring their own server and database: asked for alone, no dataset is generated.
+NO_DATASET = {"SV3"}
 
 
 def _commit() -> str:
@@ -85,7 +89,10 @@ def run(
     *, scale: float, seed: int, only: list[str] | None, regenerate: bool, log: Callable[[str], None]
 ) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
-    if regenerate or not dataset.existing(scale, seed):
+    data: Any = None
+    if only and set(only) <= NO_DATASET and not regenerate:
+        log("No dataset needed for " + ", ".join(only) + ".")
+    elif regenerate or not dataset.existing(scale, seed):
         from accord.people.models import Contact
 
         if Contact.objects.exists() and not regenerate:

@@ -126,6 +126,14 @@ TARGETS = [
     Target(
         "SV2 SLA check again (nothing new)", "SV2", ("again_warned_or_breached",), {"postgresql": 0, "sqlite": 0}, ""
     ),
+    Target(
+        "SV3 chat delivery p95, 500 connections, ~50 msg/s",
+        "SV3",
+        ("paced", "delivery_p95_ms"),
+        {"postgresql": 100, "sqlite": 100},
+        "ms",
+    ),
+    Target("SV3 chat messages lost", "SV3", ("lost",), {"postgresql": 0, "sqlite": 0}, ""),
 ]
 
 

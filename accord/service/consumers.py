@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -43,8 +46,37 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
+def store(func: Any) -> Any:
+    """``func`` (a message's store) to await. On PostgreSQL a commit waits for the disk: each store
+    runs in a thread of the pool, on that thread's own connection, so the commits of many chats
+    overlap (and the server flushes them together) instead of queueing in the one thread Django's
+    synchronous code shares. SQLite's writes take turns anyway and cost a fraction of a millisecond:
+    they stay in that thread."""
+    return database_sync_to_async(func, thread_sensitive=connections["default"].vendor != "postgresql")
+
+
 def _errors(exc: ValidationError) -> dict[str, Any]:
     return {"type": "error", "errors": message_dict(exc)}
+
+
+def ended_json(session: ChatSession) -> dict[str, Any]:
+    """What the consoles (and the visitor) hear when a chat ends."""
+    ticket = session.ticket.number if session.ticket_id and session.ticket else None
+    return {"type": "ended", "session": str(session.pk), "ticket": ticket}
+
+
+def announce_ended(sessions: list[ChatSession]) -> None:
+    """Tell the chats' sockets (the agent holding each) and every console's queue that these chats
+    ended outside a socket (the worker's abandonment check). Through a shared channel layer they hear
+    it at once; the in-memory layer is the web process's own, so its consoles notice at their next ping."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for session in sessions:
+        async_to_sync(layer.group_send)(
+            session_group(session.pk), {"type": "chat.event", "payload": ended_json(session), "skip": ""}
+        )
+    async_to_sync(layer.group_send)(AGENTS, {"type": "chat.queue"})
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -68,8 +100,12 @@ class VisitorConsumer(ChatConsumer):
 
     channel: Any = None
     session_id: str | None = None
+    # The chat this socket joined, as read when it joined: a message needs only its key and the
+    # visitor's name, so none is read again per message.
+    session: ChatSession | None = None
 
     async def connect(self) -> None:
+        self.pace = services.VisitorPace()
         key = self.scope["url_route"]["kwargs"]["key"]
         self.origin = _header(self.scope, b"origin")
         self.channel = await database_sync_to_async(selectors.channel_by_key)(key)
@@ -110,8 +146,10 @@ class VisitorConsumer(ChatConsumer):
         return bool(host) and services.origin_of(self.origin) in (f"http://{host}", f"https://{host}")
 
     async def disconnect(self, code: int) -> None:
-        if self.session_id:
+        if self.session is not None:
             await self.channel_layer.group_discard(session_group(self.session_id), self.channel_name)
+            # The chat waits for the visitor to come back (services.abandon_chats ends it if not).
+            await database_sync_to_async(services.visitor_disconnected)(session=self.session)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -124,14 +162,21 @@ class VisitorConsumer(ChatConsumer):
                 await self._resume(content)
             elif kind == "ticket":
                 await self._ticket(content)
-            elif self.session_id is None:
+            elif self.session is None:
                 await self.send_json({"type": "error", "errors": {"session": [_("Start a chat first.")]}})
             elif kind == "message":
-                session = await self._session()
-                message = await database_sync_to_async(services.send_visitor_message)(
-                    session=session, body=content.get("body")
-                )
-                await self.broadcast(session.pk, await database_sync_to_async(selectors.message_json)(message, session))
+                # Stored first (one statement), then fanned out: nobody sees a message that was not kept.
+                try:
+                    message = await store(services.send_visitor_message)(
+                        session=self.session, body=content.get("body"), pace=self.pace
+                    )
+                except DatabaseError:
+                    # Not stored (the database is busy or gone): the widget says so, not silence.
+                    await self.send_json(
+                        {"type": "error", "errors": {"body": [_("Your message was not sent; send it again.")]}}
+                    )
+                    return
+                await self.broadcast(self.session.pk, selectors.message_json(message, self.session))
             elif kind == "typing":
                 await self.broadcast(
                     self.session_id, {"type": "typing", "session": self.session_id, "from": "visitor"}, skip_self=True
@@ -150,11 +195,13 @@ class VisitorConsumer(ChatConsumer):
         return await database_sync_to_async(ChatSession.objects.select_related("agent").get)(pk=self.session_id)
 
     async def _join(self, session: ChatSession) -> None:
+        await database_sync_to_async(services.visitor_connected)(session=session)
+        self.session = session
         self.session_id = str(session.pk)
         await self.channel_layer.group_add(session_group(session.pk), self.channel_name)
 
     async def _start(self, content: dict[str, Any]) -> None:
-        if self.session_id is not None:
+        if self.session is not None:
             return
         session = await database_sync_to_async(services.start_chat)(
             channel=self.channel,
@@ -170,6 +217,8 @@ class VisitorConsumer(ChatConsumer):
         await self.queue_changed()
 
     async def _resume(self, content: dict[str, Any]) -> None:
+        if self.session is not None:
+            return
         session = await database_sync_to_async(selectors.visitor_session)(str(content.get("token") or ""), self.channel)
         if session is None or session.status == ChatStatus.ENDED:
             await self.send_json({"type": "gone"})
@@ -200,6 +249,7 @@ class AgentConsumer(ChatConsumer):
     """The agents' console: ``/ws/service/chat/agent/``."""
 
     async def connect(self) -> None:
+        self.held: set[str] = set()  # the chats whose groups this console joined
         self.user = self.scope.get("user")
         if not services.may_chat(self.user):
             await self.close(code=FORBIDDEN)
@@ -210,7 +260,7 @@ class AgentConsumer(ChatConsumer):
         await self.channel_layer.group_add(agent_group(self.user.pk), self.channel_name)
         mine = await database_sync_to_async(selectors.agent_sessions)(self.user)
         for session in mine:
-            await self.channel_layer.group_add(session_group(session.pk), self.channel_name)
+            await self._hold(session.pk)
         await self._send_queue()
         for session in mine:
             await self._send_open(session)
@@ -221,13 +271,41 @@ class AgentConsumer(ChatConsumer):
             await database_sync_to_async(services.agent_disconnected)(user=user)
             await self.channel_layer.group_discard(AGENTS, self.channel_name)
 
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await super().chat_event(event)
+        if event["payload"].get("type") == "ended":
+            await self._drop(event["payload"]["session"])
+
+    async def _hold(self, pk: Any) -> None:
+        self.held.add(str(pk))
+        await self.channel_layer.group_add(session_group(pk), self.channel_name)
+
+    async def _drop(self, pk: Any) -> None:
+        self.held.discard(str(pk))
+        await self.channel_layer.group_discard(session_group(pk), self.channel_name)
+
+    async def _ping(self) -> None:
+        """The console is still open; it also learns of its chats that ended outside a socket (a
+        visitor who did not come back) and of the queue as it is now, which the worker could not
+        tell it through the in-memory channel layer."""
+
+        def ended() -> list[dict[str, Any]]:
+            services.agent_still_here(user=self.user)
+            return [ended_json(s) for s in selectors.ended_among(self.held)]
+
+        for payload in await database_sync_to_async(ended)():
+            await self.send_json(payload)
+            await self._drop(payload["session"])
+        await self._send_queue()
+        await self.send_json({"type": "pong"})
+
     async def chat_queue(self, event: dict[str, Any]) -> None:
         await self._send_queue()
 
     async def chat_handed(self, event: dict[str, Any]) -> None:
         session = await database_sync_to_async(selectors.session_for_agent)(self.user, event["session"])
         if session is not None:
-            await self.channel_layer.group_add(session_group(session.pk), self.channel_name)
+            await self._hold(session.pk)
             await self._send_open(session)
 
     async def _send_queue(self) -> None:
@@ -252,8 +330,7 @@ class AgentConsumer(ChatConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
-            await database_sync_to_async(services.agent_still_here)(user=self.user)
-            await self.send_json({"type": "pong"})
+            await self._ping()
             return
         session = await database_sync_to_async(selectors.session_for_agent)(self.user, content.get("session"))
         if session is None:
@@ -267,7 +344,7 @@ class AgentConsumer(ChatConsumer):
     async def _act(self, kind: Any, session: ChatSession, content: dict[str, Any]) -> None:
         if kind == "accept":
             session = await database_sync_to_async(services.accept_chat)(actor=self.user, session=session)
-            await self.channel_layer.group_add(session_group(session.pk), self.channel_name)
+            await self._hold(session.pk)
             await self._send_last(session)
             await self._send_open(session)
             await self.queue_changed()
@@ -292,7 +369,7 @@ class AgentConsumer(ChatConsumer):
             await self.broadcast(
                 session.pk, {"type": "ended", "session": str(session.pk), "ticket": await self._ticket_number(ended)}
             )
-            await self.channel_layer.group_discard(session_group(session.pk), self.channel_name)
+            await self._drop(session.pk)
 
     async def _ticket_number(self, session: ChatSession) -> int | None:
         def number() -> int | None:
@@ -339,7 +416,7 @@ class AgentConsumer(ChatConsumer):
         )
         await self._send_last(session)
         await self.send_json({"type": "transferred", "session": str(session.pk)})
-        await self.channel_layer.group_discard(session_group(session.pk), self.channel_name)
+        await self._drop(session.pk)
         if agent is not None:
             await self.channel_layer.group_send(
                 agent_group(agent.pk), {"type": "chat.handed", "session": str(session.pk)}

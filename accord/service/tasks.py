@@ -1,4 +1,4 @@
-"""Background tasks of the service app: the SLA check and the mailboxes' reading."""
+"""Background tasks of the service app: the SLA check, the mailboxes' reading and the abandoned chats."""
 
 from __future__ import annotations
 
@@ -31,3 +31,19 @@ def poll_mailboxes() -> dict[str, int]:
         "taken": sum(r.taken for r in results.values()),
         "failed": sum(1 for r in results.values() if r.error),
     }
+
+
+@periodic("* * * * *")
+@task()
+def abandon_chats() -> dict[str, int]:
+    """Every minute: end the chats whose visitor closed the page ACCORD_CHAT_ABANDON_MINUTES ago and
+    did not come back (a ticket each, as an unresolved chat), and tell the agents' consoles (at once
+    through a shared channel layer; with the in-memory one, a console learns it at its next ping).
+    Safe to run again: an ended chat is not found."""
+    from accord.service.consumers import announce_ended
+    from accord.service.services import chat
+
+    ended = chat.abandon_chats()
+    if ended:
+        announce_ended(ended)
+    return {"abandoned": len(ended)}

@@ -83,3 +83,19 @@ def test_the_statement_import_workload_books_a_file_once(db):
     assert {"parse", "match", "book"} <= set(figures["phases"])
     names = [row["name"] for row in verdicts({"C2": figures}, "sqlite", scale=0.01)]
     assert names == ["C2 statement import, 1k lines with matching"]
+
+
+def test_the_chat_workload_alone_generates_no_dataset(db, monkeypatch):
+    def no_dataset(*args, **kwargs):
+        raise AssertionError("SV3 needs no dataset")
+
+    monkeypatch.setattr(runner.dataset, "generate", no_dataset)
+    monkeypatch.setattr(runner.dataset, "load", no_dataset)
+    figures = {"paced": {"delivery_p95_ms": 40.0}, "burst": {"delivery_p95_ms": 2000.0}, "lost": 0}
+    monkeypatch.setitem(runner.WORKLOADS, "SV3", lambda data: dict(figures, data=data))
+
+    results = runner.run(scale=1.0, seed=1, only=["SV3"], regenerate=False, log=lambda line: None)
+
+    assert results["workloads"]["SV3"]["data"] is None
+    verdict = {row["name"]: row["met"] for row in results["verdicts"]}
+    assert verdict == {"SV3 chat delivery p95, 500 connections, ~50 msg/s": True, "SV3 chat messages lost": True}

@@ -71,6 +71,7 @@ class ChatEnd(models.TextChoices):
     RESOLVED = "resolved", _("Resolved by the agent")
     UNRESOLVED = "unresolved", _("Ended unresolved")
     VISITOR_LEFT = "visitor_left", _("The visitor left")
+    ABANDONED = "abandoned", _("The visitor closed the page and did not come back")
 
 
 class ChatSession(BaseModel):
@@ -100,6 +101,10 @@ class ChatSession(BaseModel):
     consent_text = models.TextField(_("consent text"))
     origin = models.CharField(_("website"), max_length=250, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    # The visitor's open sockets (tabs) on this chat, and when the last one closed: a chat nobody
+    # came back to within ACCORD_CHAT_ABANDON_MINUTES is ended as abandoned.
+    visitor_sockets = models.PositiveIntegerField(_("visitor's open windows"), default=0, editable=False)
+    visitor_left_at = models.DateTimeField(_("visitor disconnected"), null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(_("outcome"), max_length=15, choices=ChatEnd.choices, blank=True)
     ticket = models.ForeignKey(

@@ -59,6 +59,14 @@ def agent_sessions(user: Any) -> list[ChatSession]:
     return list(qs.order_by("accepted_at", "id"))
 
 
+def ended_among(keys: Any) -> list[ChatSession]:
+    """Which of these chats (a console's own, by key) have ended."""
+    found = [k for k in (as_uuid(key) for key in keys) if k is not None]
+    if not found:
+        return []
+    return list(ChatSession.objects.filter(pk__in=found, status=ChatStatus.ENDED).select_related("ticket"))
+
+
 def messages(session: ChatSession) -> list[ChatMessage]:
     return list(session.messages.select_related("agent").order_by("created_at", "id"))
 

@@ -10,15 +10,17 @@ widget offers a ticket form instead (``offline_ticket``).
 
 from __future__ import annotations
 
+import collections
 import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,23 +252,75 @@ def _subject(question: str) -> str:
     return first[: tickets.SUBJECT_LIMIT]
 
 
-def send_visitor_message(*, session: ChatSession, body: Any, now: datetime.datetime | None = None) -> ChatMessage:
-    """The visitor wrote; refused once the chat ended or when they write too fast."""
+class VisitorPace:
+    """How fast one visitor's connection writes, counted in memory (no query per message): at most
+    RATE_LIMIT messages within RATE_WINDOW; more are refused (a flood, a script). The consumer keeps
+    one per socket."""
+
+    def __init__(self) -> None:
+        self._sent: collections.deque[datetime.datetime] = collections.deque()
+
+    def take(self, now: datetime.datetime) -> None:
+        while self._sent and self._sent[0] <= now - RATE_WINDOW:
+            self._sent.popleft()
+        if len(self._sent) >= RATE_LIMIT:
+            raise ValidationError({"body": [_("You are writing too fast; wait a few seconds.")]})
+        self._sent.append(now)
+
+
+def _insert_unless_ended(message: ChatMessage, *, agent_id: Any = None) -> bool:
+    """Store ``message`` in one statement, only while its chat has not ended (and, with
+    ``agent_id``, is held by that agent); whether it was stored.
+
+    One round trip instead of a transaction that locks and re-reads the chat: on PostgreSQL the
+    chat's row is read ``FOR SHARE``, so a message racing ``end_chat`` waits for it and then finds
+    the chat ended; on SQLite writes take turns anyway. Either way a message is in the transcript
+    the ending writes, or refused.
+    """
+    fields = list(ChatMessage._meta.concrete_fields)
+    values = [f.get_db_prep_save(f.pre_save(message, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    session_pk = ChatSession._meta.pk
+    assert session_pk is not None
+    where = [f"{quote('id')} = %s", f"{quote('status')} <> %s"]
+    params = [*values, session_pk.get_db_prep_value(message.session_id, connection), ChatStatus.ENDED.value]
+    if agent_id is not None:
+        where.append(f"{quote('agent_id')} = %s")
+        params.append(agent_id)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {quote(ChatMessage._meta.db_table)} ({', '.join(quote(f.column or '') for f in fields)}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM {quote(ChatSession._meta.db_table)} "
+        f"WHERE {' AND '.join(where)}{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def send_visitor_message(
+    *,
+    session: ChatSession,
+    body: Any,
+    now: datetime.datetime | None = None,
+    pace: VisitorPace | None = None,
+) -> ChatMessage:
+    """The visitor wrote; refused once the chat ended or when they write too fast (``pace``: the
+    socket's count of what it sent). One statement: only ``session.pk`` is read from ``session``,
+    so the consumer passes the chat it joined without reading it again."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     text = checks.text(body, "body", MESSAGE_LIMIT, errors)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        locked = ChatSession.objects.select_for_update().get(pk=session.pk)
-        if locked.status == ChatStatus.ENDED:
-            raise ValidationError({"session": [_("This chat has ended.")]})
-        recent = ChatMessage.objects.filter(
-            session=locked, author_kind=ChatAuthor.VISITOR, created_at__gt=now - RATE_WINDOW
-        ).count()
-        if recent >= RATE_LIMIT:
-            raise ValidationError({"body": [_("You are writing too fast; wait a few seconds.")]})
-        return ChatMessage.objects.create(session=locked, author_kind=ChatAuthor.VISITOR, body=text, created_at=now)
+    if pace is not None:
+        pace.take(now)
+    message = ChatMessage(
+        session_id=session.pk, author_kind=ChatAuthor.VISITOR, body=text, created_at=now, updated_at=now
+    )
+    if not _insert_unless_ended(message):
+        raise ValidationError({"session": [_("This chat has ended.")]})
+    return message
 
 
 # --- the agents' side -------------------------------------------------------------------------------
@@ -367,22 +421,31 @@ def agent_name(user: User) -> str:
     return user.first_name or user.get_username()
 
 
-@transaction.atomic
 def send_agent_message(
     *, actor: User, session: ChatSession, body: Any, now: datetime.datetime | None = None
 ) -> ChatMessage:
-    """The agent holding the chat writes."""
+    """The agent holding the chat writes (one statement; the reasons for a refusal are looked up
+    only when it is refused)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     text = checks.text(body, "body", MESSAGE_LIMIT, errors)
     if errors:
         raise ValidationError(errors)
-    locked = _lock(actor, session)
-    if locked.agent_id != actor.pk:
-        raise ValidationError({"session": [_("Accept the chat before writing.")]})
-    return ChatMessage.objects.create(
-        session=locked, author_kind=ChatAuthor.AGENT, agent=actor, body=text, created_at=now
+    message = ChatMessage(
+        session_id=session.pk, author_kind=ChatAuthor.AGENT, agent=actor, body=text, created_at=now, updated_at=now
     )
+    agent_field = ChatSession._meta.get_field("agent")
+    if may_chat(actor) and _insert_unless_ended(
+        message,
+        agent_id=agent_field.get_db_prep_value(actor.pk, connection),
+    ):
+        return message
+    with transaction.atomic():
+        locked = _lock(actor, session)
+        if locked.agent_id != actor.pk:
+            raise ValidationError({"session": [_("Accept the chat before writing.")]})
+        message.save(force_insert=True)  # the chat changed hands back in between: it is theirs now
+        return message
 
 
 @transaction.atomic
@@ -453,10 +516,17 @@ def end_chat(
         return locked
     if actor is not None:
         _require_on(actor, locked)
-    elif outcome != ChatEnd.VISITOR_LEFT:
+        if outcome == ChatEnd.ABANDONED:
+            raise ValidationError({"outcome": [_("Only the visitor's absence abandons a chat.")]})
+    elif outcome not in (ChatEnd.VISITOR_LEFT, ChatEnd.ABANDONED):
         raise ValidationError({"outcome": [_("A visitor can only leave the chat.")]})
     before = changes.snapshot(locked)
-    text = _("%(name)s left the chat.") % {"name": locked.visitor_name} if actor is None else _("The chat has ended.")
+    if outcome == ChatEnd.ABANDONED:
+        text = _("%(name)s closed the page and did not come back.") % {"name": locked.visitor_name}
+    elif actor is None:
+        text = _("%(name)s left the chat.") % {"name": locked.visitor_name}
+    else:
+        text = _("The chat has ended.")
     _system(locked, text, now)
     locked.status = ChatStatus.ENDED
     locked.ended_at = now
@@ -494,6 +564,51 @@ def end_chat(
         first = ticket.messages.order_by("created_at", "id").first()
         locked.interaction_id = first.interaction_id if first is not None else None
     return _save(actor, locked, before)
+
+
+# --- a visitor who went away ------------------------------------------------------------------------
+
+
+def visitor_connected(*, session: ChatSession) -> None:
+    """A visitor's socket joined the chat (started it, or came back to it): it is not abandoned."""
+    ChatSession.objects.filter(pk=session.pk).update(visitor_sockets=F("visitor_sockets") + 1, visitor_left_at=None)
+
+
+@transaction.atomic
+def visitor_disconnected(*, session: ChatSession, now: datetime.datetime | None = None) -> None:
+    """A visitor's socket closed; with the last one the chat counts the minutes until it is abandoned."""
+    now = now or timezone.now()
+    mine = ChatSession.objects.filter(pk=session.pk)
+    mine.update(visitor_sockets=Case(When(visitor_sockets__gt=0, then=F("visitor_sockets") - 1), default=Value(0)))
+    mine.filter(visitor_sockets=0).exclude(status=ChatStatus.ENDED).update(visitor_left_at=now)
+
+
+def abandon_after() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.ACCORD_CHAT_ABANDON_MINUTES)
+
+
+def abandoned_sessions(now: datetime.datetime | None = None) -> QuerySet[ChatSession]:
+    """Waiting or active chats whose visitor has had no socket open for ACCORD_CHAT_ABANDON_MINUTES."""
+    now = now or timezone.now()
+    return ChatSession.objects.filter(
+        status__in=[ChatStatus.WAITING, ChatStatus.ACTIVE],
+        visitor_sockets=0,
+        visitor_left_at__lte=now - abandon_after(),
+    )
+
+
+def abandon_chats(now: datetime.datetime | None = None) -> list[ChatSession]:
+    """End every abandoned chat as ``abandoned`` (a ticket with the transcript, as an unresolved chat
+    becomes); the chats ended. Each in its own transaction, re-checked under its lock, so a visitor
+    who came back meanwhile keeps their chat. Safe to run again: an ended chat is not found."""
+    now = now or timezone.now()
+    ended = []
+    for pk in list(abandoned_sessions(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = abandoned_sessions(now).select_for_update().filter(pk=pk).first()
+            if locked is not None:
+                ended.append(end_chat(actor=None, session=locked, outcome=ChatEnd.ABANDONED, now=now))
+    return ended
 
 
 def render_canned(response: CannedResponse, *, session: ChatSession, agent: User) -> str:

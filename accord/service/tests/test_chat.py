@@ -19,6 +19,7 @@ from accord.service.models import (
     CannedResponse,
     ChatAuthor,
     ChatEnd,
+    ChatMessage,
     ChatSession,
     ChatStatus,
     Queue,
@@ -127,18 +128,39 @@ def test_agent_and_visitor_write_and_another_agent_may_not(channel: Any, support
     assert bodies[1][0] == ChatAuthor.SYSTEM
 
 
-def test_a_visitor_writing_too_fast_is_refused(channel: Any):
+def test_a_visitor_writing_too_fast_is_refused(channel: Any, django_assert_num_queries: Any):
     session = start(channel)
+    pace = chat.VisitorPace()  # the socket's own count: a refusal costs no query
     now = timezone.now()
-    for n in range(chat.RATE_LIMIT - 1):  # the question counts as the first
-        chat.send_visitor_message(session=session, body=f"line {n}", now=now)
+    for n in range(chat.RATE_LIMIT):
+        with django_assert_num_queries(1):  # one statement stores a message
+            chat.send_visitor_message(session=session, body=f"line {n}", now=now, pace=pace)
 
-    with pytest.raises(ValidationError) as caught:
-        chat.send_visitor_message(session=session, body="one more", now=now)
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as caught:
+        chat.send_visitor_message(session=session, body="one more", now=now, pace=pace)
 
     assert "body" in caught.value.message_dict
     later = now + chat.RATE_WINDOW + datetime.timedelta(seconds=1)
-    assert chat.send_visitor_message(session=session, body="calmer now", now=later).body == "calmer now"
+    assert chat.send_visitor_message(session=session, body="calmer now", now=later, pace=pace).body == "calmer now"
+    assert ChatMessage.objects.filter(session=session).count() == 1 + chat.RATE_LIMIT + 1
+
+
+def test_an_agent_message_is_one_statement_and_only_in_a_chat_they_hold(
+    channel: Any, support: Any, django_assert_num_queries: Any
+):
+    session = start(channel)
+    with pytest.raises(ValidationError):  # waiting: accept it first
+        chat.send_agent_message(actor=support, session=session, body="Hi")
+    session = chat.accept_chat(actor=support, session=session)
+
+    with django_assert_num_queries(1):
+        stored = chat.send_agent_message(actor=support, session=session, body="Hello")
+
+    assert ChatMessage.objects.get(pk=stored.pk).agent == support
+    chat.end_chat(actor=support, session=session, outcome=ChatEnd.RESOLVED)
+    with pytest.raises(ValidationError):
+        chat.send_agent_message(actor=support, session=session, body="Still there?")
+    assert not ChatMessage.objects.filter(body="Still there?").exists()
 
 
 def test_transfer_to_an_agent_and_to_a_queue(channel: Any, support: Any, make_user: Any):
@@ -301,3 +323,63 @@ def test_the_console_and_the_preview_are_for_agents(channel: Any, support: Any, 
     client.force_login(viewer)
     assert client.get("/service/chat/").status_code == 403
     assert client.get("/service/chat/demo/").status_code == 403
+
+
+def test_a_chat_whose_visitor_did_not_come_back_becomes_a_ticket(channel: Any, support: Any, settings: Any):
+    settings.ACCORD_CHAT_ABANDON_MINUTES = 10
+    session = chat.accept_chat(actor=support, session=start(channel))
+    chat.visitor_connected(session=session)
+    left = timezone.now()
+    chat.visitor_disconnected(session=session, now=left)
+
+    assert chat.abandon_chats(now=left + datetime.timedelta(minutes=9)) == []
+    [ended] = chat.abandon_chats(now=left + datetime.timedelta(minutes=10))
+
+    assert (ended.status, ended.end_reason) == (ChatStatus.ENDED, ChatEnd.ABANDONED)
+    ticket = Ticket.objects.get(pk=ended.ticket_id)
+    assert (ticket.channel, ticket.assignee, ticket.contact) == ("chat", support, session.contact)
+    assert "Where is my order?" in ticket.messages.get().body
+    assert "Anna Nowak closed the page and did not come back." in ticket.messages.get().body
+    assert chat.abandon_chats(now=left + datetime.timedelta(hours=1)) == []  # once
+    assert Ticket.objects.count() == 1
+
+
+def test_a_visitor_who_comes_back_or_keeps_another_window_open_keeps_the_chat(channel: Any):
+    later = timezone.now() + datetime.timedelta(hours=1)
+    back = start(channel)
+    chat.visitor_connected(session=back)
+    chat.visitor_disconnected(session=back)
+    chat.visitor_connected(session=back)  # reloaded the page
+    two_tabs = start(channel)
+    chat.visitor_connected(session=two_tabs)
+    chat.visitor_connected(session=two_tabs)
+    chat.visitor_disconnected(session=two_tabs)
+    gone = start(channel)  # waiting, never accepted
+    chat.visitor_connected(session=gone)
+    chat.visitor_disconnected(session=gone)
+    chat.visitor_disconnected(session=gone)  # a second close never counts below none
+
+    assert [s.pk for s in chat.abandon_chats(now=later)] == [gone.pk]
+    back.refresh_from_db()
+    two_tabs.refresh_from_db()
+    assert (back.status, back.visitor_left_at, two_tabs.status) == (ChatStatus.WAITING, None, ChatStatus.WAITING)
+    assert ChatSession.objects.get(pk=gone.pk).visitor_sockets == 0
+
+
+def test_only_the_visitors_absence_abandons_a_chat(channel: Any, support: Any):
+    session = chat.accept_chat(actor=support, session=start(channel))
+    with pytest.raises(ValidationError) as caught:
+        chat.end_chat(actor=support, session=session, outcome=ChatEnd.ABANDONED)
+    assert "outcome" in caught.value.message_dict
+
+
+def test_the_worker_task_abandons_chats(channel: Any, settings: Any):
+    from accord.service.tasks import abandon_chats
+
+    settings.ACCORD_CHAT_ABANDON_MINUTES = 0
+    session = start(channel)
+    chat.visitor_connected(session=session)
+    chat.visitor_disconnected(session=session)
+
+    assert abandon_chats.call() == {"abandoned": 1}
+    assert ChatSession.objects.get(pk=session.pk).end_reason == ChatEnd.ABANDONED

@@ -3,6 +3,7 @@ authentication, origin checks) and the in-memory channel layer."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from accord.asgi import application
 from accord.identity.models import Role
@@ -220,3 +222,122 @@ async def test_an_agent_hands_a_chat_to_a_colleague(channel: Any, make_user: Any
     assert "session" in (await receive_type(first, "error"))["errors"]
     await first.disconnect()
     await second.disconnect()
+
+
+async def started_chat(channel: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    guest = visitor(channel)
+    assert (await guest.connect())[0]
+    await guest.receive_json_from()
+    await guest.send_json_to({"type": "start", **FORM})
+    started = await receive_type(guest, "started")
+    await receive_type(guest, "history")
+    return guest, started
+
+
+@run
+async def test_a_visitor_who_closes_the_page_and_reconnects_in_time_continues_the_same_chat(
+    channel: Any, make_user: Any, settings: Any
+):
+    settings.ACCORD_CHAT_ABANDON_MINUTES = 10
+    support = await sync_to_async(make_user)(Role.SUPPORT_AGENT, username="support")
+    guest, started = await started_chat(channel)
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    assert (session.visitor_sockets, session.visitor_left_at) == (1, None)
+    await sync_to_async(chat.accept_chat)(actor=support, session=session)
+    await guest.send_json_to({"type": "message", "body": "Before the reload"})
+    await receive_from(guest, "visitor")
+    await guest.disconnect()
+
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    assert session.visitor_sockets == 0
+    assert session.visitor_left_at is not None
+    back = visitor(channel)
+    await back.connect()
+    await back.receive_json_from()
+    await back.send_json_to({"type": "resume", "token": started["token"]})
+    assert (await receive_type(back, "started"))["session"] == started["session"]
+    history = await receive_type(back, "history")
+    assert "Before the reload" in [m["body"] for m in history["messages"]]
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    assert (session.visitor_sockets, session.visitor_left_at) == (1, None)
+
+    later = timezone.now() + datetime.timedelta(hours=1)
+    assert await sync_to_async(chat.abandon_chats)(now=later) == []  # still there
+    await back.send_json_to({"type": "message", "body": "After the reload"})
+    assert (await receive_from(back, "visitor"))["body"] == "After the reload"
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    assert session.status == ChatStatus.ACTIVE
+    await back.disconnect()
+
+
+@run
+async def test_an_abandoned_chat_is_ended_by_the_worker_and_its_agent_is_told(
+    channel: Any, make_user: Any, settings: Any
+):
+    from accord.service.tasks import abandon_chats
+
+    settings.ACCORD_CHAT_ABANDON_MINUTES = 0
+    support = await sync_to_async(make_user)(Role.SUPPORT_AGENT, username="support")
+    guest, started = await started_chat(channel)
+    waiting, _ = await started_chat(channel)
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    await sync_to_async(chat.accept_chat)(actor=support, session=session)
+    agent = await sync_to_async(agent_socket)(support)
+    assert (await agent.connect())[0]
+    await receive_type(agent, "open")
+    await guest.disconnect()
+    await waiting.disconnect()
+
+    assert await sync_to_async(abandon_chats.call)() == {"abandoned": 2}
+
+    ended = await receive_type(agent, "ended")
+    session = await sync_to_async(ChatSession.objects.select_related("ticket").get)(pk=started["session"])
+    assert (ended["session"], ended["ticket"]) == (started["session"], session.ticket.number)
+    assert (await receive_type(agent, "queue"))["sessions"] == []  # the waiting one went too
+    assert await sync_to_async(Ticket.objects.filter(channel="chat").count)() == 2
+    await agent.disconnect()
+
+
+@run
+async def test_a_console_the_worker_could_not_reach_learns_of_the_ended_chat_at_its_ping(
+    channel: Any, make_user: Any, settings: Any
+):
+    settings.ACCORD_CHAT_ABANDON_MINUTES = 0
+    support = await sync_to_async(make_user)(Role.SUPPORT_AGENT, username="support")
+    guest, started = await started_chat(channel)
+    session = await sync_to_async(ChatSession.objects.get)(pk=started["session"])
+    await sync_to_async(chat.accept_chat)(actor=support, session=session)
+    agent = await sync_to_async(agent_socket)(support)
+    assert (await agent.connect())[0]
+    await receive_type(agent, "open")
+    await guest.disconnect()
+    # Ended in another process (the worker) with an in-memory channel layer: nothing arrives...
+    assert len(await sync_to_async(chat.abandon_chats)()) == 1
+    assert await agent.receive_nothing(timeout=0.2)
+
+    await agent.send_json_to({"type": "ping"})
+
+    assert (await receive_type(agent, "ended"))["session"] == started["session"]
+    await receive_type(agent, "pong")
+    await agent.send_json_to({"type": "ping"})
+    assert (await agent.receive_json_from())["type"] == "queue"  # told once
+    assert (await agent.receive_json_from())["type"] == "pong"
+    await agent.disconnect()
+
+
+@run
+async def test_a_message_the_database_refused_is_reported_to_the_visitor_not_echoed(channel: Any, monkeypatch: Any):
+    from django.db import OperationalError
+
+    guest, _started = await started_chat(channel)
+
+    def refused(**kwargs: Any) -> Any:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(chat, "send_visitor_message", refused)
+    await guest.send_json_to({"type": "message", "body": "Lost?"})
+
+    error = await guest.receive_json_from(timeout=30)
+    assert (error["type"], list(error["errors"])) == ("error", ["body"])
+    assert await guest.receive_nothing(timeout=0.2)
+    await guest.disconnect()
