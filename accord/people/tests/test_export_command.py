@@ -142,7 +142,7 @@ def test_an_unknown_filter_is_rejected_with_the_allowed_names(owner, rich_record
     assert run.status == 1
     assert run.out == ""
     assert run.err.startswith(
-        "--filter colour: Unknown filter. Allowed: birthday_after, birthday_before, classification"
+        "--filter colour: Unknown filter. Allowed: abc_margin, abc_revenue, birthday_after, birthday_before"
     )
 
 
