@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accord.billing.api.common import parties
 from accord.billing.models import CollectionPause, CollectionStep, InvoiceDispute, PromiseToPay
@@ -282,7 +282,7 @@ def log_call(request: AuthedRequest, step_id: uuid.UUID, payload: CallIn) -> Any
         amount=payload.amount,
         dispute_reason=payload.note,
     )
-    return 201, _step(request, step_id)
+    return Status(201, _step(request, step_id))
 
 
 @router.post("/collections/promises", response={201: PromiseOut, **ERRORS})
@@ -299,7 +299,7 @@ def record_promise(request: AuthedRequest, payload: PromiseIn) -> Any:
         amount=payload.amount,
         note=payload.note,
     )
-    return 201, promise
+    return Status(201, promise)
 
 
 @router.post("/invoices/{uuid:invoice_id}/disputes", response={201: DisputeOut, **ERRORS})
@@ -308,7 +308,7 @@ def open_dispute(request: AuthedRequest, invoice_id: uuid.UUID, payload: Dispute
     if invoice is None:
         raise Http404
     dispute: InvoiceDispute = services.open_dispute(actor=request.user, invoice=invoice, reason=payload.reason)
-    return 201, dispute
+    return Status(201, dispute)
 
 
 @router.post("/invoices/{uuid:invoice_id}/disputes/{uuid:dispute_id}/resolve", response={200: DisputeOut, **ERRORS})
@@ -335,7 +335,7 @@ def pause(request: AuthedRequest, payload: PauseIn) -> Any:
         reason=payload.reason,
         until=payload.until,
     )
-    return 201, paused
+    return Status(201, paused)
 
 
 @router.post("/collections/pauses/{uuid:pause_id}/lift", response={204: None, **ERRORS})
@@ -344,7 +344,7 @@ def lift_pause(request: AuthedRequest, pause_id: uuid.UUID) -> Any:
     if paused is None:
         raise Http404
     services.lift_pause(actor=request.user, paused=paused)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/collections/run", response={200: RunOut, **ERRORS})

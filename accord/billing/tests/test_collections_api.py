@@ -178,3 +178,18 @@ def test_the_invoice_list_pages_largest_first(api: Any, owner: Any, overdue: Any
     pages = walk(api(owner), "/invoices", limit=2, sort="-gross_total")
 
     assert [[i["gross_total"] for i in page] for page in pages] == [["3690.00", "2460.00"], ["1230.00"]]
+
+
+def test_a_pause_is_made_and_lifted_through_the_api(api: Any, owner: Any, overdue: Any) -> None:
+    from accord.billing.models import CollectionPause
+
+    client = api(owner)
+    company = overdue[0].company
+
+    made = client.post("/collections/pauses", {"company_id": str(company.pk), "reason": "Disputed delivery"})
+    lifted = client.post(f"/collections/pauses/{made.json()['id']}/lift")
+
+    assert made.status_code == 201, made.content
+    assert (made.json()["company_id"], made.json()["reason"]) == (str(company.pk), "Disputed delivery")
+    assert lifted.status_code == 204, lifted.content
+    assert CollectionPause.objects.get().lifted_at is not None
