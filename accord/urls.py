@@ -16,6 +16,7 @@ urlpatterns = [
     path("billing/", include("accord.billing.urls")),
     path("marketing/", include("accord.marketing.urls")),
     path("service/", include("accord.service.urls")),
+    path("analytics/", include("accord.analytics.urls")),
     path("notifications/", include("accord.messaging.urls")),
     path("portal/", include("accord.portal.urls")),
     # Before the API's own root, which answers with Django's HTML 404.

@@ -1,65 +1,14 @@
-"""The analytics app's REST endpoints: a contact's or a company's classification (RFM and ABC)."""
+"""The analytics app's REST endpoints; each part keeps its own module and router."""
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
-from typing import Any, Literal
+from ninja import Router
 
-from django.http import HttpRequest
-from ninja import Router, Schema
-
-from accord.analytics.selectors import classification as selectors
-from accord.core.api import ERRORS
+from accord.analytics.api.classification import router as classification_router
+from accord.analytics.api.insights import router as insights_router
+from accord.analytics.api.reports import router as reports_router
 
 router = Router(tags=["analytics"])
-
-
-class ClassificationOut(Schema):
-    as_of: datetime.date
-    computed_at: datetime.datetime
-    recency: int
-    frequency: int
-    monetary: int
-    rfm: str
-    segment: str
-    segment_label: str
-    abc_revenue: str
-    abc_margin: str
-    orders: int
-    last_order_at: datetime.datetime
-    revenue: decimal.Decimal | None  # null for a role that may not see amounts
-    margin: decimal.Decimal | None
-    uncosted_lines: int
-    reason: str
-
-
-class CustomerClassificationOut(Schema):
-    kind: Literal["contact", "company"]
-    id: uuid.UUID
-    # null: no order in the twelve months before the last run
-    classification: ClassificationOut | None
-
-
-def _out(kind: str, pk: uuid.UUID, found: selectors.Classification | None) -> dict[str, Any]:
-    data = None
-    if found is not None:
-        data = {**found.__dict__, "rfm": found.rfm}
-    return {"kind": kind, "id": pk, "classification": data}
-
-
-@router.get("/contacts/{contact_id}/classification", response={200: CustomerClassificationOut, **ERRORS})
-def contact_classification(request: HttpRequest, contact_id: uuid.UUID) -> Any:
-    """The contact's RFM scores and segment and ABC classes, with the reason; 404 if the contact
-    is out of sight."""
-    contact = selectors.visible_contact(request.user, contact_id)
-    return _out("contact", contact.pk, selectors.of_contact(request.user, contact))
-
-
-@router.get("/companies/{company_id}/classification", response={200: CustomerClassificationOut, **ERRORS})
-def company_classification(request: HttpRequest, company_id: uuid.UUID) -> Any:
-    """The company's RFM scores and segment and ABC classes, with the reason; 404 if the company
-    is out of sight."""
-    company = selectors.visible_company(request.user, company_id)
-    return _out("company", company.pk, selectors.of_company(request.user, company))
+router.add_router("/", classification_router)
+router.add_router("/", reports_router)
+router.add_router("/", insights_router)

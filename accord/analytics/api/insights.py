@@ -1,0 +1,7 @@
+"""The analytics insights endpoints."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["analytics"])
