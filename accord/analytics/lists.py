@@ -1,5 +1,6 @@
 """The contact and company lists filtered by classification: ``?rfm_segment=champions``,
-``?abc_revenue=A``, ``?abc_margin=A`` (several values: any of them), in the filter bar, the API's
+``?abc_revenue=A``, ``?abc_margin=A``, ``?customer_value=key`` (key, regular, unprofitable)
+(several values: any of them), in the filter bar, the API's
 list, exports and bulk actions alike. A customer with no classification matches none."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from accord.analytics.models import AbcClass, RfmSegment
+from accord.analytics.models import AbcClass, RfmSegment, ValueClass
 from accord.core.listing import Filter, ListSpec
 from accord.people.selectors import COMPANY_LIST, CONTACT_LIST
 
@@ -41,6 +42,15 @@ def _filters() -> list[Filter]:
             choices=AbcClass.values,
             label=_("ABC by margin"),
             offered=AbcClass.choices,
+        ),
+        Filter(
+            "customer_value",
+            "customer_class__value_class",
+            kind="choice",
+            lookup="in",
+            choices=ValueClass.values,
+            label=_("Customer value"),
+            offered=ValueClass.choices,
         ),
     ]
 

@@ -2,7 +2,13 @@
 in part, some overdue), and the collections ladder run day by day over the last three months, so
 that overdue customers stand at every level: reminded by e-mail and SMS, sent a letter, on
 today's call list, and one key account's letter waiting for its owner's approval; with a promise
-to pay and a disputed invoice holding two customers back."""
+to pay and a disputed invoice holding two customers back.
+
+Before all that, two years of purchase history (``_history``): repeat customers who order, are
+invoiced and pay, at their own pace, some of whom stop buying, with more orders before Christmas
+and fewer in the summer, so that the analytics (classification, lifetime value, product
+profitability, cohorts, forecasts) have something true to show. Field sales tablets sold in the
+promotion bundle go below cost: the one loss-making product."""
 
 from __future__ import annotations
 
@@ -22,6 +28,10 @@ from accord.sales.models import Product, Quote
 
 D = decimal.Decimal
 LADDER_DAYS = 90  # the collections run is replayed for each of these past days
+HISTORY_DAYS = 730  # the purchase history's length
+# Orders per month of the year, relative: Christmas buying, a quiet summer.
+SEASON = {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.0, 5: 1.0, 6: 0.9, 7: 0.6, 8: 0.6, 9: 1.1, 10: 1.2, 11: 1.4, 12: 1.5}
+PROMOTION = {"HW-TAB": "25"}  # the bundle's discount in per cent: the tablet then sells below its cost
 
 
 def _lines(rng: random.Random, products: list[Product]) -> list[dict[str, Any]]:
@@ -59,6 +69,79 @@ def _sent_in_the_past(today: datetime.date) -> None:
         log_sent(message)
 
 
+def _purchase_days(rng: random.Random, today: datetime.date) -> list[datetime.date]:
+    """One customer's purchase days over the history: a buying rate of their own (gamma), the
+    chance of stopping after each purchase (beta), and the season thinning the candidate days."""
+    rate = rng.gammavariate(1.5, 1 / 90)  # purchases per day: one every two to three months on average
+    drop = rng.betavariate(1.0, 6.0)
+    peak = max(SEASON.values())
+    day = today - datetime.timedelta(days=rng.randint(30, HISTORY_DAYS))
+    days: list[datetime.date] = []
+    while day < today - datetime.timedelta(days=2) and len(days) < 18:
+        if rng.random() < SEASON[day.month] / peak:
+            days.append(day)
+            if rng.random() < drop:
+                break
+        day += datetime.timedelta(days=max(1, round(rng.expovariate(rate * peak))))
+    return days
+
+
+def _history_lines(rng: random.Random, products: list[Product]) -> list[dict[str, Any]]:
+    lines = _lines(rng, products)
+    for line in lines:
+        promotion = PROMOTION.get(line["product"].sku)
+        if promotion and rng.random() < 0.7:
+            line["discount_percent"] = promotion
+    return lines
+
+
+def _history(ctx: DemoContext, products: list[Product], companies: list[Company], today: datetime.date) -> None:
+    """Two years of orders, each invoiced on its day and paid when it fell due (a few days early or
+    late); the last ones not yet due are still open. Dated as they happened."""
+    from accord.billing.models import Order
+
+    rng = random.Random(f"billing-history:{ctx.seed}")
+    purchases = sorted(
+        ((day, n, company) for n, company in enumerate(companies) for day in _purchase_days(rng, today)),
+        key=lambda purchase: (purchase[0], purchase[1]),
+    )
+    made = paid = 0
+    for day, _n, company in purchases:
+        owner = company.owner
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(rng.randint(8, 16), rng.randint(0, 59))))
+        try:
+            order = orders.create_order(actor=owner, data={"company": company, "lines": _history_lines(rng, products)})
+            orders.set_status(actor=owner, order=order, status="confirmed")
+            if day < today - datetime.timedelta(days=7):
+                orders.set_status(actor=owner, order=order, status="fulfilled")
+            terms = rng.choice([14, 14, 30])
+            draft = invoices.create_from_order(
+                actor=owner,
+                order=order,
+                data={"issue_date": day.isoformat(), "sale_date": day.isoformat(), "payment_terms_days": terms},
+            )
+            invoice = invoices.issue(actor=owner, invoice=draft)
+        except ValidationError:
+            continue
+        Order.objects.filter(pk=order.pk).update(created_at=at, updated_at=at)
+        Invoice.objects.filter(pk=invoice.pk).update(issued_at=at)
+        made += 1
+        due = invoice.due_date or day
+        when = due + datetime.timedelta(days=rng.randint(-6, 9))
+        if when < today:
+            payments.record_payment(
+                actor=owner,
+                amount=invoice.gross_total,
+                currency=invoice.currency,
+                received_on=max(day, when),
+                invoice=invoice,
+                company=company,
+                reference=invoice.number,
+            )
+            paid += 1
+    ctx.log(f"  {made} orders over two years ({len(set(c.pk for _d, _n, c in purchases))} customers), {paid} paid")
+
+
 def generate(ctx: DemoContext) -> None:
     # Its own generator: the apps before drew what they always drew, so a seed keeps its demo.
     rng = random.Random(f"billing:{ctx.seed}")
@@ -84,6 +167,7 @@ def generate(ctx: DemoContext) -> None:
         .order_by("id")[: ctx.count(160)]
         if c.owner is not None and c.owner.is_active
     ]
+    _history(ctx, products, companies[: ctx.count(120)], today)
     issued: list[Invoice] = []
     for company in companies:
         for _n in range(rng.randint(1, 3)):

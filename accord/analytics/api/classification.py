@@ -7,11 +7,16 @@ import decimal
 import uuid
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from accord.analytics.models import CostRates
 from accord.analytics.selectors import classification as selectors
-from accord.core.api import ERRORS
+from accord.analytics.services import cost_to_serve
+from accord.core import access, money
+from accord.core.access import AccessDenied
+from accord.core.api import ERRORS, StrictSchema, expected_version
+from accord.core.requests import AuthedRequest
 
 router = Router(tags=["analytics"])
 
@@ -32,6 +37,16 @@ class ClassificationOut(Schema):
     revenue: decimal.Decimal | None  # null for a role that may not see amounts
     margin: decimal.Decimal | None
     uncosted_lines: int
+    value_class: Literal["key", "regular", "unprofitable"]
+    value_label: str
+    # The cost to serve over the same twelve months (null for a role that may not see amounts).
+    discounts: decimal.Decimal | None
+    interaction_cost: decimal.Decimal | None
+    service_cost: decimal.Decimal | None
+    collection_cost: decimal.Decimal | None
+    late_payment_cost: decimal.Decimal | None
+    cost_to_serve: decimal.Decimal | None
+    contribution: decimal.Decimal | None
     reason: str
 
 
@@ -63,3 +78,80 @@ def company_classification(request: HttpRequest, company_id: uuid.UUID) -> Any:
     is out of sight."""
     company = selectors.visible_company(request.user, company_id)
     return _out("company", company.pk, selectors.of_company(request.user, company))
+
+
+class CostRatesOut(Schema):
+    version: int  # 0: the defaults, never saved
+    currency: str
+    phone: decimal.Decimal
+    email: decimal.Decimal
+    meeting: decimal.Decimal
+    visit: decimal.Decimal
+    chat: decimal.Decimal
+    sms: decimal.Decimal
+    letter: decimal.Decimal
+    fax: decimal.Decimal
+    web_form: decimal.Decimal
+    social: decimal.Decimal
+    ticket: decimal.Decimal
+    collection_email: decimal.Decimal
+    collection_sms: decimal.Decimal
+    collection_letter: decimal.Decimal
+    collection_call: decimal.Decimal
+    collection_handoff: decimal.Decimal
+    financing_percent: decimal.Decimal
+    key_share_percent: int
+
+
+class CostRatesIn(StrictSchema):
+    """The rates to change; the others stay. Amounts as numbers or strings."""
+
+    version: int | None = None
+    phone: decimal.Decimal | str | None = None
+    email: decimal.Decimal | str | None = None
+    meeting: decimal.Decimal | str | None = None
+    visit: decimal.Decimal | str | None = None
+    chat: decimal.Decimal | str | None = None
+    sms: decimal.Decimal | str | None = None
+    letter: decimal.Decimal | str | None = None
+    fax: decimal.Decimal | str | None = None
+    web_form: decimal.Decimal | str | None = None
+    social: decimal.Decimal | str | None = None
+    ticket: decimal.Decimal | str | None = None
+    collection_email: decimal.Decimal | str | None = None
+    collection_sms: decimal.Decimal | str | None = None
+    collection_letter: decimal.Decimal | str | None = None
+    collection_call: decimal.Decimal | str | None = None
+    collection_handoff: decimal.Decimal | str | None = None
+    financing_percent: decimal.Decimal | str | None = None
+    key_share_percent: int | str | None = None
+
+
+def _rates_out(rates: CostRates, response: HttpResponse) -> dict[str, Any]:
+    saved = rates.pk is not None and CostRates.objects.filter(pk=rates.pk).exists()
+    version = rates.version if saved else 0
+    response["ETag"] = f'"{version}"'
+    return {
+        "version": version,
+        "currency": money.base_currency(),
+        **{name: getattr(rates, name) for name in cost_to_serve.RATE_FIELDS},
+    }
+
+
+@router.get("/analytics/cost-rates", response={200: CostRatesOut, **ERRORS})
+def get_cost_rates(request: HttpRequest, response: HttpResponse) -> Any:
+    """The rates the cost to serve is charged at (administrators only)."""
+    if not access.is_admin(request.user):
+        raise AccessDenied()
+    return _rates_out(cost_to_serve.current_rates(), response)
+
+
+@router.patch("/analytics/cost-rates", response={200: CostRatesOut, **ERRORS})
+def update_cost_rates(request: AuthedRequest, payload: CostRatesIn, response: HttpResponse) -> Any:
+    """Change some rates (administrators only); each wrong one is named in the 422, nothing is
+    saved unless all are right. ``If-Match`` or ``version`` guards against a stale edit."""
+    given = payload.model_dump(exclude_unset=True, exclude={"version"})
+    rates = cost_to_serve.update_rates(
+        actor=request.user, data=given, expected_version=expected_version(request, payload.version)
+    )
+    return _rates_out(rates, response)

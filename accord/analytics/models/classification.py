@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accord.analytics.models.costs import ValueClass
+
 
 class RfmSegment(models.TextChoices):
     CHAMPIONS = "champions", pgettext_lazy("RFM segment", "Champions")
@@ -70,6 +72,19 @@ class CustomerClass(models.Model):
     segment = models.CharField(_("RFM segment"), max_length=20, choices=RfmSegment.choices)
     abc_revenue = models.CharField(_("ABC by revenue"), max_length=1, choices=AbcClass.choices)
     abc_margin = models.CharField(_("ABC by margin"), max_length=1, choices=AbcClass.choices)
+    # What serving the customer cost over the same twelve months (``services.cost_to_serve``):
+    # discounts given (already inside the margin, shown for the record), and the costs charged at
+    # the rates in ``CostRates``. Contribution = margin - cost to serve.
+    discounts = models.DecimalField(_("discounts"), max_digits=16, decimal_places=2, db_default=0)
+    interaction_cost = models.DecimalField(_("interactions"), max_digits=16, decimal_places=2, db_default=0)
+    service_cost = models.DecimalField(_("service"), max_digits=16, decimal_places=2, db_default=0)
+    collection_cost = models.DecimalField(_("collections"), max_digits=16, decimal_places=2, db_default=0)
+    late_payment_cost = models.DecimalField(_("late payments"), max_digits=16, decimal_places=2, db_default=0)
+    cost_to_serve = models.DecimalField(_("cost to serve"), max_digits=16, decimal_places=2, db_default=0)
+    contribution = models.DecimalField(_("contribution"), max_digits=16, decimal_places=2, db_default=0)
+    value_class = models.CharField(
+        _("customer value"), max_length=12, choices=ValueClass.choices, db_default=ValueClass.REGULAR
+    )
 
     class Meta:
         verbose_name = _("customer classification")
@@ -79,6 +94,7 @@ class CustomerClass(models.Model):
             models.Index(fields=["segment"], name="custclass_segment_idx"),
             models.Index(fields=["abc_revenue"], name="custclass_abc_rev_idx"),
             models.Index(fields=["abc_margin"], name="custclass_abc_margin_idx"),
+            models.Index(fields=["value_class"], name="custclass_value_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accord.analytics.models import AbcClass, CustomerClass, RfmSegment
+from accord.analytics.models import AbcClass, CustomerClass, RfmSegment, ValueClass
+from accord.analytics.services import cost_to_serve
 from accord.analytics.services.classification import A_LINE, B_LINE
 from accord.core import access
 from accord.people.models import Company, Contact
@@ -39,6 +40,16 @@ class Classification:
     revenue: decimal.Decimal | None  # None: the user may not see amounts
     margin: decimal.Decimal | None
     uncosted_lines: int
+    value_class: str
+    value_label: str
+    # The cost to serve over the same twelve months; None for a role that may not see amounts.
+    discounts: decimal.Decimal | None
+    interaction_cost: decimal.Decimal | None
+    service_cost: decimal.Decimal | None
+    collection_cost: decimal.Decimal | None
+    late_payment_cost: decimal.Decimal | None
+    cost_to_serve: decimal.Decimal | None
+    contribution: decimal.Decimal | None
     reason: str
 
     @property
@@ -63,6 +74,13 @@ def reason(row: CustomerClass) -> str:
     parts.append(
         _("RFM %(scores)s %(segment)s") % {"scores": row.rfm, "segment": RfmSegment(row.segment).label.lower()}
     )
+    if row.value_class == ValueClass.KEY:
+        parts.append(
+            _("key customer: among those making the first %(share)s%% of the contribution after the cost to serve")
+            % {"share": cost_to_serve.current_rates().key_share_percent}
+        )
+    elif row.value_class == ValueClass.UNPROFITABLE:
+        parts.append(_("unprofitable: serving them cost more than their margin"))
     return "; ".join(parts)
 
 
@@ -85,6 +103,15 @@ def _present(user: Any, row: CustomerClass, kind: str, customer_id: Any) -> Clas
         revenue=row.revenue if amounts else None,
         margin=row.margin if amounts else None,
         uncosted_lines=row.uncosted_lines,
+        value_class=row.value_class,
+        value_label=str(ValueClass(row.value_class).label),
+        discounts=row.discounts if amounts else None,
+        interaction_cost=row.interaction_cost if amounts else None,
+        service_cost=row.service_cost if amounts else None,
+        collection_cost=row.collection_cost if amounts else None,
+        late_payment_cost=row.late_payment_cost if amounts else None,
+        cost_to_serve=row.cost_to_serve if amounts else None,
+        contribution=row.contribution if amounts else None,
         reason=reason(row),
     )
 

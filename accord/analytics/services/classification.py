@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from accord.analytics.events import ClassificationComputed
 from accord.analytics.models import CustomerClass, RfmSegment
+from accord.analytics.services import cost_to_serve
 from accord.billing.models import Order
 from accord.billing.models.orders import OrderStatus
 from accord.core import events, money
@@ -56,7 +57,7 @@ Progress = Callable[[int, int], None]
 COUNTED = (OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 ZERO = Value(decimal.Decimal(0), output_field=MONEY)
-STEPS = 4
+STEPS = 5
 # Pareto lines, in per cent of the total.
 A_LINE, B_LINE = 80, 95
 
@@ -228,16 +229,18 @@ def classify(
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
         report(2, STEPS)
+        cost_to_serve.apply(as_of, *period(as_of))
+        report(3, STEPS)
         counts = CustomerClass.objects.aggregate(
             contacts=Count("pk", filter=Q(contact__isnull=False)),
             companies=Count("pk", filter=Q(company__isnull=False)),
         )
-        report(3, STEPS)
+        report(4, STEPS)
         events.emit(
             ClassificationComputed(as_of=as_of, contacts=counts["contacts"], companies=counts["companies"]),
             actor=actor,
         )
-        report(4, STEPS)
+        report(5, STEPS)
     return ClassificationResult(
         as_of=as_of,
         contacts=counts["contacts"],

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accord.analytics.services.classification import classify
+from accord.analytics.services.classification import STEPS, classify
 from accord.analytics.tests.factories import AS_OF, order
 from accord.testing import run_command
 
@@ -77,7 +77,10 @@ def test_the_api_gives_the_scores_classes_and_reason(api: Any, owner: Any, champ
     found = body["classification"]
     assert (found["rfm"], found["segment"], found["abc_revenue"], found["abc_margin"]) == ("1-1-1", "lost", "A", "A")
     assert found["orders"] == 1
-    assert found["reason"] == "A: top 80% of margin over 12 months; RFM 1-1-1 lost"
+    assert found["reason"] == (
+        "A: top 80% of margin over 12 months; RFM 1-1-1 lost; "
+        "key customer: among those making the first 80% of the contribution after the cost to serve"
+    )
 
 
 def test_amounts_are_left_out_for_a_role_that_may_not_see_them(api: Any, owner: Any, champion: Any) -> None:
@@ -139,7 +142,7 @@ def test_the_command_classifies_with_progress(champion: Any) -> None:
     run = run_command("classify", "--as-of", "2026-06-30")
 
     assert run.status == 0, run.err
-    assert "[" + "#" * 30 + "] 4/4" in run.out
+    assert f"[{'#' * 30}] {STEPS}/{STEPS}" in run.out
     assert "Classified as of 2026-06-30: contacts 1, companies 0" in run.out
 
 

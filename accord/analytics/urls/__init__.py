@@ -6,4 +6,5 @@ app_name = "analytics"
 urlpatterns = [
     path("", include("accord.analytics.urls.reports")),
     path("", include("accord.analytics.urls.insights")),
+    path("", include("accord.analytics.urls.settings")),
 ]
