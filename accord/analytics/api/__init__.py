@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 from accord.analytics.api.classification import router as classification_router
+from accord.analytics.api.cohorts import router as cohorts_router
 from accord.analytics.api.insights import router as insights_router
 from accord.analytics.api.reports import router as reports_router
 
@@ -12,3 +13,4 @@ router = Router(tags=["analytics"])
 router.add_router("/", classification_router)
 router.add_router("/", reports_router)
 router.add_router("/", insights_router)
+router.add_router("/", cohorts_router)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("accord.analytics.urls.reports")),
     path("", include("accord.analytics.urls.insights")),
     path("", include("accord.analytics.urls.settings")),
+    path("", include("accord.analytics.urls.cohorts")),
 ]
