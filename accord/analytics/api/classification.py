@@ -128,8 +128,7 @@ class CostRatesIn(StrictSchema):
 
 
 def _rates_out(rates: CostRates, response: HttpResponse) -> dict[str, Any]:
-    saved = rates.pk is not None and CostRates.objects.filter(pk=rates.pk).exists()
-    version = rates.version if saved else 0
+    version = cost_to_serve.saved_version(rates)
     response["ETag"] = f'"{version}"'
     return {
         "version": version,

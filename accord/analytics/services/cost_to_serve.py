@@ -98,6 +98,11 @@ def current_rates() -> CostRates:
     return CostRates.objects.first() or CostRates()
 
 
+def saved_version(rates: CostRates) -> int:
+    """The version an edit of ``rates`` must name: 0 for the defaults, never saved."""
+    return 0 if rates._state.adding else rates.version
+
+
 def _parse(name: str, value: Any, errors: dict[str, list[str]]) -> Any:
     if value is None or str(value).strip() == "":
         errors[name] = [_("This field is required.")]

@@ -91,5 +91,5 @@ def cost_rates(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("The cost-to-serve rates were saved. The next classification uses them."))
         return redirect("analytics:cost-rates")
     current = {name: getattr(rates, name) for name in cost_to_serve.RATE_FIELDS}
-    current["version"] = rates.version if rates.pk and CostRates.objects.filter(pk=rates.pk).exists() else ""
+    current["version"] = cost_to_serve.saved_version(rates) or ""
     return _page(request, current, {})
