@@ -18,8 +18,9 @@ negative contribution is unprofitable; the most profitable customers who togethe
 ``key_share_percent`` of the total positive contribution are key customers (Pareto, the one
 crossing the line included, as ABC); the rest are regular.
 
-Each figure is one ``UPDATE ... SET x = (SELECT ...)`` over the classification table (a correlated
-subquery per customer, on PostgreSQL and SQLite alike), run inside the classification's transaction.
+Each cost is one grouped query over its own table (one row per customer with that cost), joined
+into the classification's single ``INSERT ... SELECT`` (``classification._insert_sql``): the rows
+are written once, with every figure, set-based on PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
@@ -30,30 +31,28 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
-    Count,
     DecimalField,
     F,
     Func,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
+    UUIDField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.db.models.functions import Coalesce, Greatest, Round
 from django.utils.translation import gettext as _
 
 from accord.activities.models import Interaction
-from accord.analytics.models import CostRates, CustomerClass, ValueClass
-from accord.billing.models import CollectionStep, Invoice, OrderLine, PaymentAllocation
+from accord.analytics.models import CostRates, ValueClass
+from accord.billing.models import CollectionStep, Invoice, PaymentAllocation
 from accord.billing.models.collections import CollectionStepState
 from accord.billing.models.invoices import InvoiceStatus
 from accord.billing.models.orders import OrderStatus
-from accord.core import access, changes, money
+from accord.core import access, changes
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, check_version
 from accord.service.models import Ticket
@@ -166,47 +165,37 @@ def update_rates(*, actor: User | None, data: Mapping[str, Any], expected_versio
 # --- the figures ------------------------------------------------------------------------------------
 
 
-def _for(kind: str, prefix: str = "") -> Q:
-    """The rows of the classified customer (a company; or a contact, on rows naming no company),
-    through ``prefix`` (e.g. ``order__``) when the customer is on a related row."""
-    if kind == "company":
-        return Q(**{f"{prefix}company_id": OuterRef("company_id")})
-    return Q(**{f"{prefix}contact_id": OuterRef("contact_id"), f"{prefix}company__isnull": True})
+def _customer(prefix: str = "") -> Coalesce:
+    """The customer a row belongs to, as the classification keys them: its company, else its
+    contact (through ``prefix``, e.g. ``order__``, when they are on a related row)."""
+    return Coalesce(F(f"{prefix}company_id"), F(f"{prefix}contact_id"), output_field=UUIDField())
 
 
-def _sum(queryset: Any, key: str, expression: Any) -> Subquery:
-    return Subquery(
-        queryset.values(key).annotate(total=Sum(expression, output_field=MONEY)).values("total")[:1],
-        output_field=MONEY,
+def _grouped(queryset: Any, prefix: str, total: Any) -> Any:
+    """One row per customer: ``customer`` (their key) and ``total``, rounded to cents."""
+    return (
+        queryset.filter(Q(**{f"{prefix}company__isnull": False}) | Q(**{f"{prefix}contact__isnull": False}))
+        .annotate(customer=_customer(prefix))
+        .values("customer")
+        .annotate(total=Round(Sum(total, output_field=MONEY), 2, output_field=MONEY))
+        .values("customer", "total")
+        .order_by()
     )
 
 
-def _money(expression: Any) -> Any:
-    return Round(Coalesce(expression, ZERO, output_field=MONEY), 2, output_field=MONEY)
-
-
-def _figures(kind: str, rates: CostRates, as_of: datetime.date, start: Any, end: Any) -> dict[str, Any]:
-    """The subqueries giving each cost of one customer of ``kind``, keyed by the field they fill."""
-    base = money.base_currency()
-    key = f"{kind}_id"
-    lines = OrderLine.objects.filter(
-        _for(kind, "order__"),
-        order__status__in=COUNTED,
-        order__currency=base,
-        order__created_at__gte=start,
-        order__created_at__lt=end,
-    )
-    discount = F("quantity") * F("unit_price") - F("net")
-    interactions = Interaction.objects.filter(_for(kind), occurred_at__gte=start, occurred_at__lt=end)
+def costs(as_of: datetime.date, start: datetime.datetime, end: datetime.datetime) -> list[tuple[str, Any]]:
+    """(name, grouped query) for each cost over [start, end), the classification's period ending
+    with ``as_of``, at the current rates: each query has one row per customer who has that cost
+    (``customer``, ``total``). Late payment comes in two parts: paid late, and still owed."""
+    rates = current_rates()
+    interactions = Interaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
     charge = Case(
         *(When(channel=channel, then=Value(getattr(rates, channel))) for channel in CostRates.CHANNELS),
         default=Value(D(0)),
         output_field=MONEY,
     )
-    tickets = Ticket.objects.filter(_for(kind), created_at__gte=start, created_at__lt=end)
-    steps = CollectionStep.objects.filter(
-        _for(kind), state=CollectionStepState.DONE, day__gte=start.date(), day__lte=as_of
-    )
+    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    steps = CollectionStep.objects.filter(state=CollectionStepState.DONE, day__gte=start.date(), day__lte=as_of)
     step_charge = Case(
         *(
             When(action=action, then=Value(getattr(rates, f"collection_{action}")))
@@ -215,75 +204,37 @@ def _figures(kind: str, rates: CostRates, as_of: datetime.date, start: Any, end:
         default=Value(D(0)),
         output_field=MONEY,
     )
-    daily = rates.financing_percent / D(36500)
+    daily = Value(rates.financing_percent / D(36500), output_field=MONEY)
     to_base = Coalesce("invoice__exchange_rate", Value(D(1)), output_field=MONEY)
     late_allocations = PaymentAllocation.objects.filter(
-        _for(kind, "invoice__"),
         payment__received_on__gte=start.date(),
         payment__received_on__lte=as_of,
         invoice__due_date__lt=F("payment__received_on"),
     )
-    paid_late = F("amount") * to_base * DaysBetween(F("payment__received_on"), F("invoice__due_date"))
+    paid_late = F("amount") * to_base * DaysBetween(F("payment__received_on"), F("invoice__due_date")) * daily
     overdue = Invoice.objects.filter(
-        _for(kind),
         status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID],
         due_date__lt=as_of,
     )
     owed = (F("gross_total") + F("corrections_total") - F("paid_amount")) * Coalesce(
         "exchange_rate", Value(D(1)), output_field=MONEY
     )
-    from_day = Greatest(F("due_date"), Value(start.date()))
-    still_owed = owed * DaysBetween(Value(as_of), from_day)
-    invoice_key = f"invoice__{key}"
-    return {
-        "discounts": _money(_sum(lines, f"order__{key}", discount)),
-        "interaction_cost": _money(_sum(interactions, key, charge)),
-        "service_cost": _money(
-            Subquery(tickets.values(key).annotate(n=Count("pk")).values("n")[:1], output_field=MONEY)
-            * Value(rates.ticket, output_field=MONEY)
-        ),
-        "collection_cost": _money(_sum(steps, key, step_charge)),
-        "late_payment_cost": _money(
-            (
-                Coalesce(_sum(late_allocations, invoice_key, paid_late), ZERO, output_field=MONEY)
-                + Coalesce(_sum(overdue, key, Least(still_owed, owed * Value(D(366)))), ZERO, output_field=MONEY)
-            )
-            * Value(daily, output_field=MONEY)
-        ),
-    }
+    still_owed = owed * DaysBetween(Value(as_of), Greatest(F("due_date"), Value(start.date()))) * daily
+    return [
+        ("interaction_cost", _grouped(interactions, "", charge)),
+        ("service_cost", _grouped(tickets, "", Value(rates.ticket, output_field=MONEY))),
+        ("collection_cost", _grouped(steps, "", step_charge)),
+        ("paid_late", _grouped(late_allocations, "invoice__", paid_late)),
+        ("still_owed", _grouped(overdue, "", still_owed)),
+    ]
 
 
-def apply(as_of: datetime.date, start: datetime.datetime, end: datetime.datetime) -> None:
-    """Fill the cost to serve, the contribution and the value class of every classified customer
-    over [start, end), the classification's period ending with ``as_of``. Run inside the
-    classification's transaction, after its rows are written."""
-    rates = current_rates()
-    for kind in ("company", "contact"):
-        CustomerClass.objects.filter(**{f"{kind}__isnull": False}).update(**_figures(kind, rates, as_of, start, end))
-    CustomerClass.objects.update(
-        cost_to_serve=F("interaction_cost") + F("service_cost") + F("collection_cost") + F("late_payment_cost"),
+def value_case(contribution: str, ahead: str, total: str) -> tuple[str, list[Any]]:
+    """The SQL deciding a customer's value class from their contribution, the positive
+    contribution of the customers ranked before them and the total positive contribution."""
+    sql = (
+        f"CASE WHEN {contribution} < 0 THEN %s "
+        f"WHEN {contribution} > 0 AND COALESCE({ahead}, 0) * 100 < %s * {total} THEN %s ELSE %s END"
     )
-    CustomerClass.objects.update(contribution=F("margin") - F("cost_to_serve"))
-    _value_classes(rates.key_share_percent)
-
-
-def _value_classes(key_share: int) -> None:
-    quote = connection.ops.quote_name
-    table = quote(CustomerClass._meta.db_table)
-    ahead = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-    positive = "CASE WHEN contribution > 0 THEN contribution ELSE 0 END"
-    sql = f"""
-        UPDATE {table} SET value_class = CASE
-            WHEN {table}.contribution < 0 THEN %s
-            WHEN {table}.contribution > 0 AND COALESCE(s.ahead, 0) * 100 < %s * s.total THEN %s
-            ELSE %s END
-        FROM (
-            SELECT id,
-                   SUM({positive}) OVER (ORDER BY contribution DESC, id {ahead}) AS ahead,
-                   SUM({positive}) OVER () AS total
-            FROM {table}
-        ) s
-        WHERE {table}.id = s.id
-    """  # noqa: S608 - the table comes from the model; every value is a bound parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ValueClass.UNPROFITABLE.value, key_share, ValueClass.KEY.value, ValueClass.REGULAR.value])
+    share = current_rates().key_share_percent
+    return sql, [ValueClass.UNPROFITABLE.value, share, ValueClass.KEY.value, ValueClass.REGULAR.value]
