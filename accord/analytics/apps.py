@@ -8,4 +8,4 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from accord.analytics import events, lists, panels  # noqa: F401 - payloads, list filters, panels
+        from accord.analytics import events, lists, panels, segmenting  # noqa: F401 - payloads, list filters, panels, segment rules

@@ -126,3 +126,26 @@ def test_the_rates_api_changes_names_bad_fields_and_refuses_a_stale_version(api:
     stale = client.patch("/api/v1/analytics/cost-rates", {"phone": "22", "version": 1})
     assert stale.status_code == 409
     assert CostRates.objects.get().phone == D("21")
+
+
+def test_segments_select_by_customer_value_through_a_contacts_company(
+    owner: Any, make_contact: Any, world: dict[str, Any]
+) -> None:
+    """P is unprofitable herself; Buyer works at K, a key customer, and is reached through it."""
+    from accord.marketing import segmenting
+    from accord.marketing.selectors.segments import matching
+    from accord.people.models import ContactCompany
+
+    buyer = make_contact(owner, first_name="Buyer at K")
+    ContactCompany.objects.create(contact=buyer, company=world["K"])
+
+    def members(rule_type: str, value: str) -> set[Any]:
+        rules = segmenting.clean({"match": "all", "rules": [{"type": rule_type, "value": value}]})
+        return set(matching(user=owner, rules=rules).values_list("pk", flat=True))
+
+    assert members("customer_value", "unprofitable") == {world["P"].pk}
+    assert members("customer_value", "key") == {buyer.pk}
+    assert world["P"].pk in members("abc_margin", "B")  # 1,400 after K's 10,000 of 12,400: past 80 %
+    with pytest.raises(segmenting.RuleErrors) as caught:
+        segmenting.clean({"match": "all", "rules": [{"type": "rfm_segment", "value": "royalty"}]})
+    assert "choose one of the offered values" in str(caught.value.message_dict)
