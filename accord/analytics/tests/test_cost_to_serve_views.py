@@ -145,6 +145,10 @@ def test_segments_select_by_customer_value_through_a_contacts_company(
 
     assert members("customer_value", "unprofitable") == {world["P"].pk}
     assert members("customer_value", "key") == {buyer.pk}
+    assert members("abc_revenue", "A") == {buyer.pk}  # K's 10,000 of 11,900 (P's 1,400 revenue is 500 + 900)
+    # One order each; last orders 30 (K), 40 (R) and 50 (P) days ago: R 4, 2 and 1, F 1 for all.
+    assert members("rfm_segment", "promising") == {buyer.pk}
+    assert members("rfm_segment", "lost") == {world["P"].pk}
     assert world["P"].pk in members("abc_margin", "B")  # 1,400 after K's 10,000 of 12,400: past 80 %
     with pytest.raises(segmenting.RuleErrors) as caught:
         segmenting.clean({"match": "all", "rules": [{"type": "rfm_segment", "value": "royalty"}]})
