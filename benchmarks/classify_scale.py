@@ -74,9 +74,7 @@ def generate(customers: int, lines: int, seed: int) -> dict[str, int]:
                 for i in range(n)
                 if (start + i) % 5
             ]
-            companies = [
-                Company(name=f"Buyer {start + i} Ltd", owner=owner) for i in range(n) if not (start + i) % 5
-            ]
+            companies = [Company(name=f"Buyer {start + i} Ltd", owner=owner) for i in range(n) if not (start + i) % 5]
             Contact.objects.bulk_create(contacts)
             Company.objects.bulk_create(companies)
             buyers = [("contact", c) for c in contacts] + [("company", c) for c in companies]
