@@ -60,6 +60,7 @@ DEFAULT_HORIZON = 12
 BACKTEST_MONTHS = 12
 MIN_BACKTEST = 3
 MONEY = DecimalField(max_digits=20, decimal_places=4)
+ZERO = D("0.00")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,10 @@ def monthly_revenue(user: Any, *, before: datetime.date) -> list[tuple[datetime.
     # Per day in SQL, per month here: SQLite truncates dates with a Python function per row.
     by_month: dict[datetime.date, D] = {}
     for row in sums:
-        month = row["issue_date"].replace(day=1)
+        issued = row["issue_date"]
+        if issued is None:  # never, the range above has a date; the column is nullable
+            continue
+        month = issued.replace(day=1)
         by_month[month] = by_month.get(month, D(0)) + D(str(row["total"] or 0))
     if not by_month:
         return []
@@ -139,7 +143,7 @@ def method_for(months: int) -> str | None:
     return "ETS(A,Ad,A)" if months >= SEASONAL_MONTHS else "ETS(A,Ad,N)"
 
 
-def _fit(values: Sequence[float]) -> Any:
+def _fit(values: Sequence[D]) -> Any:
     import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -192,8 +196,8 @@ class Point:
     hi80: D
     lo95: D
     hi95: D
-    pipeline_amount: D = D("0.00")
-    pipeline_weighted: D = D("0.00")
+    pipeline_amount: D = ZERO
+    pipeline_weighted: D = ZERO
     pipeline_deals: int = 0
 
 
@@ -272,7 +276,7 @@ class RevenueForecast:
     method: str | None  # None: too little history, no forecast
     points: list[Point] = field(default_factory=list)
     backtest: Backtest | None = None
-    pipeline_total: D = D("0.00")
+    pipeline_total: D = ZERO
     missing_rates: list[str] = field(default_factory=list)
 
     @property

@@ -306,4 +306,3 @@ def report(user: Any, params: Params) -> Profitability:
         lifetime=lifetime(user),
         total=total,
     )
-

@@ -112,7 +112,9 @@ def parse(params: Mapping[str, Any], *, today: datetime.date | None = None) -> P
         except ValueError:
             days = 0
         if not MIN_DAYS <= days <= MAX_DAYS:
-            errors["days"] = [_("Choose a number of days from %(low)s to %(high)s.") % {"low": MIN_DAYS, "high": MAX_DAYS}]
+            errors["days"] = [
+                _("Choose a number of days from %(low)s to %(high)s.") % {"low": MIN_DAYS, "high": MAX_DAYS}
+            ]
     if errors:
         raise ValidationError(errors)
     assert date is not None
@@ -175,12 +177,9 @@ def days_sales_outstanding(user: Any, window: Window) -> D | None:
         return None
     billed = invoices.filter(issue_date__lte=window.end).aggregate(t=Sum(gross))["t"] or D(0)
     paid_rate = Coalesce(F("invoice__exchange_rate"), Value(D(1)), output_field=MONEY)
-    paid = (
-        PaymentAllocation.objects.filter(
-            invoice__in=invoices.filter(issue_date__lte=window.end).values("pk"), payment__received_on__lte=window.end
-        ).aggregate(t=Sum(ExpressionWrapper(F("amount") * paid_rate, output_field=MONEY)))["t"]
-        or D(0)
-    )
+    paid = PaymentAllocation.objects.filter(
+        invoice__in=invoices.filter(issue_date__lte=window.end).values("pk"), payment__received_on__lte=window.end
+    ).aggregate(t=Sum(ExpressionWrapper(F("amount") * paid_rate, output_field=MONEY)))["t"] or D(0)
     owed = max(D(billed) - D(paid), D(0))
     return (owed / D(sold) * window.days).quantize(D("0.1"), decimal.ROUND_HALF_UP)
 
@@ -289,7 +288,9 @@ DEFINITIONS: dict[str, tuple[Any, Any, str, bool]] = {
     ),
     "first_response": (
         gettext_lazy("First response time"),
-        gettext_lazy("Hours from a ticket's creation to its first response, on average, for tickets created in the window."),
+        gettext_lazy(
+            "Hours from a ticket's creation to its first response, on average, for tickets created in the window."
+        ),
         "hours",
         False,
     ),
