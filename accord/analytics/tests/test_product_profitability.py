@@ -154,7 +154,7 @@ def test_the_default_range_is_the_last_twelve_months() -> None:
 def test_the_screen_its_exports_and_who_may_see_it(
     owner: Any, manager: Any, sales: dict[str, Any], login: Any, make_user: Any
 ) -> None:
-    url = reverse("analytics:product-profitability")
+    url = reverse("analytics:products-profitability")
     # A rep sees the page but may not export; their manager (the same team's records) may.
     assert login(owner).get(url, {**RANGE, "table": "products", "format": "csv"}).status_code == 403
     client = login(manager)
@@ -168,11 +168,11 @@ def test_the_screen_its_exports_and_who_may_see_it(
     bad = client.get(url, {**RANGE, "period": "week"}).content.decode()
     assert "period: Choose one of: month, quarter, year." in bad
     for table, expected in (
-        ("products", "Gadget,G,Hardware,2.00,50.00,60.00,-10.00,-20.0"),
+        ("products", "Gadget,G,Hardware,2.000,50.00,60.00,-10.00,-20.0"),
         ("categories", "Hardware,2,210.00,140.00,70.00,33.3"),
         ("periods", "2026-Q2,Q2 2026,60.00,30.00,30.00,50.0"),
         ("matrix", "Widget,W,50.00,30.00,80.00"),
-        ("lifetime", "Widget,W,Hardware,2025-11-10,2026-04-15,10.00,200.00,100.00,100.00,50.0"),
+        ("lifetime", "Widget,W,Hardware,2025-11-10,2026-04-15,10.000,200.00,100.00,100.00,50.0"),
     ):
         export = client.get(url, {**RANGE, "table": table, "format": "csv"})
         assert export.status_code == 200, table

@@ -51,6 +51,11 @@ def _number(value: decimal.Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+def _quantity(value: decimal.Decimal) -> decimal.Decimal:
+    """Three decimals, as stored, whichever database summed them (SQLite drops the scale)."""
+    return value.quantize(decimal.Decimal("0.001"))
+
+
 # --- product profitability ----------------------------------------------------------------------------
 
 FIGURES = [
@@ -63,7 +68,7 @@ PRODUCT_COLUMNS = [
     Column("name", lambda r: r.name, gettext_lazy("Product")),
     Column("sku", lambda r: r.detail, gettext_lazy("SKU")),
     Column("category", lambda r: r.category, gettext_lazy("Category")),
-    Column("quantity", lambda r: r.quantity, gettext_lazy("Quantity")),
+    Column("quantity", lambda r: _quantity(r.quantity), gettext_lazy("Quantity")),
     *FIGURES,
     Column("loss", lambda r: r.loss, gettext_lazy("Loss")),
     Column("costed", lambda r: r.costed, gettext_lazy("Every line has a cost")),
@@ -84,7 +89,7 @@ LIFETIME_COLUMNS = [
     Column("category", lambda r: r.category, gettext_lazy("Category")),
     Column("first_sale", lambda r: r.first_sale, gettext_lazy("First sale")),
     Column("last_sale", lambda r: r.last_sale, gettext_lazy("Last sale")),
-    Column("quantity", lambda r: r.quantity, gettext_lazy("Quantity")),
+    Column("quantity", lambda r: _quantity(r.quantity), gettext_lazy("Quantity")),
     *FIGURES,
     Column("loss", lambda r: r.loss, gettext_lazy("Loss")),
 ]

@@ -91,7 +91,7 @@
           tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label ? f.tooltip(ctx) : null; } } }
         },
         scales: {
-          x: { grid: { display: false }, ticks: { maxRotation: narrow ? 60 : 0, autoSkip: true } },
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: narrow ? 4 : 12 } },
           y: { beginAtZero: true, ticks: { callback: f.tick, maxTicksLimit: 6 } }
         }
       }
