@@ -90,7 +90,8 @@ class Params:
 
 def parse(params: Mapping[str, Any], *, today: datetime.date | None = None) -> Params:
     """``date`` (the adoption day, required, at least a week ago) and ``days`` (the windows' length,
-    7 to 366; by default the days since adoption, at most a year)."""
+    7 to 366 and no more than have passed since adoption; by default the days since adoption, at
+    most a year)."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     raw = str(params.get("date") or "").strip()
@@ -115,6 +116,11 @@ def parse(params: Mapping[str, Any], *, today: datetime.date | None = None) -> P
             errors["days"] = [
                 _("Choose a number of days from %(low)s to %(high)s.") % {"low": MIN_DAYS, "high": MAX_DAYS}
             ]
+    if date is not None and days and "date" not in errors and "days" not in errors:
+        passed = (today - date).days
+        if days > passed:
+            # A window that runs past today would compare a whole period with a part of one.
+            errors["days"] = [_("The window after adoption cannot run past today: at most %(n)s days.") % {"n": passed}]
     if errors:
         raise ValidationError(errors)
     assert date is not None

@@ -144,6 +144,7 @@ def test_a_role_without_amounts_gets_no_amount_indicators(make_user: Any, world:
         ({"date": "2026-03-01", "days": "3"}, "days"),
         ({"date": "2026-03-01", "days": "1000"}, "days"),
         ({"date": "2026-03-01", "days": "many"}, "days"),
+        ({"date": "2026-05-02", "days": "31"}, "days"),  # 30 days have passed: the window would reach tomorrow
     ],
 )
 def test_bad_parameters_name_the_field(params: dict[str, str], field: str) -> None:
@@ -171,3 +172,14 @@ def test_the_screen_the_export_and_the_api(admin_user: Any, world: None, login: 
     missing = api(admin_user).get("/analytics/roi")
     assert missing.status_code == 422
     assert "date" in missing.json()["errors"]
+
+
+def test_the_sidebar_shows_amount_reports_only_to_roles_that_see_amounts(
+    owner: Any, make_user: Any, login: Any
+) -> None:
+    links = [reverse(f"analytics:{name}") for name in ("products-profitability", "revenue-forecast", "crm-return")]
+    page = login(owner).get(reverse("analytics:crm-return")).content.decode()
+    assert all(f'href="{link}"' in page for link in links)
+    marketer = make_user("marketer", username="marketer")
+    page = login(marketer).get(reverse("analytics:crm-return")).content.decode()
+    assert [f'href="{link}"' in page for link in links] == [False, False, True]
