@@ -36,6 +36,8 @@ PERIODS: dict[str, Any] = {
 }
 MAX_COLUMNS = 36  # periods side by side: three years of months keep the table readable
 EVER = (datetime.date(1900, 1, 1), datetime.date(9999, 12, 31))
+# The dates a range may use: any business's history, and room for the calendar arithmetic.
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 Row = profitability.Row
 
 
@@ -54,10 +56,14 @@ def _date(params: Mapping[str, Any], name: str, errors: dict[str, list[str]]) ->
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        found = datetime.date.fromisoformat(raw)
     except ValueError:
         errors[name] = [_("Enter a date as YYYY-MM-DD.")]
         return None
+    if not EARLIEST <= found <= LATEST:
+        errors[name] = [_("Choose a date from %(first)s to %(last)s.") % {"first": EARLIEST, "last": LATEST}]
+        return None
+    return found
 
 
 def parse(params: Mapping[str, Any], *, today: datetime.date | None = None) -> Params:

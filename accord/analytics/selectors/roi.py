@@ -46,6 +46,7 @@ from accord.sales.selectors.deals import visible_deals
 D = decimal.Decimal
 MAX_DAYS = 366
 MIN_DAYS = 7
+EARLIEST = datetime.date(1900, 1, 1)
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 
 
@@ -103,7 +104,9 @@ def parse(params: Mapping[str, Any], *, today: datetime.date | None = None) -> P
             date = datetime.date.fromisoformat(raw)
         except ValueError:
             errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
-    if date is not None and (today - date).days < MIN_DAYS:
+    if date is not None and date < EARLIEST:
+        errors["date"] = [_("Choose a date from %(first)s to %(last)s.") % {"first": EARLIEST, "last": today}]
+    elif date is not None and (today - date).days < MIN_DAYS:
         errors["date"] = [_("Choose a day at least a week ago: the window after it needs days to count.")]
     raw_days = str(params.get("days") or "").strip()
     days = None

@@ -140,6 +140,7 @@ def test_a_role_without_amounts_gets_no_amount_indicators(make_user: Any, world:
     [
         ({}, "date"),
         ({"date": "1.3.2026"}, "date"),
+        ({"date": "0001-01-10", "days": "7"}, "date"),
         ({"date": "2026-05-30"}, "date"),  # two days ago: nothing after it to count yet
         ({"date": "2026-03-01", "days": "3"}, "days"),
         ({"date": "2026-03-01", "days": "1000"}, "days"),

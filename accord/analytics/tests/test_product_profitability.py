@@ -136,6 +136,8 @@ def test_a_rep_sees_only_their_customers_and_the_admin_everything(
         ({"start": "01.01.2026"}, "start"),
         ({"end": "tomorrow"}, "end"),
         ({"period": "week"}, "period"),
+        ({"start": "9999-01-01", "end": "9999-12-31"}, "start"),
+        ({"start": "0001-01-01", "end": "0001-01-31"}, "start"),
         ({"start": "2026-05-01", "end": "2026-04-01"}, "end"),
         ({"start": "2020-01-01", "end": "2026-01-01", "period": "month"}, "end"),
     ],
