@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accord.analytics.selectors import products
@@ -48,7 +50,7 @@ def sales(owner: Any, outsider: Any, make_company: Any) -> dict[str, Any]:
     data.invoice(company=mine, day=day(2026, 3, 5), lines=[(course, "1", "200", "5"), (None, "1", "40", None)])
     data.invoice(company=mine, day=day(2026, 4, 15), lines=[(widget, "3", "60", "10")])
     data.invoice(company=theirs, day=day(2026, 1, 20), lines=[(widget, "10", "1000", "10")])
-    return {"widget": widget, "gadget": gadget, "course": course}
+    return {"widget": widget, "gadget": gadget, "course": course, "mine": mine}
 
 
 def _figures(row: Any) -> tuple[D, D, D]:
@@ -199,3 +201,16 @@ def test_the_api(owner: Any, sales: dict[str, Any], api: Any, make_user: Any) ->
     assert bad.status_code == 422
     assert "end" in bad.json()["errors"]
     assert api(make_user("marketer", username="marketer")).get("/analytics/products/profitability").status_code == 403
+
+
+def test_the_query_count_grows_with_the_columns_not_the_products(owner: Any, sales: dict[str, Any]) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            products.report(owner, products.parse(RANGE))
+        return len(captured)
+
+    before = queries()
+    for n in range(5):
+        extra = Product.objects.create(sku=f"X{n}", name=f"Extra {n}", category=f"Cat {n}", unit_cost=D("1"))
+        data.invoice(company=sales["mine"], day=datetime.date(2026, 5, 1), lines=[(extra, "1", "10", "1")])
+    assert queries() == before
