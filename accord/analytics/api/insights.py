@@ -157,11 +157,11 @@ class HistoryOut(Schema):
 
 class PointOut(Schema):
     month: str
-    forecast: decimal.Decimal
-    lo80: decimal.Decimal
-    hi80: decimal.Decimal
-    lo95: decimal.Decimal
-    hi95: decimal.Decimal
+    forecast: decimal.Decimal | None  # null (and the bounds too): too little history for a model
+    lo80: decimal.Decimal | None
+    hi80: decimal.Decimal | None
+    lo95: decimal.Decimal | None
+    hi95: decimal.Decimal | None
     pipeline_amount: decimal.Decimal
     pipeline_weighted: decimal.Decimal
     pipeline_deals: int

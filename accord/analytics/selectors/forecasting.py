@@ -189,13 +189,15 @@ def _amount(value: float) -> D:
 
 @dataclass
 class Point:
+    """A month ahead: the model's forecast and bounds (None: too little history) and the pipeline."""
+
     month: datetime.date
     label: str
-    mean: D
-    lo80: D
-    hi80: D
-    lo95: D
-    hi95: D
+    mean: D | None
+    lo80: D | None
+    hi80: D | None
+    lo95: D | None
+    hi95: D | None
     pipeline_amount: D = ZERO
     pipeline_weighted: D = ZERO
     pipeline_deals: int = 0
@@ -274,7 +276,7 @@ class RevenueForecast:
     currency: str
     history: list[tuple[datetime.date, D]]
     method: str | None  # None: too little history, no forecast
-    points: list[Point] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)  # every month ahead, with the pipeline
     backtest: Backtest | None = None
     pipeline_total: D = ZERO
     missing_rates: list[str] = field(default_factory=list)
@@ -310,10 +312,14 @@ def revenue_forecast(user: Any, params: Params, *, today: datetime.date | None =
         missing_rates=sales.missing_rates,
     )
     weighted = {row.key: row for row in sales.rows}
-    if method is None:
-        return result
+    predicted: dict[str, list[float]] = {}
     values = [value for _month, value in history]
-    predicted = _predict(_fit(values), len(values), params.horizon)
+    if method is not None:
+        predicted = _predict(_fit(values), len(values), params.horizon)
+
+    def bound(name: str, i: int) -> D | None:
+        return max(_amount(predicted[name][i]), ZERO) if predicted else None
+
     for i in range(params.horizon):
         month = _add_months(current, i)
         sold = weighted.get(month.isoformat())
@@ -321,15 +327,17 @@ def revenue_forecast(user: Any, params: Params, *, today: datetime.date | None =
             Point(
                 month=month,
                 label=month_label(month),
-                mean=max(_amount(predicted["mean"][i]), D("0.00")),
-                lo80=max(_amount(predicted["lo80"][i]), D("0.00")),
-                hi80=max(_amount(predicted["hi80"][i]), D("0.00")),
-                lo95=max(_amount(predicted["lo95"][i]), D("0.00")),
-                hi95=max(_amount(predicted["hi95"][i]), D("0.00")),
-                pipeline_amount=sold.amount if sold else D("0.00"),
-                pipeline_weighted=sold.weighted if sold else D("0.00"),
+                mean=bound("mean", i),
+                lo80=bound("lo80", i),
+                hi80=bound("hi80", i),
+                lo95=bound("lo95", i),
+                hi95=bound("hi95", i),
+                pipeline_amount=sold.amount if sold else ZERO,
+                pipeline_weighted=sold.weighted if sold else ZERO,
                 pipeline_deals=sold.deals if sold else 0,
             )
         )
+    if method is None:
+        return result
     result.backtest = backtest(values, [month for month, _value in history])
     return result

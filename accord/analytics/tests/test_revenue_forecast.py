@@ -104,9 +104,15 @@ def test_too_little_history_says_so_and_keeps_the_pipeline(
         expected_close=datetime.date(2026, 2, 20),
     )
     result = forecasting.revenue_forecast(owner, forecasting.Params(), today=TODAY)
-    assert (result.enough, result.method, result.points, result.backtest) == (False, None, [], None)
+    assert (result.enough, result.method, result.backtest) == (False, None, None)
     assert len(result.history) == 5
     assert result.pipeline_total == D("500.00")  # 1000 at the stage's 50 %
+    # Every month ahead is still there with the pipeline, and no model figure.
+    assert [(p.month, p.pipeline_weighted, p.mean, p.hi95) for p in result.points[:2]] == [
+        (datetime.date(2026, 1, 1), D("0.00"), None, None),
+        (datetime.date(2026, 2, 1), D("500.00"), None, None),
+    ]
+    assert len(result.points) == 12
 
 
 def test_the_pipeline_beside_the_forecast(owner: Any, seasonal: list[D]) -> None:
@@ -166,5 +172,6 @@ def test_the_screen_with_too_little_history(owner: Any, login: Any, api: Any) ->
     page = login(owner).get(reverse("analytics:revenue-forecast")).content.decode()
     assert "A forecast needs at least 12 months of revenue; there are 0 months so far." in page
     body = api(owner).get("/analytics/forecast").json()
-    assert (body["method"], body["forecast"], body["backtest"]) == (None, [], None)
+    assert (body["method"], body["backtest"], len(body["forecast"])) == (None, None, 12)
+    assert body["forecast"][0]["forecast"] is None
     assert body["message"] == "At least 12 months of revenue are needed for a forecast; there are 0."

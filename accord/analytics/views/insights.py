@@ -198,6 +198,8 @@ def revenue_forecast(request: HttpRequest) -> HttpResponseBase:
             return _export(request, BACKTEST_COLUMNS, result.backtest.rows if result.backtest else [], "backtest")
         return _export(request, FORECAST_COLUMNS, _forecast_rows(result), "revenue-forecast")
     shown = result.history[-24:]
+    # The pipeline alone when there is no model; nothing to draw when there is neither.
+    drawn = bool(shown) or bool(result.pipeline_total)
     chart = {
         "currency": result.currency,
         "labels": [forecasting.month_label(m) for m, _v in shown] + [p.label for p in result.points],
@@ -228,6 +230,7 @@ def revenue_forecast(request: HttpRequest) -> HttpResponseBase:
             "seasonal_months": forecasting.SEASONAL_MONTHS,
             "query": urlencode(params.as_params()),
             "chart": chart,
+            "drawn": drawn,
             "history_rows": list(reversed(result.history_rows)),
             "can_export": access.can_export(request.user),
         },

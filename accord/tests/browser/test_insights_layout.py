@@ -95,3 +95,25 @@ def test_each_screen_on_a_desktop_and_a_phone(
         width = 1366 if size == "desktop" else 390
         assert tab.evaluate("document.documentElement.scrollWidth") <= width
     assert page.locator("nav.nav a[aria-current='page']").count() == 1
+
+
+def test_the_forecast_without_history_says_so_and_shows_the_pipeline(
+    page: Any, live_server: Any, rep: User, shot: Any
+) -> None:
+    stages = data.pipeline()
+    today = timezone.localdate()
+    for k in range(3):
+        data.deal(
+            stages,
+            owner=rep,
+            status="open",
+            amount=str(4000 + 1000 * k),
+            created=today - datetime.timedelta(days=10),
+            expected_close=_month(today.replace(day=1), k + 1).replace(day=15),
+        )
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/analytics/forecast/?horizon=6")
+    expect(page.get_by_text("A forecast needs at least 12 months of revenue")).to_be_visible()
+    expect(page.locator("details.chart-table[open] tbody tr")).to_have_count(6)
+    page.wait_for_function("document.querySelector('#chart-forecast').width > 0")
+    shot(page, "insights-forecast-no-history-desktop")

@@ -87,7 +87,16 @@
         spanGaps: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { position: "bottom", labels: { filter: function (item) { return item.text !== ""; } } },
+          legend: {
+            position: "bottom",
+            labels: {
+              // No legend for the bands' lower edges, nor for a series with nothing to draw.
+              filter: function (item, chart) {
+                var values = chart.datasets[item.datasetIndex].data;
+                return item.text !== "" && values.some(function (v) { return v !== null; });
+              }
+            }
+          },
           tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label ? f.tooltip(ctx) : null; } } }
         },
         scales: {
