@@ -29,6 +29,7 @@ class Cell:
     column: str | None
     measure: str
     money: bool
+    column_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ def table(result: Pivot) -> Table:
     lines = []
     for label, key in rows:
         cells = [
-            Cell(result.value(key, ck, m.key), key, ck, m.key, m.money) for _l, ck in column_keys for m in measures
+            Cell(result.value(key, ck, m.key), key, ck, m.key, m.money, cl) for cl, ck in column_keys for m in measures
         ]
         lines.append(Line(label, key, cells, total=key is None))
     if result.rows:
         cells = [
-            Cell(result.value(None, ck, m.key), None, ck, m.key, m.money) for _l, ck in column_keys for m in measures
+            Cell(result.value(None, ck, m.key), None, ck, m.key, m.money, cl)
+            for cl, ck in column_keys
+            for m in measures
         ]
         lines.append(Line(_("Total"), None, cells, total=True))
     return Table(
