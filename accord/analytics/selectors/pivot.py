@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -819,5 +820,5 @@ def _number_text(number: Number, obj: Any) -> str:
     if value is None:
         return "—"
     if number.currency:
-        return f"{value} {_walk(obj, number.currency)}"
-    return str(value)
+        return money.format_money(value, str(_walk(obj, number.currency) or ""))
+    return number_format(value, use_l10n=True, force_grouping=True)
