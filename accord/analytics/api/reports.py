@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -22,6 +21,7 @@ from accord.analytics.selectors import pivot
 from accord.analytics.selectors import reports as selectors
 from accord.analytics.services import reports as services
 from accord.core.api import ERRORS, expected_version
+from accord.core.requests import AuthedRequest
 from accord.identity.roles import is_portal_role
 from accord.identity.selectors import active_users, role_choices
 
@@ -208,39 +208,39 @@ def _fields(payload: ReportIn) -> dict[str, Any]:
 
 
 @router.post("/analytics/pivot", response={200: PivotOut, **ERRORS})
-def run_pivot(request: HttpRequest, payload: PivotDefinitionIn) -> Any:
+def run_pivot(request: AuthedRequest, payload: PivotDefinitionIn) -> Any:
     """Run an unsaved definition over what the caller may see."""
     definition = pivot.parse_definition(request.user, payload.dict())
     return _pivot_out(pivot.run(request.user, definition))
 
 
 @router.post("/analytics/pivot/drill", response={200: PivotDrillOut, **ERRORS})
-def drill_pivot(request: HttpRequest, payload: PivotDrillIn) -> Any:
+def drill_pivot(request: AuthedRequest, payload: PivotDrillIn) -> Any:
     """The records behind a cell (``row`` and ``column`` keys; null: the total on that axis)."""
     definition = pivot.parse_definition(request.user, payload.definition.dict())
     return _drill_out(pivot.drill(request.user, definition, row=payload.row, column=payload.column, page=payload.page))
 
 
 @router.get("/analytics/reports", response={200: list[ReportOut], **ERRORS})
-def list_reports(request: HttpRequest) -> Any:
+def list_reports(request: AuthedRequest) -> Any:
     """The caller's reports and those shared with their role."""
     found = selectors.visible_reports(request.user).prefetch_related("shared_with", "recipients")
     return [_report_out(request.user, r) for r in found]
 
 
 @router.post("/analytics/reports", response={201: ReportOut, **ERRORS})
-def create_report(request: HttpRequest, payload: ReportIn) -> Any:
+def create_report(request: AuthedRequest, payload: ReportIn) -> Any:
     report = services.create_report(actor=request.user, **_fields(payload))
     return Status(201, _report_out(request.user, selectors.visible_report(request.user, report.pk)))
 
 
 @router.get("/analytics/reports/{uuid:report_id}", response={200: ReportOut, **ERRORS})
-def get_report(request: HttpRequest, report_id: uuid.UUID) -> Any:
+def get_report(request: AuthedRequest, report_id: uuid.UUID) -> Any:
     return _report_out(request.user, selectors.visible_report(request.user, report_id))
 
 
 @router.put("/analytics/reports/{uuid:report_id}", response={200: ReportOut, **ERRORS})
-def update_report(request: HttpRequest, report_id: uuid.UUID, payload: ReportIn) -> Any:
+def update_report(request: AuthedRequest, report_id: uuid.UUID, payload: ReportIn) -> Any:
     """Replace a report; ``version`` (or If-Match) is the version last read."""
     report = selectors.visible_report(request.user, report_id)
     services.update_report(
@@ -253,14 +253,14 @@ def update_report(request: HttpRequest, report_id: uuid.UUID, payload: ReportIn)
 
 
 @router.delete("/analytics/reports/{uuid:report_id}", response={204: None, **ERRORS})
-def delete_report(request: HttpRequest, report_id: uuid.UUID) -> Any:
+def delete_report(request: AuthedRequest, report_id: uuid.UUID) -> Any:
     report = selectors.visible_report(request.user, report_id)
     services.delete_report(actor=request.user, report=report, expected_version=expected_version(request))
     return Status(204, None)
 
 
 @router.get("/analytics/reports/{uuid:report_id}/result", response={200: PivotOut, **ERRORS})
-def report_result(request: HttpRequest, report_id: uuid.UUID) -> Any:
+def report_result(request: AuthedRequest, report_id: uuid.UUID) -> Any:
     """The saved report's pivot over what the caller may see."""
     report = selectors.visible_report(request.user, report_id)
     return _pivot_out(pivot.run(request.user, selectors.definition_of(request.user, report)))
@@ -268,7 +268,7 @@ def report_result(request: HttpRequest, report_id: uuid.UUID) -> Any:
 
 @router.get("/analytics/reports/{uuid:report_id}/drill", response={200: PivotDrillOut, **ERRORS})
 def report_drill(
-    request: HttpRequest, report_id: uuid.UUID, row: str | None = None, column: str | None = None, page: int = 1
+    request: AuthedRequest, report_id: uuid.UUID, row: str | None = None, column: str | None = None, page: int = 1
 ) -> Any:
     """The records behind a cell of the saved report (absent ``row`` or ``column``: the total)."""
     report = selectors.visible_report(request.user, report_id)

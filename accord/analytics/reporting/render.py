@@ -84,9 +84,11 @@ def table(result: Pivot) -> Table:
 
 
 def _columns(grid: Table) -> list[Column]:
+    def cell(i: int) -> Any:
+        return lambda line: line.cells[i].value
+
     columns = [Column("label", lambda line: line.label, grid.row_label)]
-    for i, header in enumerate(grid.headers):
-        columns.append(Column(f"c{i}", lambda line, i=i: line.cells[i].value, header))
+    columns += [Column(f"c{i}", cell(i), header) for i, header in enumerate(grid.headers)]
     return columns
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,6 +31,7 @@ from accord.analytics.services import reports as services
 from accord.core import access
 from accord.core.access import AccessDenied
 from accord.core.errors import Conflict, message_dict
+from accord.core.requests import AuthedRequest
 from accord.identity.roles import is_portal_role
 from accord.identity.selectors import active_users, role_choices
 
@@ -112,7 +113,7 @@ def _number(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-def _builder_context(request: HttpRequest, data: dict[str, Any], report: Report | None) -> dict[str, Any]:
+def _builder_context(request: AuthedRequest, data: dict[str, Any], report: Report | None) -> dict[str, Any]:
     user = request.user
     entity = _entity_for(user, str(data.get("entity") or ""))
     data = {**data, "entity": entity.key}
@@ -166,7 +167,7 @@ def _builder_context(request: HttpRequest, data: dict[str, Any], report: Report 
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthedRequest) -> HttpResponse:
     reports = list(selectors.visible_reports(request.user).prefetch_related("shared_with"))
     labels = {e.key: str(e.label) for e in REGISTRY.entities.values()}
     rows = [(r, labels.get(r.entity, r.entity), selectors.may_change(request.user, r)) for r in reports]
@@ -174,7 +175,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_builder(request: HttpRequest) -> HttpResponse:
+def report_builder(request: AuthedRequest) -> HttpResponse:
     """A new pivot: built from the query string, saved by a POST."""
     if request.method == "POST":
         return _save(request, None)
@@ -184,7 +185,7 @@ def report_builder(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     """A saved report: its own definition, or the one in the query string while it is edited."""
     report = selectors.visible_report(request.user, pk)
     if request.method == "POST":
@@ -193,17 +194,17 @@ def report_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, "analytics/reports/builder.html", _builder_context(request, data, report))
 
 
-def _picked(request: HttpRequest, name: str, choices: list[Any]) -> list[Any]:
+def _picked(request: AuthedRequest, name: str, choices: list[Any]) -> list[Any]:
     wanted = set(request.POST.getlist(name))
     return [c for c in choices if str(c.pk) in wanted]
 
 
-def _save(request: HttpRequest, report: Report | None) -> HttpResponse:
+def _save(request: AuthedRequest, report: Report | None) -> HttpResponse:
     user = request.user
     data = definition_data(request.POST)
     roles = [r for r in role_choices() if not is_portal_role(r.code)]
     people = list(active_users().select_related("role"))
-    fields = {
+    fields: dict[str, Any] = {
         "name": request.POST.get("name", ""),
         "definition": data,
         "shared_with": _picked(request, "shared_with", roles),
@@ -235,7 +236,7 @@ def _save(request: HttpRequest, report: Report | None) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def report_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
     report = selectors.visible_report(request.user, pk)
     version = request.POST.get("version")
     try:
@@ -247,7 +248,7 @@ def report_delete(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect("analytics:report-list")
 
 
-def _definition_or_400(request: HttpRequest) -> tuple[pivot.Definition, Report | None]:
+def _definition_or_400(request: AuthedRequest) -> tuple[pivot.Definition, Report | None]:
     report = selectors.visible_report(request.user, request.GET["report"]) if request.GET.get("report") else None
     data = definition_data(request.GET) if _has_definition(request.GET) or report is None else report.definition
     definition = pivot.parse_definition(request.user, data)
@@ -255,7 +256,7 @@ def _definition_or_400(request: HttpRequest) -> tuple[pivot.Definition, Report |
 
 
 @login_required
-def report_export(request: HttpRequest) -> HttpResponseBase:
+def report_export(request: AuthedRequest) -> HttpResponseBase:
     """The pivot on screen as CSV, XLSX or PDF (``format``)."""
     if not access.can_export(request.user):
         raise AccessDenied()
@@ -279,7 +280,7 @@ def report_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def report_drill(request: HttpRequest) -> HttpResponse:
+def report_drill(request: AuthedRequest) -> HttpResponse:
     """The records behind one cell or total of the pivot (``row``, ``col``; absent: the total)."""
     try:
         definition, report = _definition_or_400(request)
