@@ -251,6 +251,8 @@ def report_delete(request: AuthedRequest, pk: Any) -> HttpResponse:
 def _definition_or_400(request: AuthedRequest) -> tuple[pivot.Definition, Report | None]:
     report = selectors.visible_report(request.user, request.GET["report"]) if request.GET.get("report") else None
     data = definition_data(request.GET) if _has_definition(request.GET) or report is None else report.definition
+    # No records named: the first the user may count, as the builder starts with.
+    data = {**data, "entity": data.get("entity") or _entity_for(request.user, "").key}
     definition = pivot.parse_definition(request.user, data)
     return definition, report
 
