@@ -93,7 +93,7 @@ OPERATORS: dict[str, Any] = {
     "empty": gettext_lazy("is empty"),
     "not_empty": gettext_lazy("is not empty"),
 }
-_BY_KIND = {
+OPERATORS_BY_KIND = {
     CATEGORY: ("eq", "ne", "in", "contains", "empty", "not_empty"),
     CHOICE: ("eq", "ne", "in", "empty", "not_empty"),
     FK: ("eq", "ne", "in", "empty", "not_empty"),
@@ -105,7 +105,7 @@ _NO_VALUE = ("empty", "not_empty")
 
 
 def operators_for(kind: str) -> tuple[str, ...]:
-    return _BY_KIND[kind]
+    return OPERATORS_BY_KIND[kind]
 
 
 # --- the definition ---------------------------------------------------------------------------------
@@ -220,10 +220,10 @@ def _parse_filter(user: Any, entity: Entity, raw: Any, errors: dict[str, list[st
     if isinstance(spec, Number) and spec.currency and not access.sees_amounts(user):
         errors.update(access.amounts_refused([key]))
         return None
-    if op not in _BY_KIND[kind]:
+    if op not in OPERATORS_BY_KIND[kind]:
         errors.setdefault(key, []).append(
             _("%(field)s: choose an operator among: %(choices)s.")
-            % {"field": spec.label, "choices": ", ".join(_BY_KIND[kind])}
+            % {"field": spec.label, "choices": ", ".join(OPERATORS_BY_KIND[kind])}
         )
         return None
     try:
@@ -571,8 +571,8 @@ def _stats(
         if total is None:
             continue
 
-        def convert(value: Any, rate: D = rate, is_money: bool = bool(number.currency)) -> Any:
-            return money.quantize(D(value) * rate) if is_money else value
+        def convert(value: Any, rate: D = rate, as_money: bool = bool(number.currency)) -> Any:
+            return money.quantize(D(value) * rate) if as_money else value
 
         stats.sums[number.key] = convert(total)
         stats.counts[number.key] = row[f"pv_c_{number.key}"]
@@ -646,7 +646,7 @@ def run(user: Any, definition: Definition) -> Pivot:
         entity=entity,
         measures=[
             Measure(
-                m, measure_label(entity, m), bool(m != "count" and money_number is not None and _is_money(entity, m))
+                m, measure_label(entity, m), bool(m != "count" and money_number is not None and is_money(entity, m))
             )
             for m in definition.measures
         ],
@@ -663,7 +663,8 @@ def run(user: Any, definition: Definition) -> Pivot:
     )
 
 
-def _is_money(entity: Entity, measure: str) -> bool:
+def is_money(entity: Entity, measure: str) -> bool:
+    """Is ``measure`` an amount (summed per currency, shown only to roles that see amounts)?"""
     number = entity.number(measure.partition(":")[2])
     return bool(number and number.currency)
 

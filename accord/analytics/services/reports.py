@@ -97,7 +97,7 @@ def _clean(
         parsed = pivot.parse_definition(owner, definition)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if parsed is not None and any(pivot._is_money(pivot.entity_of(parsed.entity), m) for m in parsed.measures):
+    if parsed is not None and any(pivot.is_money(pivot.entity_of(parsed.entity), m) for m in parsed.measures):
         blind = [str(u) for u in recipients if not access.sees_amounts(u)]
         if blind:
             errors["recipients"] = [

@@ -144,7 +144,7 @@ def _builder_context(request: AuthedRequest, data: dict[str, Any], report: Repor
         "measures": pivot.measure_choices(user, entity),
         "fields": fields,
         "operators": [(k, str(v)) for k, v in pivot.OPERATORS.items()],
-        "operators_by_kind": {kind: list(ops) for kind, ops in pivot._BY_KIND.items()},
+        "operators_by_kind": {kind: list(ops) for kind, ops in pivot.OPERATORS_BY_KIND.items()},
         "grains": [(k, str(v)) for k, v in pivot.GRAINS.items()],
         "charts": [(k, str(v)) for k, v in pivot.CHARTS.items()],
         "data": data,
