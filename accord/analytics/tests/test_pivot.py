@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accord.analytics.selectors import pivot
+from accord.analytics.tests.conftest import noon
 from accord.core.models import ExchangeRate
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,28 @@ def test_every_entity_runs_grouped_by_each_dimension(admin_user: Any, entity: st
         measures = ["count", *(f"sum:{n.key}" for n in registered.numbers[:1])]
         definition = pivot.parse_definition(admin_user, {"entity": entity, "rows": dimension.key, "measures": measures})
         assert pivot.run(admin_user, definition).value(None, None, "count") == 0
+
+
+def test_a_record_seen_through_two_parents_counts_once(
+    owner: Any, outsider: Any, admin_user: Any, make_contact: Any, make_company: Any
+) -> None:
+    """An interaction is visible through its contact or its company: seen through both, it is
+    still one interaction in every figure and in the drill-down."""
+    from accord.activities.models import Interaction
+
+    contact = make_contact(owner)
+    company = make_company(owner)
+    Interaction.objects.create(
+        channel="phone", author=admin_user, contact=contact, company=company, occurred_at=noon("2026-03-02")
+    )
+    Interaction.objects.create(
+        channel="email", author=admin_user, contact=make_contact(outsider), occurred_at=noon("2026-03-03")
+    )
+    definition = pivot.parse_definition(owner, {"entity": "interactions", "rows": "channel", "measures": ["count"]})
+
+    result = pivot.run(owner, definition)
+    records = pivot.drill(owner, definition, row=None, column=None)
+
+    assert {r.key: result.value(r.key, None, "count") for r in result.rows} == {"phone": 1}
+    assert result.value(None, None, "count") == 1
+    assert len(records.rows) == 1

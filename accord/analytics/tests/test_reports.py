@@ -246,3 +246,14 @@ def test_recipients_who_may_not_see_amounts_are_refused(owner: Any, support: Any
         )
 
     assert "recipients" in caught.value.message_dict
+
+
+def test_the_builder_page_reads_a_fixed_number_of_times(
+    login: Any, admin_user: Any, deals: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = login(admin_user)
+    url = f"{reverse('analytics:report-builder')}?{QUERY}"
+    client.get(url)  # sessions, roles and the like warmed up
+
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200

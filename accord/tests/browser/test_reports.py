@@ -116,3 +116,8 @@ def test_the_builder_on_a_phone_keeps_to_the_screen(
     expect(phone_page.locator("#pivot-table")).to_be_visible()
     shot(phone_page, "report-builder-phone")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    phone_page.locator("#pivot-table tr.total-row td a").last.click()
+    expect(phone_page.locator("#drill-table")).to_contain_text("Office chairs")
+    shot(phone_page, "report-drill-phone")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
