@@ -257,3 +257,17 @@ def test_the_builder_page_reads_a_fixed_number_of_times(
 
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_the_delivery_task_runs_every_quarter_hour_and_mails_what_is_due(owner: Any, deals: Any) -> None:
+    from accord.analytics.tasks import deliver_reports
+    from accord.core.scheduler import jobs
+
+    report = services.create_report(
+        actor=owner, name="Daily", definition=BY_OWNER, frequency="daily", delivery_format="pdf", recipients=[owner]
+    )
+    Report.objects.filter(pk=report.pk).update(next_delivery_at=timezone.now() - datetime.timedelta(minutes=1))
+
+    assert deliver_reports.call() == {"delivered": 1}
+    assert bytes(Message.objects.get(kind="report").attachments.get().content).startswith(b"%PDF")
+    assert any(job.name == deliver_reports.module_path and job.cron == "*/15 * * * *" for job in jobs())
