@@ -86,6 +86,9 @@ def _clean(
         ]
     if delivery_format not in ReportFormat.values:
         errors["delivery_format"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(ReportFormat.values)}]
+    if frequency and not access.can_export(owner):
+        # A mailed file is an export: a role that may not export may not have one sent either.
+        errors["frequency"] = [_("Your role may not export, so it may not have reports mailed.")]
     if frequency and not recipients:
         errors["recipients"] = [_("Choose at least one recipient for a scheduled report.")]
     inactive = [str(u) for u in recipients if not u.is_active or not u.email]

@@ -211,7 +211,7 @@ def test_delivery_days_of_each_frequency() -> None:
 
 def test_a_due_report_is_queued_once_in_the_outbox_with_its_file(owner: Any, manager: Any, deals: Any) -> None:
     report = services.create_report(
-        actor=owner,
+        actor=manager,
         name="Weekly pipeline",
         definition=BY_OWNER,
         frequency="weekly",
@@ -231,7 +231,7 @@ def test_a_due_report_is_queued_once_in_the_outbox_with_its_file(owner: Any, man
     assert attachment.filename.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(bytes(attachment.content))).active
     assert sheet is not None
-    # As the owner sees it: the North team's deals (3 + 1), not the outsider's.
+    # As its owner, North's manager, sees it: the North team's deals (3 + 1), not the outsider's.
     assert sheet.cell(row=sheet.max_row, column=1).value == "Total"
     assert [c.value for c in sheet[sheet.max_row]][-2:] == [4, 2200]
     assert ReportDelivery.objects.get().recipients == 2
@@ -239,10 +239,10 @@ def test_a_due_report_is_queued_once_in_the_outbox_with_its_file(owner: Any, man
     assert report.next_delivery_at == due + datetime.timedelta(days=7)
 
 
-def test_recipients_who_may_not_see_amounts_are_refused(owner: Any, support: Any) -> None:
+def test_recipients_who_may_not_see_amounts_are_refused(manager: Any, support: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         services.create_report(
-            actor=owner, name="Amounts", definition=BY_OWNER, frequency="daily", recipients=[support]
+            actor=manager, name="Amounts", definition=BY_OWNER, frequency="daily", recipients=[support]
         )
 
     assert "recipients" in caught.value.message_dict
@@ -259,15 +259,23 @@ def test_the_builder_page_reads_a_fixed_number_of_times(
         assert client.get(url).status_code == 200
 
 
-def test_the_delivery_task_runs_every_quarter_hour_and_mails_what_is_due(owner: Any, deals: Any) -> None:
+def test_the_delivery_task_runs_every_quarter_hour_and_mails_what_is_due(manager: Any, deals: Any) -> None:
     from accord.analytics.tasks import deliver_reports
     from accord.core.scheduler import jobs
 
     report = services.create_report(
-        actor=owner, name="Daily", definition=BY_OWNER, frequency="daily", delivery_format="pdf", recipients=[owner]
+        actor=manager, name="Daily", definition=BY_OWNER, frequency="daily", delivery_format="pdf", recipients=[manager]
     )
     Report.objects.filter(pk=report.pk).update(next_delivery_at=timezone.now() - datetime.timedelta(minutes=1))
 
     assert deliver_reports.call() == {"delivered": 1}
     assert bytes(Message.objects.get(kind="report").attachments.get().content).startswith(b"%PDF")
     assert any(job.name == deliver_reports.module_path and job.cron == "*/15 * * * *" for job in jobs())
+
+
+def test_a_role_that_may_not_export_may_not_have_reports_mailed(owner: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.create_report(actor=owner, name="Mine", definition=BY_OWNER, frequency="daily", recipients=[owner])
+
+    assert "frequency" in caught.value.message_dict
+    assert not Report.objects.exists()
