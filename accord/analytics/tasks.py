@@ -1,4 +1,5 @@
-"""Background tasks of the analytics app: the nightly classification of the customers."""
+"""Background tasks of the analytics app: the nightly classification of the customers and the
+scheduled reports' delivery."""
 
 from __future__ import annotations
 
@@ -16,3 +17,13 @@ def classify_customers() -> dict[str, int]:
 
     result = classification.classify()
     return {"contacts": result.contacts, "companies": result.companies}
+
+
+@periodic("*/15 * * * *")
+@task()
+def deliver_reports() -> dict[str, int]:
+    """Every quarter of an hour: mail the scheduled reports that are due (each due time once,
+    however often it runs)."""
+    from accord.analytics.services import reports
+
+    return {"delivered": reports.deliver_due()}

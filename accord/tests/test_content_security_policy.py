@@ -28,6 +28,9 @@ pytestmark = pytest.mark.usefixtures("private_files")
 # JSON, actions that only take POST, redirects); their answers are checked for the header only. A
 # new screen is checked as a page unless it is listed here.
 NOT_PAGES = {
+    # Analytics: a report's file, and deleting a report (POST only).
+    "report-export",
+    "report-delete",
     # Billing: the lists' downloads, and the column mapping of a CSV statement, which is reached
     # only from an upload (without one it goes back to the list).
     "bank-statement-map",
@@ -526,6 +529,11 @@ def world(admin_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
         actor=admin_user,
         data={"title": "Printer", "body": "Restart it.", "language": "en", "category": ids["kb_category"]},
     ).pk
+    from accord.analytics.services import reports
+
+    ids["report"] = reports.create_report(
+        actor=admin_user, name="Screens checked", definition={"entity": "deals", "rows": "owner"}
+    ).pk
     return ids
 
 
@@ -592,6 +600,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "settings-channel": "service_channel",
         "kb-article": "kb_article",
         "kb-category": "kb_category",
+        "report-": "report",
     }
     key = next((k for prefix, k in by_name.items() if name.startswith(prefix)), None)
     values = {

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime
 import decimal
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accord.analytics.tests import factories
-from accord.sales.models import Product
+from accord.core.models import ExchangeRate
+from accord.sales.models import Deal, Pipeline, Product
+
+D = decimal.Decimal
 
 
 @pytest.fixture
@@ -38,3 +43,37 @@ def customers(
 def classified_world(customers: dict[str, Any], widget: Product, uncosted_product: Product) -> dict[str, Any]:
     factories.build(customers, widget, uncosted_product)
     return customers
+
+
+def noon(day: str) -> datetime.datetime:
+    return datetime.datetime.combine(
+        datetime.date.fromisoformat(day), datetime.time(12), tzinfo=timezone.get_current_timezone()
+    )
+
+
+@pytest.fixture
+def deals(owner: Any, teammate: Any, outsider: Any, team_north: Any, team_south: Any) -> dict[str, Any]:
+    ExchangeRate.objects.create(currency="EUR", day=datetime.date(2020, 1, 1), rate=D("4.00"))
+    pipeline = Pipeline.objects.get(is_default=True)
+    first, second = list(pipeline.stages.order_by("position"))[:2]
+    plan = [
+        ("d1", owner, team_north, first, "open", "100", "PLN", "2026-01-15"),
+        ("d2", owner, team_north, first, "open", "300", "PLN", "2026-02-10"),
+        ("d3", owner, team_north, second, "won", "200", "EUR", "2026-02-20"),
+        ("d4", teammate, team_north, second, "open", "1000", "PLN", "2026-04-01"),
+        ("d5", outsider, team_south, first, "open", "5000", "PLN", "2026-01-05"),
+    ]
+    made = {"first": first, "second": second}
+    for name, user, team, stage, status, amount, currency, created in plan:
+        made[name] = Deal.objects.create(
+            name=name,
+            pipeline=pipeline,
+            stage=stage,
+            owner=user,
+            team=team,
+            status=status,
+            amount=D(amount),
+            currency=currency,
+            created_at=noon(created),
+        )
+    return made

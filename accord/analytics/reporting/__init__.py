@@ -1,0 +1,1 @@
+"""What the report builder can count: the reportable entities, their dimensions and measures."""
