@@ -1,4 +1,5 @@
-"""Background tasks of the analytics app: the nightly classification of the customers."""
+"""Background tasks of the analytics app: the nightly classification of the customers and their
+lifetime values."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from accord.core.scheduler import periodic
 
 @periodic("35 1 * * *")
 @task()
-def classify_customers() -> dict[str, int]:
-    """Every night: classify the customers by RFM and ABC as of today (safe to run again: a run
-    replaces the previous classification whole)."""
+def classify_customers() -> dict[str, int | str]:
+    """Every night: classify the customers by RFM and ABC as of today, then estimate their
+    lifetime values (safe to run again: a run replaces the previous figures whole)."""
     from accord.analytics.services import classification
 
     result = classification.classify()
-    return {"contacts": result.contacts, "companies": result.companies}
+    values = result.lifetime_result
+    return {
+        "contacts": result.contacts,
+        "companies": result.companies,
+        "lifetime": values.outcome if values else "",
+    }

@@ -139,7 +139,7 @@ def test_the_command_classifies_with_progress(champion: Any) -> None:
     run = run_command("classify", "--as-of", "2026-06-30")
 
     assert run.status == 0, run.err
-    assert "[" + "#" * 30 + "] 4/4" in run.out
+    assert "[" + "#" * 30 + "] 8/8" in run.out
     assert "Classified as of 2026-06-30: contacts 1, companies 0" in run.out
 
 
@@ -181,6 +181,6 @@ def test_the_nightly_task_classifies_as_of_today(owner: Any, make_contact: Any) 
     result = classify_customers.call()
 
     # Then
-    assert result == {"contacts": 1, "companies": 0}
+    assert result == {"contacts": 1, "companies": 0, "lifetime": "not_enough_history"}
     assert CustomerClass.objects.get().as_of == timezone.localdate()
     assert any(job.name == classify_customers.module_path and job.cron == "35 1 * * *" for job in jobs())
