@@ -242,9 +242,7 @@ def classify(
             actor=actor,
         )
         report(4, TOTAL_STEPS)
-    values = lifetime.estimate(
-        as_of=as_of, progress=lambda done, total: report(STEPS + done, TOTAL_STEPS), actor=actor
-    )
+    values = lifetime.estimate(as_of=as_of, progress=lambda done, total: report(STEPS + done, TOTAL_STEPS), actor=actor)
     return ClassificationResult(
         as_of=as_of,
         contacts=counts["contacts"],

@@ -249,9 +249,11 @@ def _rows(data: Summary, scores: Scores, as_of: datetime.date, start: int, end: 
     company = data.is_company[start:end]
     ratio = data.margin_ratio[start:end].astype(object)
     ratio[np.isnan(data.margin_ratio[start:end])] = None
+    contacts: list[Any] = np.asarray(np.where(company, None, ids)).tolist()
+    companies: list[Any] = np.asarray(np.where(company, ids, None)).tolist()
     return zip(
-        np.where(company, None, ids).tolist(),
-        np.where(company, ids, None).tolist(),
+        contacts,
+        companies,
         [as_of] * (end - start),
         data.x[start:end].astype(np.int64).tolist(),
         data.t_x[start:end].tolist(),

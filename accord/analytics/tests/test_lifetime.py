@@ -70,18 +70,27 @@ def _p_alive(fit: LifetimeFit, x: float, t_x: float, t: float) -> float:
     """Equation 11 of the BG/NBD paper."""
     if x == 0:
         return 1.0
-    assert fit.r is not None and fit.alpha is not None and fit.a is not None and fit.b is not None
+    assert fit.r is not None
+    assert fit.alpha is not None
+    assert fit.a is not None
+    assert fit.b is not None
     return 1 / (1 + fit.a / (fit.b + x - 1) * ((fit.alpha + t) / (fit.alpha + t_x)) ** (fit.r + x))
 
 
 def _expected(fit: LifetimeFit, x: float, t_x: float, t: float, horizon: float) -> float:
     """Equation 10 of the BG/NBD paper, as printed."""
-    assert fit.r is not None and fit.alpha is not None and fit.a is not None and fit.b is not None
+    assert fit.r is not None
+    assert fit.alpha is not None
+    assert fit.a is not None
+    assert fit.b is not None
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = horizon / (alpha + t + horizon)
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * (1 - ((alpha + t) / (alpha + t + horizon)) ** (r + x) * hyp) * _p_alive(
-        fit, x, t_x, t
+    return (
+        (a + b + x - 1)
+        / (a - 1)
+        * (1 - ((alpha + t) / (alpha + t + horizon)) ** (r + x) * hyp)
+        * _p_alive(fit, x, t_x, t)
     )
 
 
@@ -108,7 +117,8 @@ def test_every_customer_gets_figures_from_the_fit(population: dict[str, Any]) ->
     # The means of the repeat values hardly spread less with more purchases than with few: the
     # Gamma-Gamma's p runs away and the expected value falls back on the customers' own means.
     assert not fit.gamma_gamma_converged
-    assert fit.bgnbd_log_likelihood is not None and fit.bgnbd_log_likelihood < 0
+    assert fit.bgnbd_log_likelihood is not None
+    assert fit.bgnbd_log_likelihood < 0
     assert CustomerLifetime.objects.count() == 40
     assert all(row.as_of == AS_OF for row in CustomerLifetime.objects.all())
 
@@ -121,7 +131,8 @@ def test_a_customer_with_one_order(population: dict[str, Any]) -> None:
     row = _row(population["single"])
 
     assert (row.frequency, row.recency, row.age) == (0, 0.0, 10.0)
-    assert row.mean_order_value is None and row.margin_ratio is None
+    assert row.mean_order_value is None
+    assert row.margin_ratio is None
     assert (row.p_alive, row.churn_risk) == (1.0, "low")
     assert row.expected_purchases == pytest.approx(_expected(fit, 0, 0, 10, 365.25 / 7), rel=1e-6)
     repeaters = CustomerLifetime.objects.filter(frequency__gt=0)
@@ -154,7 +165,8 @@ def test_a_regular_company_is_alive_and_valued_on_its_margin(population: dict[st
     assert (row.frequency, row.recency, row.age) == (25, 50.0, 51.0)
     assert row.mean_order_value == D("300.00")
     assert row.margin_ratio == pytest.approx(5140 / 7740)
-    assert row.p_alive > 0.9 and row.churn_risk == "low"
+    assert row.p_alive > 0.9
+    assert row.churn_risk == "low"
     assert row.expected_order_value == D("300.00")
     assert float(row.clv) == pytest.approx(_clv(fit, 25, 50, 51, 300, 5140 / 7740), abs=0.01)
     assert row.expected_purchases > _row(population["stopped"]).expected_purchases
@@ -174,7 +186,9 @@ def test_too_few_customers_is_not_enough_history(owner: Any, make_contact: Any) 
     assert (result.outcome, result.customers, result.repeat_customers) == ("not_enough_history", 5, 2)
     fit = LifetimeFit.objects.get()
     assert fit.outcome == "not_enough_history"
-    assert fit.r is None and fit.p is None and not fit.bgnbd_converged
+    assert fit.r is None
+    assert fit.p is None
+    assert not fit.bgnbd_converged
     assert not CustomerLifetime.objects.exists()
     event = Event.objects.get(name="analytics.lifetime.computed")
     assert event.payload == {
@@ -260,5 +274,6 @@ def test_classify_runs_the_lifetime_values_after_rfm_and_abc(population: dict[st
     result = classify(as_of=AS_OF, progress=lambda done, total: seen.append((done, total)))
 
     assert seen == [(n, 8) for n in range(1, 9)]
-    assert result.lifetime_result is not None and result.lifetime_result.outcome == "fitted"
+    assert result.lifetime_result is not None
+    assert result.lifetime_result.outcome == "fitted"
     assert CustomerLifetime.objects.count() == 40

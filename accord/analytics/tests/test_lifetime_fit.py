@@ -112,7 +112,8 @@ def test_extreme_customers_give_finite_figures(bgnbd: lifetime_fit.BgNbd) -> Non
 
     alive, expected = lifetime_fit.expected_purchases(bgnbd, x, t_x, t, [52.0])
 
-    assert np.all(np.isfinite(alive)) and np.all(np.isfinite(expected))
+    assert np.all(np.isfinite(alive))
+    assert np.all(np.isfinite(expected))
     assert alive[1] == pytest.approx(0.0, abs=1e-12)
     assert np.all(expected >= 0)
 
@@ -132,7 +133,9 @@ def test_a_dropout_rate_nearly_the_same_for_everyone_gives_finite_expectations()
     np.testing.assert_allclose(expected, reference, rtol=2e-3)
 
 
-def test_clv_of_cdnow_customer_one_with_the_gamma_gamma(cdnow: dict[str, np.ndarray], bgnbd: lifetime_fit.BgNbd) -> None:
+def test_clv_of_cdnow_customer_one_with_the_gamma_gamma(
+    cdnow: dict[str, np.ndarray], bgnbd: lifetime_fit.BgNbd
+) -> None:
     """The service's scoring over the sample: customer 0001 (x = 2, mean 22.35) is worth its
     monthly expected purchases, discounted at 10 % a year, times E(M) = p (gamma + x mean) /
     (p x + q - 1), at its revenue (no cost known)."""
