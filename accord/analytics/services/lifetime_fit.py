@@ -23,6 +23,7 @@ days repeat a lot, which makes a million-customer fit a fraction of the work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,11 +62,32 @@ class GammaGamma:
         return self.p * (self.gamma + x * mean) / (self.p * x + self.q - 1.0)
 
 
+def _groups(*columns: Array) -> tuple[list[Array], NDArray[np.intp], Array]:
+    """The distinct rows of ``columns``, the index of each row's distinct row, and how often each
+    occurs (``np.unique(axis=0)``'s answer by one lexsort, several times faster)."""
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    starts = np.ones(order.shape[0], dtype=bool)
+    if order.shape[0]:
+        starts[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
+    group = np.cumsum(starts) - 1
+    inverse = np.empty_like(group)
+    inverse[order] = group
+    counts = np.bincount(group).astype(np.float64) if order.shape[0] else np.empty(0)
+    return [c[starts] for c in ordered], inverse, counts
+
+
 def _compress(*columns: Array) -> tuple[list[Array], Array]:
     """The distinct rows of ``columns`` and how often each occurs."""
-    stacked = np.column_stack(columns)
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(np.float64)
+    unique, _inverse, counts = _groups(*columns)
+    return unique, counts
+
+
+def _by_value(values: Array) -> tuple[Array, NDArray[np.intp]]:
+    """The distinct values and each value's index among them: a function of few distinct values
+    (x, T in whole days) is computed once per value and gathered."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 def bgnbd_log_likelihood(r: float, alpha: float, a: float, b: float, x: Array, t_x: Array, t: Array) -> Array:
@@ -82,36 +104,58 @@ def bgnbd_log_likelihood(r: float, alpha: float, a: float, b: float, x: Array, t
     return result
 
 
-def _bgnbd_objective(log_params: Array, x: Array, t_x: Array, t: Array, weight: Array) -> tuple[float, Array]:
-    """Minus the weighted log-likelihood and its gradient with respect to the log-parameters."""
+@dataclass(frozen=True)
+class _BgNbdData:
+    """Distinct customers (x, t_x, T) with their weights, and the distinct values of each column
+    with every customer's index into them."""
+
+    weight: Array
+    repeat: NDArray[np.bool_]
+    xs: Array
+    x_index: NDArray[np.intp]
+    ts: Array
+    t_index: NDArray[np.intp]
+    t_xs: Array
+    t_x_index: NDArray[np.intp]
+    x: Array
+
+    @classmethod
+    def of(cls, x: Array, t_x: Array, t: Array) -> _BgNbdData:
+        (ux, utx, ut), weight = _compress(x, t_x, t)
+        xs, x_index = _by_value(ux)
+        ts, t_index = _by_value(ut)
+        t_xs, t_x_index = _by_value(utx)
+        return cls(weight, ux > 0, xs, x_index, ts, t_index, t_xs, t_x_index, ux)
+
+
+def _bgnbd_objective(log_params: Array, data: _BgNbdData) -> tuple[float, Array]:
+    """Minus the weighted log-likelihood and its gradient with respect to the log-parameters.
+    Functions of x alone (the gamma functions) and of T or t_x alone (their logarithms) are
+    computed once per distinct value."""
     r, alpha, a, b = np.exp(log_params)
-    repeat = x > 0
-    a3 = -(r + x) * np.log(alpha + t)
-    a4 = np.full_like(a3, -np.inf)
-    a4[repeat] = np.log(a) - np.log(b + x[repeat] - 1.0) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    xs, x, repeat, w = data.xs, data.x, data.repeat, data.weight
+    log_t = np.log(alpha + data.ts)[data.t_index]
+    log_t_x = np.log(alpha + data.t_xs)[data.t_x_index]
+    rx = r + x
+    a3 = -rx * log_t
+    a4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1.0, 1.0)) - rx * log_t_x, -np.inf)
     mix = np.logaddexp(a3, a4)
     w3, w4 = np.exp(a3 - mix), np.exp(a4 - mix)  # the two terms' shares of the likelihood
-    ll = (
-        special.gammaln(r + x)
-        - special.gammaln(r)
-        + r * np.log(alpha)
-        + special.gammaln(a + b)
-        + special.gammaln(b + x)
-        - special.gammaln(b)
-        - special.gammaln(a + b + x)
-        + mix
-    )
+    of_x = (special.gammaln(r + xs) + special.gammaln(b + xs) - special.gammaln(a + b + xs))[data.x_index]
+    ll = of_x - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b) - special.gammaln(b) + mix
+    psi_rx = special.digamma(r + xs)[data.x_index]
+    psi_bx = special.digamma(b + xs)[data.x_index]
+    psi_abx = special.digamma(a + b + xs)[data.x_index]
     bx1 = np.where(repeat, b + x - 1.0, 1.0)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * np.log(alpha + t)
-    d_r -= np.where(repeat, w4 * np.log(alpha + t_x), 0.0)
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + t) - w4 * (r + x) / (alpha + t_x)
-    d_a = special.digamma(a + b) - special.digamma(a + b + x) + w4 / a
-    d_b = special.digamma(a + b) + special.digamma(b + x) - special.digamma(b) - special.digamma(a + b + x) - w4 / bx1
-    grad = np.array([weight @ d_r * r, weight @ d_alpha * alpha, weight @ d_a * a, weight @ d_b * b])
-    return -float(weight @ ll), -grad
+    d_r = psi_rx - special.digamma(r) + np.log(alpha) - w3 * log_t - w4 * log_t_x
+    d_alpha = r / alpha - (w3 * np.exp(-log_t) + w4 * np.exp(-log_t_x)) * rx
+    d_a = special.digamma(a + b) - psi_abx + w4 / a
+    d_b = special.digamma(a + b) + psi_bx - special.digamma(b) - psi_abx - w4 / bx1
+    grad = np.array([w @ d_r * r, w @ d_alpha * alpha, w @ d_a * a, w @ d_b * b])
+    return -float(w @ ll), -grad
 
 
-def _minimise(objective: object, start: Array, args: tuple[Array, ...]) -> optimize.OptimizeResult:
+def _minimise(objective: object, start: Array, args: tuple[Any, ...]) -> optimize.OptimizeResult:
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     result = optimize.minimize(
         objective, start, args=args, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500}
@@ -127,8 +171,7 @@ def fit_bgnbd(x: Array, t_x: Array, t: Array) -> BgNbd:
     x, t_x, t = (np.asarray(v, dtype=np.float64) for v in (x, t_x, t))
     # alpha is in units of time; the others are not. Fitting with T up to 10 keeps alpha near 1.
     scale = 10.0 / max(float(t.max()), 1e-9)
-    (ux, utx, ut), weight = _compress(x, t_x * scale, t * scale)
-    result = _minimise(_bgnbd_objective, np.zeros(4), (ux, utx, ut, weight))
+    result = _minimise(_bgnbd_objective, np.zeros(4), (_BgNbdData.of(x, t_x * scale, t * scale),))
     r, alpha, a, b = np.exp(result.x)
     alpha /= scale
     ll = float(bgnbd_log_likelihood(r, alpha, a, b, x, t_x, t).sum())
@@ -150,16 +193,37 @@ def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, x: Array, mean:
     return result
 
 
-def _gamma_gamma_objective(log_params: Array, x: Array, mean: Array, weight: Array) -> tuple[float, Array]:
+@dataclass(frozen=True)
+class _GammaGammaData:
+    weight: Array
+    x: Array
+    mean: Array
+    log_mean: Array
+    log_x: Array
+    xs: Array
+    x_index: NDArray[np.intp]
+
+    @classmethod
+    def of(cls, x: Array, mean: Array) -> _GammaGammaData:
+        (ux, umean), weight = _compress(x, mean)
+        xs, x_index = _by_value(ux)
+        return cls(weight, ux, umean, np.log(umean), np.log(ux), xs, x_index)
+
+
+def _gamma_gamma_objective(log_params: Array, data: _GammaGammaData) -> tuple[float, Array]:
     p, q, gamma = np.exp(log_params)
-    ll = gamma_gamma_log_likelihood(p, q, gamma, x, mean)
+    x, w, xs, index = data.x, data.weight, data.xs, data.x_index
     px = p * x
-    total = np.log(x * mean + gamma)
-    d_p = x * (special.digamma(px + q) - special.digamma(px) + np.log(mean) + np.log(x) - total)
-    d_q = special.digamma(px + q) - special.digamma(q) + np.log(gamma) - total
-    d_gamma = q / gamma - (px + q) / (x * mean + gamma)
-    grad = np.array([weight @ d_p * p, weight @ d_q * q, weight @ d_gamma * gamma])
-    return -float(weight @ ll), -grad
+    total = np.log(x * data.mean + gamma)
+    lg_pxq, lg_px = special.gammaln(p * xs + q)[index], special.gammaln(p * xs)[index]
+    psi_pxq, psi_px = special.digamma(p * xs + q)[index], special.digamma(p * xs)[index]
+    ll = lg_pxq - special.gammaln(q) - lg_px + q * np.log(gamma) + (px - 1.0) * data.log_mean
+    ll += px * data.log_x - (px + q) * total
+    d_p = x * (psi_pxq - psi_px + data.log_mean + data.log_x - total)
+    d_q = psi_pxq - special.digamma(q) + np.log(gamma) - total
+    d_gamma = q / gamma - (px + q) * np.exp(-total)
+    grad = np.array([w @ d_p * p, w @ d_q * q, w @ d_gamma * gamma])
+    return -float(w @ ll), -grad
 
 
 def fit_gamma_gamma(x: Array, mean: Array) -> GammaGamma:
@@ -167,8 +231,7 @@ def fit_gamma_gamma(x: Array, mean: Array) -> GammaGamma:
     of mean value ``mean`` > 0 (the others are the caller's to leave out)."""
     x, mean = np.asarray(x, dtype=np.float64), np.asarray(mean, dtype=np.float64)
     scale = 1.0 / float(np.median(mean))  # gamma is in units of money; the others are not
-    (ux, umean), weight = _compress(x, mean * scale)
-    result = _minimise(_gamma_gamma_objective, np.zeros(3), (ux, umean, weight))
+    result = _minimise(_gamma_gamma_objective, np.zeros(3), (_GammaGammaData.of(x, mean * scale),))
     p, q, gamma = np.exp(result.x)
     gamma /= scale
     ll = float(gamma_gamma_log_likelihood(p, q, gamma, x, mean).sum())
@@ -225,9 +288,8 @@ def expected_purchases(fit: BgNbd, x: Array, t_x: Array, t: Array, horizons: lis
     in the unit of T). The hypergeometric term depends on x and T only: computed once per pair."""
     x, t_x, t = (np.asarray(v, dtype=np.float64) for v in (x, t_x, t))
     alive = p_alive(fit, x, t_x, t)
-    pairs, inverse = np.unique(np.column_stack([x, t]), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    (pair_x, pair_t), inverse, _counts = _groups(x, t)
     result = np.empty((x.shape[0], len(horizons)))
     for k, horizon in enumerate(horizons):
-        result[:, k] = _expected_unconditioned_on_alive(fit, pairs[:, 0], pairs[:, 1], horizon)[inverse] * alive
+        result[:, k] = _expected_unconditioned_on_alive(fit, pair_x, pair_t, horizon)[inverse] * alive
     return alive, result
