@@ -1,6 +1,7 @@
 """The contact and company lists filtered by classification: ``?rfm_segment=champions``,
-``?abc_revenue=A``, ``?abc_margin=A`` (several values: any of them), in the filter bar, the API's
-list, exports and bulk actions alike. A customer with no classification matches none."""
+``?abc_revenue=A``, ``?abc_margin=A``, ``?churn_risk=high`` (several values: any of them), in the
+filter bar, the API's list, exports and bulk actions alike. A customer with no classification
+(no lifetime figures) matches none."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from accord.analytics.models import AbcClass, RfmSegment
+from accord.analytics.models import AbcClass, ChurnRisk, RfmSegment
 from accord.core.listing import Filter, ListSpec
 from accord.people.selectors import COMPANY_LIST, CONTACT_LIST
 
@@ -41,6 +42,15 @@ def _filters() -> list[Filter]:
             choices=AbcClass.values,
             label=_("ABC by margin"),
             offered=AbcClass.choices,
+        ),
+        Filter(
+            "churn_risk",
+            "lifetime__churn_risk",
+            kind="choice",
+            lookup="in",
+            choices=ChurnRisk.values,
+            label=_("Churn risk"),
+            offered=ChurnRisk.choices,
         ),
     ]
 
