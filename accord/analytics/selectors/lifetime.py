@@ -13,7 +13,6 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accord.analytics.models import ChurnRisk, CustomerLifetime
 from accord.analytics.services.lifetime import HIGH_BELOW, LOW_FROM
@@ -64,11 +63,8 @@ def reason(row: CustomerLifetime) -> str:
             "counts the customer as active (P(alive) 1)."
         ) % {"age": _number(row.age)}
     else:
-        history = ngettext(
-            "Bought on %(days)s days over %(age)s weeks, the last %(silence)s weeks ago: P(alive) %(p)s.",
-            "Bought on %(days)s days over %(age)s weeks, the last %(silence)s weeks ago: P(alive) %(p)s.",
-            row.frequency + 1,
-        ) % {
+        # Two days or more: no singular to word
+        history = _("Bought on %(days)s days over %(age)s weeks, the last %(silence)s weeks ago: P(alive) %(p)s.") % {
             "days": row.frequency + 1,
             "age": _number(row.age),
             "silence": _number(row.age - row.recency),
