@@ -286,12 +286,62 @@ COLUMNS = (
 )
 
 
+def _text(values: Array, places: int | None = None) -> list[str]:
+    """COPY's text for a column of numbers: ``\\N`` for nan, else the shortest exact form or
+    ``places`` decimals."""
+    shown = [repr(v) if places is None else f"{v:.{places}f}" for v in values.tolist()]
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        shown[i] = "\\N"
+    return shown
+
+
+def _copy_text(data: Summary, scores: Scores, as_of: datetime.date, start: int, end: int) -> str:
+    """One batch of rows as COPY's text format, built column by column (a million rows through
+    a generic per-value adapter took half a minute)."""
+    ids = data.ids[start:end].tolist()
+    company = data.is_company[start:end].tolist()
+    null = "\\N"
+    amounts = [
+        _text(np.clip(values[start:end], -LARGEST_AMOUNT, LARGEST_AMOUNT), 2)
+        for values in (data.mean_value, scores.expected_value, scores.clv)
+    ]
+    columns = [
+        [null if is_company else pk for pk, is_company in zip(ids, company, strict=True)],
+        [pk if is_company else null for pk, is_company in zip(ids, company, strict=True)],
+        [as_of.isoformat()] * (end - start),
+        [str(int(v)) for v in data.x[start:end].tolist()],
+        _text(data.t_x[start:end]),
+        _text(data.t[start:end]),
+        amounts[0],
+        _text(data.margin_ratio[start:end]),
+        _text(scores.p_alive[start:end]),
+        _text(scores.expected_purchases[start:end]),
+        amounts[1],
+        amounts[2],
+        scores.churn_risk[start:end].tolist(),
+    ]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
 def write(data: Summary, scores: Scores | None, as_of: datetime.date) -> int:
     """Replace every customer's figures with these (none when ``scores`` is None), in the current
     transaction; batches of ``BATCH`` rows, each one COPY (PostgreSQL) or one executemany."""
     CustomerLifetime.objects.all().delete()
     if scores is None:
         return 0
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        by_name = {field.name: field for field in CustomerLifetime._meta.concrete_fields}
+        fields = ", ".join(quote(str(by_name[name].column)) for name in COLUMNS)
+        table = quote(CustomerLifetime._meta.db_table)
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy,
+        ):
+            for start in range(0, len(data), BATCH):
+                copy.write(_copy_text(data, scores, as_of, start, min(start + BATCH, len(data))))
+        return len(data)
     written = 0
     for start in range(0, len(data), BATCH):
         end = min(start + BATCH, len(data))
