@@ -101,7 +101,7 @@ def test_an_unclassified_company_answers_null(api: Any, owner: Any, make_company
     answer = api(owner).get(f"/companies/{company.pk}/classification")
 
     assert answer.status_code == 200
-    assert answer.json() == {"kind": "company", "id": str(company.pk), "classification": None}
+    assert answer.json() == {"kind": "company", "id": str(company.pk), "classification": None, "lifetime": None}
 
 
 def test_a_company_out_of_sight_is_404(api: Any, outsider: Any, owner: Any, make_company: Any) -> None:
@@ -141,6 +141,7 @@ def test_the_command_classifies_with_progress(champion: Any) -> None:
     assert run.status == 0, run.err
     assert "[" + "#" * 30 + "] 8/8" in run.out
     assert "Classified as of 2026-06-30: contacts 1, companies 0" in run.out
+    assert "Lifetime values: none (Not enough history; 1 customers, 0 of them repeat buyers)." in run.out
 
 
 def test_the_command_refuses_a_bad_date(db: Any) -> None:
