@@ -1,7 +1,7 @@
 """The contact and company lists filtered by classification: ``?rfm_segment=champions``,
-``?abc_revenue=A``, ``?abc_margin=A``, ``?customer_value=key`` (key, regular, unprofitable)
-(several values: any of them), in the filter bar, the API's
-list, exports and bulk actions alike. A customer with no classification matches none."""
+``?abc_revenue=A``, ``?abc_margin=A``, ``?customer_value=key`` (key, regular, unprofitable),
+``?churn_risk=high`` (several values: any of them), in the filter bar, the API's list, exports and
+bulk actions alike. A customer with no classification (no lifetime figures) matches none."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from accord.analytics.models import AbcClass, RfmSegment, ValueClass
+from accord.analytics.models import AbcClass, ChurnRisk, RfmSegment, ValueClass
 from accord.core.listing import Filter, ListSpec
 from accord.people.selectors import COMPANY_LIST, CONTACT_LIST
 
@@ -51,6 +51,15 @@ def _filters() -> list[Filter]:
             choices=ValueClass.values,
             label=_("Customer value"),
             offered=ValueClass.choices,
+        ),
+        Filter(
+            "churn_risk",
+            "lifetime__churn_risk",
+            kind="choice",
+            lookup="in",
+            choices=ChurnRisk.values,
+            label=_("Churn risk"),
+            offered=ChurnRisk.choices,
         ),
     ]
 

@@ -1,5 +1,5 @@
-"""Background tasks of the analytics app: the nightly classification of the customers and the
-scheduled reports' delivery."""
+"""Background tasks of the analytics app: the nightly classification of the customers (and their
+lifetime values) and the scheduled reports' delivery."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ from accord.core.scheduler import periodic
 
 @periodic("35 1 * * *")
 @task()
-def classify_customers() -> dict[str, int]:
-    """Every night: classify the customers by RFM and ABC as of today (safe to run again: a run
-    replaces the previous classification whole)."""
+def classify_customers() -> dict[str, int | str]:
+    """Every night: classify the customers by RFM and ABC as of today, then estimate their
+    lifetime values (safe to run again: a run replaces the previous figures whole)."""
     from accord.analytics.services import classification
 
     result = classification.classify()
-    return {"contacts": result.contacts, "companies": result.companies}
+    values = result.lifetime_result
+    return {
+        "contacts": result.contacts,
+        "companies": result.companies,
+        "lifetime": values.outcome if values else "",
+    }
 
 
 @periodic("*/15 * * * *")

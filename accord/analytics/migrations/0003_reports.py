@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0001_initial'),
+        ('analytics', '0002_lifetime'),
         ('identity', '0005_portal_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

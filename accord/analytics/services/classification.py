@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from accord.analytics.events import ClassificationComputed
 from accord.analytics.models import CustomerClass, RfmSegment
-from accord.analytics.services import cost_to_serve
+from accord.analytics.services import cost_to_serve, lifetime
 from accord.billing.models import Order
 from accord.billing.models.orders import OrderStatus
 from accord.core import events, money
@@ -58,6 +58,7 @@ COUNTED = (OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 ZERO = Value(decimal.Decimal(0), output_field=MONEY)
 STEPS = 4
+TOTAL_STEPS = STEPS + lifetime.STEPS  # the lifetime values follow the classification
 # Pareto lines, in per cent of the total.
 A_LINE, B_LINE = 80, 95
 
@@ -97,6 +98,7 @@ class ClassificationResult:
     contacts: int
     companies: int
     seconds: float
+    lifetime_result: lifetime.LifetimeResult | None = None
 
     @property
     def customers(self) -> int:
@@ -248,7 +250,8 @@ def classify(
 ) -> ClassificationResult:
     """Classify every customer with an order in the twelve months up to ``as_of`` (default today)
     and replace the previous classification with it, in one transaction; emits
-    ``analytics.classification.computed``. ``progress(done, total)`` is called after each step."""
+    ``analytics.classification.computed``. Then the lifetime values (``lifetime.estimate``), in a
+    transaction of their own. ``progress(done, total)`` is called after each step of both."""
     as_of = as_of or timezone.localdate()
     started = time.monotonic()
     report = progress or (lambda done, total: None)
@@ -258,30 +261,30 @@ def classify(
             # customer: the second waits for the first instead.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(b"analytics.classify")])
-        if connection.vendor == "postgresql":
-            # The grouping and the window sorts of a million customers fit in memory rather than
-            # spilling to disk; for this transaction only.
-            with connection.cursor() as cursor:
+                # The grouping and the window sorts of a million customers fit in memory rather
+                # than spilling to disk; for this transaction only.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
         CustomerClass.objects.all().delete()
-        report(1, STEPS)
+        report(1, TOTAL_STEPS)
         sql, params = _insert_sql(as_of, timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-        report(2, STEPS)
+        report(2, TOTAL_STEPS)
         counts = CustomerClass.objects.aggregate(
             contacts=Count("pk", filter=Q(contact__isnull=False)),
             companies=Count("pk", filter=Q(company__isnull=False)),
         )
-        report(3, STEPS)
+        report(3, TOTAL_STEPS)
         events.emit(
             ClassificationComputed(as_of=as_of, contacts=counts["contacts"], companies=counts["companies"]),
             actor=actor,
         )
-        report(4, STEPS)
+        report(4, TOTAL_STEPS)
+    values = lifetime.estimate(as_of=as_of, progress=lambda done, total: report(STEPS + done, TOTAL_STEPS), actor=actor)
     return ClassificationResult(
         as_of=as_of,
         contacts=counts["contacts"],
         companies=counts["companies"],
         seconds=time.monotonic() - started,
+        lifetime_result=values,
     )

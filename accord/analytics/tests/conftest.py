@@ -77,3 +77,11 @@ def deals(owner: Any, teammate: Any, outsider: Any, team_north: Any, team_south:
             created_at=noon(created),
         )
     return made
+
+
+@pytest.fixture
+def population(owner: Any, make_contact: Any, make_company: Any, widget: Product) -> dict[str, Any]:
+    """Forty customers of ``factories.build_population``; the named ones: single, stopped, regular."""
+    return factories.build_population(
+        lambda name: make_contact(owner, first_name=name), lambda name: make_company(owner, name=name), widget
+    )

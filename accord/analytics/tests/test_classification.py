@@ -184,7 +184,8 @@ def test_progress_is_reported_step_by_step(classified_world: dict[str, Any]) -> 
 
     classify(as_of=AS_OF, progress=lambda done, total: seen.append((done, total)))
 
-    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    # Four steps of RFM and ABC, then four of the lifetime values
+    assert seen == [(n, 8) for n in range(1, 9)]
 
 
 def test_every_cell_of_the_rf_grid_has_one_segment() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accord.analytics.services.classification import STEPS, classify
+from accord.analytics.services.classification import TOTAL_STEPS, classify
 from accord.analytics.tests.factories import AS_OF, order
 from accord.testing import run_command
 
@@ -104,7 +104,7 @@ def test_an_unclassified_company_answers_null(api: Any, owner: Any, make_company
     answer = api(owner).get(f"/companies/{company.pk}/classification")
 
     assert answer.status_code == 200
-    assert answer.json() == {"kind": "company", "id": str(company.pk), "classification": None}
+    assert answer.json() == {"kind": "company", "id": str(company.pk), "classification": None, "lifetime": None}
 
 
 def test_a_company_out_of_sight_is_404(api: Any, outsider: Any, owner: Any, make_company: Any) -> None:
@@ -142,8 +142,9 @@ def test_the_command_classifies_with_progress(champion: Any) -> None:
     run = run_command("classify", "--as-of", "2026-06-30")
 
     assert run.status == 0, run.err
-    assert f"[{'#' * 30}] {STEPS}/{STEPS}" in run.out
+    assert f"[{'#' * 30}] {TOTAL_STEPS}/{TOTAL_STEPS}" in run.out
     assert "Classified as of 2026-06-30: contacts 1, companies 0" in run.out
+    assert "Lifetime values: none (Not enough history; 1 customers, 0 of them repeat buyers)." in run.out
 
 
 def test_the_command_refuses_a_bad_date(db: Any) -> None:
@@ -184,6 +185,6 @@ def test_the_nightly_task_classifies_as_of_today(owner: Any, make_contact: Any) 
     result = classify_customers.call()
 
     # Then
-    assert result == {"contacts": 1, "companies": 0}
+    assert result == {"contacts": 1, "companies": 0, "lifetime": "not_enough_history"}
     assert CustomerClass.objects.get().as_of == timezone.localdate()
     assert any(job.name == classify_customers.module_path and job.cron == "35 1 * * *" for job in jobs())

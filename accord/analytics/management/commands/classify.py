@@ -1,5 +1,5 @@
-"""``accord classify``: classify the customers by RFM and ABC now, with a progress bar (the nightly
-task does the same at 01:35)."""
+"""``accord classify``: classify the customers by RFM and ABC and estimate their lifetime value and
+churn risk now, with a progress bar over both (the nightly task does the same at 01:35)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from accord.analytics.models import FitOutcome
 from accord.analytics.services import classification
 
 BAR_WIDTH = 30
@@ -24,7 +25,8 @@ def _day(raw: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Classify every customer with an order in the last twelve months by RFM (scores and segment) and ABC "
-        "(by revenue and by margin), replacing the previous classification."
+        "(by revenue and by margin), then fit the lifetime models (BG/NBD, Gamma-Gamma) and score every customer "
+        "(P(alive), expected purchases, CLV, churn risk), replacing the previous figures."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -57,3 +59,20 @@ class Command(BaseCommand):
                 "seconds": result.seconds,
             }
         )
+        values = result.lifetime_result
+        if values is None:
+            return
+        if values.outcome == FitOutcome.FITTED:
+            self.stdout.write(
+                _("Lifetime values: %(customers)s customers, %(repeat)s of them repeat buyers.")
+                % {"customers": values.customers, "repeat": values.repeat_customers}
+            )
+        else:
+            self.stdout.write(
+                _("Lifetime values: none (%(outcome)s; %(customers)s customers, %(repeat)s of them repeat buyers).")
+                % {
+                    "outcome": FitOutcome(values.outcome).label,
+                    "customers": values.customers,
+                    "repeat": values.repeat_customers,
+                }
+            )
