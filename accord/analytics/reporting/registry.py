@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accord.core import access
+from accord.service.selectors.tickets import visible_tickets
 
 CATEGORY, CHOICE, FK, DATE, BOOLEAN = "category", "choice", "fk", "date", "boolean"
 USER_LABEL = ("first_name", "last_name", "username")
@@ -350,9 +351,7 @@ def _register() -> None:
             key="tickets",
             label=_("Tickets"),
             model="service.Ticket",
-            # The service app sits beside analytics, not below it, so its selector is not imported;
-            # ``visible_tickets`` is exactly the access policy's scope of every ticket.
-            visible=lambda user: access.scope(user, apps.get_model("service.Ticket").objects.all()),
+            visible=visible_tickets,
             detail=_url("service:ticket-detail"),
             related=("queue", "assignee"),
             count_label=_("Tickets"),

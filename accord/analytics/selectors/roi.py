@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, DecimalField, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -42,6 +41,7 @@ from accord.core import access, money
 from accord.sales.models import DealStatus
 from accord.sales.selectors import forecast as sales
 from accord.sales.selectors.deals import visible_deals
+from accord.service.selectors.tickets import visible_tickets
 
 D = decimal.Decimal
 MAX_DAYS = 366
@@ -155,12 +155,9 @@ def revenue_per_rep(user: Any, window: Window) -> D | None:
 
 
 def first_response_hours(user: Any, window: Window) -> D | None:
-    # Tickets belong to service, beside analytics rather than below it: reached by name, read
-    # under the same access policy as service's own lists.
-    ticket = apps.get_model("service", "Ticket")
     start, after = window.bounds()
     average = (
-        access.scope(user, ticket.objects.all())
+        visible_tickets(user)
         .filter(created_at__gte=start, created_at__lt=after, first_responded_at__isnull=False)
         .aggregate(d=Avg(ExpressionWrapper(F("first_responded_at") - F("created_at"), output_field=DurationField())))
     )["d"]
