@@ -35,6 +35,7 @@ class ChartRowOut(Schema):
 class ChartOut(Schema):
     key: str
     title: str
+    group_label: str
     rows: list[ChartRowOut]
 
 
@@ -76,6 +77,7 @@ def dashboard(request: HttpRequest, role: str) -> Any:
             {
                 "key": c.key,
                 "title": c.title,
+                "group_label": c.group_label,
                 "rows": [{"label": r.label, "count": r.count, "amount": r.amount, "url": r.url} for r in c.rows],
             }
             for c in board.charts

@@ -108,6 +108,7 @@ class Chart:
     title: str
     help: str
     rows: list[ChartRow]
+    group_label: str  # what a row is (a stage, a priority...)
     count_label: str
     amount_label: str = ""  # empty: no amount column
 
@@ -265,6 +266,7 @@ def _pipeline(ctx: _Context) -> tuple[list[Tile], Chart]:
         _("Open deals by stage"),
         _("How many open deals stand at each stage, and their amount."),
         chart_rows,
+        _("Stage"),
         _("Deals"),
         _("Amount") if ctx.amounts else "",
     )
@@ -480,6 +482,7 @@ def _receivables(ctx: _Context) -> tuple[list[Tile], Chart]:
         _("Unpaid invoices by days overdue"),
         _("How long unpaid invoices are past their due date."),
         chart_rows,
+        _("Days overdue"),
         _("Invoices"),
         _("Owed") if ctx.amounts else "",
     )
@@ -585,6 +588,7 @@ def _tickets(ctx: _Context) -> tuple[list[Tile], Chart]:
             ChartRow(label=str(label), count=by_priority.get(value, 0), url=url(priority=value))
             for value, label in reversed(TicketPriority.choices)
         ],
+        _("Priority"),
         _("Tickets"),
     )
     return tiles, chart
@@ -713,6 +717,7 @@ def marketing(ctx: _Context) -> tuple[list[Tile], list[Chart]]:
             )
             for c in campaigns
         ],
+        _("Campaign"),
         _("Opened"),
     )
     return tiles, [chart]
