@@ -359,3 +359,35 @@ def test_queries_stay_bounded_whatever_the_data(
         Lead.objects.create(first_name="Lead", owner=owner, team=world["ours"].team)
     with django_assert_max_num_queries(14):
         dashboards.dashboard(owner, role)
+
+
+def test_campaign_figures_count_the_campaigns_sent_in_30_days_and_their_recipients(
+    admin_user: Any, owner: Any, team_north: Any, login: Any, world: Any
+) -> None:
+    from accord.marketing.models import Campaign, CampaignRecipient, CampaignStatus, RecipientState
+
+    now = timezone.now()
+    recent = Campaign.objects.create(
+        name="December", channel="email", purpose="newsletter", owner=owner, team=team_north,
+        status=CampaignStatus.SENT, finished_at=now - datetime.timedelta(days=2),
+    )  # fmt: skip
+    Campaign.objects.create(
+        name="Summer", channel="email", purpose="newsletter", owner=owner, team=team_north,
+        status=CampaignStatus.SENT, finished_at=now - datetime.timedelta(days=200),
+    )  # fmt: skip
+    opened = CampaignRecipient.objects.create(campaign=recent, contact=world["mine"], state=RecipientState.QUEUED)
+    CampaignRecipient.objects.filter(pk=opened.pk).update(opened_at=now, clicked_at=now)
+    CampaignRecipient.objects.create(campaign=recent, contact=world["theirs"], state=RecipientState.QUEUED)
+
+    found = tiles(admin_user, "marketing")
+
+    assert (found["campaigns_sent"].value, found["open_rate"].value, found["click_rate"].value) == (
+        1,
+        D("50.0"),
+        D("50.0"),
+    )
+    assert found["unsubscribe_rate"].value == D("0.0")
+    listed = login(admin_user).get(found["campaigns_sent"].url).context["campaigns"]
+    assert [c.name for c in listed] == ["December"]
+    (chart,) = dashboards.dashboard(admin_user, "marketing").charts
+    assert [(r.label, r.count) for r in chart.rows] == [("December", 1)]
