@@ -305,17 +305,20 @@ def test_dashboards_opens_the_one_that_fits_the_role(make_user: Any, login: Any,
     response = login(make_user(role)).get(reverse("analytics:dashboards"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("analytics:dashboard", kwargs={"role": dashboard})
+    assert response["Location"] == reverse("analytics:role-dashboard", kwargs={"role": dashboard})
 
 
 @pytest.mark.parametrize("role", list(dashboards.ROLES))
 def test_every_dashboard_page_renders_its_tiles_as_links(admin_user: Any, login: Any, world: Any, role: str) -> None:
-    response = login(admin_user).get(reverse("analytics:dashboard", kwargs={"role": role}))
+    response = login(admin_user).get(reverse("analytics:role-dashboard", kwargs={"role": role}))
 
     assert response.status_code == 200
     html = response.content.decode()
     for tile in response.context["board"].tiles:
         assert f'data-tile="{tile.key}"' in html
+    # The sidebar marks Analytics → Dashboards as the current page, not the sales dashboard.
+    assert f'href="{reverse("analytics:dashboards")}" aria-current="page"' in html
+    assert f'href="{reverse("sales:dashboard")}" aria-current="page"' not in html
 
 
 def test_an_unknown_dashboard_is_not_found(admin_user: Any, login: Any) -> None:

@@ -4,5 +4,5 @@ from accord.analytics.views import dashboards
 
 urlpatterns = [
     path("dashboards/", dashboards.my_dashboard, name="dashboards"),
-    path("dashboards/<str:role>/", dashboards.dashboard, name="dashboard"),
+    path("dashboards/<str:role>/", dashboards.dashboard, name="role-dashboard"),
 ]

@@ -23,7 +23,7 @@ def _bar(count: int, most: int) -> str:
 
 @login_required
 def my_dashboard(request: HttpRequest) -> HttpResponse:
-    return redirect("analytics:dashboard", role=selectors.default_role(request.user))
+    return redirect("analytics:role-dashboard", role=selectors.default_role(request.user))
 
 
 @login_required
@@ -46,6 +46,5 @@ def dashboard(request: HttpRequest, role: str) -> HttpResponse:
             "board": board,
             "charts": charts,
             "roles": list(selectors.ROLES.items()),
-            "section": "dashboards",
         },
     )
