@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("accord.analytics.urls.insights")),
     path("", include("accord.analytics.urls.settings")),
     path("", include("accord.analytics.urls.cohorts")),
+    path("", include("accord.analytics.urls.dashboards")),
 ]

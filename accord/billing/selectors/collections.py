@@ -242,3 +242,13 @@ def profile_of(company: Any, contact: Any) -> CollectionProfile | None:
     if contact is not None:
         return CollectionProfile.objects.filter(contact=contact).first()
     return None
+
+
+def awaiting_count(user: Any) -> int:
+    """How many steps wait for ``user``'s decision (the approvals screen's rows)."""
+    return _awaiting(user).order_by().count()
+
+
+def calls_count(user: Any, *, today: datetime.date | None = None) -> int:
+    """How many of ``user``'s own collections calls are due by the end of today (the call list's rows)."""
+    return _calls(user, today, False).order_by().count()

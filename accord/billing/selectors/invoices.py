@@ -49,6 +49,7 @@ INVOICE_LIST = ListSpec[Invoice](
         Filter("currency", "currency"),
         Filter("issued_after", "issue_date", kind="date", lookup="gte"),
         Filter("issued_before", "issue_date", kind="date", lookup="lte"),
+        Filter("due_after", "due_date", kind="date", lookup="gte"),
         Filter("due_before", "due_date", kind="date", lookup="lte"),
     ],
     sorts=[

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
 
@@ -62,10 +63,22 @@ CAMPAIGN_LIST = ListSpec[Campaign](
     filters=[
         Filter("status", "status", kind="choice", choices=CampaignStatus.values),
         Filter("owner", "owner_id", kind="uuid"),
+        Filter("sent_after", "finished_at", kind="datetime", lookup="gte"),
     ],
     sorts=[Sort("created", "created_at", kind="datetime"), Sort("name", "name")],
     default_sort="-created",
 )
+
+
+def sent_after(raw: str) -> Any:
+    """The list's ``sent_after`` read as its filter reads it; None when absent or not a date."""
+    if not raw.strip():
+        return None
+    found = next(f for f in CAMPAIGN_LIST.filters if f.name == "sent_after")
+    try:
+        return found.convert(raw)
+    except ValidationError:
+        return None
 
 
 def campaign_page(user: Any, query: ListQuery) -> Page[Campaign]:

@@ -51,6 +51,9 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in CampaignStatus.values:
         campaigns = campaigns.filter(status=status)
+    sent_after = selectors.sent_after(request.GET.get("sent_after", ""))
+    if sent_after is not None:
+        campaigns = campaigns.filter(finished_at__gte=sent_after)
     return render(
         request,
         "marketing/campaigns/list.html",

@@ -29,6 +29,8 @@ DEAL_LIST = ListSpec[Deal](
         Filter("currency", "currency"),
         Filter("close_after", "expected_close", kind="date", lookup="gte"),
         Filter("close_before", "expected_close", kind="date", lookup="lte"),
+        Filter("closed_after", "closed_at", kind="datetime", lookup="gte"),
+        Filter("closed_before", "closed_at", kind="datetime", lookup="lt"),
         Filter("external_id", "external_id"),
         Filter("amount_min", "amount", kind="decimal", lookup="gte", money=True),
         Filter("amount_max", "amount", kind="decimal", lookup="lte", money=True),

@@ -23,13 +23,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    Avg,
     Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -385,17 +385,18 @@ def conversion(user: Any, flt: SalesFilter, pipeline: Pipeline) -> list[StageCon
     start = datetime.datetime.combine(flt.start, datetime.time.min, tzinfo=tz)
     after = datetime.datetime.combine(flt.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     cohort = _deals(user, flt).filter(pipeline=pipeline, created_at__gte=start, created_at__lt=after)
-    # One pass over the cohort's stage history: per stage, how many distinct deals got at least that far.
-    counts = (
+    # One pass over the cohort's stage history: the furthest stage each deal reached (one row per
+    # deal, hashed), then per stage how many deals got at least that far. Counting distinct deals
+    # per stage instead sorted the history once for every stage.
+    furthest = (
         DealStageChange.objects.filter(deal__in=cohort.values("pk"), to_stage__pipeline=pipeline)
         .exclude(to_stage__kind=StageKind.LOST)
-        .annotate(rank=rank_expr)
-        .aggregate(
-            **{
-                f"s{i}": Count("deal_id", distinct=True, filter=Q(rank__gte=rank(stage)))
-                for i, stage in enumerate(stages)
-            }
-        )
+        .values("deal_id")
+        .annotate(top=Max(rank_expr))
+        .order_by()
+    )
+    counts = furthest.aggregate(
+        **{f"s{i}": Count("deal_id", filter=Q(top__gte=rank(stage))) for i, stage in enumerate(stages)}
     )
     reached_by_stage = {stage.pk: counts[f"s{i}"] or 0 for i, stage in enumerate(stages)}
 
@@ -429,10 +430,12 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
     closed = _closed_between(_deals(user, flt), flt)
     # One pass over the closed deals for the win rate and the lost reasons; sums are kept exact per
     # currency and converted once.
+    # The won deals' cycles are summed in the same pass (their average is the sum over the count).
+    cycle_expr = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
     closed_rows = list(
         closed.filter(status__in=[DealStatus.WON, DealStatus.LOST])
         .values("status", "currency", "lost_reason_id")
-        .annotate(n=Count("id"), sum_amount=Sum("amount"))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"), cycle=Sum(cycle_expr))
         .order_by()
     )
     convert = _Converter([r["currency"] for r in closed_rows])
@@ -450,9 +453,8 @@ def metrics(user: Any, flt: SalesFilter) -> Metrics:
     amounts: dict[str, decimal.Decimal] = {DealStatus.WON: ZERO, DealStatus.LOST: ZERO}
     for (status, currency), amount in by_status.items():
         amounts[status] += convert(amount, currency)
-    cycle = closed.filter(status=DealStatus.WON).aggregate(
-        d=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()))
-    )["d"]
+    won_cycles = [_duration(r["cycle"]) for r in closed_rows if r["status"] == DealStatus.WON]
+    cycle = sum(won_cycles, datetime.timedelta()) / counts[DealStatus.WON] if counts[DealStatus.WON] else None
     names = dict(LostReason.objects.filter(pk__in={k for k, _c in by_reason if k}).values_list("pk", "name"))
     reasons: dict[Any, LostReasonRow] = {}
     for (key, currency), (n, amount) in by_reason.items():
@@ -491,6 +493,14 @@ def _label(name: str) -> str:
     from accord.sales.defaults import label
 
     return label(name)
+
+
+def _duration(value: Any) -> datetime.timedelta:
+    if value is None:
+        return datetime.timedelta()
+    if not isinstance(value, datetime.timedelta):  # some backends answer in microseconds
+        return datetime.timedelta(microseconds=float(value))
+    return value
 
 
 def _days(value: Any) -> decimal.Decimal | None:
