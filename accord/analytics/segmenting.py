@@ -13,19 +13,20 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
-from accord.analytics.models import AbcClass, CustomerClass, RfmSegment, ValueClass
+from accord.analytics.models import AbcClass, ChurnRisk, CustomerClass, CustomerLifetime, RfmSegment, ValueClass
 from accord.marketing.segmenting import Param, RuleType, register
 from accord.people.models import ContactCompany
 
 CATEGORY = gettext_lazy("Customer value")
 
 
-def _classified(field: str) -> Any:
+def _classified(field: str, model: Any = CustomerClass, relation: str = "customer_class") -> Any:
+    """Contacts whose own row of ``model`` (reached from a company as ``relation``) has ``field``
+    equal to the rule's value, or who work for a company whose row has it."""
+
     def build(p: dict[str, Any], now: datetime.datetime) -> Q:
-        own = CustomerClass.objects.filter(contact=OuterRef("pk"), **{field: p["value"]})
-        theirs = ContactCompany.objects.filter(
-            contact=OuterRef("pk"), **{f"company__customer_class__{field}": p["value"]}
-        )
+        own = model.objects.filter(contact=OuterRef("pk"), **{field: p["value"]})
+        theirs = ContactCompany.objects.filter(contact=OuterRef("pk"), **{f"company__{relation}__{field}": p["value"]})
         return Q(Exists(own)) | Q(Exists(theirs))
 
     return build
@@ -37,6 +38,17 @@ def _offered(choices: Any) -> Any:
 
     return offered
 
+
+register(
+    RuleType(
+        "churn_risk",
+        gettext_lazy("Churn risk"),
+        CATEGORY,
+        (Param("value", gettext_lazy("Churn risk"), "choice", choices=_offered(ChurnRisk)),),
+        _classified("churn_risk", CustomerLifetime, "lifetime"),
+        help=gettext_lazy("The contact's, or their company's, risk of having stopped buying (P(alive))."),
+    )
+)
 
 for key, label, field, choices, help_text in (
     (

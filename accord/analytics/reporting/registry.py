@@ -295,6 +295,12 @@ def _register() -> None:
                 Dimension("company", "order__company", _("Company"), FK),
                 Dimension("currency", "order__currency", _("Currency"), CATEGORY),
                 Dimension("ordered", "order__created_at", _("Ordered"), DATE),
+                Dimension("category", "product__category", _("Product category"), CATEGORY),
+                Dimension("country", "order__company__country", _("Country"), CATEGORY),
+                Dimension("territory", "order__company__territory", _("Territory"), FK),
+                Dimension("account_owner", "order__company__owner", _("Account owner"), FK, USER_LABEL),
+                Dimension("rfm_segment", "order__company__customer_class__segment", _("RFM segment"), CHOICE),
+                Dimension("customer_value", "order__company__customer_class__value_class", _("Customer value"), CHOICE),
             ),
             numbers=tuple(Number(n.key, n.path, n.label, n.currency.format(doc="order")) for n in line_numbers),
         )
@@ -319,6 +325,14 @@ def _register() -> None:
                 Dimension("company", "invoice__company", _("Company"), FK),
                 Dimension("currency", "invoice__currency", _("Currency"), CATEGORY),
                 Dimension("issued", "invoice__issue_date", _("Issued"), DATE),
+                Dimension("category", "product__category", _("Product category"), CATEGORY),
+                Dimension("country", "invoice__company__country", _("Country"), CATEGORY),
+                Dimension("territory", "invoice__company__territory", _("Territory"), FK),
+                Dimension("account_owner", "invoice__company__owner", _("Account owner"), FK, USER_LABEL),
+                Dimension("rfm_segment", "invoice__company__customer_class__segment", _("RFM segment"), CHOICE),
+                Dimension(
+                    "customer_value", "invoice__company__customer_class__value_class", _("Customer value"), CHOICE
+                ),
             ),
             numbers=tuple(Number(n.key, n.path, n.label, n.currency.format(doc="invoice")) for n in line_numbers),
         )

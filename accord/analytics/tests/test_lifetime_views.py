@@ -126,3 +126,24 @@ def test_the_list_refuses_an_unknown_churn_risk(api: Any, owner: Any) -> None:
 
     assert answer.status_code == 400
     assert "churn_risk" in answer.json()["errors"]
+
+
+def test_a_segment_selects_by_churn_risk(owner: Any, make_contact: Any, estimated: dict[str, Any]) -> None:
+    """The contacts with a high churn risk of their own, and a contact at the regular company (low)."""
+    from accord.marketing import segmenting
+    from accord.marketing.selectors.segments import matching
+    from accord.people.models import ContactCompany
+
+    colleague = make_contact(owner, first_name="Colleague")
+    ContactCompany.objects.create(contact=colleague, company=estimated["regular"])
+
+    def members(value: str) -> set[Any]:
+        rules = segmenting.clean({"match": "all", "rules": [{"type": "churn_risk", "value": value}]})
+        return set(matching(user=owner, rules=rules).values_list("pk", flat=True))
+
+    high = set(
+        CustomerLifetime.objects.filter(churn_risk="high", contact__isnull=False).values_list("contact", flat=True)
+    )
+    assert members("high") == high
+    assert estimated["stopped"].pk in high
+    assert colleague.pk in members("low")
