@@ -28,9 +28,11 @@ pytestmark = pytest.mark.usefixtures("private_files")
 # JSON, actions that only take POST, redirects); their answers are checked for the header only. A
 # new screen is checked as a page unless it is listed here.
 NOT_PAGES = {
-    # Analytics: a report's file, and deleting a report (POST only).
+    # Analytics: a report's file, deleting a report (POST only), and the dashboards' entry, which
+    # redirects to the dashboard of the user's role.
     "report-export",
     "report-delete",
+    "dashboards",
     # Billing: the lists' downloads, and the column mapping of a CSV statement, which is reached
     # only from an upload (without one it goes back to the list).
     "bank-statement-map",
@@ -613,6 +615,7 @@ def url_for(route: str, name: str, ids: dict[str, Any]) -> str | None:
         "<slug:key>": "contact",
         "<slug:name>": "contacts",
         "<str:entity>": "contact",
+        "<str:role>": "management",
         "<str:kind>": "company",
         "<uuid:dispute_pk>": ids["collection_step"],  # any id: the route only takes POST
         "<uuid:record_id>": ids["contact"],

@@ -28,7 +28,7 @@ def _require_amounts(request: HttpRequest) -> None:
 # --- product profitability ----------------------------------------------------------------------------
 
 
-class FiguresOut(Schema):
+class ProfitFiguresOut(Schema):
     revenue: decimal.Decimal
     cost: decimal.Decimal
     margin: decimal.Decimal
@@ -36,7 +36,7 @@ class FiguresOut(Schema):
     loss: bool
 
 
-class ProductOut(FiguresOut):
+class ProductProfitOut(ProfitFiguresOut):
     product_id: str | None  # null: the lines typed in without a product
     name: str
     sku: str
@@ -45,20 +45,20 @@ class ProductOut(FiguresOut):
     costed: bool
 
 
-class GroupOut(FiguresOut):
+class ProfitGroupOut(ProfitFiguresOut):
     key: str
     label: str
     products: int
 
 
-class MatrixOut(Schema):
+class ProfitMatrixOut(Schema):
     product_id: str | None
     name: str
     margins: list[decimal.Decimal | None]  # one per period, null: not sold in it
     total: decimal.Decimal
 
 
-class LifetimeOut(ProductOut):
+class ProductLifeOut(ProductProfitOut):
     first_sale: datetime.date | None
     last_sale: datetime.date | None
 
@@ -68,12 +68,12 @@ class ProfitabilityOut(Schema):
     end: datetime.date
     period: str
     currency: str
-    total: GroupOut
-    products: list[ProductOut]
-    categories: list[GroupOut]
-    periods: list[GroupOut]
-    matrix: list[MatrixOut]
-    lifetime: list[LifetimeOut]
+    total: ProfitGroupOut
+    products: list[ProductProfitOut]
+    categories: list[ProfitGroupOut]
+    periods: list[ProfitGroupOut]
+    matrix: list[ProfitMatrixOut]
+    lifetime: list[ProductLifeOut]
 
 
 def _figures(row: Any) -> dict[str, Any]:
@@ -150,12 +150,12 @@ def get_product_profitability(request: HttpRequest) -> Any:
 # --- revenue forecast ---------------------------------------------------------------------------------
 
 
-class HistoryOut(Schema):
+class RevenueHistoryOut(Schema):
     month: str  # YYYY-MM
     revenue: decimal.Decimal
 
 
-class PointOut(Schema):
+class RevenueForecastPointOut(Schema):
     month: str
     forecast: decimal.Decimal | None  # null (and the bounds too): too little history for a model
     lo80: decimal.Decimal | None
@@ -167,37 +167,37 @@ class PointOut(Schema):
     pipeline_deals: int
 
 
-class BacktestRowOut(Schema):
+class ForecastBacktestRowOut(Schema):
     month: str
     actual: decimal.Decimal
     model: decimal.Decimal
     naive: decimal.Decimal
 
 
-class BacktestOut(Schema):
+class ForecastBacktestOut(Schema):
     months: int
     mae_model: decimal.Decimal
     mae_naive: decimal.Decimal
     mape_model: decimal.Decimal | None
     mape_naive: decimal.Decimal | None
     beats_naive: bool
-    rows: list[BacktestRowOut]
+    rows: list[ForecastBacktestRowOut]
 
 
-class ForecastOut(Schema):
+class RevenueForecastOut(Schema):
     currency: str
     horizon: int
     method: str | None  # null: too little history for a forecast
     message: str
-    history: list[HistoryOut]
-    forecast: list[PointOut]
-    backtest: BacktestOut | None
+    history: list[RevenueHistoryOut]
+    forecast: list[RevenueForecastPointOut]
+    backtest: ForecastBacktestOut | None
     missing_rates: list[str]
 
 
 @router.get(
     "/analytics/forecast",
-    response={200: ForecastOut, **ERRORS},
+    response={200: RevenueForecastOut, **ERRORS},
     openapi_extra={
         "parameters": [
             {
@@ -261,12 +261,12 @@ def get_forecast(request: HttpRequest) -> Any:
 # --- return on the CRM --------------------------------------------------------------------------------
 
 
-class WindowOut(Schema):
+class RoiWindowOut(Schema):
     start: datetime.date
     end: datetime.date
 
 
-class IndicatorOut(Schema):
+class RoiIndicatorOut(Schema):
     key: str
     label: str
     definition: str
@@ -283,9 +283,9 @@ class RoiOut(Schema):
     date: datetime.date
     days: int
     currency: str
-    before: WindowOut
-    after: WindowOut
-    indicators: list[IndicatorOut]
+    before: RoiWindowOut
+    after: RoiWindowOut
+    indicators: list[RoiIndicatorOut]
 
 
 @router.get(
