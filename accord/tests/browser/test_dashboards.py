@@ -15,13 +15,6 @@ from accord.identity.models import Role, Team, User
 from accord.people import services as people
 from accord.sales.models import Stage
 from accord.sales.services import deals
-from accord.tests.browser.conftest import (  # noqa: F401 - the browser fixtures
-    _one_request_at_a_time,
-    chromium,
-    page,
-    phone_page,
-    shot,
-)
 from accord.tests.browser.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
@@ -51,11 +44,11 @@ def marta(transactional_db: Any) -> User:
 
 
 def test_a_tile_opens_the_list_of_the_records_it_counts(
-    page: Any,  # noqa: F811
-    phone_page: Any,  # noqa: F811
+    page: Any,
+    phone_page: Any,
     live_server: Any,
     marta: User,
-    shot: Any,  # noqa: F811
+    shot: Any,
 ) -> None:
     log_in(page, live_server.url, "marta")
     page.get_by_role("link", name="Dashboards").first.click()
