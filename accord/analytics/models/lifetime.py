@@ -28,6 +28,12 @@ class ChurnRisk(models.TextChoices):
     HIGH = "high", pgettext_lazy("churn risk", "High")
 
 
+# Churn risk bands of P(alive): below 0.3 the customer is more likely gone than not by a wide
+# margin; 0.7 and above, likely still buying.
+HIGH_BELOW = 0.3
+LOW_FROM = 0.7
+
+
 class LifetimeFit(models.Model):
     """One fit of the BG/NBD (purchases and dropout) and Gamma-Gamma (order value) models over
     the customers' purchase history up to ``as_of``. Parameters are null when the outcome is not

@@ -117,6 +117,20 @@ def choices_of(entity: Entity, dimension: Dimension) -> dict[str, str]:
 REGISTRY = Registry()
 
 
+def _customer_dims(doc: str) -> tuple[Dimension, ...]:
+    """A line's product category and its document's customer (company): where, whose, and how
+    the classification values them."""
+    company = f"{doc}__company"
+    return (
+        Dimension("category", "product__category", _("Product category"), CATEGORY),
+        Dimension("country", f"{company}__country", _("Country"), CATEGORY),
+        Dimension("territory", f"{company}__territory", _("Territory"), FK),
+        Dimension("account_owner", f"{company}__owner", _("Account owner"), FK, USER_LABEL),
+        Dimension("rfm_segment", f"{company}__customer_class__segment", _("RFM segment"), CHOICE),
+        Dimension("customer_value", f"{company}__customer_class__value_class", _("Customer value"), CHOICE),
+    )
+
+
 def _owner_dims(prefix: str = "") -> tuple[Dimension, ...]:
     return (
         Dimension("owner", f"{prefix}owner", _("Owner"), FK, USER_LABEL),
@@ -295,12 +309,7 @@ def _register() -> None:
                 Dimension("company", "order__company", _("Company"), FK),
                 Dimension("currency", "order__currency", _("Currency"), CATEGORY),
                 Dimension("ordered", "order__created_at", _("Ordered"), DATE),
-                Dimension("category", "product__category", _("Product category"), CATEGORY),
-                Dimension("country", "order__company__country", _("Country"), CATEGORY),
-                Dimension("territory", "order__company__territory", _("Territory"), FK),
-                Dimension("account_owner", "order__company__owner", _("Account owner"), FK, USER_LABEL),
-                Dimension("rfm_segment", "order__company__customer_class__segment", _("RFM segment"), CHOICE),
-                Dimension("customer_value", "order__company__customer_class__value_class", _("Customer value"), CHOICE),
+                *_customer_dims("order"),
             ),
             numbers=tuple(Number(n.key, n.path, n.label, n.currency.format(doc="order")) for n in line_numbers),
         )
@@ -325,14 +334,7 @@ def _register() -> None:
                 Dimension("company", "invoice__company", _("Company"), FK),
                 Dimension("currency", "invoice__currency", _("Currency"), CATEGORY),
                 Dimension("issued", "invoice__issue_date", _("Issued"), DATE),
-                Dimension("category", "product__category", _("Product category"), CATEGORY),
-                Dimension("country", "invoice__company__country", _("Country"), CATEGORY),
-                Dimension("territory", "invoice__company__territory", _("Territory"), FK),
-                Dimension("account_owner", "invoice__company__owner", _("Account owner"), FK, USER_LABEL),
-                Dimension("rfm_segment", "invoice__company__customer_class__segment", _("RFM segment"), CHOICE),
-                Dimension(
-                    "customer_value", "invoice__company__customer_class__value_class", _("Customer value"), CHOICE
-                ),
+                *_customer_dims("invoice"),
             ),
             numbers=tuple(Number(n.key, n.path, n.label, n.currency.format(doc="invoice")) for n in line_numbers),
         )

@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accord.analytics.models import ChurnRisk, CustomerLifetime
-from accord.analytics.services.lifetime import HIGH_BELOW, LOW_FROM
+from accord.analytics.models.lifetime import HIGH_BELOW, LOW_FROM
 from accord.core import access
 from accord.people.models import Company, Contact
 

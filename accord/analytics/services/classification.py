@@ -38,7 +38,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, UUIDField, Value, When
@@ -47,18 +47,24 @@ from django.utils import timezone
 
 from accord.analytics.events import ClassificationComputed
 from accord.analytics.models import CustomerClass, RfmSegment
-from accord.analytics.services import cost_to_serve, lifetime
+from accord.analytics.services import cost_to_serve
 from accord.billing.models import Order
 from accord.billing.models.orders import OrderStatus
 from accord.core import events, money
 from accord.sales.models import Product
+
+if TYPE_CHECKING:
+    from accord.analytics.services.lifetime import LifetimeResult
 
 Progress = Callable[[int, int], None]
 COUNTED = (OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 ZERO = Value(decimal.Decimal(0), output_field=MONEY)
 STEPS = 4
-TOTAL_STEPS = STEPS + lifetime.STEPS  # the lifetime values follow the classification
+# The lifetime values follow the classification: ``lifetime.STEPS`` more steps. ``services.lifetime``
+# (numpy, scipy) is imported when a run starts, not with the web process.
+LIFETIME_STEPS = 4
+TOTAL_STEPS = STEPS + LIFETIME_STEPS
 # Pareto lines, in per cent of the total.
 A_LINE, B_LINE = 80, 95
 
@@ -98,7 +104,7 @@ class ClassificationResult:
     contacts: int
     companies: int
     seconds: float
-    lifetime_result: lifetime.LifetimeResult | None = None
+    lifetime_result: LifetimeResult | None = None
 
     @property
     def customers(self) -> int:
@@ -252,6 +258,8 @@ def classify(
     and replace the previous classification with it, in one transaction; emits
     ``analytics.classification.computed``. Then the lifetime values (``lifetime.estimate``), in a
     transaction of their own. ``progress(done, total)`` is called after each step of both."""
+    from accord.analytics.services import lifetime
+
     as_of = as_of or timezone.localdate()
     started = time.monotonic()
     report = progress or (lambda done, total: None)

@@ -55,6 +55,7 @@ from django.utils import timezone
 
 from accord.analytics.events import LifetimeComputed
 from accord.analytics.models import ChurnRisk, CustomerLifetime, FitOutcome, LifetimeFit
+from accord.analytics.models.lifetime import HIGH_BELOW, LOW_FROM
 from accord.analytics.services import lifetime_fit
 from accord.billing.models import Order
 from accord.billing.models.orders import OrderStatus
@@ -70,10 +71,6 @@ ZERO = Value(0, output_field=MONEY)
 # Below these the maximum-likelihood estimates are mostly noise.
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
-# Churn risk bands of P(alive): below 0.3 the customer is more likely gone than not by a wide
-# margin; 0.7 and above, likely still buying.
-HIGH_BELOW = 0.3
-LOW_FROM = 0.7
 DISCOUNT_RATE = 0.10  # a year, for CLV: a common cost of capital for a small business
 WEEKS_A_MONTH = 365.25 / 12 / 7
 MONTHS = 12
